@@ -1,0 +1,40 @@
+/*
+ * buf.h: a growable byte buffer with a sticky out-of-memory flag.
+ *
+ * Owns: the bytes it holds (malloc'd). Invariants: len <= cap; once `oom` is set every
+ * later append is a no-op, so callers check once at the end (STYLE.md rule 5).
+ * Used for every piece of JSON text the engine writes.
+ */
+#ifndef HS_BUF_H
+#define HS_BUF_H
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef struct buf {
+    char *data;
+    size_t len, cap;
+    int oom;
+} buf;
+
+void buf_init(buf *b);
+void buf_free(buf *b);
+/* Makes room for n more bytes; returns 0 (and sets oom) when memory runs out. */
+int buf_reserve(buf *b, size_t n);
+void buf_put(buf *b, const void *p, size_t n);
+void buf_puts(buf *b, const char *s);
+void buf_putc(buf *b, char c);
+void buf_put_i64(buf *b, int64_t v);
+void buf_put_double(buf *b, double d);
+/* Appends s as a JSON string literal, quotes included, escaping as JSON requires. */
+void buf_put_json_string(buf *b, const char *s, size_t n);
+/* 1 if s needs no escaping inside a JSON string literal. */
+int buf_json_plain(const char *s, size_t n);
+/* Writes the shortest text that reads back as d (like JS Number#toString, finite only). */
+size_t fmt_double(double d, char out[32]);
+
+static inline void buf_put_fast(buf *b, const void *p, size_t n) {
+    if (b->cap - b->len >= n) { memcpy(b->data + b->len, p, n); b->len += n; }
+    else buf_put(b, p, n);
+}
+#endif

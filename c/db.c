@@ -1,0 +1,345 @@
+/*
+ * db.c: the database handle, its collections, transactions, and the public API of
+ * hindsight.h.
+ *
+ * A transaction saves each target collection (its rows, with a reference held on each
+ * document, and its serial) before the first query runs. On failure the saved state is put
+ * back and collections created inside the transaction are removed, so a failed
+ * transaction changes nothing (protocol §9, with ARCHITECTURE.md §2's stricter rule).
+ */
+#include "hsint.h"
+#include "json_in.h"
+#include <stdio.h>
+#include <stdlib.h>
+
+int merge_check_permissions(const cJSON *perms, const cJSON *params);
+
+/* ---- collections ---- */
+
+coll *db_find(const hs_db *db, const char *name) {
+    for (size_t i = 0; i < db->ncolls; i++)
+        if (strcmp(db->colls[i]->name, name) == 0) return db->colls[i];
+    return NULL;
+}
+
+coll *db_create(hs_db *db, const char *name) {
+    if (db->ncolls == db->cap) {
+        size_t cap = db->cap ? db->cap * 2 : 8;
+        coll **c = realloc(db->colls, cap * sizeof *c);
+        if (!c) return NULL;
+        db->colls = c;
+        db->cap = cap;
+    }
+    coll *c = coll_new(name, strlen(name));
+    if (c) db->colls[db->ncolls++] = c;
+    return c;
+}
+
+/* Unlinks c without freeing it. */
+static void db_unlink(hs_db *db, coll *c) {
+    for (size_t i = 0; i < db->ncolls; i++)
+        if (db->colls[i] == c) {
+            memmove(db->colls + i, db->colls + i + 1, (db->ncolls - i - 1) * sizeof *db->colls);
+            db->ncolls--;
+            return;
+        }
+}
+
+void db_remove(hs_db *db, coll *c) {
+    db_unlink(db, c);
+    coll_free(c);
+}
+
+/* ---- lifecycle ---- */
+
+hs_db *hs_db_open(void) {
+    hs_db *db = calloc(1, sizeof *db);
+    if (!db) return NULL;
+    buf_init(&db->out);
+    buf_init(&db->scratch);
+    buf_init(&db->nctx.scratch);
+    return db;
+}
+
+static void free_collections(coll **colls, size_t n) {
+    for (size_t i = 0; i < n; i++) coll_free(colls[i]);
+    free(colls);
+}
+
+void hs_db_close(hs_db *db) {
+    if (!db) return;
+    free_collections(db->colls, db->ncolls);
+    buf_free(&db->out);
+    buf_free(&db->scratch);
+    buf_free(&db->nctx.scratch);
+    free(db);
+}
+
+const char *hs_db_output(const hs_db *db, size_t *len) {
+    *len = db->out.len;
+    return db->out.data ? db->out.data : "";
+}
+
+void hs_db_release_output(hs_db *db) { buf_free(&db->out); }
+
+const char *hs_errstr(hs_rc rc) {
+    switch (rc) {
+    case HS_OK: return "ok";
+    case HS_ERROR: return "invalid input";
+    case HS_NOMEM: return "out of memory";
+    case HS_MISUSE: return "misuse";
+    default: return "unknown result code";
+    }
+}
+
+static hs_rc error_out(hs_db *db, const char *msg) {
+    db->out.len = 0;
+    buf_puts(&db->out, "{\"error\":");
+    buf_put_json_string(&db->out, msg, strlen(msg));
+    buf_putc(&db->out, '}');
+    return db->out.oom ? HS_NOMEM : HS_ERROR;
+}
+
+/* ---- single queries ---- */
+
+static void parse_error_result(hs_db *db, const query *q, const char *detail) {
+    char msg[320];
+    snprintf(msg, sizeof msg, "execute_query ArgumentError: %s", detail);
+    put_result(&db->out, 0, q->target, q->type_name, NULL, 0, -1, 0, 0, msg);
+}
+
+/* Parses and runs one query (permissions already parsed). Appends its result. */
+static int run_one(hs_db *db, const cJSON *json, const cJSON *perms, int in_transaction) {
+    query q;
+    char err[256];
+    if (!query_parse(json, &q, err, sizeof err)) {
+        parse_error_result(db, &q, err);
+        query_free(&q);
+        return 0;
+    }
+    int allowed = q.type == Q_MERGE ? merge_check_permissions(perms, q.merge_params) : check_permissions(perms, &q);
+    int ok;
+    if (!allowed) {
+        put_result(&db->out, 0, q.target, q.type_name, NULL, 0, -1, 0, 0, "Operation not permitted.");
+        ok = 0;
+    } else if (in_transaction && (q.type == Q_MERGE || q.type == Q_REMOVE_COLLECTION)) {
+        ok = 0;   /* rejected up front by run_transaction */
+    } else {
+        ok = exec_query(db, &q);
+    }
+    query_free(&q);
+    return ok;
+}
+
+/* ---- transactions ---- */
+
+typedef struct saved_coll {
+    coll *c;          /* the live collection, or NULL when it did not exist */
+    char *name;
+    doc **rows;
+    size_t len;
+    int64_t serial;
+} saved_coll;
+
+static void saved_free(saved_coll *s, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < s[i].len; k++) doc_unref(s[i].rows[k]);
+        free(s[i].rows);
+    }
+    free(s);
+}
+
+static const char *target_of(const cJSON *q) {
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(q, "target");
+    return cJSON_IsString(t) ? t->valuestring : NULL;
+}
+
+static int save_targets(hs_db *db, const cJSON *queries, saved_coll **out, size_t *nout) {
+    size_t n = (size_t)cJSON_GetArraySize(queries), k = 0;
+    saved_coll *s = calloc(n ? n : 1, sizeof *s);
+    if (!s) return 0;
+    for (const cJSON *q = queries->child; q; q = q->next) {
+        const char *name = target_of(q);
+        if (!name) continue;
+        int seen = 0;
+        for (size_t i = 0; i < k; i++) if (strcmp(s[i].name, name) == 0) seen = 1;
+        if (seen) continue;
+        s[k].name = (char *)name;
+        s[k].c = db_find(db, name);
+        if (s[k].c && s[k].c->len) {
+            s[k].rows = malloc(s[k].c->len * sizeof *s[k].rows);
+            if (!s[k].rows) { saved_free(s, k); return 0; }
+            for (size_t r = 0; r < s[k].c->len; r++) s[k].rows[r] = doc_ref(s[k].c->rows[r]);
+            s[k].len = s[k].c->len;
+        }
+        if (s[k].c) s[k].serial = s[k].c->serial;
+        k++;
+    }
+    *out = s;
+    *nout = k;
+    return 1;
+}
+
+static void restore_targets(hs_db *db, saved_coll *s, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        coll *now = db_find(db, s[i].name);
+        if (!s[i].c) { if (now) db_remove(db, now); continue; }
+        /* Queries in a transaction never remove collections, so `now` is s[i].c. */
+        for (size_t r = 0; r < now->len; r++) doc_unref(now->rows[r]);
+        now->len = 0;
+        coll_reserve(now, s[i].len);   /* cannot fail: capacity only grew since the save */
+        memcpy(now->rows, s[i].rows, s[i].len * sizeof *s[i].rows);
+        now->len = s[i].len;
+        now->serial = s[i].serial;
+        free(s[i].rows);
+        s[i].rows = NULL;
+        s[i].len = 0;
+    }
+}
+
+static int is_forbidden_in_transaction(const cJSON *q) {
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(q, "type");
+    return cJSON_IsString(t) && (strcmp(t->valuestring, "merge") == 0 || strcmp(t->valuestring, "removeCollection") == 0);
+}
+
+static void transaction_failure(hs_db *db, const char *msg) {
+    db->out.len = 0;
+    buf_puts(&db->out, "{\"className\":\"TransactionQueryResult\",\"version\":\"3\",\"isSuccess\":false,\"results\":[],\"errorMessage\":");
+    buf_put_json_string(&db->out, msg, strlen(msg));
+    buf_putc(&db->out, '}');
+}
+
+static void run_transaction(hs_db *db, const cJSON *json, const cJSON *perms) {
+    const cJSON *queries = cJSON_GetObjectItemCaseSensitive(json, "queries");
+    if (!cJSON_IsArray(queries)) { transaction_failure(db, "Transaction failed: 'queries' must be a list"); return; }
+    for (const cJSON *q = queries->child; q; q = q->next) {
+        if (!cJSON_IsObject(q)) { transaction_failure(db, "Transaction failed: every query must be an object"); return; }
+        if (is_forbidden_in_transaction(q)) {
+            transaction_failure(db, "The query contains a type that is not permitted to be executed within a transaction.");
+            return;
+        }
+    }
+    saved_coll *saved;
+    size_t nsaved;
+    if (!save_targets(db, queries, &saved, &nsaved)) { transaction_failure(db, "Transaction failed: out of memory"); return; }
+    db->out.len = 0;
+    buf_puts(&db->out, "{\"className\":\"TransactionQueryResult\",\"version\":\"3\",\"isSuccess\":true,\"results\":[");
+    int ok = 1;
+    for (const cJSON *q = queries->child; q && ok; q = q->next) {
+        if (q != queries->child) buf_putc(&db->out, ',');
+        ok = run_one(db, q, perms, 1);
+    }
+    buf_puts(&db->out, "],\"errorMessage\":null}");
+    if (!ok || db->out.oom) {
+        restore_targets(db, saved, nsaved);
+        transaction_failure(db, "Transaction failed");
+    }
+    saved_free(saved, nsaved);
+}
+
+hs_rc hs_db_execute(hs_db *db, const char *text, size_t len, const char *perms_text, size_t plen) {
+    if (!db || !text) return HS_MISUSE;
+    const char *end = NULL;
+    cJSON *json = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    if (!json) {
+        char msg[120];
+        snprintf(msg, sizeof msg, "invalid JSON near byte %zu", end ? (size_t)(end - text) : (size_t)0);
+        db->out.len = 0;
+        query none = {0};
+        none.target = none.type_name = "";
+        parse_error_result(db, &none, msg);
+        return db->out.oom ? HS_NOMEM : HS_OK;
+    }
+    cJSON *perms = NULL;
+    if (perms_text && plen) {
+        perms = cJSON_ParseWithLength(perms_text, plen);
+        if (!cJSON_IsObject(perms) && !cJSON_IsNull(perms)) {
+            cJSON_Delete(json);
+            cJSON_Delete(perms);
+            return error_out(db, "collectionPermissions must be an object of collection names to Permission");
+        }
+        if (cJSON_IsNull(perms)) { cJSON_Delete(perms); perms = NULL; }
+    }
+    db->out.len = 0;
+    const cJSON *cls = cJSON_GetObjectItemCaseSensitive(json, "className");
+    if (cJSON_IsString(cls) && strcmp(cls->valuestring, "TransactionQuery") == 0) run_transaction(db, json, perms);
+    else if (cJSON_IsObject(json) && (!cls || (cJSON_IsString(cls) && strcmp(cls->valuestring, "Query") == 0))) run_one(db, json, perms, 0);
+    else {
+        query none = {0};
+        none.target = none.type_name = "";
+        parse_error_result(db, &none, "expected a Query or a TransactionQuery (className)");
+    }
+    cJSON_Delete(json);
+    cJSON_Delete(perms);
+    return db->out.oom ? HS_NOMEM : HS_OK;
+}
+
+/* ---- snapshots ---- */
+
+hs_rc hs_db_to_dict(hs_db *db) {
+    if (!db) return HS_MISUSE;
+    buf *o = &db->out;
+    o->len = 0;
+    buf_puts(o, "{\"className\":\"DeltaTraceDatabase\",\"version\":\"16\",\"collections\":{");
+    for (size_t i = 0; i < db->ncolls; i++) {
+        coll *c = db->colls[i];
+        if (i) buf_putc(o, ',');
+        buf_put_json_string(o, c->name, c->name_len);
+        buf_puts(o, ":{\"className\":\"Collection\",\"version\":\"17\",\"data\":[");
+        for (size_t r = 0; r < c->len; r++) {
+            if (r) buf_putc(o, ',');
+            val_print(o, c->rows[r]->v);
+        }
+        buf_puts(o, "],\"serialNum\":");
+        buf_put_i64(o, c->serial);
+        buf_putc(o, '}');
+    }
+    buf_puts(o, "}}");
+    return o->oom ? HS_NOMEM : HS_OK;
+}
+
+hs_rc hs_db_from_dict(hs_db *db, const char *text, size_t len) {
+    if (!db || !text) return HS_MISUSE;
+    cJSON *json = cJSON_ParseWithLength(text, len);
+    if (!json) return error_out(db, "fromDict: invalid JSON");
+    const cJSON *cols = cJSON_GetObjectItemCaseSensitive(json, "collections");
+    if (!cJSON_IsObject(cols)) { cJSON_Delete(json); return error_out(db, "Invalid format: 'collections' should be a dict"); }
+    /* Build into a fresh handle, then swap, so a bad dict changes nothing. */
+    hs_db *fresh = hs_db_open();
+    const char *err = NULL;
+    char msg[300];
+    if (!fresh) err = "out of memory";
+    for (const cJSON *c = cols->child; c && !err; c = c->next) {
+        if (!cJSON_IsObject(c)) { snprintf(msg, sizeof msg, "Invalid format: collection '%.100s' should be a dict", c->string); err = msg; break; }
+        if (db_find(fresh, c->string)) { snprintf(msg, sizeof msg, "Invalid format: collection '%.100s' appears twice", c->string); err = msg; break; }
+        coll *col = db_create(fresh, c->string);
+        if (!col) { err = "out of memory"; break; }
+        const cJSON *data = cJSON_GetObjectItemCaseSensitive(c, "data");
+        const cJSON *serial = cJSON_GetObjectItemCaseSensitive(c, "serialNum");
+        if (data && !cJSON_IsNull(data) && !cJSON_IsArray(data)) { snprintf(msg, sizeof msg, "Invalid format: 'data' of '%.100s' should be a list", c->string); err = msg; break; }
+        if (serial && !cJSON_IsNull(serial) && !cJSON_IsNumber(serial)) { snprintf(msg, sizeof msg, "Invalid format: 'serialNum' of '%.100s' should be an integer", c->string); err = msg; break; }
+        col->serial = cJSON_IsNumber(serial) ? (int64_t)serial->valuedouble : 0;
+        if (!coll_reserve(col, (size_t)cJSON_GetArraySize(data))) { err = "out of memory"; break; }
+        for (const cJSON *d = cJSON_IsArray(data) ? data->child : NULL; d; d = d->next) {
+            const char *e = NULL;
+            doc *dd = jin_doc(d, &fresh->scratch, &e);
+            if (!dd) { snprintf(msg, sizeof msg, "Invalid format: a document of '%.100s': %s", c->string, e); err = msg; break; }
+            col->rows[col->len++] = dd;
+        }
+    }
+    cJSON_Delete(json);
+    if (err) {
+        hs_db_close(fresh);
+        return error_out(db, err);
+    }
+    free_collections(db->colls, db->ncolls);
+    db->colls = fresh->colls;
+    db->ncolls = fresh->ncolls;
+    db->cap = fresh->cap;
+    fresh->colls = NULL;
+    fresh->ncolls = 0;
+    hs_db_close(fresh);
+    db->out.len = 0;
+    buf_puts(&db->out, "{}");
+    return HS_OK;
+}

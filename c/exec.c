@@ -1,0 +1,376 @@
+/*
+ * exec.c: running one parsed query against the database (protocol §3, §5, §8).
+ *
+ * Every write is plan-then-apply: the query first computes everything it will change
+ * (new documents, positions, counts), checks every failure condition, including
+ * mustAffectAtLeastOne, and only then touches the collection. So a query that fails
+ * leaves no trace, and a read never creates a collection.
+ */
+#include "hsint.h"
+#include "json_in.h"
+#include <stdio.h>
+#include <stdlib.h>
+
+#define MSG_NOT_PERMITTED "Operation not permitted."
+#define MSG_MUST_AFFECT "No data matched the condition (mustAffectAtLeastOne=True)"
+#define MSG_SERIAL_KEY "The target serialKey does not exist"
+#define MSG_NOMEM "execute_query Unexpected Error: out of memory"
+
+void put_result(buf *out, int ok, const char *target, const char *type, val *docs, size_t ndocs,
+                int64_t db_length, int64_t update_count, int64_t hit_count, const char *error) {
+    buf_puts(out, ok ? "{\"className\":\"QueryResult\",\"version\":\"6\",\"isSuccess\":true,\"target\":"
+                     : "{\"className\":\"QueryResult\",\"version\":\"6\",\"isSuccess\":false,\"target\":");
+    buf_put_json_string(out, target, strlen(target));
+    buf_puts(out, ",\"type\":");
+    buf_put_json_string(out, type, strlen(type));
+    buf_puts(out, ",\"result\":[");
+    if (ndocs && buf_reserve(out, ndocs * 64)) {
+        for (size_t i = 0; i < ndocs; i++) {
+            if (i) buf_putc(out, ',');
+            val_print(out, docs[i]);
+        }
+    }
+    buf_puts(out, "],\"dbLength\":");
+    buf_put_i64(out, db_length);
+    buf_puts(out, ",\"updateCount\":");
+    buf_put_i64(out, update_count);
+    buf_puts(out, ",\"hitCount\":");
+    buf_put_i64(out, hit_count);
+    buf_puts(out, ",\"errorMessage\":");
+    if (error) buf_put_json_string(out, error, strlen(error));
+    else buf_puts(out, "null");
+    buf_putc(out, '}');
+}
+
+static int fail(hs_db *db, const query *q, int64_t db_length, int64_t hit_count, const char *msg) {
+    put_result(&db->out, 0, q->target, q->type_name, NULL, 0, db_length, 0, hit_count, msg);
+    return 0;
+}
+
+static int fail_unexpected(hs_db *db, const query *q, const char *detail) {
+    char msg[300];
+    snprintf(msg, sizeof msg, "execute_query Unexpected Error: %s", detail);
+    return fail(db, q, -1, 0, msg);
+}
+
+static int fail_argument(hs_db *db, const query *q, const char *detail) {
+    char msg[300];
+    snprintf(msg, sizeof msg, "execute_query ArgumentError: %s", detail);
+    return fail(db, q, -1, 0, msg);
+}
+
+static int ok_result(hs_db *db, const query *q, val *docs, size_t n, int64_t len, int64_t u, int64_t h) {
+    put_result(&db->out, 1, q->target, q->type_name, docs, n, len, u, h, NULL);
+    return 1;
+}
+
+/* ---- matching, sorting, paging ---- */
+
+typedef struct hits {
+    val *docs;
+    size_t *pos;      /* row positions, for writes */
+    size_t n;
+} hits;
+
+static void hits_free(hits *h) { free(h->docs); free(h->pos); }
+
+/* Collects the rows that match (all rows when node is NULL), up to `max`. 0 on out of memory. */
+static int collect(hs_db *db, coll *c, const qnode *node, size_t max, int want_pos, hits *h) {
+    memset(h, 0, sizeof *h);
+    if (!c || c->len == 0) return 1;
+    size_t cap = node ? (max < 64 ? max : 64) : (c->len < max ? c->len : max);
+    if (cap == 0) cap = 1;
+    h->docs = malloc(cap * sizeof *h->docs);
+    if (want_pos) h->pos = malloc(cap * sizeof *h->pos);
+    if (!h->docs || (want_pos && !h->pos)) return 0;
+    for (size_t i = 0; i < c->len && h->n < max; i++) {
+        val d = c->rows[i]->v;
+        if (node && !node_match(node, d, &db->nctx)) continue;
+        if (h->n == cap) {
+            cap *= 2;
+            val *nd = realloc(h->docs, cap * sizeof *nd);
+            if (!nd) return 0;
+            h->docs = nd;
+            if (want_pos) {
+                size_t *np = realloc(h->pos, cap * sizeof *np);
+                if (!np) return 0;
+                h->pos = np;
+            }
+        }
+        h->docs[h->n] = d;
+        if (want_pos) h->pos[h->n] = i;
+        h->n++;
+    }
+    return 1;
+}
+
+/* Position then limit (§8). Returns the page as a sub-range [*from, *from + *count). */
+static void page(const query *q, val *docs, size_t n, size_t *from, size_t *count) {
+    size_t lo = 0, hi = n;
+    if (q->has_offset) {
+        if (q->offset > 0) lo = (size_t)q->offset < n ? (size_t)q->offset : n;
+    } else if (q->start_after) {
+        for (size_t i = 0; i < n; i++)
+            if (val_equal(docs[i], q->start_after)) { lo = i + 1; break; }
+    } else if (q->end_before) {
+        for (size_t i = 0; i < n; i++)
+            if (val_equal(docs[i], q->end_before)) { hi = i; break; }
+    }
+    if (q->has_limit) {
+        size_t lim = (size_t)q->limit;
+        if (!q->has_offset && !q->start_after && q->end_before) {
+            if (hi - lo > lim) lo = hi - lim;
+        } else if (hi - lo > lim) {
+            hi = lo + lim;
+        }
+    }
+    *from = lo;
+    *count = hi - lo;
+}
+
+static const char *sort_docs(const query *q, val *docs, size_t n, char *err, size_t cap) {
+    if (!q->sort) return NULL;
+    return sort_apply(q->sort, docs, n, err, cap);
+}
+
+/* ---- reads ---- */
+
+static int exec_read(hs_db *db, const query *q) {
+    coll *c = db_find(db, q->target);
+    int64_t len = c ? (int64_t)c->len : 0;
+    if (q->type == Q_COUNT) return ok_result(db, q, NULL, 0, len, 0, len);
+    hits h;
+    size_t max = q->type == Q_SEARCH_ONE ? 1 : SIZE_MAX;
+    if (!collect(db, c, q->type == Q_GET_ALL ? NULL : q->node, max, 0, &h)) { hits_free(&h); return fail_unexpected(db, q, "out of memory"); }
+    if (db->nctx.error) { hits_free(&h); return fail_unexpected(db, q, db->nctx.error); }
+    if (q->type == Q_SEARCH_ONE) {
+        int r = ok_result(db, q, h.docs, h.n, len, 0, (int64_t)h.n);
+        hits_free(&h);
+        return r;
+    }
+    char err[200];
+    const char *e = sort_docs(q, h.docs, h.n, err, sizeof err);
+    if (e) { hits_free(&h); return fail_unexpected(db, q, e); }
+    size_t from, count;
+    page(q, h.docs, h.n, &from, &count);
+    int r = ok_result(db, q, h.docs ? h.docs + from : NULL, count, len, 0, (int64_t)h.n);
+    hits_free(&h);
+    return r;
+}
+
+/* ---- add / clearAdd ---- */
+
+/* Builds the documents of addData, assigning serials from *serial when serial_key is set.
+   Returns NULL on success or an error message. */
+static const char *build_added(hs_db *db, const query *q, int64_t *serial, doc ***out, size_t *nout) {
+    size_t n = (size_t)cJSON_GetArraySize(q->add_data);
+    *out = NULL;
+    *nout = 0;
+    for (const cJSON *it = q->add_data->child; it; it = it->next) {
+        if (!cJSON_IsObject(it)) return "execute_query ArgumentError: every item of addData must be an object";
+        if (q->serial_key && !cJSON_GetObjectItemCaseSensitive(it, q->serial_key)) return MSG_SERIAL_KEY;
+    }
+    doc **docs = n ? malloc(n * sizeof *docs) : NULL;
+    if (n && !docs) return MSG_NOMEM;
+    const char *e = NULL;
+    size_t i = 0;
+    for (const cJSON *it = q->add_data->child; it; it = it->next, i++) {
+        docs[i] = q->serial_key ? jin_doc_with(it, &db->scratch, q->serial_key, (*serial)++, &e)
+                                : jin_doc(it, &db->scratch, &e);
+        if (!docs[i]) break;
+    }
+    if (e) {
+        for (size_t k = 0; k < i; k++) doc_unref(docs[k]);
+        free(docs);
+        static char msg[200];
+        if (strncmp(e, "execute_query", 13) == 0 || strcmp(e, MSG_SERIAL_KEY) == 0) return e;
+        snprintf(msg, sizeof msg, "execute_query ArgumentError: %s", e);
+        return msg;
+    }
+    *out = docs;
+    *nout = n;
+    return NULL;
+}
+
+static void free_docs(doc **docs, size_t n) {
+    for (size_t i = 0; i < n; i++) doc_unref(docs[i]);
+    free(docs);
+}
+
+static int exec_add(hs_db *db, const query *q) {
+    coll *c = db_find(db, q->target);
+    int64_t old_len = c ? (int64_t)c->len : 0;
+    int clear_add = q->type == Q_CLEAR_ADD;
+    int64_t serial = c ? c->serial : 0;
+    if (clear_add && q->reset_serial) serial = 0;
+    doc **docs;
+    size_t n;
+    const char *e = build_added(db, q, &serial, &docs, &n);
+    if (e) return fail(db, q, strncmp(e, "execute_query", 13) == 0 ? -1 : old_len, 0, e);
+    int64_t affected = clear_add ? old_len : (int64_t)n;
+    if (q->must_affect && affected == 0) { free_docs(docs, n); return fail(db, q, old_len, 0, MSG_MUST_AFFECT); }
+    /* Reserve everything before the first change, so applying cannot fail halfway. */
+    int created = 0;
+    if (!c) { c = db_create(db, q->target); created = 1; }
+    if (!c || !coll_reserve(c, n)) {
+        if (created && c) db_remove(db, c);
+        free_docs(docs, n);
+        return fail_unexpected(db, q, "out of memory");
+    }
+    if (clear_add) {
+        for (size_t i = 0; i < c->len; i++) doc_unref(c->rows[i]);
+        c->len = 0;
+    }
+    memcpy(c->rows + c->len, docs, n * sizeof *docs);
+    c->len += n;
+    if (q->serial_key || (clear_add && q->reset_serial)) c->serial = serial;
+    val *vals = q->return_data && n ? malloc(n * sizeof *vals) : NULL;
+    for (size_t i = 0; vals && i < n; i++) vals[i] = docs[i]->v;
+    free(docs);
+    int r = ok_result(db, q, vals, vals ? n : 0, (int64_t)c->len, affected, clear_add ? old_len : 0);
+    free(vals);
+    return r;
+}
+
+/* ---- update / delete ---- */
+
+static int exec_update(hs_db *db, const query *q) {
+    coll *c = db_find(db, q->target);
+    int64_t len = c ? (int64_t)c->len : 0;
+    hits h;
+    if (!collect(db, c, q->node, q->type == Q_UPDATE_ONE ? 1 : SIZE_MAX, 1, &h)) { hits_free(&h); return fail_unexpected(db, q, "out of memory"); }
+    if (db->nctx.error) { hits_free(&h); return fail_unexpected(db, q, db->nctx.error); }
+    doc **fresh = h.n ? malloc(h.n * sizeof *fresh) : NULL;
+    size_t built = 0;
+    for (; fresh && built < h.n; built++)
+        if (!(fresh[built] = doc_update(h.docs[built], q->override_val, &db->scratch))) break;
+    if (h.n && built < h.n) { free_docs(fresh, built); hits_free(&h); return fail_unexpected(db, q, "out of memory"); }
+    if (q->must_affect && h.n == 0) { hits_free(&h); return fail(db, q, len, 0, MSG_MUST_AFFECT); }
+    /* The result lists the new documents, sorted when asked; sort before applying. */
+    val *out = NULL;
+    if (q->return_data && h.n) {
+        out = malloc(h.n * sizeof *out);
+        if (!out) { free_docs(fresh, h.n); hits_free(&h); return fail_unexpected(db, q, "out of memory"); }
+        for (size_t i = 0; i < h.n; i++) out[i] = fresh[i]->v;
+        char err[200];
+        const char *e = sort_docs(q, out, h.n, err, sizeof err);
+        if (e) { free(out); free_docs(fresh, h.n); hits_free(&h); return fail_unexpected(db, q, e); }
+    }
+    for (size_t i = 0; i < h.n; i++) {
+        doc_unref(c->rows[h.pos[i]]);
+        c->rows[h.pos[i]] = fresh[i];
+    }
+    int r = ok_result(db, q, out, out ? h.n : 0, len, (int64_t)h.n, (int64_t)h.n);
+    free(out);
+    free(fresh);
+    hits_free(&h);
+    return r;
+}
+
+static int exec_delete(hs_db *db, const query *q) {
+    coll *c = db_find(db, q->target);
+    int64_t len = c ? (int64_t)c->len : 0;
+    hits h;
+    if (!collect(db, c, q->node, q->type == Q_DELETE_ONE ? 1 : SIZE_MAX, 1, &h)) { hits_free(&h); return fail_unexpected(db, q, "out of memory"); }
+    if (db->nctx.error) { hits_free(&h); return fail_unexpected(db, q, db->nctx.error); }
+    if (q->must_affect && h.n == 0) { hits_free(&h); return fail(db, q, len, 0, MSG_MUST_AFFECT); }
+    /* Python's deleteOne returns the deleted item even without returnData. */
+    int show = q->return_data || q->type == Q_DELETE_ONE;
+    if (show && h.n > 1) {
+        char err[200];
+        const char *e = sort_docs(q, h.docs, h.n, err, sizeof err);
+        if (e) { hits_free(&h); return fail_unexpected(db, q, e); }
+    }
+    /* Keep the removed documents alive until the result is written. */
+    doc **removed = h.n ? malloc(h.n * sizeof *removed) : NULL;
+    if (h.n && !removed) { hits_free(&h); return fail_unexpected(db, q, "out of memory"); }
+    size_t w = 0, k = 0;
+    for (size_t i = 0; i < c->len; i++) {
+        if (k < h.n && h.pos[k] == i) { removed[k++] = c->rows[i]; continue; }
+        c->rows[w++] = c->rows[i];
+    }
+    c->len = w;
+    int r = ok_result(db, q, show ? h.docs : NULL, show ? h.n : 0, (int64_t)c->len, (int64_t)h.n, (int64_t)h.n);
+    free_docs(removed, h.n);
+    hits_free(&h);
+    return r;
+}
+
+/* ---- whole-collection rewrites ---- */
+
+static int exec_rewrite(hs_db *db, const query *q) {
+    coll *c = db_find(db, q->target);
+    int64_t len = c ? (int64_t)c->len : 0;
+    if (q->type == Q_RENAME) {
+        size_t bl = strlen(q->rename_before), al = strlen(q->rename_after);
+        for (size_t i = 0; c && i < c->len; i++)
+            if (!val_obj_get(c->rows[i]->v, q->rename_before, bl)) return fail(db, q, len, 0, "The renameBefore key does not exist");
+        for (size_t i = 0; c && i < c->len; i++)
+            if (val_obj_get(c->rows[i]->v, q->rename_after, al)) return fail(db, q, len, 0, "An existing key was specified as the new key");
+    }
+    if (q->must_affect && len == 0) return fail(db, q, len, 0, MSG_MUST_AFFECT);
+    if (!c && !(c = db_create(db, q->target))) return fail_unexpected(db, q, "out of memory");
+    doc **fresh = c->len ? malloc(c->len * sizeof *fresh) : NULL;
+    size_t built = 0;
+    for (; fresh && built < c->len; built++) {
+        val old = c->rows[built]->v;
+        fresh[built] = q->type == Q_CONFORM
+            ? doc_conform(old, q->template_val, &db->scratch)
+            : doc_rename(old, q->rename_before, strlen(q->rename_before), q->rename_after, strlen(q->rename_after), &db->scratch);
+        if (!fresh[built]) break;
+    }
+    if (built < c->len) { free_docs(fresh, built); return fail_unexpected(db, q, "out of memory"); }
+    for (size_t i = 0; i < c->len; i++) {
+        doc_unref(c->rows[i]);
+        c->rows[i] = fresh[i];
+    }
+    free(fresh);
+    val *out = NULL;
+    if (q->type == Q_RENAME && q->return_data && c->len && (out = malloc(c->len * sizeof *out)))
+        for (size_t i = 0; i < c->len; i++) out[i] = c->rows[i]->v;
+    int r = ok_result(db, q, out, out ? c->len : 0, len, len, len);
+    free(out);
+    return r;
+}
+
+static int exec_clear(hs_db *db, const query *q) {
+    coll *c = db_find(db, q->target);
+    int64_t len = c ? (int64_t)c->len : 0;
+    if (q->must_affect && len == 0) return fail(db, q, len, 0, MSG_MUST_AFFECT);
+    if (!c && !(c = db_create(db, q->target))) return fail_unexpected(db, q, "out of memory");
+    for (size_t i = 0; i < c->len; i++) doc_unref(c->rows[i]);
+    c->len = 0;
+    if (q->reset_serial) c->serial = 0;
+    return ok_result(db, q, NULL, 0, 0, len, len);
+}
+
+static int exec_remove_collection(hs_db *db, const query *q) {
+    coll *c = db_find(db, q->target);
+    if (q->must_affect && !c) return fail(db, q, 0, 0, MSG_MUST_AFFECT);
+    if (c) db_remove(db, c);
+    return ok_result(db, q, NULL, 0, 0, c ? 1 : 0, 0);
+}
+
+int exec_query(hs_db *db, const query *q) {
+    db->nctx.error = NULL;
+    switch (q->type) {
+    case Q_SEARCH: case Q_SEARCH_ONE: case Q_GET_ALL: case Q_COUNT: return exec_read(db, q);
+    case Q_ADD: case Q_CLEAR_ADD: return exec_add(db, q);
+    case Q_UPDATE: case Q_UPDATE_ONE: return exec_update(db, q);
+    case Q_DELETE: case Q_DELETE_ONE: return exec_delete(db, q);
+    case Q_CONFORM: case Q_RENAME: return exec_rewrite(db, q);
+    case Q_CLEAR: return exec_clear(db, q);
+    case Q_REMOVE_COLLECTION: return exec_remove_collection(db, q);
+    case Q_MERGE: return exec_merge(db, q);
+    default: return fail_argument(db, q, "unknown query type");
+    }
+}
+
+int check_permissions(const cJSON *perms, const query *q) {
+    if (!perms) return 1;
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(perms, q->target);
+    const cJSON *allows = cJSON_GetObjectItemCaseSensitive(p, "allows");
+    for (const cJSON *a = cJSON_IsArray(allows) ? allows->child : NULL; a; a = a->next)
+        if (cJSON_IsString(a) && strcmp(a->valuestring, q->type_name) == 0) return 1;
+    return 0;
+}

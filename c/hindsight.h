@@ -1,0 +1,39 @@
+/*
+ * hindsight.h: the public C API of the Hindsight engine.
+ *
+ * A database is an opaque handle. Every call takes JSON text in as (pointer, length) and
+ * writes JSON text out into the handle's output buffer, read back with hs_db_output()
+ * until the next call on the same handle. Inputs are borrowed; the engine keeps no pointer
+ * into them. The engine does no I/O, reads no clock and no randomness: the same calls in
+ * the same order give the same state and the same output, byte for byte.
+ */
+#ifndef HINDSIGHT_H
+#define HINDSIGHT_H
+#include <stddef.h>
+
+typedef struct hs_db hs_db;
+
+typedef enum hs_rc {
+    HS_OK = 0,      /* the call ran; for queries, the result JSON says whether the query succeeded */
+    HS_ERROR = 1,   /* the input was refused; the output holds {"error": message} */
+    HS_NOMEM = 2,   /* out of memory; the database is unchanged */
+    HS_MISUSE = 3   /* NULL handle or similar programming error */
+} hs_rc;
+
+hs_db *hs_db_open(void);
+void hs_db_close(hs_db *db);
+
+/* Runs a Query or TransactionQuery. permissions is a JSON object of collection name to
+   Permission, or NULL (length 0) to allow everything. The output is a QueryResult or
+   TransactionQueryResult; a query that fails leaves the database unchanged. */
+hs_rc hs_db_execute(hs_db *db, const char *query, size_t len, const char *permissions, size_t plen);
+/* Writes the whole database as a DeltaTraceDatabase dict. */
+hs_rc hs_db_to_dict(hs_db *db);
+/* Replaces the whole database with a DeltaTraceDatabase dict; on error nothing changes. */
+hs_rc hs_db_from_dict(hs_db *db, const char *json, size_t len);
+
+const char *hs_db_output(const hs_db *db, size_t *len);
+/* Frees the output buffer after a large result, so its memory can be reused. */
+void hs_db_release_output(hs_db *db);
+const char *hs_errstr(hs_rc rc);
+#endif

@@ -1,0 +1,447 @@
+/*
+ * node.c: compiling and evaluating search nodes (protocol §6).
+ *
+ * Each comparison node keeps its value pre-converted for its vType, so a scan over many
+ * documents converts only the field side. "Any exception during evaluation -> false" in
+ * DeltaTraceDB becomes: every conversion returns a success flag, and failure means no match.
+ */
+#include "node.h"
+#include "json_in.h"
+#include "datetime.h"
+#include "regex.h"
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+enum { N_AND, N_OR, N_NOT, N_EQ, N_NE, N_GT, N_LT, N_GE, N_LE, N_REGEX, N_CONTAINS, N_IN, N_NOTIN, N_STARTS, N_ENDS };
+
+static const struct { const char *name; int op; } node_types[] = {
+    {"and_", N_AND}, {"or_", N_OR}, {"not_", N_NOT}, {"equals_", N_EQ}, {"notEquals_", N_NE},
+    {"greaterThan_", N_GT}, {"lessThan_", N_LT}, {"greaterThanOrEqual_", N_GE},
+    {"lessThanOrEqual_", N_LE}, {"regex_", N_REGEX}, {"contains_", N_CONTAINS}, {"in_", N_IN},
+    {"notIn_", N_NOTIN}, {"startsWith_", N_STARTS}, {"endsWith_", N_ENDS},
+};
+
+static const char *const vtype_names[] = {
+    "auto_", "datetime_", "int_", "floatStrict_", "floatEpsilon12_", "boolean_", "string_", "stringIgnoreCase_",
+};
+
+int vtype_from_name(const char *name) {
+    if (!name) return VT_AUTO;
+    for (int i = 0; i < VT_INVALID; i++)
+        if (strcmp(name, vtype_names[i]) == 0) return i;
+    return VT_INVALID;
+}
+
+/* The node's own value, converted once for its vType. */
+typedef struct conv_value {
+    int ok;            /* 0 when the value could not be converted: the comparison is false */
+    int64_t i;
+    double d;
+    dt_instant t;
+    char *s;           /* string_, stringIgnoreCase_, boolean_ (lower-cased), startsWith_... */
+    size_t n;
+} conv_value;
+
+struct qnode {
+    int op, vtype;
+    char *field;
+    size_t flen;
+    uint8_t *value;     /* encoded node value (or the values array of in_/notIn_) */
+    conv_value cv;
+    rx_regex *re;
+    qnode **kids;
+    size_t nkids;
+};
+
+#define MAX_NODE_DEPTH 100
+
+static const uint8_t null_value[1] = {T_NULL};
+
+void node_free(qnode *n) {
+    if (!n) return;
+    for (size_t i = 0; i < n->nkids; i++) node_free(n->kids[i]);
+    free(n->kids);
+    free(n->field);
+    free(n->value);
+    free(n->cv.s);
+    if (n->re) rx_free(n->re);
+    free(n);
+}
+
+/* ---- conversions (shared with sort.c) ---- */
+
+const char *conv_pystr(val v, buf *scratch, size_t *len) {
+    if (v[0] == T_STR || v[0] == T_STRX) return val_str(v, len);
+    scratch->len = 0;
+    val_pystr(scratch, v);
+    *len = scratch->len;
+    return scratch->oom ? NULL : scratch->data;
+}
+
+/* Python int(text): optional whitespace, sign, digits (underscores between digits), whitespace. */
+static int parse_py_int(const char *s, size_t n, int64_t *out) {
+    size_t i = 0;
+    while (i < n && isspace((unsigned char)s[i])) i++;
+    int neg = 0;
+    if (i < n && (s[i] == '+' || s[i] == '-')) neg = s[i++] == '-';
+    uint64_t acc = 0;
+    int digits = 0;
+    for (; i < n; i++) {
+        if (s[i] == '_' && digits && i + 1 < n && isdigit((unsigned char)s[i + 1])) continue;
+        if (!isdigit((unsigned char)s[i])) break;
+        if (acc > (UINT64_MAX - 9) / 10) return 0;
+        acc = acc * 10 + (uint64_t)(s[i] - '0');
+        digits++;
+    }
+    while (i < n && isspace((unsigned char)s[i])) i++;
+    if (!digits || i != n) return 0;
+    if (acc > (uint64_t)INT64_MAX + (uint64_t)neg) return 0;
+    *out = neg ? (int64_t)(0 - acc) : (int64_t)acc;
+    return 1;
+}
+
+/* Python float(text): decimal or exponent notation, inf/nan; no hex. */
+static int parse_py_float(const char *s, size_t n, double *out) {
+    char tmp[128];
+    if (n == 0 || n >= sizeof tmp) return 0;
+    memcpy(tmp, s, n);
+    tmp[n] = 0;
+    for (size_t i = 0; i < n; i++)
+        if (tmp[i] == 'x' || tmp[i] == 'X') return 0;
+    char *end;
+    double d = strtod(tmp, &end);
+    while (*end && isspace((unsigned char)*end)) end++;
+    if (end == tmp || *end) return 0;
+    *out = d;
+    return 1;
+}
+
+int conv_int(val v, buf *scratch, int64_t *out, int truncate_floats) {
+    if (val_is_int(v)) { *out = val_int(v); return 1; }
+    if (v[0] == T_DOUBLE) {
+        if (!truncate_floats) return 0;   /* int("5.5") fails in Python */
+        double d = val_num(v);
+        if (!isfinite(d) || fabs(d) >= 9.2e18) return 0;
+        *out = (int64_t)d;
+        return 1;
+    }
+    if (v[0] == T_TRUE || v[0] == T_FALSE) {
+        if (!truncate_floats) return 0;   /* int("True") fails; int(True) is 1 */
+        *out = v[0] == T_TRUE;
+        return 1;
+    }
+    if (v[0] != T_STR && v[0] != T_STRX) return 0;
+    size_t n;
+    const char *s = val_str(v, &n);
+    (void)scratch;
+    return parse_py_int(s, n, out);
+}
+
+int conv_float(val v, buf *scratch, double *out) {
+    if (val_kind(v) == K_NUM) { *out = val_num(v); return 1; }
+    if (v[0] == T_TRUE || v[0] == T_FALSE) { *out = v[0] == T_TRUE; return 1; }
+    if (v[0] != T_STR && v[0] != T_STRX) return 0;
+    size_t n;
+    const char *s = val_str(v, &n);
+    (void)scratch;
+    return parse_py_float(s, n, out);
+}
+
+static int conv_datetime(val v, buf *scratch, dt_instant *out) {
+    if (v[0] != T_STR && v[0] != T_STRX) return 0;
+    size_t n;
+    const char *s = conv_pystr(v, scratch, &n);
+    return s && dt_parse_iso8601(s, n, out);
+}
+
+static void ascii_lower(char *s, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (s[i] >= 'A' && s[i] <= 'Z') s[i] = (char)(s[i] + 32);
+}
+
+/* Converts the node's own value once, at compile time. */
+static void convert_node_value(qnode *n) {
+    buf scratch;
+    buf_init(&scratch);
+    val v = n->value;
+    conv_value *cv = &n->cv;
+    cv->ok = 1;
+    switch (n->vtype) {
+    case VT_AUTO: break;
+    case VT_DATETIME: cv->ok = conv_datetime(v, &scratch, &cv->t); break;
+    case VT_INT: cv->ok = conv_int(v, &scratch, &cv->i, 1); break;
+    case VT_FLOAT: case VT_FLOATEPS: cv->ok = conv_float(v, &scratch, &cv->d); break;
+    default: {
+        size_t len;
+        const char *s = conv_pystr(v, &scratch, &len);
+        cv->s = s ? malloc(len + 1) : NULL;
+        if (!cv->s) { cv->ok = 0; break; }
+        memcpy(cv->s, s, len);
+        cv->s[len] = 0;
+        cv->n = len;
+        if (n->vtype != VT_STRING) ascii_lower(cv->s, len);
+    }
+    }
+    buf_free(&scratch);
+}
+
+/* ---- compile ---- */
+
+static int fail(char *err, size_t cap, const char *fmt, const char *arg) {
+    snprintf(err, cap, fmt, arg ? arg : "");
+    return 0;
+}
+
+static int set_field(qnode *n, const cJSON *json, char *err, size_t cap) {
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(json, "field");
+    if (!cJSON_IsString(f)) return fail(err, cap, "node %s needs a string 'field'", cJSON_GetObjectItemCaseSensitive(json, "type")->valuestring);
+    n->flen = strlen(f->valuestring);
+    n->field = malloc(n->flen + 1);
+    if (!n->field) return fail(err, cap, "out of memory", NULL);
+    memcpy(n->field, f->valuestring, n->flen + 1);
+    return 1;
+}
+
+static int set_value(qnode *n, const cJSON *v, char *err, size_t cap) {
+    buf b;
+    buf_init(&b);
+    const char *e = v ? jin_encode(&b, v) : (enc_null(&b), NULL);
+    if (e || b.oom) { buf_free(&b); return fail(err, cap, "bad node value: %s", e ? e : "out of memory"); }
+    n->value = (uint8_t *)b.data;
+    return 1;
+}
+
+static qnode *compile(const cJSON *json, int depth, char *err, size_t cap) {
+    if (depth > MAX_NODE_DEPTH) { fail(err, cap, "queryNode nested deeper than 100 levels", NULL); return NULL; }
+    if (!cJSON_IsObject(json)) { fail(err, cap, "a query node must be an object", NULL); return NULL; }
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(json, "type");
+    if (!cJSON_IsString(type)) { fail(err, cap, "a query node needs a string 'type'", NULL); return NULL; }
+    int op = -1;
+    for (size_t i = 0; i < sizeof node_types / sizeof node_types[0]; i++)
+        if (strcmp(type->valuestring, node_types[i].name) == 0) op = node_types[i].op;
+    if (op < 0) { fail(err, cap, "unknown query node type '%s'", type->valuestring); return NULL; }
+    qnode *n = calloc(1, sizeof *n);
+    if (!n) { fail(err, cap, "out of memory", NULL); return NULL; }
+    n->op = op;
+    int ok = 1;
+    if (op == N_AND || op == N_OR) {
+        const cJSON *conds = cJSON_GetObjectItemCaseSensitive(json, "conditions");
+        if (!cJSON_IsArray(conds)) ok = fail(err, cap, "node %s needs a 'conditions' list", type->valuestring);
+        int count = ok ? cJSON_GetArraySize(conds) : 0;
+        if (ok && count && !(n->kids = calloc((size_t)count, sizeof *n->kids))) ok = fail(err, cap, "out of memory", NULL);
+        for (const cJSON *c = ok ? conds->child : NULL; c && ok; c = c->next) {
+            qnode *k = compile(c, depth + 1, err, cap);
+            if (!k) ok = 0; else n->kids[n->nkids++] = k;
+        }
+    } else if (op == N_NOT) {
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(json, "condition");
+        if (!c) ok = fail(err, cap, "node not_ needs a 'condition'", NULL);
+        else if ((n->kids = calloc(1, sizeof *n->kids)) == NULL) ok = fail(err, cap, "out of memory", NULL);
+        else if ((n->kids[0] = compile(c, depth + 1, err, cap)) == NULL) ok = 0;
+        else n->nkids = 1;
+    } else {
+        ok = set_field(n, json, err, cap);
+        if (ok && op == N_REGEX) {
+            const cJSON *p = cJSON_GetObjectItemCaseSensitive(json, "pattern");
+            if (!cJSON_IsString(p)) ok = fail(err, cap, "node regex_ needs a string 'pattern'", NULL);
+            else {
+                char rxerr[160];
+                n->re = rx_compile(p->valuestring, strlen(p->valuestring), rxerr, sizeof rxerr);
+                if (!n->re) ok = fail(err, cap, "invalid regex: %s", rxerr);
+            }
+        } else if (ok && (op == N_IN || op == N_NOTIN)) {
+            const cJSON *vs = cJSON_GetObjectItemCaseSensitive(json, "values");
+            if (!cJSON_IsArray(vs)) ok = fail(err, cap, "node %s needs a 'values' list", type->valuestring);
+            else ok = set_value(n, vs, err, cap);
+        } else if (ok) {
+            const cJSON *vt = cJSON_GetObjectItemCaseSensitive(json, "vType");
+            if (vt && !cJSON_IsNull(vt) && !cJSON_IsString(vt)) ok = fail(err, cap, "vType must be a string", NULL);
+            else {
+                n->vtype = vtype_from_name(cJSON_IsString(vt) ? vt->valuestring : NULL);
+                if (n->vtype == VT_INVALID) ok = fail(err, cap, "unknown vType '%s'", vt->valuestring);
+            }
+            if (ok) ok = set_value(n, cJSON_GetObjectItemCaseSensitive(json, "value"), err, cap);
+            if (ok && (op == N_STARTS || op == N_ENDS || op == N_CONTAINS)) n->vtype = VT_AUTO;
+            if (ok && (op == N_STARTS || op == N_ENDS)) {
+                /* str(f).startswith(v) needs v to be a string; anything else never matches. */
+                n->vtype = VT_STRING;
+                if (n->value[0] == T_STR || n->value[0] == T_STRX) convert_node_value(n);
+                else n->cv.ok = 0;
+            } else if (ok) {
+                convert_node_value(n);
+                if (!n->cv.ok && n->vtype == VT_DATETIME && n->value[0] != T_NULL)
+                    ok = fail(err, cap, "value of a datetime_ node is not an ISO 8601 datetime", NULL);
+                if (n->value[0] == T_NULL) n->cv.ok = 0;
+            }
+        }
+    }
+    if (!ok) { node_free(n); return NULL; }
+    return n;
+}
+
+qnode *node_compile(const cJSON *json, char *err, size_t errcap) {
+    return compile(json, 1, err, errcap);
+}
+
+/* ---- evaluate ---- */
+
+static int cmp3(double a, double b) { return a < b ? -1 : a > b; }
+
+/* Compares field f with the node value under the node's vType. Returns 1 and sets *c
+   (-1, 0, 1) when both sides convert; 0 when a conversion fails. */
+static int typed_compare(const qnode *n, val f, node_ctx *ctx, int *c) {
+    const conv_value *cv = &n->cv;
+    if (!cv->ok) return 0;
+    switch (n->vtype) {
+    case VT_DATETIME: {
+        dt_instant t;
+        if (!conv_datetime(f, &ctx->scratch, &t) || t.has_offset != cv->t.has_offset) return 0;
+        *c = t.micros < cv->t.micros ? -1 : t.micros > cv->t.micros;
+        return 1;
+    }
+    case VT_INT: {
+        int64_t i;
+        if (!conv_int(f, &ctx->scratch, &i, 0)) return 0;
+        *c = i < cv->i ? -1 : i > cv->i;
+        return 1;
+    }
+    case VT_FLOAT: case VT_FLOATEPS: {
+        double d;
+        if (!conv_float(f, &ctx->scratch, &d)) return 0;
+        if (n->vtype == VT_FLOATEPS) *c = fabs(d - cv->d) < 1e-12 ? 0 : cmp3(d, cv->d);
+        else *c = cmp3(d, cv->d);
+        return 1;
+    }
+    default: {
+        size_t len;
+        const char *s = conv_pystr(f, &ctx->scratch, &len);
+        if (!s) return 0;
+        if (n->vtype != VT_STRING) {
+            if (s != ctx->scratch.data) {   /* a borrowed string: copy before lower-casing */
+                ctx->scratch.len = 0;
+                buf_put(&ctx->scratch, s, len);
+                if (ctx->scratch.oom) return 0;
+                s = ctx->scratch.data;
+            }
+            ascii_lower(ctx->scratch.data, len);
+        }
+        int r = memcmp(s, cv->s, len < cv->n ? len : cv->n);
+        *c = r ? (r < 0 ? -1 : 1) : (len < cv->n ? -1 : len > cv->n);
+        return 1;
+    }
+    }
+}
+
+static int match_equals(const qnode *n, val f, node_ctx *ctx, int *eq) {
+    if (n->vtype == VT_AUTO) { *eq = val_equal(f ? f : null_value, n->value); return 1; }
+    if (!f) f = null_value;
+    int c;
+    if (!typed_compare(n, f, ctx, &c)) return 0;
+    *eq = c == 0;
+    return 1;
+}
+
+static int match_order(const qnode *n, val f, node_ctx *ctx) {
+    if (!f || f[0] == T_NULL || n->value[0] == T_NULL) return 0;
+    int c;
+    if (n->vtype == VT_AUTO) {
+        int bad = 0;
+        c = val_order(f, n->value, &bad);
+        if (bad) return 0;
+    } else if (n->vtype == VT_BOOL) {
+        return 0;
+    } else if (n->vtype == VT_FLOATEPS) {
+        double d;
+        if (!n->cv.ok || !conv_float(f, &ctx->scratch, &d)) return 0;
+        switch (n->op) {
+        case N_GT: return d - n->cv.d > 1e-12;
+        case N_LT: return n->cv.d - d > 1e-12;
+        case N_GE: return d - n->cv.d >= -1e-12;
+        default: return n->cv.d - d >= -1e-12;
+        }
+    } else if (!typed_compare(n, f, ctx, &c)) {
+        return 0;
+    }
+    switch (n->op) {
+    case N_GT: return c > 0;
+    case N_LT: return c < 0;
+    case N_GE: return c >= 0;
+    default: return c <= 0;
+    }
+}
+
+static int match_in(const qnode *n, val f) {
+    if (!f) f = null_value;
+    val_iter it;
+    val_iter_init(&it, n->value);
+    val x;
+    while ((x = val_iter_next(&it, 0)))
+        if (val_equal(f, x)) return 1;
+    return 0;
+}
+
+static int match_contains(const qnode *n, val f) {
+    if (!f) return 0;
+    if (f[0] == T_ARR) {
+        val_iter it;
+        val_iter_init(&it, f);
+        val x;
+        while ((x = val_iter_next(&it, 0)))
+            if (val_equal(x, n->value)) return 1;
+        return 0;
+    }
+    if (val_kind(f) != K_STR || val_kind(n->value) != K_STR) return 0;
+    size_t hl, nl;
+    const char *h = val_str(f, &hl), *needle = val_str(n->value, &nl);
+    if (nl == 0) return 1;
+    for (size_t i = 0; i + nl <= hl; i++)
+        if (h[i] == needle[0] && memcmp(h + i, needle, nl) == 0) return 1;
+    return 0;
+}
+
+int node_match(const qnode *n, val d, node_ctx *ctx) {
+    switch (n->op) {
+    case N_AND:
+        for (size_t i = 0; i < n->nkids; i++)
+            if (!node_match(n->kids[i], d, ctx)) return 0;
+        return 1;
+    case N_OR:
+        for (size_t i = 0; i < n->nkids; i++)
+            if (node_match(n->kids[i], d, ctx)) return 1;
+        return 0;
+    case N_NOT:
+        return !node_match(n->kids[0], d, ctx);
+    default: break;
+    }
+    val f = val_path(d, n->field, n->flen);
+    switch (n->op) {
+    case N_EQ: case N_NE: {
+        int eq;
+        if (!match_equals(n, f, ctx, &eq)) return 0;
+        return n->op == N_EQ ? eq : !eq;
+    }
+    case N_GT: case N_LT: case N_GE: case N_LE: return match_order(n, f, ctx);
+    case N_IN: return match_in(n, f);
+    case N_NOTIN: return !match_in(n, f);
+    case N_CONTAINS: return match_contains(n, f);
+    case N_REGEX: {
+        if (!f || f[0] == T_NULL) return 0;
+        size_t len;
+        const char *s = conv_pystr(f, &ctx->scratch, &len);
+        if (!s) return 0;
+        int r = rx_search(n->re, s, len);
+        if (r < 0) { ctx->error = "regex took too long (catastrophic backtracking)"; return 0; }
+        return r;
+    }
+    default: { /* startsWith_, endsWith_ */
+        if (!f || f[0] == T_NULL || !n->cv.ok) return 0;
+        size_t len;
+        const char *s = conv_pystr(f, &ctx->scratch, &len);
+        if (!s || len < n->cv.n) return 0;
+        const char *at = n->op == N_STARTS ? s : s + len - n->cv.n;
+        return memcmp(at, n->cv.s, n->cv.n) == 0;
+    }
+    }
+}

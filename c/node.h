@@ -1,0 +1,39 @@
+/*
+ * node.h: DeltaTraceDB search nodes (and_, or_, not_, equals_, ..., endsWith_), compiled
+ * once per query from their JSON and then evaluated against each document.
+ *
+ * Owns: the compiled node tree (node_free releases it) and the meaning of every vType
+ * in a comparison (protocol §6). Invariant: evaluating a node never modifies a document;
+ * a conversion that fails makes that comparison false, as in DeltaTraceDB.
+ */
+#ifndef HS_NODE_H
+#define HS_NODE_H
+#include "value.h"
+#include "cJSON.h"
+
+enum { VT_AUTO, VT_DATETIME, VT_INT, VT_FLOAT, VT_FLOATEPS, VT_BOOL, VT_STRING, VT_STRING_IC, VT_INVALID };
+
+/* Maps a vType name ("auto_", ...) to VT_*; NULL means auto_. VT_INVALID if unknown. */
+int vtype_from_name(const char *name);
+
+typedef struct qnode qnode;
+
+/* Compiles a node. On failure returns NULL and writes a message to err (errcap bytes). */
+qnode *node_compile(const cJSON *json, char *err, size_t errcap);
+void node_free(qnode *n);
+
+/* Per-query evaluation state: scratch space, and a sticky error when a regex blew its budget. */
+typedef struct node_ctx {
+    buf scratch;
+    const char *error;
+} node_ctx;
+
+/* 1 if the document (an object value) matches. */
+int node_match(const qnode *n, val document, node_ctx *ctx);
+
+/* Helpers shared with sort.c: Python's str() of v in a scratch buffer (borrowed until the
+   next call on the same buffer), and vType conversions. Return 0 when conversion fails. */
+const char *conv_pystr(val v, buf *scratch, size_t *len);
+int conv_int(val v, buf *scratch, int64_t *out, int truncate_floats);
+int conv_float(val v, buf *scratch, double *out);
+#endif

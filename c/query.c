@@ -1,0 +1,151 @@
+/*
+ * query.c: reading a DeltaTraceDB Query dict (protocol §2) into a struct query.
+ *
+ * Accepts what both DeltaTraceDB implementations write: missing or null optional keys take
+ * Python's defaults (returnData false, mustAffectAtLeastOne true, resetSerial false).
+ * Wrong types are refused with a message naming the key, never guessed at.
+ */
+#include "hsint.h"
+#include "json_in.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+const char *const query_type_names[Q_NTYPES] = {
+    "add", "update", "updateOne", "delete", "deleteOne", "search", "searchOne", "getAll",
+    "conformToTemplate", "renameField", "count", "clear", "clearAdd", "removeCollection", "merge",
+};
+
+static const cJSON *get(const cJSON *j, const char *key) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key);
+    return cJSON_IsNull(v) ? NULL : v;
+}
+
+static int bad(char *err, size_t cap, const char *key, const char *want) {
+    snprintf(err, cap, "'%s' must be %s", key, want);
+    return 0;
+}
+
+static int get_bool(const cJSON *j, const char *key, int def, int *out, char *err, size_t cap) {
+    const cJSON *v = get(j, key);
+    if (!v) { *out = def; return 1; }
+    if (!cJSON_IsBool(v)) return bad(err, cap, key, "true or false");
+    *out = cJSON_IsTrue(v);
+    return 1;
+}
+
+static int get_string(const cJSON *j, const char *key, const char **out, char *err, size_t cap) {
+    const cJSON *v = get(j, key);
+    *out = NULL;
+    if (!v) return 1;
+    if (!cJSON_IsString(v)) return bad(err, cap, key, "a string");
+    *out = v->valuestring;
+    return 1;
+}
+
+static int get_int(const cJSON *j, const char *key, int *has, int64_t *out, char *err, size_t cap) {
+    const cJSON *v = get(j, key);
+    *has = 0;
+    if (!v) return 1;
+    double d = v->valuedouble;
+    if (!cJSON_IsNumber(v) || d != floor(d) || fabs(d) > 9e15) return bad(err, cap, key, "an integer");
+    *has = 1;
+    *out = (int64_t)d;
+    return 1;
+}
+
+static int get_object_val(const cJSON *j, const char *key, uint8_t **out, char *err, size_t cap) {
+    const cJSON *v = get(j, key);
+    *out = NULL;
+    if (!v) return 1;
+    if (!cJSON_IsObject(v)) return bad(err, cap, key, "an object");
+    buf b;
+    buf_init(&b);
+    const char *e = jin_encode(&b, v);
+    if (e) { buf_free(&b); snprintf(err, cap, "'%s': %s", key, e); return 0; }
+    *out = (uint8_t *)b.data;
+    return 1;
+}
+
+void query_free(query *q) {
+    node_free(q->node);
+    sort_free(q->sort);
+    free(q->override_val);
+    free(q->template_val);
+    free(q->start_after);
+    free(q->end_before);
+    memset(q, 0, sizeof *q);
+}
+
+int query_parse(const cJSON *j, query *q, char *err, size_t cap) {
+    memset(q, 0, sizeof *q);
+    q->target = "";
+    q->type_name = "";
+    if (!cJSON_IsObject(j)) { snprintf(err, cap, "a query must be a JSON object"); return 0; }
+    const cJSON *target = get(j, "target"), *type = get(j, "type");
+    if (cJSON_IsString(target)) q->target = target->valuestring;
+    if (cJSON_IsString(type)) q->type_name = type->valuestring;
+    if (!cJSON_IsString(target)) return bad(err, cap, "target", "a string");
+    if (!cJSON_IsString(type)) return bad(err, cap, "type", "a string");
+    q->type = -1;
+    for (int i = 0; i < Q_NTYPES; i++)
+        if (strcmp(type->valuestring, query_type_names[i]) == 0) q->type = i;
+    if (q->type < 0) { snprintf(err, cap, "unknown query type '%.60s'", type->valuestring); return 0; }
+
+    const cJSON *v;
+    if ((v = get(j, "addData")) && !cJSON_IsArray(v)) return bad(err, cap, "addData", "a list of objects");
+    q->add_data = v;
+    if ((v = get(j, "mergeQueryParams")) && !cJSON_IsObject(v)) return bad(err, cap, "mergeQueryParams", "an object");
+    q->merge_params = v;
+    q->override_data = get(j, "overrideData");
+    q->template_data = get(j, "template");
+    if (!get_object_val(j, "overrideData", &q->override_val, err, cap)) return 0;
+    if (!get_object_val(j, "template", &q->template_val, err, cap)) return 0;
+    if (!get_object_val(j, "startAfter", &q->start_after, err, cap)) return 0;
+    if (!get_object_val(j, "endBefore", &q->end_before, err, cap)) return 0;
+    if (!get_int(j, "offset", &q->has_offset, &q->offset, err, cap)) return 0;
+    if (!get_int(j, "limit", &q->has_limit, &q->limit, err, cap)) return 0;
+    if (q->has_limit && q->limit < 0) { snprintf(err, cap, "'limit' must not be negative"); return 0; }
+    if (!get_string(j, "renameBefore", &q->rename_before, err, cap)) return 0;
+    if (!get_string(j, "renameAfter", &q->rename_after, err, cap)) return 0;
+    if (!get_string(j, "serialKey", &q->serial_key, err, cap)) return 0;
+    if (!get_bool(j, "returnData", 0, &q->return_data, err, cap)) return 0;
+    if (!get_bool(j, "mustAffectAtLeastOne", 1, &q->must_affect, err, cap)) return 0;
+    if (!get_bool(j, "resetSerial", 0, &q->reset_serial, err, cap)) return 0;
+    if ((v = get(j, "cause")) && !cJSON_IsObject(v)) return bad(err, cap, "cause", "an object");
+
+    char sub[200];
+    sub[0] = 0;
+    if ((v = get(j, "queryNode"))) {
+        q->node = node_compile(v, sub, sizeof sub);
+        if (!q->node) { snprintf(err, cap, "queryNode: %s", sub); return 0; }
+    }
+    if ((v = get(j, "sortObj"))) {
+        q->sort = sort_compile(v, sub, sizeof sub);
+        if (!q->sort) { snprintf(err, cap, "sortObj: %s", sub); return 0; }
+    }
+
+    /* What each type needs before it can run. */
+    switch (q->type) {
+    case Q_UPDATE: case Q_UPDATE_ONE:
+        if (!q->override_val) { snprintf(err, cap, "%s needs 'overrideData'", q->type_name); return 0; }
+        /* fall through */
+    case Q_DELETE: case Q_DELETE_ONE: case Q_SEARCH: case Q_SEARCH_ONE:
+        if (!q->node) { snprintf(err, cap, "%s needs 'queryNode'", q->type_name); return 0; }
+        break;
+    case Q_ADD: case Q_CLEAR_ADD:
+        if (!q->add_data) { snprintf(err, cap, "%s needs 'addData'", q->type_name); return 0; }
+        break;
+    case Q_CONFORM:
+        if (!q->template_val) { snprintf(err, cap, "conformToTemplate needs 'template'"); return 0; }
+        break;
+    case Q_RENAME:
+        if (!q->rename_before || !q->rename_after) { snprintf(err, cap, "renameField needs 'renameBefore' and 'renameAfter'"); return 0; }
+        break;
+    case Q_MERGE:
+        if (!q->merge_params) { snprintf(err, cap, "Argument error"); return 0; }
+        break;
+    default: break;
+    }
+    return 1;
+}

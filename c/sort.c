@@ -1,0 +1,256 @@
+/*
+ * sort.c: stable multi-key sorting of documents.
+ *
+ * Each sort key is extracted once per document into a small tagged key (decorate-sort),
+ * so a sort of n documents converts n values per order, not n log n. Keys of one order
+ * must share one kind (number, string, bool or datetime); the check runs before sorting.
+ */
+#include "sort.h"
+#include "node.h"
+#include "datetime.h"
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+typedef struct sort_order {
+    char *field;
+    size_t flen;
+    int reversed, vtype;
+} sort_order;
+
+struct qsort_spec {
+    sort_order *orders;
+    size_t n;
+};
+
+enum { SK_NULL, SK_BOOL, SK_NUM, SK_STR, SK_TIME, SK_TIME_NAIVE };
+
+typedef struct sort_key {
+    int kind, is_int;
+    int64_t i;
+    double d;
+    size_t off, len;     /* SK_STR: bytes in the owning arena, or borrowed when arena == NULL */
+    const char *borrowed;
+} sort_key;
+
+void sort_free(qsort_spec *s) {
+    if (!s) return;
+    for (size_t i = 0; i < s->n; i++) free(s->orders[i].field);
+    free(s->orders);
+    free(s);
+}
+
+static int add_order(qsort_spec *s, const cJSON *j, char *err, size_t cap) {
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(j, "field");
+    if (!cJSON_IsString(f)) { snprintf(err, cap, "SingleSort needs a string 'field'"); return 0; }
+    const cJSON *vt = cJSON_GetObjectItemCaseSensitive(j, "vType");
+    /* DeltaTraceDB's Python reader falls back to auto_ for unknown names. */
+    int vtype = cJSON_IsString(vt) ? vtype_from_name(vt->valuestring) : VT_AUTO;
+    if (vtype == VT_INVALID) vtype = VT_AUTO;
+    const cJSON *rev = cJSON_GetObjectItemCaseSensitive(j, "reversed");
+    sort_order *o = &s->orders[s->n];
+    o->flen = strlen(f->valuestring);
+    o->field = malloc(o->flen + 1);
+    if (!o->field) { snprintf(err, cap, "out of memory"); return 0; }
+    memcpy(o->field, f->valuestring, o->flen + 1);
+    o->reversed = cJSON_IsTrue(rev);
+    o->vtype = vtype;
+    s->n++;
+    return 1;
+}
+
+qsort_spec *sort_compile(const cJSON *j, char *err, size_t cap) {
+    if (!cJSON_IsObject(j)) { snprintf(err, cap, "sortObj must be an object"); return NULL; }
+    const cJSON *cls = cJSON_GetObjectItemCaseSensitive(j, "className");
+    const char *name = cJSON_IsString(cls) ? cls->valuestring : "";
+    qsort_spec *s = calloc(1, sizeof *s);
+    if (!s) { snprintf(err, cap, "out of memory"); return NULL; }
+    int ok = 1;
+    if (strcmp(name, "SingleSort") == 0) {
+        ok = (s->orders = calloc(1, sizeof *s->orders)) != NULL && add_order(s, j, err, cap);
+    } else if (strcmp(name, "MultiSort") == 0) {
+        const cJSON *list = cJSON_GetObjectItemCaseSensitive(j, "sortOrders");
+        if (!cJSON_IsArray(list)) { snprintf(err, cap, "MultiSort needs a 'sortOrders' list"); ok = 0; }
+        int count = ok ? cJSON_GetArraySize(list) : 0;
+        if (ok && count && !(s->orders = calloc((size_t)count, sizeof *s->orders))) ok = 0;
+        for (const cJSON *c = ok ? list->child : NULL; c && ok; c = c->next) {
+            if (!cJSON_IsObject(c)) { snprintf(err, cap, "sortOrders must hold SingleSort objects"); ok = 0; }
+            else ok = add_order(s, c, err, cap);
+        }
+    } else {
+        snprintf(err, cap, "Unknown sort class");
+        ok = 0;
+    }
+    if (!ok) { if (!err[0]) snprintf(err, cap, "out of memory"); sort_free(s); return NULL; }
+    return s;
+}
+
+/* Python's bool conversion used by the boolean_ sort: bools, numbers (non-zero), and the
+   strings true/1/yes/y and false/0/no/n in any case. */
+static int conv_bool(val v, int *out) {
+    if (v[0] == T_TRUE || v[0] == T_FALSE) { *out = v[0] == T_TRUE; return 1; }
+    if (val_kind(v) == K_NUM) { *out = val_num(v) != 0; return 1; }
+    if (val_kind(v) != K_STR) return 0;
+    size_t n;
+    const char *s = val_str(v, &n);
+    if (n == 0 || n > 5) return 0;
+    static const char *const yes[] = {"true", "1", "yes", "y"}, *const no[] = {"false", "0", "no", "n"};
+    char tmp[6] = {0};
+    for (size_t i = 0; i < n; i++) tmp[i] = (char)tolower((unsigned char)s[i]);
+    for (int i = 0; i < 4; i++) {
+        if (strcmp(tmp, yes[i]) == 0) { *out = 1; return 1; }
+        if (strcmp(tmp, no[i]) == 0) { *out = 0; return 1; }
+    }
+    return 0;
+}
+
+/* Extracts one key. Returns NULL or an error message. */
+static const char *extract(const sort_order *o, val d, sort_key *k, buf *arena, buf *scratch) {
+    memset(k, 0, sizeof *k);
+    val v = val_path(d, o->field, o->flen);
+    if (!v || v[0] == T_NULL) { k->kind = SK_NULL; return NULL; }
+    switch (o->vtype) {
+    case VT_AUTO:
+        switch (val_kind(v)) {
+        case K_BOOL: k->kind = SK_BOOL; k->i = v[0] == T_TRUE; return NULL;
+        case K_NUM: k->kind = SK_NUM; k->is_int = val_is_int(v); k->i = val_int(v); k->d = val_num(v); return NULL;
+        case K_STR: k->kind = SK_STR; k->borrowed = val_str(v, &k->len); return NULL;
+        default: return "Field not comparable";
+        }
+    case VT_DATETIME: {
+        size_t n;
+        const char *s = conv_pystr(v, scratch, &n);
+        dt_instant t;
+        if (!s || !dt_parse_iso8601(s, n, &t)) return "a datetime_ sort field holds a value that is not an ISO 8601 datetime";
+        k->kind = t.has_offset ? SK_TIME : SK_TIME_NAIVE;
+        k->i = t.micros;
+        return NULL;
+    }
+    case VT_INT:
+        k->kind = SK_NUM; k->is_int = 1;
+        if (!conv_int(v, scratch, &k->i, 1)) return "an int_ sort field holds a value that is not an integer";
+        return NULL;
+    case VT_FLOAT: case VT_FLOATEPS:
+        k->kind = SK_NUM;
+        if (!conv_float(v, scratch, &k->d)) return "a float sort field holds a value that is not a number";
+        return NULL;
+    case VT_BOOL: {
+        int b;
+        if (!conv_bool(v, &b)) return "a boolean_ sort field holds a value that is not a boolean";
+        k->kind = SK_BOOL; k->i = b;
+        return NULL;
+    }
+    default: {
+        size_t n;
+        const char *s = conv_pystr(v, scratch, &n);
+        if (!s) return "out of memory";
+        k->kind = SK_STR;
+        k->off = arena->len;
+        k->len = n;
+        buf_put(arena, s, n);
+        if (o->vtype == VT_STRING_IC && !arena->oom)
+            for (size_t i = 0; i < n; i++) {
+                char *c = arena->data + k->off + i;
+                if (*c >= 'A' && *c <= 'Z') *c = (char)(*c + 32);
+            }
+        k->borrowed = NULL;
+        return arena->oom ? "out of memory" : NULL;
+    }
+    }
+}
+
+typedef struct sort_ctx {
+    const qsort_spec *spec;
+    sort_key *keys;      /* keys[i * spec->n + order] */
+    const char *arena;
+    int float_eps;
+} sort_ctx;
+
+static int key_cmp(const sort_key *a, const sort_key *b, const char *arena, int eps) {
+    if (a->kind == SK_NULL || b->kind == SK_NULL)
+        return (a->kind == SK_NULL) - (b->kind == SK_NULL);  /* nulls last */
+    switch (a->kind) {
+    case SK_NUM:
+        if (a->is_int && b->is_int) return a->i < b->i ? -1 : a->i > b->i;
+        {
+            double x = a->is_int ? (double)a->i : a->d, y = b->is_int ? (double)b->i : b->d;
+            if (eps && fabs(x - y) < 1e-12) return 0;
+            return x < y ? -1 : x > y;
+        }
+    case SK_STR: {
+        const char *x = a->borrowed ? a->borrowed : arena + a->off;
+        const char *y = b->borrowed ? b->borrowed : arena + b->off;
+        int c = memcmp(x, y, a->len < b->len ? a->len : b->len);
+        if (c) return c < 0 ? -1 : 1;
+        return a->len < b->len ? -1 : a->len > b->len;
+    }
+    default:
+        return a->i < b->i ? -1 : a->i > b->i;
+    }
+}
+
+static int row_cmp(const sort_ctx *c, size_t x, size_t y) {
+    size_t n = c->spec->n;
+    for (size_t o = 0; o < n; o++) {
+        int r = key_cmp(&c->keys[x * n + o], &c->keys[y * n + o], c->arena, c->spec->orders[o].vtype == VT_FLOATEPS);
+        if (r) return c->spec->orders[o].reversed ? -r : r;
+    }
+    return 0;
+}
+
+/* Bottom-up merge sort of indices: stable, O(n log n), no recursion. */
+static void merge_sort(const sort_ctx *c, uint32_t *idx, uint32_t *tmp, size_t n) {
+    for (size_t width = 1; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
+            size_t i = lo, j = mid, k = lo;
+            if (mid >= hi || row_cmp(c, idx[mid - 1], idx[mid]) <= 0) {  /* already in order */
+                memcpy(tmp + lo, idx + lo, (hi - lo) * sizeof *idx);
+                continue;
+            }
+            while (i < mid && j < hi) tmp[k++] = row_cmp(c, idx[j], idx[i]) < 0 ? idx[j++] : idx[i++];
+            while (i < mid) tmp[k++] = idx[i++];
+            while (j < hi) tmp[k++] = idx[j++];
+        }
+        memcpy(idx, tmp, n * sizeof *idx);
+    }
+}
+
+const char *sort_apply(const qsort_spec *s, val *docs, size_t n, char *err, size_t cap) {
+    if (n < 2 || s->n == 0) return NULL;
+    if (n > UINT32_MAX) return "too many documents to sort";
+    sort_ctx c = {s, NULL, NULL, 0};
+    buf arena, scratch;
+    buf_init(&arena);
+    buf_init(&scratch);
+    const char *e = NULL;
+    c.keys = malloc(n * s->n * sizeof *c.keys);
+    uint32_t *idx = malloc(n * sizeof *idx), *tmp = malloc(n * sizeof *tmp);
+    val *sorted = malloc(n * sizeof *sorted);
+    if (!c.keys || !idx || !tmp || !sorted) { e = "out of memory"; goto done; }
+    for (size_t o = 0; o < s->n && !e; o++) {
+        int kind = SK_NULL;
+        for (size_t i = 0; i < n && !e; i++) {
+            sort_key *k = &c.keys[i * s->n + o];
+            e = extract(&s->orders[o], docs[i], k, &arena, &scratch);
+            if (e || k->kind == SK_NULL) continue;
+            if (kind == SK_NULL) kind = k->kind;
+            else if (k->kind != kind) {
+                snprintf(err, cap, "Incompatible types on sort field '%s'", s->orders[o].field);
+                e = err;
+            }
+        }
+    }
+    if (e) goto done;
+    c.arena = arena.data;
+    for (size_t i = 0; i < n; i++) idx[i] = (uint32_t)i;
+    merge_sort(&c, idx, tmp, n);
+    for (size_t i = 0; i < n; i++) sorted[i] = docs[idx[i]];
+    memcpy(docs, sorted, n * sizeof *docs);
+done:
+    free(c.keys); free(idx); free(tmp); free(sorted);
+    buf_free(&arena);
+    buf_free(&scratch);
+    return e;
+}

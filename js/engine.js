@@ -1,0 +1,82 @@
+/*
+ * engine.js: one engine handle and the text that crosses the wasm boundary.
+ *
+ * Owns: the hs_db pointer and the input buffer it reuses. Each call encodes one JSON text
+ * into wasm memory, calls C once, and decodes the one JSON text C wrote. Invariants: every
+ * wasm allocation made here is freed in the same call (try/finally); views over memory are
+ * taken after the call, since the call may have grown (and so detached) the old buffer.
+ */
+import { HindsightError, ErrorCode } from './errors.js';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/* Output larger than this is released after reading, so one huge result does not pin memory. */
+const KEEP_OUTPUT_BYTES = 1 << 20;
+
+export class Engine {
+  constructor(exports) {
+    this.wasm = exports;
+    this.handle = exports.hsw_db_open();
+    if (!this.handle) throw new HindsightError(ErrorCode.NOMEM, 'the engine could not allocate a database');
+  }
+
+  /* Copies text into wasm memory and runs fn(ptr, len); frees the copy afterwards. */
+  withText(text, fn) {
+    const w = this.wasm;
+    // Most JSON is ASCII: try a tight buffer first and fall back to the UTF-8 worst case.
+    let capacity = text.length + 16;
+    for (;;) {
+      const ptr = w.hsw_alloc(capacity);
+      if (!ptr) throw new HindsightError(ErrorCode.NOMEM, `out of memory allocating ${capacity} bytes for the input`);
+      try {
+        const { read, written } = encoder.encodeInto(text, new Uint8Array(w.memory.buffer, ptr, capacity));
+        if (read === text.length) return fn(ptr, written);
+      } finally {
+        w.hsw_free(ptr);
+      }
+      capacity = text.length * 3 + 16;
+    }
+  }
+
+  output() {
+    const w = this.wasm;
+    const ptr = w.hsw_output_ptr(this.handle), len = w.hsw_output_len(this.handle);
+    const text = decoder.decode(new Uint8Array(w.memory.buffer, ptr, len));
+    if (len > KEEP_OUTPUT_BYTES) w.hsw_release_output(this.handle);
+    return text;
+  }
+
+  check(rc) {
+    if (rc === 0) return;
+    const text = this.output();
+    if (rc === 2) throw new HindsightError(ErrorCode.NOMEM, 'the engine ran out of memory; the database is unchanged');
+    let message = text;
+    try { message = JSON.parse(text).error ?? text; } catch { /* keep the raw text */ }
+    throw new HindsightError(ErrorCode.INVALID_ARGUMENT, message);
+  }
+
+  execute(queryText, permissionsText) {
+    const run = (qp, ql, pp, pl) => this.check(this.wasm.hsw_execute(this.handle, qp, ql, pp, pl));
+    if (permissionsText === null) this.withText(queryText, (qp, ql) => run(qp, ql, 0, 0));
+    else this.withText(queryText, (qp, ql) => this.withText(permissionsText, (pp, pl) => run(qp, ql, pp, pl)));
+    return this.output();
+  }
+
+  toDictText() {
+    this.check(this.wasm.hsw_to_dict(this.handle));
+    return this.output();
+  }
+
+  fromDictText(text) {
+    this.withText(text, (ptr, len) => this.check(this.wasm.hsw_from_dict(this.handle, ptr, len)));
+  }
+
+  heapUsed() { return this.wasm.hsw_heap_used(); }
+  memoryBytes() { return this.wasm.memory.buffer.byteLength; }
+
+  close() {
+    if (this.handle) this.wasm.hsw_db_close(this.handle);
+    this.handle = 0;
+  }
+}

@@ -1,0 +1,7 @@
+/*
+ * index.js: the package entry of hindsight-db. Re-exports the public API and nothing else,
+ * so every runtime (Node, browsers, Deno, workerd) loads the same module graph.
+ */
+export { Database } from './database.js';
+export { HindsightError, ErrorCode } from './errors.js';
+export * from './builders/index.js';
