@@ -9,10 +9,12 @@
  */
 #include "hsint.h"
 #include "json_in.h"
+#include "jarena.h"
 #include <stdio.h>
 #include <stdlib.h>
 
 int merge_check_permissions(const cJSON *perms, const cJSON *params);
+static void forget_cut(hs_db *db);
 
 /* ---- collections ---- */
 
@@ -58,6 +60,7 @@ hs_db *hs_db_open(void) {
     buf_init(&db->out);
     buf_init(&db->scratch);
     buf_init(&db->nctx.scratch);
+    buf_init(&db->envelope);
     return db;
 }
 
@@ -72,6 +75,7 @@ void hs_db_close(hs_db *db) {
     buf_free(&db->out);
     buf_free(&db->scratch);
     buf_free(&db->nctx.scratch);
+    buf_free(&db->envelope);
     free(db);
 }
 
@@ -112,7 +116,7 @@ static void parse_error_result(hs_db *db, const query *q, const char *detail) {
 static int run_one(hs_db *db, const cJSON *json, const cJSON *perms, int in_transaction) {
     query q;
     char err[256];
-    if (!query_parse(json, &q, err, sizeof err)) {
+    if (!query_parse(db, json, &q, err, sizeof err)) {
         parse_error_result(db, &q, err);
         query_free(&q);
         return 0;
@@ -237,13 +241,47 @@ static void run_transaction(hs_db *db, const cJSON *json, const cJSON *perms) {
     saved_free(saved, nsaved);
 }
 
+static hs_rc execute(hs_db *db, const char *text, size_t len, const char *perms_text, size_t plen);
+
 hs_rc hs_db_execute(hs_db *db, const char *text, size_t len, const char *perms_text, size_t plen) {
     if (!db || !text) return HS_MISUSE;
+    jarena_begin();
+    hs_rc rc = execute(db, text, len, perms_text, plen);
+    jarena_end();
+    forget_cut(db);
+    return rc;
+}
+
+static const char *const step_add[] = {"addData"}, *const step_tx_add[] = {"queries", "*", "addData"};
+static const jscan_pattern query_arrays[] = {{step_add, 1}, {step_tx_add, 3}};
+static const char *const step_data[] = {"collections", "*", "data"};
+static const jscan_pattern dict_arrays[] = {{step_data, 3}};
+
+/* Cuts the document arrays out of text; returns the text cJSON should parse. */
+static const char *cut_documents(hs_db *db, const char *text, size_t *len, const jscan_pattern *pats, int npats) {
+    db->input = text;
+    db->spans = jscan_cut(text, *len, pats, npats, &db->envelope, &db->nspans);
+    if (!db->spans) return text;
+    *len = db->envelope.len;
+    return db->envelope.data;
+}
+
+static void forget_cut(hs_db *db) {
+    free(db->spans);
+    db->spans = NULL;
+    db->nspans = 0;
+    db->input = NULL;
+    if (db->envelope.cap > (1u << 16)) buf_free(&db->envelope);
+}
+
+static hs_rc execute(hs_db *db, const char *text, size_t len, const char *perms_text, size_t plen) {
     const char *end = NULL;
-    cJSON *json = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    size_t env_len = len;
+    const char *env = cut_documents(db, text, &env_len, query_arrays, 2);
+    cJSON *json = cJSON_ParseWithLengthOpts(env, env_len, &end, 0);
     if (!json) {
         char msg[120];
-        snprintf(msg, sizeof msg, "invalid JSON near byte %zu", end ? (size_t)(end - text) : (size_t)0);
+        snprintf(msg, sizeof msg, "invalid JSON near byte %zu", end ? (size_t)(end - env) : (size_t)0);
         db->out.len = 0;
         query none = {0};
         none.target = none.type_name = "";
@@ -254,11 +292,9 @@ hs_rc hs_db_execute(hs_db *db, const char *text, size_t len, const char *perms_t
     if (perms_text && plen) {
         perms = cJSON_ParseWithLength(perms_text, plen);
         if (!cJSON_IsObject(perms) && !cJSON_IsNull(perms)) {
-            cJSON_Delete(json);
-            cJSON_Delete(perms);
             return error_out(db, "collectionPermissions must be an object of collection names to Permission");
         }
-        if (cJSON_IsNull(perms)) { cJSON_Delete(perms); perms = NULL; }
+        if (cJSON_IsNull(perms)) perms = NULL;
     }
     db->out.len = 0;
     const cJSON *cls = cJSON_GetObjectItemCaseSensitive(json, "className");
@@ -269,8 +305,7 @@ hs_rc hs_db_execute(hs_db *db, const char *text, size_t len, const char *perms_t
         none.target = none.type_name = "";
         parse_error_result(db, &none, "expected a Query or a TransactionQuery (className)");
     }
-    cJSON_Delete(json);
-    cJSON_Delete(perms);
+    /* No cJSON_Delete: the parse arena is dropped whole when the call ends (jarena.h). */
     return db->out.oom ? HS_NOMEM : HS_OK;
 }
 
@@ -298,12 +333,52 @@ hs_rc hs_db_to_dict(hs_db *db) {
     return o->oom ? HS_NOMEM : HS_OK;
 }
 
+/* Appends the documents of a cut-out array to col. Returns NULL or an error. */
+static const char *load_span(hs_db *db, coll *col, const char *text, jscan_span span) {
+    size_t pos = span.start;
+    int more;
+    while ((more = jscan_next_element(text, span, &pos)) == 1) {
+        db->scratch.len = 0;
+        const char *e = jscan_value(text, span.end, &pos, &db->scratch);
+        if (e) return e;
+        if (db->scratch.data[0] != T_OBJ) return "a document must be a JSON object";
+        if (!coll_reserve(col, 1)) return "out of memory";
+        doc *d = doc_new((const uint8_t *)db->scratch.data, db->scratch.len);
+        if (!d) return "out of memory";
+        col->rows[col->len++] = d;
+    }
+    return more < 0 ? "malformed list" : NULL;
+}
+
+static const char *load_array(hs_db *db, coll *col, const cJSON *data) {
+    for (const cJSON *d = cJSON_IsArray(data) ? data->child : NULL; d; d = d->next) {
+        const char *e = NULL;
+        if (!coll_reserve(col, 1)) return "out of memory";
+        doc *dd = jin_doc(d, &db->scratch, &e);
+        if (!dd) return e;
+        col->rows[col->len++] = dd;
+    }
+    return NULL;
+}
+
+static hs_rc from_dict(hs_db *db, const char *text, size_t len);
+
 hs_rc hs_db_from_dict(hs_db *db, const char *text, size_t len) {
     if (!db || !text) return HS_MISUSE;
-    cJSON *json = cJSON_ParseWithLength(text, len);
+    jarena_begin();
+    hs_rc rc = from_dict(db, text, len);
+    jarena_end();
+    forget_cut(db);
+    return rc;
+}
+
+static hs_rc from_dict(hs_db *db, const char *text, size_t len) {
+    size_t env_len = len;
+    const char *env = cut_documents(db, text, &env_len, dict_arrays, 1);
+    cJSON *json = cJSON_ParseWithLength(env, env_len);
     if (!json) return error_out(db, "fromDict: invalid JSON");
     const cJSON *cols = cJSON_GetObjectItemCaseSensitive(json, "collections");
-    if (!cJSON_IsObject(cols)) { cJSON_Delete(json); return error_out(db, "Invalid format: 'collections' should be a dict"); }
+    if (!cJSON_IsObject(cols)) return error_out(db, "Invalid format: 'collections' should be a dict");
     /* Build into a fresh handle, then swap, so a bad dict changes nothing. */
     hs_db *fresh = hs_db_open();
     const char *err = NULL;
@@ -316,18 +391,15 @@ hs_rc hs_db_from_dict(hs_db *db, const char *text, size_t len) {
         if (!col) { err = "out of memory"; break; }
         const cJSON *data = cJSON_GetObjectItemCaseSensitive(c, "data");
         const cJSON *serial = cJSON_GetObjectItemCaseSensitive(c, "serialNum");
-        if (data && !cJSON_IsNull(data) && !cJSON_IsArray(data)) { snprintf(msg, sizeof msg, "Invalid format: 'data' of '%.100s' should be a list", c->string); err = msg; break; }
+        const jscan_span *span = NULL;
+        if (cJSON_IsNumber(data) && db->spans && data->valuedouble >= 0 && (size_t)data->valuedouble < db->nspans)
+            span = &db->spans[(size_t)data->valuedouble];
+        else if (data && !cJSON_IsNull(data) && !cJSON_IsArray(data)) { snprintf(msg, sizeof msg, "Invalid format: 'data' of '%.100s' should be a list", c->string); err = msg; break; }
         if (serial && !cJSON_IsNull(serial) && !cJSON_IsNumber(serial)) { snprintf(msg, sizeof msg, "Invalid format: 'serialNum' of '%.100s' should be an integer", c->string); err = msg; break; }
         col->serial = cJSON_IsNumber(serial) ? (int64_t)serial->valuedouble : 0;
-        if (!coll_reserve(col, (size_t)cJSON_GetArraySize(data))) { err = "out of memory"; break; }
-        for (const cJSON *d = cJSON_IsArray(data) ? data->child : NULL; d; d = d->next) {
-            const char *e = NULL;
-            doc *dd = jin_doc(d, &fresh->scratch, &e);
-            if (!dd) { snprintf(msg, sizeof msg, "Invalid format: a document of '%.100s': %s", c->string, e); err = msg; break; }
-            col->rows[col->len++] = dd;
-        }
+        const char *e = span ? load_span(fresh, col, db->input, *span) : load_array(fresh, col, data);
+        if (e) { snprintf(msg, sizeof msg, "Invalid format: a document of '%.100s': %s", c->string, e); err = msg; break; }
     }
-    cJSON_Delete(json);
     if (err) {
         hs_db_close(fresh);
         return error_out(db, err);

@@ -160,31 +160,78 @@ static int exec_read(hs_db *db, const query *q) {
 
 /* ---- add / clearAdd ---- */
 
-/* Builds the documents of addData, assigning serials from *serial when serial_key is set.
-   Returns NULL on success or an error message. */
-static const char *build_added(hs_db *db, const query *q, int64_t *serial, doc ***out, size_t *nout) {
-    size_t n = (size_t)cJSON_GetArraySize(q->add_data);
-    *out = NULL;
-    *nout = 0;
-    for (const cJSON *it = q->add_data->child; it; it = it->next) {
-        if (!cJSON_IsObject(it)) return "execute_query ArgumentError: every item of addData must be an object";
-        if (q->serial_key && !cJSON_GetObjectItemCaseSensitive(it, q->serial_key)) return MSG_SERIAL_KEY;
+/* The next addData item as a document (serial applied), from the cut-out text or the
+   cJSON tree. Returns NULL at the end; *err is set on failure. */
+typedef struct add_cursor {
+    const cJSON *item;
+    size_t pos;
+    int started;
+} add_cursor;
+
+static doc *next_added(hs_db *db, const query *q, add_cursor *cur, int64_t *serial, const char **err) {
+    buf *b = &db->scratch;
+    b->len = 0;
+    if (q->add_span) {
+        if (!cur->started) { cur->pos = q->add_span->start; cur->started = 1; }
+        int more = jscan_next_element(db->input, *q->add_span, &cur->pos);
+        if (more <= 0) { if (more < 0) *err = "addData is not a well-formed list"; return NULL; }
+        *err = jscan_value(db->input, q->add_span->end, &cur->pos, b);
+    } else {
+        cur->item = cur->started ? cur->item->next : q->add_data->child;
+        cur->started = 1;
+        if (!cur->item) return NULL;
+        *err = jin_encode(b, cur->item);
     }
-    doc **docs = n ? malloc(n * sizeof *docs) : NULL;
-    if (n && !docs) return MSG_NOMEM;
+    if (*err) return NULL;
+    if (b->data[0] != T_OBJ) { *err = "every item of addData must be an object"; return NULL; }
+    if (!q->serial_key) {
+        doc *d = doc_new((const uint8_t *)b->data, b->len);
+        if (!d) *err = "out of memory";
+        return d;
+    }
+    size_t kl = strlen(q->serial_key);
+    if (!val_obj_get((val)b->data, q->serial_key, kl)) { *err = MSG_SERIAL_KEY; return NULL; }
+    /* item[serialKey] = serial, keeping the key where it is (Python's dict assignment). */
+    uint8_t over[64];
+    buf ob = {(char *)over, 0, sizeof over, 0};
+    size_t at = enc_begin(&ob, T_OBJ);
+    enc_key(&ob, q->serial_key, kl);
+    enc_int(&ob, (*serial)++);
+    enc_end(&ob, at, 1);
+    if (ob.data != (char *)over) { buf_free(&ob); *err = "serialKey is too long"; return NULL; }
+    buf copy;
+    buf_init(&copy);
+    buf_put(&copy, b->data, b->len);
+    doc *d = copy.oom ? NULL : doc_update((val)copy.data, (val)over, b);
+    buf_free(&copy);
+    if (!d) *err = "out of memory";
+    return d;
+}
+
+/* Builds every document of addData before anything changes. Returns NULL on success or an
+   error message (DeltaTraceDB's serialKey message, or an ArgumentError). */
+static const char *build_added(hs_db *db, const query *q, int64_t *serial, doc ***out, size_t *nout) {
+    size_t n = 0, cap = 0;
+    doc **docs = NULL;
+    add_cursor cur = {0};
     const char *e = NULL;
-    size_t i = 0;
-    for (const cJSON *it = q->add_data->child; it; it = it->next, i++) {
-        docs[i] = q->serial_key ? jin_doc_with(it, &db->scratch, q->serial_key, (*serial)++, &e)
-                                : jin_doc(it, &db->scratch, &e);
-        if (!docs[i]) break;
+    for (;;) {
+        doc *d = next_added(db, q, &cur, serial, &e);
+        if (!d) break;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            doc **bigger = realloc(docs, cap * sizeof *docs);
+            if (!bigger) { doc_unref(d); e = "out of memory"; break; }
+            docs = bigger;
+        }
+        docs[n++] = d;
     }
     if (e) {
-        for (size_t k = 0; k < i; k++) doc_unref(docs[k]);
+        for (size_t k = 0; k < n; k++) doc_unref(docs[k]);
         free(docs);
+        if (strcmp(e, MSG_SERIAL_KEY) == 0) return e;
         static char msg[200];
-        if (strncmp(e, "execute_query", 13) == 0 || strcmp(e, MSG_SERIAL_KEY) == 0) return e;
-        snprintf(msg, sizeof msg, "execute_query ArgumentError: %s", e);
+        snprintf(msg, sizeof msg, "execute_query ArgumentError: addData: %s", e);
         return msg;
     }
     *out = docs;

@@ -11,6 +11,7 @@
 #include "node.h"
 #include "sort.h"
 #include "cJSON.h"
+#include "json_scan.h"
 
 struct hs_db {
     coll **colls;
@@ -18,6 +19,11 @@ struct hs_db {
     buf out;          /* text of the last call's result */
     buf scratch;      /* document building */
     node_ctx nctx;
+    /* Document arrays cut out of the current input (json_scan.h); valid during one call. */
+    const char *input;
+    jscan_span *spans;
+    size_t nspans;
+    buf envelope;
 };
 
 enum {
@@ -30,7 +36,9 @@ extern const char *const query_type_names[Q_NTYPES];
 typedef struct query {
     int type;
     const char *target, *type_name;
-    const cJSON *add_data, *override_data, *template_data, *merge_params;
+    const cJSON *add_data;           /* when addData was left in the cJSON tree */
+    const jscan_span *add_span;      /* when it was cut out of the text: parse from db->input */
+    const cJSON *override_data, *template_data, *merge_params;
     uint8_t *override_val, *template_val, *start_after, *end_before;  /* owned encodings */
     qnode *node;
     qsort_spec *sort;
@@ -42,7 +50,7 @@ typedef struct query {
 
 /* Parses a Query dict. On failure fills err and returns 0 (target/type_name are still set
    when they could be read, for the error result). */
-int query_parse(const cJSON *json, query *q, char *err, size_t errcap);
+int query_parse(const hs_db *db, const cJSON *json, query *q, char *err, size_t errcap);
 void query_free(query *q);
 
 coll *db_find(const hs_db *db, const char *name);

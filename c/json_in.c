@@ -14,9 +14,11 @@ static int key_cmp(const void *x, const void *y) {
 
 static int has_duplicate_keys(const cJSON *obj) {
     /* Small objects, the common case, are checked pairwise; larger ones by sorting. */
-    int n = cJSON_GetArraySize(obj);
+    int n = 0;
+    for (const cJSON *c = obj->child; c; c = c->next) n++;
     if (n < 2) return 0;
-    const cJSON **keys = malloc(sizeof(*keys) * (size_t)n);
+    const cJSON *small[32];
+    const cJSON **keys = n <= 32 ? small : malloc(sizeof(*keys) * (size_t)n);
     if (!keys) return 0;
     int i = 0;
     for (const cJSON *c = obj->child; c; c = c->next) keys[i++] = c;
@@ -30,7 +32,7 @@ static int has_duplicate_keys(const cJSON *obj) {
         for (int a = 1; a < n; a++)
             if (strcmp(keys[a - 1]->string, keys[a]->string) == 0) { dup = 1; break; }
     }
-    free(keys);
+    if (keys != small) free(keys);
     return dup;
 }
 

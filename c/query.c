@@ -77,7 +77,7 @@ void query_free(query *q) {
     memset(q, 0, sizeof *q);
 }
 
-int query_parse(const cJSON *j, query *q, char *err, size_t cap) {
+int query_parse(const hs_db *db, const cJSON *j, query *q, char *err, size_t cap) {
     memset(q, 0, sizeof *q);
     q->target = "";
     q->type_name = "";
@@ -93,8 +93,17 @@ int query_parse(const cJSON *j, query *q, char *err, size_t cap) {
     if (q->type < 0) { snprintf(err, cap, "unknown query type '%.60s'", type->valuestring); return 0; }
 
     const cJSON *v;
-    if ((v = get(j, "addData")) && !cJSON_IsArray(v)) return bad(err, cap, "addData", "a list of objects");
-    q->add_data = v;
+    if ((v = get(j, "addData")) && cJSON_IsNumber(v) && db->spans) {
+        /* jscan_cut put the index of the cut-out array here (it cuts only when every
+           addData is a list, so a number here is always its own). */
+        size_t k = (size_t)v->valuedouble;
+        if (v->valuedouble < 0 || k >= db->nspans) return bad(err, cap, "addData", "a list of objects");
+        q->add_span = &db->spans[k];
+    } else if (v && !cJSON_IsArray(v)) {
+        return bad(err, cap, "addData", "a list of objects");
+    } else {
+        q->add_data = v;
+    }
     if ((v = get(j, "mergeQueryParams")) && !cJSON_IsObject(v)) return bad(err, cap, "mergeQueryParams", "an object");
     q->merge_params = v;
     q->override_data = get(j, "overrideData");
@@ -134,7 +143,7 @@ int query_parse(const cJSON *j, query *q, char *err, size_t cap) {
         if (!q->node) { snprintf(err, cap, "%s needs 'queryNode'", q->type_name); return 0; }
         break;
     case Q_ADD: case Q_CLEAR_ADD:
-        if (!q->add_data) { snprintf(err, cap, "%s needs 'addData'", q->type_name); return 0; }
+        if (!q->add_data && !q->add_span) { snprintf(err, cap, "%s needs 'addData'", q->type_name); return 0; }
         break;
     case Q_CONFORM:
         if (!q->template_val) { snprintf(err, cap, "conformToTemplate needs 'template'"); return 0; }

@@ -53,9 +53,16 @@ export class Database {
   /* Rebuilds a database from a DeltaTraceDatabase dict (as written by toDict()). */
   static async fromDict(dict, options = {}) {
     if (dict === null || typeof dict !== 'object') throw invalid('fromDict needs a DeltaTraceDatabase dict');
+    return Database.fromJSONText(JSON.stringify(dict), options);
+  }
+
+  /* Rebuilds a database from the JSON text of a DeltaTraceDatabase dict, skipping one
+     JSON.parse/JSON.stringify round trip in JS. */
+  static async fromJSONText(text, options = {}) {
+    if (typeof text !== 'string') throw invalid('fromJSONText needs a string');
     const db = await Database.open(options);
     try {
-      db.#engine.fromDictText(JSON.stringify(dict));
+      db.#engine.fromDictText(text);
     } catch (error) {
       await db.close();
       throw error;
