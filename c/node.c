@@ -335,7 +335,18 @@ static int typed_compare(const qnode *n, val f, node_ctx *ctx, int *c) {
 }
 
 static int match_equals(const qnode *n, val f, node_ctx *ctx, int *eq) {
-    if (n->vtype == VT_AUTO) { *eq = val_equal(f ? f : null_value, n->value); return 1; }
+    if (n->vtype == VT_AUTO) {
+        /* Scans compare one field of every document: give the common kinds a short path. */
+        val v = n->value;
+        if (f && val_is_int(f) && val_is_int(v)) { *eq = val_int(f) == val_int(v); return 1; }
+        if (f && (f[0] == T_STR || f[0] == T_STRX) && (v[0] == T_STR || v[0] == T_STRX)) {
+            uint32_t fl = rd32(f + 1);
+            *eq = fl == rd32(v + 1) && memcmp(f + 5, v + 5, fl) == 0;
+            return 1;
+        }
+        *eq = val_equal(f ? f : null_value, v);
+        return 1;
+    }
     if (!f) f = null_value;
     int c;
     if (!typed_compare(n, f, ctx, &c)) return 0;

@@ -21,7 +21,7 @@
 #define RX_MAX_DEPTH 200                /* nested groups */
 #define RX_MAX_PATTERN (4u << 20)       /* bytes of pattern text */
 #define RX_MAX_INST 2000000u            /* instructions in one program */
-#define RX_MAX_FRAMES (4u << 20)        /* backtrack stack entries */
+#define RX_MAX_FRAMES (2u << 20)        /* backtrack stack entries (24-32 MB) */
 #define RX_BUDGET_BASE 10000000u
 #define RX_BUDGET_PER_BYTE 16u
 #define RX_INF UINT32_MAX               /* unbounded quantifier maximum */
@@ -1024,10 +1024,10 @@ typedef struct {
 
 static int bt_push(bt_ctx *c, uint32_t tag, uint32_t a, size_t b) {
     if (c->nFrame >= c->capFrame) {
-        bt_frame *a;
+        bt_frame *aNew;
         if (c->capFrame >= RX_MAX_FRAMES) return 0;
-        if (!(a = grow(c->aFrame, &c->capFrame, c->nFrame, sizeof *a))) return 0;
-        c->aFrame = a;
+        if (!(aNew = grow(c->aFrame, &c->capFrame, c->nFrame, sizeof *aNew))) return 0;
+        c->aFrame = aNew;
     }
     c->aFrame[c->nFrame].tag = tag;
     c->aFrame[c->nFrame].a = a;

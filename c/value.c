@@ -23,14 +23,13 @@ void doc_unref(doc *d) {
     if (d && --d->refs == 0) free(d);
 }
 
+/* Sizes of the fixed-size tags; 0 means "read the length". */
+static const uint8_t fixed_size[10] = {1, 1, 1, 9, 5, 9, 0, 0, 0, 0};
+
 size_t val_size(val v) {
-    switch (v[0]) {
-    case T_NULL: case T_FALSE: case T_TRUE: return 1;
-    case T_INT32: return 5;
-    case T_INT64: case T_DOUBLE: return 9;
-    case T_STR: case T_STRX: return 5 + (size_t)rd32(v + 1);
-    default: return 9 + (size_t)rd32(v + 5);
-    }
+    uint8_t t = v[0];
+    if (fixed_size[t]) return fixed_size[t];
+    return t <= T_STRX ? 5 + (size_t)rd32(v + 1) : 9 + (size_t)rd32(v + 5);
 }
 
 int val_kind(val v) {
@@ -44,13 +43,6 @@ int val_kind(val v) {
     }
 }
 
-int val_is_int(val v) { return v[0] == T_INT32 || v[0] == T_INT64; }
-
-int64_t val_int(val v) {
-    if (v[0] == T_INT32) { int32_t x; memcpy(&x, v + 1, 4); return x; }
-    if (v[0] == T_INT64) { int64_t x; memcpy(&x, v + 1, 8); return x; }
-    return (int64_t)val_num(v);
-}
 
 double val_num(val v) {
     if (v[0] == T_DOUBLE) { double d; memcpy(&d, v + 1, 8); return d; }
@@ -90,13 +82,15 @@ val val_obj_get(val obj, const char *key, size_t klen) {
     while (p < end) {
         size_t n = rd32(p) & 0x7fffffffu;
         const uint8_t *v = p + 4 + n;
-        if (n == klen && memcmp(p + 4, key, n) == 0) return v;
+        /* Test the first byte before calling memcmp: most keys differ there or in length. */
+        if (n == klen && (n == 0 || (p[4] == (uint8_t)key[0] && memcmp(p + 4, key, n) == 0))) return v;
         p = v + val_size(v);
     }
     return NULL;
 }
 
 val val_path(val obj, const char *path, size_t plen) {
+    if (!memchr(path, '.', plen)) return val_obj_get(obj, path, plen);
     val cur = obj;
     size_t start = 0;
     for (size_t i = 0; i <= plen; i++) {

@@ -51,9 +51,13 @@ static inline void wr32(uint8_t *p, uint32_t x) { memcpy(p, &x, 4); }
 
 size_t val_size(val v);
 int val_kind(val v);
-int val_is_int(val v);
-int64_t val_int(val v);
 double val_num(val v);              /* numbers only */
+static inline int val_is_int(val v) { return v[0] == T_INT32 || v[0] == T_INT64; }
+static inline int64_t val_int(val v) {
+    if (v[0] == T_INT32) { int32_t x; memcpy(&x, v + 1, 4); return x; }
+    if (v[0] == T_INT64) { int64_t x; memcpy(&x, v + 1, 8); return x; }
+    return (int64_t)val_num(v);
+}
 const char *val_str(val v, size_t *len); /* strings only */
 uint32_t val_count(val v);          /* arrays and objects */
 

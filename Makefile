@@ -1,0 +1,115 @@
+# Makefile: the one entry point for building and testing Hindsight.
+#
+# Owns: the build rules (js/hindsight.wasm with Emscripten; ASan/UBSan native test programs
+# in build/tests/), and the targets setup, build, test, test-c, test-js, test-browsers,
+# test-runtimes, bench, demo, clean, distclean.
+#
+# Must stay true:
+#   - `make test` on a fresh Debian 12 clone needs nothing but Node 20, gcc and make:
+#     scripts/setup.sh installs the rest and is cheap when everything is present;
+#   - c/wasm.c is the only Emscripten-specific source; every other c/*.c also builds natively;
+#   - any change to c/*.c or c/*.h rebuilds the wasm and the native tests;
+#   - cJSON comes from build/cjson (fetched and checksummed by scripts/fetch-cjson.sh).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := test
+.DELETE_ON_ERROR:
+
+NODE ?= node
+CC_NATIVE ?= gcc
+PORT ?= 8080
+
+# Browsers come from Debian; npm packages must never fetch their own.
+export PUPPETEER_SKIP_DOWNLOAD := 1
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+
+C_HEADERS    := $(wildcard c/*.h)
+WASM_SOURCES := $(wildcard c/*.c)
+ENGINE_SOURCES := $(filter-out c/wasm.c,$(WASM_SOURCES))
+CJSON_STAMP  := build/cjson/.verified-sha256
+WASM         := js/hindsight.wasm
+
+ENGINE_OBJECTS := $(patsubst c/%.c,build/native/%.o,$(ENGINE_SOURCES)) build/native/cJSON.o
+ENGINE_LIB     := build/native/libhindsight-test.a
+C_TEST_SOURCES := $(wildcard tests/c/test_*.c)
+C_TEST_BINS    := $(patsubst tests/c/%.c,build/tests/%,$(C_TEST_SOURCES))
+
+NATIVE_CFLAGS := -std=c11 -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+                 -Wall -Wextra -Ic -Ibuild/cjson
+EMCC_FLAGS := -O3 -std=c11 -Ic -Ibuild/cjson --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH \
+              -sINITIAL_MEMORY=16MB -sTOTAL_STACK=1MB -DNDEBUG
+
+.PHONY: setup build wasm native-tests test test-c test-js test-browsers test-runtimes bench demo clean distclean
+
+setup:
+	@bash scripts/setup.sh
+
+# The stamp is written by setup (via fetch-cjson.sh); this rule only orders it after setup.
+$(CJSON_STAMP): | setup
+	@test -f $@ || { echo "cJSON is missing: scripts/fetch-cjson.sh did not produce $@" >&2; exit 1; }
+
+# {==== WebAssembly build
+wasm: $(WASM)
+
+# Debian's emcc finds its acorn only through NODE_PATH.
+$(WASM): $(WASM_SOURCES) $(C_HEADERS) $(CJSON_STAMP) | setup
+	@test -n "$(WASM_SOURCES)" || { echo "no c/*.c sources to build" >&2; exit 1; }
+	NODE_PATH=/usr/share/nodejs emcc $(EMCC_FLAGS) $(WASM_SOURCES) build/cjson/cJSON.c -o $@
+	@$(NODE) scripts/describe-wasm.mjs $@
+# }====
+
+# {==== native test programs (ASan + UBSan); engine objects are compiled once into an archive
+native-tests: $(C_TEST_BINS)
+
+build/native/%.o: c/%.c $(C_HEADERS) $(CJSON_STAMP) | setup
+	@mkdir -p $(@D)
+	$(CC_NATIVE) $(NATIVE_CFLAGS) -c $< -o $@
+
+build/native/cJSON.o: $(CJSON_STAMP)
+	@mkdir -p $(@D)
+	$(CC_NATIVE) $(NATIVE_CFLAGS) -c build/cjson/cJSON.c -o $@
+
+# An archive, so a test that #includes a c/*.c file to reach its statics still links:
+# the linker then takes nothing from that module's archive member.
+$(ENGINE_LIB): $(ENGINE_OBJECTS)
+	@rm -f $@
+	ar rcs $@ $^
+
+build/tests/%: tests/c/%.c tests/c/check.h $(ENGINE_SOURCES) $(C_HEADERS) $(ENGINE_LIB)
+	@mkdir -p $(@D)
+	$(CC_NATIVE) $(NATIVE_CFLAGS) -Itests/c $< $(ENGINE_LIB) -lm -o $@
+# }====
+
+build: setup wasm native-tests
+
+# {==== tests: every suite goes through tests/run-all.mjs, which prints the SUMMARY line
+test: build
+	$(NODE) tests/run-all.mjs
+
+test-c: build
+	$(NODE) tests/run-all.mjs c
+
+test-js: build
+	$(NODE) tests/run-all.mjs js
+
+test-browsers: build
+	$(NODE) tests/run-all.mjs browsers
+
+test-runtimes: build
+	$(NODE) tests/run-all.mjs runtimes
+# }====
+
+bench: build
+	@test -f bench/speed.mjs || { echo "bench/speed.mjs does not exist yet" >&2; exit 1; }
+	$(NODE) bench/speed.mjs
+
+demo: build
+	@test -f demo/index.html || echo "warning: demo/index.html does not exist yet" >&2
+	$(NODE) scripts/serve.mjs $(PORT)
+
+clean:
+	rm -rf build/native build/tests build/workerd $(WASM)
+
+# Also drops the downloaded cJSON and the npm packages; the next build fetches them again.
+distclean: clean
+	rm -rf build node_modules
