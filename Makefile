@@ -37,7 +37,7 @@ C_TEST_BINS    := $(patsubst tests/c/%.c,build/tests/%,$(C_TEST_SOURCES))
 NATIVE_CFLAGS := -std=c11 -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
                  -Wall -Wextra -Ic -Ibuild/cjson
 EMCC_FLAGS := -O3 -std=c11 -Ic -Ibuild/cjson --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH \
-              -sINITIAL_MEMORY=16MB -sTOTAL_STACK=1MB -DNDEBUG
+              -sINITIAL_MEMORY=16MB -sTOTAL_STACK=1MB -DNDEBUG -mbulk-memory
 
 .PHONY: setup build wasm native-tests test test-c test-js test-browsers test-runtimes bench demo clean distclean
 

@@ -38,16 +38,34 @@ void buf_put(buf *b, const void *p, size_t n) {
 
 void buf_puts(buf *b, const char *s) { buf_put(b, s, strlen(s)); }
 
-void buf_putc(buf *b, char c) {
+void buf_putc_slow(buf *b, char c) {
     if (!buf_reserve(b, 1)) return;
     b->data[b->len++] = c;
 }
+
+static const char digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
 
 void buf_put_i64(buf *b, int64_t v) {
     char tmp[24];
     int i = 24;
     uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do { tmp[--i] = (char)('0' + u % 10); u /= 10; } while (u);
+    /* Two digits per division: printing numbers is a large part of writing results. */
+    while (u >= 100) {
+        unsigned k = (unsigned)(u % 100) * 2;
+        u /= 100;
+        tmp[--i] = digit_pairs[k + 1];
+        tmp[--i] = digit_pairs[k];
+    }
+    if (u >= 10) {
+        unsigned k = (unsigned)u * 2;
+        tmp[--i] = digit_pairs[k + 1];
+        tmp[--i] = digit_pairs[k];
+    } else {
+        tmp[--i] = (char)('0' + u);
+    }
     if (v < 0) tmp[--i] = '-';
     buf_put_fast(b, tmp + i, (size_t)(24 - i));
 }

@@ -23,7 +23,7 @@ void buf_free(buf *b);
 int buf_reserve(buf *b, size_t n);
 void buf_put(buf *b, const void *p, size_t n);
 void buf_puts(buf *b, const char *s);
-void buf_putc(buf *b, char c);
+void buf_putc_slow(buf *b, char c);
 void buf_put_i64(buf *b, int64_t v);
 void buf_put_double(buf *b, double d);
 /* Appends s as a JSON string literal, quotes included, escaping as JSON requires. */
@@ -32,6 +32,11 @@ void buf_put_json_string(buf *b, const char *s, size_t n);
 int buf_json_plain(const char *s, size_t n);
 /* Writes the shortest text that reads back as d (like JS Number#toString, finite only). */
 size_t fmt_double(double d, char out[32]);
+
+static inline void buf_putc(buf *b, char c) {
+    if (b->len < b->cap) b->data[b->len++] = c;
+    else buf_putc_slow(b, c);
+}
 
 static inline void buf_put_fast(buf *b, const void *p, size_t n) {
     if (b->cap - b->len >= n) { memcpy(b->data + b->len, p, n); b->len += n; }

@@ -27,8 +27,8 @@ typedef struct rx_regex rx_regex;   /* opaque compiled pattern */
 rx_regex *rx_compile(const char *pattern, size_t pattern_len, char *err, size_t errcap);
 
 /* Returns 1 if re matches anywhere in the UTF-8 subject, 0 if not, and -1 if the step budget
-** (10 million steps plus 16 per subject byte) or the backtrack memory cap ran out first: the
-** caller must treat -1 as an error ("pattern too expensive"), not as "no match". */
+** (10 million steps plus 16 per subject byte), the backtrack stack cap or memory ran out first:
+** the caller must treat -1 as an error ("pattern too expensive"), not as "no match". */
 int rx_search(const rx_regex *re, const char *subject, size_t subject_len);
 
 /* Releases a compiled pattern; NULL is allowed. */

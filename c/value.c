@@ -162,17 +162,15 @@ int val_order(val a, val b, int *incomparable) {
     }
 }
 
-static void print_key(buf *out, const uint8_t *k) {
-    uint32_t raw = rd32(k);
-    size_t n = raw & 0x7fffffffu;
-    if (raw & 0x80000000u) buf_put_json_string(out, (const char *)k + 4, n);
-    else if (buf_reserve(out, n + 2)) {
-        char *d = out->data + out->len;
-        d[0] = '"';
-        memcpy(d + 1, k + 4, n);
-        d[n + 1] = '"';
-        out->len += n + 2;
-    }
+/* Writes a JSON string whose bytes need no escaping: quote, bytes, quote. */
+static inline void put_plain_string(buf *out, const uint8_t *s, size_t n, char after) {
+    if (!buf_reserve(out, n + 3)) return;
+    char *d = out->data + out->len;
+    d[0] = '"';
+    memcpy(d + 1, s, n);
+    d[n + 1] = '"';
+    d[n + 2] = after;
+    out->len += n + (after ? 3 : 2);
 }
 
 void val_print(buf *out, val v) {
@@ -182,16 +180,7 @@ void val_print(buf *out, val v) {
     case T_TRUE: buf_put_fast(out, "true", 4); return;
     case T_INT32: case T_INT64: buf_put_i64(out, val_int(v)); return;
     case T_DOUBLE: buf_put_double(out, val_num(v)); return;
-    case T_STR: {
-        size_t n = rd32(v + 1);
-        if (!buf_reserve(out, n + 2)) return;
-        char *d = out->data + out->len;
-        d[0] = '"';
-        memcpy(d + 1, v + 5, n);
-        d[n + 1] = '"';
-        out->len += n + 2;
-        return;
-    }
+    case T_STR: put_plain_string(out, v + 5, rd32(v + 1), 0); return;
     case T_STRX: buf_put_json_string(out, (const char *)v + 5, rd32(v + 1)); return;
     case T_ARR: {
         buf_putc(out, '[');
@@ -205,13 +194,17 @@ void val_print(buf *out, val v) {
         return;
     }
     default: {
+        /* Room for the whole object in the common case, so the writes below rarely grow. */
+        buf_reserve(out, (size_t)rd32(v + 5) * 2 + 16);
         buf_putc(out, '{');
         const uint8_t *p = v + 9, *end = p + rd32(v + 5);
         for (int first = 1; p < end; first = 0) {
             if (!first) buf_putc(out, ',');
-            print_key(out, p);
-            buf_putc(out, ':');
-            p += 4 + (rd32(p) & 0x7fffffffu);
+            uint32_t raw = rd32(p);
+            size_t n = raw & 0x7fffffffu;
+            if (raw & 0x80000000u) { buf_put_json_string(out, (const char *)p + 4, n); buf_putc(out, ':'); }
+            else put_plain_string(out, p + 4, n, ':');
+            p += 4 + n;
             val_print(out, p);
             p += val_size(p);
         }
