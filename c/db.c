@@ -60,6 +60,7 @@ hs_db *hs_db_open(void) {
     buf_init(&db->out);
     buf_init(&db->scratch);
     buf_init(&db->nctx.scratch);
+    buf_init(&db->nctx.lower);
     buf_init(&db->envelope);
     return db;
 }
@@ -75,6 +76,7 @@ void hs_db_close(hs_db *db) {
     buf_free(&db->out);
     buf_free(&db->scratch);
     buf_free(&db->nctx.scratch);
+    buf_free(&db->nctx.lower);
     buf_free(&db->envelope);
     free(db);
 }
@@ -252,10 +254,20 @@ hs_rc hs_db_execute(hs_db *db, const char *text, size_t len, const char *perms_t
     return rc;
 }
 
-static const char *const step_add[] = {"addData"}, *const step_tx_add[] = {"queries", "*", "addData"};
-static const jscan_pattern query_arrays[] = {{step_add, 1}, {step_tx_add, 3}};
+/* The members that carry user documents. They are parsed by json_scan, which keeps every
+   string whole (cJSON's strings end at U+0000) and builds no tree. */
+#define DOC_MEMBER(name) \
+    static const char *const top_##name[] = {#name}, *const tx_##name[] = {"queries", "*", #name};
+DOC_MEMBER(addData) DOC_MEMBER(overrideData) DOC_MEMBER(template) DOC_MEMBER(startAfter) DOC_MEMBER(endBefore)
+static const jscan_pattern query_arrays[] = {
+    {top_addData, 1, '['}, {tx_addData, 3, '['},
+    {top_overrideData, 1, '{'}, {tx_overrideData, 3, '{'},
+    {top_template, 1, '{'}, {tx_template, 3, '{'},
+    {top_startAfter, 1, '{'}, {tx_startAfter, 3, '{'},
+    {top_endBefore, 1, '{'}, {tx_endBefore, 3, '{'},
+};
 static const char *const step_data[] = {"collections", "*", "data"};
-static const jscan_pattern dict_arrays[] = {{step_data, 3}};
+static const jscan_pattern dict_arrays[] = {{step_data, 3, '['}};
 
 /* Cuts the document arrays out of text; returns the text cJSON should parse. */
 static const char *cut_documents(hs_db *db, const char *text, size_t *len, const jscan_pattern *pats, int npats) {
@@ -277,7 +289,7 @@ static void forget_cut(hs_db *db) {
 static hs_rc execute(hs_db *db, const char *text, size_t len, const char *perms_text, size_t plen) {
     const char *end = NULL;
     size_t env_len = len;
-    const char *env = cut_documents(db, text, &env_len, query_arrays, 2);
+    const char *env = cut_documents(db, text, &env_len, query_arrays, (int)(sizeof query_arrays / sizeof query_arrays[0]));
     cJSON *json = cJSON_ParseWithLengthOpts(env, env_len, &end, 0);
     if (!json) {
         char msg[120];

@@ -350,10 +350,11 @@ static int exec_rewrite(hs_db *db, const query *q) {
     int64_t len = c ? (int64_t)c->len : 0;
     if (q->type == Q_RENAME) {
         size_t bl = strlen(q->rename_before), al = strlen(q->rename_after);
-        for (size_t i = 0; c && i < c->len; i++)
+        /* Item by item, both checks on each, as DeltaTraceDB does: the first bad item decides. */
+        for (size_t i = 0; c && i < c->len; i++) {
             if (!val_obj_get(c->rows[i]->v, q->rename_before, bl)) return fail(db, q, len, 0, "The renameBefore key does not exist");
-        for (size_t i = 0; c && i < c->len; i++)
             if (val_obj_get(c->rows[i]->v, q->rename_after, al)) return fail(db, q, len, 0, "An existing key was specified as the new key");
+        }
     }
     if (q->must_affect && len == 0) return fail(db, q, len, 0, MSG_MUST_AFFECT);
     if (!c && !(c = db_create(db, q->target))) return fail_unexpected(db, q, "out of memory");

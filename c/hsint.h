@@ -38,7 +38,7 @@ typedef struct query {
     const char *target, *type_name;
     const cJSON *add_data;           /* when addData was left in the cJSON tree */
     const jscan_span *add_span;      /* when it was cut out of the text: parse from db->input */
-    const cJSON *override_data, *template_data, *merge_params;
+    const cJSON *merge_params;
     uint8_t *override_val, *template_val, *start_after, *end_before;  /* owned encodings */
     qnode *node;
     qsort_spec *sort;

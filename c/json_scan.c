@@ -356,12 +356,15 @@ jscan_span *jscan_cut(const char *t, size_t n, const jscan_pattern *pats, int np
             continue;
         }
         /* The start of a value at the current position. */
-        int hit = 0;
-        for (int k = 0; k < npats && !hit; k++) hit = matches(&pats[k], stack, depth);
-        if (hit && c != '[') { count = 0; break; }   /* not a list: leave the whole text to cJSON's checks */
-        if (hit) {
+        const jscan_pattern *hit = NULL;
+        for (int k = 0; k < npats && !hit; k++) if (matches(&pats[k], stack, depth)) hit = &pats[k];
+        if (hit && c != hit->open && !(c == 'n' && n - i >= 4 && memcmp(t + i, "null", 4) == 0)) {
+            count = 0;   /* not the container we cut: leave the whole text to cJSON's checks */
+            break;
+        }
+        if (hit && c == hit->open) {
             size_t end = skip_value(t, n, i);
-            if (end >= n && (end == 0 || t[end - 1] != ']')) break;   /* malformed: let cJSON say so */
+            if (end >= n && (end == 0 || t[end - 1] != (c == '[' ? ']' : '}'))) { count = 0; break; }  /* malformed */
             if (count == cap) {
                 cap = cap ? cap * 2 : 8;
                 jscan_span *bigger = realloc(spans, cap * sizeof *spans);

@@ -15,12 +15,15 @@
 
 typedef struct jscan_span { size_t start, end; } jscan_span;
 
-/* A path pattern: member names from the root, "*" for any member or element. */
-typedef struct jscan_pattern { const char *const *steps; int nsteps; } jscan_pattern;
+/* A path pattern: member names from the root, "*" for any member or element, and the
+   container expected there ('[' or '{'). */
+typedef struct jscan_pattern { const char *const *steps; int nsteps; char open; } jscan_pattern;
 
-/* Copies text into envelope, replacing each array found at one of the patterns by the
-   number of its span (0, 1, ...). Returns the spans (malloc'd, caller frees) or NULL with
-   *nspans 0 when nothing was cut or the text is malformed (cJSON will then report it). */
+/* Copies text into envelope, replacing each container found at one of the patterns by the
+   number of its span (0, 1, ...); a null there is left alone. Returns the spans (malloc'd,
+   caller frees) or NULL with *nspans 0 when nothing was cut, when a pattern meets anything
+   else (so a number in the envelope at a pattern is always a span number), or when the
+   text is malformed (cJSON will then report it). */
 jscan_span *jscan_cut(const char *text, size_t len, const jscan_pattern *pats, int npats, buf *envelope, size_t *nspans);
 
 /* Parses one JSON value starting at text[*pos] (leading whitespace allowed), appends its

@@ -9,6 +9,7 @@
 #include "json_in.h"
 #include "datetime.h"
 #include "regex.h"
+#include "text.h"
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -156,11 +157,6 @@ static int conv_datetime(val v, buf *scratch, dt_instant *out) {
     return s && dt_parse_iso8601(s, n, out);
 }
 
-static void ascii_lower(char *s, size_t n) {
-    for (size_t i = 0; i < n; i++)
-        if (s[i] >= 'A' && s[i] <= 'Z') s[i] = (char)(s[i] + 32);
-}
-
 /* Converts the node's own value once, at compile time. */
 static void convert_node_value(qnode *n) {
     buf scratch;
@@ -176,12 +172,22 @@ static void convert_node_value(qnode *n) {
     default: {
         size_t len;
         const char *s = conv_pystr(v, &scratch, &len);
+        buf lower;
+        buf_init(&lower);
+        if (s && n->vtype != VT_STRING) {   /* boolean_ and stringIgnoreCase_ compare lower-cased */
+            text_lower_utf8(&lower, s, len);
+            s = lower.oom ? NULL : lower.data;
+            len = lower.len;
+        }
         cv->s = s ? malloc(len + 1) : NULL;
-        if (!cv->s) { cv->ok = 0; break; }
-        memcpy(cv->s, s, len);
-        cv->s[len] = 0;
-        cv->n = len;
-        if (n->vtype != VT_STRING) ascii_lower(cv->s, len);
+        if (cv->s) {
+            memcpy(cv->s, s, len);
+            cv->s[len] = 0;
+            cv->n = len;
+        } else {
+            cv->ok = 0;
+        }
+        buf_free(&lower);
     }
     }
     buf_free(&scratch);
@@ -319,13 +325,11 @@ static int typed_compare(const qnode *n, val f, node_ctx *ctx, int *c) {
         const char *s = conv_pystr(f, &ctx->scratch, &len);
         if (!s) return 0;
         if (n->vtype != VT_STRING) {
-            if (s != ctx->scratch.data) {   /* a borrowed string: copy before lower-casing */
-                ctx->scratch.len = 0;
-                buf_put(&ctx->scratch, s, len);
-                if (ctx->scratch.oom) return 0;
-                s = ctx->scratch.data;
-            }
-            ascii_lower(ctx->scratch.data, len);
+            ctx->lower.len = 0;
+            text_lower_utf8(&ctx->lower, s, len);
+            if (ctx->lower.oom) return 0;
+            s = ctx->lower.data ? ctx->lower.data : "";
+            len = ctx->lower.len;
         }
         int r = memcmp(s, cv->s, len < cv->n ? len : cv->n);
         *c = r ? (r < 0 ? -1 : 1) : (len < cv->n ? -1 : len > cv->n);

@@ -25,6 +25,7 @@ void node_free(qnode *n);
 /* Per-query evaluation state: scratch space, and a sticky error when a regex blew its budget. */
 typedef struct node_ctx {
     buf scratch;
+    buf lower;          /* lower-cased field text (boolean_, stringIgnoreCase_) */
     const char *error;
 } node_ctx;
 

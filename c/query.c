@@ -54,14 +54,24 @@ static int get_int(const cJSON *j, const char *key, int *has, int64_t *out, char
     return 1;
 }
 
-static int get_object_val(const cJSON *j, const char *key, uint8_t **out, char *err, size_t cap) {
+static int get_object_val(const hs_db *db, const cJSON *j, const char *key, uint8_t **out, char *err, size_t cap) {
     const cJSON *v = get(j, key);
     *out = NULL;
     if (!v) return 1;
-    if (!cJSON_IsObject(v)) return bad(err, cap, key, "an object");
     buf b;
     buf_init(&b);
-    const char *e = jin_encode(&b, v);
+    const char *e;
+    if (cJSON_IsNumber(v) && db->spans) {
+        /* Cut out of the text by jscan_cut (see query_arrays in db.c): parse it from there. */
+        size_t k = (size_t)v->valuedouble, pos;
+        if (v->valuedouble < 0 || k >= db->nspans) return bad(err, cap, key, "an object");
+        pos = db->spans[k].start;
+        e = jscan_value(db->input, db->spans[k].end, &pos, &b);
+    } else if (!cJSON_IsObject(v)) {
+        return bad(err, cap, key, "an object");
+    } else {
+        e = jin_encode(&b, v);
+    }
     if (e) { buf_free(&b); snprintf(err, cap, "'%s': %s", key, e); return 0; }
     *out = (uint8_t *)b.data;
     return 1;
@@ -106,12 +116,10 @@ int query_parse(const hs_db *db, const cJSON *j, query *q, char *err, size_t cap
     }
     if ((v = get(j, "mergeQueryParams")) && !cJSON_IsObject(v)) return bad(err, cap, "mergeQueryParams", "an object");
     q->merge_params = v;
-    q->override_data = get(j, "overrideData");
-    q->template_data = get(j, "template");
-    if (!get_object_val(j, "overrideData", &q->override_val, err, cap)) return 0;
-    if (!get_object_val(j, "template", &q->template_val, err, cap)) return 0;
-    if (!get_object_val(j, "startAfter", &q->start_after, err, cap)) return 0;
-    if (!get_object_val(j, "endBefore", &q->end_before, err, cap)) return 0;
+    if (!get_object_val(db, j, "overrideData", &q->override_val, err, cap)) return 0;
+    if (!get_object_val(db, j, "template", &q->template_val, err, cap)) return 0;
+    if (!get_object_val(db, j, "startAfter", &q->start_after, err, cap)) return 0;
+    if (!get_object_val(db, j, "endBefore", &q->end_before, err, cap)) return 0;
     if (!get_int(j, "offset", &q->has_offset, &q->offset, err, cap)) return 0;
     if (!get_int(j, "limit", &q->has_limit, &q->limit, err, cap)) return 0;
     if (q->has_limit && q->limit < 0) { snprintf(err, cap, "'limit' must not be negative"); return 0; }
@@ -150,9 +158,6 @@ int query_parse(const hs_db *db, const cJSON *j, query *q, char *err, size_t cap
         break;
     case Q_RENAME:
         if (!q->rename_before || !q->rename_after) { snprintf(err, cap, "renameField needs 'renameBefore' and 'renameAfter'"); return 0; }
-        break;
-    case Q_MERGE:
-        if (!q->merge_params) { snprintf(err, cap, "Argument error"); return 0; }
         break;
     default: break;
     }

@@ -162,6 +162,8 @@ typedef struct {
     rx_node *aNode; uint32_t nNode, capNode;
     rx_range *aTmp; uint32_t nTmp, capTmp;     /* ranges of the class being parsed */
     uint32_t nGroupTotal, nGroupSeen;
+    const unsigned char *pattern; size_t patternLen;   /* whole pattern, for \\k<name> lookups */
+    int bHasNames;                      /* the pattern has (?<name>...) groups */
     int bBackref, bLook;
     rx_regex *re;
 } parser;
@@ -374,6 +376,9 @@ static uint32_t parse_u_escape(parser *ps) {
 
 /* Parses the escape after a backslash (ps->p is just past it). Returns ESC_CHAR, ESC_SET or
 ** ESC_BACKREF with the code point, set code or group number in *pVal; -1 on error. */
+static int is_name_char(unsigned c);
+static uint32_t find_named_group(const unsigned char *p, size_t len, const unsigned char *name, size_t nlen);
+
 static int parse_escape(parser *ps, int bInClass, uint32_t *pVal) {
     const unsigned char *end = ps->end;
     unsigned c, n;
@@ -408,6 +413,19 @@ static int parse_escape(parser *ps, int bInClass, uint32_t *pVal) {
     case 'u':
         *pVal = parse_u_escape(ps);
         return ESC_CHAR;
+    case 'k':
+        if (ps->bHasNames && !bInClass) {
+            const unsigned char *q = ps->p + 1, *name;
+            if (q >= end || *q != '<') return fail(ps, "invalid named reference");
+            name = ++q;
+            while (q < end && is_name_char(*q)) q++;
+            if (q >= end || *q != '>' || q == name) return fail(ps, "invalid named reference");
+            *pVal = find_named_group(ps->pattern, ps->patternLen, name, (size_t)(q - name));
+            if (!*pVal) return fail(ps, "invalid named capture referenced");
+            ps->p = q + 1;
+            return ESC_BACKREF;
+        }
+        break;
     default:
         break;
     }
@@ -486,10 +504,18 @@ static int32_t parse_group(parser *ps, int depth) {
         else if (c2 == '=' || c2 == '!') { kind = N_LOOK; bNeg = c2 == '!'; }
         else if (c2 == '<') {
             unsigned c3 = ps->p + 2 < end ? ps->p[2] : 0;
-            return fail(ps, c3 == '=' || c3 == '!' ? "lookbehind is not supported" : "named groups are not supported");
+            const unsigned char *q = ps->p + 2;
+            if (c3 == '=' || c3 == '!') return fail(ps, "lookbehind is not supported");
+            /* A named group captures like a plain one; \\k<name> finds its number by name. */
+            while (q < end && is_name_char(*q)) q++;
+            if (q == ps->p + 2 || q >= end || *q != '>' || is_digit(ps->p[2])) return fail(ps, "invalid capture group name");
+            ps->p = q + 1;
+            idx = ++ps->nGroupSeen;
+            goto parsed_prefix;
         } else return fail(ps, "invalid group");
         ps->p += 2;
     } else idx = ++ps->nGroupSeen;
+parsed_prefix:
     if (depth >= RX_MAX_DEPTH) return fail(ps, "pattern nested too deeply");
     if ((inner = parse_alt(ps, depth + 1)) < 0) return -1;
     if (ps->p >= end || *ps->p != ')') return fail(ps, "unterminated group");
@@ -599,6 +625,14 @@ static int32_t parse_alt(parser *ps, int depth) {
     return n;
 }
 
+/* '(' starts a capturing group: plain, or named (?<name>...) but not lookbehind (?<= (?<!. */
+static int is_capturing(const unsigned char *p, size_t len) {
+    if (len < 2 || p[1] != '?') return 1;
+    return len >= 4 && p[2] == '<' && p[3] != '=' && p[3] != '!';
+}
+
+static int is_name_char(unsigned c) { return is_alpha(c) || is_digit(c) || c == '_' || c == '$' || c >= 0x80; }
+
 /* Capturing groups in the whole pattern: a backslash number up to this count is a backreference. */
 static uint32_t count_groups(const unsigned char *p, size_t len) {
     uint32_t count = 0;
@@ -608,9 +642,25 @@ static uint32_t count_groups(const unsigned char *p, size_t len) {
         if (p[i] == '\\') { i++; continue; }
         if (bInClass) { if (p[i] == ']') bInClass = 0; continue; }
         if (p[i] == '[') bInClass = 1;
-        else if (p[i] == '(' && !(i + 1 < len && p[i + 1] == '?') && count < RX_INF - 1) count++;
+        else if (p[i] == '(' && is_capturing(p + i, len - i) && count < RX_INF - 1) count++;
     }
     return count;
+}
+
+/* The group number of the named group `name`, or 0 when the pattern has none by that name. */
+static uint32_t find_named_group(const unsigned char *p, size_t len, const unsigned char *name, size_t nlen) {
+    uint32_t count = 0;
+    size_t i;
+    int bInClass = 0;
+    for (i = 0; i < len; i++) {
+        if (p[i] == '\\') { i++; continue; }
+        if (bInClass) { if (p[i] == ']') bInClass = 0; continue; }
+        if (p[i] == '[') { bInClass = 1; continue; }
+        if (p[i] != '(' || !is_capturing(p + i, len - i)) continue;
+        count++;
+        if (i + 3 + nlen < len + 1 && p[i + 1] == '?' && memcmp(p + i + 3, name, nlen) == 0 && i + 3 + nlen < len && p[i + 3 + nlen] == '>') return count;
+    }
+    return 0;
 }
 
 /*}====================================================================*/
@@ -885,6 +935,10 @@ rx_regex *rx_compile(const char *pattern, size_t pattern_len, char *err, size_t 
     ps.errCap = errcap;
     ps.re = re;
     ps.nGroupTotal = count_groups(ps.p, pattern_len);
+    ps.pattern = ps.p;
+    ps.patternLen = pattern_len;
+    for (size_t i = 0; i + 3 < pattern_len; i++)
+        if (ps.p[i] == '(' && ps.p[i + 1] == '?' && ps.p[i + 2] == '<' && ps.p[i + 3] != '=' && ps.p[i + 3] != '!') ps.bHasNames = 1;
     root = parse_alt(&ps, 0);
     if (root >= 0 && ps.p < ps.end) fail(&ps, "unmatched ')'");   /* parse_alt stops only at ')' */
     if (!ps.bFailed) {

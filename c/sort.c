@@ -8,6 +8,7 @@
 #include "sort.h"
 #include "node.h"
 #include "datetime.h"
+#include "text.h"
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -147,13 +148,9 @@ static const char *extract(const sort_order *o, val d, sort_key *k, buf *arena, 
         if (!s) return "out of memory";
         k->kind = SK_STR;
         k->off = arena->len;
-        k->len = n;
-        buf_put(arena, s, n);
-        if (o->vtype == VT_STRING_IC && !arena->oom)
-            for (size_t i = 0; i < n; i++) {
-                char *c = arena->data + k->off + i;
-                if (*c >= 'A' && *c <= 'Z') *c = (char)(*c + 32);
-            }
+        if (o->vtype == VT_STRING_IC) text_lower_utf8(arena, s, n);
+        else buf_put(arena, s, n);
+        k->len = arena->len - k->off;
         k->borrowed = NULL;
         return arena->oom ? "out of memory" : NULL;
     }

@@ -280,7 +280,11 @@ static void test_errors(void) {
     CHECK(compile_error_is("abc\\", 4, "\\ at end of pattern"), "error: trailing backslash");
     CHECK(compile_error_is("(?<=a)b", 7, "lookbehind is not supported"), "error: lookbehind");
     CHECK(compile_error_is("(?<!a)b", 7, "lookbehind is not supported"), "error: negative lookbehind");
-    CHECK(compile_error_is("(?<n>a)", 7, "named groups are not supported"), "error: named group");
+    CHECK(match("(?<year>\\d{4})-(?<m>\\d\\d)", "on 2025-01-02") == 1, "named groups capture like plain groups");
+    CHECK(match("(?<w>ab)\\k<w>", "xxabab") == 1, "\\k<name> refers back to a named group");
+    CHECK(match("(?<w>ab)\\k<w>", "xxabac") == 0, "\\k<name> must repeat the same text");
+    CHECK(compile_error_is("(?<1a>x)", 8, "invalid capture group name"), "error: a group name cannot start with a digit");
+    CHECK(compile_error_is("(?<w>a)\\k<v>", 13, "invalid named capture referenced"), "error: \\k names an unknown group");
     CHECK(compile_error_is("\\p{L}", 5, "unicode property escapes are not supported"), "error: \\p");
     CHECK(compile_error_is("[\\P{L}]", 7, "unicode property escapes are not supported"), "error: \\P in class");
     CHECK(compile_error_is("(?i)a", 5, "invalid group"), "error: inline flags");
