@@ -33,6 +33,7 @@ ENGINE_OBJECTS := $(patsubst c/%.c,build/native/%.o,$(ENGINE_SOURCES)) build/nat
 ENGINE_LIB     := build/native/libhindsight-test.a
 C_TEST_SOURCES := $(wildcard tests/c/test_*.c)
 C_TEST_BINS    := $(patsubst tests/c/%.c,build/tests/%,$(C_TEST_SOURCES))
+CONFORMANCE_JSONL := build/conformance.jsonl
 
 NATIVE_CFLAGS := -std=c11 -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
                  -Wall -Wextra -Ic -Ibuild/cjson
@@ -59,7 +60,7 @@ $(WASM): $(WASM_SOURCES) $(C_HEADERS) $(CJSON_STAMP) | setup
 # }====
 
 # {==== native test programs (ASan + UBSan); engine objects are compiled once into an archive
-native-tests: $(C_TEST_BINS)
+native-tests: $(C_TEST_BINS) $(CONFORMANCE_JSONL)
 
 build/native/%.o: c/%.c $(C_HEADERS) $(CJSON_STAMP) | setup
 	@mkdir -p $(@D)
@@ -78,6 +79,11 @@ $(ENGINE_LIB): $(ENGINE_OBJECTS)
 build/tests/%: tests/c/%.c tests/c/check.h $(ENGINE_SOURCES) $(C_HEADERS) $(ENGINE_LIB)
 	@mkdir -p $(@D)
 	$(CC_NATIVE) $(NATIVE_CFLAGS) -Itests/c $< $(ENGINE_LIB) -lm -o $@
+
+# build/tests/test_engine runs every conformance case natively; it reads them from this file.
+$(CONFORMANCE_JSONL): tests/conformance/to-jsonl.mjs $(wildcard tests/conformance/*.test)
+	@mkdir -p $(@D)
+	$(NODE) tests/conformance/to-jsonl.mjs $@
 # }====
 
 build: setup wasm native-tests
@@ -108,7 +114,7 @@ demo: build
 	$(NODE) scripts/serve.mjs $(PORT)
 
 clean:
-	rm -rf build/native build/tests build/workerd $(WASM)
+	rm -rf build/native build/tests build/workerd $(CONFORMANCE_JSONL) $(WASM)
 
 # Also drops the downloaded cJSON and the npm packages; the next build fetches them again.
 distclean: clean

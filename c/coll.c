@@ -15,13 +15,28 @@ coll *coll_new(const char *name, size_t name_len) {
     memcpy(c->name, name, name_len);
     c->name[name_len] = 0;
     c->name_len = name_len;
+    c->alive = 1;
     return c;
+}
+
+static void free_versions(version *v) {
+    while (v) {
+        version *older = v->older;
+        doc_unref(v->d);
+        free(v);
+        v = older;
+    }
 }
 
 void coll_free(coll *c) {
     if (!c) return;
-    for (size_t i = 0; i < c->len; i++) doc_unref(c->rows[i]);
+    for (size_t i = 0; i < c->len; i++) {
+        doc_unref(c->rows[i].cur);
+        free_versions(c->rows[i].older);
+    }
     free(c->rows);
+    free(c->serials);
+    free(c->lives);
     free(c->name);
     free(c);
 }
@@ -30,11 +45,183 @@ int coll_reserve(coll *c, size_t extra) {
     if (c->cap - c->len >= extra) return 1;
     size_t cap = c->cap ? c->cap : 16;
     while (cap - c->len < extra) cap *= 2;
-    doc **rows = realloc(c->rows, cap * sizeof *rows);
+    row *rows = realloc(c->rows, cap * sizeof *rows);
     if (!rows) return 0;
     c->rows = rows;
     c->cap = cap;
     return 1;
+}
+
+int hist_reserve(hist *h, size_t versions, size_t changes) {
+    while (h->nspare < versions) {
+        version *v = malloc(sizeof *v);
+        if (!v) return 0;
+        v->older = h->spare;
+        h->spare = v;
+        h->nspare++;
+    }
+    if (h->capchanges - h->nchanges < changes) {
+        size_t cap = h->capchanges ? h->capchanges : 64;
+        while (cap - h->nchanges < changes) cap *= 2;
+        change *ch = realloc(h->changes, cap * sizeof *ch);
+        if (!ch) return 0;
+        h->changes = ch;
+        h->capchanges = cap;
+    }
+    return 1;
+}
+
+void hist_free(hist *h) {
+    while (h->spare) {
+        version *next = h->spare->older;
+        free(h->spare);
+        h->spare = next;
+    }
+    free(h->changes);
+    memset(h, 0, sizeof *h);
+}
+
+long coll_find_row(const coll *c, uint32_t id) {
+    size_t lo = 0, hi = c->len;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->rows[mid].id < id) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < c->len && c->rows[lo].id == id ? (long)lo : -1;
+}
+
+static void record(coll *c, uint32_t id, hist *h) {
+    h->changes[h->nchanges].c = c;
+    h->changes[h->nchanges].row_id = id;
+    h->changes[h->nchanges].seq = h->seq;
+    h->nchanges++;
+}
+
+void coll_set(coll *c, size_t i, doc *d, hist *h) {
+    row *r = &c->rows[i];
+    c->live += (d != NULL) - (r->cur != NULL);
+    if (r->from == h->seq) {   /* changed earlier in this commit: no new version */
+        doc_unref(r->cur);
+        r->cur = d;
+        return;
+    }
+    version *v = h->spare;
+    h->spare = v->older;
+    h->nspare--;
+    v->d = r->cur;
+    v->from = r->from;
+    v->to = h->seq;
+    v->older = r->older;
+    r->older = v;
+    r->cur = d;
+    r->from = h->seq;
+    record(c, r->id, h);
+}
+
+void coll_append(coll *c, doc *d, hist *h) {
+    row *r = &c->rows[c->len++];
+    r->cur = d;
+    r->id = c->next_id++;
+    r->from = h->seq;
+    r->older = NULL;
+    c->live++;
+    record(c, r->id, h);
+}
+
+void coll_load(coll *c, doc *d, uint32_t from) {
+    row *r = &c->rows[c->len++];
+    r->cur = d;
+    r->id = c->next_id++;
+    r->from = from;
+    r->older = NULL;
+    c->live++;
+}
+
+/* Pushes (seq, before) unless this commit already changed the value. */
+static int push_value(seq_value **list, size_t *n, int64_t before, uint32_t seq) {
+    if (*n && (*list)[*n - 1].seq == seq) return 1;
+    seq_value *grown = realloc(*list, (*n + 1) * sizeof **list);
+    if (!grown) return 0;
+    *list = grown;
+    grown[*n].seq = seq;
+    grown[*n].before = before;
+    (*n)++;
+    return 1;
+}
+
+void coll_set_serial(coll *c, int64_t serial, hist *h) {
+    if (serial == c->serial) return;
+    /* Serial changes are rare and tiny; an allocation failure here keeps the old history
+       entry count, and the value is still set (as-of reads of it may then be off). */
+    push_value(&c->serials, &c->nserials, c->serial, h->seq);
+    c->serial = serial;
+}
+
+int coll_set_alive(coll *c, int alive, hist *h) {
+    if (alive == c->alive) return 1;
+    if (!push_value(&c->lives, &c->nlives, c->alive, h->seq)) return 0;
+    c->alive = alive;
+    return 1;
+}
+
+static int64_t value_at(const seq_value *list, size_t n, int64_t now, uint32_t s) {
+    for (size_t k = n; k > 0 && list[k - 1].seq > s; k--) now = list[k - 1].before;
+    return now;
+}
+
+int64_t coll_serial_at(const coll *c, uint32_t s) { return value_at(c->serials, c->nserials, c->serial, s); }
+int coll_alive_at(const coll *c, uint32_t s) { return (int)value_at(c->lives, c->nlives, c->alive, s); }
+
+void hist_rollback(hist *h) {
+    while (h->nchanges && h->changes[h->nchanges - 1].seq == h->seq) {
+        change ch = h->changes[--h->nchanges];
+        coll *c = ch.c;
+        long i = coll_find_row(c, ch.row_id);
+        if (i < 0) continue;
+        row *r = &c->rows[i];
+        c->live -= r->cur != NULL;
+        doc_unref(r->cur);
+        if (r->older && r->older->to == h->seq) {
+            version *v = r->older;
+            r->cur = v->d;
+            r->from = v->from;
+            r->older = v->older;
+            c->live += r->cur != NULL;
+            v->older = h->spare;
+            h->spare = v;
+            h->nspare++;
+        } else {
+            /* Appended by this commit: appends come last and are undone last-first. */
+            memmove(c->rows + i, c->rows + i + 1, (c->len - (size_t)i - 1) * sizeof *c->rows);
+            c->len--;
+            c->next_id--;
+        }
+    }
+}
+
+size_t coll_prune(coll *c, uint32_t horizon) {
+    size_t w = 0, removed = 0;
+    for (size_t i = 0; i < c->len; i++) {
+        row *r = &c->rows[i];
+        /* Versions that ended at or before the horizon are invisible to every kept seq. */
+        version **link = &r->older;
+        while (*link && (*link)->to > horizon) link = &(*link)->older;
+        free_versions(*link);
+        *link = NULL;
+        if (!r->cur && r->from <= horizon && !r->older) { removed++; continue; }
+        c->rows[w++] = *r;
+    }
+    c->len = w;
+    size_t k = 0;
+    while (k < c->nserials && c->serials[k].seq <= horizon) k++;
+    memmove(c->serials, c->serials + k, (c->nserials - k) * sizeof *c->serials);
+    c->nserials -= k;
+    k = 0;
+    while (k < c->nlives && c->lives[k].seq <= horizon) k++;
+    memmove(c->lives, c->lives + k, (c->nlives - k) * sizeof *c->lives);
+    c->nlives -= k;
+    return removed;
 }
 
 /* Appends one member (key + value) copied from an existing object encoding. */

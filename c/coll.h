@@ -1,8 +1,15 @@
 /*
- * coll.h: a collection: an ordered list of immutable documents plus its serial counter.
+ * coll.h: a collection and its history: rows of immutable documents, each row with the
+ * chain of its past versions, plus the versioned serial counter and existence flag.
  *
- * Owns one reference to each document in rows[0..len). Invariants: insertion order is the
- * order of rows; serial only changes through add/clearAdd/resetSerial; rows never holds NULL.
+ * Owns one reference to every document it points to, current or past. Invariants:
+ * - rows[] is sorted by id (insertion order) and holds every row that is live now or in
+ *   kept history; a deleted row stays as a tombstone (cur == NULL) until retention drops it;
+ * - a row's versions are contiguous in seq: cur is live for seqs >= from, and each older
+ *   version is live for [v->from, v->to), with v->to equal to the newer one's from;
+ * - live counts the rows whose cur is not NULL;
+ * - every change made by the pending commit h->seq is recorded once in h's change log, so a
+ *   failed transaction can be rolled back and a diff costs what changed.
  * Document transformations used by writes (shallow update, conform, rename) live here too:
  * each returns a new document and leaves its input untouched.
  */
@@ -10,18 +17,80 @@
 #define HS_COLL_H
 #include "value.h"
 
+typedef struct version {
+    doc *d;                  /* NULL: the row did not exist in this version */
+    uint32_t from, to;       /* live for from <= seq < to */
+    struct version *older;
+} version;
+
+typedef struct row {
+    doc *cur;                /* NULL: deleted (a tombstone, kept for time travel) */
+    uint32_t id;             /* insertion order within the collection */
+    uint32_t from;           /* seq of the commit that made cur */
+    version *older;          /* previous versions, newest first */
+} row;
+
+typedef struct seq_value { uint32_t seq; int64_t before; } seq_value;
+
 typedef struct coll {
     char *name;
     size_t name_len;
-    doc **rows;
-    size_t len, cap;
+    row *rows;
+    size_t len, cap, live;
+    uint32_t next_id;
     int64_t serial;
+    int alive;                       /* removeCollection makes it 0; history stays */
+    seq_value *serials, *lives;      /* past values, oldest first: value before commit seq */
+    size_t nserials, nlives;
 } coll;
+
+/* One row touched by one commit. */
+typedef struct change { coll *c; uint32_t row_id, seq; } change;
+
+/* The history context of the commit being built: its seq, spare version nodes reserved in
+   advance (so applying a planned change cannot fail), and the change log of all commits. */
+typedef struct hist {
+    uint32_t seq;
+    version *spare;
+    size_t nspare;
+    change *changes;
+    size_t nchanges, capchanges;
+} hist;
 
 coll *coll_new(const char *name, size_t name_len);
 void coll_free(coll *c);
-/* Ensures room for `extra` more rows. Returns 0 on out of memory. */
+/* Room for `extra` more rows, and for `versions` row changes in the pending commit.
+   Returns 0 on out of memory, with nothing changed. */
 int coll_reserve(coll *c, size_t extra);
+int hist_reserve(hist *h, size_t versions, size_t changes);
+void hist_free(hist *h);
+
+/* The document of row r as of seq s (NULL when it did not exist then). */
+static inline doc *row_at(const row *r, uint32_t s) {
+    if (r->from <= s) return r->cur;
+    for (const version *v = r->older; v; v = v->older)
+        if (v->from <= s) return v->d;
+    return NULL;
+}
+/* The index of the row with this id, or -1. */
+long coll_find_row(const coll *c, uint32_t id);
+
+/* Changes made by the pending commit h->seq; they take ownership of d. Each needs a prior
+   successful coll_reserve / hist_reserve covering it and then cannot fail. */
+void coll_set(coll *c, size_t i, doc *d, hist *h);
+void coll_append(coll *c, doc *d, hist *h);
+/* Appends a row that exists since seq `from` without recording a change (loading a
+   snapshot). Needs a prior coll_reserve. */
+void coll_load(coll *c, doc *d, uint32_t from);
+void coll_set_serial(coll *c, int64_t serial, hist *h);
+/* Returns 0 on out of memory (nothing changed). */
+int coll_set_alive(coll *c, int alive, hist *h);
+int64_t coll_serial_at(const coll *c, uint32_t s);
+int coll_alive_at(const coll *c, uint32_t s);
+/* Undoes every change of commit h->seq (after a failed transaction). */
+void hist_rollback(hist *h);
+/* Drops history that no seq >= horizon can see. Returns the number of rows removed. */
+size_t coll_prune(coll *c, uint32_t horizon);
 
 /* Python's dict.update: keys of `over` replace values in place, new keys go last. */
 doc *doc_update(val old, val over, buf *scratch);

@@ -20,11 +20,18 @@ static void forget_cut(hs_db *db);
 
 coll *db_find(const hs_db *db, const char *name) {
     for (size_t i = 0; i < db->ncolls; i++)
-        if (strcmp(db->colls[i]->name, name) == 0) return db->colls[i];
+        if (db->colls[i]->alive && strcmp(db->colls[i]->name, name) == 0) return db->colls[i];
     return NULL;
 }
 
-coll *db_create(hs_db *db, const char *name) {
+coll *db_find_at(const hs_db *db, const char *name, uint32_t s) {
+    if (s == SEQ_PRESENT) return db_find(db, name);
+    for (size_t i = 0; i < db->ncolls; i++)
+        if (strcmp(db->colls[i]->name, name) == 0) return coll_alive_at(db->colls[i], s) ? db->colls[i] : NULL;
+    return NULL;
+}
+
+static coll *db_append(hs_db *db, const char *name) {
     if (db->ncolls == db->cap) {
         size_t cap = db->cap ? db->cap * 2 : 8;
         coll **c = realloc(db->colls, cap * sizeof *c);
@@ -37,19 +44,51 @@ coll *db_create(hs_db *db, const char *name) {
     return c;
 }
 
-/* Unlinks c without freeing it. */
-static void db_unlink(hs_db *db, coll *c) {
+int db_append_coll(hs_db *db, coll *c) {
+    if (db->ncolls == db->cap) {
+        size_t cap = db->cap ? db->cap * 2 : 8;
+        coll **grown = realloc(db->colls, cap * sizeof *grown);
+        if (!grown) return 0;
+        db->colls = grown;
+        db->cap = cap;
+    }
+    db->colls[db->ncolls++] = c;
+    return 1;
+}
+
+coll *db_create(hs_db *db, const char *name) {
+    /* A removed collection keeps its history and its place; writing to it revives it. */
+    coll *c = NULL;
+    for (size_t i = 0; i < db->ncolls && !c; i++)
+        if (strcmp(db->colls[i]->name, name) == 0) c = db->colls[i];
+    if (!c) {
+        if (!(c = db_append(db, name))) return NULL;
+        c->alive = 0;
+    }
+    if (!coll_set_alive(c, 1, &db->hist)) return NULL;
+    return c;
+}
+
+void db_unlink_free(hs_db *db, coll *c) {
     for (size_t i = 0; i < db->ncolls; i++)
         if (db->colls[i] == c) {
             memmove(db->colls + i, db->colls + i + 1, (db->ncolls - i - 1) * sizeof *db->colls);
             db->ncolls--;
-            return;
+            break;
         }
+    coll_free(c);
 }
 
-void db_remove(hs_db *db, coll *c) {
-    db_unlink(db, c);
-    coll_free(c);
+void db_rollback(hs_db *db) {
+    hist_rollback(&db->hist);
+    uint32_t p = db->hist.seq;
+    for (size_t i = db->ncolls; i-- > 0;) {
+        coll *c = db->colls[i];
+        if (c->nserials && c->serials[c->nserials - 1].seq == p) c->serial = c->serials[--c->nserials].before;
+        if (c->nlives && c->lives[c->nlives - 1].seq == p) c->alive = (int)c->lives[--c->nlives].before;
+        /* Created by this commit and now empty of any history: it never existed. */
+        if (!c->alive && c->len == 0 && c->nlives == 0 && c->nserials == 0) db_unlink_free(db, c);
+    }
 }
 
 /* ---- lifecycle ---- */
@@ -62,6 +101,7 @@ hs_db *hs_db_open(void) {
     buf_init(&db->nctx.scratch);
     buf_init(&db->nctx.lower);
     buf_init(&db->envelope);
+    db->hist.seq = 1;
     return db;
 }
 
@@ -78,6 +118,7 @@ void hs_db_close(hs_db *db) {
     buf_free(&db->nctx.scratch);
     buf_free(&db->nctx.lower);
     buf_free(&db->envelope);
+    hist_free(&db->hist);
     free(db);
 }
 
@@ -98,7 +139,7 @@ const char *hs_errstr(hs_rc rc) {
     }
 }
 
-static hs_rc error_out(hs_db *db, const char *msg) {
+hs_rc db_error(hs_db *db, const char *msg) {
     db->out.len = 0;
     buf_puts(&db->out, "{\"error\":");
     buf_put_json_string(&db->out, msg, strlen(msg));
@@ -114,8 +155,11 @@ static void parse_error_result(hs_db *db, const query *q, const char *detail) {
     put_result(&db->out, 0, q->target, q->type_name, NULL, 0, -1, 0, 0, msg);
 }
 
-/* Parses and runs one query (permissions already parsed). Appends its result. */
-static int run_one(hs_db *db, const cJSON *json, const cJSON *perms, int in_transaction) {
+static int is_read(int type) { return type == Q_SEARCH || type == Q_SEARCH_ONE || type == Q_GET_ALL || type == Q_COUNT; }
+
+/* Parses and runs one query (permissions already parsed). Appends its result. Returns 1 if
+   it succeeded; *wrote is set when it was a write (so the call makes a commit). */
+static int run_one(hs_db *db, const cJSON *json, const cJSON *perms, int in_transaction, int *wrote) {
     query q;
     char err[256];
     if (!query_parse(db, json, &q, err, sizeof err)) {
@@ -132,76 +176,13 @@ static int run_one(hs_db *db, const cJSON *json, const cJSON *perms, int in_tran
         ok = 0;   /* rejected up front by run_transaction */
     } else {
         ok = exec_query(db, &q);
+        if (ok && !is_read(q.type)) *wrote = 1;
     }
     query_free(&q);
     return ok;
 }
 
 /* ---- transactions ---- */
-
-typedef struct saved_coll {
-    coll *c;          /* the live collection, or NULL when it did not exist */
-    char *name;
-    doc **rows;
-    size_t len;
-    int64_t serial;
-} saved_coll;
-
-static void saved_free(saved_coll *s, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        for (size_t k = 0; k < s[i].len; k++) doc_unref(s[i].rows[k]);
-        free(s[i].rows);
-    }
-    free(s);
-}
-
-static const char *target_of(const cJSON *q) {
-    const cJSON *t = cJSON_GetObjectItemCaseSensitive(q, "target");
-    return cJSON_IsString(t) ? t->valuestring : NULL;
-}
-
-static int save_targets(hs_db *db, const cJSON *queries, saved_coll **out, size_t *nout) {
-    size_t n = (size_t)cJSON_GetArraySize(queries), k = 0;
-    saved_coll *s = calloc(n ? n : 1, sizeof *s);
-    if (!s) return 0;
-    for (const cJSON *q = queries->child; q; q = q->next) {
-        const char *name = target_of(q);
-        if (!name) continue;
-        int seen = 0;
-        for (size_t i = 0; i < k; i++) if (strcmp(s[i].name, name) == 0) seen = 1;
-        if (seen) continue;
-        s[k].name = (char *)name;
-        s[k].c = db_find(db, name);
-        if (s[k].c && s[k].c->len) {
-            s[k].rows = malloc(s[k].c->len * sizeof *s[k].rows);
-            if (!s[k].rows) { saved_free(s, k); return 0; }
-            for (size_t r = 0; r < s[k].c->len; r++) s[k].rows[r] = doc_ref(s[k].c->rows[r]);
-            s[k].len = s[k].c->len;
-        }
-        if (s[k].c) s[k].serial = s[k].c->serial;
-        k++;
-    }
-    *out = s;
-    *nout = k;
-    return 1;
-}
-
-static void restore_targets(hs_db *db, saved_coll *s, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        coll *now = db_find(db, s[i].name);
-        if (!s[i].c) { if (now) db_remove(db, now); continue; }
-        /* Queries in a transaction never remove collections, so `now` is s[i].c. */
-        for (size_t r = 0; r < now->len; r++) doc_unref(now->rows[r]);
-        now->len = 0;
-        coll_reserve(now, s[i].len);   /* cannot fail: capacity only grew since the save */
-        memcpy(now->rows, s[i].rows, s[i].len * sizeof *s[i].rows);
-        now->len = s[i].len;
-        now->serial = s[i].serial;
-        free(s[i].rows);
-        s[i].rows = NULL;
-        s[i].len = 0;
-    }
-}
 
 static int is_forbidden_in_transaction(const cJSON *q) {
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(q, "type");
@@ -215,35 +196,45 @@ static void transaction_failure(hs_db *db, const char *msg) {
     buf_putc(&db->out, '}');
 }
 
-static void run_transaction(hs_db *db, const cJSON *json, const cJSON *perms) {
+/* Runs every query of a TransactionQuery in the pending commit; all or nothing.
+   Returns 1 when it committed. */
+static int run_transaction(hs_db *db, const cJSON *json, const cJSON *perms) {
     const cJSON *queries = cJSON_GetObjectItemCaseSensitive(json, "queries");
-    if (!cJSON_IsArray(queries)) { transaction_failure(db, "Transaction failed: 'queries' must be a list"); return; }
+    if (!cJSON_IsArray(queries)) { transaction_failure(db, "Transaction failed: 'queries' must be a list"); return 0; }
     for (const cJSON *q = queries->child; q; q = q->next) {
-        if (!cJSON_IsObject(q)) { transaction_failure(db, "Transaction failed: every query must be an object"); return; }
+        if (!cJSON_IsObject(q)) { transaction_failure(db, "Transaction failed: every query must be an object"); return 0; }
         if (is_forbidden_in_transaction(q)) {
             transaction_failure(db, "The query contains a type that is not permitted to be executed within a transaction.");
-            return;
+            return 0;
         }
     }
-    saved_coll *saved;
-    size_t nsaved;
-    if (!save_targets(db, queries, &saved, &nsaved)) { transaction_failure(db, "Transaction failed: out of memory"); return; }
     db->out.len = 0;
     buf_puts(&db->out, "{\"className\":\"TransactionQueryResult\",\"version\":\"3\",\"isSuccess\":true,\"results\":[");
-    int ok = 1;
+    int ok = 1, wrote = 0;
     for (const cJSON *q = queries->child; q && ok; q = q->next) {
         if (q != queries->child) buf_putc(&db->out, ',');
-        ok = run_one(db, q, perms, 1);
+        ok = run_one(db, q, perms, 1, &wrote);
     }
     buf_puts(&db->out, "],\"errorMessage\":null}");
     if (!ok || db->out.oom) {
-        restore_targets(db, saved, nsaved);
+        db_rollback(db);
         transaction_failure(db, "Transaction failed");
+        return 0;
     }
-    saved_free(saved, nsaved);
+    return 1;   /* a successful transaction is one commit, even when all its queries read */
 }
 
 static hs_rc execute(hs_db *db, const char *text, size_t len, const char *perms_text, size_t plen);
+
+/* cJSON stops after the first value; a text must hold exactly one value and whitespace. */
+static cJSON *parse_whole(const char *text, size_t len, const char **end) {
+    cJSON *json = cJSON_ParseWithLengthOpts(text, len, end, 0);
+    if (!json) return NULL;
+    const char *p = *end, *stop = text + len;
+    while (p < stop && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
+    if (p != stop) { *end = p; return NULL; }
+    return json;
+}
 
 hs_rc hs_db_execute(hs_db *db, const char *text, size_t len, const char *perms_text, size_t plen) {
     if (!db || !text) return HS_MISUSE;
@@ -290,7 +281,7 @@ static hs_rc execute(hs_db *db, const char *text, size_t len, const char *perms_
     const char *end = NULL;
     size_t env_len = len;
     const char *env = cut_documents(db, text, &env_len, query_arrays, (int)(sizeof query_arrays / sizeof query_arrays[0]));
-    cJSON *json = cJSON_ParseWithLengthOpts(env, env_len, &end, 0);
+    cJSON *json = parse_whole(env, env_len, &end);
     if (!json) {
         char msg[120];
         snprintf(msg, sizeof msg, "invalid JSON near byte %zu", end ? (size_t)(end - env) : (size_t)0);
@@ -302,43 +293,61 @@ static hs_rc execute(hs_db *db, const char *text, size_t len, const char *perms_
     }
     cJSON *perms = NULL;
     if (perms_text && plen) {
-        perms = cJSON_ParseWithLength(perms_text, plen);
+        const char *pend;
+        perms = parse_whole(perms_text, plen, &pend);
         if (!cJSON_IsObject(perms) && !cJSON_IsNull(perms)) {
-            return error_out(db, "collectionPermissions must be an object of collection names to Permission");
+            return db_error(db, "collectionPermissions must be an object of collection names to Permission");
         }
         if (cJSON_IsNull(perms)) perms = NULL;
     }
     db->out.len = 0;
     const cJSON *cls = cJSON_GetObjectItemCaseSensitive(json, "className");
-    if (cJSON_IsString(cls) && strcmp(cls->valuestring, "TransactionQuery") == 0) run_transaction(db, json, perms);
-    else if (cJSON_IsObject(json) && (!cls || (cJSON_IsString(cls) && strcmp(cls->valuestring, "Query") == 0))) run_one(db, json, perms, 0);
-    else {
+    int commit = 0;
+    if (cJSON_IsString(cls) && strcmp(cls->valuestring, "TransactionQuery") == 0) {
+        commit = run_transaction(db, json, perms);
+    } else if (cJSON_IsObject(json) && (!cls || (cJSON_IsString(cls) && strcmp(cls->valuestring, "Query") == 0))) {
+        int wrote = 0;
+        if (run_one(db, json, perms, 0, &wrote)) commit = wrote;
+        else db_rollback(db);   /* drops a collection a failed write created */
+    } else {
         query none = {0};
         none.target = none.type_name = "";
         parse_error_result(db, &none, "expected a Query or a TransactionQuery (className)");
     }
+    if (commit) db->seq = db->hist.seq++;
     /* No cJSON_Delete: the parse arena is dropped whole when the call ends (jarena.h). */
     return db->out.oom ? HS_NOMEM : HS_OK;
 }
 
 /* ---- snapshots ---- */
 
-hs_rc hs_db_to_dict(hs_db *db) {
+hs_rc hs_db_to_dict(hs_db *db) { return hs_db_to_dict_at(db, db ? db->seq : 0); }
+
+hs_rc hs_db_to_dict_at(hs_db *db, uint32_t s) {
     if (!db) return HS_MISUSE;
+    if (s > db->seq || s < db->oldest) return db_error(db, s > db->seq ? "seq is after the latest commit" : "seq is older than the kept history");
+    uint32_t view = s == db->seq ? SEQ_PRESENT : s;
     buf *o = &db->out;
     o->len = 0;
     buf_puts(o, "{\"className\":\"DeltaTraceDatabase\",\"version\":\"16\",\"collections\":{");
+    int first = 1;
     for (size_t i = 0; i < db->ncolls; i++) {
         coll *c = db->colls[i];
-        if (i) buf_putc(o, ',');
+        if (view == SEQ_PRESENT ? !c->alive : !coll_alive_at(c, view)) continue;
+        if (!first) buf_putc(o, ',');
+        first = 0;
         buf_put_json_string(o, c->name, c->name_len);
         buf_puts(o, ":{\"className\":\"Collection\",\"version\":\"17\",\"data\":[");
+        int first_doc = 1;
         for (size_t r = 0; r < c->len; r++) {
-            if (r) buf_putc(o, ',');
-            val_print(o, c->rows[r]->v);
+            const doc *d = row_doc(&c->rows[r], view);
+            if (!d) continue;
+            if (!first_doc) buf_putc(o, ',');
+            first_doc = 0;
+            val_print(o, d->v);
         }
         buf_puts(o, "],\"serialNum\":");
-        buf_put_i64(o, c->serial);
+        buf_put_i64(o, view == SEQ_PRESENT ? c->serial : coll_serial_at(c, view));
         buf_putc(o, '}');
     }
     buf_puts(o, "}}");
@@ -357,7 +366,7 @@ static const char *load_span(hs_db *db, coll *col, const char *text, jscan_span 
         if (!coll_reserve(col, 1)) return "out of memory";
         doc *d = doc_new((const uint8_t *)db->scratch.data, db->scratch.len);
         if (!d) return "out of memory";
-        col->rows[col->len++] = d;
+        coll_load(col, d, db->seq);
     }
     return more < 0 ? "malformed list" : NULL;
 }
@@ -368,7 +377,7 @@ static const char *load_array(hs_db *db, coll *col, const cJSON *data) {
         if (!coll_reserve(col, 1)) return "out of memory";
         doc *dd = jin_doc(d, &db->scratch, &e);
         if (!dd) return e;
-        col->rows[col->len++] = dd;
+        coll_load(col, dd, db->seq);
     }
     return NULL;
 }
@@ -387,19 +396,21 @@ hs_rc hs_db_from_dict(hs_db *db, const char *text, size_t len) {
 static hs_rc from_dict(hs_db *db, const char *text, size_t len) {
     size_t env_len = len;
     const char *env = cut_documents(db, text, &env_len, dict_arrays, 1);
-    cJSON *json = cJSON_ParseWithLength(env, env_len);
-    if (!json) return error_out(db, "fromDict: invalid JSON");
+    const char *end;
+    cJSON *json = parse_whole(env, env_len, &end);
+    if (!json) return db_error(db, "fromDict: invalid JSON");
     const cJSON *cols = cJSON_GetObjectItemCaseSensitive(json, "collections");
-    if (!cJSON_IsObject(cols)) return error_out(db, "Invalid format: 'collections' should be a dict");
+    if (!cJSON_IsObject(cols)) return db_error(db, "Invalid format: 'collections' should be a dict");
     /* Build into a fresh handle, then swap, so a bad dict changes nothing. */
     hs_db *fresh = hs_db_open();
     const char *err = NULL;
     char msg[300];
     if (!fresh) err = "out of memory";
+    else fresh->seq = db->seq;   /* the loaded documents exist since the current commit */
     for (const cJSON *c = cols->child; c && !err; c = c->next) {
         if (!cJSON_IsObject(c)) { snprintf(msg, sizeof msg, "Invalid format: collection '%.100s' should be a dict", c->string); err = msg; break; }
         if (db_find(fresh, c->string)) { snprintf(msg, sizeof msg, "Invalid format: collection '%.100s' appears twice", c->string); err = msg; break; }
-        coll *col = db_create(fresh, c->string);
+        coll *col = db_append(fresh, c->string);
         if (!col) { err = "out of memory"; break; }
         const cJSON *data = cJSON_GetObjectItemCaseSensitive(c, "data");
         const cJSON *serial = cJSON_GetObjectItemCaseSensitive(c, "serialNum");
@@ -414,9 +425,11 @@ static hs_rc from_dict(hs_db *db, const char *text, size_t len) {
     }
     if (err) {
         hs_db_close(fresh);
-        return error_out(db, err);
+        return db_error(db, err);
     }
     free_collections(db->colls, db->ncolls);
+    db->hist.nchanges = 0;   /* the old collections' history went with them */
+    db->oldest = db->seq;
     db->colls = fresh->colls;
     db->ncolls = fresh->ncolls;
     db->cap = fresh->cap;

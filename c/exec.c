@@ -3,8 +3,10 @@
  *
  * Every write is plan-then-apply: the query first computes everything it will change
  * (new documents, positions, counts), checks every failure condition, including
- * mustAffectAtLeastOne, and only then touches the collection. So a query that fails
- * leaves no trace, and a read never creates a collection.
+ * mustAffectAtLeastOne, reserves the memory the change needs, and only then touches the
+ * collection through coll_set/coll_append, which record each change as part of the pending
+ * commit. So a query that fails leaves no trace, and a read never creates a collection.
+ * Reads with asOf see each row as row_at(seq) instead of its current document.
  */
 #include "hsint.h"
 #include "json_in.h"
@@ -74,8 +76,9 @@ typedef struct hits {
 
 static void hits_free(hits *h) { free(h->docs); free(h->pos); }
 
-/* Collects the rows that match (all rows when node is NULL), up to `max`. 0 on out of memory. */
-static int collect(hs_db *db, coll *c, const qnode *node, size_t max, int want_pos, hits *h) {
+/* Collects the rows that match (all rows when node is NULL) as seen at seq s, up to `max`.
+   Returns 0 on out of memory. */
+static int collect(hs_db *db, coll *c, const qnode *node, size_t max, uint32_t s, int want_pos, hits *h) {
     memset(h, 0, sizeof *h);
     if (!c || c->len == 0) return 1;
     size_t cap = node ? (max < 64 ? max : 64) : (c->len < max ? c->len : max);
@@ -84,7 +87,9 @@ static int collect(hs_db *db, coll *c, const qnode *node, size_t max, int want_p
     if (want_pos) h->pos = malloc(cap * sizeof *h->pos);
     if (!h->docs || (want_pos && !h->pos)) return 0;
     for (size_t i = 0; i < c->len && h->n < max; i++) {
-        val d = c->rows[i]->v;
+        const doc *dd = row_doc(&c->rows[i], s);
+        if (!dd) continue;
+        val d = dd->v;
         if (node && !node_match(node, d, &db->nctx)) continue;
         if (h->n == cap) {
             cap *= 2;
@@ -102,6 +107,14 @@ static int collect(hs_db *db, coll *c, const qnode *node, size_t max, int want_p
         h->n++;
     }
     return 1;
+}
+
+static size_t count_at(const coll *c, uint32_t s) {
+    if (!c) return 0;
+    if (s == SEQ_PRESENT) return c->live;
+    size_t n = 0;
+    for (size_t i = 0; i < c->len; i++) n += row_at(&c->rows[i], s) != NULL;
+    return n;
 }
 
 /* Position then limit (§8). Returns the page as a sub-range [*from, *from + *count). */
@@ -136,12 +149,12 @@ static const char *sort_docs(const query *q, val *docs, size_t n, char *err, siz
 /* ---- reads ---- */
 
 static int exec_read(hs_db *db, const query *q) {
-    coll *c = db_find(db, q->target);
-    int64_t len = c ? (int64_t)c->len : 0;
+    coll *c = db_find_at(db, q->target, q->as_of);
+    int64_t len = (int64_t)count_at(c, q->as_of);
     if (q->type == Q_COUNT) return ok_result(db, q, NULL, 0, len, 0, len);
     hits h;
     size_t max = q->type == Q_SEARCH_ONE ? 1 : SIZE_MAX;
-    if (!collect(db, c, q->type == Q_GET_ALL ? NULL : q->node, max, 0, &h)) { hits_free(&h); return fail_unexpected(db, q, "out of memory"); }
+    if (!collect(db, c, q->type == Q_GET_ALL ? NULL : q->node, max, q->as_of, 0, &h)) { hits_free(&h); return fail_unexpected(db, q, "out of memory"); }
     if (db->nctx.error) { hits_free(&h); return fail_unexpected(db, q, db->nctx.error); }
     if (q->type == Q_SEARCH_ONE) {
         int r = ok_result(db, q, h.docs, h.n, len, 0, (int64_t)h.n);
@@ -246,7 +259,7 @@ static void free_docs(doc **docs, size_t n) {
 
 static int exec_add(hs_db *db, const query *q) {
     coll *c = db_find(db, q->target);
-    int64_t old_len = c ? (int64_t)c->len : 0;
+    int64_t old_len = c ? (int64_t)c->live : 0;
     int clear_add = q->type == Q_CLEAR_ADD;
     int64_t serial = c ? c->serial : 0;
     if (clear_add && q->reset_serial) serial = 0;
@@ -257,24 +270,20 @@ static int exec_add(hs_db *db, const query *q) {
     int64_t affected = clear_add ? old_len : (int64_t)n;
     if (q->must_affect && affected == 0) { free_docs(docs, n); return fail(db, q, old_len, 0, MSG_MUST_AFFECT); }
     /* Reserve everything before the first change, so applying cannot fail halfway. */
-    int created = 0;
-    if (!c) { c = db_create(db, q->target); created = 1; }
-    if (!c || !coll_reserve(c, n)) {
-        if (created && c) db_remove(db, c);
+    size_t cleared = clear_add ? (size_t)old_len : 0;
+    if (!c) c = db_create(db, q->target);
+    if (!c || !coll_reserve(c, n) || !hist_reserve(&db->hist, cleared, cleared + n)) {
         free_docs(docs, n);
-        return fail_unexpected(db, q, "out of memory");
+        return fail_unexpected(db, q, "out of memory");   /* the caller rolls back a created collection */
     }
-    if (clear_add) {
-        for (size_t i = 0; i < c->len; i++) doc_unref(c->rows[i]);
-        c->len = 0;
-    }
-    memcpy(c->rows + c->len, docs, n * sizeof *docs);
-    c->len += n;
-    if (q->serial_key || (clear_add && q->reset_serial)) c->serial = serial;
+    for (size_t i = 0; clear_add && i < c->len; i++)
+        if (c->rows[i].cur) coll_set(c, i, NULL, &db->hist);
+    for (size_t i = 0; i < n; i++) coll_append(c, docs[i], &db->hist);
+    if (q->serial_key || (clear_add && q->reset_serial)) coll_set_serial(c, serial, &db->hist);
     val *vals = q->return_data && n ? malloc(n * sizeof *vals) : NULL;
     for (size_t i = 0; vals && i < n; i++) vals[i] = docs[i]->v;
     free(docs);
-    int r = ok_result(db, q, vals, vals ? n : 0, (int64_t)c->len, affected, clear_add ? old_len : 0);
+    int r = ok_result(db, q, vals, vals ? n : 0, (int64_t)c->live, affected, clear_add ? old_len : 0);
     free(vals);
     return r;
 }
@@ -283,9 +292,9 @@ static int exec_add(hs_db *db, const query *q) {
 
 static int exec_update(hs_db *db, const query *q) {
     coll *c = db_find(db, q->target);
-    int64_t len = c ? (int64_t)c->len : 0;
+    int64_t len = c ? (int64_t)c->live : 0;
     hits h;
-    if (!collect(db, c, q->node, q->type == Q_UPDATE_ONE ? 1 : SIZE_MAX, 1, &h)) { hits_free(&h); return fail_unexpected(db, q, "out of memory"); }
+    if (!collect(db, c, q->node, q->type == Q_UPDATE_ONE ? 1 : SIZE_MAX, SEQ_PRESENT, 1, &h)) { hits_free(&h); return fail_unexpected(db, q, "out of memory"); }
     if (db->nctx.error) { hits_free(&h); return fail_unexpected(db, q, db->nctx.error); }
     doc **fresh = h.n ? malloc(h.n * sizeof *fresh) : NULL;
     size_t built = 0;
@@ -303,10 +312,11 @@ static int exec_update(hs_db *db, const query *q) {
         const char *e = sort_docs(q, out, h.n, err, sizeof err);
         if (e) { free(out); free_docs(fresh, h.n); hits_free(&h); return fail_unexpected(db, q, e); }
     }
-    for (size_t i = 0; i < h.n; i++) {
-        doc_unref(c->rows[h.pos[i]]);
-        c->rows[h.pos[i]] = fresh[i];
+    if (h.n && !hist_reserve(&db->hist, h.n, h.n)) {
+        free(out); free_docs(fresh, h.n); hits_free(&h);
+        return fail_unexpected(db, q, "out of memory");
     }
+    for (size_t i = 0; i < h.n; i++) coll_set(c, h.pos[i], fresh[i], &db->hist);
     int r = ok_result(db, q, out, out ? h.n : 0, len, (int64_t)h.n, (int64_t)h.n);
     free(out);
     free(fresh);
@@ -316,9 +326,9 @@ static int exec_update(hs_db *db, const query *q) {
 
 static int exec_delete(hs_db *db, const query *q) {
     coll *c = db_find(db, q->target);
-    int64_t len = c ? (int64_t)c->len : 0;
+    int64_t len = c ? (int64_t)c->live : 0;
     hits h;
-    if (!collect(db, c, q->node, q->type == Q_DELETE_ONE ? 1 : SIZE_MAX, 1, &h)) { hits_free(&h); return fail_unexpected(db, q, "out of memory"); }
+    if (!collect(db, c, q->node, q->type == Q_DELETE_ONE ? 1 : SIZE_MAX, SEQ_PRESENT, 1, &h)) { hits_free(&h); return fail_unexpected(db, q, "out of memory"); }
     if (db->nctx.error) { hits_free(&h); return fail_unexpected(db, q, db->nctx.error); }
     if (q->must_affect && h.n == 0) { hits_free(&h); return fail(db, q, len, 0, MSG_MUST_AFFECT); }
     /* Python's deleteOne returns the deleted item even without returnData. */
@@ -328,17 +338,10 @@ static int exec_delete(hs_db *db, const query *q) {
         const char *e = sort_docs(q, h.docs, h.n, err, sizeof err);
         if (e) { hits_free(&h); return fail_unexpected(db, q, e); }
     }
-    /* Keep the removed documents alive until the result is written. */
-    doc **removed = h.n ? malloc(h.n * sizeof *removed) : NULL;
-    if (h.n && !removed) { hits_free(&h); return fail_unexpected(db, q, "out of memory"); }
-    size_t w = 0, k = 0;
-    for (size_t i = 0; i < c->len; i++) {
-        if (k < h.n && h.pos[k] == i) { removed[k++] = c->rows[i]; continue; }
-        c->rows[w++] = c->rows[i];
-    }
-    c->len = w;
-    int r = ok_result(db, q, show ? h.docs : NULL, show ? h.n : 0, (int64_t)c->len, (int64_t)h.n, (int64_t)h.n);
-    free_docs(removed, h.n);
+    if (h.n && !hist_reserve(&db->hist, h.n, h.n)) { hits_free(&h); return fail_unexpected(db, q, "out of memory"); }
+    /* The deleted documents live on in the rows' history, so h.docs stays valid. */
+    for (size_t i = 0; i < h.n; i++) coll_set(c, h.pos[i], NULL, &db->hist);
+    int r = ok_result(db, q, show ? h.docs : NULL, show ? h.n : 0, (int64_t)c->live, (int64_t)h.n, (int64_t)h.n);
     hits_free(&h);
     return r;
 }
@@ -347,55 +350,70 @@ static int exec_delete(hs_db *db, const query *q) {
 
 static int exec_rewrite(hs_db *db, const query *q) {
     coll *c = db_find(db, q->target);
-    int64_t len = c ? (int64_t)c->len : 0;
+    int64_t len = c ? (int64_t)c->live : 0;
     if (q->type == Q_RENAME) {
         size_t bl = strlen(q->rename_before), al = strlen(q->rename_after);
         /* Item by item, both checks on each, as DeltaTraceDB does: the first bad item decides. */
         for (size_t i = 0; c && i < c->len; i++) {
-            if (!val_obj_get(c->rows[i]->v, q->rename_before, bl)) return fail(db, q, len, 0, "The renameBefore key does not exist");
-            if (val_obj_get(c->rows[i]->v, q->rename_after, al)) return fail(db, q, len, 0, "An existing key was specified as the new key");
+            if (!c->rows[i].cur) continue;
+            val d = c->rows[i].cur->v;
+            if (!val_obj_get(d, q->rename_before, bl)) return fail(db, q, len, 0, "The renameBefore key does not exist");
+            if (val_obj_get(d, q->rename_after, al)) return fail(db, q, len, 0, "An existing key was specified as the new key");
         }
     }
     if (q->must_affect && len == 0) return fail(db, q, len, 0, MSG_MUST_AFFECT);
     if (!c && !(c = db_create(db, q->target))) return fail_unexpected(db, q, "out of memory");
-    doc **fresh = c->len ? malloc(c->len * sizeof *fresh) : NULL;
+    doc **fresh = len ? malloc((size_t)len * sizeof *fresh) : NULL;
     size_t built = 0;
-    for (; fresh && built < c->len; built++) {
-        val old = c->rows[built]->v;
+    for (size_t i = 0; fresh && i < c->len; i++) {
+        if (!c->rows[i].cur) continue;
+        val old = c->rows[i].cur->v;
         fresh[built] = q->type == Q_CONFORM
             ? doc_conform(old, q->template_val, &db->scratch)
             : doc_rename(old, q->rename_before, strlen(q->rename_before), q->rename_after, strlen(q->rename_after), &db->scratch);
         if (!fresh[built]) break;
+        built++;
     }
-    if (built < c->len) { free_docs(fresh, built); return fail_unexpected(db, q, "out of memory"); }
-    for (size_t i = 0; i < c->len; i++) {
-        doc_unref(c->rows[i]);
-        c->rows[i] = fresh[i];
-    }
+    if (built < (size_t)len || !hist_reserve(&db->hist, built, built)) { free_docs(fresh, built); return fail_unexpected(db, q, "out of memory"); }
+    for (size_t i = 0, k = 0; i < c->len; i++)
+        if (c->rows[i].cur) coll_set(c, i, fresh[k++], &db->hist);
     free(fresh);
     val *out = NULL;
-    if (q->type == Q_RENAME && q->return_data && c->len && (out = malloc(c->len * sizeof *out)))
-        for (size_t i = 0; i < c->len; i++) out[i] = c->rows[i]->v;
-    int r = ok_result(db, q, out, out ? c->len : 0, len, len, len);
+    size_t nout = 0;
+    if (q->type == Q_RENAME && q->return_data && len && (out = malloc((size_t)len * sizeof *out)))
+        for (size_t i = 0; i < c->len; i++)
+            if (c->rows[i].cur) out[nout++] = c->rows[i].cur->v;
+    int r = ok_result(db, q, out, nout, len, len, len);
     free(out);
     return r;
 }
 
+/* Deletes every current row of c in the pending commit. 0 on out of memory. */
+static int tombstone_all(hs_db *db, coll *c) {
+    if (!hist_reserve(&db->hist, c->live, c->live)) return 0;
+    for (size_t i = 0; i < c->len; i++)
+        if (c->rows[i].cur) coll_set(c, i, NULL, &db->hist);
+    return 1;
+}
+
 static int exec_clear(hs_db *db, const query *q) {
     coll *c = db_find(db, q->target);
-    int64_t len = c ? (int64_t)c->len : 0;
+    int64_t len = c ? (int64_t)c->live : 0;
     if (q->must_affect && len == 0) return fail(db, q, len, 0, MSG_MUST_AFFECT);
     if (!c && !(c = db_create(db, q->target))) return fail_unexpected(db, q, "out of memory");
-    for (size_t i = 0; i < c->len; i++) doc_unref(c->rows[i]);
-    c->len = 0;
-    if (q->reset_serial) c->serial = 0;
+    if (!tombstone_all(db, c)) return fail_unexpected(db, q, "out of memory");
+    if (q->reset_serial) coll_set_serial(c, 0, &db->hist);
     return ok_result(db, q, NULL, 0, 0, len, len);
 }
 
 static int exec_remove_collection(hs_db *db, const query *q) {
     coll *c = db_find(db, q->target);
     if (q->must_affect && !c) return fail(db, q, 0, 0, MSG_MUST_AFFECT);
-    if (c) db_remove(db, c);
+    if (c) {
+        /* The collection's history stays for time travel; it is gone from the present. */
+        if (!tombstone_all(db, c) || !coll_set_alive(c, 0, &db->hist)) return fail_unexpected(db, q, "out of memory");
+        coll_set_serial(c, 0, &db->hist);
+    }
     return ok_result(db, q, NULL, 0, 0, c ? 1 : 0, 0);
 }
 

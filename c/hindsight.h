@@ -10,6 +10,7 @@
 #ifndef HINDSIGHT_H
 #define HINDSIGHT_H
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct hs_db hs_db;
 
@@ -29,8 +30,32 @@ void hs_db_close(hs_db *db);
 hs_rc hs_db_execute(hs_db *db, const char *query, size_t len, const char *permissions, size_t plen);
 /* Writes the whole database as a DeltaTraceDatabase dict. */
 hs_rc hs_db_to_dict(hs_db *db);
-/* Replaces the whole database with a DeltaTraceDatabase dict; on error nothing changes. */
+/* The same, as of commit s (oldest <= s <= seq). */
+hs_rc hs_db_to_dict_at(hs_db *db, uint32_t s);
+/* Replaces the whole database with a DeltaTraceDatabase dict; on error nothing changes.
+   Its documents exist since the current seq (see hs_db_set_base). */
 hs_rc hs_db_from_dict(hs_db *db, const char *json, size_t len);
+
+/* ---- time travel (history.c). Each commit is one successful write or transaction. ---- */
+uint32_t hs_db_seq(const hs_db *db);           /* the latest commit; 0 for a new database */
+uint32_t hs_db_oldest(const hs_db *db);        /* the retention horizon */
+/* Makes a fresh database (no commits yet) start at commit `seq`, its current state being the
+   state at that commit: used to import a history whose older commits were not kept. */
+hs_rc hs_db_set_base(hs_db *db, uint32_t seq);
+/* Versions of the documents of `target` that match the node (JSON, or NULL for all) in any
+   of their versions, with from <= seq <= to: [{"seq","op","doc"}] oldest first. */
+hs_rc hs_db_history(hs_db *db, const char *target, size_t tlen, const char *node, size_t nlen, uint32_t from, uint32_t to);
+/* {collection: {added, removed, changed: [{before, after}]}} between two commits. */
+hs_rc hs_db_diff(hs_db *db, uint32_t a, uint32_t b);
+/* A new commit whose state (documents, their order, serial counters, which collections
+   exist) equals the state at s. */
+hs_rc hs_db_revert(hs_db *db, uint32_t s);
+/* A new database holding the state and history up to s; NULL on error or out of memory. */
+hs_db *hs_db_fork(const hs_db *db, uint32_t s);
+/* Moves the retention horizon to h (oldest <= h <= seq) and frees what no kept seq sees. */
+hs_rc hs_db_set_horizon(hs_db *db, uint32_t h);
+/* {"seq","oldestSeq","versions","historyBytes","liveDocuments"} */
+hs_rc hs_db_stats(hs_db *db);
 
 const char *hs_db_output(const hs_db *db, size_t *len);
 /* Frees the output buffer after a large result, so its memory can be reused. */

@@ -1,8 +1,12 @@
 /*
- * hsint.h: the engine's internal structures, shared by db.c, exec.c, query.c and merge.c.
+ * hsint.h: the engine's internal structures, shared by db.c, exec.c, query.c, merge.c and
+ * history.c.
  *
  * Invariants: collections appear in colls[] in creation order (the key order of toDict);
- * names are unique; every collection is owned by exactly one database.
+ * names are unique, and a removed collection stays (alive == 0) while history needs it;
+ * every collection is owned by exactly one database. seq is the latest commit, oldest the
+ * retention horizon: as-of reads accept oldest <= s <= seq. While a call runs, hist.seq is
+ * seq + 1, the commit being built; it becomes seq only if the call succeeds and writes.
  */
 #ifndef HS_HSINT_H
 #define HS_HSINT_H
@@ -24,7 +28,11 @@ struct hs_db {
     jscan_span *spans;
     size_t nspans;
     buf envelope;
+    uint32_t seq, oldest;
+    hist hist;
 };
+
+#define SEQ_PRESENT UINT32_MAX   /* "no asOf": read the current state */
 
 enum {
     Q_ADD, Q_UPDATE, Q_UPDATE_ONE, Q_DELETE, Q_DELETE_ONE, Q_SEARCH, Q_SEARCH_ONE, Q_GET_ALL,
@@ -46,6 +54,7 @@ typedef struct query {
     int64_t offset, limit;
     const char *rename_before, *rename_after, *serial_key;
     int return_data, must_affect, reset_serial;
+    uint32_t as_of;                  /* SEQ_PRESENT unless the read has asOf */
 } query;
 
 /* Parses a Query dict. On failure fills err and returns 0 (target/type_name are still set
@@ -53,10 +62,21 @@ typedef struct query {
 int query_parse(const hs_db *db, const cJSON *json, query *q, char *err, size_t errcap);
 void query_free(query *q);
 
+/* The live collection of that name, or NULL. */
 coll *db_find(const hs_db *db, const char *name);
-/* Creates an empty collection at the end of the order; NULL on out of memory. */
+/* The collection of that name as of seq s (SEQ_PRESENT: now), or NULL. */
+coll *db_find_at(const hs_db *db, const char *name, uint32_t s);
+/* Creates (or revives a removed) collection in the pending commit; NULL on out of memory. */
 coll *db_create(hs_db *db, const char *name);
-void db_remove(hs_db *db, coll *c);
+void db_unlink_free(hs_db *db, coll *c);
+/* Adds an already built collection at the end of the order. 0 on out of memory. */
+int db_append_coll(hs_db *db, coll *c);
+/* Writes {"error": msg} as the output; returns HS_ERROR (HS_NOMEM if that failed). */
+hs_rc db_error(hs_db *db, const char *msg);
+/* Undoes everything the pending commit changed. */
+void db_rollback(hs_db *db);
+/* The document of row r as seen at s (SEQ_PRESENT: now). */
+static inline doc *row_doc(const row *r, uint32_t s) { return s == SEQ_PRESENT ? r->cur : row_at(r, s); }
 
 /* Executes one parsed query and appends its QueryResult JSON to db->out.
    Returns 1 if the query succeeded (and was applied), 0 if it failed (nothing changed). */

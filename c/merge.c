@@ -231,16 +231,19 @@ int exec_merge(hs_db *db, const query *q) {
     int64_t serial = serial_coll ? serial_coll->serial : 0;
     dsl_env env = {0};
     buf_init(&env.tmp);
-    if (!error && base->len && !(rows = calloc(base->len, sizeof *rows))) error = "Merge failed";
+    if (!error && base->live && !(rows = calloc(base->live, sizeof *rows))) error = "Merge failed";
     for (size_t r = 0; !error && r < base->len; r++) {
-        val b = base->rows[r]->v;
+        if (!base->rows[r].cur) continue;
+        val b = base->rows[r].cur->v;
         val bv = val_path(b, rel, strlen(rel));
         for (size_t s = 0; s < nsrc; s++) {
             matched[s] = empty_object;
             if (!bv || bv[0] == T_NULL) continue;
             for (size_t k = 0; k < sources[s]->len; k++) {
-                val sv = val_path(sources[s]->rows[k]->v, skeys[s], strlen(skeys[s]));
-                if (sv && val_equal(sv, bv)) { matched[s] = sources[s]->rows[k]->v; break; }
+                const doc *sd = sources[s]->rows[k].cur;
+                if (!sd) continue;
+                val sv = val_path(sd->v, skeys[s], strlen(skeys[s]));
+                if (sv && val_equal(sv, bv)) { matched[s] = sd->v; break; }
             }
         }
         env.base = b;
@@ -275,18 +278,15 @@ int exec_merge(hs_db *db, const query *q) {
     free(sources); free(matched); free(skeys);
     coll *out = NULL;
     if (!error && q->must_affect && nrows == 0) error = "No data matched the condition (mustAffectAtLeastOne=True)";
-    if (!error && (!(out = db_create(db, out_name)) || !coll_reserve(out, nrows))) {
-        if (out) db_remove(db, out);
-        error = "Merge failed";
-    }
+    if (!error && (!(out = db_create(db, out_name)) || !coll_reserve(out, nrows) || !hist_reserve(&db->hist, 0, nrows)))
+        error = "Merge failed";   /* the caller rolls back a created collection */
     if (error) {
         for (size_t r = 0; r < nrows; r++) doc_unref(rows[r]);
         free(rows);
         return merge_fail(db, q, error);
     }
-    memcpy(out->rows, rows, nrows * sizeof *rows);
-    out->len = nrows;
-    out->serial = serial_coll ? serial_coll->serial : serial;
+    for (size_t r = 0; r < nrows; r++) coll_append(out, rows[r], &db->hist);
+    coll_set_serial(out, serial_coll ? serial_coll->serial : serial, &db->hist);
     free(rows);
     put_result(&db->out, 1, q->target, q->type_name, NULL, 0, (int64_t)nrows, (int64_t)nrows, 0, NULL);
     return 1;

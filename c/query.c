@@ -130,6 +130,20 @@ int query_parse(const hs_db *db, const cJSON *j, query *q, char *err, size_t cap
     if (!get_bool(j, "mustAffectAtLeastOne", 1, &q->must_affect, err, cap)) return 0;
     if (!get_bool(j, "resetSerial", 0, &q->reset_serial, err, cap)) return 0;
     if ((v = get(j, "cause")) && !cJSON_IsObject(v)) return bad(err, cap, "cause", "an object");
+    q->as_of = SEQ_PRESENT;
+    if ((v = get(j, "asOf"))) {
+        /* Hindsight's extension: read the state as of a commit. The JS wrapper turns
+           { time } into { seq }, so the engine never needs a clock. */
+        int is_read = q->type == Q_SEARCH || q->type == Q_SEARCH_ONE || q->type == Q_GET_ALL || q->type == Q_COUNT;
+        const cJSON *s = cJSON_GetObjectItemCaseSensitive(v, "seq");
+        if (!is_read) { snprintf(err, cap, "asOf is only allowed on reads (search, searchOne, getAll, count)"); return 0; }
+        if (!cJSON_IsNumber(s) || s->valuedouble < 0 || s->valuedouble != floor(s->valuedouble) || s->valuedouble > 4294967295.0)
+            return bad(err, cap, "asOf", "{ \"seq\": a commit number }");
+        uint32_t seq = (uint32_t)s->valuedouble;
+        if (seq > db->seq) { snprintf(err, cap, "asOf seq %u is after the latest commit (%u)", seq, db->seq); return 0; }
+        if (seq < db->oldest) { snprintf(err, cap, "asOf seq %u is older than the kept history (oldest seq %u)", seq, db->oldest); return 0; }
+        if (seq < db->seq) q->as_of = seq;
+    }
 
     char sub[200];
     sub[0] = 0;

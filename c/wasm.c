@@ -29,3 +29,17 @@ EMSCRIPTEN_KEEPALIVE void hsw_release_output(hs_db *db) { hs_db_release_output(d
 
 /* Bytes currently allocated on the wasm heap (live, not the memory's size). */
 EMSCRIPTEN_KEEPALIVE size_t hsw_heap_used(void) { struct mallinfo mi = mallinfo(); return (size_t)mi.uordblks; }
+
+/* ---- time travel ---- */
+EMSCRIPTEN_KEEPALIVE uint32_t hsw_seq(hs_db *db) { return hs_db_seq(db); }
+EMSCRIPTEN_KEEPALIVE uint32_t hsw_oldest(hs_db *db) { return hs_db_oldest(db); }
+EMSCRIPTEN_KEEPALIVE int hsw_to_dict_at(hs_db *db, uint32_t s) { return (int)hs_db_to_dict_at(db, s); }
+EMSCRIPTEN_KEEPALIVE int hsw_set_base(hs_db *db, uint32_t s) { return (int)hs_db_set_base(db, s); }
+EMSCRIPTEN_KEEPALIVE int hsw_history(hs_db *db, const char *t, size_t tl, const char *n, size_t nl, uint32_t from, uint32_t to) {
+    return (int)hs_db_history(db, t, tl, n, nl, from, to);
+}
+EMSCRIPTEN_KEEPALIVE int hsw_diff(hs_db *db, uint32_t a, uint32_t b) { return (int)hs_db_diff(db, a, b); }
+EMSCRIPTEN_KEEPALIVE int hsw_revert(hs_db *db, uint32_t s) { return (int)hs_db_revert(db, s); }
+EMSCRIPTEN_KEEPALIVE hs_db *hsw_fork(hs_db *db, uint32_t s) { return hs_db_fork(db, s); }
+EMSCRIPTEN_KEEPALIVE int hsw_set_horizon(hs_db *db, uint32_t h) { return (int)hs_db_set_horizon(db, h); }
+EMSCRIPTEN_KEEPALIVE int hsw_stats(hs_db *db) { return (int)hs_db_stats(db); }

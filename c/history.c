@@ -1,0 +1,396 @@
+/*
+ * history.c: time travel over the engine's versions: history of documents, diffs between
+ * commits, revert, fork, retention, and statistics.
+ *
+ * Everything here reads the row version chains of coll.h and the change log of hist (one
+ * entry per row a commit touched). Invariants it relies on: rows[] is sorted by id; the
+ * change log is sorted by seq; a seq s is readable when oldest <= s <= seq. Reverting is a
+ * new commit (history is never rewritten); only retention frees history, and only what no
+ * kept seq can see.
+ */
+#include "hsint.h"
+#include <stdio.h>
+#include <stdlib.h>
+
+uint32_t hs_db_seq(const hs_db *db) { return db ? db->seq : 0; }
+uint32_t hs_db_oldest(const hs_db *db) { return db ? db->oldest : 0; }
+
+static int readable(const hs_db *db, uint32_t s) { return s >= db->oldest && s <= db->seq; }
+
+hs_rc hs_db_set_base(hs_db *db, uint32_t seq) {
+    if (!db) return HS_MISUSE;
+    if (db->seq != 0 || db->hist.nchanges) return db_error(db, "set_base needs a database without commits");
+    for (size_t i = 0; i < db->ncolls; i++)
+        for (size_t r = 0; r < db->colls[i]->len; r++) db->colls[i]->rows[r].from = seq;
+    db->seq = db->oldest = seq;
+    db->hist.seq = seq + 1;
+    db->out.len = 0;
+    buf_puts(&db->out, "{}");
+    return HS_OK;
+}
+
+/* ---- history ---- */
+
+typedef struct hist_entry {
+    uint32_t seq;
+    size_t order;      /* row position, to keep rows in insertion order within a seq */
+    char op;
+    const doc *d;
+} hist_entry;
+
+static int entry_cmp(const void *a, const void *b) {
+    const hist_entry *x = a, *y = b;
+    if (x->seq != y->seq) return x->seq < y->seq ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+hs_rc hs_db_history(hs_db *db, const char *target, size_t tlen, const char *node_json, size_t nlen, uint32_t from, uint32_t to) {
+    if (!db || !target) return HS_MISUSE;
+    char name[512];
+    if (tlen >= sizeof name) return db_error(db, "target name too long");
+    memcpy(name, target, tlen);
+    name[tlen] = 0;
+    qnode *node = NULL;
+    if (node_json && nlen) {
+        cJSON *j = cJSON_ParseWithLength(node_json, nlen);
+        char err[200];
+        if (!j) return db_error(db, "queryNode is not valid JSON");
+        node = node_compile(j, err, sizeof err);
+        cJSON_Delete(j);
+        if (!node) return db_error(db, err);
+    }
+    coll *c = NULL;
+    for (size_t i = 0; i < db->ncolls && !c; i++)
+        if (strcmp(db->colls[i]->name, name) == 0) c = db->colls[i];
+    hist_entry *entries = NULL;
+    size_t n = 0, cap = 0;
+    const version **chain = NULL;
+    size_t chain_cap = 0;
+    int oom = 0;
+    db->nctx.error = NULL;
+    for (size_t i = 0; c && i < c->len && !oom; i++) {
+        row *r = &c->rows[i];
+        /* The row's versions oldest first: the older chain reversed, then cur. */
+        size_t k = 0;
+        for (const version *v = r->older; v; v = v->older) k++;
+        if (k + 1 > chain_cap) {
+            chain_cap = (k + 1) * 2;
+            const version **grown = realloc(chain, chain_cap * sizeof *chain);
+            if (!grown) { oom = 1; break; }
+            chain = grown;
+        }
+        size_t m = k;
+        for (const version *v = r->older; v; v = v->older) chain[--m] = v;
+        int matched = node == NULL;
+        for (size_t v = 0; v < k && !matched; v++)
+            if (chain[v]->d && node_match(node, chain[v]->d->v, &db->nctx)) matched = 1;
+        if (!matched && r->cur && node_match(node, r->cur->v, &db->nctx)) matched = 1;
+        if (!matched) continue;
+        const doc *prev = NULL;
+        for (size_t v = 0; v <= k; v++) {
+            uint32_t seq = v < k ? chain[v]->from : r->from;
+            const doc *d = v < k ? chain[v]->d : r->cur;
+            char op = d ? (prev ? 'U' : 'I') : 'D';
+            const doc *shown = d ? d : prev;
+            if ((d || prev) && seq >= from && seq <= to) {
+                if (n == cap) {
+                    cap = cap ? cap * 2 : 64;
+                    hist_entry *grown = realloc(entries, cap * sizeof *entries);
+                    if (!grown) { oom = 1; break; }
+                    entries = grown;
+                }
+                entries[n++] = (hist_entry){seq, i, op, shown};
+            }
+            prev = d;
+        }
+    }
+    free(chain);
+    node_free(node);
+    if (oom) { free(entries); return HS_NOMEM; }
+    if (n > 1) qsort(entries, n, sizeof *entries, entry_cmp);
+    buf *o = &db->out;
+    o->len = 0;
+    buf_putc(o, '[');
+    for (size_t i = 0; i < n; i++) {
+        if (i) buf_putc(o, ',');
+        buf_puts(o, "{\"seq\":");
+        buf_put_i64(o, entries[i].seq);
+        buf_puts(o, ",\"op\":\"");
+        buf_putc(o, entries[i].op);
+        buf_puts(o, "\",\"doc\":");
+        val_print(o, entries[i].d->v);
+        buf_putc(o, '}');
+    }
+    buf_putc(o, ']');
+    free(entries);
+    return o->oom ? HS_NOMEM : HS_OK;
+}
+
+/* ---- diff ---- */
+
+typedef struct touched { size_t coll_index; uint32_t row_id; } touched;
+
+static int touched_cmp(const void *a, const void *b) {
+    const touched *x = a, *y = b;
+    if (x->coll_index != y->coll_index) return x->coll_index < y->coll_index ? -1 : 1;
+    return x->row_id < y->row_id ? -1 : x->row_id > y->row_id;
+}
+
+static size_t coll_index(const hs_db *db, const coll *c) {
+    for (size_t i = 0; i < db->ncolls; i++) if (db->colls[i] == c) return i;
+    return SIZE_MAX;
+}
+
+/* First change with seq > s (binary search; the log is sorted by seq). */
+static size_t changes_after(const hist *h, uint32_t s) {
+    size_t lo = 0, hi = h->nchanges;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (h->changes[mid].seq <= s) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+static void put_doc_list(buf *o, const char *name, const doc *const *docs, size_t n) {
+    buf_putc(o, '"');
+    buf_puts(o, name);
+    buf_puts(o, "\":[");
+    for (size_t i = 0; i < n; i++) {
+        if (i) buf_putc(o, ',');
+        val_print(o, docs[i]->v);
+    }
+    buf_putc(o, ']');
+}
+
+hs_rc hs_db_diff(hs_db *db, uint32_t a, uint32_t b) {
+    if (!db) return HS_MISUSE;
+    if (!readable(db, a) || !readable(db, b)) return db_error(db, "diff: a point is outside the kept history");
+    uint32_t lo = a < b ? a : b, hi = a < b ? b : a;
+    size_t first = changes_after(&db->hist, lo), last = changes_after(&db->hist, hi);
+    size_t n = last - first;
+    touched *t = n ? malloc(n * sizeof *t) : NULL;
+    if (n && !t) return HS_NOMEM;
+    /* Collections are few; map each change's collection to its position in the order. */
+    for (size_t i = 0; i < n; i++) {
+        const change *ch = &db->hist.changes[first + i];
+        t[i].coll_index = coll_index(db, ch->c);
+        t[i].row_id = ch->row_id;
+    }
+    if (n > 1) qsort(t, n, sizeof *t, touched_cmp);
+    buf *o = &db->out;
+    o->len = 0;
+    buf_putc(o, '{');
+    /* Three passes per collection would need three lists; collect them per collection. */
+    const doc **added = NULL, **removed = NULL, **before = NULL, **after = NULL;
+    size_t na, nr, nc;
+    int first_coll = 1, oom = 0;
+    if (n && (!(added = malloc(n * sizeof *added)) || !(removed = malloc(n * sizeof *removed)) ||
+              !(before = malloc(n * sizeof *before)) || !(after = malloc(n * sizeof *after)))) oom = 1;
+    for (size_t i = 0; i < n && !oom;) {
+        size_t ci = t[i].coll_index;
+        coll *c = db->colls[ci];
+        na = nr = nc = 0;
+        for (; i < n && t[i].coll_index == ci; i++) {
+            if (i > 0 && t[i - 1].coll_index == ci && t[i - 1].row_id == t[i].row_id) continue;
+            long r = coll_find_row(c, t[i].row_id);
+            if (r < 0) continue;
+            const doc *x = row_at(&c->rows[r], a), *y = row_at(&c->rows[r], b);
+            if (x == y) continue;
+            if (!x) added[na++] = y;
+            else if (!y) removed[nr++] = x;
+            else if (!val_equal(x->v, y->v)) { before[nc] = x; after[nc++] = y; }
+        }
+        if (!na && !nr && !nc) continue;
+        if (!first_coll) buf_putc(o, ',');
+        first_coll = 0;
+        buf_put_json_string(o, c->name, c->name_len);
+        buf_puts(o, ":{");
+        put_doc_list(o, "added", added, na);
+        buf_putc(o, ',');
+        put_doc_list(o, "removed", removed, nr);
+        buf_puts(o, ",\"changed\":[");
+        for (size_t k = 0; k < nc; k++) {
+            if (k) buf_putc(o, ',');
+            buf_puts(o, "{\"before\":");
+            val_print(o, before[k]->v);
+            buf_puts(o, ",\"after\":");
+            val_print(o, after[k]->v);
+            buf_putc(o, '}');
+        }
+        buf_puts(o, "]}");
+    }
+    buf_putc(o, '}');
+    free(t); free(added); free(removed); free(before); free(after);
+    if (oom) return HS_NOMEM;
+    return o->oom ? HS_NOMEM : HS_OK;
+}
+
+/* ---- revert ---- */
+
+hs_rc hs_db_revert(hs_db *db, uint32_t s) {
+    if (!db) return HS_MISUSE;
+    if (!readable(db, s)) return db_error(db, s > db->seq ? "revert: seq is after the latest commit" : "revert: seq is older than the kept history");
+    /* Plan: count the rows whose document differs, then reserve, then apply. */
+    size_t k = 0;
+    for (size_t i = 0; i < db->ncolls; i++) {
+        coll *c = db->colls[i];
+        for (size_t r = 0; r < c->len; r++) k += row_at(&c->rows[r], s) != c->rows[r].cur;
+    }
+    if (!hist_reserve(&db->hist, k, k)) return HS_NOMEM;
+    for (size_t i = 0; i < db->ncolls; i++) {
+        coll *c = db->colls[i];
+        if (!coll_set_alive(c, coll_alive_at(c, s), &db->hist)) { db_rollback(db); return HS_NOMEM; }
+        for (size_t r = 0; r < c->len; r++) {
+            doc *want = row_at(&c->rows[r], s);
+            if (want != c->rows[r].cur) coll_set(c, r, want ? doc_ref(want) : NULL, &db->hist);
+        }
+        coll_set_serial(c, coll_serial_at(c, s), &db->hist);
+    }
+    db->seq = db->hist.seq++;
+    db->out.len = 0;
+    buf_puts(&db->out, "{\"seq\":");
+    buf_put_i64(&db->out, db->seq);
+    buf_putc(&db->out, '}');
+    return db->out.oom ? HS_NOMEM : HS_OK;
+}
+
+/* ---- fork ---- */
+
+static version *copy_versions(const version *v, uint32_t s, int *oom) {
+    /* Versions that ended at or before s, newest first, as in the source chain. */
+    version *head = NULL, **tail = &head;
+    for (; v; v = v->older) {
+        if (v->to > s) continue;
+        version *c = malloc(sizeof *c);
+        if (!c) { *oom = 1; break; }
+        *c = *v;
+        c->older = NULL;
+        if (c->d) doc_ref(c->d);
+        *tail = c;
+        tail = &c->older;
+    }
+    return head;
+}
+
+hs_db *hs_db_fork(const hs_db *db, uint32_t s) {
+    if (!db || !readable(db, s)) return NULL;
+    hs_db *f = hs_db_open();
+    if (!f) return NULL;
+    int oom = 0;
+    coll **map = db->ncolls ? calloc(db->ncolls, sizeof *map) : NULL;
+    if (db->ncolls && !map) oom = 1;
+    for (size_t i = 0; i < db->ncolls && !oom; i++) {
+        const coll *c = db->colls[i];
+        /* Skip collections created after s. */
+        if (c->nlives && c->lives[0].seq > s && c->lives[0].before == 0 && !coll_alive_at(c, s)) {
+            int ever = 0;
+            for (size_t k = 0; k < c->nlives; k++) if (c->lives[k].seq <= s) ever = 1;
+            if (!ever) continue;
+        }
+        coll *n = coll_new(c->name, c->name_len);
+        if (!n || !coll_reserve(n, c->len)) { coll_free(n); oom = 1; break; }
+        map[i] = n;
+        n->alive = coll_alive_at(c, s);
+        n->serial = coll_serial_at(c, s);
+        n->next_id = c->next_id;
+        for (size_t k = 0; k < c->nserials && c->serials[k].seq <= s; k++) n->nserials++;
+        for (size_t k = 0; k < c->nlives && c->lives[k].seq <= s; k++) n->nlives++;
+        if ((n->nserials && !(n->serials = malloc(n->nserials * sizeof *n->serials))) ||
+            (n->nlives && !(n->lives = malloc(n->nlives * sizeof *n->lives)))) { oom = 1; }
+        else {
+            if (n->nserials) memcpy(n->serials, c->serials, n->nserials * sizeof *n->serials);
+            if (n->nlives) memcpy(n->lives, c->lives, n->nlives * sizeof *n->lives);
+        }
+        for (size_t r = 0; r < c->len && !oom; r++) {
+            const row *src = &c->rows[r];
+            /* The version live at s becomes current; rows born after s are left out. */
+            uint32_t from = src->from;
+            doc *cur = src->cur;
+            if (from > s) {
+                const version *v = src->older;
+                while (v && v->from > s) v = v->older;
+                if (!v) continue;
+                from = v->from;
+                cur = v->d;
+            }
+            row *dst = &n->rows[n->len++];
+            dst->id = src->id;
+            dst->from = from;
+            dst->cur = cur ? doc_ref(cur) : NULL;
+            dst->older = copy_versions(src->older, from, &oom);
+            n->live += cur != NULL;
+        }
+        if (db_append_coll(f, n)) { oom = oom || 0; } else { coll_free(n); oom = 1; }
+    }
+    /* The change log up to s, pointing at the fork's collections. */
+    size_t keep = changes_after(&db->hist, s);
+    if (!oom && keep && !hist_reserve(&f->hist, 0, keep)) oom = 1;
+    for (size_t k = 0; k < keep && !oom; k++) {
+        size_t ci = coll_index(db, db->hist.changes[k].c);
+        if (ci == SIZE_MAX || !map[ci]) continue;
+        f->hist.changes[f->hist.nchanges] = db->hist.changes[k];
+        f->hist.changes[f->hist.nchanges++].c = map[ci];
+    }
+    free(map);
+    if (oom) { hs_db_close(f); return NULL; }
+    f->seq = s;
+    f->oldest = db->oldest;
+    f->hist.seq = s + 1;
+    return f;
+}
+
+/* ---- retention and stats ---- */
+
+hs_rc hs_db_set_horizon(hs_db *db, uint32_t h) {
+    if (!db) return HS_MISUSE;
+    if (h > db->seq) return db_error(db, "the horizon cannot be after the latest commit");
+    if (h <= db->oldest) { db->out.len = 0; buf_puts(&db->out, "{}"); return HS_OK; }
+    for (size_t i = db->ncolls; i-- > 0;) {
+        coll *c = db->colls[i];
+        coll_prune(c, h);
+        if (!c->alive && c->len == 0 && c->nlives == 0) {
+            /* Its changes are all at or before h, so none refers to it after the trim below. */
+            db_unlink_free(db, c);
+        }
+    }
+    size_t keep_from = changes_after(&db->hist, h);
+    memmove(db->hist.changes, db->hist.changes + keep_from, (db->hist.nchanges - keep_from) * sizeof *db->hist.changes);
+    db->hist.nchanges -= keep_from;
+    db->oldest = h;
+    db->out.len = 0;
+    buf_puts(&db->out, "{}");
+    return HS_OK;
+}
+
+hs_rc hs_db_stats(hs_db *db) {
+    if (!db) return HS_MISUSE;
+    uint64_t versions = 0, bytes = 0, live = 0;
+    for (size_t i = 0; i < db->ncolls; i++) {
+        const coll *c = db->colls[i];
+        live += c->live;
+        versions += c->live;
+        for (size_t r = 0; r < c->len; r++)
+            for (const version *v = c->rows[r].older; v; v = v->older) {
+                versions++;
+                /* A past document shared with a newer version costs nothing extra. */
+                bytes += sizeof *v + (v->d && v->d->refs == 1 ? v->d->size + sizeof(doc) : 0);
+            }
+        bytes += (c->len - c->live) * sizeof(row);
+    }
+    bytes += db->hist.nchanges * sizeof(change);
+    buf *o = &db->out;
+    o->len = 0;
+    buf_puts(o, "{\"seq\":");
+    buf_put_i64(o, db->seq);
+    buf_puts(o, ",\"oldestSeq\":");
+    buf_put_i64(o, db->oldest);
+    buf_puts(o, ",\"versions\":");
+    buf_put_i64(o, (int64_t)versions);
+    buf_puts(o, ",\"historyBytes\":");
+    buf_put_i64(o, (int64_t)bytes);
+    buf_puts(o, ",\"liveDocuments\":");
+    buf_put_i64(o, (int64_t)live);
+    buf_putc(o, '}');
+    return o->oom ? HS_NOMEM : HS_OK;
+}

@@ -1,0 +1,304 @@
+/*
+** test_engine.c: runs every conformance case (the tests/conformance .test files) natively, under
+** ASan/UBSan, through the public API of hindsight.h.
+**
+** Owns: reading build/conformance.jsonl (written by tests/conformance/to-jsonl.mjs; line 1 is
+** {"cases", "problems"}, then one case per line, format in that script's header) and checking
+** each case the way tests/js/conformance.test.mjs does: hs_db_from_dict(before), then
+** hs_db_execute(query, permissions), the expected subset of the result (errorMessagePrefix,
+** "results" element by element), and every collection of hs_db_to_dict against `after`.
+** Usage: test_engine [path/to/conformance.jsonl]
+**
+** Must stay true: one CHECK per case, named by its ID; values compare like node's
+** deepStrictEqual on JSON (numbers by value, -0 is not 0, key order only with keyOrder: strict);
+** a missing or malformed case file fails the run, it never passes with zero cases.
+*/
+#include "check.h"
+#include "hindsight.h"
+#include "cJSON.h"
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* {==== diagnostics: why a case failed, printed as TAP comments under its "not ok" line */
+static char why[2048];
+
+static void explain(const char *fmt, ...) {
+    if (why[0]) return;   /* the first difference is the useful one */
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+}
+
+static void explain_values(const char *where, const cJSON *want, const cJSON *got) {
+    char *w = want ? cJSON_PrintUnformatted(want) : NULL;
+    char *g = got ? cJSON_PrintUnformatted(got) : NULL;
+    explain("%s: expected %.700s, got %.700s", where, w ? w : "(missing)", g ? g : "(missing)");
+    free(w);
+    free(g);
+}
+/* }==== */
+
+/* {==== JSON comparison (deepStrictEqual over parsed JSON) */
+
+/* Object.is for numbers: by value, except that -0 and 0 differ (JSON.parse keeps -0). */
+static int same_number(double a, double b) { return a == b && signbit(a) == signbit(b); }
+
+static int same_json(const cJSON *a, const cJSON *b, int key_order) {
+    if (!a || !b) return a == b;
+    int ta = a->type & 0xff, tb = b->type & 0xff;
+    if (ta != tb) return 0;
+    switch (ta) {
+    case cJSON_Number: return same_number(a->valuedouble, b->valuedouble);
+    case cJSON_String: return strcmp(a->valuestring, b->valuestring) == 0;
+    case cJSON_Array: {
+        const cJSON *x = a->child, *y = b->child;
+        for (; x && y; x = x->next, y = y->next)
+            if (!same_json(x, y, key_order)) return 0;
+        return !x && !y;
+    }
+    case cJSON_Object: {
+        if (cJSON_GetArraySize(a) != cJSON_GetArraySize(b)) return 0;
+        if (key_order) {
+            for (const cJSON *x = a->child, *y = b->child; x && y; x = x->next, y = y->next)
+                if (strcmp(x->string, y->string) != 0 || !same_json(x, y, 1)) return 0;
+            return 1;
+        }
+        for (const cJSON *x = a->child; x; x = x->next)
+            if (!same_json(x, cJSON_GetObjectItemCaseSensitive(b, x->string), 0)) return 0;
+        return 1;
+    }
+    default: return 1;   /* null, true, false: the type says it all */
+    }
+}
+
+static int error_prefix_ok(const cJSON *message, const cJSON *prefix) {
+    if (!cJSON_IsString(message)) return 0;
+    const char *m = message->valuestring;
+    const cJSON *one = cJSON_IsArray(prefix) ? prefix->child : prefix;
+    for (; one; one = cJSON_IsArray(prefix) ? one->next : NULL) {
+        if (!cJSON_IsString(one)) continue;
+        size_t n = strlen(one->valuestring);
+        if (strcmp(m, one->valuestring) == 0) return 1;
+        if (strncmp(m, one->valuestring, n) == 0 && m[n] == ':' && m[n + 1] == ' ') return 1;
+    }
+    return 0;
+}
+
+/* Every key of expect must match in actual (the subset rules of README.md). */
+static int result_matches(const cJSON *actual, const cJSON *expect, int key_order, const char *path) {
+    char where[256];
+    for (const cJSON *want = expect ? expect->child : NULL; want; want = want->next) {
+        const char *key = want->string;
+        snprintf(where, sizeof where, "%s.%s", path, key);
+        const cJSON *got = cJSON_GetObjectItemCaseSensitive(actual, key);
+        if (strcmp(key, "errorMessagePrefix") == 0) {
+            const cJSON *msg = cJSON_GetObjectItemCaseSensitive(actual, "errorMessage");
+            if (!error_prefix_ok(msg, want)) { explain_values(where, want, msg); return 0; }
+            continue;
+        }
+        if (strcmp(key, "results") == 0 && cJSON_IsArray(want) && cJSON_IsArray(got)) {
+            if (cJSON_GetArraySize(want) != cJSON_GetArraySize(got)) { explain_values(where, want, got); return 0; }
+            int i = 0;
+            for (const cJSON *w = want->child, *g = got->child; w; w = w->next, g = g->next, i++) {
+                char sub[300];
+                snprintf(sub, sizeof sub, "%s[%d]", where, i);
+                if (!result_matches(g, cJSON_IsObject(w) ? w : NULL, key_order, sub)) return 0;
+            }
+            continue;
+        }
+        if (!same_json(want, got, 0)) { explain_values(where, want, got); return 0; }
+        if (key_order && strcmp(key, "result") == 0 && !same_json(want, got, 1)) {
+            explain_values("result key order", want, got);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int name_cmp(const void *x, const void *y) {
+    return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* The sorted member names of obj, joined by commas, for a failure message. */
+static void sorted_names(const cJSON *obj, char *out, size_t cap) {
+    const char *names[256];
+    size_t n = 0;
+    for (const cJSON *c = obj ? obj->child : NULL; c && n < 256; c = c->next) names[n++] = c->string;
+    qsort(names, n, sizeof *names, name_cmp);
+    size_t o = 0;
+    out[0] = 0;
+    for (size_t i = 0; i < n && o < cap; i++)
+        o += (size_t)snprintf(out + o, cap - o, "%s%s", i ? "," : "", names[i]);
+}
+
+static int collections_match(const cJSON *dict, const cJSON *after, int key_order) {
+    const cJSON *actual = cJSON_GetObjectItemCaseSensitive(dict, "collections");
+    if (!cJSON_IsObject(actual)) { explain("toDict has no collections object"); return 0; }
+    char want_names[2048], got_names[2048];
+    sorted_names(after, want_names, sizeof want_names);
+    sorted_names(actual, got_names, sizeof got_names);
+    int same_names = cJSON_GetArraySize(after) == cJSON_GetArraySize(actual);
+    for (const cJSON *want = after->child; want && same_names; want = want->next)
+        same_names = cJSON_GetObjectItemCaseSensitive(actual, want->string) != NULL;
+    if (!same_names) { explain("collections after: expected [%s], got [%s]", want_names, got_names); return 0; }
+    for (const cJSON *want = after->child; want; want = want->next) {
+        const cJSON *got = cJSON_GetObjectItemCaseSensitive(actual, want->string);
+        char where[300];
+        const cJSON *wd = cJSON_GetObjectItemCaseSensitive(want, "data"), *gd = cJSON_GetObjectItemCaseSensitive(got, "data");
+        snprintf(where, sizeof where, "collections.%s.data", want->string);
+        if (!same_json(wd, gd, key_order)) { explain_values(where, wd, gd); return 0; }
+        const cJSON *ws = cJSON_GetObjectItemCaseSensitive(want, "serialNum"), *gs = cJSON_GetObjectItemCaseSensitive(got, "serialNum");
+        snprintf(where, sizeof where, "collections.%s.serialNum", want->string);
+        if (!same_json(ws, gs, 0)) { explain_values(where, ws, gs); return 0; }
+    }
+    return 1;
+}
+/* }==== */
+
+/* {==== running one case */
+
+/* The engine's output of the last call, parsed; NULL (and a reason) when it is not JSON. */
+static cJSON *parsed_output(hs_db *db, const char *what) {
+    size_t len;
+    const char *out = hs_db_output(db, &len);
+    cJSON *json = cJSON_ParseWithLength(out, len);
+    if (!json) explain("%s output is not JSON: %.300s", what, out);
+    return json;
+}
+
+/* Runs the query twice on two fresh databases: the second run must give the same bytes. */
+static int run_case(const cJSON *c, int *deterministic) {
+    const cJSON *before = cJSON_GetObjectItemCaseSensitive(c, "before");
+    const cJSON *query = cJSON_GetObjectItemCaseSensitive(c, "query");
+    const cJSON *perms = cJSON_GetObjectItemCaseSensitive(c, "permissions");
+    const cJSON *expect = cJSON_GetObjectItemCaseSensitive(c, "expect");
+    const cJSON *after = cJSON_GetObjectItemCaseSensitive(c, "after");
+    int key_order = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "keyOrder"));
+    if (!cJSON_IsString(before) || !cJSON_IsString(query) || !cJSON_IsObject(expect) || !cJSON_IsObject(after)) {
+        explain("malformed case line");
+        return 0;
+    }
+    const char *ptext = cJSON_IsString(perms) ? perms->valuestring : NULL;
+    size_t plen = ptext ? strlen(ptext) : 0;
+    char *first_output = NULL;
+    size_t first_len = 0;
+    int ok = 1;
+    for (int round = 0; round < 2 && ok; round++) {
+        hs_db *db = hs_db_open();
+        if (!db) { explain("hs_db_open failed"); return 0; }
+        hs_rc rc = hs_db_from_dict(db, before->valuestring, strlen(before->valuestring));
+        size_t len;
+        const char *out;
+        if (rc != HS_OK) {
+            out = hs_db_output(db, &len);
+            explain("hs_db_from_dict(before) returned %s: %.300s", hs_errstr(rc), out);
+            ok = 0;
+        } else if ((rc = hs_db_execute(db, query->valuestring, strlen(query->valuestring), ptext, plen)) != HS_OK) {
+            out = hs_db_output(db, &len);
+            explain("hs_db_execute returned %s: %.300s", hs_errstr(rc), out);
+            ok = 0;
+        } else if (round == 0) {
+            out = hs_db_output(db, &len);
+            first_output = malloc(len + 1);
+            if (first_output) { memcpy(first_output, out, len); first_len = len; }
+            cJSON *result = parsed_output(db, "hs_db_execute");
+            ok = result && result_matches(result, expect, key_order, "result");
+            cJSON_Delete(result);
+            if (ok) {
+                cJSON *dict = hs_db_to_dict(db) == HS_OK ? parsed_output(db, "hs_db_to_dict") : NULL;
+                if (!dict) explain("hs_db_to_dict failed");
+                ok = dict && collections_match(dict, after, key_order);
+                cJSON_Delete(dict);
+            }
+        } else {
+            out = hs_db_output(db, &len);
+            if (!first_output || len != first_len || memcmp(out, first_output, len) != 0) *deterministic = 0;
+        }
+        hs_db_close(db);
+    }
+    free(first_output);
+    return ok;
+}
+/* }==== */
+
+static char *read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *text = NULL;
+    size_t cap = 0, n = 0, got;
+    do {
+        if (cap - n < 65536) {
+            char *bigger = realloc(text, cap = cap * 2 + 65536);
+            if (!bigger) { free(text); fclose(f); return NULL; }
+            text = bigger;
+        }
+        got = fread(text + n, 1, cap - n - 1, f);
+        n += got;
+    } while (got > 0);
+    fclose(f);
+    text[n] = 0;
+    *len = n;
+    return text;
+}
+
+/* The case file: argv[1], else build/conformance.jsonl from the repository root, else next to
+   the binary (build/tests/../conformance.jsonl). */
+static char *load_cases(int argc, char **argv, size_t *len) {
+    if (argc > 1) return read_file(argv[1], len);
+    char *text = read_file("build/conformance.jsonl", len);
+    if (text) return text;
+    char path[4096];
+    const char *slash = strrchr(argv[0], '/');
+    int dir = slash ? (int)(slash - argv[0]) : 1;
+    snprintf(path, sizeof path, "%.*s/../conformance.jsonl", dir, slash ? argv[0] : ".");
+    return read_file(path, len);
+}
+
+int main(int argc, char **argv) {
+    setvbuf(stdout, NULL, _IOLBF, 0);   /* a sanitizer abort then still shows the last case */
+    size_t len = 0;
+    char *text = load_cases(argc, argv, &len);
+    CHECK(text != NULL, "build/conformance.jsonl exists (make native-tests writes it)");
+    if (!text) return check_done();
+
+    int header_seen = 0, announced = -1, ran = 0, all_deterministic = 1;
+    for (char *line = text, *next; line < text + len; line = next) {
+        char *nl = memchr(line, '\n', (size_t)(text + len - line));
+        next = nl ? nl + 1 : text + len;
+        if (nl) *nl = 0;
+        if (!*line) continue;
+        cJSON *c = cJSON_Parse(line);
+        if (!header_seen) {
+            header_seen = 1;
+            const cJSON *problems = cJSON_GetObjectItemCaseSensitive(c, "problems");
+            const cJSON *count = cJSON_GetObjectItemCaseSensitive(c, "cases");
+            CHECK(cJSON_IsArray(problems) && cJSON_GetArraySize(problems) == 0, "conformance case files are well-formed");
+            for (const cJSON *p = problems ? problems->child : NULL; p; p = p->next)
+                if (cJSON_IsString(p)) printf("#   %s\n", p->valuestring);
+            announced = cJSON_IsNumber(count) ? count->valueint : -1;
+            cJSON_Delete(c);
+            continue;
+        }
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(c, "id");
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(c, "name");
+        why[0] = 0;
+        int deterministic = 1;
+        int ok = c && cJSON_IsString(id) && run_case(c, &deterministic);
+        if (!c) explain("line is not JSON");
+        CHECK(ok, cJSON_IsString(id) ? id->valuestring : "(case without an id)");
+        if (!ok) printf("#   %s\n#   %s\n", cJSON_IsString(name) ? name->valuestring : "", why);
+        if (!deterministic) {
+            all_deterministic = 0;
+            printf("#   %s: a second run on a fresh database gave different output\n", id ? id->valuestring : "?");
+        }
+        ran++;
+        cJSON_Delete(c);
+    }
+    CHECK(announced > 0 && ran == announced, "every announced case was read and run");
+    CHECK(all_deterministic, "every case gives byte-identical output when run again on a fresh database");
+    free(text);
+    return check_done();
+}
