@@ -226,6 +226,22 @@ static int run_transaction(hs_db *db, const cJSON *json, const cJSON *perms) {
 
 static hs_rc execute(hs_db *db, const char *text, size_t len, const char *perms_text, size_t plen);
 
+/* The deepest bracket nesting outside strings (to explain why cJSON refused a text). */
+static size_t nesting_depth(const char *t, size_t n) {
+    size_t depth = 0, max = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = t[i];
+        if (c == '"') {
+            for (i++; i < n && t[i] != '"'; i++) if (t[i] == '\\') i++;
+        } else if (c == '[' || c == '{') {
+            if (++depth > max) max = depth;
+        } else if ((c == ']' || c == '}') && depth) {
+            depth--;
+        }
+    }
+    return max;
+}
+
 /* cJSON stops after the first value; a text must hold exactly one value and whitespace. */
 static cJSON *parse_whole(const char *text, size_t len, const char **end) {
     cJSON *json = cJSON_ParseWithLengthOpts(text, len, end, 0);
@@ -245,12 +261,16 @@ hs_rc hs_db_execute(hs_db *db, const char *text, size_t len, const char *perms_t
     return rc;
 }
 
-/* The members that carry user documents. They are parsed by json_scan, which keeps every
-   string whole (cJSON's strings end at U+0000) and builds no tree. */
+/* The members that carry user documents and values (documents, updates, templates, paging
+   objects, query nodes and sorts). They are parsed by json_scan, which keeps every string
+   whole (cJSON's strings end at U+0000) and builds no tree. */
 #define DOC_MEMBER(name) \
     static const char *const top_##name[] = {#name}, *const tx_##name[] = {"queries", "*", #name};
 DOC_MEMBER(addData) DOC_MEMBER(overrideData) DOC_MEMBER(template) DOC_MEMBER(startAfter) DOC_MEMBER(endBefore)
+DOC_MEMBER(queryNode) DOC_MEMBER(sortObj)
 static const jscan_pattern query_arrays[] = {
+    {top_queryNode, 1, '{'}, {tx_queryNode, 3, '{'},
+    {top_sortObj, 1, '{'}, {tx_sortObj, 3, '{'},
     {top_addData, 1, '['}, {tx_addData, 3, '['},
     {top_overrideData, 1, '{'}, {tx_overrideData, 3, '{'},
     {top_template, 1, '{'}, {tx_template, 3, '{'},
@@ -264,8 +284,12 @@ static const jscan_pattern dict_arrays[] = {{step_data, 3, '['}};
 static const char *cut_documents(hs_db *db, const char *text, size_t *len, const jscan_pattern *pats, int npats) {
     db->input = text;
     db->spans = jscan_cut(text, *len, pats, npats, &db->envelope, &db->nspans);
-    if (!db->spans) return text;
-    *len = db->envelope.len;
+    if (!db->spans) { db->envelope.len = 0; buf_put(&db->envelope, text, *len); }
+    /* cJSON 1.7.15 can read one byte past a length-limited text that ends inside a
+       string; a NUL after the text keeps that read inside our buffer and stops it. */
+    buf_putc(&db->envelope, 0);
+    if (db->envelope.oom) return NULL;
+    *len = db->envelope.len - 1;
     return db->envelope.data;
 }
 
@@ -281,10 +305,14 @@ static hs_rc execute(hs_db *db, const char *text, size_t len, const char *perms_
     const char *end = NULL;
     size_t env_len = len;
     const char *env = cut_documents(db, text, &env_len, query_arrays, (int)(sizeof query_arrays / sizeof query_arrays[0]));
+    if (!env) return HS_NOMEM;
     cJSON *json = parse_whole(env, env_len, &end);
     if (!json) {
         char msg[120];
-        snprintf(msg, sizeof msg, "invalid JSON near byte %zu", end ? (size_t)(end - env) : (size_t)0);
+        if (nesting_depth(env, env_len) > CJSON_NESTING_LIMIT)
+            snprintf(msg, sizeof msg, "the query is nested deeper than %d levels", CJSON_NESTING_LIMIT);
+        else
+            snprintf(msg, sizeof msg, "invalid JSON near byte %zu", end ? (size_t)(end - env) : (size_t)0);
         db->out.len = 0;
         query none = {0};
         none.target = none.type_name = "";
@@ -294,7 +322,12 @@ static hs_rc execute(hs_db *db, const char *text, size_t len, const char *perms_
     cJSON *perms = NULL;
     if (perms_text && plen) {
         const char *pend;
-        perms = parse_whole(perms_text, plen, &pend);
+        buf copy;   /* NUL-terminated, as for the query text above */
+        buf_init(&copy);
+        buf_put(&copy, perms_text, plen);
+        buf_putc(&copy, 0);
+        perms = copy.oom ? NULL : parse_whole(copy.data, plen, &pend);
+        buf_free(&copy);   /* the tree lives in the parse arena, not in the text */
         if (!cJSON_IsObject(perms) && !cJSON_IsNull(perms)) {
             return db_error(db, "collectionPermissions must be an object of collection names to Permission");
         }
@@ -396,6 +429,7 @@ hs_rc hs_db_from_dict(hs_db *db, const char *text, size_t len) {
 static hs_rc from_dict(hs_db *db, const char *text, size_t len) {
     size_t env_len = len;
     const char *env = cut_documents(db, text, &env_len, dict_arrays, 1);
+    if (!env) return HS_NOMEM;
     const char *end;
     cJSON *json = parse_whole(env, env_len, &end);
     if (!json) return db_error(db, "fromDict: invalid JSON");
@@ -418,7 +452,7 @@ static hs_rc from_dict(hs_db *db, const char *text, size_t len) {
         if (cJSON_IsNumber(data) && db->spans && data->valuedouble >= 0 && (size_t)data->valuedouble < db->nspans)
             span = &db->spans[(size_t)data->valuedouble];
         else if (data && !cJSON_IsNull(data) && !cJSON_IsArray(data)) { snprintf(msg, sizeof msg, "Invalid format: 'data' of '%.100s' should be a list", c->string); err = msg; break; }
-        if (serial && !cJSON_IsNull(serial) && !cJSON_IsNumber(serial)) { snprintf(msg, sizeof msg, "Invalid format: 'serialNum' of '%.100s' should be an integer", c->string); err = msg; break; }
+        if (serial && !cJSON_IsNull(serial) && (!cJSON_IsNumber(serial) || serial->valuedouble != (double)(int64_t)serial->valuedouble)) { snprintf(msg, sizeof msg, "Invalid format: 'serialNum' of '%.100s' should be an integer", c->string); err = msg; break; }
         col->serial = cJSON_IsNumber(serial) ? (int64_t)serial->valuedouble : 0;
         const char *e = span ? load_span(fresh, col, db->input, *span) : load_array(fresh, col, data);
         if (e) { snprintf(msg, sizeof msg, "Invalid format: a document of '%.100s': %s", c->string, e); err = msg; break; }

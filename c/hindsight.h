@@ -50,6 +50,10 @@ hs_rc hs_db_diff(hs_db *db, uint32_t a, uint32_t b);
 /* A new commit whose state (documents, their order, serial counters, which collections
    exist) equals the state at s. */
 hs_rc hs_db_revert(hs_db *db, uint32_t s);
+/* A new commit that replaces whole collections: {"collections": {name: {"data": [...],
+   "serialNum": n} | null}} (null removes it). Used to import a revert commit whose target
+   state is older than the exported history. */
+hs_rc hs_db_apply_state(hs_db *db, const char *json, size_t len);
 /* A new database holding the state and history up to s; NULL on error or out of memory. */
 hs_db *hs_db_fork(const hs_db *db, uint32_t s);
 /* Moves the retention horizon to h (oldest <= h <= seq) and frees what no kept seq sees. */

@@ -52,11 +52,14 @@ hs_rc hs_db_history(hs_db *db, const char *target, size_t tlen, const char *node
     name[tlen] = 0;
     qnode *node = NULL;
     if (node_json && nlen) {
-        cJSON *j = cJSON_ParseWithLength(node_json, nlen);
+        buf enc;
+        buf_init(&enc);
+        size_t pos = 0;
         char err[200];
-        if (!j) return db_error(db, "queryNode is not valid JSON");
-        node = node_compile(j, err, sizeof err);
-        cJSON_Delete(j);
+        const char *e = jscan_value_depth(node_json, nlen, &pos, &enc, JSCAN_NODE_DEPTH);
+        if (e) { buf_free(&enc); snprintf(err, sizeof err, "queryNode: %s", e); return db_error(db, err); }
+        node = node_compile((val)enc.data, err, sizeof err);
+        buf_free(&enc);
         if (!node) return db_error(db, err);
     }
     coll *c = NULL;
@@ -393,4 +396,66 @@ hs_rc hs_db_stats(hs_db *db) {
     buf_put_i64(o, (int64_t)live);
     buf_putc(o, '}');
     return o->oom ? HS_NOMEM : HS_OK;
+}
+
+/* ---- replacing whole collections (import of a revert whose target was not kept) ---- */
+
+hs_rc hs_db_apply_state(hs_db *db, const char *text, size_t len) {
+    if (!db || !text) return HS_MISUSE;
+    buf enc;
+    buf_init(&enc);
+    size_t pos = 0;
+    const char *e = jscan_value_depth(text, len, &pos, &enc, VAL_MAX_DEPTH + 4);
+    if (e) { buf_free(&enc); return db_error(db, e); }
+    val cols = val_obj_get((val)enc.data, "collections", 11);
+    if (!cols || cols[0] != T_OBJ) { buf_free(&enc); return db_error(db, "state: 'collections' should be a dict"); }
+    /* Check the shape of everything first, so that applying cannot fail on bad input. */
+    val_iter it;
+    val_iter_init(&it, cols);
+    size_t added = 0, removed = 0;
+    for (val c; (c = val_iter_next(&it, 1));) {
+        if (c[0] == T_NULL) continue;
+        val data = c[0] == T_OBJ ? val_obj_get(c, "data", 4) : NULL;
+        if (!data || data[0] != T_ARR) { buf_free(&enc); return db_error(db, "state: each collection needs a 'data' list or null"); }
+        val_iter di;
+        val_iter_init(&di, data);
+        for (val d; (d = val_iter_next(&di, 0));)
+            if (d[0] != T_OBJ) { buf_free(&enc); return db_error(db, "state: a document must be a JSON object"); }
+        added += val_count(data);
+    }
+    for (size_t i = 0; i < db->ncolls; i++) removed += db->colls[i]->live;
+    int oom = !hist_reserve(&db->hist, removed, removed + added);
+    val_iter_init(&it, cols);
+    for (val c; !oom && (c = val_iter_next(&it, 1));) {
+        char name[512];
+        if (it.klen >= sizeof name) { oom = 1; break; }
+        memcpy(name, it.key, it.klen);
+        name[it.klen] = 0;
+        coll *col = c[0] == T_NULL ? db_find(db, name) : db_create(db, name);
+        if (!col) { oom = c[0] != T_NULL; continue; }
+        val data = c[0] == T_NULL ? NULL : val_obj_get(c, "data", 4);
+        if (data && !coll_reserve(col, val_count(data))) { oom = 1; break; }
+        for (size_t r = 0; r < col->len; r++)
+            if (col->rows[r].cur) coll_set(col, r, NULL, &db->hist);
+        if (!data) {
+            if (!coll_set_alive(col, 0, &db->hist)) oom = 1;
+            coll_set_serial(col, 0, &db->hist);
+            continue;
+        }
+        val_iter di;
+        val_iter_init(&di, data);
+        for (val d; (d = val_iter_next(&di, 0));) {
+            doc *nd = doc_new(d, val_size(d));
+            if (!nd) { oom = 1; break; }
+            coll_append(col, nd, &db->hist);
+        }
+        val serial = val_obj_get(c, "serialNum", 9);
+        coll_set_serial(col, serial && val_kind(serial) == K_NUM ? val_int(serial) : 0, &db->hist);
+    }
+    buf_free(&enc);
+    if (oom) { db_rollback(db); return HS_NOMEM; }
+    db->seq = db->hist.seq++;
+    db->out.len = 0;
+    buf_puts(&db->out, "{}");
+    return HS_OK;
 }

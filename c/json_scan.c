@@ -18,6 +18,7 @@ typedef struct parser {
     size_t n, i;
     buf *out;
     const char *err;
+    int max_depth;
 } parser;
 
 static void skip_ws(parser *p) {
@@ -142,7 +143,10 @@ static int parse_number(parser *p) {
         if (p->i == d) { p->err = "bad number"; return 0; }
     }
     size_t len = p->i - start;
-    if (is_int && len <= 18) {   /* fits int64 without overflow checks */
+    /* Integers of up to 15 digits are exact in a double too, so they can skip strtod.
+       Longer ones go through a double, as JSON.parse and cJSON read them, so that a
+       number means the same in a document as in a query. */
+    if (is_int && len <= 15) {
         int64_t v = 0;
         size_t k = start + (p->s[start] == '-');
         for (; k < p->i; k++) v = v * 10 + (p->s[k] - '0');
@@ -245,7 +249,7 @@ static int parse_array(parser *p, int depth) {
 }
 
 static int parse_value(parser *p, int depth) {
-    if (depth > VAL_MAX_DEPTH) { p->err = "Exceeded max allowed nesting depth"; return 0; }
+    if (depth > p->max_depth) { p->err = "Exceeded max allowed nesting depth"; return 0; }
     skip_ws(p);
     if (p->i >= p->n) { p->err = "unexpected end of text"; return 0; }
     switch (p->s[p->i]) {
@@ -260,7 +264,11 @@ static int parse_value(parser *p, int depth) {
 }
 
 const char *jscan_value(const char *text, size_t len, size_t *pos, buf *out) {
-    parser p = {text, len, *pos, out, NULL};
+    return jscan_value_depth(text, len, pos, out, VAL_MAX_DEPTH);
+}
+
+const char *jscan_value_depth(const char *text, size_t len, size_t *pos, buf *out, int max_depth) {
+    parser p = {text, len, *pos, out, NULL, max_depth};
     int ok = parse_value(&p, 1);
     *pos = p.i;
     if (!ok) return p.err ? p.err : "out of memory";
@@ -326,7 +334,8 @@ static int matches(const jscan_pattern *pat, const frame *stack, int depth) {
     for (int k = 0; k < depth; k++) {
         const char *step = pat->steps[k];
         if (step[0] == '*' && step[1] == 0) continue;
-        if (!stack[k].is_object || strlen(step) != stack[k].klen || memcmp(step, stack[k].key, stack[k].klen) != 0) return 0;
+        /* A value with no member name before it only occurs in malformed text. */
+        if (!stack[k].is_object || !stack[k].key || strlen(step) != stack[k].klen || memcmp(step, stack[k].key, stack[k].klen) != 0) return 0;
     }
     return 1;
 }

@@ -29,6 +29,10 @@ jscan_span *jscan_cut(const char *text, size_t len, const jscan_pattern *pats, i
 /* Parses one JSON value starting at text[*pos] (leading whitespace allowed), appends its
    encoding to out and advances *pos past it. Returns NULL or an error message. */
 const char *jscan_value(const char *text, size_t len, size_t *pos, buf *out);
+/* The same with another depth limit (query nodes nest two JSON levels per node level). */
+const char *jscan_value_depth(const char *text, size_t len, size_t *pos, buf *out, int max_depth);
+/* Query nodes may nest 100 node levels, each two JSON levels deep. */
+#define JSCAN_NODE_DEPTH 256
 
 /* Steps through the elements of the array text[span): sets *pos to the next element and
    returns 1, or returns 0 at the end. Call with *pos = span.start first. Returns -1 when

@@ -6,7 +6,6 @@
  * DeltaTraceDB becomes: every conversion returns a success flag, and failure means no match.
  */
 #include "node.h"
-#include "json_in.h"
 #include "datetime.h"
 #include "regex.h"
 #include "text.h"
@@ -195,80 +194,112 @@ static void convert_node_value(qnode *n) {
 
 /* ---- compile ---- */
 
-static int fail(char *err, size_t cap, const char *fmt, const char *arg) {
-    snprintf(err, cap, fmt, arg ? arg : "");
+/* Nodes are compiled from their compact encoding (value.h), not from cJSON, so that every
+   string keeps all its bytes (cJSON's strings end at U+0000). */
+
+static int fail(char *err, size_t cap, const char *fmt, const char *arg, size_t alen) {
+    snprintf(err, cap, fmt, (int)(arg ? (alen > 60 ? 60 : alen) : 0), arg ? arg : "");
     return 0;
 }
 
-static int set_field(qnode *n, const cJSON *json, char *err, size_t cap) {
-    const cJSON *f = cJSON_GetObjectItemCaseSensitive(json, "field");
-    if (!cJSON_IsString(f)) return fail(err, cap, "node %s needs a string 'field'", cJSON_GetObjectItemCaseSensitive(json, "type")->valuestring);
-    n->flen = strlen(f->valuestring);
+static int is_str(val v) { return v && (v[0] == T_STR || v[0] == T_STRX); }
+
+/* A member, with JSON null read as absent (DeltaTraceDB writes null for unset keys). */
+static val member(val obj, const char *key) {
+    val v = val_obj_get(obj, key, strlen(key));
+    return v && v[0] == T_NULL ? NULL : v;
+}
+
+static int set_field(qnode *n, val json, const char *tname, size_t tlen, char *err, size_t cap) {
+    val f = member(json, "field");
+    if (!is_str(f)) return fail(err, cap, "node %.*s needs a string 'field'", tname, tlen);
+    const char *s = val_str(f, &n->flen);
     n->field = malloc(n->flen + 1);
-    if (!n->field) return fail(err, cap, "out of memory", NULL);
-    memcpy(n->field, f->valuestring, n->flen + 1);
+    if (!n->field) return fail(err, cap, "out of memory%.*s", NULL, 0);
+    memcpy(n->field, s, n->flen);
+    n->field[n->flen] = 0;
     return 1;
 }
 
-static int set_value(qnode *n, const cJSON *v, char *err, size_t cap) {
-    buf b;
-    buf_init(&b);
-    const char *e = v ? jin_encode(&b, v) : (enc_null(&b), NULL);
-    if (e || b.oom) { buf_free(&b); return fail(err, cap, "bad node value: %s", e ? e : "out of memory"); }
-    n->value = (uint8_t *)b.data;
+static int set_value(qnode *n, val v, char *err, size_t cap) {
+    static const uint8_t null_enc[1] = {T_NULL};
+    if (!v) v = null_enc;
+    size_t size = val_size(v);
+    n->value = malloc(size);
+    if (!n->value) return fail(err, cap, "out of memory%.*s", NULL, 0);
+    memcpy(n->value, v, size);
     return 1;
 }
 
-static qnode *compile(const cJSON *json, int depth, char *err, size_t cap) {
-    if (depth > MAX_NODE_DEPTH) { fail(err, cap, "queryNode nested deeper than 100 levels", NULL); return NULL; }
-    if (!cJSON_IsObject(json)) { fail(err, cap, "a query node must be an object", NULL); return NULL; }
-    const cJSON *type = cJSON_GetObjectItemCaseSensitive(json, "type");
-    if (!cJSON_IsString(type)) { fail(err, cap, "a query node needs a string 'type'", NULL); return NULL; }
+static int vtype_of(val v, int *out) {
+    if (!v) { *out = VT_AUTO; return 1; }
+    if (!is_str(v)) return 0;
+    size_t n;
+    const char *s = val_str(v, &n);
+    char name[32];
+    if (n >= sizeof name) { *out = VT_INVALID; return 1; }
+    memcpy(name, s, n);
+    name[n] = 0;
+    *out = vtype_from_name(name);
+    return 1;
+}
+
+static qnode *compile(val json, int depth, char *err, size_t cap) {
+    if (depth > MAX_NODE_DEPTH) { fail(err, cap, "queryNode nested deeper than 100 levels%.*s", NULL, 0); return NULL; }
+    if (json[0] != T_OBJ) { fail(err, cap, "a query node must be an object%.*s", NULL, 0); return NULL; }
+    val type = member(json, "type");
+    if (!is_str(type)) { fail(err, cap, "a query node needs a string 'type'%.*s", NULL, 0); return NULL; }
+    size_t tlen;
+    const char *tname = val_str(type, &tlen);
     int op = -1;
     for (size_t i = 0; i < sizeof node_types / sizeof node_types[0]; i++)
-        if (strcmp(type->valuestring, node_types[i].name) == 0) op = node_types[i].op;
-    if (op < 0) { fail(err, cap, "unknown query node type '%s'", type->valuestring); return NULL; }
+        if (strlen(node_types[i].name) == tlen && memcmp(tname, node_types[i].name, tlen) == 0) op = node_types[i].op;
+    if (op < 0) { fail(err, cap, "unknown query node type '%.*s'", tname, tlen); return NULL; }
     qnode *n = calloc(1, sizeof *n);
-    if (!n) { fail(err, cap, "out of memory", NULL); return NULL; }
+    if (!n) { fail(err, cap, "out of memory%.*s", NULL, 0); return NULL; }
     n->op = op;
     int ok = 1;
     if (op == N_AND || op == N_OR) {
-        const cJSON *conds = cJSON_GetObjectItemCaseSensitive(json, "conditions");
-        if (!cJSON_IsArray(conds)) ok = fail(err, cap, "node %s needs a 'conditions' list", type->valuestring);
-        int count = ok ? cJSON_GetArraySize(conds) : 0;
-        if (ok && count && !(n->kids = calloc((size_t)count, sizeof *n->kids))) ok = fail(err, cap, "out of memory", NULL);
-        for (const cJSON *c = ok ? conds->child : NULL; c && ok; c = c->next) {
+        val conds = member(json, "conditions");
+        if (!conds || conds[0] != T_ARR) ok = fail(err, cap, "node %.*s needs a 'conditions' list", tname, tlen);
+        uint32_t count = ok ? val_count(conds) : 0;
+        if (ok && count && !(n->kids = calloc(count, sizeof *n->kids))) ok = fail(err, cap, "out of memory%.*s", NULL, 0);
+        val_iter it;
+        if (ok) val_iter_init(&it, conds);
+        for (val c; ok && (c = val_iter_next(&it, 0));) {
             qnode *k = compile(c, depth + 1, err, cap);
             if (!k) ok = 0; else n->kids[n->nkids++] = k;
         }
     } else if (op == N_NOT) {
-        const cJSON *c = cJSON_GetObjectItemCaseSensitive(json, "condition");
-        if (!c) ok = fail(err, cap, "node not_ needs a 'condition'", NULL);
-        else if ((n->kids = calloc(1, sizeof *n->kids)) == NULL) ok = fail(err, cap, "out of memory", NULL);
+        val c = member(json, "condition");
+        if (!c) ok = fail(err, cap, "node not_ needs a 'condition'%.*s", NULL, 0);
+        else if ((n->kids = calloc(1, sizeof *n->kids)) == NULL) ok = fail(err, cap, "out of memory%.*s", NULL, 0);
         else if ((n->kids[0] = compile(c, depth + 1, err, cap)) == NULL) ok = 0;
         else n->nkids = 1;
     } else {
-        ok = set_field(n, json, err, cap);
+        ok = set_field(n, json, tname, tlen, err, cap);
         if (ok && op == N_REGEX) {
-            const cJSON *p = cJSON_GetObjectItemCaseSensitive(json, "pattern");
-            if (!cJSON_IsString(p)) ok = fail(err, cap, "node regex_ needs a string 'pattern'", NULL);
+            val p = member(json, "pattern");
+            if (!is_str(p)) ok = fail(err, cap, "node regex_ needs a string 'pattern'%.*s", NULL, 0);
             else {
                 char rxerr[160];
-                n->re = rx_compile(p->valuestring, strlen(p->valuestring), rxerr, sizeof rxerr);
-                if (!n->re) ok = fail(err, cap, "invalid regex: %s", rxerr);
+                size_t plen;
+                const char *pat = val_str(p, &plen);
+                n->re = rx_compile(pat, plen, rxerr, sizeof rxerr);
+                if (!n->re) ok = fail(err, cap, "invalid regex: %.*s", rxerr, strlen(rxerr));
             }
         } else if (ok && (op == N_IN || op == N_NOTIN)) {
-            const cJSON *vs = cJSON_GetObjectItemCaseSensitive(json, "values");
-            if (!cJSON_IsArray(vs)) ok = fail(err, cap, "node %s needs a 'values' list", type->valuestring);
+            val vs = member(json, "values");
+            if (!vs || vs[0] != T_ARR) ok = fail(err, cap, "node %.*s needs a 'values' list", tname, tlen);
             else ok = set_value(n, vs, err, cap);
         } else if (ok) {
-            const cJSON *vt = cJSON_GetObjectItemCaseSensitive(json, "vType");
-            if (vt && !cJSON_IsNull(vt) && !cJSON_IsString(vt)) ok = fail(err, cap, "vType must be a string", NULL);
-            else {
-                n->vtype = vtype_from_name(cJSON_IsString(vt) ? vt->valuestring : NULL);
-                if (n->vtype == VT_INVALID) ok = fail(err, cap, "unknown vType '%s'", vt->valuestring);
+            if (!vtype_of(member(json, "vType"), &n->vtype)) ok = fail(err, cap, "vType must be a string%.*s", NULL, 0);
+            else if (n->vtype == VT_INVALID) {
+                size_t vl;
+                const char *vn = val_str(member(json, "vType"), &vl);
+                ok = fail(err, cap, "unknown vType '%.*s'", vn, vl);
             }
-            if (ok) ok = set_value(n, cJSON_GetObjectItemCaseSensitive(json, "value"), err, cap);
+            if (ok) ok = set_value(n, val_obj_get(json, "value", 5), err, cap);
             if (ok && (op == N_STARTS || op == N_ENDS || op == N_CONTAINS)) n->vtype = VT_AUTO;
             if (ok && (op == N_STARTS || op == N_ENDS)) {
                 /* str(f).startswith(v) needs v to be a string; anything else never matches. */
@@ -278,7 +309,7 @@ static qnode *compile(const cJSON *json, int depth, char *err, size_t cap) {
             } else if (ok) {
                 convert_node_value(n);
                 if (!n->cv.ok && n->vtype == VT_DATETIME && n->value[0] != T_NULL)
-                    ok = fail(err, cap, "value of a datetime_ node is not an ISO 8601 datetime", NULL);
+                    ok = fail(err, cap, "value of a datetime_ node is not an ISO 8601 datetime%.*s", NULL, 0);
                 if (n->value[0] == T_NULL) n->cv.ok = 0;
             }
         }
@@ -287,7 +318,7 @@ static qnode *compile(const cJSON *json, int depth, char *err, size_t cap) {
     return n;
 }
 
-qnode *node_compile(const cJSON *json, char *err, size_t errcap) {
+qnode *node_compile(val json, char *err, size_t errcap) {
     return compile(json, 1, err, errcap);
 }
 

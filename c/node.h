@@ -9,7 +9,6 @@
 #ifndef HS_NODE_H
 #define HS_NODE_H
 #include "value.h"
-#include "cJSON.h"
 
 enum { VT_AUTO, VT_DATETIME, VT_INT, VT_FLOAT, VT_FLOATEPS, VT_BOOL, VT_STRING, VT_STRING_IC, VT_INVALID };
 
@@ -18,8 +17,9 @@ int vtype_from_name(const char *name);
 
 typedef struct qnode qnode;
 
-/* Compiles a node. On failure returns NULL and writes a message to err (errcap bytes). */
-qnode *node_compile(const cJSON *json, char *err, size_t errcap);
+/* Compiles a node from its JSON encoded as a compact value. On failure returns NULL and
+   writes a message to err (errcap bytes). */
+qnode *node_compile(val json, char *err, size_t errcap);
 void node_free(qnode *n);
 
 /* Per-query evaluation state: scratch space, and a sticky error when a regex blew its budget. */

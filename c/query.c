@@ -66,7 +66,8 @@ static int get_object_val(const hs_db *db, const cJSON *j, const char *key, uint
         size_t k = (size_t)v->valuedouble, pos;
         if (v->valuedouble < 0 || k >= db->nspans) return bad(err, cap, key, "an object");
         pos = db->spans[k].start;
-        e = jscan_value(db->input, db->spans[k].end, &pos, &b);
+        int deep = strcmp(key, "queryNode") == 0 || strcmp(key, "sortObj") == 0;
+        e = jscan_value_depth(db->input, db->spans[k].end, &pos, &b, deep ? JSCAN_NODE_DEPTH : VAL_MAX_DEPTH);
     } else if (!cJSON_IsObject(v)) {
         return bad(err, cap, key, "an object");
     } else {
@@ -147,12 +148,17 @@ int query_parse(const hs_db *db, const cJSON *j, query *q, char *err, size_t cap
 
     char sub[200];
     sub[0] = 0;
-    if ((v = get(j, "queryNode"))) {
-        q->node = node_compile(v, sub, sizeof sub);
+    uint8_t *enc;
+    if (!get_object_val(db, j, "queryNode", &enc, err, cap)) return 0;
+    if (enc) {
+        q->node = node_compile(enc, sub, sizeof sub);
+        free(enc);
         if (!q->node) { snprintf(err, cap, "queryNode: %s", sub); return 0; }
     }
-    if ((v = get(j, "sortObj"))) {
-        q->sort = sort_compile(v, sub, sizeof sub);
+    if (!get_object_val(db, j, "sortObj", &enc, err, cap)) return 0;
+    if (enc) {
+        q->sort = sort_compile(enc, sub, sizeof sub);
+        free(enc);
         if (!q->sort) { snprintf(err, cap, "sortObj: %s", sub); return 0; }
     }
 

@@ -42,41 +42,66 @@ void sort_free(qsort_spec *s) {
     free(s);
 }
 
-static int add_order(qsort_spec *s, const cJSON *j, char *err, size_t cap) {
-    const cJSON *f = cJSON_GetObjectItemCaseSensitive(j, "field");
-    if (!cJSON_IsString(f)) { snprintf(err, cap, "SingleSort needs a string 'field'"); return 0; }
-    const cJSON *vt = cJSON_GetObjectItemCaseSensitive(j, "vType");
+static val member(val obj, const char *key) {
+    val v = val_obj_get(obj, key, strlen(key));
+    return v && v[0] == T_NULL ? NULL : v;
+}
+
+static int is_str(val v) { return v && (v[0] == T_STR || v[0] == T_STRX); }
+
+static int str_is(val v, const char *lit) {
+    size_t n;
+    const char *s = is_str(v) ? val_str(v, &n) : NULL;
+    return s && n == strlen(lit) && memcmp(s, lit, n) == 0;
+}
+
+static int add_order(qsort_spec *s, val j, char *err, size_t cap) {
+    val f = member(j, "field");
+    if (!is_str(f)) { snprintf(err, cap, "SingleSort needs a string 'field'"); return 0; }
+    val vt = member(j, "vType");
     /* DeltaTraceDB's Python reader falls back to auto_ for unknown names. */
-    int vtype = cJSON_IsString(vt) ? vtype_from_name(vt->valuestring) : VT_AUTO;
-    if (vtype == VT_INVALID) vtype = VT_AUTO;
-    const cJSON *rev = cJSON_GetObjectItemCaseSensitive(j, "reversed");
+    int vtype = VT_AUTO;
+    if (is_str(vt)) {
+        size_t n;
+        const char *name = val_str(vt, &n);
+        char tmp[32];
+        if (n < sizeof tmp) {
+            memcpy(tmp, name, n);
+            tmp[n] = 0;
+            vtype = vtype_from_name(tmp);
+        }
+        if (vtype == VT_INVALID) vtype = VT_AUTO;
+    }
+    val rev = member(j, "reversed");
     sort_order *o = &s->orders[s->n];
-    o->flen = strlen(f->valuestring);
+    const char *field = val_str(f, &o->flen);
     o->field = malloc(o->flen + 1);
     if (!o->field) { snprintf(err, cap, "out of memory"); return 0; }
-    memcpy(o->field, f->valuestring, o->flen + 1);
-    o->reversed = cJSON_IsTrue(rev);
+    memcpy(o->field, field, o->flen);
+    o->field[o->flen] = 0;
+    o->reversed = rev && rev[0] == T_TRUE;
     o->vtype = vtype;
     s->n++;
     return 1;
 }
 
-qsort_spec *sort_compile(const cJSON *j, char *err, size_t cap) {
-    if (!cJSON_IsObject(j)) { snprintf(err, cap, "sortObj must be an object"); return NULL; }
-    const cJSON *cls = cJSON_GetObjectItemCaseSensitive(j, "className");
-    const char *name = cJSON_IsString(cls) ? cls->valuestring : "";
+qsort_spec *sort_compile(val j, char *err, size_t cap) {
+    if (j[0] != T_OBJ) { snprintf(err, cap, "sortObj must be an object"); return NULL; }
+    val cls = member(j, "className");
     qsort_spec *s = calloc(1, sizeof *s);
     if (!s) { snprintf(err, cap, "out of memory"); return NULL; }
     int ok = 1;
-    if (strcmp(name, "SingleSort") == 0) {
+    if (str_is(cls, "SingleSort")) {
         ok = (s->orders = calloc(1, sizeof *s->orders)) != NULL && add_order(s, j, err, cap);
-    } else if (strcmp(name, "MultiSort") == 0) {
-        const cJSON *list = cJSON_GetObjectItemCaseSensitive(j, "sortOrders");
-        if (!cJSON_IsArray(list)) { snprintf(err, cap, "MultiSort needs a 'sortOrders' list"); ok = 0; }
-        int count = ok ? cJSON_GetArraySize(list) : 0;
-        if (ok && count && !(s->orders = calloc((size_t)count, sizeof *s->orders))) ok = 0;
-        for (const cJSON *c = ok ? list->child : NULL; c && ok; c = c->next) {
-            if (!cJSON_IsObject(c)) { snprintf(err, cap, "sortOrders must hold SingleSort objects"); ok = 0; }
+    } else if (str_is(cls, "MultiSort")) {
+        val list = member(j, "sortOrders");
+        if (!list || list[0] != T_ARR) { snprintf(err, cap, "MultiSort needs a 'sortOrders' list"); ok = 0; }
+        uint32_t count = ok ? val_count(list) : 0;
+        if (ok && count && !(s->orders = calloc(count, sizeof *s->orders))) ok = 0;
+        val_iter it;
+        if (ok) val_iter_init(&it, list);
+        for (val c; ok && (c = val_iter_next(&it, 0));) {
+            if (c[0] != T_OBJ) { snprintf(err, cap, "sortOrders must hold SingleSort objects"); ok = 0; }
             else ok = add_order(s, c, err, cap);
         }
     } else {

@@ -9,11 +9,11 @@
 #ifndef HS_SORT_H
 #define HS_SORT_H
 #include "value.h"
-#include "cJSON.h"
 
 typedef struct qsort_spec qsort_spec;
 
-qsort_spec *sort_compile(const cJSON *json, char *err, size_t errcap);
+/* Compiles a SingleSort or MultiSort from its JSON encoded as a compact value. */
+qsort_spec *sort_compile(val json, char *err, size_t errcap);
 void sort_free(qsort_spec *s);
 /* Sorts docs[0..n) in place (stable). Returns NULL, or an error message written to err. */
 const char *sort_apply(const qsort_spec *s, val *docs, size_t n, char *err, size_t errcap);

@@ -260,13 +260,32 @@ static void put_py_float(buf *out, double d) {
 
 static void pystr_inner(buf *out, val v, int quote_strings);
 
+/* Python's repr() of a string: single quotes unless the text has a single quote and no
+   double quote; backslash, the quote, \n \t \r and other control characters escaped. */
+static void py_repr_string(buf *out, const char *s, size_t n) {
+    int has_single = memchr(s, '\'', n) != NULL, has_double = memchr(s, '"', n) != NULL;
+    char q = has_single && !has_double ? '"' : '\'';
+    buf_putc(out, q);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\\' || c == (unsigned char)q) { buf_putc(out, '\\'); buf_putc(out, (char)c); }
+        else if (c == '\n') buf_puts(out, "\\n");
+        else if (c == '\t') buf_puts(out, "\\t");
+        else if (c == '\r') buf_puts(out, "\\r");
+        else if (c < 0x20 || c == 0x7f) {
+            char esc[5];
+            snprintf(esc, sizeof esc, "\\x%02x", c);
+            buf_puts(out, esc);
+        } else buf_putc(out, (char)c);
+    }
+    buf_putc(out, q);
+}
+
 static void pystr_string(buf *out, val v, int quote) {
     size_t n;
     const char *s = val_str(v, &n);
-    if (!quote) { buf_put(out, s, n); return; }
-    buf_putc(out, '\'');
-    buf_put(out, s, n);
-    buf_putc(out, '\'');
+    if (!quote) buf_put(out, s, n);
+    else py_repr_string(out, s, n);
 }
 
 static void pystr_inner(buf *out, val v, int quote) {
@@ -296,9 +315,8 @@ static void pystr_inner(buf *out, val v, int quote) {
         val x;
         for (int first = 1; (x = val_iter_next(&it, 1)); first = 0) {
             if (!first) buf_puts(out, ", ");
-            buf_putc(out, '\'');
-            buf_put(out, it.key, it.klen);
-            buf_puts(out, "': ");
+            py_repr_string(out, it.key, it.klen);
+            buf_puts(out, ": ");
             pystr_inner(out, x, 1);
         }
         buf_putc(out, '}');

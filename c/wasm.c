@@ -43,3 +43,4 @@ EMSCRIPTEN_KEEPALIVE int hsw_revert(hs_db *db, uint32_t s) { return (int)hs_db_r
 EMSCRIPTEN_KEEPALIVE hs_db *hsw_fork(hs_db *db, uint32_t s) { return hs_db_fork(db, s); }
 EMSCRIPTEN_KEEPALIVE int hsw_set_horizon(hs_db *db, uint32_t h) { return (int)hs_db_set_horizon(db, h); }
 EMSCRIPTEN_KEEPALIVE int hsw_stats(hs_db *db) { return (int)hs_db_stats(db); }
+EMSCRIPTEN_KEEPALIVE int hsw_apply_state(hs_db *db, const char *t, size_t n) { return (int)hs_db_apply_state(db, t, n); }

@@ -66,6 +66,15 @@ function deleteTodo(who, key, title, why) {
   };
 }
 
+/*
+ * A TransactionQuery dict signed with ctx.cause. DeltaTraceDB's TransactionQuery has no cause of
+ * its own, so each query carries it, and so does the transaction as a Hindsight extra key, which
+ * Hindsight records as the commit's cause (DeltaTraceDB readers ignore unknown keys).
+ */
+function transaction(ctx, queries) {
+  return { ...new TransactionQuery({ queries }).toDict(), cause: ctx.cause };
+}
+
 /* The story. Steps marked expectFailure must fail and leave the database as it was. */
 export const TODO_APP_SCRIPT = [
   {
@@ -102,18 +111,16 @@ export const TODO_APP_SCRIPT = [
   {
     who: BOB, what: 'Mark "Book venue for offsite" done and add the invoice follow-up',
     why: 'The venue confirmation email arrived',
-    build: (ctx) => new TransactionQuery({
-      queries: [
-        QueryBuilder.updateOne({
-          target: TODOS, queryNode: byId(ctx, 'venue'), cause: ctx.cause,
-          overrideData: { done: true, doneAt: ctx.at.toISOString() },
-        }),
-        QueryBuilder.add({
-          target: TODOS, serialKey: 'id', returnData: true, cause: ctx.cause,
-          addData: [{ id: -1, title: 'Collect offsite venue invoice', done: false, owner: 'bob', priority: 'normal', createdAt: ctx.at.toISOString() }],
-        }),
-      ],
-    }).toDict(),
+    build: (ctx) => transaction(ctx, [
+      QueryBuilder.updateOne({
+        target: TODOS, queryNode: byId(ctx, 'venue'), cause: ctx.cause,
+        overrideData: { done: true, doneAt: ctx.at.toISOString() },
+      }),
+      QueryBuilder.add({
+        target: TODOS, serialKey: 'id', returnData: true, cause: ctx.cause,
+        addData: [{ id: -1, title: 'Collect offsite venue invoice', done: false, owner: 'bob', priority: 'normal', createdAt: ctx.at.toISOString() }],
+      }),
+    ]),
     keys: ['invoice'],
   },
   rename(PLANNER_BOT, 'pr', 'Review pull request #42', 'Review pull request #42 (tests first)',
@@ -126,15 +133,13 @@ export const TODO_APP_SCRIPT = [
     why: 'An email looked like the renewal was final', expectFailure: true,
     // The reminder does not exist (no todo has id -1), so the delete affects nothing,
     // the transaction fails, and the passport todo must stay open.
-    build: (ctx) => new TransactionQuery({
-      queries: [
-        QueryBuilder.updateOne({
-          target: TODOS, queryNode: byId(ctx, 'passport'), cause: ctx.cause,
-          overrideData: { done: true, doneAt: ctx.at.toISOString() },
-        }),
-        QueryBuilder.deleteOne({ target: TODOS, queryNode: new FieldEquals('id', -1), cause: ctx.cause }),
-      ],
-    }).toDict(),
+    build: (ctx) => transaction(ctx, [
+      QueryBuilder.updateOne({
+        target: TODOS, queryNode: byId(ctx, 'passport'), cause: ctx.cause,
+        overrideData: { done: true, doneAt: ctx.at.toISOString() },
+      }),
+      QueryBuilder.deleteOne({ target: TODOS, queryNode: new FieldEquals('id', -1), cause: ctx.cause }),
+    ]),
   },
   markDone(BOB, 'passport', 'Renew passport', 'Picked up the new passport'),
   setFields(PLANNER_BOT, 'slides', 'Prepare slides for Monday', { priority: 'high', due: '2025-03-10' },

@@ -245,12 +245,9 @@ export function createTimeline(root, { db }) {
       button('redo', 'Redo', redo, 'Redo what the last Undo took back, with a new commit'),
       status),
     el('div', { class: 'tt-grid' },
-      el('section', { class: 'tt-state' },
-        el('h3', {}, 'State at this point ', collectionSelect),
-        tableArea),
-      el('section', { class: 'tt-commit' },
-        el('h3', { text: 'Commit at this point' }), commitArea,
-        el('h3', { text: 'What it changed (diff from the previous seq)' }), diffArea)),
+      el('section', { class: 'tt-commit' }, el('h3', { text: 'Commit at this point' }), commitArea),
+      el('section', { class: 'tt-diff' }, el('h3', { text: 'What it changed (diff from the previous seq)' }), diffArea)),
+    el('section', { class: 'tt-state' }, el('h3', {}, 'State at this point ', collectionSelect), tableArea),
     el('section', { class: 'tt-history' }, el('h3', { text: 'Document history' }), historyArea));
 
   moveTo(head());

@@ -66,12 +66,13 @@ export function renderCommit(seq, commit) {
     el('dl', {},
       row('seq', String(commit.seq)),
       row('time', formatTime(commit.time), 'time'),
+      row('when (cause)', formatTime(cause?.when?.nodes?.at(-1)?.timestamp), 'when'),
       row('who', whoText(cause), `who ${cause?.who?.type ?? ''}`),
       row('what', cause?.what, 'what'),
       row('why', cause?.why, 'why'),
       row('from', cause?.from, 'from')),
     el('details', { class: 'commit-query' },
-      el('summary', { text: `Query (${commit.query?.className ?? 'unknown'} ${commit.query?.type ?? ''})` }),
+      el('summary', { text: `Query: ${[commit.query?.className, commit.query?.type].filter(Boolean).join(' ') || 'unknown'}` }),
       el('pre', { text: prettyJson(commit.query) })));
 }
 

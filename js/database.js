@@ -1,15 +1,25 @@
 /*
  * database.js: the Database class, Hindsight's public JS API (ARCHITECTURE.md §5).
  *
- * Owns: one engine handle, the listeners, and the open/closed state. Queries go to the C
- * engine as one JSON text and come back as one; listeners fire here, after the engine
- * says a write succeeded, following DeltaTraceDB's rules (§11). Invariants: after close()
- * every method throws HindsightError CLOSED (close itself is idempotent); a listener that
- * throws never breaks the write that triggered it.
+ * Owns: one engine handle, the commit log (times, causes, queries), the undo and redo
+ * stacks, the retention policy, the listeners, and the open/closed state. Queries go to
+ * the C engine as one JSON text and come back as one; every successful write is a commit
+ * (the engine's seq grows by one) and is recorded here with its time and cause. Listeners
+ * fire after the engine says a write succeeded, following DeltaTraceDB's rules (§11), and
+ * receive the commit's seq. Invariants: after close() every method throws HindsightError
+ * CLOSED (close itself is idempotent); a listener that throws never breaks the write that
+ * triggered it; engine seq and commit log agree after every call.
  */
 import { HindsightError, ErrorCode } from './errors.js';
 import { loadEngine } from './wasm-loader.js';
 import { Engine } from './engine.js';
+import { CommitLog } from './commit-log.js';
+import { DatabaseView } from './view.js';
+
+/* The query recorded for a revert, undo or redo commit: not a DeltaTraceDB query, so a
+   DeltaTraceDB reader of the log can tell it apart by className. */
+const REVERT_CLASS = 'HindsightRevert';
+const HISTORY_CLASS = 'HindsightHistory';
 
 /* Write types whose listeners fire on success whatever the count, and those that fire only
    when something changed (protocol §11). */
@@ -17,6 +27,33 @@ const ALWAYS_NOTIFY = new Set(['add', 'clearAdd', 'clear', 'conformToTemplate', 
 const NOTIFY_IF_CHANGED = new Set(['update', 'updateOne', 'delete', 'deleteOne']);
 
 function invalid(message) { return new HindsightError(ErrorCode.INVALID_ARGUMENT, message); }
+
+/* A commit's cause: the query's own, or for a TransactionQuery (which has no cause in
+   DeltaTraceDB) its own extra `cause` key, else the first inner query's. */
+function causeOf(query) {
+  if (!query || typeof query !== 'object') return null;
+  if (query.cause) return query.cause;
+  if (Array.isArray(query.queries)) return query.queries.find((q) => q?.cause)?.cause ?? null;
+  return null;
+}
+
+function failedResult(query, errorMessage) {
+  return {
+    className: 'QueryResult', version: '6', isSuccess: false, target: String(query?.target ?? ''), type: String(query?.type ?? ''),
+    result: [], dbLength: -1, updateCount: 0, hitCount: 0, errorMessage,
+  };
+}
+
+/* Merge results name the base as target; listeners of the output are not DeltaTraceDB's
+   (it never notifies for merge), so nothing fires for it. */
+function plainOutput() { return undefined; }
+
+/* A plain dict for a query given as a dict or a builder object. */
+function plainQuery(query) {
+  if (query && typeof query.toJSON === 'function') return query.toJSON();
+  if (query && typeof query.build === 'function') return query.build();
+  return query;
+}
 
 /* Accepts a dict, or a builder object (anything with toJSON/build/toDict), and returns JSON text. */
 function queryText(query, what) {
@@ -35,17 +72,24 @@ export class Database {
   #engine;
   #listeners = new Map();   // target -> { unnamed: Set<fn>, named: Map<name, fn> }
   #options;
+  #log;
+  #undo = [];               // seqs of commits that undo() can take back, newest last
+  #redo = [];               // seqs of undone commits that redo() can reapply
+  #retention = null;
 
-  /* Use Database.open() or Database.fromDict(); the constructor is internal. */
-  constructor(engine, options) {
+  /* Use Database.open(), fromDict() or importHistory(); the constructor is internal. */
+  constructor(engine, options, log) {
     this.#engine = engine;
     this.#options = options;
+    this.#log = log ?? new CommitLog(options.clock ?? Date.now);
   }
 
   /* Opens an empty in-memory database. options.wasm: a WebAssembly.Module, bytes or a URL
-     of hindsight.wasm, for runtimes (workerd) that cannot find it by themselves. */
+     of hindsight.wasm, for runtimes (workerd) that cannot find it by themselves.
+     options.clock: () => milliseconds, the time given to commits (default Date.now). */
   static async open(options = {}) {
     if (options === null || typeof options !== 'object') throw invalid('options must be an object');
+    if (options.clock !== undefined && typeof options.clock !== 'function') throw invalid('options.clock must be a function returning milliseconds');
     const exports = await loadEngine(options.wasm);
     return new Database(new Engine(exports), options);
   }
@@ -88,39 +132,60 @@ export class Database {
 
   #execute(query, permissions, what) {
     const engine = this.#live();
-    const text = queryText(query, what);
+    let text = queryText(query, what);
+    const plain = plainQuery(query);
+    if (plain?.asOf?.time !== undefined) {
+      // The engine has no clock: turn { time } into the seq it means here.
+      let seq;
+      try {
+        seq = this.#seqOf(plain.asOf.time);
+      } catch (error) {
+        if (!(error instanceof HindsightError)) throw error;
+        return failedResult(plain, `execute_query ArgumentError: asOf: ${error.message}`);
+      }
+      text = JSON.stringify({ ...plain, asOf: { seq } });
+    }
     let permissionsText = null;
     if (permissions !== undefined && permissions !== null) {
       if (typeof permissions !== 'object' || Array.isArray(permissions)) throw invalid('collectionPermissions must be an object of collection names to Permission');
       permissionsText = JSON.stringify(permissions);
     }
+    const before = engine.seq();
     const result = JSON.parse(engine.execute(text, permissionsText));
-    if (result.isSuccess) this.#notify(result);
+    const seq = engine.seq();
+    if (seq !== before) {
+      this.#log.append(seq, causeOf(plain), text);
+      this.#undo.push(seq);
+      this.#redo.length = 0;
+      this.#applyRetention(false);
+      this.#notify(result, seq);
+    }
     return result;
   }
 
-  #notify(result) {
+  #notify(result, seq) {
     if (this.#listeners.size === 0) return;
     if (result.className === 'TransactionQueryResult') {
       const changed = new Set();
       for (const r of result.results) if (this.#changes(r)) changed.add(r.target);
-      for (const target of changed) this.#fire(target);
+      for (const target of changed) this.#fire(target, seq);
       return;
     }
     if (result.type === 'removeCollection') this.#listeners.delete(result.target);
-    else if (this.#changes(result)) this.#fire(result.target);
+    else if (result.type === 'merge') this.#fire(plainOutput(result), seq);
+    else if (this.#changes(result)) this.#fire(result.target, seq);
   }
 
   #changes(r) {
     return ALWAYS_NOTIFY.has(r.type) || (NOTIFY_IF_CHANGED.has(r.type) && r.updateCount > 0);
   }
 
-  #fire(target) {
+  #fire(target, seq) {
     const entry = this.#listeners.get(target);
     if (!entry) return;
     for (const fn of [...entry.unnamed, ...entry.named.values()]) {
       try {
-        fn();
+        fn(seq);
       } catch (error) {
         // A listener's failure must not undo or hide the write that already happened.
         (this.#options.onListenerError ?? ((e) => console.error('hindsight listener failed:', e)))(error, target);
@@ -156,6 +221,223 @@ export class Database {
   /* The same, as JSON text: cheaper when the caller is about to store or send it. */
   toJSONText() {
     return this.#live().toDictText();
+  }
+
+  /* ---- time travel ---- */
+
+  /* The latest commit: 0 for a new database, +1 for each successful write or transaction. */
+  get seq() { return this.#live().seq(); }
+
+  /* The commits, oldest first: [{ seq, time (ISO 8601 UTC), cause, query }]. */
+  commits({ from, to, limit } = {}) {
+    this.#live();
+    return this.#log.list({ from, to, limit });
+  }
+
+  /* A seq from a point: a seq number, a Date, or an ISO 8601 string (the last commit at or
+     before that time). Throws TOO_OLD before the kept history. */
+  #seqOf(point) {
+    const engine = this.#live();
+    let seq;
+    if (typeof point === 'number') {
+      if (!Number.isInteger(point) || point < 0) throw invalid(`a seq must be a non-negative integer, got ${point}`);
+      seq = point;
+    } else if (point instanceof Date || typeof point === 'string') {
+      const ms = point instanceof Date ? point.getTime() : Date.parse(point);
+      if (!Number.isFinite(ms)) throw invalid(`not a valid time: ${String(point)}`);
+      seq = this.#log.seqAtTime(ms);
+    } else {
+      throw invalid('a point in history is a seq number, a Date or an ISO 8601 string');
+    }
+    if (seq > engine.seq()) throw invalid(`seq ${seq} is after the latest commit (${engine.seq()})`);
+    if (seq < engine.oldest()) throw new HindsightError(ErrorCode.TOO_OLD, `seq ${seq} is older than the kept history (oldest seq ${engine.oldest()})`);
+    return seq;
+  }
+
+  /* A read-only view of the state at point. Costs nothing until it is read. */
+  at(point) {
+    const seq = this.#seqOf(point);
+    return new DatabaseView(
+      seq,
+      (query, s) => this.#execute({ ...query, asOf: { seq: s } }, undefined, 'executeQuery'),
+      (s) => JSON.parse(this.#live().toDictTextAt(s)),
+    );
+  }
+
+  /* Every version of the documents of target that match queryNode in any of their versions,
+     oldest first: [{ seq, time, op: 'I' | 'U' | 'D', doc, cause }]. */
+  history(target, queryNode, { from = 0, to } = {}) {
+    const engine = this.#live();
+    if (typeof target !== 'string') throw invalid('history: target must be a string');
+    const nodeText = queryNode === undefined || queryNode === null ? null : JSON.stringify(queryNode);
+    const last = to === undefined ? engine.seq() : to;
+    const entries = JSON.parse(engine.historyText(target, nodeText, Math.max(0, from), Math.min(last, 0xffffffff)));
+    for (const e of entries) {
+      const time = this.#log.timeOf(e.seq);
+      e.time = time === null ? null : new Date(time).toISOString();
+      e.cause = this.#log.causeOf(e.seq);
+    }
+    return entries;
+  }
+
+  /* What changed between two points: { [collection]: { added, removed, changed: [{ before, after }] } }. */
+  diff(fromPoint, toPoint) {
+    const a = this.#seqOf(fromPoint), b = this.#seqOf(toPoint);
+    return JSON.parse(this.#live().diffText(a, b));
+  }
+
+  /* A new commit whose state equals the state at point, serial counters included. */
+  revertTo(point, cause) {
+    const seq = this.#revert(this.#seqOf(point), cause);
+    this.#undo.push(seq);
+    this.#redo.length = 0;
+    return seq;
+  }
+
+  #revert(toSeq, cause) {
+    const engine = this.#live();
+    const seq = engine.revert(toSeq);
+    this.#log.append(seq, cause === undefined ? null : plainQuery(cause), JSON.stringify({ className: REVERT_CLASS, version: '1', toSeq }));
+    this.#applyRetention(false);
+    if (this.#listeners.size) for (const target of Object.keys(this.diff(seq - 1, seq))) this.#fire(target, seq);
+    return seq;
+  }
+
+  /* Takes back the latest commit not yet undone, as a new commit. Returns its seq, or null. */
+  undo(cause) {
+    this.#live();
+    const undone = this.#undo.at(-1);
+    if (undone === undefined || undone - 1 < this.#engine.oldest()) return null;
+    this.#undo.pop();
+    const seq = this.#revert(undone - 1, cause);
+    this.#redo.push(undone);
+    return seq;
+  }
+
+  /* Reapplies the latest undone commit, as a new commit. Returns its seq, or null. */
+  redo(cause) {
+    this.#live();
+    const redone = this.#redo.at(-1);
+    if (redone === undefined || redone < this.#engine.oldest()) return null;
+    this.#redo.pop();
+    const seq = this.#revert(redone, cause);
+    this.#undo.push(redone);
+    return seq;
+  }
+
+  /* A new, independent database whose state and history are those up to point. */
+  fork(point) {
+    const seq = this.#seqOf(point);
+    const db = new Database(this.#engine.fork(seq), this.#options, this.#log.sliceThrough(seq));
+    db.#undo = this.#undo.filter((s) => s <= seq);
+    return db;
+  }
+
+  /* The history as one JSON-able object: the state at the oldest kept commit plus every
+     commit after it. Database.importHistory rebuilds an identical database from it. */
+  exportHistory() {
+    const engine = this.#live();
+    const base = engine.oldest();
+    const baseTime = this.#log.timeOf(base);
+    return {
+      className: HISTORY_CLASS,
+      version: '1',
+      base: { seq: base, time: baseTime === null ? null : new Date(baseTime).toISOString(), db: JSON.parse(engine.toDictTextAt(base)) },
+      commits: this.#log.list().map((c) => this.#exportable(c, base)),
+    };
+  }
+
+  /* A revert to a state older than the exported base cannot be replayed from the base, so
+     it travels with the collections it changed, as they were after it. */
+  #exportable(commit, base) {
+    const q = commit.query;
+    if (q?.className !== REVERT_CLASS || q.toSeq >= base || q.state) return commit;
+    const before = this.at(commit.seq - 1).toDict().collections, after = this.at(commit.seq).toDict().collections;
+    const state = {};
+    for (const name of new Set([...Object.keys(before), ...Object.keys(after)])) {
+      if (JSON.stringify(before[name]) !== JSON.stringify(after[name])) {
+        state[name] = after[name] ? { data: after[name].data, serialNum: after[name].serialNum } : null;
+      }
+    }
+    return { ...commit, query: { ...q, state: { collections: state } } };
+  }
+
+  static async importHistory(history, options = {}) {
+    if (!history || history.className !== HISTORY_CLASS || !history.base || !Array.isArray(history.commits)) {
+      throw invalid(`importHistory needs a ${HISTORY_CLASS} object (from exportHistory)`);
+    }
+    const { base } = history;
+    const db = await Database.fromDict(base.db ?? { collections: {} }, options);
+    const engine = db.#engine;
+    try {
+      if (base.seq) engine.setBase(base.seq);
+      db.#log = new CommitLog(options.clock ?? Date.now, base.seq ?? 0, base.time ? Date.parse(base.time) : null);
+      for (const commit of history.commits) db.#replay(commit);
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
+    return db;
+  }
+
+  /* Applies one exported commit again: same query, same time, same cause, same seq. */
+  #replay(commit) {
+    const engine = this.#engine;
+    const expected = engine.seq() + 1;
+    if (commit.seq !== expected) throw invalid(`importHistory: expected commit ${expected}, found ${commit.seq}`);
+    const time = Date.parse(commit.time);
+    const query = commit.query;
+    let text;
+    if (query?.className === REVERT_CLASS) {
+      if (query.state) engine.applyState(JSON.stringify(query.state));
+      else engine.revert(query.toSeq);
+      text = JSON.stringify(query);
+    } else {
+      text = JSON.stringify(query);
+      engine.execute(text, null);
+    }
+    if (engine.seq() !== expected) throw invalid(`importHistory: commit ${expected} did not apply again (the history is not from this database format)`);
+    this.#log.append(expected, commit.cause ?? null, text, Number.isFinite(time) ? time : undefined);
+  }
+
+  /* Bounds the history: keep at most maxCommits commits and none older than maxAgeMs.
+     Older versions are freed; reading before the horizon throws TOO_OLD. */
+  setRetention({ maxCommits, maxAgeMs } = {}) {
+    this.#live();
+    for (const [name, v] of [['maxCommits', maxCommits], ['maxAgeMs', maxAgeMs]]) {
+      if (v !== undefined && v !== null && !(Number.isFinite(v) && v >= 0)) throw invalid(`setRetention: ${name} must be a non-negative number`);
+    }
+    this.#retention = { maxCommits: maxCommits ?? null, maxAgeMs: maxAgeMs ?? null };
+    this.#applyRetention(true);
+  }
+
+  /* Moves the horizon. Pruning walks every row, so after a commit it runs only once the
+     horizon has moved far enough to be worth it (amortized); setRetention applies at once. */
+  #applyRetention(now) {
+    const r = this.#retention;
+    if (!r) return;
+    const engine = this.#engine;
+    const seq = engine.seq(), oldest = engine.oldest();
+    let h = oldest;
+    if (r.maxCommits !== null) h = Math.max(h, seq - Math.floor(r.maxCommits));
+    if (r.maxAgeMs !== null) {
+      const cutoff = this.#log.lastTime - r.maxAgeMs;
+      for (const e of this.#log.entries) { if (e.time < cutoff) h = Math.max(h, e.seq); else break; }
+    }
+    h = Math.min(h, seq);
+    const step = Math.max(64, Math.floor((r.maxCommits ?? 0) / 8));
+    if (h <= oldest || (!now && h - oldest < step)) return;
+    engine.setHorizon(h);
+    this.#log.dropThrough(h);
+    this.#undo = this.#undo.filter((s) => s - 1 >= h);
+    this.#redo = this.#redo.filter((s) => s >= h);
+  }
+
+  /* { seq, oldestSeq, commits, versions, historyBytes }: commits is what the log keeps,
+     versions counts current and past document versions, historyBytes the memory of the past. */
+  stats() {
+    const s = this.#live().stats();
+    return { seq: s.seq, oldestSeq: s.oldestSeq, commits: this.#log.length, versions: s.versions, historyBytes: s.historyBytes };
   }
 
   /* Bytes the engine has allocated (live heap), and the size of wasm memory. */

@@ -15,9 +15,9 @@ const decoder = new TextDecoder();
 const KEEP_OUTPUT_BYTES = 1 << 20;
 
 export class Engine {
-  constructor(exports) {
+  constructor(exports, handle = exports.hsw_db_open()) {
     this.wasm = exports;
-    this.handle = exports.hsw_db_open();
+    this.handle = handle;
     if (!this.handle) throw new HindsightError(ErrorCode.NOMEM, 'the engine could not allocate a database');
   }
 
@@ -70,6 +70,53 @@ export class Engine {
 
   fromDictText(text) {
     this.withText(text, (ptr, len) => this.check(this.wasm.hsw_from_dict(this.handle, ptr, len)));
+  }
+
+  /* ---- time travel ---- */
+  seq() { return this.wasm.hsw_seq(this.handle) >>> 0; }
+  oldest() { return this.wasm.hsw_oldest(this.handle) >>> 0; }
+
+  toDictTextAt(seq) {
+    this.check(this.wasm.hsw_to_dict_at(this.handle, seq));
+    return this.output();
+  }
+
+  setBase(seq) { this.check(this.wasm.hsw_set_base(this.handle, seq)); }
+
+  historyText(target, nodeText, from, to) {
+    const run = (tp, tl, np, nl) => this.check(this.wasm.hsw_history(this.handle, tp, tl, np, nl, from, to));
+    if (nodeText === null) this.withText(target, (tp, tl) => run(tp, tl, 0, 0));
+    else this.withText(target, (tp, tl) => this.withText(nodeText, (np, nl) => run(tp, tl, np, nl)));
+    return this.output();
+  }
+
+  diffText(a, b) {
+    this.check(this.wasm.hsw_diff(this.handle, a, b));
+    return this.output();
+  }
+
+  revert(seq) {
+    this.check(this.wasm.hsw_revert(this.handle, seq));
+    return this.seq();
+  }
+
+  applyState(text) {
+    this.withText(text, (ptr, len) => this.check(this.wasm.hsw_apply_state(this.handle, ptr, len)));
+    return this.seq();
+  }
+
+  /* A new Engine over a new handle holding the history up to seq. */
+  fork(seq) {
+    const handle = this.wasm.hsw_fork(this.handle, seq);
+    if (!handle) throw new HindsightError(ErrorCode.NOMEM, 'fork: out of memory');
+    return new Engine(this.wasm, handle);
+  }
+
+  setHorizon(seq) { this.check(this.wasm.hsw_set_horizon(this.handle, seq)); }
+
+  stats() {
+    this.check(this.wasm.hsw_stats(this.handle));
+    return JSON.parse(this.output());
   }
 
   heapUsed() { return this.wasm.hsw_heap_used(); }

@@ -58,12 +58,13 @@ const SUITES = {
   firefox: () => [{ label: 'firefox', command: process.execPath, args: ['tests/browsers/firefox.mjs'], timeoutMs: 5 * MINUTE }],
   // MiniBrowser has no headless mode, so WebKit gets a virtual X display of its own.
   webkit: () => [{ label: 'webkit', command: 'xvfb-run', args: ['-a', process.execPath, 'tests/browsers/webkit.mjs'], timeoutMs: 5 * MINUTE }],
+  demo: () => [{ label: 'demo', command: process.execPath, args: ['tests/browsers/demo.test.mjs'], timeoutMs: 5 * MINUTE }],
   node: () => [{ label: 'node', command: process.execPath, args: ['tests/runtimes/node-smoke.mjs'], timeoutMs: 3 * MINUTE }],
   deno: () => [{ label: 'deno', command: bin('deno'),
     args: ['run', '--allow-read', '--allow-env', '--no-prompt', 'tests/runtimes/deno-smoke.mjs'], timeoutMs: 3 * MINUTE }],
   workerd: () => [{ label: 'workerd', command: process.execPath, args: ['tests/runtimes/workerd-smoke.mjs'], timeoutMs: 3 * MINUTE }],
 };
-const GROUPS = { browsers: ['chromium', 'firefox', 'webkit'], runtimes: ['node', 'deno', 'workerd'] };
+const GROUPS = { browsers: ['chromium', 'firefox', 'webkit', 'demo'], runtimes: ['node', 'deno', 'workerd'] };
 
 /** Expands the command line into suite names, rejecting unknown ones. */
 function selectedSuites(argv) {

@@ -9,10 +9,14 @@
 ** "results" element by element), and every collection of hs_db_to_dict against `after`.
 ** Usage: test_engine [path/to/conformance.jsonl]
 **
+** Each case runs in a child process, so a sanitizer error fails that case only (its report
+** is on stderr) and the other cases still run.
+**
 ** Must stay true: one CHECK per case, named by its ID; values compare like node's
 ** deepStrictEqual on JSON (numbers by value, -0 is not 0, key order only with keyOrder: strict);
 ** a missing or malformed case file fails the run, it never passes with zero cases.
 */
+#define _POSIX_C_SOURCE 200809L   /* fork, pipe, waitpid */
 #include "check.h"
 #include "hindsight.h"
 #include "cJSON.h"
@@ -20,6 +24,14 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Any undefined behaviour ends the case's process, also when run by hand without UBSAN_OPTIONS. */
+const char *__ubsan_default_options(void);
+const char *__ubsan_default_options(void) { return "halt_on_error=1:print_stacktrace=1"; }
+/* LeakSanitizer's check, run by hand in each child (children end with _exit, which skips it). */
+extern void __lsan_do_leak_check(void) __attribute__((weak));
 
 /* {==== diagnostics: why a case failed, printed as TAP comments under its "not ok" line */
 static char why[2048];
@@ -222,6 +234,38 @@ static int run_case(const cJSON *c, int *deterministic) {
     free(first_output);
     return ok;
 }
+/* The verdict of one case, sent from the child that ran it. */
+typedef struct verdict { int ok, deterministic; char why[sizeof why]; } verdict;
+
+static verdict run_case_isolated(const cJSON *c) {
+    verdict v = {0, 1, "the case's process stopped: a sanitizer error (report above, on stderr)"};
+    int fds[2];
+    if (pipe(fds) != 0) { snprintf(v.why, sizeof v.why, "pipe failed"); return v; }
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) { close(fds[0]); close(fds[1]); snprintf(v.why, sizeof v.why, "fork failed"); return v; }
+    if (pid == 0) {
+        close(fds[0]);
+        verdict mine = {0, 1, ""};
+        why[0] = 0;
+        mine.ok = run_case(c, &mine.deterministic);
+        memcpy(mine.why, why, sizeof why);
+        if (__lsan_do_leak_check) __lsan_do_leak_check();   /* a leak ends the child: the case fails */
+        ssize_t n = write(fds[1], &mine, sizeof mine);
+        _exit(n == (ssize_t)sizeof mine ? 0 : 1);
+    }
+    close(fds[1]);
+    verdict got;
+    size_t have = 0;
+    ssize_t n;
+    while (have < sizeof got && (n = read(fds[0], (char *)&got + have, sizeof got - have)) > 0) have += (size_t)n;
+    close(fds[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (have == sizeof got && WIFEXITED(status) && WEXITSTATUS(status) == 0) v = got;
+    return v;
+}
 /* }==== */
 
 static char *read_file(const char *path, size_t *len) {
@@ -284,13 +328,11 @@ int main(int argc, char **argv) {
         }
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(c, "id");
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(c, "name");
-        why[0] = 0;
-        int deterministic = 1;
-        int ok = c && cJSON_IsString(id) && run_case(c, &deterministic);
-        if (!c) explain("line is not JSON");
-        CHECK(ok, cJSON_IsString(id) ? id->valuestring : "(case without an id)");
-        if (!ok) printf("#   %s\n#   %s\n", cJSON_IsString(name) ? name->valuestring : "", why);
-        if (!deterministic) {
+        verdict v = {0, 1, "line is not JSON or has no id"};
+        if (c && cJSON_IsString(id)) v = run_case_isolated(c);
+        CHECK(v.ok, cJSON_IsString(id) ? id->valuestring : "(case without an id)");
+        if (!v.ok) printf("#   %s\n#   %s\n", cJSON_IsString(name) ? name->valuestring : "", v.why);
+        if (!v.deterministic) {
             all_deterministic = 0;
             printf("#   %s: a second run on a fresh database gave different output\n", id ? id->valuestring : "?");
         }

@@ -1,0 +1,93 @@
+/*
+ * commit-log.js: what Hindsight remembers about each commit beside the engine's versions:
+ * its time, its cause and the query that made it, and how a point in time maps to a seq.
+ *
+ * Owns the array of commit records, kept in seq order and dense: entries[i].seq is
+ * firstSeq + i. Invariants: times never go backwards (a clock that does is clamped to the
+ * previous time); records at or before the retention horizon are dropped together with
+ * the engine's history, and the base (the state at the horizon) keeps its own time.
+ */
+import { HindsightError, ErrorCode } from './errors.js';
+
+export class CommitLog {
+  constructor(clock, baseSeq = 0, baseTime = null) {
+    this.clock = clock;
+    this.baseSeq = baseSeq;      // the state every kept commit builds on
+    this.baseTime = baseTime;    // ms, or null when unknown (a new database: "the beginning")
+    this.entries = [];           // { seq, time, cause, queryText }
+    this.lastTime = baseTime ?? -Infinity;
+  }
+
+  /* The time for a new commit: the clock, but never before the previous commit. */
+  nextTime() {
+    const now = Number(this.clock());
+    if (!Number.isFinite(now)) throw new HindsightError(ErrorCode.INVALID_ARGUMENT, 'options.clock must return milliseconds as a finite number');
+    this.lastTime = Math.max(now, this.lastTime);
+    return this.lastTime;
+  }
+
+  append(seq, cause, queryText, time = this.nextTime()) {
+    this.lastTime = Math.max(this.lastTime, time);
+    this.entries.push({ seq, time, cause: cause ?? null, queryText });
+  }
+
+  get length() { return this.entries.length; }
+
+  entry(seq) {
+    const first = this.entries.length ? this.entries[0].seq : this.baseSeq + 1;
+    return this.entries[seq - first];
+  }
+
+  timeOf(seq) {
+    if (seq === this.baseSeq) return this.baseTime;
+    return this.entry(seq)?.time ?? null;
+  }
+
+  causeOf(seq) { return this.entry(seq)?.cause ?? null; }
+
+  list({ from = -Infinity, to = Infinity, limit = Infinity } = {}) {
+    const out = [];
+    for (const e of this.entries) {
+      if (e.seq < from) continue;
+      if (e.seq > to || out.length >= limit) break;
+      out.push(this.toPublic(e));
+    }
+    return out;
+  }
+
+  toPublic(e) {
+    return { seq: e.seq, time: new Date(e.time).toISOString(), cause: e.cause, query: JSON.parse(e.queryText) };
+  }
+
+  /* The seq of the last commit at or before timeMs (binary search over nondecreasing times). */
+  seqAtTime(timeMs) {
+    let lo = 0, hi = this.entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.entries[mid].time <= timeMs) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo > 0) return this.entries[lo - 1].seq;
+    // Before every kept commit: the base, when it is known to be that old.
+    if (this.baseTime === null ? this.baseSeq === 0 : timeMs >= this.baseTime) return this.baseSeq;
+    throw new HindsightError(ErrorCode.TOO_OLD, `${new Date(timeMs).toISOString()} is older than the kept history`);
+  }
+
+  /* Forgets the commits at or before seq h, which becomes the base. */
+  dropThrough(h) {
+    if (h <= this.baseSeq) return;
+    const time = this.timeOf(h);
+    const first = this.entries.length ? this.entries[0].seq : h + 1;
+    this.entries.splice(0, Math.max(0, h - first + 1));
+    this.baseSeq = h;
+    this.baseTime = time;
+  }
+
+  /* A copy holding the commits up to seq s (for fork). */
+  sliceThrough(s) {
+    const copy = new CommitLog(this.clock, this.baseSeq, this.baseTime);
+    copy.entries = this.entries.filter((e) => e.seq <= s);
+    copy.lastTime = copy.entries.length ? copy.entries[copy.entries.length - 1].time : (this.baseTime ?? -Infinity);
+    return copy;
+  }
+}
