@@ -5,6 +5,7 @@
  * contiguous run in the encoding), so an update costs about one document's size.
  */
 #include "coll.h"
+#include "index.h"
 #include <stdlib.h>
 
 coll *coll_new(const char *name, size_t name_len) {
@@ -35,8 +36,10 @@ void coll_free(coll *c) {
         free_versions(c->rows[i].older);
     }
     free(c->rows);
+    idx_free(c->ix);
     free(c->serials);
     free(c->lives);
+    free(c->orders);
     free(c->name);
     free(c);
 }
@@ -101,6 +104,7 @@ static void record(coll *c, uint32_t id, hist *h) {
 void coll_set(coll *c, size_t i, doc *d, hist *h) {
     row *r = &c->rows[i];
     c->live += (d != NULL) - (r->cur != NULL);
+    idx_row_changed(c, r->id, r->cur, d);
     if (r->from == h->seq) {   /* changed earlier in this commit: no new version */
         doc_unref(r->cur);
         r->cur = d;
@@ -126,6 +130,7 @@ void coll_append(coll *c, doc *d, hist *h) {
     r->from = h->seq;
     r->older = NULL;
     c->live++;
+    idx_row_changed(c, r->id, NULL, d);
     record(c, r->id, h);
 }
 
@@ -136,6 +141,7 @@ void coll_load(coll *c, doc *d, uint32_t from) {
     r->from = from;
     r->older = NULL;
     c->live++;
+    idx_row_changed(c, r->id, NULL, d);
 }
 
 /* Pushes (seq, before) unless this commit already changed the value. */
@@ -165,6 +171,13 @@ int coll_set_alive(coll *c, int alive, hist *h) {
     return 1;
 }
 
+int coll_set_order(coll *c, int64_t order, hist *h) {
+    if (order == c->order) return 1;
+    if (!push_value(&c->orders, &c->norders, c->order, h->seq)) return 0;
+    c->order = order;
+    return 1;
+}
+
 static int64_t value_at(const seq_value *list, size_t n, int64_t now, uint32_t s) {
     for (size_t k = n; k > 0 && list[k - 1].seq > s; k--) now = list[k - 1].before;
     return now;
@@ -172,6 +185,7 @@ static int64_t value_at(const seq_value *list, size_t n, int64_t now, uint32_t s
 
 int64_t coll_serial_at(const coll *c, uint32_t s) { return value_at(c->serials, c->nserials, c->serial, s); }
 int coll_alive_at(const coll *c, uint32_t s) { return (int)value_at(c->lives, c->nlives, c->alive, s); }
+int64_t coll_order_at(const coll *c, uint32_t s) { return value_at(c->orders, c->norders, c->order, s); }
 
 void hist_rollback(hist *h) {
     while (h->nchanges && h->changes[h->nchanges - 1].seq == h->seq) {
@@ -181,6 +195,7 @@ void hist_rollback(hist *h) {
         if (i < 0) continue;
         row *r = &c->rows[i];
         c->live -= r->cur != NULL;
+        idx_row_changed(c, r->id, r->cur, r->older && r->older->to == h->seq ? r->older->d : NULL);
         doc_unref(r->cur);
         if (r->older && r->older->to == h->seq) {
             version *v = r->older;
@@ -221,6 +236,10 @@ size_t coll_prune(coll *c, uint32_t horizon) {
     while (k < c->nlives && c->lives[k].seq <= horizon) k++;
     memmove(c->lives, c->lives + k, (c->nlives - k) * sizeof *c->lives);
     c->nlives -= k;
+    k = 0;
+    while (k < c->norders && c->orders[k].seq <= horizon) k++;
+    memmove(c->orders, c->orders + k, (c->norders - k) * sizeof *c->orders);
+    c->norders -= k;
     return removed;
 }
 

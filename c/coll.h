@@ -40,8 +40,10 @@ typedef struct coll {
     uint32_t next_id;
     int64_t serial;
     int alive;                       /* removeCollection makes it 0; history stays */
-    seq_value *serials, *lives;      /* past values, oldest first: value before commit seq */
-    size_t nserials, nlives;
+    int64_t order;                   /* toDict order: collections sort by this key */
+    seq_value *serials, *lives, *orders;  /* past values, oldest first: value before commit seq */
+    size_t nserials, nlives, norders;
+    struct idx_set *ix;              /* adaptive equality indexes (index.h), or NULL */
 } coll;
 
 /* One row touched by one commit. */
@@ -85,6 +87,10 @@ void coll_load(coll *c, doc *d, uint32_t from);
 void coll_set_serial(coll *c, int64_t serial, hist *h);
 /* Returns 0 on out of memory (nothing changed). */
 int coll_set_alive(coll *c, int alive, hist *h);
+/* A collection created or revived by commit P sorts after all older ones (as a dict key
+   deleted and added again does in Python); revert and import restore older keys. */
+int coll_set_order(coll *c, int64_t order, hist *h);
+int64_t coll_order_at(const coll *c, uint32_t s);
 int64_t coll_serial_at(const coll *c, uint32_t s);
 int coll_alive_at(const coll *c, uint32_t s);
 /* Undoes every change of commit h->seq (after a failed transaction). */

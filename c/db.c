@@ -65,7 +65,7 @@ coll *db_create(hs_db *db, const char *name) {
         if (!(c = db_append(db, name))) return NULL;
         c->alive = 0;
     }
-    if (!coll_set_alive(c, 1, &db->hist)) return NULL;
+    if (!coll_set_alive(c, 1, &db->hist) || !coll_set_order(c, (int64_t)db->hist.seq << 16, &db->hist)) return NULL;
     return c;
 }
 
@@ -86,6 +86,7 @@ void db_rollback(hs_db *db) {
         coll *c = db->colls[i];
         if (c->nserials && c->serials[c->nserials - 1].seq == p) c->serial = c->serials[--c->nserials].before;
         if (c->nlives && c->lives[c->nlives - 1].seq == p) c->alive = (int)c->lives[--c->nlives].before;
+        if (c->norders && c->orders[c->norders - 1].seq == p) c->order = c->orders[--c->norders].before;
         /* Created by this commit and now empty of any history: it never existed. */
         if (!c->alive && c->len == 0 && c->nlives == 0 && c->nserials == 0) db_unlink_free(db, c);
     }
@@ -363,10 +364,23 @@ hs_rc hs_db_to_dict_at(hs_db *db, uint32_t s) {
     buf *o = &db->out;
     o->len = 0;
     buf_puts(o, "{\"className\":\"DeltaTraceDatabase\",\"version\":\"16\",\"collections\":{");
-    int first = 1;
+    /* The live collections at the view, in their order there (a few: insertion sort). */
+    coll **live = db->ncolls ? malloc(db->ncolls * sizeof *live) : NULL;
+    int64_t *keys = db->ncolls ? malloc(db->ncolls * sizeof *keys) : NULL;
+    size_t nlive = 0;
+    if (db->ncolls && (!live || !keys)) { free(live); free(keys); return HS_NOMEM; }
     for (size_t i = 0; i < db->ncolls; i++) {
         coll *c = db->colls[i];
         if (view == SEQ_PRESENT ? !c->alive : !coll_alive_at(c, view)) continue;
+        int64_t key = view == SEQ_PRESENT ? c->order : coll_order_at(c, view);
+        size_t j = nlive++;
+        while (j > 0 && keys[j - 1] > key) { keys[j] = keys[j - 1]; live[j] = live[j - 1]; j--; }
+        keys[j] = key;
+        live[j] = c;
+    }
+    int first = 1;
+    for (size_t i = 0; i < nlive; i++) {
+        coll *c = live[i];
         if (!first) buf_putc(o, ',');
         first = 0;
         buf_put_json_string(o, c->name, c->name_len);
@@ -384,6 +398,8 @@ hs_rc hs_db_to_dict_at(hs_db *db, uint32_t s) {
         buf_putc(o, '}');
     }
     buf_puts(o, "}}");
+    free(live);
+    free(keys);
     return o->oom ? HS_NOMEM : HS_OK;
 }
 
@@ -446,6 +462,7 @@ static hs_rc from_dict(hs_db *db, const char *text, size_t len) {
         if (db_find(fresh, c->string)) { snprintf(msg, sizeof msg, "Invalid format: collection '%.100s' appears twice", c->string); err = msg; break; }
         coll *col = db_append(fresh, c->string);
         if (!col) { err = "out of memory"; break; }
+        col->order = (int64_t)fresh->ncolls;   /* snapshot order; later creations sort after */
         const cJSON *data = cJSON_GetObjectItemCaseSensitive(c, "data");
         const cJSON *serial = cJSON_GetObjectItemCaseSensitive(c, "serialNum");
         const jscan_span *span = NULL;

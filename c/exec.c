@@ -10,6 +10,7 @@
  */
 #include "hsint.h"
 #include "json_in.h"
+#include "index.h"
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -83,10 +84,16 @@ static int collect(hs_db *db, coll *c, const qnode *node, size_t max, uint32_t s
     if (!c || c->len == 0) return 1;
     size_t cap = node ? (max < 64 ? max : 64) : (c->len < max ? c->len : max);
     if (cap == 0) cap = 1;
+    /* An index, when one answers this node, gives the few rows worth looking at. */
+    size_t *cand = NULL, ncand = 0;
+    int indexed = node && s == SEQ_PRESENT && idx_candidates(c, node, &cand, &ncand);
+    if (indexed && ncand < cap) cap = ncand ? ncand : 1;
     h->docs = malloc(cap * sizeof *h->docs);
     if (want_pos) h->pos = malloc(cap * sizeof *h->pos);
-    if (!h->docs || (want_pos && !h->pos)) return 0;
-    for (size_t i = 0; i < c->len && h->n < max; i++) {
+    if (!h->docs || (want_pos && !h->pos)) { free(cand); return 0; }
+    size_t end = indexed ? ncand : c->len;
+    for (size_t k = 0; k < end && h->n < max; k++) {
+        size_t i = indexed ? cand[k] : k;
         const doc *dd = row_doc(&c->rows[i], s);
         if (!dd) continue;
         val d = dd->v;
@@ -94,11 +101,11 @@ static int collect(hs_db *db, coll *c, const qnode *node, size_t max, uint32_t s
         if (h->n == cap) {
             cap *= 2;
             val *nd = realloc(h->docs, cap * sizeof *nd);
-            if (!nd) return 0;
+            if (!nd) { free(cand); return 0; }
             h->docs = nd;
             if (want_pos) {
                 size_t *np = realloc(h->pos, cap * sizeof *np);
-                if (!np) return 0;
+                if (!np) { free(cand); return 0; }
                 h->pos = np;
             }
         }
@@ -106,6 +113,7 @@ static int collect(hs_db *db, coll *c, const qnode *node, size_t max, uint32_t s
         if (want_pos) h->pos[h->n] = i;
         h->n++;
     }
+    free(cand);
     return 1;
 }
 
@@ -338,10 +346,16 @@ static int exec_delete(hs_db *db, const query *q) {
         const char *e = sort_docs(q, h.docs, h.n, err, sizeof err);
         if (e) { hits_free(&h); return fail_unexpected(db, q, e); }
     }
-    if (h.n && !hist_reserve(&db->hist, h.n, h.n)) { hits_free(&h); return fail_unexpected(db, q, "out of memory"); }
-    /* The deleted documents live on in the rows' history, so h.docs stays valid. */
-    for (size_t i = 0; i < h.n; i++) coll_set(c, h.pos[i], NULL, &db->hist);
+    doc **held = h.n ? malloc(h.n * sizeof *held) : NULL;
+    if (h.n && (!held || !hist_reserve(&db->hist, h.n, h.n))) { free(held); hits_free(&h); return fail_unexpected(db, q, "out of memory"); }
+    /* Usually the deleted documents live on in the rows' history, but not a row added
+       earlier in the same transaction: hold them until the result is written. */
+    for (size_t i = 0; i < h.n; i++) {
+        held[i] = doc_ref(c->rows[h.pos[i]].cur);
+        coll_set(c, h.pos[i], NULL, &db->hist);
+    }
     int r = ok_result(db, q, show ? h.docs : NULL, show ? h.n : 0, (int64_t)c->live, (int64_t)h.n, (int64_t)h.n);
+    free_docs(held, h.n);
     hits_free(&h);
     return r;
 }

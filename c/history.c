@@ -243,7 +243,10 @@ hs_rc hs_db_revert(hs_db *db, uint32_t s) {
     if (!hist_reserve(&db->hist, k, k)) return HS_NOMEM;
     for (size_t i = 0; i < db->ncolls; i++) {
         coll *c = db->colls[i];
-        if (!coll_set_alive(c, coll_alive_at(c, s), &db->hist)) { db_rollback(db); return HS_NOMEM; }
+        if (!coll_set_alive(c, coll_alive_at(c, s), &db->hist) || !coll_set_order(c, coll_order_at(c, s), &db->hist)) {
+            db_rollback(db);
+            return HS_NOMEM;
+        }
         for (size_t r = 0; r < c->len; r++) {
             doc *want = row_at(&c->rows[r], s);
             if (want != c->rows[r].cur) coll_set(c, r, want ? doc_ref(want) : NULL, &db->hist);
@@ -296,14 +299,18 @@ hs_db *hs_db_fork(const hs_db *db, uint32_t s) {
         map[i] = n;
         n->alive = coll_alive_at(c, s);
         n->serial = coll_serial_at(c, s);
+        n->order = coll_order_at(c, s);
         n->next_id = c->next_id;
         for (size_t k = 0; k < c->nserials && c->serials[k].seq <= s; k++) n->nserials++;
         for (size_t k = 0; k < c->nlives && c->lives[k].seq <= s; k++) n->nlives++;
+        for (size_t k = 0; k < c->norders && c->orders[k].seq <= s; k++) n->norders++;
         if ((n->nserials && !(n->serials = malloc(n->nserials * sizeof *n->serials))) ||
-            (n->nlives && !(n->lives = malloc(n->nlives * sizeof *n->lives)))) { oom = 1; }
+            (n->nlives && !(n->lives = malloc(n->nlives * sizeof *n->lives))) ||
+            (n->norders && !(n->orders = malloc(n->norders * sizeof *n->orders)))) { oom = 1; }
         else {
             if (n->nserials) memcpy(n->serials, c->serials, n->nserials * sizeof *n->serials);
             if (n->nlives) memcpy(n->lives, c->lives, n->nlives * sizeof *n->lives);
+            if (n->norders) memcpy(n->orders, c->orders, n->norders * sizeof *n->orders);
         }
         for (size_t r = 0; r < c->len && !oom; r++) {
             const row *src = &c->rows[r];
@@ -451,6 +458,26 @@ hs_rc hs_db_apply_state(hs_db *db, const char *text, size_t len) {
         }
         val serial = val_obj_get(c, "serialNum", 9);
         coll_set_serial(col, serial && val_kind(serial) == K_NUM ? val_int(serial) : 0, &db->hist);
+    }
+    /* "order" lists the live collections in their toDict order after this commit; their
+       order keys are set to reproduce it. */
+    val order = oom ? NULL : val_obj_get((val)enc.data, "order", 5);
+    if (order && order[0] == T_ARR) {
+        int64_t key = (int64_t)db->hist.seq << 16;
+        val_iter oi;
+        val_iter_init(&oi, order);
+        for (val name; !oom && (name = val_iter_next(&oi, 0));) {
+            if (val_kind(name) != K_STR) continue;
+            size_t nl;
+            const char *nm = val_str(name, &nl);
+            for (size_t i = 0; i < db->ncolls; i++) {
+                coll *c = db->colls[i];
+                if (c->alive && c->name_len == nl && memcmp(c->name, nm, nl) == 0) {
+                    if (!coll_set_order(c, key++, &db->hist)) oom = 1;
+                    break;
+                }
+            }
+        }
     }
     buf_free(&enc);
     if (oom) { db_rollback(db); return HS_NOMEM; }

@@ -150,7 +150,8 @@ static int parse_number(parser *p) {
         int64_t v = 0;
         size_t k = start + (p->s[start] == '-');
         for (; k < p->i; k++) v = v * 10 + (p->s[k] - '0');
-        enc_int(p->out, p->s[start] == '-' ? -v : v);
+        if (p->s[start] == '-' && v == 0) enc_number(p->out, -0.0);   /* JSON.parse keeps -0 */
+        else enc_int(p->out, p->s[start] == '-' ? -v : v);
         return 1;
     }
     char small[64], *tmp = len < sizeof small ? small : malloc(len + 1);

@@ -322,6 +322,39 @@ qnode *node_compile(val json, char *err, size_t errcap) {
     return compile(json, 1, err, errcap);
 }
 
+/* ---- planning ---- */
+
+static int indexable_value(val v) {
+    return v[0] == T_FALSE || v[0] == T_TRUE || val_kind(v) == K_NUM || val_kind(v) == K_STR;
+}
+
+int node_equality_terms(const qnode *n, eq_term *terms, int max) {
+    switch (n->op) {
+    case N_EQ:
+        if (n->vtype != VT_AUTO || !indexable_value(n->value) || max < 1) return 0;
+        terms[0] = (eq_term){n->field, n->flen, n->value};
+        return 1;
+    case N_AND:
+        /* Any one child with terms is a necessary condition for the whole conjunction. */
+        for (size_t i = 0; i < n->nkids; i++) {
+            int k = node_equality_terms(n->kids[i], terms, max);
+            if (k) return k;
+        }
+        return 0;
+    case N_OR: {
+        int total = 0;
+        for (size_t i = 0; i < n->nkids; i++) {
+            int k = node_equality_terms(n->kids[i], terms + total, max - total);
+            if (!k) return 0;   /* one branch needs a scan: so does the whole or_ */
+            total += k;
+        }
+        return total;
+    }
+    default:
+        return 0;
+    }
+}
+
 /* ---- evaluate ---- */
 
 static int cmp3(double a, double b) { return a < b ? -1 : a > b; }

@@ -22,6 +22,13 @@ typedef struct qnode qnode;
 qnode *node_compile(val json, char *err, size_t errcap);
 void node_free(qnode *n);
 
+/* One equality a matching document may satisfy: field == value (a non-null scalar). */
+typedef struct eq_term { const char *field; size_t flen; val value; } eq_term;
+/* When every match of the node must satisfy one of a few field equalities (equals_ with
+   auto_ on a scalar; an and_ holding one; an or_ of such), writes them and returns how many
+   (at most max); returns 0 otherwise. Used by the index planner (index.c). */
+int node_equality_terms(const qnode *n, eq_term *terms, int max);
+
 /* Per-query evaluation state: scratch space, and a sticky error when a regex blew its budget. */
 typedef struct node_ctx {
     buf scratch;

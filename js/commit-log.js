@@ -9,26 +9,30 @@
  */
 import { HindsightError, ErrorCode } from './errors.js';
 
+
 export class CommitLog {
   constructor(clock, baseSeq = 0, baseTime = null) {
     this.clock = clock;
     this.baseSeq = baseSeq;      // the state every kept commit builds on
     this.baseTime = baseTime;    // ms, or null when unknown (a new database: "the beginning")
-    this.entries = [];           // { seq, time, cause, queryText }
+    this.entries = [];           // { seq, time, causeText, queryText }
     this.lastTime = baseTime ?? -Infinity;
   }
 
   /* The time for a new commit: the clock, but never before the previous commit. */
   nextTime() {
     const now = Number(this.clock());
-    if (!Number.isFinite(now)) throw new HindsightError(ErrorCode.INVALID_ARGUMENT, 'options.clock must return milliseconds as a finite number');
-    this.lastTime = Math.max(now, this.lastTime);
+    // A clock that fails (throws is left to the caller; NaN, Infinity) counts as "no time
+    // passed": the commit has already happened in the engine and must be recorded.
+    if (Number.isFinite(now)) this.lastTime = Math.max(now, this.lastTime);
+    if (!Number.isFinite(this.lastTime)) this.lastTime = 0;
     return this.lastTime;
   }
 
+  /* Records a commit. The cause is kept as JSON text: a copy the caller cannot change later. */
   append(seq, cause, queryText, time = this.nextTime()) {
     this.lastTime = Math.max(this.lastTime, time);
-    this.entries.push({ seq, time, cause: cause ?? null, queryText });
+    this.entries.push({ seq, time, causeText: cause === null || cause === undefined ? null : JSON.stringify(cause), queryText });
   }
 
   get length() { return this.entries.length; }
@@ -43,7 +47,10 @@ export class CommitLog {
     return this.entry(seq)?.time ?? null;
   }
 
-  causeOf(seq) { return this.entry(seq)?.cause ?? null; }
+  causeOf(seq) {
+    const text = this.entry(seq)?.causeText;
+    return text ? JSON.parse(text) : null;
+  }
 
   list({ from = -Infinity, to = Infinity, limit = Infinity } = {}) {
     const out = [];
@@ -56,7 +63,7 @@ export class CommitLog {
   }
 
   toPublic(e) {
-    return { seq: e.seq, time: new Date(e.time).toISOString(), cause: e.cause, query: JSON.parse(e.queryText) };
+    return { seq: e.seq, time: new Date(e.time).toISOString(), cause: e.causeText ? JSON.parse(e.causeText) : null, query: JSON.parse(e.queryText) };
   }
 
   /* The seq of the last commit at or before timeMs (binary search over nondecreasing times). */

@@ -76,6 +76,7 @@ export class Database {
   #undo = [];               // seqs of commits that undo() can take back, newest last
   #redo = [];               // seqs of undone commits that redo() can reapply
   #retention = null;
+  #horizon = 0;             // the retention horizon as the policy says; the engine prunes up to it in batches
 
   /* Use Database.open(), fromDict() or importHistory(); the constructor is internal. */
   constructor(engine, options, log) {
@@ -144,6 +145,10 @@ export class Database {
         return failedResult(plain, `execute_query ArgumentError: asOf: ${error.message}`);
       }
       text = JSON.stringify({ ...plain, asOf: { seq } });
+    }
+    const asOfSeq = plain?.asOf?.seq;
+    if (typeof asOfSeq === 'number' && asOfSeq < this.#oldest()) {
+      return failedResult(plain, `execute_query ArgumentError: asOf seq ${asOfSeq} is older than the kept history (oldest seq ${this.#oldest()})`);
     }
     let permissionsText = null;
     if (permissions !== undefined && permissions !== null) {
@@ -250,7 +255,7 @@ export class Database {
       throw invalid('a point in history is a seq number, a Date or an ISO 8601 string');
     }
     if (seq > engine.seq()) throw invalid(`seq ${seq} is after the latest commit (${engine.seq()})`);
-    if (seq < engine.oldest()) throw new HindsightError(ErrorCode.TOO_OLD, `seq ${seq} is older than the kept history (oldest seq ${engine.oldest()})`);
+    if (seq < this.#oldest()) throw new HindsightError(ErrorCode.TOO_OLD, `seq ${seq} is older than the kept history (oldest seq ${this.#oldest()})`);
     return seq;
   }
 
@@ -271,7 +276,7 @@ export class Database {
     if (typeof target !== 'string') throw invalid('history: target must be a string');
     const nodeText = queryNode === undefined || queryNode === null ? null : JSON.stringify(queryNode);
     const last = to === undefined ? engine.seq() : to;
-    const entries = JSON.parse(engine.historyText(target, nodeText, Math.max(0, from), Math.min(last, 0xffffffff)));
+    const entries = JSON.parse(engine.historyText(target, nodeText, Math.max(this.#oldest(), from), Math.min(last, 0xffffffff)));
     for (const e of entries) {
       const time = this.#log.timeOf(e.seq);
       e.time = time === null ? null : new Date(time).toISOString();
@@ -307,7 +312,7 @@ export class Database {
   undo(cause) {
     this.#live();
     const undone = this.#undo.at(-1);
-    if (undone === undefined || undone - 1 < this.#engine.oldest()) return null;
+    if (undone === undefined || undone - 1 < this.#oldest()) return null;
     this.#undo.pop();
     const seq = this.#revert(undone - 1, cause);
     this.#redo.push(undone);
@@ -318,7 +323,7 @@ export class Database {
   redo(cause) {
     this.#live();
     const redone = this.#redo.at(-1);
-    if (redone === undefined || redone < this.#engine.oldest()) return null;
+    if (redone === undefined || redone < this.#oldest()) return null;
     this.#redo.pop();
     const seq = this.#revert(redone, cause);
     this.#undo.push(redone);
@@ -337,13 +342,13 @@ export class Database {
      commit after it. Database.importHistory rebuilds an identical database from it. */
   exportHistory() {
     const engine = this.#live();
-    const base = engine.oldest();
+    const base = this.#oldest();
     const baseTime = this.#log.timeOf(base);
     return {
       className: HISTORY_CLASS,
       version: '1',
       base: { seq: base, time: baseTime === null ? null : new Date(baseTime).toISOString(), db: JSON.parse(engine.toDictTextAt(base)) },
-      commits: this.#log.list().map((c) => this.#exportable(c, base)),
+      commits: this.#log.list({ from: base + 1 }).map((c) => this.#exportable(c, base)),
     };
   }
 
@@ -359,7 +364,7 @@ export class Database {
         state[name] = after[name] ? { data: after[name].data, serialNum: after[name].serialNum } : null;
       }
     }
-    return { ...commit, query: { ...q, state: { collections: state } } };
+    return { ...commit, query: { ...q, state: { collections: state, order: Object.keys(after) } } };
   }
 
   static async importHistory(history, options = {}) {
@@ -424,7 +429,8 @@ export class Database {
       const cutoff = this.#log.lastTime - r.maxAgeMs;
       for (const e of this.#log.entries) { if (e.time < cutoff) h = Math.max(h, e.seq); else break; }
     }
-    h = Math.min(h, seq);
+    this.#horizon = h = Math.min(h, seq);
+    // Reads before the horizon are TOO_OLD at once; freeing memory waits for a batch.
     const step = Math.max(64, Math.floor((r.maxCommits ?? 0) / 8));
     if (h <= oldest || (!now && h - oldest < step)) return;
     engine.setHorizon(h);
@@ -433,11 +439,15 @@ export class Database {
     this.#redo = this.#redo.filter((s) => s >= h);
   }
 
+  /* The oldest readable seq. */
+  #oldest() { return Math.max(this.#engine.oldest(), this.#horizon); }
+
   /* { seq, oldestSeq, commits, versions, historyBytes }: commits is what the log keeps,
      versions counts current and past document versions, historyBytes the memory of the past. */
   stats() {
     const s = this.#live().stats();
-    return { seq: s.seq, oldestSeq: s.oldestSeq, commits: this.#log.length, versions: s.versions, historyBytes: s.historyBytes };
+    const oldestSeq = this.#oldest();
+    return { seq: s.seq, oldestSeq, commits: this.#log.list({ from: oldestSeq + 1 }).length, versions: s.versions, historyBytes: s.historyBytes };
   }
 
   /* Bytes the engine has allocated (live heap), and the size of wasm memory. */

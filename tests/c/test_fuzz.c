@@ -1,22 +1,17 @@
 /*
 ** test_fuzz.c: deterministic mutation fuzzing of the public API (hindsight.h) under ASan/UBSan.
+** Owns the seeds, the mutators (byte edits and JSON-tree edits) and the properties of every call:
+** no sanitizer error; rc HS_OK or HS_ERROR; the output is one JSON object; when isSuccess is false,
+** rc is HS_ERROR or the input is not RFC 8259 JSON, hs_db_to_dict is byte-identical to before;
+** a failed hs_db_from_dict changes nothing and a loaded snapshot round-trips exactly; a second
+** database replaying the same calls gives the same bytes; no read past len (prefix probes).
+** Must stay true: fixed seed, no clock: a failure reproduces exactly; a few seconds in all.
 **
-** Owns: the seed queries and snapshots, the mutators, and the properties every call must keep:
-**   - no sanitizer error (they abort the program), rc is HS_OK or HS_ERROR;
-**   - the output is always one valid JSON object;
-**   - when the result says isSuccess false, rc is HS_ERROR, or the input is not RFC 8259 JSON,
-**     hs_db_to_dict is byte-identical to what it was before the call;
-**   - hs_db_from_dict that fails changes nothing; one that succeeds round-trips exactly;
-**   - the same calls in the same order give the same bytes (a second database replays them).
-** Must stay true: fixed seed, no clock, no files: a failure reproduces exactly. ~20,000 queries
-** and ~3,000 snapshots; a few seconds under sanitizers.
-**
-** libFuzzer (by hand, never part of make test), from the repository root:
+** libFuzzer, by hand only (never in make test), from the repository root:
 **   clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -DHS_LIBFUZZER -Ic -Ibuild/cjson \
-**     tests/c/test_fuzz.c $(ls c/[!w]*.c) build/cjson/cJSON.c -lm -o build/fuzz-hindsight
-**   build/tests/test_fuzz --corpus build/fuzz-corpus     (writes the seeds as a starting corpus)
-**   build/fuzz-hindsight -max_total_time=300 build/fuzz-corpus
-** In libFuzzer mode the first input byte picks the call (even: execute, odd: from_dict).
+**     tests/c/test_fuzz.c $(ls c/[!w]*.c) build/cjson/cJSON.c -lm -o build/fuzz-hs   (all but wasm.c)
+**   mkdir -p build/fuzz-corpus && build/tests/test_fuzz --corpus build/fuzz-corpus
+**   build/fuzz-hs -max_total_time=300 build/fuzz-corpus   (input byte 0: even execute, odd from_dict)
 */
 #define _POSIX_C_SOURCE 200809L   /* fork, waitpid */
 #include "hindsight.h"
@@ -199,6 +194,91 @@ static void mutate_once(input *in, const char *const *others, int nothers) {
     }
     }
 }
+
+/* {==== structure-aware mutation: edits of the parsed tree keep the text JSON, so the
+   executor (not just the parser) sees most inputs */
+static const char *const json_values[] = {
+    "null", "true", "false", "0", "-1", "1", "2", "2.5", "-0.0", "1e300", "9007199254740993", "100000", "-100",
+    "\"\"", "\"a\"", "\"users\"", "\"orders\"", "\"logs\"", "\"nope\"", "\"id\"", "\"p.city\"", "\"name\"", "\"age\"",
+    "\"tags\"", "\"at\"", "\"k\\n\"", "\"Oslo\"", "\"2024-01-02T03:04:05Z\"", "\"^[A-Z].*$\"", "\"(\"", "\"int(7)\"",
+    "\"base.id\"", "\"0.item\"", "\"popped.base[id,p]\"", "\"[0]\"", "\"search\"", "\"add\"", "\"update\"", "\"delete\"",
+    "\"getAll\"", "\"clearAdd\"", "\"merge\"", "\"equals_\"", "\"in_\"", "\"not_\"", "\"int_\"", "\"floatStrict_\"",
+    "\"datetime_\"", "\"boolean_\"", "\"string_\"", "\"stringIgnoreCase_\"", "\"floatEpsilon12_\"", "[]", "{}",
+    "[1,\"a\",null]", "{\"id\":1}", "[{\"id\":-1}]", "[{\"id\":1},{\"id\":1}]",
+    "{\"type\":\"equals_\",\"field\":\"id\",\"value\":1}", "{\"type\":\"or_\",\"conditions\":[]}",
+    "{\"className\":\"SingleSort\",\"field\":\"age\",\"reversed\":true}",
+    "{\"className\":\"MultiSort\",\"sortOrders\":[{\"className\":\"SingleSort\",\"field\":\"tags\"}]}",
+};
+static const char *const member_names[] = {
+    "type", "target", "addData", "queryNode", "sortObj", "overrideData", "template", "offset", "startAfter", "endBefore",
+    "limit", "returnData", "mustAffectAtLeastOne", "serialKey", "resetSerial", "renameBefore", "renameAfter",
+    "mergeQueryParams", "field", "value", "values", "vType", "conditions", "condition", "pattern", "reversed",
+    "sortOrders", "base", "source", "relationKey", "sourceKeys", "dslTmp", "output", "serialBase", "className",
+    "queries", "allows", "id", "x",
+};
+
+typedef struct tree_slot { cJSON *item, *parent; } tree_slot;
+
+static int collect(cJSON *item, cJSON *parent, tree_slot *slots, int n, int cap) {
+    if (n < cap) { slots[n].item = item; slots[n].parent = parent; n++; }
+    for (cJSON *c = item->child; c && n < cap; c = c->next) n = collect(c, item, slots, n, cap);
+    return n;
+}
+
+/* A random subtree: a stock value, or a copy of a node of another seed. */
+static cJSON *random_subtree(const char *const *others, int nothers) {
+    if (below(3)) return cJSON_Parse(json_values[below(sizeof json_values / sizeof json_values[0])]);
+    cJSON *donor = cJSON_Parse(others[below((size_t)nothers)]);
+    if (!donor) return NULL;
+    tree_slot slots[512];
+    int n = collect(donor, NULL, slots, 0, 512);
+    cJSON *copy = cJSON_Duplicate(slots[below((size_t)n)].item, 1);
+    cJSON_Delete(donor);
+    return copy;
+}
+
+/* One edit of the parsed input; returns 0 (input untouched) when it is not JSON. */
+static int mutate_tree(input *in, const char *const *others, int nothers) {
+    cJSON *root = cJSON_ParseWithLength(in->bytes, in->len);
+    if (!root) return 0;
+    tree_slot slots[512];
+    int n = collect(root, NULL, slots, 0, 512);
+    tree_slot pick = slots[below((size_t)n)];
+    const char *name = member_names[below(sizeof member_names / sizeof member_names[0])];
+    cJSON *fresh;
+    if (pick.parent) switch (below(5)) {
+    case 0: case 1:   /* replace the value, keeping its member name */
+        if (!(fresh = random_subtree(others, nothers))) break;
+        if (cJSON_IsObject(pick.parent)) {
+            if (!cJSON_ReplaceItemInObjectCaseSensitive(pick.parent, pick.item->string, fresh)) cJSON_Delete(fresh);
+        } else if (!cJSON_ReplaceItemViaPointer(pick.parent, pick.item, fresh)) {
+            cJSON_Delete(fresh);
+        }
+        break;
+    case 2:           /* delete it */
+        cJSON_Delete(cJSON_DetachItemViaPointer(pick.parent, pick.item));
+        break;
+    case 3:           /* duplicate it (under a stock name in an object) */
+        if ((fresh = cJSON_Duplicate(pick.item, 1))) {
+            if (cJSON_IsObject(pick.parent)) cJSON_AddItemToObject(pick.parent, name, fresh);
+            else cJSON_AddItemToArray(pick.parent, fresh);
+        }
+        break;
+    default:          /* rename a member (it moves to the end) */
+        if (cJSON_IsObject(pick.parent)) cJSON_AddItemToObject(pick.parent, name, cJSON_DetachItemViaPointer(pick.parent, pick.item));
+        break;
+    } else if ((fresh = random_subtree(others, nothers))) {   /* the root: add a member */
+        if (cJSON_IsObject(root)) cJSON_AddItemToObject(root, name, fresh);
+        else cJSON_Delete(fresh);
+    }
+    char *text = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    if (!text) return 0;
+    set_input(in, text, strlen(text));
+    cJSON_free(text);
+    return 1;
+}
+/* }==== */
 #endif
 /* }==== */
 
@@ -305,6 +385,7 @@ static const char *const property_names[NPROPS] = {
     "the output of hs_db_from_dict is always JSON",
 };
 static long violations[NPROPS];
+static long calls_succeeded, calls_failed, calls_refused;   /* isSuccess true / false / HS_ERROR */
 static char first_input[NPROPS][240];
 
 /* Counts a violation of property k and keeps the first input that caused it, printable. */
@@ -334,6 +415,23 @@ static char *dict_of(hs_db *db, size_t *len) {
     return output_copy(db, len);
 }
 
+/* The input of the call in progress, printed if a sanitizer stops the program during it. */
+static const char *current_input;
+static size_t current_len;
+static const char *current_kind = "";
+
+#ifndef HS_LIBFUZZER   /* libFuzzer prints the input itself */
+static void print_current_input(void) {
+    fprintf(stderr, "test_fuzz: stopped during %s of this input (%zu bytes): ", current_kind, current_len);
+    for (size_t i = 0; i < current_len; i++) {
+        unsigned char c = (unsigned char)current_input[i];
+        if (c < 0x20 || c >= 0x7f || c == '\\') fprintf(stderr, "\\x%02x", c);
+        else fputc(c, stderr);
+    }
+    fputc('\n', stderr);
+}
+#endif
+
 /* Inputs are copied to fresh heap blocks so ASan sees overreads. With guard_bytes 1 a NUL
    follows the text (outside len): cJSON 1.7.15 reads the byte at len of some truncated texts,
    and that one known overread, probed in exact-size blocks by prefixes_stay_in_bounds, must
@@ -354,12 +452,16 @@ static void check_execute(hs_db *db, hs_db *mirror, const char *text, size_t len
     char *before = dict_of(db, &before_len);
     char *exact = heap_copy(text, len);
     char *pexact = perms ? heap_copy(perms, plen) : NULL;
+    current_input = text, current_len = len, current_kind = "hs_db_execute";
     hs_rc rc = hs_db_execute(db, exact, len, pexact, plen);
     char *out = output_copy(db, &out_len);
     if (rc != HS_OK && rc != HS_ERROR) note(P_RC, text, len);
     cJSON *result = cJSON_ParseWithLength(out, out_len);
     if (!cJSON_IsObject(result) || !is_rfc_json(out, out_len)) note(P_OUTPUT, text, len);
     int failed = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(result, "isSuccess"));
+    if (rc == HS_ERROR) calls_refused++;
+    else if (failed) calls_failed++;
+    else calls_succeeded++;
     size_t after_len;
     char *after = dict_of(db, &after_len);
     int unchanged = after_len == before_len && memcmp(after, before, before_len) == 0;
@@ -385,6 +487,7 @@ static void check_from_dict(hs_db *db, const char *text, size_t len) {
     size_t before_len, out_len;
     char *before = dict_of(db, &before_len);
     char *exact = heap_copy(text, len);
+    current_input = text, current_len = len, current_kind = "hs_db_from_dict";
     hs_rc rc = hs_db_from_dict(db, exact, len);
     char *out = output_copy(db, &out_len);
     if (rc != HS_OK && rc != HS_ERROR) note(P_RC, text, len);
@@ -433,6 +536,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
 }
 #else
+
+/* Called by ASan/UBSan just before they end the program. */
+extern void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
 
 /* Any undefined behaviour ends the program, also when run by hand without UBSAN_OPTIONS. */
 const char *__ubsan_default_options(void);
@@ -510,6 +616,7 @@ static int write_corpus(const char *dir) {
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc == 3 && strcmp(argv[1], "--corpus") == 0) return write_corpus(argv[2]);
+    if (__sanitizer_set_death_callback) __sanitizer_set_death_callback(print_current_input);
     hs_db *db = hs_db_open(), *mirror = hs_db_open();
     if (!db || !mirror) { printf("# hs_db_open failed\n"); return 1; }
     reset(db);
@@ -540,11 +647,17 @@ int main(int argc, char **argv) {
     for (int iter = 0; iter < QUERY_ITERATIONS; iter++) {
         int with_mirror = iter < MIRROR_ITERATIONS;
         if (iter % 50 == 0) { reset(db); if (with_mirror) reset(mirror); }
-        if (below(4)) {   /* mostly a fresh seed; sometimes keep mutating the last input */
+        /* Mostly a fresh seed; sometimes keep editing the last input while it is still JSON. */
+        if (below(4) || !is_rfc_json(in.bytes, in.len)) {
             const char *s = seed_queries[below(NQUERIES)];
             set_input(&in, s, strlen(s));
         }
-        for (size_t m = 1 + below(4); m > 0; m--) mutate_once(&in, seed_queries, NQUERIES);
+        if (below(4)) {   /* mostly tree edits, sometimes followed by one byte edit */
+            for (size_t m = 1 + below(2); m > 0; m--) mutate_tree(&in, seed_queries, NQUERIES);
+            if (below(5) == 0) mutate_once(&in, seed_queries, NQUERIES);
+        } else {
+            for (size_t m = 1 + below(4); m > 0; m--) mutate_once(&in, seed_queries, NQUERIES);
+        }
         const char *perms = NULL;
         size_t plen = 0;
         if (below(5) == 0) {
@@ -559,14 +672,16 @@ int main(int argc, char **argv) {
         const char *q = seed_queries[below(NQUERIES)];
         const char *p = seed_permissions[below(NPERMS)];
         set_input(&in, p, strlen(p));
-        for (size_t m = 1 + below(3); m > 0; m--) mutate_once(&in, seed_permissions, NPERMS);
+        if (below(2)) mutate_tree(&in, seed_permissions, NPERMS);
+        else for (size_t m = 1 + below(3); m > 0; m--) mutate_once(&in, seed_permissions, NPERMS);
         check_execute(db, NULL, q, strlen(q), in.bytes, in.len);
     }
     for (int iter = 0; iter < DICT_ITERATIONS; iter++) {
         if (iter % 10 == 0) reset(db);
         const char *s = seed_snapshots[below(NSNAPS)];
         set_input(&in, s, strlen(s));
-        for (size_t m = 1 + below(4); m > 0; m--) mutate_once(&in, seed_snapshots, NSNAPS);
+        if (below(2)) mutate_tree(&in, seed_snapshots, NSNAPS);
+        for (size_t m = below(4); m > 0; m--) mutate_once(&in, seed_snapshots, NSNAPS);
         check_from_dict(db, in.bytes, in.len);
         if (iter % 3 == 0) {   /* read what was loaded through a query too */
             static const char all[] = "{\"type\":\"getAll\",\"target\":\"users\"}";
@@ -574,6 +689,8 @@ int main(int argc, char **argv) {
         }
     }
 
+    printf("#   %ld calls succeeded, %ld failed (isSuccess false), %ld were refused (HS_ERROR)\n", calls_succeeded, calls_failed, calls_refused);
+    CHECK(calls_succeeded >= QUERY_ITERATIONS / 10, "at least a tenth of the mutated queries still succeed (the fuzzer reaches the executor)");
     for (int k = 0; k < NPROPS; k++) {
         if (violations[k]) printf("#   %ld violation(s); first input: %s\n", violations[k], first_input[k]);
         CHECK(violations[k] == 0, property_names[k]);

@@ -106,10 +106,11 @@ static void test_valid(void) {
     }
     CHECK(parses_to(" \t\r\n[ 1 , { \"a\" : 2 } ]", "[1,{\"a\":2}]") && parses_to("{ }", "{}") && parses_to("[ ]", "[]"),
           "whitespace (space, tab, CR, LF) is allowed between tokens");
-    CHECK(parses_to("-0", "0") && parses_to("1.0", "1") && parses_to("1e2", "100") && parses_to("1E+2", "100") && parses_to("100e-2", "1"),
+    CHECK(parses_to("1.0", "1") && parses_to("1e2", "100") && parses_to("1E+2", "100") && parses_to("100e-2", "1"),
           "integral numbers in any notation become ints");
     CHECK(parses_to("1e-2", "0.01") && parses_to("2.5E-3", "0.0025") && parses_to("-1.5e1", "-15"), "exponents");
-    CHECK(parses_to("-0.0", "-0"), "-0.0 keeps its sign");
+    CHECK(parses_to("-0.0", "-0") && parses_to("-0", "-0") && parses_to("-0e5", "-0"), "-0 and -0.0 keep their sign, as JSON.parse reads them");
+    CHECK(parses_to("0", "0") && parses_to("0.0", "0") && parses_to("0e-3", "0"), "0 in any notation is the int 0");
     CHECK(parses_to("999999999999999", "999999999999999") && parses_to("-999999999999999", "-999999999999999"), "15-digit ints are exact");
     /* Longer ints are read as JSON.parse and cJSON read them (nearest double), so a number
        means the same in a document as in a query. */

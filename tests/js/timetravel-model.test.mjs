@@ -12,7 +12,6 @@
 ** later copy, and (2) account exactly for the net change: for every document text, count(after)
 ** - count(before) = count(added + changed.after) - count(removed + changed.before). A changed
 ** entry never has before equal to after, and a listed collection is never empty of changes.
-** Run: node --test tests/js/timetravel-model.test.mjs
 */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -510,6 +509,14 @@ test('fork(s) holds the state and history up to s, and its writes leave the orig
       assert.equal(db.seq, TARGET_COMMITS, 'the original did not commit');
       assert.equal(dictText(db.toDict()), copies[TARGET_COMMITS], 'the original state is unchanged');
       if (s + 1 <= TARGET_COMMITS) assert.equal(dictText(db.at(s + 1).toDict()), copies[s + 1], 'the original past is unchanged');
+      // A fork's own history exports and imports like any database's.
+      const imported = await Database.importHistory(JSON.parse(JSON.stringify(fork.exportHistory())));
+      try {
+        assert.equal(dictText(imported.at(s).toDict()), copies[s], `import of fork(${s}) at(${s})`);
+        assert.equal(dictText(imported.toDict()), dictText(fork.toDict()), `import of fork(${s})`);
+      } finally {
+        await imported.close();
+      }
     } finally {
       await fork.close();
     }
