@@ -408,6 +408,7 @@ static const char *load_span(hs_db *db, coll *col, const char *text, jscan_span 
     size_t pos = span.start;
     int more;
     while ((more = jscan_next_element(text, span, &pos)) == 1) {
+        heap_hint(col->len);
         db->scratch.len = 0;
         const char *e = jscan_value(text, span.end, &pos, &db->scratch);
         if (e) return e;

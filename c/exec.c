@@ -237,6 +237,7 @@ static const char *build_added(hs_db *db, const query *q, int64_t *serial, doc *
     add_cursor cur = {0};
     const char *e = NULL;
     for (;;) {
+        heap_hint(n);
         doc *d = next_added(db, q, &cur, serial, &e);
         if (!d) break;
         if (n == cap) {
@@ -306,8 +307,10 @@ static int exec_update(hs_db *db, const query *q) {
     if (db->nctx.error) { hits_free(&h); return fail_unexpected(db, q, db->nctx.error); }
     doc **fresh = h.n ? malloc(h.n * sizeof *fresh) : NULL;
     size_t built = 0;
-    for (; fresh && built < h.n; built++)
+    for (; fresh && built < h.n; built++) {
+        heap_hint(built);
         if (!(fresh[built] = doc_update(h.docs[built], q->override_val, &db->scratch))) break;
+    }
     if (h.n && built < h.n) { free_docs(fresh, built); hits_free(&h); return fail_unexpected(db, q, "out of memory"); }
     if (q->must_affect && h.n == 0) { hits_free(&h); return fail(db, q, len, 0, MSG_MUST_AFFECT); }
     /* The result lists the new documents, sorted when asked; sort before applying. */
@@ -381,6 +384,7 @@ static int exec_rewrite(hs_db *db, const query *q) {
     size_t built = 0;
     for (size_t i = 0; fresh && i < c->len; i++) {
         if (!c->rows[i].cur) continue;
+        heap_hint(built);
         val old = c->rows[i].cur->v;
         fresh[built] = q->type == Q_CONFORM
             ? doc_conform(old, q->template_val, &db->scratch)

@@ -54,6 +54,10 @@ hs_rc hs_db_revert(hs_db *db, uint32_t s);
    "serialNum": n} | null}} (null removes it). Used to import a revert commit whose target
    state is older than the exported history. */
 hs_rc hs_db_apply_state(hs_db *db, const char *json, size_t len);
+/* Applies again, in order, a JSON list of exported commit queries (Query, TransactionQuery,
+   or {"className": "HindsightRevert", "toSeq": s[, "state": {...}]}), each becoming the
+   next commit. Stops at the first one that does not commit, with an error naming it. */
+hs_rc hs_db_replay(hs_db *db, const char *json, size_t len);
 /* A new database holding the state and history up to s; NULL on error or out of memory. */
 hs_db *hs_db_fork(const hs_db *db, uint32_t s);
 /* Moves the retention horizon to h (oldest <= h <= seq) and frees what no kept seq sees. */

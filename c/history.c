@@ -407,15 +407,9 @@ hs_rc hs_db_stats(hs_db *db) {
 
 /* ---- replacing whole collections (import of a revert whose target was not kept) ---- */
 
-hs_rc hs_db_apply_state(hs_db *db, const char *text, size_t len) {
-    if (!db || !text) return HS_MISUSE;
-    buf enc;
-    buf_init(&enc);
-    size_t pos = 0;
-    const char *e = jscan_value_depth(text, len, &pos, &enc, VAL_MAX_DEPTH + 4);
-    if (e) { buf_free(&enc); return db_error(db, e); }
-    val cols = val_obj_get((val)enc.data, "collections", 11);
-    if (!cols || cols[0] != T_OBJ) { buf_free(&enc); return db_error(db, "state: 'collections' should be a dict"); }
+static hs_rc apply_state_val(hs_db *db, val root) {
+    val cols = val_obj_get(root, "collections", 11);
+    if (!cols || cols[0] != T_OBJ) return db_error(db, "state: 'collections' should be a dict");
     /* Check the shape of everything first, so that applying cannot fail on bad input. */
     val_iter it;
     val_iter_init(&it, cols);
@@ -423,11 +417,11 @@ hs_rc hs_db_apply_state(hs_db *db, const char *text, size_t len) {
     for (val c; (c = val_iter_next(&it, 1));) {
         if (c[0] == T_NULL) continue;
         val data = c[0] == T_OBJ ? val_obj_get(c, "data", 4) : NULL;
-        if (!data || data[0] != T_ARR) { buf_free(&enc); return db_error(db, "state: each collection needs a 'data' list or null"); }
+        if (!data || data[0] != T_ARR) return db_error(db, "state: each collection needs a 'data' list or null");
         val_iter di;
         val_iter_init(&di, data);
         for (val d; (d = val_iter_next(&di, 0));)
-            if (d[0] != T_OBJ) { buf_free(&enc); return db_error(db, "state: a document must be a JSON object"); }
+            if (d[0] != T_OBJ) return db_error(db, "state: a document must be a JSON object");
         added += val_count(data);
     }
     for (size_t i = 0; i < db->ncolls; i++) removed += db->colls[i]->live;
@@ -461,7 +455,7 @@ hs_rc hs_db_apply_state(hs_db *db, const char *text, size_t len) {
     }
     /* "order" lists the live collections in their toDict order after this commit; their
        order keys are set to reproduce it. */
-    val order = oom ? NULL : val_obj_get((val)enc.data, "order", 5);
+    val order = oom ? NULL : val_obj_get(root, "order", 5);
     if (order && order[0] == T_ARR) {
         int64_t key = (int64_t)db->hist.seq << 16;
         val_iter oi;
@@ -479,10 +473,82 @@ hs_rc hs_db_apply_state(hs_db *db, const char *text, size_t len) {
             }
         }
     }
-    buf_free(&enc);
     if (oom) { db_rollback(db); return HS_NOMEM; }
     db->seq = db->hist.seq++;
     db->out.len = 0;
     buf_puts(&db->out, "{}");
     return HS_OK;
+}
+
+hs_rc hs_db_apply_state(hs_db *db, const char *text, size_t len) {
+    if (!db || !text) return HS_MISUSE;
+    buf enc;
+    buf_init(&enc);
+    size_t pos = 0;
+    const char *e = jscan_value_depth(text, len, &pos, &enc, VAL_MAX_DEPTH + 4);
+    hs_rc rc = e ? db_error(db, e) : apply_state_val(db, (val)enc.data);
+    buf_free(&enc);
+    return rc;
+}
+
+/* ---- replaying exported commits ---- */
+
+static int is_revert(val q) {
+    val cls = val_obj_get(q, "className", 9);
+    size_t n;
+    const char *s = cls && val_kind(cls) == K_STR ? val_str(cls, &n) : NULL;
+    return s && n == 15 && memcmp(s, "HindsightRevert", 15) == 0;
+}
+
+hs_rc hs_db_replay(hs_db *db, const char *text, size_t len) {
+    if (!db || !text) return HS_MISUSE;
+    jscan_span all = {0, len};
+    size_t pos = 0, applied = 0;
+    while (pos < len && (text[pos] == ' ' || text[pos] == '\n' || text[pos] == '\r' || text[pos] == '\t')) pos++;
+    if (pos >= len || text[pos] != '[') return db_error(db, "replay: expected a list of queries");
+    all.start = pos;
+    int more;
+    char msg[200];
+    buf head;
+    buf_init(&head);
+    while ((more = jscan_next_element(text, all, &pos)) == 1) {
+        size_t end = jscan_skip(text, len, pos);
+        uint32_t expected = db->seq + 1;
+        if (hs_heap_hint) hs_heap_hint();
+        hs_rc rc;
+        /* Reverts are Hindsight's own commits; everything else is a Query or TransactionQuery. */
+        /* Only a text that names the class can be a revert: skip parsing the rest twice. */
+        int maybe_revert = 0;
+        for (size_t k = pos; k + 17 <= end && !maybe_revert; k++)
+            maybe_revert = text[k] == '"' && memcmp(text + k, "\"HindsightRevert\"", 17) == 0;
+        if (maybe_revert) {
+            head.len = 0;
+            size_t p2 = pos;
+            const char *e = jscan_value_depth(text, end, &p2, &head, JSCAN_NODE_DEPTH);
+            if (e) { snprintf(msg, sizeof msg, "replay: commit %u: %s", expected, e); buf_free(&head); return db_error(db, msg); }
+        }
+        if (maybe_revert && is_revert((val)head.data)) {
+            val state = val_obj_get((val)head.data, "state", 5);
+            val to = val_obj_get((val)head.data, "toSeq", 5);
+            rc = state && state[0] == T_OBJ ? apply_state_val(db, state)
+               : to && val_is_int(to) ? hs_db_revert(db, (uint32_t)val_int(to)) : db_error(db, "replay: a revert needs toSeq");
+        } else {
+            rc = hs_db_execute(db, text + pos, end - pos, NULL, 0);
+        }
+        if (rc == HS_NOMEM) { buf_free(&head); return rc; }
+        if (db->seq != expected) {
+            snprintf(msg, sizeof msg, "replay: commit %u did not apply again", expected);
+            buf_free(&head);
+            return db_error(db, msg);
+        }
+        applied++;
+        pos = end;
+    }
+    buf_free(&head);
+    if (more < 0) return db_error(db, "replay: the list of queries is malformed");
+    db->out.len = 0;
+    buf_puts(&db->out, "{\"applied\":");
+    buf_put_i64(&db->out, (int64_t)applied);
+    buf_putc(&db->out, '}');
+    return db->out.oom ? HS_NOMEM : HS_OK;
 }

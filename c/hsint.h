@@ -32,7 +32,13 @@ struct hs_db {
     hist hist;
 };
 
-#define SEQ_PRESENT UINT32_MAX   /* "no asOf": read the current state */
+#define SEQ_PRESENT UINT32_MAX
+
+/* Called now and then inside long loops that allocate: the wasm build grows memory ahead
+   in large steps there (wasm.c), since growing it 64 KiB at a time is slow. Natively it is
+   not defined and the call is skipped. */
+void hs_heap_hint(void) __attribute__((weak));
+static inline void heap_hint(size_t i) { if ((i & 4095) == 0 && hs_heap_hint) hs_heap_hint(); }   /* "no asOf": read the current state */
 
 enum {
     Q_ADD, Q_UPDATE, Q_UPDATE_ONE, Q_DELETE, Q_DELETE_ONE, Q_SEARCH, Q_SEARCH_ONE, Q_GET_ALL,

@@ -292,6 +292,8 @@ int jscan_next_element(const char *text, jscan_span span, size_t *pos) {
     return 1;
 }
 
+size_t jscan_skip(const char *text, size_t len, size_t pos);
+
 /* ---- the cutter ---- */
 
 #define CUT_MAX_DEPTH 8   /* patterns are shallow; deeper containers are skipped, not tracked */
@@ -407,3 +409,5 @@ jscan_span *jscan_cut(const char *t, size_t n, const jscan_pattern *pats, int np
     *nspans = count;
     return spans;
 }
+
+size_t jscan_skip(const char *text, size_t len, size_t pos) { return skip_value(text, len, pos); }

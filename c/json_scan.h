@@ -38,4 +38,7 @@ const char *jscan_value_depth(const char *text, size_t len, size_t *pos, buf *ou
    returns 1, or returns 0 at the end. Call with *pos = span.start first. Returns -1 when
    the text between elements is malformed. */
 int jscan_next_element(const char *text, jscan_span span, size_t *pos);
+/* The index just past the value starting at text[pos] (len when the text is malformed).
+   Does not validate: the value is parsed properly later. */
+size_t jscan_skip(const char *text, size_t len, size_t pos);
 #endif

@@ -377,7 +377,7 @@ export class Database {
     try {
       if (base.seq) engine.setBase(base.seq);
       db.#log = new CommitLog(options.clock ?? Date.now, base.seq ?? 0, base.time ? Date.parse(base.time) : null);
-      for (const commit of history.commits) db.#replay(commit);
+      db.#replayAll(history.commits);
     } catch (error) {
       await db.close();
       throw error;
@@ -385,24 +385,20 @@ export class Database {
     return db;
   }
 
-  /* Applies one exported commit again: same query, same time, same cause, same seq. */
-  #replay(commit) {
+  /* Applies exported commits again, in one engine call: same queries, times, causes and
+     seqs. The engine stops at the first commit that does not apply and says which. */
+  #replayAll(commits) {
     const engine = this.#engine;
-    const expected = engine.seq() + 1;
-    if (commit.seq !== expected) throw invalid(`importHistory: expected commit ${expected}, found ${commit.seq}`);
-    const time = Date.parse(commit.time);
-    const query = commit.query;
-    let text;
-    if (query?.className === REVERT_CLASS) {
-      if (query.state) engine.applyState(JSON.stringify(query.state));
-      else engine.revert(query.toSeq);
-      text = JSON.stringify(query);
-    } else {
-      text = JSON.stringify(query);
-      engine.execute(text, null);
+    let expected = engine.seq() + 1;
+    for (const commit of commits) {
+      if (commit?.seq !== expected++) throw invalid(`importHistory: expected commit ${expected - 1}, found ${commit?.seq}`);
     }
-    if (engine.seq() !== expected) throw invalid(`importHistory: commit ${expected} did not apply again (the history is not from this database format)`);
-    this.#log.append(expected, commit.cause ?? null, text, Number.isFinite(time) ? time : undefined);
+    const texts = commits.map((c) => JSON.stringify(c.query));
+    engine.replay(`[${texts.join(',')}]`);
+    for (let i = 0; i < commits.length; i++) {
+      const time = Date.parse(commits[i].time);
+      this.#log.append(commits[i].seq, commits[i].cause ?? null, texts[i], Number.isFinite(time) ? time : undefined);
+    }
   }
 
   /* Bounds the history: keep at most maxCommits commits and none older than maxAgeMs.

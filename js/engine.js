@@ -100,6 +100,12 @@ export class Engine {
     return this.seq();
   }
 
+  /* Applies a JSON list of exported commit queries, each as the next commit. */
+  replay(text) {
+    this.withText(text, (ptr, len) => this.check(this.wasm.hsw_replay(this.handle, ptr, len)));
+    return this.seq();
+  }
+
   applyState(text) {
     this.withText(text, (ptr, len) => this.check(this.wasm.hsw_apply_state(this.handle, ptr, len)));
     return this.seq();
