@@ -106,8 +106,8 @@ test-runtimes: build
 # }====
 
 bench: build
-	@test -f bench/speed.mjs || { echo "bench/speed.mjs does not exist yet" >&2; exit 1; }
 	$(NODE) bench/speed.mjs
+	$(NODE) bench/timetravel.mjs
 
 demo: build
 	@test -f demo/index.html || echo "warning: demo/index.html does not exist yet" >&2

@@ -10,6 +10,7 @@
 #include "hsint.h"
 #include "json_in.h"
 #include "jarena.h"
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -227,29 +228,23 @@ static int run_transaction(hs_db *db, const cJSON *json, const cJSON *perms) {
 
 static hs_rc execute(hs_db *db, const char *text, size_t len, const char *perms_text, size_t plen);
 
-/* The deepest bracket nesting outside strings (to explain why cJSON refused a text). */
-static size_t nesting_depth(const char *t, size_t n) {
-    size_t depth = 0, max = 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = t[i];
-        if (c == '"') {
-            for (i++; i < n && t[i] != '"'; i++) if (t[i] == '\\') i++;
-        } else if (c == '[' || c == '{') {
-            if (++depth > max) max = depth;
-        } else if ((c == ']' || c == '}') && depth) {
-            depth--;
-        }
+/* cJSON is lenient (raw control characters in strings, any byte below 0x21 as white
+   space, duplicate member names). So every text is first checked by json_scan's strict
+   RFC 8259 parser; only then does cJSON build the tree. Returns NULL with a message in err. */
+#define ENVELOPE_MAX_DEPTH 1000
+static cJSON *parse_whole(hs_db *db, const char *text, size_t len, char *err, size_t cap) {
+    size_t pos = 0;
+    db->scratch.len = 0;
+    const char *e = jscan_value_depth(text, len, &pos, &db->scratch, ENVELOPE_MAX_DEPTH);
+    while (!e && pos < len && (text[pos] == ' ' || text[pos] == '\n' || text[pos] == '\r' || text[pos] == '\t')) pos++;
+    if (!e && pos != len) e = "unexpected text after the JSON value";
+    if (e) {
+        snprintf(err, cap, "invalid JSON near byte %zu: %s", pos, e);
+        return NULL;
     }
-    return max;
-}
-
-/* cJSON stops after the first value; a text must hold exactly one value and whitespace. */
-static cJSON *parse_whole(const char *text, size_t len, const char **end) {
-    cJSON *json = cJSON_ParseWithLengthOpts(text, len, end, 0);
-    if (!json) return NULL;
-    const char *p = *end, *stop = text + len;
-    while (p < stop && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
-    if (p != stop) { *end = p; return NULL; }
+    const char *end;
+    cJSON *json = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    if (!json) snprintf(err, cap, "the JSON could not be parsed (nested deeper than %d levels?)", CJSON_NESTING_LIMIT);
     return json;
 }
 
@@ -303,17 +298,12 @@ static void forget_cut(hs_db *db) {
 }
 
 static hs_rc execute(hs_db *db, const char *text, size_t len, const char *perms_text, size_t plen) {
-    const char *end = NULL;
     size_t env_len = len;
     const char *env = cut_documents(db, text, &env_len, query_arrays, (int)(sizeof query_arrays / sizeof query_arrays[0]));
     if (!env) return HS_NOMEM;
-    cJSON *json = parse_whole(env, env_len, &end);
+    char msg[200];
+    cJSON *json = parse_whole(db, env, env_len, msg, sizeof msg);
     if (!json) {
-        char msg[120];
-        if (nesting_depth(env, env_len) > CJSON_NESTING_LIMIT)
-            snprintf(msg, sizeof msg, "the query is nested deeper than %d levels", CJSON_NESTING_LIMIT);
-        else
-            snprintf(msg, sizeof msg, "invalid JSON near byte %zu", end ? (size_t)(end - env) : (size_t)0);
         db->out.len = 0;
         query none = {0};
         none.target = none.type_name = "";
@@ -327,7 +317,9 @@ static hs_rc execute(hs_db *db, const char *text, size_t len, const char *perms_
         buf_init(&copy);
         buf_put(&copy, perms_text, plen);
         buf_putc(&copy, 0);
-        perms = copy.oom ? NULL : parse_whole(copy.data, plen, &pend);
+        char perr[200];
+        (void)pend;
+        perms = copy.oom ? NULL : parse_whole(db, copy.data, plen, perr, sizeof perr);
         buf_free(&copy);   /* the tree lives in the parse arena, not in the text */
         if (!cJSON_IsObject(perms) && !cJSON_IsNull(perms)) {
             return db_error(db, "collectionPermissions must be an object of collection names to Permission");
@@ -447,9 +439,9 @@ static hs_rc from_dict(hs_db *db, const char *text, size_t len) {
     size_t env_len = len;
     const char *env = cut_documents(db, text, &env_len, dict_arrays, 1);
     if (!env) return HS_NOMEM;
-    const char *end;
-    cJSON *json = parse_whole(env, env_len, &end);
-    if (!json) return db_error(db, "fromDict: invalid JSON");
+    char perr[200], full[240];
+    cJSON *json = parse_whole(db, env, env_len, perr, sizeof perr);
+    if (!json) { snprintf(full, sizeof full, "fromDict: %s", perr); return db_error(db, full); }
     const cJSON *cols = cJSON_GetObjectItemCaseSensitive(json, "collections");
     if (!cJSON_IsObject(cols)) return db_error(db, "Invalid format: 'collections' should be a dict");
     /* Build into a fresh handle, then swap, so a bad dict changes nothing. */
@@ -470,7 +462,7 @@ static hs_rc from_dict(hs_db *db, const char *text, size_t len) {
         if (cJSON_IsNumber(data) && db->spans && data->valuedouble >= 0 && (size_t)data->valuedouble < db->nspans)
             span = &db->spans[(size_t)data->valuedouble];
         else if (data && !cJSON_IsNull(data) && !cJSON_IsArray(data)) { snprintf(msg, sizeof msg, "Invalid format: 'data' of '%.100s' should be a list", c->string); err = msg; break; }
-        if (serial && !cJSON_IsNull(serial) && (!cJSON_IsNumber(serial) || serial->valuedouble != (double)(int64_t)serial->valuedouble)) { snprintf(msg, sizeof msg, "Invalid format: 'serialNum' of '%.100s' should be an integer", c->string); err = msg; break; }
+        if (serial && !cJSON_IsNull(serial) && (!cJSON_IsNumber(serial) || !(fabs(serial->valuedouble) < 9.2e18) || serial->valuedouble != floor(serial->valuedouble))) { snprintf(msg, sizeof msg, "Invalid format: 'serialNum' of '%.100s' should be an integer", c->string); err = msg; break; }
         col->serial = cJSON_IsNumber(serial) ? (int64_t)serial->valuedouble : 0;
         const char *e = span ? load_span(fresh, col, db->input, *span) : load_array(fresh, col, data);
         if (e) { snprintf(msg, sizeof msg, "Invalid format: a document of '%.100s': %s", c->string, e); err = msg; break; }

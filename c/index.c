@@ -205,7 +205,10 @@ int idx_candidates(coll *c, const qnode *node, size_t **pos, size_t *n) {
     for (int t = 0; t < nt; t++) {
         hidx *x = find_or_add(c, terms[t].field, terms[t].flen);
         if (!x) return 0;
-        if (!x->built && ++x->uses >= BUILD_AFTER_USES) build(x, c);
+        /* One use per query and field, however many terms name the field (or_ of equals). */
+        int seen = 0;
+        for (int u = 0; u < t; u++) seen |= xs[u] == x;
+        if (!seen && !x->built && ++x->uses >= BUILD_AFTER_USES) build(x, c);
         if (!x->built) ready = 0;
         xs[t] = x;
     }
