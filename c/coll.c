@@ -310,3 +310,18 @@ doc *doc_rename(val old, const char *from, size_t flen, const char *to, size_t t
     }
     return finish(b, at, n);
 }
+
+doc *doc_replace_member(val obj, val at, const uint8_t *nv, size_t nlen) {
+    size_t size = val_size(obj), old = val_size(at), total = size - old + nlen;
+    size_t prefix = (size_t)(at - obj);
+    if (total > UINT32_MAX) return NULL;
+    doc *d = malloc(sizeof(doc) + total);
+    if (!d) return NULL;
+    d->refs = 1;
+    d->size = (uint32_t)total;
+    memcpy(d->v, obj, prefix);
+    memcpy(d->v + prefix, nv, nlen);
+    memcpy(d->v + prefix + nlen, at + old, size - prefix - old);
+    wr32(d->v + 5, (uint32_t)(total - 9));   /* the object's payload size */
+    return d;
+}

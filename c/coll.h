@@ -103,6 +103,9 @@ doc *doc_update(val old, val over, buf *scratch);
 /* conformToTemplate: keep keys of old that the template has (old order), then add the
    template's missing keys with the template's values. */
 doc *doc_conform(val old, val tmpl, buf *scratch);
+/* A copy of object obj with the value at `at` (a top-level member's value inside obj)
+   replaced by the encoded value nv: one allocation, three copies. */
+doc *doc_replace_member(val obj, val at, const uint8_t *nv, size_t nlen);
 /* renameField: moves key `from` to the end under the name `to`. */
 doc *doc_rename(val old, const char *from, size_t flen, const char *to, size_t tlen, buf *scratch);
 #endif

@@ -211,20 +211,13 @@ static doc *next_added(hs_db *db, const query *q, add_cursor *cur, int64_t *seri
         return d;
     }
     size_t kl = strlen(q->serial_key);
-    if (!val_obj_get((val)b->data, q->serial_key, kl)) { *err = MSG_SERIAL_KEY; return NULL; }
+    val at = val_obj_get((val)b->data, q->serial_key, kl);
+    if (!at) { *err = MSG_SERIAL_KEY; return NULL; }
     /* item[serialKey] = serial, keeping the key where it is (Python's dict assignment). */
-    uint8_t over[64];
-    buf ob = {(char *)over, 0, sizeof over, 0};
-    size_t at = enc_begin(&ob, T_OBJ);
-    enc_key(&ob, q->serial_key, kl);
-    enc_int(&ob, (*serial)++);
-    enc_end(&ob, at, 1);
-    if (ob.data != (char *)over) { buf_free(&ob); *err = "serialKey is too long"; return NULL; }
-    buf copy;
-    buf_init(&copy);
-    buf_put(&copy, b->data, b->len);
-    doc *d = copy.oom ? NULL : doc_update((val)copy.data, (val)over, b);
-    buf_free(&copy);
+    uint8_t num[9];
+    buf nb = {(char *)num, 0, sizeof num, 0};
+    enc_int(&nb, (*serial)++);
+    doc *d = doc_replace_member((val)b->data, at, num, nb.len);
     if (!d) *err = "out of memory";
     return d;
 }
