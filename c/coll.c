@@ -215,6 +215,14 @@ void hist_rollback(hist *h) {
     }
 }
 
+/* Forgets the past values set at or before the horizon: no kept seq reads them. */
+static void drop_through(seq_value *list, size_t *n, uint32_t horizon) {
+    size_t k = 0;
+    while (k < *n && list[k].seq <= horizon) k++;
+    memmove(list, list + k, (*n - k) * sizeof *list);
+    *n -= k;
+}
+
 size_t coll_prune(coll *c, uint32_t horizon) {
     size_t w = 0, removed = 0;
     for (size_t i = 0; i < c->len; i++) {
@@ -228,18 +236,9 @@ size_t coll_prune(coll *c, uint32_t horizon) {
         c->rows[w++] = *r;
     }
     c->len = w;
-    size_t k = 0;
-    while (k < c->nserials && c->serials[k].seq <= horizon) k++;
-    memmove(c->serials, c->serials + k, (c->nserials - k) * sizeof *c->serials);
-    c->nserials -= k;
-    k = 0;
-    while (k < c->nlives && c->lives[k].seq <= horizon) k++;
-    memmove(c->lives, c->lives + k, (c->nlives - k) * sizeof *c->lives);
-    c->nlives -= k;
-    k = 0;
-    while (k < c->norders && c->orders[k].seq <= horizon) k++;
-    memmove(c->orders, c->orders + k, (c->norders - k) * sizeof *c->orders);
-    c->norders -= k;
+    drop_through(c->serials, &c->nserials, horizon);
+    drop_through(c->lives, &c->nlives, horizon);
+    drop_through(c->orders, &c->norders, horizon);
     return removed;
 }
 
