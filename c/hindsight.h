@@ -62,6 +62,10 @@ hs_rc hs_db_replay(hs_db *db, const char *json, size_t len);
 hs_db *hs_db_fork(const hs_db *db, uint32_t s);
 /* Moves the retention horizon to h (oldest <= h <= seq) and frees what no kept seq sees. */
 hs_rc hs_db_set_horizon(hs_db *db, uint32_t h);
+/* The whole state, history included, as one JSON text (snapshot.c has the format). */
+hs_rc hs_db_dump(hs_db *db);
+/* Replaces the whole state with a dump; on error nothing changes. */
+hs_rc hs_db_load(hs_db *db, const char *json, size_t len);
 /* {"seq","oldestSeq","versions","historyBytes","liveDocuments"} */
 hs_rc hs_db_stats(hs_db *db);
 

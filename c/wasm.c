@@ -61,3 +61,5 @@ EMSCRIPTEN_KEEPALIVE int hsw_set_horizon(hs_db *db, uint32_t h) { return (int)hs
 EMSCRIPTEN_KEEPALIVE int hsw_stats(hs_db *db) { return (int)hs_db_stats(db); }
 EMSCRIPTEN_KEEPALIVE int hsw_apply_state(hs_db *db, const char *t, size_t n) { return (int)hs_db_apply_state(db, t, n); }
 EMSCRIPTEN_KEEPALIVE int hsw_replay(hs_db *db, const char *t, size_t n) { keep_headroom(); return (int)hs_db_replay(db, t, n); }
+EMSCRIPTEN_KEEPALIVE int hsw_dump(hs_db *db) { return (int)hs_db_dump(db); }
+EMSCRIPTEN_KEEPALIVE int hsw_load(hs_db *db, const char *t, size_t n) { keep_headroom(); return (int)hs_db_load(db, t, n); }

@@ -90,6 +90,19 @@ export class CommitLog {
     this.baseTime = time;
   }
 
+  /* What a snapshot keeps of the log (persistence.js). */
+  toJSON() {
+    return { baseSeq: this.baseSeq, baseTime: this.baseTime, lastTime: Number.isFinite(this.lastTime) ? this.lastTime : null,
+      entries: this.entries.map((e) => [e.seq, e.time, e.causeText, e.queryText]) };
+  }
+
+  static fromJSON(clock, json) {
+    const log = new CommitLog(clock, json.baseSeq, json.baseTime);
+    log.entries = json.entries.map(([seq, time, causeText, queryText]) => ({ seq, time, causeText, queryText }));
+    if (json.lastTime !== null && json.lastTime !== undefined) log.lastTime = json.lastTime;
+    return log;
+  }
+
   /* A copy holding the commits up to seq s (for fork). */
   sliceThrough(s) {
     const copy = new CommitLog(this.clock, this.baseSeq, this.baseTime);

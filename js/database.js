@@ -15,6 +15,8 @@ import { loadEngine } from './wasm-loader.js';
 import { Engine } from './engine.js';
 import { CommitLog } from './commit-log.js';
 import { DatabaseView } from './view.js';
+import { Persistence, encodeSnapshot, decodeSnapshot } from './persistence.js';
+import { checkStore, MemoryStore } from './stores/store.js';
 
 /* The query recorded for a revert, undo or redo commit: not a DeltaTraceDB query, so a
    DeltaTraceDB reader of the log can tell it apart by className. */
@@ -48,6 +50,30 @@ function failedResult(query, errorMessage) {
    (it never notifies for merge), so nothing fires for it. */
 function plainOutput() { return undefined; }
 
+/* The store for options.storage: null (memory only), or an object implementing
+   js/stores/store.js. Node-only and browser-only stores are imported only when asked for. */
+async function resolveStore(options) {
+  const kind = options.storage;
+  if (kind && typeof kind === 'object') return checkStore(kind);
+  const inBrowser = typeof window !== 'undefined' && typeof globalThis.indexedDB !== 'undefined';
+  switch (kind ?? (options.name && inBrowser ? 'indexeddb' : null)) {
+    case null: return null;
+    case 'memory': return new MemoryStore();
+    case 'file': {
+      const path = options.path ?? options.name;
+      if (typeof path !== 'string' || !path) throw invalid("storage 'file' needs options.path (a folder)");
+      const { FileStore } = await import('./stores/file-store.js');
+      return new FileStore({ path });
+    }
+    case 'indexeddb': {
+      if (typeof options.name !== 'string' || !options.name) throw invalid("storage 'indexeddb' needs options.name");
+      const { IndexedDbStore } = await import('../web/indexeddb-store.js');
+      return new IndexedDbStore({ name: options.name, durability: options.durability ?? 'relaxed' });
+    }
+    default: throw invalid(`unknown storage '${kind}': use 'memory', 'indexeddb', 'file' or a store object`);
+  }
+}
+
 /* A plain dict for a query given as a dict or a builder object. */
 function plainQuery(query) {
   if (query && typeof query.toJSON === 'function') return query.toJSON();
@@ -77,6 +103,9 @@ export class Database {
   #redo = [];               // seqs of undone commits that redo() can reapply
   #retention = null;
   #horizon = 0;             // the retention horizon as the policy says; the engine prunes up to it in batches
+  #persistence = null;      // set when the database has a store
+  #storageWarnings = [];
+  #onHidden = null;
 
   /* Use Database.open(), fromDict() or importHistory(); the constructor is internal. */
   constructor(engine, options, log) {
@@ -91,8 +120,19 @@ export class Database {
   static async open(options = {}) {
     if (options === null || typeof options !== 'object') throw invalid('options must be an object');
     if (options.clock !== undefined && typeof options.clock !== 'function') throw invalid('options.clock must be a function returning milliseconds');
+    const store = await resolveStore(options);
     const exports = await loadEngine(options.wasm);
-    return new Database(new Engine(exports), options);
+    const db = new Database(new Engine(exports), options);
+    if (store) {
+      try {
+        await db.#attach(store);
+      } catch (error) {
+        db.#engine.close();
+        await store.close?.();
+        throw error;
+      }
+    }
+    return db;
   }
 
   /* Rebuilds a database from a DeltaTraceDatabase dict (as written by toDict()). */
@@ -102,17 +142,115 @@ export class Database {
   }
 
   /* Rebuilds a database from the JSON text of a DeltaTraceDatabase dict, skipping one
-     JSON.parse/JSON.stringify round trip in JS. */
+     JSON.parse/JSON.stringify round trip in JS. With a store, the store's contents are
+     replaced by this state. */
   static async fromJSONText(text, options = {}) {
     if (typeof text !== 'string') throw invalid('fromJSONText needs a string');
     const db = await Database.open(options);
     try {
       db.#engine.fromDictText(text);
+      db.#log = new CommitLog(options.clock ?? Date.now, db.#engine.seq(), null);
+      await db.#persistence?.snapshot();
     } catch (error) {
-      await db.close();
+      await db.close().catch(() => {});
       throw error;
     }
     return db;
+  }
+
+  /* ---- persistence ---- */
+
+  /* Loads what the store holds (the newest snapshot, then the log after it) and keeps the
+     store up to date from then on. */
+  async #attach(store) {
+    const { snapshot, records, warnings } = await store.open();
+    const engine = this.#engine;
+    if (snapshot) {
+      const { meta, dumpText } = decodeSnapshot(snapshot.text);
+      engine.loadText(dumpText);
+      this.#log = CommitLog.fromJSON(this.#options.clock ?? Date.now, meta.log);
+      this.#undo = meta.undo ?? [];
+      this.#redo = meta.redo ?? [];
+      this.#retention = meta.retention ?? null;
+      this.#horizon = meta.horizon ?? 0;
+    }
+    const parsed = [];
+    for (const r of records) {
+      try {
+        parsed.push(JSON.parse(r.text));
+      } catch {
+        warnings.push(`log record ${r.seq} is not valid JSON; it and the records after it were not applied`);
+        break;
+      }
+    }
+    if (parsed.length) {
+      try {
+        this.#replayAll(parsed.map((r) => ({ ...r, time: new Date(r.time).toISOString() })));
+        for (const r of parsed) if (r.query?.className !== REVERT_CLASS) this.#undo.push(r.seq);
+      } catch (error) {
+        warnings.push(`the log could not be applied after seq ${engine.seq()}: ${error.message}`);
+      }
+    }
+    this.#storageWarnings.push(...warnings);
+    for (const w of warnings) this.#options.onWarning?.(w);
+    this.#persistence = new Persistence(store, {
+      durableSeq: engine.seq(),
+      snapshotEvery: this.#options.snapshotEvery,
+      snapshotBytes: this.#options.snapshotBytes,
+      onError: (error) => this.#options.onError?.(error),
+      snapshotText: () => ({ seq: engine.seq(), text: this.#snapshotText() }),
+    });
+    if (typeof document !== 'undefined' && typeof document.addEventListener === 'function') {
+      // A page that goes to the background may never come back: write out what is pending.
+      this.#onHidden = () => { if (document.visibilityState === 'hidden') this.flush().catch(() => {}); };
+      document.addEventListener('visibilitychange', this.#onHidden);
+      globalThis.addEventListener?.('pagehide', this.#onHidden);
+    }
+  }
+
+  #snapshotText() {
+    const meta = {
+      seq: this.#engine.seq(), log: this.#log.toJSON(), undo: this.#undo, redo: this.#redo,
+      retention: this.#retention, horizon: this.#horizon,
+    };
+    return encodeSnapshot(meta, this.#engine.dumpText());
+  }
+
+  #recordCommit(seq) {
+    if (!this.#persistence) return;
+    const e = this.#log.entry(seq);
+    this.#persistence.committed(seq, `{"seq":${seq},"time":${e.time},"cause":${e.causeText ?? 'null'},"query":${e.queryText}}`);
+  }
+
+  /* Resolves when every commit so far is durable in the store (at once without a store).
+     Rejects with HindsightError QUOTA when the store is full; the commits stay in memory
+     and are written when space returns. */
+  async flush() {
+    const engine = this.#live();
+    if (!this.#persistence) return engine.seq();
+    return this.#persistence.flush(engine.seq());
+  }
+
+  /* The last commit known to be in the store (the latest commit without a store). */
+  get durableSeq() {
+    const engine = this.#live();
+    return this.#persistence ? this.#persistence.durableSeq : engine.seq();
+  }
+
+  /* navigator.storage.estimate(), through the store when it knows better; null when unknown. */
+  async storageEstimate() {
+    this.#live();
+    const store = this.#persistence?.store;
+    if (store?.estimate) return store.estimate();
+    return globalThis.navigator?.storage?.estimate ? globalThis.navigator.storage.estimate() : null;
+  }
+
+  /* Asks the browser not to evict this origin's storage (navigator.storage.persist()). */
+  async requestPersistence() {
+    this.#live();
+    const store = this.#persistence?.store;
+    if (store?.persist) return store.persist();
+    return globalThis.navigator?.storage?.persist ? globalThis.navigator.storage.persist() : false;
   }
 
   #live() {
@@ -160,6 +298,7 @@ export class Database {
     const seq = engine.seq();
     if (seq !== before) {
       this.#log.append(seq, causeOf(plain), text);
+      this.#recordCommit(seq);
       this.#undo.push(seq);
       this.#redo.length = 0;
       this.#applyRetention(false);
@@ -303,6 +442,7 @@ export class Database {
     const engine = this.#live();
     const seq = engine.revert(toSeq);
     this.#log.append(seq, cause === undefined ? null : plainQuery(cause), JSON.stringify({ className: REVERT_CLASS, version: '1', toSeq }));
+    this.#recordCommit(seq);
     this.#applyRetention(false);
     if (this.#listeners.size) for (const target of Object.keys(this.diff(seq - 1, seq))) this.#fire(target, seq);
     return seq;
@@ -378,6 +518,7 @@ export class Database {
       if (base.seq) engine.setBase(base.seq);
       db.#log = new CommitLog(options.clock ?? Date.now, base.seq ?? 0, base.time ? Date.parse(base.time) : null);
       db.#replayAll(history.commits);
+      await db.#persistence?.snapshot();
     } catch (error) {
       await db.close();
       throw error;
@@ -443,7 +584,10 @@ export class Database {
   stats() {
     const s = this.#live().stats();
     const oldestSeq = this.#oldest();
-    return { seq: s.seq, oldestSeq, commits: this.#log.list({ from: oldestSeq + 1 }).length, versions: s.versions, historyBytes: s.historyBytes };
+    return {
+      seq: s.seq, oldestSeq, commits: this.#log.list({ from: oldestSeq + 1 }).length, versions: s.versions, historyBytes: s.historyBytes,
+      durableSeq: this.#persistence ? this.#persistence.durableSeq : s.seq, storageWarnings: [...this.#storageWarnings],
+    };
   }
 
   /* Bytes the engine has allocated (live heap), and the size of wasm memory. */
@@ -455,7 +599,20 @@ export class Database {
   get closed() { return !this.#engine.handle; }
 
   async close() {
+    if (!this.#engine.handle) return;
+    let error = null;
+    if (this.#persistence) {
+      try { await this.flush(); } catch (e) { error = e; }
+      if (this.#onHidden) {
+        document.removeEventListener?.('visibilitychange', this.#onHidden);
+        globalThis.removeEventListener?.('pagehide', this.#onHidden);
+      }
+      await this.#persistence.close();
+      this.#persistence = null;
+    }
     this.#engine.close();
     this.#listeners.clear();
+    if (error) throw error;   // the commits that could not be written are lost with the close
   }
+
 }

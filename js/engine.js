@@ -100,6 +100,16 @@ export class Engine {
     return this.seq();
   }
 
+  /* The whole engine state, history included, as JSON text (c/snapshot.c). */
+  dumpText() {
+    this.check(this.wasm.hsw_dump(this.handle));
+    return this.output();
+  }
+
+  loadText(text) {
+    this.withText(text, (ptr, len) => this.check(this.wasm.hsw_load(this.handle, ptr, len)));
+  }
+
   /* Applies a JSON list of exported commit queries, each as the next commit. */
   replay(text) {
     this.withText(text, (ptr, len) => this.check(this.wasm.hsw_replay(this.handle, ptr, len)));

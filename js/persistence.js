@@ -1,0 +1,153 @@
+/*
+ * persistence.js: keeps a database durable in its store (js/stores/store.js): the commit
+ * log first, snapshots for fast opening.
+ *
+ * Owns: the records not yet written, the flush waiters, retries, and when to snapshot.
+ * Invariants: records reach the store in seq order, each exactly once, in batches (one
+ * store.append per batch); durableSeq only grows, and every commit <= durableSeq is in the
+ * store; a failed write keeps its records and is retried, with the error delivered to
+ * onError and to the flush() promises waiting on it (QUOTA for a full disk or quota); the
+ * in-memory database is never rolled back because a write failed.
+ */
+import { HindsightError, ErrorCode } from './errors.js';
+
+const SNAPSHOT_MAGIC = 'HSNAP1';
+const MAX_RETRY_MS = 30_000;
+
+/* A snapshot is the engine's dump plus the JS-side metadata, framed so that opening parses
+   the metadata without parsing the (large) dump twice: "HSNAP1 <meta length>\n<meta><dump>". */
+export function encodeSnapshot(meta, dumpText) {
+  const metaText = JSON.stringify(meta);
+  return `${SNAPSHOT_MAGIC} ${metaText.length}\n${metaText}${dumpText}`;
+}
+
+export function decodeSnapshot(text) {
+  const nl = text.indexOf('\n');
+  const head = nl > 0 ? text.slice(0, nl).split(' ') : [];
+  const length = Number(head[1]);
+  if (head[0] !== SNAPSHOT_MAGIC || !Number.isInteger(length) || nl + 1 + length > text.length) {
+    throw new HindsightError(ErrorCode.INVALID_ARGUMENT, 'the stored snapshot is not a Hindsight snapshot');
+  }
+  return { meta: JSON.parse(text.slice(nl + 1, nl + 1 + length)), dumpText: text.slice(nl + 1 + length) };
+}
+
+/* A QuotaExceededError, however the runtime wraps it, becomes HindsightError QUOTA. */
+export function toStoreError(error) {
+  if (error instanceof HindsightError) return error;
+  const inner = error?.target?.error ?? error?.cause ?? error?.inner;
+  const names = [error?.name, inner?.name, error?.code];
+  if (names.some((n) => n === 'QuotaExceededError' || n === 'NS_ERROR_DOM_QUOTA_REACHED' || n === 'ENOSPC' || n === 'EDQUOT')) {
+    return new HindsightError(ErrorCode.QUOTA, `storage is full: ${error?.message ?? error}`, { cause: error });
+  }
+  return new HindsightError(ErrorCode.INTERNAL, `storage write failed: ${error?.message ?? error}`, { cause: error });
+}
+
+export class Persistence {
+  #store;
+  #pending = [];          // { seq, text } not yet written
+  #waiters = [];          // { seq, resolve, reject }
+  #writing = null;        // the promise of the write in progress
+  #retryTimer = null;
+  #failures = 0;
+  #sinceSnapshot = { commits: 0, bytes: 0 };
+  #snapshotText;          // () => { seq, text }
+  #onError;
+
+  constructor(store, { durableSeq, snapshotEvery = 1000, snapshotBytes = 8 << 20, onError, snapshotText }) {
+    this.#store = store;
+    this.durableSeq = durableSeq;
+    this.snapshotEvery = snapshotEvery;
+    this.snapshotBytes = snapshotBytes;
+    this.#onError = onError;
+    this.#snapshotText = snapshotText;
+    this.lastError = null;
+  }
+
+  get store() { return this.#store; }
+
+  /* A commit happened: its record goes out with the next batch. */
+  committed(seq, text) {
+    this.#pending.push({ seq, text });
+    this.#sinceSnapshot.commits++;
+    this.#sinceSnapshot.bytes += text.length;
+    this.#schedule(0);
+  }
+
+  /* Resolves once every commit <= seq is in the store. */
+  flush(seq) {
+    if (this.durableSeq >= seq) return Promise.resolve(this.durableSeq);
+    const promise = new Promise((resolve, reject) => this.#waiters.push({ seq, resolve, reject }));
+    this.#kick();
+    return promise;
+  }
+
+  #schedule(delayMs) {
+    if (this.#writing || this.#retryTimer) return;
+    this.#retryTimer = setTimeout(() => { this.#retryTimer = null; this.#kick(); }, delayMs);
+  }
+
+  #kick() {
+    if (this.#retryTimer) { clearTimeout(this.#retryTimer); this.#retryTimer = null; }
+    if (!this.#writing) this.#writing = this.#drain().finally(() => { this.#writing = null; });
+    return this.#writing;
+  }
+
+  async #drain() {
+    while (this.#pending.length) {
+      const batch = this.#pending.splice(0);
+      try {
+        await this.#store.append(batch);
+      } catch (raw) {
+        this.#pending.unshift(...batch);   // nothing is lost: the batch is written again later
+        this.#failed(toStoreError(raw));
+        return;
+      }
+      this.#failures = 0;
+      this.lastError = null;
+      this.#durable(batch[batch.length - 1].seq);
+      if (this.#sinceSnapshot.commits >= this.snapshotEvery || this.#sinceSnapshot.bytes >= this.snapshotBytes) {
+        await this.snapshot().catch(() => {});   // reported by snapshot(); the log still holds everything
+      }
+    }
+  }
+
+  #durable(seq) {
+    if (seq > this.durableSeq) this.durableSeq = seq;
+    const ready = this.#waiters.filter((w) => w.seq <= this.durableSeq);
+    this.#waiters = this.#waiters.filter((w) => w.seq > this.durableSeq);
+    for (const w of ready) w.resolve(this.durableSeq);
+  }
+
+  #failed(error) {
+    this.lastError = error;
+    this.#failures++;
+    const waiters = this.#waiters.splice(0);
+    for (const w of waiters) w.reject(error);
+    this.#onError?.(error);
+    // Retry with backoff: when space returns, the records go out and nothing was lost.
+    this.#schedule(Math.min(MAX_RETRY_MS, 100 * 2 ** Math.min(this.#failures, 9)));
+  }
+
+  /* Writes a snapshot of the current state now (after everything pending is written). */
+  async snapshot() {
+    const { seq, text } = this.#snapshotText();
+    try {
+      await this.#store.writeSnapshot({ seq, text });
+    } catch (raw) {
+      const error = toStoreError(raw);
+      this.lastError = error;
+      this.#onError?.(error);
+      throw error;
+    }
+    this.#sinceSnapshot = { commits: 0, bytes: 0 };
+    // Everything up to the snapshot is in the store now, written or not as records.
+    this.#pending = this.#pending.filter((r) => r.seq > seq);
+    this.#durable(seq);
+  }
+
+  async close() {
+    if (this.#retryTimer) { clearTimeout(this.#retryTimer); this.#retryTimer = null; }
+    await this.#writing;
+    await this.#store.close();
+  }
+}
