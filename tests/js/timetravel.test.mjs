@@ -771,10 +771,10 @@ test('export/import after retention: a revert to before the horizon brings back 
 
 test('stats() fields on a new database and as versions pile up', async () => {
   await withDb({}, (db) => {
-    assert.deepEqual(db.stats(), { seq: 0, oldestSeq: 0, commits: 0, versions: 0, historyBytes: 0 });
+    assert.deepEqual(db.stats(), { seq: 0, oldestSeq: 0, commits: 0, versions: 0, historyBytes: 0, durableSeq: 0, storageWarnings: [] });
     write(db, add('a', [{ k: 1 }, { k: 2 }]));
     let s = db.stats();
-    assert.deepEqual(Object.keys(s).sort(), ['commits', 'historyBytes', 'oldestSeq', 'seq', 'versions']);
+    assert.deepEqual(Object.keys(s).sort(), ['commits', 'durableSeq', 'historyBytes', 'oldestSeq', 'seq', 'storageWarnings', 'versions']);
     assert.equal(s.seq, 1);
     assert.equal(s.oldestSeq, 0);
     assert.equal(s.commits, 1);

@@ -1,0 +1,373 @@
+/*
+ * indexeddb-store.js: IndexedDbStore, a browser's persistence for one Hindsight database
+ * (the interface is js/stores/store.js; ARCHITECTURE.md §4).
+ *
+ * Owns the IndexedDB database `hindsight:<name>` and its three object stores:
+ *   log        key seq (integer) -> { text, crc }              one commit record
+ *   snapshots  key seq (integer) -> { text, crc }              the whole database at seq
+ *   meta       key 'manifest'    -> { format: 1, snapshotSeq } names the current snapshot
+ * crc is crc32(text) (js/crc32.js), checked on every read.
+ *
+ * Must stay true:
+ *   - one append is one readwrite transaction, and it resolves on `complete`, never before;
+ *   - a snapshot and the manifest naming it commit in one strict transaction before any log
+ *     record or older snapshot it covers is deleted (in a later transaction);
+ *   - open() returns a dense, checked prefix (snapshot.seq + 1, + 2, ..., or 1, 2, ... with no
+ *     snapshot) and deletes what follows a gap or a bad checksum, so later appends are never
+ *     followed by stale records; a bad tail or snapshot is a warning, never a throw;
+ *   - a full quota, however the browser names or wraps it, rejects with HindsightError QUOTA.
+ */
+import { HindsightError, ErrorCode } from '../js/errors.js';
+import { crc32 } from '../js/crc32.js';
+
+const DATABASE_PREFIX = 'hindsight:';
+const LOG = 'log';
+const SNAPSHOTS = 'snapshots';
+const META = 'meta';
+const OBJECT_STORES = [LOG, SNAPSHOTS, META];
+const MANIFEST_KEY = 'manifest';
+const FORMAT = 1;
+const DURABILITIES = ['strict', 'relaxed'];
+
+/* A storage failure that is not a full quota (a broken connection, a browser I/O error). */
+const STORAGE_FAILED = ErrorCode.STORAGE ?? 'STORAGE';
+
+/* How browsers name a full quota: the standard name, old WebKit's constant name, Firefox's
+   internal names; DOMException code 22 is QUOTA_EXCEEDED_ERR, 1014 Firefox's quota code. */
+const QUOTA_NAMES = new Set(['QuotaExceededError', 'QUOTA_EXCEEDED_ERR', 'NS_ERROR_DOM_QUOTA_REACHED',
+  'NS_ERROR_DOM_QUOTA_EXCEEDED_ERR', 'NS_ERROR_FILE_NO_DEVICE_SPACE']);
+const QUOTA_CODES = new Set([22, 1014]);
+const QUOTA_MESSAGE = /quota|no space left|disk (is )?full|not enough (disk )?space/i;
+
+/* True when error says the origin or the disk is full, directly or through its cause. */
+export function isQuotaError(error, depth = 0) {
+  if (!error || typeof error !== 'object' || depth > 3) return false;
+  if (QUOTA_NAMES.has(error.name)) return true;
+  if (QUOTA_CODES.has(error.code) && typeof error.name === 'string') return true;
+  // Chrome and Safari have reported a full disk as an AbortError or UnknownError whose only hint is the text.
+  if ((error.name === 'AbortError' || error.name === 'UnknownError') && QUOTA_MESSAGE.test(String(error.message))) return true;
+  return isQuotaError(error.cause ?? error.inner, depth + 1);
+}
+
+/* Turns what IndexedDB reported (any of the candidates may be null) into one HindsightError. */
+function failure(what, ...candidates) {
+  const errors = candidates.filter(Boolean);
+  const quota = errors.find((e) => isQuotaError(e));
+  if (quota) return new HindsightError(ErrorCode.QUOTA, `${what}: the browser's storage quota is full (${quota.name}: ${quota.message})`, { cause: quota });
+  const first = errors[0];
+  if (first instanceof HindsightError) return first;
+  const text = first ? `${first.name ?? 'Error'}: ${first.message ?? first}` : 'the transaction was aborted';
+  return new HindsightError(STORAGE_FAILED, `${what} failed in IndexedDB: ${text}`, { cause: first });
+}
+
+function invalid(message) { return new HindsightError(ErrorCode.INVALID_ARGUMENT, message); }
+
+function checkDurability(value) {
+  if (!DURABILITIES.includes(value)) throw invalid(`durability must be 'strict' or 'relaxed', got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function isSeq(value) { return Number.isSafeInteger(value) && value >= 0; }
+
+/* A request's result as a promise (a rejected request also aborts its transaction). */
+function settled(request) {
+  return new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+/* Resolves on complete; on abort rejects with the most telling error: the transaction's, the
+   first failed request's (request errors bubble to the transaction), or the abort event's. */
+function finished(tx) {
+  return new Promise((resolve, reject) => {
+    let firstRequestError = null;
+    tx.addEventListener('error', (event) => { firstRequestError ??= event.target?.error ?? null; });
+    tx.addEventListener('complete', () => resolve());
+    tx.addEventListener('abort', (event) => {
+      const errors = [tx.error, firstRequestError, event.target?.error];
+      reject(errors.find((e) => isQuotaError(e)) ?? errors.find(Boolean) ?? null);
+    });
+  });
+}
+
+/* An intact { text, crc } row, or null. */
+function intactText(row) {
+  if (!row || typeof row.text !== 'string' || typeof row.crc !== 'number') return null;
+  return crc32(row.text) === row.crc ? row.text : null;
+}
+
+function validManifest(value) {
+  return value && typeof value === 'object' && value.format === FORMAT && isSeq(value.snapshotSeq) ? value : null;
+}
+
+export class IndexedDbStore {
+  #factory;
+  #keyRange;
+  #storage;
+  #durability;
+  #connection = null;     // the open IDBDatabase, or null until the next call needs it
+  #connecting = null;     // the promise of the connection being opened
+  #closed = false;
+
+  /**
+   * name: the Hindsight database's name; durability: 'strict' (flush to disk before complete)
+   * or 'relaxed' (complete once the browser has the data; survives a tab or browser crash, not
+   * always a power cut). indexedDB and IDBKeyRange default to the browser's (pass both from
+   * fake-indexeddb in Node); storageManager defaults to navigator.storage.
+   */
+  constructor({ name, durability = 'relaxed', indexedDB = globalThis.indexedDB,
+    IDBKeyRange = globalThis.IDBKeyRange, storageManager = globalThis.navigator?.storage } = {}) {
+    if (typeof name !== 'string' || name === '') throw invalid('IndexedDbStore needs a non-empty string name');
+    if (!indexedDB || typeof indexedDB.open !== 'function') throw invalid('IndexedDB is not available here; pass { indexedDB } or use another store');
+    if (typeof IDBKeyRange?.lowerBound !== 'function') throw invalid('IDBKeyRange is not available; pass { IDBKeyRange } from the same implementation as indexedDB');
+    this.name = name;
+    this.databaseName = DATABASE_PREFIX + name;
+    this.#factory = indexedDB;
+    this.#keyRange = IDBKeyRange;
+    this.#storage = storageManager ?? null;
+    this.#durability = checkDurability(durability);
+  }
+
+  get durability() { return this.#durability; }
+  set durability(value) { this.#durability = checkDurability(value); }
+
+  /* True when this browser honours the durability option (Chrome 83+, Firefox 126+, Safari 15+). */
+  static get durabilitySupported() {
+    return typeof IDBTransaction === 'undefined' || 'durability' in IDBTransaction.prototype;
+  }
+
+  /* Deletes the IndexedDB database behind a Hindsight name (for tests and "forget me" buttons). */
+  static deleteDatabase({ name, indexedDB = globalThis.indexedDB }) {
+    return new Promise((resolve, reject) => {
+      const request = indexedDB.deleteDatabase(DATABASE_PREFIX + name);
+      request.onsuccess = () => resolve();
+      request.onerror = () => reject(failure('deleteDatabase', request.error));
+    });
+  }
+
+  /* ---- the connection ---- */
+
+  #database() {
+    if (this.#closed) return Promise.reject(new HindsightError(ErrorCode.CLOSED, `the IndexedDB store ${this.name} is closed`));
+    if (this.#connection) return Promise.resolve(this.#connection);
+    this.#connecting ??= this.#connect().then((db) => {
+      if (this.#closed) { db.close(); throw new HindsightError(ErrorCode.CLOSED, `the IndexedDB store ${this.name} is closed`); }
+      this.#connection = db;
+      return db;
+    }).finally(() => { this.#connecting = null; });
+    return this.#connecting;
+  }
+
+  /* Opens at the current version (creating the database at version 1); if an object store is
+     missing, for example after another program changed the database, upgrades to add it. */
+  async #connect() {
+    let db = await this.#openRequest();
+    if (OBJECT_STORES.some((s) => !db.objectStoreNames.contains(s))) {
+      const version = db.version + 1;
+      db.close();
+      db = await this.#openRequest(version);
+    }
+    // Another tab wants to upgrade or delete the database: step aside; reopen on the next call.
+    db.onversionchange = () => { db.close(); this.#forget(db); };
+    // The browser closed the connection (storage cleared, I/O error): reopen on the next call.
+    db.onclose = () => this.#forget(db);
+    return db;
+  }
+
+  #openRequest(version) {
+    return new Promise((resolve, reject) => {
+      let request;
+      try {
+        request = version === undefined ? this.#factory.open(this.databaseName) : this.#factory.open(this.databaseName, version);
+      } catch (error) {
+        reject(failure(`opening ${this.databaseName}`, error));
+        return;
+      }
+      request.onupgradeneeded = () => {
+        const db = request.result;
+        for (const s of OBJECT_STORES) if (!db.objectStoreNames.contains(s)) db.createObjectStore(s);
+      };
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(failure(`opening ${this.databaseName}`, request.error));
+      // onblocked: an older connection in another tab has not closed yet; its versionchange
+      // handler closes it, and then this request proceeds.
+    });
+  }
+
+  #forget(db) {
+    if (this.#connection === db) this.#connection = null;
+  }
+
+  /* Starts a transaction and runs body(tx) in the same tick, while it is active. A connection
+     that was closed under us (InvalidStateError) is reopened once. Returns { result, done }. */
+  async #begin(what, names, mode, durability, body) {
+    for (let attempt = 0; ; attempt++) {
+      const db = await this.#database();
+      let tx;
+      try {
+        tx = durability ? db.transaction(names, mode, { durability }) : db.transaction(names, mode);
+      } catch (error) {
+        this.#forget(db);
+        if (error?.name !== 'InvalidStateError' || attempt > 0) throw failure(what, error);
+        try { db.close(); } catch { /* already closing */ }
+        continue;
+      }
+      const done = finished(tx).catch((error) => { throw failure(what, error); });
+      let result;
+      try {
+        result = body(tx);
+      } catch (error) {
+        done.catch(() => {});
+        try { tx.abort(); } catch { /* already finished */ }
+        throw failure(what, error);
+      }
+      return { result, done };
+    }
+  }
+
+  /* ---- the store interface ---- */
+
+  async open() {
+    const warnings = [];
+    const range = this.#keyRange;
+    const { result, done } = await this.#begin('open', OBJECT_STORES, 'readonly', null, (tx) => this.#read(tx, warnings));
+    let found;
+    try {
+      [found] = await Promise.all([result, done]);
+    } catch (error) {
+      throw failure('open', error);
+    }
+    if (found.repair) await this.#repair(found.repair, warnings, range);
+    return { snapshot: found.snapshot, records: found.records, warnings };
+  }
+
+  /* Reads the manifest's snapshot (or the newest intact older one) and the log after it. */
+  async #read(tx, warnings) {
+    const snapshots = tx.objectStore(SNAPSHOTS);
+    const log = tx.objectStore(LOG);
+    const [manifestValue, snapshotKeys, logKeys] = await Promise.all([
+      settled(tx.objectStore(META).get(MANIFEST_KEY)), settled(snapshots.getAllKeys()), settled(log.getAllKeys())]);
+    const manifest = validManifest(manifestValue);
+    if (manifestValue !== undefined && !manifest) warnings.push('the snapshot manifest is unreadable; using the newest intact snapshot');
+    const repair = { badSnapshots: [], tailFrom: null, staleThrough: null, manifestSeq: undefined };
+
+    const limit = manifest ? manifest.snapshotSeq : Infinity;
+    const candidates = snapshotKeys.filter((k) => k <= limit).reverse();
+    repair.badSnapshots.push(...snapshotKeys.filter((k) => k > limit));
+    if (manifest && candidates[0] !== manifest.snapshotSeq) warnings.push(`the snapshot at seq ${manifest.snapshotSeq} named by the manifest is missing`);
+    let snapshot = null;
+    for (const seq of candidates) {
+      const text = intactText(await settled(snapshots.get(seq)));
+      if (text !== null) { snapshot = { seq, text }; break; }
+      warnings.push(`the snapshot at seq ${seq} is corrupt (checksum mismatch); it was deleted`);
+      repair.badSnapshots.push(seq);
+    }
+    const snapshotExpected = Boolean(manifest) || snapshotKeys.length > 0;
+    if (snapshotExpected && (!manifest || snapshot?.seq !== manifest.snapshotSeq)) repair.manifestSeq = snapshot?.seq ?? null;
+    if (snapshotExpected && !snapshot) warnings.push('no intact snapshot is left: the database opens from its log alone');
+
+    // Records at or before the snapshot are covered by it (left over when a trim did not run).
+    const base = snapshot?.seq ?? 0;
+    const covered = logKeys.filter((k) => k <= base);
+    if (covered.length) repair.staleThrough = base;
+    const keys = logKeys.slice(covered.length);
+    const values = keys.length ? await settled(log.getAll(this.#keyRange.lowerBound(base, true))) : [];
+    const records = [];
+    for (let i = 0; i < keys.length; i++) {
+      const seq = keys[i];
+      if (seq !== base + 1 + i) {
+        warnings.push(`the log has a gap: seq ${base + 1 + i} is missing; records ${seq} to ${keys.at(-1)} were dropped`);
+        repair.tailFrom = seq;
+        break;
+      }
+      const text = intactText(values[i]);
+      if (text === null) {
+        warnings.push(`the log record at seq ${seq} is torn or corrupt (checksum mismatch); records ${seq} to ${keys.at(-1)} were dropped`);
+        repair.tailFrom = seq;
+        break;
+      }
+      records.push({ seq, text });
+    }
+    const needed = repair.badSnapshots.length || repair.tailFrom !== null || repair.staleThrough !== null || repair.manifestSeq !== undefined;
+    return { snapshot, records, repair: needed ? repair : null };
+  }
+
+  /* Deletes what open() could not use, so later appends are never followed by stale records,
+     and points the manifest at the snapshot in use. A failure here is only a warning. */
+  async #repair({ badSnapshots, tailFrom, staleThrough, manifestSeq }, warnings, range) {
+    try {
+      const { done } = await this.#begin('repair', OBJECT_STORES, 'readwrite', 'strict', (tx) => {
+        const log = tx.objectStore(LOG);
+        if (tailFrom !== null) log.delete(range.lowerBound(tailFrom));
+        if (staleThrough !== null) log.delete(range.upperBound(staleThrough));
+        for (const seq of badSnapshots) tx.objectStore(SNAPSHOTS).delete(seq);
+        if (manifestSeq === null) tx.objectStore(META).delete(MANIFEST_KEY);
+        else if (manifestSeq !== undefined) tx.objectStore(META).put({ format: FORMAT, snapshotSeq: manifestSeq }, MANIFEST_KEY);
+      });
+      await done;
+    } catch (error) {
+      warnings.push(`could not delete the unusable records: ${error.message}`);
+    }
+  }
+
+  async append(records) {
+    if (!Array.isArray(records)) throw invalid('append needs an array of { seq, text } records');
+    if (records.length === 0) return;
+    const rows = records.map((r, i) => {
+      if (!isSeq(r?.seq)) throw invalid(`append: record ${i} has no valid seq`);
+      if (i > 0 && r.seq !== records[i - 1].seq + 1) throw invalid(`append: seqs must be dense, ${records[i - 1].seq} is followed by ${r.seq}`);
+      const text = String(r.text);
+      return { seq: r.seq, text, crc: crc32(text) };
+    });
+    const { done } = await this.#begin('append', [LOG], 'readwrite', this.#durability, (tx) => {
+      const log = tx.objectStore(LOG);
+      for (const row of rows) log.put({ text: row.text, crc: row.crc }, row.seq);
+      tx.commit?.();   // no more requests: let the browser commit without waiting for a tick
+    });
+    await done;
+  }
+
+  async writeSnapshot({ seq, text } = {}) {
+    if (!isSeq(seq)) throw invalid('writeSnapshot needs an integer seq');
+    text = String(text);
+    const crc = crc32(text);
+    // Strict: the trim below deletes what this snapshot covers, so it must be on disk first.
+    const written = await this.#begin('writeSnapshot', [SNAPSHOTS, META], 'readwrite', 'strict', (tx) => {
+      tx.objectStore(SNAPSHOTS).put({ text, crc }, seq);
+      tx.objectStore(META).put({ format: FORMAT, snapshotSeq: seq }, MANIFEST_KEY);
+      tx.commit?.();
+    });
+    await written.done;
+    try {
+      const range = this.#keyRange;
+      const trimmed = await this.#begin('trimming the log', [LOG, SNAPSHOTS], 'readwrite', this.#durability, (tx) => {
+        tx.objectStore(LOG).delete(range.upperBound(seq));
+        tx.objectStore(SNAPSHOTS).delete(range.upperBound(seq, true));
+        tx.commit?.();
+      });
+      await trimmed.done;
+    } catch {
+      // Only space is lost: open() skips covered records and deletes them, and so does the next snapshot.
+    }
+  }
+
+  async close() {
+    this.#closed = true;
+    const db = this.#connection;
+    this.#connection = null;
+    db?.close();
+  }
+
+  /* navigator.storage.estimate(): { usage, quota, ... } in bytes, or null where unavailable. */
+  async estimate() {
+    if (typeof this.#storage?.estimate !== 'function') return null;
+    return this.#storage.estimate();
+  }
+
+  /* Asks the browser not to evict this origin's data; true when granted, false if not or unavailable. */
+  async persist() {
+    if (typeof this.#storage?.persist !== 'function') return false;
+    return Boolean(await this.#storage.persist());
+  }
+}
