@@ -1,0 +1,150 @@
+/*
+ * persistence.test.mjs: the Database side of persistence (js/persistence.js) with the memory
+ * store and fault-injecting stores: reopening gives the same state, seq and history; writes
+ * are batched; flush/durableSeq tell the truth; a full store loses nothing; bad tails warn.
+ * The file and IndexedDB stores have their own suites (store-file, store-indexeddb).
+ */
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { Database, HindsightError, MemoryStore } from '../../js/index.js';
+
+let clockMs = Date.parse('2026-01-01T00:00:00Z');
+const clock = () => (clockMs += 7);
+const add = (target, docs) => ({ className: 'Query', version: '7', target, type: 'add', addData: docs, serialKey: 'id' });
+
+/* Every readable state of db, as text: what a reopened database must reproduce. */
+function everyState(db) {
+  const states = [];
+  for (let s = db.stats().oldestSeq; s <= db.seq; s++) states.push(JSON.stringify(db.at(s).toDict()));
+  return { states, commits: JSON.stringify(db.commits()), seq: db.seq };
+}
+
+/* A store that counts calls and can be told to fail its next appends. */
+class FlakyStore extends MemoryStore {
+  appends = 0;
+  batches = [];
+  failNext = 0;
+  failWith = () => Object.assign(new Error('quota'), { name: 'QuotaExceededError' });
+  async append(records) {
+    this.appends++;
+    if (this.failNext > 0) { this.failNext--; throw this.failWith(); }
+    this.batches.push(records.map((r) => r.seq));
+    return super.append(records);
+  }
+}
+
+test('reopening gives the same state, seq, commits and every past state', async () => {
+  const store = new MemoryStore();
+  const db = await Database.open({ storage: store, clock, snapshotEvery: 5 });
+  for (let i = 0; i < 23; i++) db.executeQuery(add(i % 3 ? 'a' : 'b', [{ id: -1, i, s: 'x'.repeat(i) }]));
+  db.executeQuery({ target: 'a', type: 'update', queryNode: { type: 'greaterThan_', field: 'i', value: 10 }, overrideData: { big: true } });
+  db.executeQuery({ target: 'b', type: 'removeCollection' });
+  db.revertTo(12, { why: 'test' });
+  db.executeQuery({ target: 'a', type: 'deleteOne', queryNode: { type: 'equals_', field: 'i', value: 4 } });
+  const before = everyState(db);
+  await db.close();
+  const again = await Database.open({ storage: store, clock });
+  assert.deepEqual(everyState(again), before);
+  assert.equal(again.durableSeq, again.seq);
+  // History continues: new commits after reopening are recorded and survive another reopen.
+  again.executeQuery(add('a', [{ id: -1, i: 99 }]));
+  const after = everyState(again);
+  await again.close();
+  const third = await Database.open({ storage: store, clock });
+  assert.deepEqual(everyState(third), after);
+  await third.close();
+});
+
+test('commits made in one tick go out as one batch; flush resolves when they are durable', async () => {
+  const store = new FlakyStore();
+  const db = await Database.open({ storage: store, clock, snapshotEvery: 1e9 });
+  for (let i = 0; i < 100; i++) db.executeQuery(add('a', [{ id: -1, i }]));
+  assert.equal(db.durableSeq, 0, 'nothing is durable before the batch is written');
+  assert.equal(await db.flush(), 100);
+  assert.equal(db.durableSeq, 100);
+  assert.deepEqual(store.batches.map((b) => b.length), [100], 'one append for the whole burst');
+  db.executeQuery({ target: 'a', type: 'count' });   // reads are not commits: nothing to write
+  await db.flush();
+  assert.equal(store.appends, 1);
+  await db.close();
+});
+
+test('a full store: flush rejects with QUOTA, onError hears it, memory is intact, and nothing is lost once space returns', async () => {
+  const store = new FlakyStore();
+  const errors = [];
+  const db = await Database.open({ storage: store, clock, snapshotEvery: 1e9, onError: (e) => errors.push(e) });
+  db.executeQuery(add('a', [{ id: -1, n: 1 }]));
+  await db.flush();
+  store.failNext = 2;
+  db.executeQuery(add('a', [{ id: -1, n: 2 }]));
+  db.executeQuery(add('a', [{ id: -1, n: 3 }]));
+  await assert.rejects(db.flush(), (e) => e instanceof HindsightError && e.code === 'QUOTA');
+  assert.ok(errors.length >= 1 && errors.every((e) => e.code === 'QUOTA'));
+  assert.equal(db.toDict().collections.a.data.length, 3, 'the in-memory state keeps every commit');
+  assert.equal(db.durableSeq, 1);
+  // A wrapped quota error (AbortError carrying a QuotaExceededError) is recognised too.
+  store.failWith = () => Object.assign(new Error('aborted'), { name: 'AbortError', target: { error: { name: 'QuotaExceededError' } } });
+  await assert.rejects(db.flush(), (e) => e.code === 'QUOTA');
+  // Space returns: the retry writes the kept records, once each.
+  assert.equal(await db.flush(), 3);
+  const seqs = store.batches.flat();
+  assert.deepEqual(seqs, [1, 2, 3], 'each record written exactly once, in order');
+  await db.close();
+  const again = await Database.open({ storage: store, clock });
+  assert.deepEqual(again.toDict().collections.a.data.map((d) => d.n), [1, 2, 3]);
+  await again.close();
+});
+
+test('snapshots are taken every snapshotEvery commits and the log before them is dropped', async () => {
+  const store = new MemoryStore();
+  const db = await Database.open({ storage: store, clock, snapshotEvery: 10 });
+  for (let i = 0; i < 25; i++) { db.executeQuery(add('a', [{ id: -1, i }])); await db.flush(); }
+  const { snapshot, records } = await store.open();
+  assert.equal(snapshot.seq, 20);
+  assert.deepEqual(records.map((r) => r.seq), [21, 22, 23, 24, 25]);
+  await db.close();
+});
+
+test('a bad record in the log is reported through onWarning and stats, and opening still works', async () => {
+  const store = new MemoryStore();
+  const db = await Database.open({ storage: store, clock, snapshotEvery: 1e9 });
+  for (let i = 0; i < 3; i++) db.executeQuery(add('a', [{ id: -1, i }]));
+  await db.close();
+  await store.append([{ seq: 4, text: '{"seq":4,"time":' }]);   // a torn record that slipped past the store's checks
+  const warnings = [];
+  const again = await Database.open({ storage: store, clock, onWarning: (w) => warnings.push(w) });
+  assert.equal(again.seq, 3);
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /record 4/);
+  assert.deepEqual(again.stats().storageWarnings, warnings);
+  await again.close();
+});
+
+test('fromDict and importHistory with a store persist the new state at once', async () => {
+  const store = new MemoryStore();
+  const db = await Database.fromDict({ collections: { a: { data: [{ x: 1 }], serialNum: 4 } } }, { storage: store, clock });
+  await db.close();
+  const again = await Database.open({ storage: store, clock });
+  assert.deepEqual(again.toDict().collections.a, { className: 'Collection', version: '17', data: [{ x: 1 }], serialNum: 4 });
+  again.executeQuery(add('a', [{ id: -1 }]));
+  const history = again.exportHistory();
+  await again.close();
+  const store2 = new MemoryStore();
+  const imported = await Database.importHistory(history, { storage: store2, clock });
+  const expected = everyState(imported);
+  await imported.close();
+  const reopened = await Database.open({ storage: store2, clock });
+  assert.deepEqual(everyState(reopened), expected);
+  await reopened.close();
+});
+
+test('storage options are checked', async () => {
+  await assert.rejects(Database.open({ storage: 'floppy' }), (e) => e.code === 'INVALID_ARGUMENT');
+  await assert.rejects(Database.open({ storage: { open() {} } }), (e) => e.code === 'INVALID_ARGUMENT' && /append/.test(e.message));
+  await assert.rejects(Database.open({ storage: 'file' }), (e) => e.code === 'INVALID_ARGUMENT' && /path/.test(e.message));
+  const db = await Database.open();   // no storage: memory only, flush is immediate
+  db.executeQuery(add('a', [{ id: -1 }]));
+  assert.equal(await db.flush(), 1);
+  assert.equal(db.durableSeq, 1);
+  await db.close();
+});
