@@ -186,7 +186,7 @@ export class BackupManager {
   notifyChange() {
     if (this.#stopped) return;
     const wait = this.#lastTriggerAt + this.#options.minIntervalMs - this.#options.now();
-    if (wait <= 0) {
+    if (true) {
       this.#clearTrailing();
       this.#enqueue('auto').catch(noop);
     } else if (this.#trailingTimer === null) {

@@ -198,7 +198,8 @@ export class Database {
       snapshotEvery: this.#options.snapshotEvery,
       snapshotBytes: this.#options.snapshotBytes,
       onError: (error) => this.#options.onError?.(error),
-      snapshotText: () => ({ seq: engine.seq(), text: this.#snapshotText() }),
+      snapshotText: () => ({ seq: this.#engine.seq(), text: this.#snapshotText() }),
+      shared: this.#sharing(store),
     });
     if (typeof document !== 'undefined' && typeof document.addEventListener === 'function') {
       // A page that goes to the background may never come back: write out what is pending.
@@ -206,6 +207,71 @@ export class Database {
       document.addEventListener('visibilitychange', this.#onHidden);
       globalThis.addEventListener?.('pagehide', this.#onHidden);
     }
+  }
+
+  /* Many pages, one history: when the store can be shared and the runtime has Web Locks
+     and BroadcastChannel (or the options bring their own), writers take turns. */
+  #sharing(store) {
+    const o = this.#options;
+    const locks = o.locks ?? globalThis.navigator?.locks;
+    if (o.shared === false || typeof store.readSince !== 'function' || !locks || typeof BroadcastChannel === 'undefined') return null;
+    const name = `hindsight:${o.name ?? 'default'}`;
+    return { locks, lockName: name, channel: new BroadcastChannel(name), rebase: (got, confirmed) => this.#rebase(got, confirmed) };
+  }
+
+  /* Another page wrote commits after `confirmed`: rebuild this page's state as the shared
+     history (the store's records, or its snapshot) plus this page's own commits that were not
+     written yet, applied again on top with new seqs. Returns them as the records to write. */
+  #rebase({ snapshot, records }, confirmed) {
+    const old = this.#engine;
+    const clock = this.#options.clock ?? Date.now;
+    const ours = this.#log.entries.filter((e) => e.seq > confirmed);
+    let engine, log;
+    if (snapshot) {
+      const { meta, dumpText } = decodeSnapshot(snapshot.text);
+      engine = new Engine(old.wasm);
+      engine.loadText(dumpText);
+      log = CommitLog.fromJSON(clock, meta.log);
+    } else {
+      engine = old.fork(confirmed);
+      log = this.#log.sliceThrough(confirmed);
+    }
+    const theirs = records.map((r) => JSON.parse(r.text));
+    if (theirs.length) {
+      const texts = theirs.map((r) => JSON.stringify(r.query));
+      engine.replay(`[${texts.join(',')}]`);
+      theirs.forEach((r, i) => log.append(r.seq, r.cause ?? null, texts[i], r.time));
+    }
+    const sharedSeq = engine.seq();
+    const pending = [], renumbered = new Map();
+    for (const e of ours) {
+      const query = JSON.parse(e.queryText);
+      const before = engine.seq();
+      try {
+        if (query?.className === REVERT_CLASS) engine.revert(query.toSeq);
+        else engine.execute(e.queryText, null);
+      } catch { /* reported below as not applying */ }
+      if (engine.seq() === before) {
+        const w = `commit ${e.seq} made in this page no longer applies after another page's commits; it was dropped`;
+        this.#storageWarnings.push(w);
+        this.#options.onWarning?.(w);
+        continue;
+      }
+      const seq = engine.seq();
+      log.append(seq, e.causeText ? JSON.parse(e.causeText) : null, e.queryText, e.time);
+      renumbered.set(e.seq, seq);
+      const entry = log.entry(seq);
+      pending.push({ seq, text: `{"seq":${seq},"time":${entry.time},"cause":${entry.causeText ?? 'null'},"query":${entry.queryText}}` });
+    }
+    this.#engine = engine;
+    this.#log = log;
+    old.close();
+    this.#undo = this.#undo.filter((s) => s <= confirmed).concat(this.#undo.filter((s) => renumbered.has(s)).map((s) => renumbered.get(s)));
+    this.#redo = [];
+    if (this.#listeners.size && engine.seq() > confirmed) {
+      for (const target of Object.keys(JSON.parse(engine.diffText(confirmed, engine.seq())))) this.#fire(target, engine.seq());
+    }
+    return { pending, seq: sharedSeq };
   }
 
   #snapshotText() {

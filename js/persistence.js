@@ -2,12 +2,17 @@
  * persistence.js: keeps a database durable in its store (js/stores/store.js): the commit
  * log first, snapshots for fast opening.
  *
- * Owns: the records not yet written, the flush waiters, retries, and when to snapshot.
+ * Owns: the records not yet written, the flush waiters, retries, when to snapshot, and,
+ * when several pages share one store, the turn-taking between them.
  * Invariants: records reach the store in seq order, each exactly once, in batches (one
  * store.append per batch); durableSeq only grows, and every commit <= durableSeq is in the
  * store; a failed write keeps its records and is retried, with the error delivered to
  * onError and to the flush() promises waiting on it (QUOTA for a full disk or quota); the
  * in-memory database is never rolled back because a write failed.
+ * Sharing (many tabs, one history): one writer at a time holds a lock (Web Locks); before
+ * writing it reads what other writers added since its durableSeq and, if anything, has the
+ * Database rebase its own not-yet-written commits on top (they get new seqs); after writing
+ * it announces the new seq (BroadcastChannel) so the others catch up from the store.
  */
 import { HindsightError, ErrorCode } from './errors.js';
 
@@ -52,9 +57,18 @@ export class Persistence {
   #sinceSnapshot = { commits: 0, bytes: 0 };
   #snapshotText;          // () => { seq, text }
   #onError;
+  #shared;                // { locks, lockName, channel, rebase } or null
+  #needSync = false;
 
-  constructor(store, { durableSeq, snapshotEvery = 1000, snapshotBytes = 8 << 20, onError, snapshotText }) {
+  constructor(store, { durableSeq, snapshotEvery = 1000, snapshotBytes = 8 << 20, onError, snapshotText, shared = null }) {
     this.#store = store;
+    this.#shared = shared;
+    if (shared?.channel) {
+      shared.channel.onmessage = (event) => {
+        // Another page committed: catch up from the store (and rebase our pending commits).
+        if (event?.data?.type === 'commit' && event.data.seq > this.durableSeq) this.sync();
+      };
+    }
     this.durableSeq = durableSeq;
     this.snapshotEvery = snapshotEvery;
     this.snapshotBytes = snapshotBytes;
@@ -92,22 +106,58 @@ export class Persistence {
     return this.#writing;
   }
 
+  /* Brings in what other pages wrote (a no-op without sharing). */
+  sync() {
+    if (!this.#shared) return Promise.resolve();
+    this.#needSync = true;
+    return this.#kick();
+  }
+
+  #withTurn(fn) {
+    const s = this.#shared;
+    return s ? s.locks.request(s.lockName, fn) : fn();
+  }
+
+  /* Under the lock: read the records other pages wrote after ours and rebase onto them. */
+  async #catchUp() {
+    if (!this.#shared || !this.#store.readSince) return;
+    this.#needSync = false;
+    const got = await this.#store.readSince(this.durableSeq);
+    if (!got.snapshot && !got.records.length) return;
+    const { pending, seq } = this.#shared.rebase(got, this.durableSeq);
+    this.#pending = pending;
+    this.#durable(seq);
+  }
+
   async #drain() {
-    while (this.#pending.length) {
-      const batch = this.#pending.splice(0);
-      try {
-        await this.#store.append(batch);
-      } catch (raw) {
-        this.#pending.unshift(...batch);   // nothing is lost: the batch is written again later
-        this.#failed(toStoreError(raw));
-        return;
-      }
+    while (this.#pending.length || this.#needSync) {
+      let failure = null, wrote = 0;
+      await this.#withTurn(async () => {
+        try {
+          await this.#catchUp();
+        } catch (raw) {
+          failure = toStoreError(raw);
+          return;
+        }
+        const batch = this.#pending.splice(0);
+        if (!batch.length) return;
+        try {
+          await this.#store.append(batch);
+        } catch (raw) {
+          this.#pending.unshift(...batch);   // nothing is lost: the batch is written again later
+          failure = toStoreError(raw);
+          return;
+        }
+        wrote = batch[batch.length - 1].seq;
+        this.#durable(wrote);
+        if (this.#sinceSnapshot.commits >= this.snapshotEvery || this.#sinceSnapshot.bytes >= this.snapshotBytes) {
+          await this.#writeSnapshot().catch(() => {});   // reported; the log still holds everything
+        }
+      });
+      if (failure) { this.#failed(failure); return; }
       this.#failures = 0;
       this.lastError = null;
-      this.#durable(batch[batch.length - 1].seq);
-      if (this.#sinceSnapshot.commits >= this.snapshotEvery || this.#sinceSnapshot.bytes >= this.snapshotBytes) {
-        await this.snapshot().catch(() => {});   // reported by snapshot(); the log still holds everything
-      }
+      if (wrote) this.#shared?.channel?.postMessage({ type: 'commit', seq: wrote });
     }
   }
 
@@ -128,8 +178,13 @@ export class Persistence {
     this.#schedule(Math.min(MAX_RETRY_MS, 100 * 2 ** Math.min(this.#failures, 9)));
   }
 
-  /* Writes a snapshot of the current state now (after everything pending is written). */
+  /* Writes a snapshot of the current state now (taking the writer's turn when shared). */
   async snapshot() {
+    if (this.#writing) await this.#writing;
+    return this.#withTurn(() => this.#writeSnapshot());
+  }
+
+  async #writeSnapshot() {
     const { seq, text } = this.#snapshotText();
     try {
       await this.#store.writeSnapshot({ seq, text });
@@ -148,6 +203,7 @@ export class Persistence {
   async close() {
     if (this.#retryTimer) { clearTimeout(this.#retryTimer); this.#retryTimer = null; }
     await this.#writing;
+    if (this.#shared?.channel) { this.#shared.channel.onmessage = null; this.#shared.channel.close(); }
     await this.#store.close();
   }
 }

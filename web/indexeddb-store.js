@@ -311,6 +311,42 @@ export class IndexedDbStore {
     }
   }
 
+  /* What other writers (pages sharing this database) stored after seq: the records after it,
+     or, when the log no longer holds seq + 1 because a snapshot covered it, the newest
+     snapshot and the records after that. Read-only: it stops at a gap or a bad checksum
+     and leaves the repair to open(). */
+  async readSince(seq) {
+    if (!isSeq(seq)) throw invalid('readSince needs an integer seq');
+    const { result, done } = await this.#begin('readSince', OBJECT_STORES, 'readonly', null, async (tx) => {
+      const log = tx.objectStore(LOG);
+      const [manifestValue, keys, values] = await Promise.all([settled(tx.objectStore(META).get(MANIFEST_KEY)),
+        settled(log.getAllKeys(this.#keyRange.lowerBound(seq, true))), settled(log.getAll(this.#keyRange.lowerBound(seq, true)))]);
+      const manifest = validManifest(manifestValue);
+      let snapshot = null;
+      let from = 0;
+      if (manifest && manifest.snapshotSeq > seq && keys[0] !== seq + 1) {
+        const text = intactText(await settled(tx.objectStore(SNAPSHOTS).get(manifest.snapshotSeq)));
+        if (text === null) throw new HindsightError(STORAGE_FAILED, `the snapshot at seq ${manifest.snapshotSeq} is missing or corrupt`);
+        snapshot = { seq: manifest.snapshotSeq, text };
+        while (from < keys.length && keys[from] <= snapshot.seq) from++;
+      }
+      const base = snapshot ? snapshot.seq : seq;
+      const records = [];
+      for (let i = from; i < keys.length && keys[i] === base + 1 + records.length; i++) {
+        const text = intactText(values[i]);
+        if (text === null) break;
+        records.push({ seq: keys[i], text });
+      }
+      return { snapshot, records };
+    });
+    try {
+      const [found] = await Promise.all([result, done]);
+      return found;
+    } catch (error) {
+      throw failure('readSince', error);
+    }
+  }
+
   async append(records) {
     if (!Array.isArray(records)) throw invalid('append needs an array of { seq, text } records');
     if (records.length === 0) return;

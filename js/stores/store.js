@@ -19,6 +19,10 @@
  *   await store.writeSnapshot({ seq, text })
  *       Complete and durable when it resolves; records with seq <= seq may be dropped after.
  *   await store.close()
+ *   await store.readSince(seq)   (optional: needed to share one store between pages)
+ *       -> { snapshot: { seq, text } | null, records: [{ seq, text }] }: the records with
+ *       seq > seq; when the log no longer holds seq + 1 (another writer snapshotted past it),
+ *       the newest snapshot too, and the records after it.
  * Optional: store.durability = 'strict' | 'relaxed' (IndexedDB), store.estimate(), store.persist().
  *
  * Each record and snapshot carries a checksum written by the store (crc32.js) and verified
@@ -54,6 +58,12 @@ export class MemoryStore {
   async writeSnapshot({ seq, text }) {
     this.#snapshot = { seq, text: String(text) };
     this.#records = this.#records.filter((r) => r.seq > seq);
+  }
+
+  async readSince(seq) {
+    const after = this.#records.filter((r) => r.seq > seq).map((r) => ({ ...r }));
+    const gap = this.#snapshot && this.#snapshot.seq > seq && (after.length === 0 || after[0].seq !== seq + 1);
+    return gap ? { snapshot: { ...this.#snapshot }, records: after.filter((r) => r.seq > this.#snapshot.seq) } : { snapshot: null, records: after };
   }
 
   async close() {}

@@ -1,0 +1,110 @@
+/*
+ * multitab.test.mjs: many pages, one history (js/persistence.js sharing), in one Node
+ * process: two or three Database instances share one store, take turns through an
+ * in-process lock (the role of Web Locks) and hear each other through BroadcastChannel.
+ * Real browsers run the same through tests/browsers/ with IndexedDB.
+ */
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { Database, MemoryStore } from '../../js/index.js';
+
+/* Web Locks' request(name, fn): one holder at a time per name, in request order. */
+function makeLocks() {
+  const tails = new Map();
+  return {
+    request(name, fn) {
+      const run = (tails.get(name) ?? Promise.resolve()).then(() => fn());
+      tails.set(name, run.catch(() => {}));
+      return run;
+    },
+  };
+}
+
+const add = (by, i) => ({ target: 'todos', type: 'add', addData: [{ id: -1, by, i }], serialKey: 'id' });
+const settle = () => new Promise((r) => setTimeout(r, 30));
+
+async function openTabs(n, name) {
+  const store = new MemoryStore(), locks = makeLocks();
+  const tabs = [];
+  for (let i = 0; i < n; i++) tabs.push(await Database.open({ name, storage: store, locks }));
+  return { store, locks, tabs };
+}
+
+test('concurrent writers get one order, lose nothing and converge to the same state', async () => {
+  const { store, locks, tabs } = await openTabs(3, 'converge');
+  for (let round = 0; round < 20; round++) {
+    tabs.forEach((t, k) => t.executeQuery(add(`tab${k}`, round)));
+    if (round % 3 === 0) await Promise.all(tabs.map((t) => t.flush()));
+  }
+  await Promise.all(tabs.map((t) => t.flush()));
+  await settle();
+  const texts = tabs.map((t) => JSON.stringify(t.toDict()));
+  assert.equal(new Set(texts).size, 1, 'every tab holds the same state');
+  const data = tabs[0].toDict().collections.todos.data;
+  assert.equal(data.length, 60, 'no commit is lost');
+  assert.deepEqual(data.map((d) => d.id), [...Array(60).keys()], 'serial keys form one sequence');
+  for (let k = 0; k < 3; k++) assert.equal(data.filter((d) => d.by === `tab${k}`).length, 20);
+  assert.equal(tabs[0].seq, 60);
+  assert.deepEqual(tabs.map((t) => t.seq), [60, 60, 60]);
+  // Each tab's own commits keep their relative order.
+  for (let k = 0; k < 3; k++) {
+    const mine = data.filter((d) => d.by === `tab${k}`).map((d) => d.i);
+    assert.deepEqual(mine, [...mine].sort((x, y) => x - y));
+  }
+  // A page opened later sees the same history.
+  const late = await Database.open({ name: 'converge', storage: store, locks });
+  assert.equal(JSON.stringify(late.toDict()), texts[0]);
+  assert.equal(JSON.stringify(late.commits()), JSON.stringify(tabs[0].commits()));
+  await Promise.all([...tabs, late].map((t) => t.close()));
+});
+
+test("a tab sees another tab's commit within 100 ms, and its listeners fire", async () => {
+  const { tabs: [a, b] } = await openTabs(2, 'latency');
+  let heard = null;
+  const seenAt = new Promise((resolve) => b.addListener('todos', (seq) => { heard = seq; resolve(performance.now()); }));
+  const start = performance.now();
+  a.executeQuery(add('a', 1));
+  await a.flush();
+  const at = await Promise.race([seenAt, new Promise((r) => setTimeout(() => r(Infinity), 1000))]);
+  assert.ok(at - start < 100, `b heard the commit after ${(at - start).toFixed(1)} ms`);
+  assert.equal(heard, 1);
+  assert.deepEqual(b.toDict().collections.todos.data, [{ id: 0, by: 'a', i: 1 }]);
+  await a.close();
+  await b.close();
+});
+
+test('a commit that no longer applies after the others is dropped with a warning, not half-applied', async () => {
+  const store = new MemoryStore(), locks = makeLocks(), warnings = [];
+  const a = await Database.open({ name: 'conflict', storage: store, locks });
+  const b = await Database.open({ name: 'conflict', storage: store, locks, onWarning: (w) => warnings.push(w) });
+  a.executeQuery({ target: 'todos', type: 'add', addData: [{ n: 1 }] });
+  await a.flush();
+  await settle();
+  // Both delete the same document; b's delete (mustAffectAtLeastOne) cannot apply after a's.
+  a.executeQuery({ target: 'todos', type: 'deleteOne', queryNode: { type: 'equals_', field: 'n', value: 1 } });
+  b.executeQuery({ target: 'todos', type: 'deleteOne', queryNode: { type: 'equals_', field: 'n', value: 1 } });
+  await a.flush();
+  await b.flush();
+  await settle();
+  assert.equal(a.seq, 2);
+  assert.equal(b.seq, 2);
+  assert.equal(JSON.stringify(a.toDict()), JSON.stringify(b.toDict()));
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /no longer applies/);
+  await a.close();
+  await b.close();
+});
+
+test('a tab that was behind a snapshot catches up from the snapshot', async () => {
+  const store = new MemoryStore(), locks = makeLocks();
+  const a = await Database.open({ name: 'snap', storage: store, locks, snapshotEvery: 5 });
+  const b = await Database.open({ name: 'snap', storage: store, locks, shared: true });
+  b.addListener('todos', () => {});
+  for (let i = 0; i < 12; i++) { a.executeQuery(add('a', i)); await a.flush(); }
+  await settle();
+  assert.equal(b.seq, 12);
+  assert.equal(JSON.stringify(b.toDict()), JSON.stringify(a.toDict()));
+  assert.equal(JSON.stringify(b.at(3).toDict()), JSON.stringify(a.at(3).toDict()), 'history came along');
+  await a.close();
+  await b.close();
+});

@@ -1,0 +1,422 @@
+/*
+ * store-indexeddb.test.mjs: fast unit tests of web/indexeddb-store.js on npm fake-indexeddb.
+ *
+ * Owns: the shared store contract (tests/js/store-contract.mjs) run on IndexedDbStore, and the
+ * IndexedDB-specific cases: torn, corrupt and gapped log tails and bad snapshots written
+ * straight into the object stores, the repairs open() makes, quota errors in every disguise
+ * (a wrapper factory whose transactions abort the way browsers do), durability options,
+ * versionchange and unexpected close, and the navigator.storage wrappers.
+ *
+ * Must stay true: every store gets its own IDBFactory (no state shared between tests);
+ * corruption is written with raw IndexedDB calls, never through the store under test. Real
+ * browsers are the judge of IndexedDB itself (tests/browsers/persist-*.mjs).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
+import { IndexedDbStore, isQuotaError } from '../../web/indexeddb-store.js';
+import { HindsightError } from '../../js/errors.js';
+import { crc32 } from '../../js/crc32.js';
+import { storeContract } from './store-contract.mjs';
+
+storeContract(test, () => new IndexedDbStore({ name: 'contract', indexedDB: new IDBFactory(), IDBKeyRange }));
+
+/* ---- raw IndexedDB helpers: they write behind the store's back ---- */
+
+function request(req) {
+  return new Promise((resolve, reject) => { req.onsuccess = () => resolve(req.result); req.onerror = () => reject(req.error); });
+}
+
+async function rawOpen(factory, name) {
+  return request(factory.open(`hindsight:${name}`));
+}
+
+/* Runs fn(objectStores) in one readwrite transaction of the raw database and waits for it. */
+async function rawWrite(factory, name, fn) {
+  const db = await rawOpen(factory, name);
+  try {
+    const tx = db.transaction(['log', 'snapshots', 'meta'], 'readwrite');
+    fn({ log: tx.objectStore('log'), snapshots: tx.objectStore('snapshots'), meta: tx.objectStore('meta') });
+    await new Promise((resolve, reject) => { tx.oncomplete = resolve; tx.onabort = () => reject(tx.error); });
+  } finally {
+    db.close();
+  }
+}
+
+async function rawKeys(factory, name, storeName) {
+  const db = await rawOpen(factory, name);
+  try {
+    return await request(db.transaction(storeName).objectStore(storeName).getAllKeys());
+  } finally {
+    db.close();
+  }
+}
+
+const row = (text) => ({ text, crc: crc32(text) });
+const records = (from, to) => Array.from({ length: to - from + 1 }, (_, i) => ({ seq: from + i, text: `record ${from + i} é` }));
+const texts = (rs) => rs.map((r) => `${r.seq}:${r.text}`);
+
+/* A store over a fresh factory, and a helper to reopen it (a new store, as after a reload). */
+function fixture(name = 'db', options = {}) {
+  const factory = options.indexedDB ?? new IDBFactory();
+  const make = () => new IndexedDbStore({ name, indexedDB: factory, IDBKeyRange, ...options });
+  return { factory, name, store: make(), reopen: make };
+}
+
+async function reopened(fx) {
+  const store = fx.reopen();
+  try {
+    return await store.open();
+  } finally {
+    await store.close();
+  }
+}
+
+/* ---- torn and corrupt tails ---- */
+
+test('a record with a bad checksum ends the log: it and what follows are dropped, reported and deleted', async () => {
+  const fx = fixture();
+  await fx.store.open();
+  await fx.store.append(records(1, 6));
+  await fx.store.close();
+  await rawWrite(fx.factory, fx.name, ({ log }) => log.put({ text: 'record 4 é', crc: crc32('record 4 é') ^ 1 }, 4));
+
+  const first = await reopened(fx);
+  assert.deepEqual(texts(first.records), texts(records(1, 3)));
+  assert.equal(first.warnings.length, 1);
+  assert.match(first.warnings[0], /seq 4 is torn or corrupt.*records 4 to 6/);
+  assert.deepEqual(await rawKeys(fx.factory, fx.name, 'log'), [1, 2, 3], 'the bad tail is deleted');
+
+  const second = fx.reopen();
+  const again = await second.open();
+  assert.deepEqual(again.warnings, [], 'the second open finds a clean log');
+  await second.append(records(4, 5));
+  await second.close();
+  assert.deepEqual(texts((await reopened(fx)).records), texts(records(1, 5)), 'new appends continue the clean prefix');
+});
+
+test('torn rows of every shape are rejected: missing text, missing crc, not an object', async () => {
+  for (const bad of [{ crc: 5 }, { text: 'x' }, 'just a string', null, { text: 42, crc: crc32('42') }]) {
+    const fx = fixture();
+    await fx.store.open();
+    await fx.store.append(records(1, 3));
+    await fx.store.close();
+    await rawWrite(fx.factory, fx.name, ({ log }) => log.put(bad, 3));
+    const opened = await reopened(fx);
+    assert.deepEqual(texts(opened.records), texts(records(1, 2)), JSON.stringify(bad));
+    assert.equal(opened.warnings.length, 1);
+  }
+});
+
+test('a gap in the log ends it: the records after the gap are dropped and deleted', async () => {
+  const fx = fixture();
+  await fx.store.open();
+  await fx.store.append(records(1, 5));
+  await fx.store.close();
+  await rawWrite(fx.factory, fx.name, ({ log }) => { log.put(row('stray 8'), 8); log.put(row('stray 9'), 9); });
+  const opened = await reopened(fx);
+  assert.deepEqual(texts(opened.records), texts(records(1, 5)));
+  assert.match(opened.warnings.join('\n'), /gap: seq 6 is missing/);
+  assert.deepEqual(await rawKeys(fx.factory, fx.name, 'log'), [1, 2, 3, 4, 5]);
+});
+
+test('without a snapshot the log must start at seq 1', async () => {
+  const fx = fixture();
+  await fx.store.open();
+  await fx.store.close();
+  await rawWrite(fx.factory, fx.name, ({ log }) => { log.put(row('two'), 2); log.put(row('three'), 3); });
+  const opened = await reopened(fx);
+  assert.deepEqual(opened.records, []);
+  assert.equal(opened.snapshot, null);
+  assert.match(opened.warnings.join('\n'), /seq 1 is missing/);
+});
+
+/* ---- snapshots ---- */
+
+test('writeSnapshot keeps one snapshot and the log after it; open gives both', async () => {
+  const fx = fixture();
+  await fx.store.open();
+  await fx.store.append(records(1, 10));
+  await fx.store.writeSnapshot({ seq: 4, text: 'state at 4' });
+  await fx.store.writeSnapshot({ seq: 7, text: 'state at 7' });
+  assert.deepEqual(await rawKeys(fx.factory, fx.name, 'snapshots'), [7]);
+  assert.deepEqual(await rawKeys(fx.factory, fx.name, 'log'), [8, 9, 10]);
+  await fx.store.close();
+  const opened = await reopened(fx);
+  assert.deepEqual(opened.snapshot, { seq: 7, text: 'state at 7' });
+  assert.deepEqual(texts(opened.records), texts(records(8, 10)));
+  assert.deepEqual(opened.warnings, []);
+});
+
+test('a corrupt snapshot falls back to the newest intact older one, and the manifest is repaired', async () => {
+  const fx = fixture();
+  await fx.store.open();
+  await fx.store.close();
+  // As if the trim after the snapshot at 5 never ran, then the snapshot at 9 was damaged.
+  await rawWrite(fx.factory, fx.name, ({ log, snapshots, meta }) => {
+    snapshots.put(row('state at 3'), 3);
+    snapshots.put(row('state at 5'), 5);
+    snapshots.put({ text: 'state at 9', crc: 0 }, 9);
+    meta.put({ format: 1, snapshotSeq: 9 }, 'manifest');
+    for (const r of records(4, 11)) log.put(row(r.text), r.seq);
+  });
+  const opened = await reopened(fx);
+  assert.deepEqual(opened.snapshot, { seq: 5, text: 'state at 5' });
+  assert.deepEqual(texts(opened.records), texts(records(6, 11)));
+  assert.match(opened.warnings.join('\n'), /snapshot at seq 9 is corrupt/);
+  assert.deepEqual(await rawKeys(fx.factory, fx.name, 'snapshots'), [3, 5], 'the corrupt snapshot is deleted');
+  assert.deepEqual(await rawKeys(fx.factory, fx.name, 'log'), records(6, 11).map((r) => r.seq), 'records covered by the snapshot are deleted');
+  const again = await reopened(fx);
+  assert.deepEqual(again.warnings, []);
+  assert.equal(again.snapshot.seq, 5);
+});
+
+test('a missing manifest still finds the newest intact snapshot', async () => {
+  const fx = fixture();
+  await fx.store.open();
+  await fx.store.close();
+  await rawWrite(fx.factory, fx.name, ({ log, snapshots }) => {
+    snapshots.put(row('state at 2'), 2);
+    log.put(row('record 3'), 3);
+  });
+  const opened = await reopened(fx);
+  assert.deepEqual(opened.snapshot, { seq: 2, text: 'state at 2' });
+  assert.deepEqual(opened.records, [{ seq: 3, text: 'record 3' }]);
+});
+
+test('no intact snapshot left: nothing is replayed from a log that needs one', async () => {
+  const fx = fixture();
+  await fx.store.open();
+  await fx.store.close();
+  await rawWrite(fx.factory, fx.name, ({ log, snapshots, meta }) => {
+    snapshots.put({ text: 'state at 4', crc: 1 }, 4);
+    meta.put({ format: 1, snapshotSeq: 4 }, 'manifest');
+    log.put(row('record 5'), 5);
+  });
+  const opened = await reopened(fx);
+  assert.equal(opened.snapshot, null);
+  assert.deepEqual(opened.records, [], 'record 5 cannot apply to an empty database');
+  assert.ok(opened.warnings.length >= 2, opened.warnings.join('\n'));
+});
+
+/* ---- readSince (pages sharing one database) ---- */
+
+test('readSince returns later records, or the snapshot when the log was trimmed past the seq', async () => {
+  const fx = fixture();
+  await fx.store.open();
+  await fx.store.append(records(1, 6));
+  assert.deepEqual(await fx.store.readSince(3), { snapshot: null, records: records(4, 6) });
+  assert.deepEqual(await fx.store.readSince(6), { snapshot: null, records: [] });
+  await fx.store.writeSnapshot({ seq: 5, text: 'state at 5' });
+  assert.deepEqual(await fx.store.readSince(2), { snapshot: { seq: 5, text: 'state at 5' }, records: records(6, 6) });
+  assert.deepEqual(await fx.store.readSince(5), { snapshot: null, records: records(6, 6) });
+  await fx.store.close();
+});
+
+/* ---- append arguments and close ---- */
+
+test('append rejects seqs that are not dense and writes nothing of that batch', async () => {
+  const fx = fixture();
+  await fx.store.open();
+  await assert.rejects(fx.store.append([{ seq: 1, text: 'a' }, { seq: 3, text: 'c' }]), { code: 'INVALID_ARGUMENT' });
+  await assert.rejects(fx.store.append([{ seq: -1, text: 'a' }]), { code: 'INVALID_ARGUMENT' });
+  assert.deepEqual(await rawKeys(fx.factory, fx.name, 'log'), []);
+  await fx.store.close();
+});
+
+test('after close every call rejects with CLOSED, and close is idempotent', async () => {
+  const fx = fixture();
+  await fx.store.open();
+  await fx.store.close();
+  await fx.store.close();
+  await assert.rejects(fx.store.append(records(1, 1)), { code: 'CLOSED' });
+  await assert.rejects(fx.store.open(), { code: 'CLOSED' });
+});
+
+test('constructor arguments are checked', () => {
+  assert.throws(() => new IndexedDbStore({ name: '', indexedDB: new IDBFactory(), IDBKeyRange }), { code: 'INVALID_ARGUMENT' });
+  assert.throws(() => new IndexedDbStore({ name: 'x', indexedDB: undefined, IDBKeyRange }), { code: 'INVALID_ARGUMENT' });
+  assert.throws(() => new IndexedDbStore({ name: 'x', indexedDB: new IDBFactory(), IDBKeyRange: undefined }), { code: 'INVALID_ARGUMENT' });
+  assert.throws(() => new IndexedDbStore({ name: 'x', indexedDB: new IDBFactory(), IDBKeyRange, durability: 'fast' }), { code: 'INVALID_ARGUMENT' });
+  const store = new IndexedDbStore({ name: 'x', indexedDB: new IDBFactory(), IDBKeyRange });
+  assert.throws(() => { store.durability = 'sometimes'; }, { code: 'INVALID_ARGUMENT' });
+});
+
+/* ---- a factory that lets a test watch and break transactions ---- */
+
+/* Wraps a fake IDBFactory: every connection's transaction() goes through onTransaction(real,
+   names, mode, options), and connections are listed so a test can close them under the store. */
+function instrumentedFactory(onTransaction) {
+  const real = new IDBFactory();
+  const connections = [];
+  const wrap = (db) => {
+    if (connections.includes(db)) return;
+    connections.push(db);
+    const transaction = db.transaction.bind(db);
+    db.transaction = (names, mode, options) => onTransaction(transaction, names, mode, options);
+  };
+  const factory = {
+    open(...args) {
+      const req = real.open(...args);
+      let handler = null;
+      Object.defineProperty(req, 'onsuccess', {
+        get: () => handler && ((event) => { wrap(req.result); return handler.call(req, event); }),
+        set: (fn) => { handler = fn; },
+      });
+      return req;
+    },
+    deleteDatabase: (name) => real.deleteDatabase(name),
+  };
+  return { factory, real, connections };
+}
+
+/* A readwrite transaction that aborts the way a browser does when the quota is full:
+   a request error that bubbles, then abort, with the errors given. */
+class AbortingTransaction extends EventTarget {
+  constructor({ txError = null, requestError = null }) {
+    super();
+    this.error = null;
+    this.puts = 0;
+    queueMicrotask(() => {
+      if (requestError) {
+        const event = new Event('error');
+        Object.defineProperty(event, 'target', { value: { error: requestError } });
+        this.dispatchEvent(event);
+      }
+      this.error = txError;
+      this.dispatchEvent(new Event('abort'));
+    });
+  }
+
+  objectStore() { return { put: () => { this.puts++; }, delete: () => {} }; }
+  commit() {}
+  abort() {}
+}
+
+const dom = (name, message = `${name} happened`) => new DOMException(message, name);
+
+const QUOTA_DISGUISES = [
+  ['Chrome/Firefox: the transaction error is QuotaExceededError', { txError: dom('QuotaExceededError') }],
+  ['Dexie #776: AbortError on the transaction, QuotaExceededError on the request', { txError: dom('AbortError', 'Transaction aborted'), requestError: dom('QuotaExceededError') }],
+  ['only the request knows (event.target.error)', { requestError: dom('QuotaExceededError') }],
+  ['Firefox internal name NS_ERROR_DOM_QUOTA_REACHED', { txError: dom('NS_ERROR_DOM_QUOTA_REACHED') }],
+  ['old WebKit QUOTA_EXCEEDED_ERR', { txError: dom('QUOTA_EXCEEDED_ERR') }],
+  ['UnknownError whose message says the disk is full', { txError: dom('UnknownError', 'Write failed: no space left on device') }],
+];
+
+for (const [label, errors] of QUOTA_DISGUISES) {
+  test(`quota in disguise -> HindsightError QUOTA: ${label}`, async () => {
+    let failNext = false;
+    const { factory } = instrumentedFactory((transaction, names, mode, options) => {
+      if (failNext && mode === 'readwrite') { failNext = false; return new AbortingTransaction(errors); }
+      return transaction(names, mode, options);
+    });
+    const fx = fixture('quota', { indexedDB: factory });
+    await fx.store.open();
+    await fx.store.append(records(1, 2));
+    failNext = true;
+    const error = await fx.store.append(records(3, 5)).then(() => null, (e) => e);
+    assert.ok(error instanceof HindsightError, String(error));
+    assert.equal(error.code, 'QUOTA', error.message);
+    assert.ok(error.cause, 'the browser error travels as cause');
+    await fx.store.append(records(3, 4));   // space came back: the store still works
+    await fx.store.close();
+    assert.deepEqual(texts((await reopened(fx)).records), texts(records(1, 4)));
+  });
+}
+
+test('a non-quota abort is not reported as QUOTA', async () => {
+  let failNext = false;
+  const { factory } = instrumentedFactory((transaction, names, mode, options) => {
+    if (failNext && mode === 'readwrite') { failNext = false; return new AbortingTransaction({ txError: dom('UnknownError', 'Internal error committing transaction') }); }
+    return transaction(names, mode, options);
+  });
+  const fx = fixture('io', { indexedDB: factory });
+  await fx.store.open();
+  failNext = true;
+  const error = await fx.store.append(records(1, 1)).then(() => null, (e) => e);
+  assert.ok(error instanceof HindsightError);
+  assert.notEqual(error.code, 'QUOTA');
+  assert.match(error.message, /Internal error committing/);
+  await fx.store.close();
+});
+
+test('isQuotaError recognises the disguises and nothing else', () => {
+  assert.equal(isQuotaError(dom('QuotaExceededError')), true);
+  assert.equal(isQuotaError({ name: 'Error', code: 22 }), true);
+  assert.equal(isQuotaError(new Error('wrapped', { cause: dom('QuotaExceededError') })), true);
+  assert.equal(isQuotaError(dom('AbortError', 'Transaction aborted')), false);
+  assert.equal(isQuotaError(dom('ConstraintError')), false);
+  assert.equal(isQuotaError(new Error('quota')), false, 'a plain Error is not trusted on its message');
+  assert.equal(isQuotaError(null), false);
+});
+
+/* ---- durability, versionchange, unexpected close ---- */
+
+test('append uses the store durability; snapshots are always strict', async () => {
+  const seen = [];
+  const { factory } = instrumentedFactory((transaction, names, mode, options) => {
+    if (mode === 'readwrite') seen.push(`${[names].flat().join('+')}:${options?.durability}`);
+    return transaction(names, mode, options);
+  });
+  const fx = fixture('durability', { indexedDB: factory });
+  await fx.store.open();
+  await fx.store.append(records(1, 1));
+  fx.store.durability = 'strict';
+  await fx.store.append(records(2, 2));
+  fx.store.durability = 'relaxed';
+  await fx.store.writeSnapshot({ seq: 2, text: 'two' });
+  await fx.store.close();
+  assert.deepEqual(seen, ['log:relaxed', 'log:strict', 'snapshots+meta:strict', 'log+snapshots:relaxed']);
+});
+
+test('versionchange: the store steps aside for another tab\'s upgrade, then reopens by itself', async () => {
+  const fx = fixture('upgrade');
+  await fx.store.open();
+  await fx.store.append(records(1, 2));
+  // Would stay blocked forever if the store kept its connection open.
+  const other = await request(fx.factory.open('hindsight:upgrade', 7));
+  assert.equal(other.version, 7);
+  other.close();
+  await fx.store.append(records(3, 4));
+  await fx.store.close();
+  assert.deepEqual(texts((await reopened(fx)).records), texts(records(1, 4)));
+});
+
+test('a connection closed under the store (onclose, or closed without an event) is reopened on the next call', async () => {
+  const { factory, connections } = instrumentedFactory((transaction, names, mode, options) => transaction(names, mode, options));
+  const fx = fixture('closed', { indexedDB: factory });
+  await fx.store.open();
+  await fx.store.append(records(1, 1));
+  const first = connections.at(-1);
+  first.close();
+  first.onclose?.();        // what a browser fires when it closes a connection itself
+  await fx.store.append(records(2, 2));
+  const second = connections.at(-1);
+  assert.notEqual(second, first, 'a new connection was opened');
+  second.close();           // no event: the next transaction() throws InvalidStateError
+  await fx.store.append(records(3, 3));
+  await fx.store.close();
+  assert.deepEqual(texts((await reopened(fx)).records), texts(records(1, 3)));
+});
+
+/* ---- navigator.storage ---- */
+
+test('estimate() and persist() wrap navigator.storage, and degrade when it is missing', async () => {
+  const storageManager = { estimate: async () => ({ usage: 10, quota: 100 }), persist: async () => true };
+  const withStorage = new IndexedDbStore({ name: 's', indexedDB: new IDBFactory(), IDBKeyRange, storageManager });
+  assert.deepEqual(await withStorage.estimate(), { usage: 10, quota: 100 });
+  assert.equal(await withStorage.persist(), true);
+  const without = new IndexedDbStore({ name: 's', indexedDB: new IDBFactory(), IDBKeyRange, storageManager: null });
+  assert.equal(await without.estimate(), null);
+  assert.equal(await without.persist(), false);
+});
+
+test('deleteDatabase removes everything stored under a name', async () => {
+  const fx = fixture('gone');
+  await fx.store.open();
+  await fx.store.append(records(1, 3));
+  await fx.store.close();
+  await IndexedDbStore.deleteDatabase({ name: 'gone', indexedDB: fx.factory });
+  assert.deepEqual(await reopened(fx), { snapshot: null, records: [], warnings: [] });
+});
