@@ -22,7 +22,9 @@
  * - Seq watermarks instead of dirty sets: a backup captures db.seq and the data for it in
  *   one synchronous step and moves the watermark to that seq, so a write that lands while
  *   the file is being written is in the next delta (DictDB cleared it and lost it), and
- *   nothing grows without bound between backups (DictDB's never-cleared dirty sets).
+ *   nothing grows without bound between backups (DictDB's never-cleared dirty sets). A
+ *   delta is only made when it fits its chain (no commits lost to retention, no revert
+ *   before the base, the last backed-up commit unchanged); otherwise a full one is.
  * - Full backups are one consistent seq across all collections (exportHistory).
  * - Atomic writes (FolderBackupTarget), sizes and CRC-32s in a manifest written last, and a
  *   restore that checks every file it reads and that seq ranges are contiguous: a torn or
@@ -30,9 +32,9 @@
  * - Names carry zero-padded seqs (and a UTC stamp for fulls), sort as numbers do, and get a
  *   -2, -3 suffix instead of overwriting a listed file: no collisions, no year-2286 limit.
  * - Rotation keeps the last keepFull chains; files are deleted after the manifest is written.
- * - Failures are never silent: explicit calls reject; timer and notifyChange backups call
- *   onBackupFailure(error, consecutiveFailures) (default: console.error), and throttling
- *   counts attempts, not successes, so a failing target is not hammered on every change.
+ * - Failures are never silent: every one calls onBackupFailure(error, consecutiveFailures)
+ *   (default: console.error) and explicit calls also reject; throttling counts attempts,
+ *   not successes, so a failing target is not hammered on every change.
  * - notifyChange has no check-then-act gap (the throttle is set synchronously) and a change
  *   it throttles is backed up when the interval ends, not left until the next period.
  * - stop() is safe before start(), waits for a running backup, makes a final backup of what
@@ -82,6 +84,7 @@ const padSeq = (seq) => String(seq).padStart(SEQ_DIGITS, '0');
 /* 2025-03-01T12:00:00.123Z -> 20250301T120000123Z */
 const compactUtc = (ms) => new Date(ms).toISOString().replace(/[-:.]/g, '');
 const isSeq = (v) => Number.isInteger(v) && v >= 0;
+const commitKey = (c) => `${c.seq} ${c.time} ${JSON.stringify(c.query)}`;
 
 function checkTarget(target) {
   if (typeof target === 'string') return new FolderBackupTarget(target);
@@ -128,6 +131,7 @@ export class BackupManager {
   #files = [];              // the manifest's entries as last written
   #chain = null;            // { name, fromSeq } of the full that deltas extend, or null
   #lastSeq = null;          // the last seq the current chain holds
+  #lastKey = null;          // that commit's seq, time and query, to notice a rewritten history
   #deltasSinceFull = 0;
   #consecutiveFailures = 0;
   #needsSweep = false;      // a write failed: unlisted files may be left on the target
@@ -186,7 +190,7 @@ export class BackupManager {
   notifyChange() {
     if (this.#stopped) return;
     const wait = this.#lastTriggerAt + this.#options.minIntervalMs - this.#options.now();
-    if (true) {
+    if (wait <= 0) {
       this.#clearTrailing();
       this.#enqueue('auto').catch(noop);
     } else if (this.#trailingTimer === null) {
@@ -299,6 +303,10 @@ export class BackupManager {
   }
 
   #captureDelta(seq) {
+    // A page that rebases its commits under another page's (multi-page sharing) renumbers
+    // them: if the chain's last commit is no longer what was backed up, start a new chain.
+    const [last] = this.#db.commits({ from: this.#lastSeq, to: this.#lastSeq });
+    if (last && this.#lastKey !== null && commitKey(last) !== this.#lastKey) return null;
     const fromSeq = this.#lastSeq + 1;
     const commits = this.#db.commits({ from: fromSeq, to: seq });
     if (commits.length !== seq - this.#lastSeq || commits[0].seq !== fromSeq) return null;
@@ -306,15 +314,17 @@ export class BackupManager {
     if (commits.some((c) => c.query?.className === REVERT_CLASS && c.query.toSeq < base && !c.query.state)) return null;
     const chain = this.#chain.name;
     const body = { className: DELTA_CLASS, version: '1', chain, fromSeq, toSeq: seq, commits };
-    return { kind: 'delta', name: this.#freeName(`hindsight-delta-${padSeq(fromSeq)}-${padSeq(seq)}`), fromSeq, toSeq: seq, chain, text: JSON.stringify(body) };
+    const name = this.#freeName(`hindsight-delta-${padSeq(fromSeq)}-${padSeq(seq)}`);
+    return { kind: 'delta', name, fromSeq, toSeq: seq, chain, lastKey: commitKey(commits[commits.length - 1]), text: JSON.stringify(body) };
   }
 
   #captureFull() {
     const history = this.#db.exportHistory();
     const fromSeq = history.base.seq;
-    const toSeq = history.commits.length ? history.commits[history.commits.length - 1].seq : fromSeq;
+    const last = history.commits.length ? history.commits[history.commits.length - 1] : null;
+    const toSeq = last ? last.seq : fromSeq;
     const name = this.#freeName(`hindsight-full-${padSeq(toSeq)}-${compactUtc(this.#options.now())}`);
-    return { kind: 'full', name, fromSeq, toSeq, chain: name, text: JSON.stringify(history) };
+    return { kind: 'full', name, fromSeq, toSeq, chain: name, lastKey: last ? commitKey(last) : null, text: JSON.stringify(history) };
   }
 
   /* stem.json, or stem-2.json, -3 ... when the manifest already lists that name. */
@@ -344,6 +354,7 @@ export class BackupManager {
       this.#deltasSinceFull++;
     }
     this.#lastSeq = file.toSeq;
+    this.#lastKey = file.lastKey;
     if (file.kind === 'full' || this.#needsSweep) await this.#sweep(kept);
     return { ...entry };
   }

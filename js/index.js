@@ -6,3 +6,4 @@ export { Database } from './database.js';
 export { HindsightError, ErrorCode } from './errors.js';
 export * from './builders/index.js';
 export { MemoryStore, checkStore } from './stores/store.js';
+export { BackupManager, restoreBackup, FolderBackupTarget, MemoryBackupTarget, DownloadBackupTarget } from './backup.js';

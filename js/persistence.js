@@ -59,6 +59,7 @@ export class Persistence {
   #onError;
   #shared;                // { locks, lockName, channel, rebase } or null
   #needSync = false;
+  #again = false;         // more work arrived while a drain was running
 
   constructor(store, { durableSeq, snapshotEvery = 1000, snapshotBytes = 8 << 20, onError, snapshotText, shared = null }) {
     this.#store = store;
@@ -95,15 +96,31 @@ export class Persistence {
     return promise;
   }
 
+  /* Soon (after the current tick, so that a burst of commits goes out as one batch). */
   #schedule(delayMs) {
-    if (this.#writing || this.#retryTimer) return;
+    if (this.#writing) { this.#again = true; return; }
+    if (this.#retryTimer) return;   // a retry is already planned (after a failure: with backoff)
     this.#retryTimer = setTimeout(() => { this.#retryTimer = null; this.#kick(); }, delayMs);
   }
 
   #kick() {
+    if (this.#writing) { this.#again = true; return this.#writing; }
     if (this.#retryTimer) { clearTimeout(this.#retryTimer); this.#retryTimer = null; }
-    if (!this.#writing) this.#writing = this.#drain().finally(() => { this.#writing = null; });
+    this.#writing = this.#run().finally(() => { this.#writing = null; });
     return this.#writing;
+  }
+
+  /* Drains until nothing is pending; after a failure, plans a retry with backoff. */
+  async #run() {
+    let ok;
+    do {
+      this.#again = false;
+      ok = await this.#drain();
+    } while (ok && (this.#again || this.#pending.length || this.#needSync));
+    if (!ok) {
+      const delay = Math.min(MAX_RETRY_MS, 100 * 2 ** Math.min(this.#failures, 9));
+      this.#retryTimer = setTimeout(() => { this.#retryTimer = null; this.#kick(); }, delay);
+    }
   }
 
   /* Brings in what other pages wrote (a no-op without sharing). */
@@ -154,11 +171,12 @@ export class Persistence {
           await this.#writeSnapshot().catch(() => {});   // reported; the log still holds everything
         }
       });
-      if (failure) { this.#failed(failure); return; }
+      if (failure) { this.#failed(failure); return false; }
       this.#failures = 0;
       this.lastError = null;
       if (wrote) this.#shared?.channel?.postMessage({ type: 'commit', seq: wrote });
     }
+    return true;
   }
 
   #durable(seq) {
@@ -174,8 +192,7 @@ export class Persistence {
     const waiters = this.#waiters.splice(0);
     for (const w of waiters) w.reject(error);
     this.#onError?.(error);
-    // Retry with backoff: when space returns, the records go out and nothing was lost.
-    this.#schedule(Math.min(MAX_RETRY_MS, 100 * 2 ** Math.min(this.#failures, 9)));
+    // #run retries with backoff: when space returns, the records go out and nothing is lost.
   }
 
   /* Writes a snapshot of the current state now (taking the writer's turn when shared). */

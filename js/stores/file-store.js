@@ -1,19 +1,17 @@
 /*
- * file-store.js: the Node file store (js/stores/store.js interface): one folder per database.
- *
- * Folder: log-<first seq>.hlog (append-only log segments), snapshot-<seq>.hsnap, MANIFEST (names
- * the current snapshot; written last), *.tmp (unfinished writes, deleted at open), *.dropped
- * (bytes cut from a damaged log, kept for a human). Seqs in names have 20 digits, so they sort.
- * Every record, snapshot and manifest is one frame (integers little-endian):
+ * file-store.js: the Node file store (js/stores/store.js's interface), one folder per database:
+ * log-<first seq>.hlog append-only segments, snapshot-<seq>.hsnap, MANIFEST (names the current
+ * snapshot), *.tmp (unfinished writes), *.dropped (damaged log bytes kept for a human); seqs in
+ * names have 20 digits so names sort. Records, snapshots and the manifest are frames (LE):
  *   OFFSET SIZE DESCRIPTION
  *   0      4    magic: 'HSR1' log record, 'HSS1' snapshot, 'HSM1' manifest
- *   4      4    CRC-32 of bytes 8 .. 20+n (seq, length and payload)
+ *   4      4    CRC-32 (crc32.js) of bytes 8 .. 20+n: seq, length and payload
  *   8      8    seq (u64)
  *   16     4    n, the payload's length in bytes
- *   20     n    payload: the UTF-8 text (for the manifest, JSON naming the snapshot file)
- * Must stay true: an append is one write + one fdatasync, and a failed one is cut off again, so
- * the log is always a dense run of frames; a snapshot is temp file, fsync, rename, folder fsync,
- * then the manifest the same way; old segments and snapshots go only after the manifest is durable.
+ *   20     n    payload: UTF-8 text (for the manifest, JSON naming the snapshot and its CRC)
+ * Must stay true: an append is one write + one fdatasync, cut off again if it fails, so a log
+ * is a dense run of frames; a snapshot and then the manifest are each temp file, fsync, rename,
+ * folder fsync; older segments and snapshots are deleted only after the manifest is durable.
  */
 import * as nodeFs from 'node:fs/promises';
 import { constants as FS } from 'node:fs';
@@ -125,8 +123,8 @@ export class FileStore {
   #state = 'new';        // 'new' | 'open' | 'closed'
   #queue = Promise.resolve();
 
-  /* path: the folder (created if missing). fs: an object with node:fs/promises' functions,
-     for tests that inject faults such as a full disk. */
+  /* path: the folder (created if missing). fs: node:fs/promises or a stand-in with its open,
+     mkdir, readdir, readFile, rename and unlink (tests inject faults such as a full disk). */
   constructor({ path: folder, fs = nodeFs } = {}) {
     if (typeof folder !== 'string' || !folder) throw invalid('FileStore needs { path }: a folder');
     this.#dir = path.resolve(folder);
@@ -169,7 +167,7 @@ export class FileStore {
       try {
         segment = await this.#activeSegment(first);
         if (this.#tailDirty) {
-          await segment.handle.truncate(segment.size);
+          await segment.handle.truncate(segment.size); // what a failed append left goes first
           this.#tailDirty = false;
         }
       } catch (error) {
@@ -209,16 +207,17 @@ export class FileStore {
         await this.#writeDurably(MANIFEST, encodeFrames(MAGIC_MANIFEST, [{ seq, text: JSON.stringify(manifest) }]));
       } catch (error) {
         // Without a manifest a complete snapshot is still usable, but on a full disk its
-        // space matters more; the log alone still holds every commit.
-        if (renamed) await this.#fs.unlink(this.#file(name)).catch(() => {});
+        // space matters more; the log alone still holds every commit. (Not so when it replaced
+        // the current snapshot of the same seq: then it is the only one.)
+        if (renamed && seq !== this.#snapshotSeq) await this.#fs.unlink(this.#file(name)).catch(() => {});
         throw mapError(error, doing);
       }
       this.#snapshotSeq = seq;
-      if (this.#nextSeq <= seq + 1) {
-        // The log holds nothing after the snapshot: the next append starts a new segment.
-        await this.#releaseHandle();
-        this.#nextSeq = seq + 1;
-      }
+      this.#nextSeq = Math.max(this.#nextSeq, seq + 1);
+      // The next append starts a new segment, so this one can go once a snapshot covers it
+      // (at once when this snapshot already does). Not while a failed append's bytes are still
+      // there: a later segment would make them look like part of the log.
+      if (await this.#cutDirtyTail()) await this.#releaseHandle();
       await this.#dropCovered(name);
     });
   }
@@ -242,8 +241,19 @@ export class FileStore {
     }
   }
 
+  /* Cuts what a failed append left past the intact log; true when the tail is clean. */
+  async #cutDirtyTail() {
+    if (!this.#tailDirty) return true;
+    try {
+      await this.#active.handle.truncate(this.#active.size);
+      this.#tailDirty = false;
+    } catch { /* still dirty: the next append tries again first */ }
+    return !this.#tailDirty;
+  }
+
   async #releaseHandle() {
     const handle = this.#active?.handle;
+    if (handle) await this.#cutDirtyTail(); // if it cannot, open treats the bytes as a crash's
     this.#active = null;
     this.#tailDirty = false;
     if (handle) await handle.close().catch(() => {});
@@ -344,8 +354,8 @@ export class FileStore {
     const records = await this.#readLog(segments, snapshotSeq, warnings);
     this.#nextSeq = Math.max(snapshotSeq, records.length ? records[records.length - 1].seq : 0) + 1;
 
-    // The manifest is durable and names this snapshot: what it covers can go.
-    if (snapshot && manifest?.file === snapshot.name) await this.#dropCovered(snapshot.name);
+    // The durable manifest names this very snapshot (name and CRC): what it covers can go.
+    if (snapshot?.confirmed) await this.#dropCovered(snapshot.name);
     return { snapshot: snapshot && { seq: snapshot.seq, text: snapshot.text }, records, warnings };
   }
 
@@ -365,7 +375,8 @@ export class FileStore {
 
   /* A snapshot file whose frame is whole and whose seq matches its name, or null (with a
      warning). A complete file the manifest does not name yet is a crash between the two
-     renames: it is whole (fsynced before its rename), so it is used. */
+     renames: it is whole (fsynced before its rename), so it is used, but only a confirmed one
+     (named by the manifest, with its CRC) lets open delete what it covers. */
   async #readSnapshot(name, manifest, warnings) {
     let bytes;
     try {
@@ -379,12 +390,14 @@ export class FileStore {
     let problem = frame.ok ? null : frame.problem;
     if (!problem && frame.seq !== seq) problem = `seq ${frame.seq} inside`;
     if (!problem && bytes.length !== HEADER_BYTES + frame.length) problem = 'extra bytes after the snapshot';
-    if (!problem && manifest?.file === name && manifest.crc !== frame.crc) problem = 'a checksum other than the manifest\'s';
+    // A whole frame whose CRC differs from the manifest's is a same-seq snapshot replaced just
+    // before a crash: its own checksum vouches for it.
     if (problem) {
       warnings.push(`snapshot ${name} is damaged (${problem}); skipped`);
       return null;
     }
-    return { name, seq, text: bytes.toString('utf8', HEADER_BYTES, HEADER_BYTES + frame.length) };
+    const confirmed = manifest?.file === name && manifest.crc === frame.crc;
+    return { name, seq, confirmed, text: bytes.toString('utf8', HEADER_BYTES, HEADER_BYTES + frame.length) };
   }
 
   /* Every intact record after snapshotSeq, dense. The first bad frame ends the log: its segment
@@ -417,7 +430,9 @@ export class FileStore {
       this.#segments.push(segment);
       this.#active = { name: segment.name, firstSeq: segment.firstSeq, size: end, handle: null };
       expected = next;
-      if (damaged) {
+      // A damaged end is the end of the log, unless the next segment goes on exactly where the
+      // intact records stop (the bad bytes were a failed append's, left before a new segment).
+      if (damaged && segments[i + 1]?.firstSeq !== next) {
         await this.#setAside(segments.slice(i + 1), warnings);
         break;
       }

@@ -346,7 +346,8 @@ test('minIntervalMs throttles notifyChange; a throttled change is backed up when
   assert.equal(target.dataWrites().length, 2);
 });
 
-test('failures call onBackupFailure with an incrementing count, are not silent, and reset after a success', async () => {
+test('failures call onBackupFailure with an incrementing count, are not silent, and reset after a success', async (t) => {
+  const logged = t.mock.method(console, 'error', () => {});
   const db = await openDb();
   const clock = fakeTimers();
   const target = new RecordingTarget();
@@ -369,6 +370,8 @@ test('failures call onBackupFailure with an incrementing count, are not silent, 
   await assert.rejects(manager.backupFull(), /manifest write refused/);
   assert.deepEqual(calls.map(([, n]) => n), [1, 2, 3]);
   assert.match(calls[0][0], /disk full/);
+  assert.equal(logged.mock.calls.length, 1, 'a callback that throws is logged, not lost');
+  assert.match(String(logged.mock.calls[0].arguments[1]), /a callback that throws/);
   assert.equal(manager.consecutiveFailures, 3);
   const orphan = target.dataWrites().at(-1);
   assert.match(orphan, /^hindsight-full-000000000010-/);
@@ -386,6 +389,13 @@ test('failures call onBackupFailure with an incrementing count, are not silent, 
   const listed = (await manifestOf(target)).files.map((f) => f.name);
   assert.equal((await target.list()).includes(orphan), false, 'the unlisted file of the failed backup was swept');
   for (const name of await target.list()) assert.ok(name === MANIFEST_NAME || listed.includes(name), `unlisted ${name}`);
+
+  // Without a callback, failures are logged with their count.
+  const quiet = new BackupManager(db, {
+    target: { writeFile: async () => { throw new Error('read-only'); }, readFile: async () => null, list: async () => [], remove: async () => {} },
+  });
+  await assert.rejects(quiet.backupNow(), /read-only/);
+  assert.match(String(logged.mock.calls.at(-1).arguments[0]), /1 consecutive/);
 
   await db.close();
   await assert.rejects(manager.backupNow(), (e) => e instanceof HindsightError && e.code === 'CLOSED');
@@ -510,6 +520,29 @@ test('rotation keeps the last keepFull chains and deletes older files only after
   assertSameHistory(await restore(target), db);
   const older = await restore(target, { toSeq: 5 });
   assert.equal(JSON.stringify(older.toDict()), JSON.stringify(db.at(5).toDict()));
+});
+
+test('a chain whose last commit was rewritten under it (a multi-page rebase) restarts with a full backup', async () => {
+  const db = await openDb();
+  let rewritten = false;
+  // The database as the manager sees it, with commit 2 replaced after it was backed up.
+  const seen = {
+    get seq() { return db.seq; },
+    get closed() { return db.closed; },
+    exportHistory: () => db.exportHistory(),
+    commits: (range) => db.commits(range).map((c) => (rewritten && c.seq === 2 ? { ...c, time: '2000-01-01T00:00:00.000Z' } : c)),
+  };
+  const manager = new BackupManager(seen, { target: new MemoryBackupTarget(), onBackupFailure: silent });
+  write(db, add('t', [{ n: 1 }]));
+  write(db, add('t', [{ n: 2 }]));
+  assert.equal((await manager.backupNow()).kind, 'full');
+  write(db, add('t', [{ n: 3 }]));
+  rewritten = true;
+  const entry = await manager.backupNow();
+  assert.deepEqual([entry.kind, entry.fromSeq, entry.toSeq], ['full', 0, 3], 'commit 2 changed: a delta from 3 would not fit');
+  write(db, add('t', [{ n: 4 }]));
+  assert.equal((await manager.backupNow()).kind, 'delta', 'the new chain goes on with deltas');
+  assertSameHistory(await restore(manager.target), db);
 });
 
 test('names never collide, and a new manager keeps the chains already on the target', async () => {

@@ -23,6 +23,16 @@ function makeLocks() {
 const add = (by, i) => ({ target: 'todos', type: 'add', addData: [{ id: -1, by, i }], serialKey: 'id' });
 const settle = () => new Promise((r) => setTimeout(r, 30));
 
+/* Waits (at most 2 s) until every tab has caught up with the last commit written. */
+async function converge(tabs) {
+  const deadline = Date.now() + 2000;
+  while (Date.now() < deadline) {
+    const seqs = tabs.map((t) => t.seq);
+    if (seqs.every((s) => s === Math.max(...seqs)) && tabs.every((t) => t.durableSeq === t.seq)) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 async function openTabs(n, name) {
   const store = new MemoryStore(), locks = makeLocks();
   const tabs = [];
@@ -30,22 +40,23 @@ async function openTabs(n, name) {
   return { store, locks, tabs };
 }
 
-test('concurrent writers get one order, lose nothing and converge to the same state', async () => {
+test('concurrent writers get one order, lose nothing and converge to the same state', async (t) => {
   const { store, locks, tabs } = await openTabs(3, 'converge');
+  t.after(() => Promise.all(tabs.map((x) => x.close())));
   for (let round = 0; round < 20; round++) {
-    tabs.forEach((t, k) => t.executeQuery(add(`tab${k}`, round)));
-    if (round % 3 === 0) await Promise.all(tabs.map((t) => t.flush()));
+    tabs.forEach((x, k) => x.executeQuery(add(`tab${k}`, round)));
+    if (round % 3 === 0) await Promise.all(tabs.map((x) => x.flush()));
   }
-  await Promise.all(tabs.map((t) => t.flush()));
-  await settle();
-  const texts = tabs.map((t) => JSON.stringify(t.toDict()));
+  await Promise.all(tabs.map((x) => x.flush()));
+  await converge(tabs);
+  const texts = tabs.map((x) => JSON.stringify(x.toDict()));
   assert.equal(new Set(texts).size, 1, 'every tab holds the same state');
   const data = tabs[0].toDict().collections.todos.data;
   assert.equal(data.length, 60, 'no commit is lost');
   assert.deepEqual(data.map((d) => d.id), [...Array(60).keys()], 'serial keys form one sequence');
   for (let k = 0; k < 3; k++) assert.equal(data.filter((d) => d.by === `tab${k}`).length, 20);
   assert.equal(tabs[0].seq, 60);
-  assert.deepEqual(tabs.map((t) => t.seq), [60, 60, 60]);
+  assert.deepEqual(tabs.map((x) => x.seq), [60, 60, 60]);
   // Each tab's own commits keep their relative order.
   for (let k = 0; k < 3; k++) {
     const mine = data.filter((d) => d.by === `tab${k}`).map((d) => d.i);
@@ -53,9 +64,9 @@ test('concurrent writers get one order, lose nothing and converge to the same st
   }
   // A page opened later sees the same history.
   const late = await Database.open({ name: 'converge', storage: store, locks });
+  t.after(() => late.close());
   assert.equal(JSON.stringify(late.toDict()), texts[0]);
   assert.equal(JSON.stringify(late.commits()), JSON.stringify(tabs[0].commits()));
-  await Promise.all([...tabs, late].map((t) => t.close()));
 });
 
 test("a tab sees another tab's commit within 100 ms, and its listeners fire", async () => {

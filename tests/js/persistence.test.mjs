@@ -148,3 +148,18 @@ test('storage options are checked', async () => {
   assert.equal(db.durableSeq, 1);
   await db.close();
 });
+
+test('commits and flushes made the moment a flush resolves, or a write fails, are not forgotten', async () => {
+  const store = new FlakyStore();
+  const db = await Database.open({ storage: store, clock, snapshotEvery: 1e9 });
+  db.executeQuery(add('a', [{ id: -1, n: 1 }]));
+  await db.flush();
+  // This continuation runs while the writer that resolved the flush is still finishing.
+  store.failNext = 2;
+  db.executeQuery(add('a', [{ id: -1, n: 2 }]));
+  await assert.rejects(db.flush(), (e) => e.code === 'QUOTA');
+  await assert.rejects(db.flush(), (e) => e.code === 'QUOTA');   // asked again while the first retry is planned
+  assert.equal(await db.flush(), 2);
+  assert.deepEqual(store.batches.flat(), [1, 2]);
+  await db.close();
+});

@@ -19,7 +19,11 @@ import { HindsightError } from '../../js/errors.js';
 import { crc32 } from '../../js/crc32.js';
 import { storeContract } from './store-contract.mjs';
 
-storeContract(test, () => new IndexedDbStore({ name: 'contract', indexedDB: new IDBFactory(), IDBKeyRange }));
+// Each contract test gets its own factory: a fresh, empty place that its stores share.
+storeContract(test, () => {
+  const indexedDB = new IDBFactory();
+  return { newStore: () => new IndexedDbStore({ name: 'contract', indexedDB, IDBKeyRange }) };
+}, { label: 'IndexedDbStore' });
 
 /* ---- raw IndexedDB helpers: they write behind the store's back ---- */
 
@@ -370,7 +374,7 @@ test('append uses the store durability; snapshots are always strict', async () =
   assert.deepEqual(seen, ['log:relaxed', 'log:strict', 'snapshots+meta:strict', 'log+snapshots:relaxed']);
 });
 
-test('versionchange: the store steps aside for another tab\'s upgrade, then reopens by itself', async () => {
+test('versionchange: the store steps aside for another tab\'s upgrade, then reopens by itself', { timeout: 5000 }, async () => {
   const fx = fixture('upgrade');
   await fx.store.open();
   await fx.store.append(records(1, 2));
