@@ -200,6 +200,7 @@ export class Database {
       onError: (error) => this.#options.onError?.(error),
       snapshotText: () => ({ seq: this.#engine.seq(), text: this.#snapshotText() }),
       shared: this.#sharing(store),
+      replayed: { commits: records.length, bytes: records.reduce((n, r) => n + r.text.length, 0) },
     });
     if (typeof document !== 'undefined' && typeof document.addEventListener === 'function') {
       // A page that goes to the background may never come back: write out what is pending.

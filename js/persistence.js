@@ -61,8 +61,11 @@ export class Persistence {
   #needSync = false;
   #again = false;         // more work arrived while a drain was running
 
-  constructor(store, { durableSeq, snapshotEvery = 1000, snapshotBytes = 8 << 20, onError, snapshotText, shared = null }) {
+  constructor(store, { durableSeq, snapshotEvery = 1000, snapshotBytes = 8 << 20, onError, snapshotText, shared = null, replayed = { commits: 0, bytes: 0 } }) {
     this.#store = store;
+    // The log records replayed at open count toward the next snapshot, so processes that
+    // never live long enough to reach snapshotEvery still keep the log short.
+    this.#sinceSnapshot = { ...replayed };
     this.#shared = shared;
     if (shared?.channel) {
       shared.channel.onmessage = (event) => {

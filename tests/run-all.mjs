@@ -63,6 +63,8 @@ const SUITES = {
   deno: () => [{ label: 'deno', command: bin('deno'),
     args: ['run', '--allow-read', '--allow-env', '--no-prompt', 'tests/runtimes/deno-smoke.mjs'], timeoutMs: 3 * MINUTE }],
   workerd: () => [{ label: 'workerd', command: process.execPath, args: ['tests/runtimes/workerd-smoke.mjs'], timeoutMs: 3 * MINUTE }],
+  // 50 SIGKILLs of a process writing through the file store, then 50 through the Database.
+  crash: () => [{ label: 'crash', command: process.execPath, args: ['tests/crash/node-sigkill.mjs'], timeoutMs: 10 * MINUTE }],
 };
 const GROUPS = { browsers: ['chromium', 'firefox', 'webkit', 'demo'], runtimes: ['node', 'deno', 'workerd'] };
 

@@ -11,7 +11,9 @@
  *   20     n    payload: UTF-8 text (for the manifest, JSON naming the snapshot and its CRC)
  * Must stay true: an append is one write + one fdatasync, cut off again if it fails, so a log
  * is a dense run of frames; a snapshot and then the manifest are each temp file, fsync, rename,
- * folder fsync; older segments and snapshots are deleted only after the manifest is durable.
+ * folder fsync; older segments and snapshots are deleted only after the manifest is durable;
+ * one store at a time holds a folder (LOCK holds the owner's pid; a dead owner's lock is taken
+ * over), since two writers would interleave their logs.
  */
 import * as nodeFs from 'node:fs/promises';
 import { constants as FS } from 'node:fs';
@@ -36,6 +38,15 @@ const segmentName = (firstSeq) => `log-${seqName(firstSeq)}.hlog`;
 const snapshotName = (seq) => `snapshot-${seqName(seq)}.hsnap`;
 
 function invalid(message) { return new HindsightError(ErrorCode.INVALID_ARGUMENT, message); }
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error?.code === 'EPERM';   // alive, but not ours to signal
+  }
+}
 
 /* A full disk becomes QUOTA; other I/O errors travel unchanged (they are not the caller's). */
 function mapError(error, doing) {
@@ -143,6 +154,7 @@ export class FileStore {
   open() {
     return this.#serial(async () => {
       await this.#releaseHandle();
+      await this.#lock();
       const opened = await this.#recover();
       this.#state = 'open';
       return opened;
@@ -225,8 +237,44 @@ export class FileStore {
   close() {
     return this.#serial(async () => {
       await this.#releaseHandle();
+      await this.#unlock();
       this.#state = 'closed';
     });
+  }
+
+  /* ---- the folder lock ---- */
+
+  #locked = false;
+
+  async #lock() {
+    if (this.#locked) return;
+    await this.#fs.mkdir(this.#dir, { recursive: true });
+    const file = this.#file('LOCK');
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const handle = await this.#fs.open(file, 'wx');
+        await handle.writeFile(String(process.pid));
+        await handle.close();
+        this.#locked = true;
+        return;
+      } catch (error) {
+        if (error?.code !== 'EEXIST') return;   // a file system without O_EXCL: go on unlocked
+      }
+      const owner = Number(String(await this.#fs.readFile(file).catch(() => '')).trim());
+      // Only another live process is refused: in one process the Database never opens a folder
+      // twice, and a store object abandoned without close() (tests simulating a crash) must not
+      // lock its successor out.
+      if (owner && owner !== process.pid && isAlive(owner)) {
+        throw new HindsightError(ErrorCode.LOCKED, `${this.#dir} is in use by process ${owner}; one store at a time may hold a folder`);
+      }
+      await this.#fs.unlink(file).catch(() => {});   // its owner died: take the folder over
+    }
+  }
+
+  async #unlock() {
+    if (!this.#locked) return;
+    this.#locked = false;
+    await this.#fs.unlink(this.#file('LOCK')).catch(() => {});
   }
 
   /* ---- internals ---- */

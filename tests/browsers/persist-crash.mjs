@@ -5,7 +5,7 @@
  * Owns: spawning /usr/bin/chromium ourselves (its own process group, --user-data-dir on a temp
  * profile, DevTools on 127.0.0.1) so the whole browser can be SIGKILLed, not closed; connecting
  * playwright-core over CDP; collecting the "hindsight-durable N" lines the page prints after each
- * awaited flush; killing at a random moment after the burst starts; and the checks. Each launch
+ * awaited flush; killing at a random moment after the first of them; and the checks. Each launch
  * checks the previous run's database (persist-crash.html?phase=check), then starts the next burst.
  *
  * Must stay true: after every kill, opening never throws, the database is exactly commits 1..seq
@@ -27,7 +27,7 @@ const CHROMIUM_PATH = process.env.HINDSIGHT_CHROMIUM ?? '/usr/bin/chromium';
 const RUNS = Number(process.argv[2] ?? process.env.HINDSIGHT_CRASH_RUNS ?? 20);
 const PAGE = 'tests/browsers/persist-crash.html';
 const BURST_START_TIMEOUT_MS = 20_000;
-const KILL_WINDOW_MS = 1_500;       // the kill falls uniformly in this window after the burst starts
+const KILL_WINDOW_MS = 1_500;       // the kill falls uniformly in this window after the first durable report
 const CHECK_TIMEOUT_MS = 60_000;
 
 const tap = createTapReporter();
@@ -116,14 +116,15 @@ async function burstAndKill(session, origin, index, profile) {
   const burstStarted = new Promise((resolve) => { started = resolve; });
   session.page.on('console', (msg) => {
     const text = msg.text();
-    if (text === 'hindsight-burst-started') started();
     const durable = /^hindsight-durable (\d+)$/.exec(text);
+    // The kill window opens at the first durable report, so every run has a claim to test.
+    if (durable) started();
     if (durable) { run.durable.push(Number(durable[1])); run.maxDurable = Math.max(run.maxDurable, Number(durable[1])); }
     if (text.startsWith('hindsight-page-error')) run.problems.push(text);
   });
   await session.page.goto(`${origin}/${PAGE}?phase=burst&name=${run.name}&seed=${index + 1}`, { waitUntil: 'load', timeout: 30_000 });
   const begun = await Promise.race([burstStarted.then(() => true), deadline(BURST_START_TIMEOUT_MS).then(() => false)]);
-  if (!begun) run.problems.push('the burst never started');
+  if (!begun) run.problems.push('the burst never reported a durable seq');
   run.killAfterMs = Math.floor(Math.random() * KILL_WINDOW_MS);
   await sleep(run.killAfterMs);
   const state = await session.page.evaluate(() => window.__hindsightTest?.state).catch(() => null);

@@ -15,7 +15,7 @@ import { mulberry32, commitFor } from './crash-data.mjs';
 
 const [folder, seedText] = process.argv.slice(2);
 const random = mulberry32(Number(seedText));
-const db = await Database.open({ storage: 'file', path: folder, snapshotEvery: 4000 });
+const db = await Database.open({ storage: 'file', path: folder, snapshotEvery: 1500 });
 // Snapshots carry the kept history: retention keeps them (and each round's reopening) small.
 db.setRetention({ maxCommits: 3000 });
 process.stdout.write(`ready ${db.seq}\n`);

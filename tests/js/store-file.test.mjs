@@ -22,6 +22,9 @@ import { MemoryStore } from '../../js/stores/store.js';
 import { HindsightError } from '../../js/errors.js';
 import { storeContract, contractText } from './store-contract.mjs';
 
+/* The folder's data files (LOCK, the owner's pid, is not data). */
+async function dataFiles(dir) { return (await realFs.readdir(dir)).filter((n) => n !== 'LOCK'); }
+
 const LOG_1 = 'log-00000000000000000001.hlog';
 const seqName = (seq) => String(seq).padStart(20, '0');
 
@@ -187,7 +190,7 @@ test('the log on disk is the documented frames, one file per segment', () => wit
   const bytes = await realFs.readFile(path.join(dir, LOG_1));
   const expected = Buffer.concat([1, 2, 3].map((seq) => frame('HSR1', seq, contractText(seq))));
   assert.ok(bytes.equals(expected), 'log bytes differ from the documented frame layout');
-  assert.deepEqual(await realFs.readdir(dir), [LOG_1]);
+  assert.deepEqual(await dataFiles(dir), [LOG_1]);
 }));
 
 test('a missing folder is an empty store, created on open', () => withDir(async (dir) => {
@@ -255,7 +258,7 @@ test('the log cut at every byte of its last record reopens with the prefix and a
       assert.equal(opened.warnings.length, cut > lastStart ? 1 : 0, `cut at ${cut}: ${opened.warnings}`);
       if (cut > lastStart) assert.match(opened.warnings[0], /torn/);
       assert.equal((await realFs.stat(path.join(copy, LOG_1))).size, lastStart, `cut at ${cut}: the torn bytes are truncated`);
-      assert.deepEqual(await realFs.readdir(copy), [LOG_1], 'a torn tail is not kept aside');
+      assert.deepEqual(await dataFiles(copy), [LOG_1], 'a torn tail is not kept aside');
       // After the repair, appends go on cleanly (checked for a few cuts: each costs fsyncs).
       if (cut % 9 === 0 || cut === full.length - 1) {
         checkedAppend++;
@@ -296,7 +299,7 @@ test('a zero-filled tail is dropped as torn, without a side file', () => withDir
   const opened = await openFresh(dir);
   assertRecords(opened.records, 1, 3);
   assert.equal(opened.warnings.length, 1);
-  assert.deepEqual(await realFs.readdir(dir), [LOG_1]);
+  assert.deepEqual(await dataFiles(dir), [LOG_1]);
   assert.equal((await realFs.stat(file)).size, size);
 }));
 
@@ -335,7 +338,7 @@ test('segments after a break are renamed aside, not read', () => withDir(async (
   const opened = await openFresh(dir);
   assert.deepEqual(opened.records, [{ seq: 1, text: 'a' }]);
   assert.equal(opened.warnings.length, 2, String(opened.warnings));
-  assert.deepEqual((await realFs.readdir(dir)).sort(), [LOG_1, `${second}.dropped`].sort());
+  assert.deepEqual((await dataFiles(dir)).sort(), [LOG_1, `${second}.dropped`].sort());
 }));
 
 test('a torn segment end followed by a segment that goes on densely: the log goes on', () => withDir(async (dir) => {
@@ -345,7 +348,7 @@ test('a torn segment end followed by a segment that goes on densely: the log goe
   assert.deepEqual(opened.records, [{ seq: 1, text: 'a' }, { seq: 2, text: 'b' }, { seq: 3, text: 'C' }, { seq: 4, text: 'D' }]);
   assert.equal(opened.warnings.length, 1);
   await writeStore(dir, [[5, 5]]);
-  assert.deepEqual((await realFs.readdir(dir)).sort(), [LOG_1, `log-${seqName(3)}.hlog`]);
+  assert.deepEqual((await dataFiles(dir)).sort(), [LOG_1, `log-${seqName(3)}.hlog`]);
   assert.equal((await openFresh(dir)).records.length, 5);
 }));
 
@@ -356,12 +359,12 @@ test('a snapshot starts a new segment; older segments and snapshots are deleted'
   await store.open();
   await store.append(recordsFrom(1, 10));
   await store.writeSnapshot({ seq: 10, text: 'S10' });
-  assert.deepEqual((await realFs.readdir(dir)).sort(), ['MANIFEST', `snapshot-${seqName(10)}.hsnap`]);
+  assert.deepEqual((await dataFiles(dir)).sort(), ['MANIFEST', `snapshot-${seqName(10)}.hsnap`]);
   await store.append(recordsFrom(11, 15));
   await store.writeSnapshot({ seq: 12, text: 'S12' }); // behind the log: the segment stays
-  assert.deepEqual((await realFs.readdir(dir)).sort(), [`log-${seqName(11)}.hlog`, 'MANIFEST', `snapshot-${seqName(12)}.hsnap`].sort());
+  assert.deepEqual((await dataFiles(dir)).sort(), [`log-${seqName(11)}.hlog`, 'MANIFEST', `snapshot-${seqName(12)}.hsnap`].sort());
   await store.append(recordsFrom(16, 20)); // after a snapshot, appends start a new segment
-  assert.deepEqual((await realFs.readdir(dir)).sort(), [`log-${seqName(11)}.hlog`, `log-${seqName(16)}.hlog`, 'MANIFEST', `snapshot-${seqName(12)}.hsnap`].sort());
+  assert.deepEqual((await dataFiles(dir)).sort(), [`log-${seqName(11)}.hlog`, `log-${seqName(16)}.hlog`, 'MANIFEST', `snapshot-${seqName(12)}.hsnap`].sort());
   await store.close();
   const opened = await openFresh(dir);
   assert.deepEqual(opened.snapshot, { seq: 12, text: 'S12' });
@@ -375,7 +378,7 @@ test('a snapshot starts a new segment; older segments and snapshots are deleted'
   await again.writeSnapshot({ seq: 17, text: 'S17' });
   await again.append(recordsFrom(21, 21));
   await again.close();
-  assert.deepEqual((await realFs.readdir(dir)).sort(), [`log-${seqName(16)}.hlog`, `log-${seqName(21)}.hlog`, 'MANIFEST', `snapshot-${seqName(17)}.hsnap`].sort());
+  assert.deepEqual((await dataFiles(dir)).sort(), [`log-${seqName(16)}.hlog`, `log-${seqName(21)}.hlog`, 'MANIFEST', `snapshot-${seqName(17)}.hsnap`].sort());
   const last = await openFresh(dir);
   assert.deepEqual(last.snapshot, { seq: 17, text: 'S17' });
   assertRecords(last.records, 18, 21);
@@ -406,7 +409,7 @@ test('leftover temp files are ignored and removed', () => withDir(async (dir) =>
   assert.deepEqual(opened.snapshot, { seq: 3, text: 'S3' });
   assertRecords(opened.records, 4, 5);
   assert.deepEqual(opened.warnings, []);
-  assert.ok(!(await realFs.readdir(dir)).some((n) => n.endsWith('.tmp')));
+  assert.ok(!(await dataFiles(dir)).some((n) => n.endsWith('.tmp')));
 }));
 
 test('a complete snapshot without its manifest (a crash between the renames) is used', () => withDir(async (dir) => {
@@ -420,7 +423,7 @@ test('a complete snapshot without its manifest (a crash between the renames) is 
   assert.deepEqual(opened.snapshot, { seq: 5, text: 'S5' });
   assertRecords(opened.records, 6, 5);
   assert.deepEqual(opened.warnings, []);
-  assert.ok((await realFs.readdir(dir)).includes(LOG_1), 'nothing is deleted on the word of a snapshot the manifest does not name');
+  assert.ok((await dataFiles(dir)).includes(LOG_1), 'nothing is deleted on the word of a snapshot the manifest does not name');
 }));
 
 test('a snapshot of the same seq replaced just before a crash is still used', () => withDir(async (dir) => {
@@ -473,7 +476,7 @@ test('a failed append whose tail could not be cut, then a snapshot: nothing is l
     assert.deepEqual(opened.snapshot, { seq: 3, text: 'S3' });
     assertRecords(opened.records, 4, 8, `truncateWorksLater ${truncateWorksLater}`);
     assert.deepEqual(opened.warnings, []);
-    const logs = (await realFs.readdir(folder)).filter((n) => n.startsWith('log-'));
+    const logs = (await dataFiles(folder)).filter((n) => n.startsWith('log-'));
     assert.deepEqual(logs, truncateWorksLater ? [LOG_1, `log-${seqName(6)}.hlog`] : [LOG_1]);
   }
 }));
@@ -528,7 +531,7 @@ test('a damaged only snapshot whose log is gone: open still succeeds and says wh
   assert.equal(opened.snapshot, null);
   assert.deepEqual(opened.records, []);
   assert.ok(opened.warnings.some((w) => /missing/.test(w)), String(opened.warnings));
-  assert.ok((await realFs.readdir(dir)).includes(`log-${seqName(5)}.hlog.dropped`), 'the unusable log is kept aside');
+  assert.ok((await dataFiles(dir)).includes(`log-${seqName(5)}.hlog.dropped`), 'the unusable log is kept aside');
 }));
 
 /* Fails file-system step k of `action` and every step after it, like a process killed there,
@@ -689,7 +692,7 @@ test('ENOSPC creating a new segment or writing a snapshot rejects with QUOTA and
     control.plan = (op, file) => (op === 'write' && file.endsWith(target) ? { code: 'ENOSPC', partial: true } : null);
     await assert.rejects(store.writeSnapshot({ seq: 5, text: 'S5' }), isQuota);
     control.plan = null;
-    const names = await realFs.readdir(dir);
+    const names = await dataFiles(dir);
     assert.ok(!names.some((n) => n.endsWith('.tmp')), `no temp file left (${target})`);
     assert.ok(!names.includes(`snapshot-${seqName(5)}.hsnap`), `no unnamed snapshot left (${target})`);
     const opened = await openFresh(dir);
@@ -739,3 +742,26 @@ test('throughput: single-record commits appended 1,000 per batch (printed, not a
   t.diagnostic(`append: ${(singleMs / 50).toFixed(2)} ms per one-record append (one fdatasync each)`);
   t.diagnostic(`open: ${seq} records in ${openMs.toFixed(0)} ms`);
 }));
+
+test('a folder held by another live process is refused with LOCKED; a dead owner is taken over', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const os = await import('node:os');
+  const dir = await realFs.mkdtemp(path.join(os.tmpdir(), 'hindsight-lock-'));
+  try {
+    const store = new FileStore({ path: dir });
+    await store.open();
+    const storeUrl = new URL('../../js/stores/file-store.js', import.meta.url).href;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e',
+      `import { FileStore } from ${JSON.stringify(storeUrl)}; try { await new FileStore({ path: ${JSON.stringify(dir)} }).open(); console.log('opened'); } catch (e) { console.log(e.code); }`],
+    { encoding: 'utf8' });
+    assert.equal(child.stdout.trim(), 'LOCKED');
+    await store.close();
+    // A lock left by a process that no longer exists does not keep the folder closed.
+    await realFs.writeFile(path.join(dir, 'LOCK'), '999999999');
+    const again = new FileStore({ path: dir });
+    await again.open();
+    await again.close();
+  } finally {
+    await realFs.rm(dir, { recursive: true, force: true });
+  }
+});

@@ -57,6 +57,15 @@ async function rawKeys(factory, name, storeName) {
 }
 
 const row = (text) => ({ text, crc: crc32(text) });
+
+/* A log batch row as the store's header documents it: key = last seq, crc32 of
+   "first:count|" then "length:text" per text. Written out here, independently of the store. */
+function batch(first, texts, crc) {
+  const framed = `${first}:${texts.length}|` + texts.map((t) => `${t.length}:${t}`).join('');
+  return { first, texts, crc: crc ?? crc32(framed) };
+}
+const putBatch = (log, first, texts, crc) => log.put(batch(first, texts, crc), first + texts.length - 1);
+const textsOf = (from, to) => records(from, to).map((r) => r.text);
 const records = (from, to) => Array.from({ length: to - from + 1 }, (_, i) => ({ seq: from + i, text: `record ${from + i} é` }));
 const texts = (rs) => rs.map((r) => `${r.seq}:${r.text}`);
 
@@ -78,18 +87,22 @@ async function reopened(fx) {
 
 /* ---- torn and corrupt tails ---- */
 
-test('a record with a bad checksum ends the log: it and what follows are dropped, reported and deleted', async () => {
+test('a batch with a bad checksum ends the log: it and what follows are dropped, reported and deleted', async () => {
   const fx = fixture();
   await fx.store.open();
-  await fx.store.append(records(1, 6));
+  await fx.store.append(records(1, 3));
+  await fx.store.append(records(4, 6));
+  await fx.store.append(records(7, 7));
   await fx.store.close();
-  await rawWrite(fx.factory, fx.name, ({ log }) => log.put({ text: 'record 4 é', crc: crc32('record 4 é') ^ 1 }, 4));
+  assert.deepEqual(await rawKeys(fx.factory, fx.name, 'log'), [3, 6, 7], 'one row per batch, keyed by its last seq');
+  const good = batch(4, textsOf(4, 6));
+  await rawWrite(fx.factory, fx.name, ({ log }) => log.put({ ...good, texts: [good.texts[0], 'record 5 flipped', good.texts[2]] }, 6));
 
   const first = await reopened(fx);
   assert.deepEqual(texts(first.records), texts(records(1, 3)));
   assert.equal(first.warnings.length, 1);
-  assert.match(first.warnings[0], /seq 4 is torn or corrupt.*records 4 to 6/);
-  assert.deepEqual(await rawKeys(fx.factory, fx.name, 'log'), [1, 2, 3], 'the bad tail is deleted');
+  assert.match(first.warnings[0], /batch ending at seq 6 is torn or corrupt.*from seq 4 on/);
+  assert.deepEqual(await rawKeys(fx.factory, fx.name, 'log'), [3], 'the bad tail is deleted');
 
   const second = fx.reopen();
   const again = await second.open();
@@ -99,13 +112,20 @@ test('a record with a bad checksum ends the log: it and what follows are dropped
   assert.deepEqual(texts((await reopened(fx)).records), texts(records(1, 5)), 'new appends continue the clean prefix');
 });
 
-test('torn rows of every shape are rejected: missing text, missing crc, not an object', async () => {
-  for (const bad of [{ crc: 5 }, { text: 'x' }, 'just a string', null, { text: 42, crc: crc32('42') }]) {
+test('torn rows of every shape are rejected', async () => {
+  const shapes = [
+    { crc: 5 }, { first: 3, texts: ['x'] }, 'just a string', null, batch(3, []),
+    { ...batch(3, ['42']), texts: [42] },
+    batch(2, ['x', 'y']),                       // a row whose records do not end at its key
+    { ...batch(3, ['ab', 'c']), texts: ['a', 'bc'] },   // same bytes, shifted boundary
+  ];
+  for (const bad of shapes) {
     const fx = fixture();
     await fx.store.open();
-    await fx.store.append(records(1, 3));
+    await fx.store.append(records(1, 2));
+    await fx.store.append(records(3, 4));
     await fx.store.close();
-    await rawWrite(fx.factory, fx.name, ({ log }) => log.put(bad, 3));
+    await rawWrite(fx.factory, fx.name, ({ log }) => log.put(bad, 4));
     const opened = await reopened(fx);
     assert.deepEqual(texts(opened.records), texts(records(1, 2)), JSON.stringify(bad));
     assert.equal(opened.warnings.length, 1);
@@ -117,18 +137,18 @@ test('a gap in the log ends it: the records after the gap are dropped and delete
   await fx.store.open();
   await fx.store.append(records(1, 5));
   await fx.store.close();
-  await rawWrite(fx.factory, fx.name, ({ log }) => { log.put(row('stray 8'), 8); log.put(row('stray 9'), 9); });
+  await rawWrite(fx.factory, fx.name, ({ log }) => { putBatch(log, 8, ['stray 8', 'stray 9']); putBatch(log, 10, ['stray 10']); });
   const opened = await reopened(fx);
   assert.deepEqual(texts(opened.records), texts(records(1, 5)));
   assert.match(opened.warnings.join('\n'), /gap: seq 6 is missing/);
-  assert.deepEqual(await rawKeys(fx.factory, fx.name, 'log'), [1, 2, 3, 4, 5]);
+  assert.deepEqual(await rawKeys(fx.factory, fx.name, 'log'), [5]);
 });
 
 test('without a snapshot the log must start at seq 1', async () => {
   const fx = fixture();
   await fx.store.open();
   await fx.store.close();
-  await rawWrite(fx.factory, fx.name, ({ log }) => { log.put(row('two'), 2); log.put(row('three'), 3); });
+  await rawWrite(fx.factory, fx.name, ({ log }) => putBatch(log, 2, ['two', 'three']));
   const opened = await reopened(fx);
   assert.deepEqual(opened.records, []);
   assert.equal(opened.snapshot, null);
@@ -137,14 +157,17 @@ test('without a snapshot the log must start at seq 1', async () => {
 
 /* ---- snapshots ---- */
 
-test('writeSnapshot keeps one snapshot and the log after it; open gives both', async () => {
+test('writeSnapshot keeps one snapshot and the batches not wholly covered by it; open gives the rest', async () => {
   const fx = fixture();
   await fx.store.open();
-  await fx.store.append(records(1, 10));
+  await fx.store.append(records(1, 3));
+  await fx.store.append(records(4, 8));
+  await fx.store.append(records(9, 10));
   await fx.store.writeSnapshot({ seq: 4, text: 'state at 4' });
+  assert.deepEqual(await rawKeys(fx.factory, fx.name, 'log'), [8, 10], 'the batch 1..3 is covered; 4..8 is not wholly');
   await fx.store.writeSnapshot({ seq: 7, text: 'state at 7' });
   assert.deepEqual(await rawKeys(fx.factory, fx.name, 'snapshots'), [7]);
-  assert.deepEqual(await rawKeys(fx.factory, fx.name, 'log'), [8, 9, 10]);
+  assert.deepEqual(await rawKeys(fx.factory, fx.name, 'log'), [8, 10]);
   await fx.store.close();
   const opened = await reopened(fx);
   assert.deepEqual(opened.snapshot, { seq: 7, text: 'state at 7' });
@@ -162,14 +185,16 @@ test('a corrupt snapshot falls back to the newest intact older one, and the mani
     snapshots.put(row('state at 5'), 5);
     snapshots.put({ text: 'state at 9', crc: 0 }, 9);
     meta.put({ format: 1, snapshotSeq: 9 }, 'manifest');
-    for (const r of records(4, 11)) log.put(row(r.text), r.seq);
+    putBatch(log, 1, textsOf(1, 3));
+    putBatch(log, 4, textsOf(4, 7));
+    putBatch(log, 8, textsOf(8, 11));
   });
   const opened = await reopened(fx);
   assert.deepEqual(opened.snapshot, { seq: 5, text: 'state at 5' });
   assert.deepEqual(texts(opened.records), texts(records(6, 11)));
   assert.match(opened.warnings.join('\n'), /snapshot at seq 9 is corrupt/);
   assert.deepEqual(await rawKeys(fx.factory, fx.name, 'snapshots'), [3, 5], 'the corrupt snapshot is deleted');
-  assert.deepEqual(await rawKeys(fx.factory, fx.name, 'log'), records(6, 11).map((r) => r.seq), 'records covered by the snapshot are deleted');
+  assert.deepEqual(await rawKeys(fx.factory, fx.name, 'log'), [7, 11], 'the batch covered by the snapshot is deleted');
   const again = await reopened(fx);
   assert.deepEqual(again.warnings, []);
   assert.equal(again.snapshot.seq, 5);
@@ -181,7 +206,7 @@ test('a missing manifest still finds the newest intact snapshot', async () => {
   await fx.store.close();
   await rawWrite(fx.factory, fx.name, ({ log, snapshots }) => {
     snapshots.put(row('state at 2'), 2);
-    log.put(row('record 3'), 3);
+    putBatch(log, 3, ['record 3']);
   });
   const opened = await reopened(fx);
   assert.deepEqual(opened.snapshot, { seq: 2, text: 'state at 2' });
@@ -195,7 +220,7 @@ test('no intact snapshot left: nothing is replayed from a log that needs one', a
   await rawWrite(fx.factory, fx.name, ({ log, snapshots, meta }) => {
     snapshots.put({ text: 'state at 4', crc: 1 }, 4);
     meta.put({ format: 1, snapshotSeq: 4 }, 'manifest');
-    log.put(row('record 5'), 5);
+    putBatch(log, 5, ['record 5']);
   });
   const opened = await reopened(fx);
   assert.equal(opened.snapshot, null);
@@ -208,8 +233,10 @@ test('no intact snapshot left: nothing is replayed from a log that needs one', a
 test('readSince returns later records, or the snapshot when the log was trimmed past the seq', async () => {
   const fx = fixture();
   await fx.store.open();
-  await fx.store.append(records(1, 6));
+  await fx.store.append(records(1, 3));
+  await fx.store.append(records(4, 6));
   assert.deepEqual(await fx.store.readSince(3), { snapshot: null, records: records(4, 6) });
+  assert.deepEqual(await fx.store.readSince(1), { snapshot: null, records: records(2, 6) }, 'from inside a batch');
   assert.deepEqual(await fx.store.readSince(6), { snapshot: null, records: [] });
   await fx.store.writeSnapshot({ seq: 5, text: 'state at 5' });
   assert.deepEqual(await fx.store.readSince(2), { snapshot: { seq: 5, text: 'state at 5' }, records: records(6, 6) });
