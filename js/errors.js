@@ -15,8 +15,8 @@ export const ErrorCode = Object.freeze({
   INVALID_ARGUMENT: 'INVALID_ARGUMENT', // a caller passed a bad value or type
   TOO_OLD: 'TOO_OLD',                   // an as-of read before the retention horizon
   QUOTA: 'QUOTA',                       // the storage backend is out of space
-  CORRUPT: 'CORRUPT',
-  LOCKED: 'LOCKED',                     // another store (process) holds the database's folder                   // stored data (a backup file) failed its checksum or shape checks
+  CORRUPT: 'CORRUPT',                   // stored data (a backup file, a snapshot) failed its checksum or shape checks
+  LOCKED: 'LOCKED',                     // another store (process) holds the database's folder
   WASM_LOAD: 'WASM_LOAD',               // the wasm module could not be fetched or instantiated
   NOMEM: 'NOMEM',                       // the engine ran out of memory
   INTERNAL: 'INTERNAL',                 // a broken invariant: a bug in Hindsight

@@ -60,6 +60,7 @@ export class Persistence {
   #shared;                // { locks, lockName, channel, rebase } or null
   #needSync = false;
   #again = false;         // more work arrived while a drain was running
+  #lastSnapshotBytes = 0;
 
   constructor(store, { durableSeq, snapshotEvery = 1000, snapshotBytes = 8 << 20, onError, snapshotText, shared = null, replayed = { commits: 0, bytes: 0 } }) {
     this.#store = store;
@@ -170,7 +171,7 @@ export class Persistence {
         }
         wrote = batch[batch.length - 1].seq;
         this.#durable(wrote);
-        if (this.#sinceSnapshot.commits >= this.snapshotEvery || this.#sinceSnapshot.bytes >= this.snapshotBytes) {
+        if (this.#snapshotDue()) {
           await this.#writeSnapshot().catch(() => {});   // reported; the log still holds everything
         }
       });
@@ -198,6 +199,14 @@ export class Persistence {
     // #run retries with backoff: when space returns, the records go out and nothing is lost.
   }
 
+  /* A snapshot holds the whole kept history, so it grows with it: besides snapshotEvery /
+     snapshotBytes, wait until the log written since the last one is at least half its size,
+     which keeps the bytes spent on snapshots proportional to the bytes of the log. */
+  #snapshotDue() {
+    const since = this.#sinceSnapshot;
+    return (since.commits >= this.snapshotEvery || since.bytes >= this.snapshotBytes) && since.bytes * 2 >= this.#lastSnapshotBytes;
+  }
+
   /* Writes a snapshot of the current state now (taking the writer's turn when shared). */
   async snapshot() {
     if (this.#writing) await this.#writing;
@@ -215,6 +224,7 @@ export class Persistence {
       throw error;
     }
     this.#sinceSnapshot = { commits: 0, bytes: 0 };
+    this.#lastSnapshotBytes = text.length;
     // Everything up to the snapshot is in the store now, written or not as records.
     this.#pending = this.#pending.filter((r) => r.seq > seq);
     this.#durable(seq);

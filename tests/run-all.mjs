@@ -59,6 +59,10 @@ const SUITES = {
   // MiniBrowser has no headless mode, so WebKit gets a virtual X display of its own.
   webkit: () => [{ label: 'webkit', command: 'xvfb-run', args: ['-a', process.execPath, 'tests/browsers/webkit.mjs'], timeoutMs: 5 * MINUTE }],
   demo: () => [{ label: 'demo', command: process.execPath, args: ['tests/browsers/demo.test.mjs'], timeoutMs: 5 * MINUTE }],
+  // Write, flush, reload, find everything, in the three browsers (WebKit needs a display).
+  reload: () => [{ label: 'reload', command: 'xvfb-run', args: ['-a', process.execPath, 'tests/browsers/persist-reload.mjs'], timeoutMs: 5 * MINUTE }],
+  // Chromium killed 20 times in the middle of a burst of commits.
+  'browser-crash': () => [{ label: 'browser-crash', command: process.execPath, args: ['tests/browsers/persist-crash.mjs'], timeoutMs: 10 * MINUTE }],
   node: () => [{ label: 'node', command: process.execPath, args: ['tests/runtimes/node-smoke.mjs'], timeoutMs: 3 * MINUTE }],
   deno: () => [{ label: 'deno', command: bin('deno'),
     args: ['run', '--allow-read', '--allow-env', '--no-prompt', 'tests/runtimes/deno-smoke.mjs'], timeoutMs: 3 * MINUTE }],
@@ -66,7 +70,7 @@ const SUITES = {
   // 50 SIGKILLs of a process writing through the file store, then 50 through the Database.
   crash: () => [{ label: 'crash', command: process.execPath, args: ['tests/crash/node-sigkill.mjs'], timeoutMs: 10 * MINUTE }],
 };
-const GROUPS = { browsers: ['chromium', 'firefox', 'webkit', 'demo'], runtimes: ['node', 'deno', 'workerd'] };
+const GROUPS = { browsers: ['chromium', 'firefox', 'webkit', 'demo', 'reload', 'browser-crash'], runtimes: ['node', 'deno', 'workerd'] };
 
 /** Expands the command line into suite names, rejecting unknown ones. */
 function selectedSuites(argv) {

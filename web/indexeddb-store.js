@@ -33,8 +33,9 @@ const MANIFEST_KEY = 'manifest';
 const FORMAT = 1;
 const DURABILITIES = ['strict', 'relaxed'];
 
-/* A storage failure that is not a full quota (a broken connection, a browser I/O error). */
-const STORAGE_FAILED = ErrorCode.STORAGE ?? 'STORAGE';
+/* A storage failure that is not a full quota (a broken connection, a browser I/O error): the
+   error list has no I/O code, so INTERNAL, as js/persistence.js uses; the browser's error is the cause. */
+const STORAGE_FAILED = ErrorCode.INTERNAL;
 
 /* How browsers name a full quota: the standard name, old WebKit's constant name, Firefox's
    internal names; DOMException code 22 is QUOTA_EXCEEDED_ERR, 1014 Firefox's quota code. */
@@ -348,7 +349,7 @@ export class IndexedDbStore {
       let snapshot = null;
       if (manifest && manifest.snapshotSeq > seq && !holdsNext) {
         const text = intactText(await settled(tx.objectStore(SNAPSHOTS).get(manifest.snapshotSeq)));
-        if (text === null) throw new HindsightError(STORAGE_FAILED, `the snapshot at seq ${manifest.snapshotSeq} is missing or corrupt`);
+        if (text === null) throw new HindsightError(ErrorCode.CORRUPT, `the snapshot at seq ${manifest.snapshotSeq} is missing or corrupt`);
         snapshot = { seq: manifest.snapshotSeq, text };
       }
       const base = snapshot ? snapshot.seq : seq;
