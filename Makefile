@@ -108,6 +108,8 @@ test-runtimes: build
 bench: build
 	$(NODE) bench/speed.mjs
 	$(NODE) bench/timetravel.mjs
+	$(NODE) bench/persist-node.mjs
+	$(NODE) bench/browser-persist.mjs
 
 demo: build
 	@test -f demo/index.html || echo "warning: demo/index.html does not exist yet" >&2
