@@ -37,6 +37,13 @@ export class CommitLog {
 
   get length() { return this.entries.length; }
 
+  /* The store's record of commit seq (persistence.js): its time, cause and query, as JSON
+     text assembled from the texts already kept, without parsing them again. */
+  recordText(seq) {
+    const e = this.entry(seq);
+    return `{"seq":${seq},"time":${e.time},"cause":${e.causeText ?? 'null'},"query":${e.queryText}}`;
+  }
+
   entry(seq) {
     const first = this.entries.length ? this.entries[0].seq : this.baseSeq + 1;
     return this.entries[seq - first];

@@ -74,6 +74,23 @@ async function resolveStore(options) {
   }
 }
 
+/* Applies commits again, in one engine call: same queries, times, causes and seqs (as
+   exported, or as records of the store). The engine stops at the first commit that does not
+   apply and says which. Times may be ISO strings or milliseconds. */
+function replayInto(engine, log, commits) {
+  let expected = engine.seq() + 1;
+  for (const commit of commits) {
+    if (commit?.seq !== expected++) throw invalid(`replay: expected commit ${expected - 1}, found ${commit?.seq}`);
+  }
+  if (!commits.length) return;
+  const texts = commits.map((c) => JSON.stringify(c.query));
+  engine.replay(`[${texts.join(',')}]`);
+  commits.forEach((c, i) => {
+    const time = typeof c.time === 'number' ? c.time : Date.parse(c.time);
+    log.append(c.seq, c.cause ?? null, texts[i], Number.isFinite(time) ? time : undefined);
+  });
+}
+
 /* A plain dict for a query given as a dict or a builder object. */
 function plainQuery(query) {
   if (query && typeof query.toJSON === 'function') return query.toJSON();
@@ -185,7 +202,7 @@ export class Database {
     }
     if (parsed.length) {
       try {
-        this.#replayAll(parsed.map((r) => ({ ...r, time: new Date(r.time).toISOString() })));
+        this.#replayAll(parsed);
         for (const r of parsed) if (r.query?.className !== REVERT_CLASS) this.#undo.push(r.seq);
       } catch (error) {
         warnings.push(`the log could not be applied after seq ${engine.seq()}: ${error.message}`);
@@ -237,12 +254,7 @@ export class Database {
       engine = old.fork(confirmed);
       log = this.#log.sliceThrough(confirmed);
     }
-    const theirs = records.map((r) => JSON.parse(r.text));
-    if (theirs.length) {
-      const texts = theirs.map((r) => JSON.stringify(r.query));
-      engine.replay(`[${texts.join(',')}]`);
-      theirs.forEach((r, i) => log.append(r.seq, r.cause ?? null, texts[i], r.time));
-    }
+    replayInto(engine, log, records.map((r) => JSON.parse(r.text)));
     const sharedSeq = engine.seq();
     const pending = [], renumbered = new Map();
     for (const e of ours) {
@@ -261,8 +273,7 @@ export class Database {
       const seq = engine.seq();
       log.append(seq, e.causeText ? JSON.parse(e.causeText) : null, e.queryText, e.time);
       renumbered.set(e.seq, seq);
-      const entry = log.entry(seq);
-      pending.push({ seq, text: `{"seq":${seq},"time":${entry.time},"cause":${entry.causeText ?? 'null'},"query":${entry.queryText}}` });
+      pending.push({ seq, text: log.recordText(seq) });
     }
     this.#engine = engine;
     this.#log = log;
@@ -285,8 +296,7 @@ export class Database {
 
   #recordCommit(seq) {
     if (!this.#persistence) return;
-    const e = this.#log.entry(seq);
-    this.#persistence.committed(seq, `{"seq":${seq},"time":${e.time},"cause":${e.causeText ?? 'null'},"query":${e.queryText}}`);
+    this.#persistence.committed(seq, this.#log.recordText(seq));
   }
 
   /* Resolves when every commit so far is durable in the store (at once without a store).
@@ -595,19 +605,8 @@ export class Database {
 
   /* Applies exported commits again, in one engine call: same queries, times, causes and
      seqs. The engine stops at the first commit that does not apply and says which. */
-  #replayAll(commits) {
-    const engine = this.#engine;
-    let expected = engine.seq() + 1;
-    for (const commit of commits) {
-      if (commit?.seq !== expected++) throw invalid(`importHistory: expected commit ${expected - 1}, found ${commit?.seq}`);
-    }
-    const texts = commits.map((c) => JSON.stringify(c.query));
-    engine.replay(`[${texts.join(',')}]`);
-    for (let i = 0; i < commits.length; i++) {
-      const time = Date.parse(commits[i].time);
-      this.#log.append(commits[i].seq, commits[i].cause ?? null, texts[i], Number.isFinite(time) ? time : undefined);
-    }
-  }
+  #replayAll(commits) { replayInto(this.#engine, this.#log, commits); }
+
 
   /* Bounds the history: keep at most maxCommits commits and none older than maxAgeMs.
      Older versions are freed; reading before the horizon throws TOO_OLD. */
