@@ -90,22 +90,3 @@ doc *jin_doc(const cJSON *obj, buf *scratch, const char **err) {
     if (!d) *err = "out of memory";
     return d;
 }
-
-doc *jin_doc_with(const cJSON *obj, buf *b, const char *key, int64_t serial, const char **err) {
-    if (!cJSON_IsObject(obj)) { *err = "a document must be a JSON object"; return NULL; }
-    if (has_duplicate_keys(obj)) { *err = "duplicate key in object"; return NULL; }
-    b->len = 0;
-    size_t at = enc_begin(b, T_OBJ);
-    uint32_t n = 0;
-    for (const cJSON *c = obj->child; c; c = c->next, n++) {
-        enc_key(b, c->string, strlen(c->string));
-        if (strcmp(c->string, key) == 0) { enc_int(b, serial); continue; }
-        *err = encode(b, c, 2);
-        if (*err) return NULL;
-    }
-    enc_end(b, at, n);
-    if (b->oom) { *err = "out of memory"; return NULL; }
-    doc *d = doc_new((const uint8_t *)b->data, b->len);
-    if (!d) *err = "out of memory";
-    return d;
-}

@@ -15,7 +15,4 @@ const char *jin_encode(buf *out, const cJSON *item);
 /* Builds a document from a JSON object. On failure returns NULL and sets *err (a static
    message; "out of memory" when allocation failed). scratch is reused between calls. */
 doc *jin_doc(const cJSON *obj, buf *scratch, const char **err);
-/* Like jin_doc, but the top-level member `key` gets the integer value `serial` (the member
-   must exist; it keeps its position, as Python's item[key] = serial does). */
-doc *jin_doc_with(const cJSON *obj, buf *scratch, const char *key, int64_t serial, const char **err);
 #endif
