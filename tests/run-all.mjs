@@ -61,6 +61,8 @@ const SUITES = {
   demo: () => [{ label: 'demo', command: process.execPath, args: ['tests/browsers/demo.test.mjs'], timeoutMs: 5 * MINUTE }],
   // Write, flush, reload, find everything, in the three browsers (WebKit needs a display).
   reload: () => [{ label: 'reload', command: 'xvfb-run', args: ['-a', process.execPath, 'tests/browsers/persist-reload.mjs'], timeoutMs: 5 * MINUTE }],
+  // Two real top-level tabs writing at once (Chromium, Firefox).
+  tabs: () => [{ label: 'tabs', command: process.execPath, args: ['tests/browsers/multitab-tabs.mjs'], timeoutMs: 5 * MINUTE }],
   // Chromium killed 20 times in the middle of a burst of commits.
   'browser-crash': () => [{ label: 'browser-crash', command: process.execPath, args: ['tests/browsers/persist-crash.mjs'], timeoutMs: 10 * MINUTE }],
   node: () => [{ label: 'node', command: process.execPath, args: ['tests/runtimes/node-smoke.mjs'], timeoutMs: 3 * MINUTE }],
@@ -70,7 +72,7 @@ const SUITES = {
   // 50 SIGKILLs of a process writing through the file store, then 50 through the Database.
   crash: () => [{ label: 'crash', command: process.execPath, args: ['tests/crash/node-sigkill.mjs'], timeoutMs: 10 * MINUTE }],
 };
-const GROUPS = { browsers: ['chromium', 'firefox', 'webkit', 'demo', 'reload', 'browser-crash'], runtimes: ['node', 'deno', 'workerd'] };
+const GROUPS = { browsers: ['chromium', 'firefox', 'webkit', 'demo', 'reload', 'tabs', 'browser-crash'], runtimes: ['node', 'deno', 'workerd'] };
 
 /** Expands the command line into suite names, rejecting unknown ones. */
 function selectedSuites(argv) {
