@@ -78,7 +78,10 @@ $(ENGINE_LIB): $(ENGINE_OBJECTS)
 
 build/tests/%: tests/c/%.c tests/c/check.h $(ENGINE_SOURCES) $(C_HEADERS) $(ENGINE_LIB)
 	@mkdir -p $(@D)
-	$(CC_NATIVE) $(NATIVE_CFLAGS) -Itests/c $< $(ENGINE_LIB) -lm -o $@
+	$(CC_NATIVE) $(NATIVE_CFLAGS) -Itests/c $< $(ENGINE_LIB) -lm $(LDFLAGS_$*) -o $@
+
+# test_oom fails the engine's allocations one by one: its malloc family goes through wrappers.
+LDFLAGS_test_oom := -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc
 
 # build/tests/test_engine runs every conformance case natively; it reads them from this file.
 $(CONFORMANCE_JSONL): tests/conformance/to-jsonl.mjs $(wildcard tests/conformance/*.test)

@@ -18,6 +18,9 @@ typedef struct buf {
 } buf;
 
 void buf_init(buf *b);
+/* Empties b for reuse and forgets an earlier out-of-memory: a reused buffer must not stay
+   broken after one failed allocation. */
+static inline void buf_clear(buf *b) { b->len = 0; b->oom = 0; }
 void buf_free(buf *b);
 /* Makes room for n more bytes; returns 0 (and sets oom) when memory runs out. */
 int buf_reserve(buf *b, size_t n);

@@ -256,7 +256,7 @@ static doc *finish(buf *b, size_t at, uint32_t count) {
 }
 
 doc *doc_update(val old, val over, buf *b) {
-    b->len = 0;
+    buf_clear(b);
     size_t at = enc_begin(b, T_OBJ);
     uint32_t n = 0;
     val_iter it;
@@ -275,7 +275,7 @@ doc *doc_update(val old, val over, buf *b) {
 }
 
 doc *doc_conform(val old, val tmpl, buf *b) {
-    b->len = 0;
+    buf_clear(b);
     size_t at = enc_begin(b, T_OBJ);
     uint32_t n = 0;
     val_iter it;
@@ -290,7 +290,7 @@ doc *doc_conform(val old, val tmpl, buf *b) {
 }
 
 doc *doc_rename(val old, const char *from, size_t flen, const char *to, size_t tlen, buf *b) {
-    b->len = 0;
+    buf_clear(b);
     size_t at = enc_begin(b, T_OBJ);
     uint32_t n = 0;
     val moved = NULL;

@@ -142,7 +142,7 @@ const char *hs_errstr(hs_rc rc) {
 }
 
 hs_rc db_error(hs_db *db, const char *msg) {
-    db->out.len = 0;
+    buf_clear(&db->out);
     buf_puts(&db->out, "{\"error\":");
     buf_put_json_string(&db->out, msg, strlen(msg));
     buf_putc(&db->out, '}');
@@ -192,7 +192,7 @@ static int is_forbidden_in_transaction(const cJSON *q) {
 }
 
 static void transaction_failure(hs_db *db, const char *msg) {
-    db->out.len = 0;
+    buf_clear(&db->out);
     buf_puts(&db->out, "{\"className\":\"TransactionQueryResult\",\"version\":\"3\",\"isSuccess\":false,\"results\":[],\"errorMessage\":");
     buf_put_json_string(&db->out, msg, strlen(msg));
     buf_putc(&db->out, '}');
@@ -210,7 +210,7 @@ static int run_transaction(hs_db *db, const cJSON *json, const cJSON *perms) {
             return 0;
         }
     }
-    db->out.len = 0;
+    buf_clear(&db->out);
     buf_puts(&db->out, "{\"className\":\"TransactionQueryResult\",\"version\":\"3\",\"isSuccess\":true,\"results\":[");
     int ok = 1, wrote = 0;
     for (const cJSON *q = queries->child; q && ok; q = q->next) {
@@ -234,7 +234,7 @@ static hs_rc execute(hs_db *db, const char *text, size_t len, const char *perms_
 #define ENVELOPE_MAX_DEPTH 1000
 static cJSON *parse_whole(hs_db *db, const char *text, size_t len, char *err, size_t cap) {
     size_t pos = 0;
-    db->scratch.len = 0;
+    buf_clear(&db->scratch);
     const char *e = jscan_value_depth(text, len, &pos, &db->scratch, ENVELOPE_MAX_DEPTH);
     while (!e && pos < len && (text[pos] == ' ' || text[pos] == '\n' || text[pos] == '\r' || text[pos] == '\t')) pos++;
     if (!e && pos != len) e = "unexpected text after the JSON value";
@@ -280,7 +280,7 @@ static const jscan_pattern dict_arrays[] = {{step_data, 3, '['}};
 static const char *cut_documents(hs_db *db, const char *text, size_t *len, const jscan_pattern *pats, int npats) {
     db->input = text;
     db->spans = jscan_cut(text, *len, pats, npats, &db->envelope, &db->nspans);
-    if (!db->spans) { db->envelope.len = 0; buf_put(&db->envelope, text, *len); }
+    if (!db->spans) { buf_clear(&db->envelope); buf_put(&db->envelope, text, *len); }
     /* cJSON 1.7.15 can read one byte past a length-limited text that ends inside a
        string; a NUL after the text keeps that read inside our buffer and stops it. */
     buf_putc(&db->envelope, 0);
@@ -304,7 +304,7 @@ static hs_rc execute(hs_db *db, const char *text, size_t len, const char *perms_
     char msg[200];
     cJSON *json = parse_whole(db, env, env_len, msg, sizeof msg);
     if (!json) {
-        db->out.len = 0;
+        buf_clear(&db->out);
         query none = {0};
         none.target = none.type_name = "";
         parse_error_result(db, &none, msg);
@@ -326,7 +326,7 @@ static hs_rc execute(hs_db *db, const char *text, size_t len, const char *perms_
         }
         if (cJSON_IsNull(perms)) perms = NULL;
     }
-    db->out.len = 0;
+    buf_clear(&db->out);
     const cJSON *cls = cJSON_GetObjectItemCaseSensitive(json, "className");
     int commit = 0;
     if (cJSON_IsString(cls) && strcmp(cls->valuestring, "TransactionQuery") == 0) {
@@ -354,7 +354,7 @@ hs_rc hs_db_to_dict_at(hs_db *db, uint32_t s) {
     if (s > db->seq || s < db->oldest) return db_error(db, s > db->seq ? "seq is after the latest commit" : "seq is older than the kept history");
     uint32_t view = s == db->seq ? SEQ_PRESENT : s;
     buf *o = &db->out;
-    o->len = 0;
+    buf_clear(o);
     buf_puts(o, "{\"className\":\"DeltaTraceDatabase\",\"version\":\"16\",\"collections\":{");
     /* The live collections at the view, in their order there (a few: insertion sort). */
     coll **live = db->ncolls ? malloc(db->ncolls * sizeof *live) : NULL;
@@ -401,7 +401,7 @@ static const char *load_span(hs_db *db, coll *col, const char *text, jscan_span 
     int more;
     while ((more = jscan_next_element(text, span, &pos)) == 1) {
         heap_hint(col->len);
-        db->scratch.len = 0;
+        buf_clear(&db->scratch);
         const char *e = jscan_value(text, span.end, &pos, &db->scratch);
         if (e) return e;
         if (db->scratch.data[0] != T_OBJ) return "a document must be a JSON object";
@@ -480,7 +480,7 @@ static hs_rc from_dict(hs_db *db, const char *text, size_t len) {
     fresh->colls = NULL;
     fresh->ncolls = 0;
     hs_db_close(fresh);
-    db->out.len = 0;
+    buf_clear(&db->out);
     buf_puts(&db->out, "{}");
     return HS_OK;
 }

@@ -191,7 +191,7 @@ typedef struct add_cursor {
 
 static doc *next_added(hs_db *db, const query *q, add_cursor *cur, int64_t *serial, const char **err) {
     buf *b = &db->scratch;
-    b->len = 0;
+    buf_clear(b);
     if (q->add_span) {
         if (!cur->started) { cur->pos = q->add_span->start; cur->started = 1; }
         int more = jscan_next_element(db->input, *q->add_span, &cur->pos);

@@ -24,7 +24,7 @@ hs_rc hs_db_set_base(hs_db *db, uint32_t seq) {
         for (size_t r = 0; r < db->colls[i]->len; r++) db->colls[i]->rows[r].from = seq;
     db->seq = db->oldest = seq;
     db->hist.seq = seq + 1;
-    db->out.len = 0;
+    buf_clear(&db->out);
     buf_puts(&db->out, "{}");
     return HS_OK;
 }
@@ -112,7 +112,7 @@ hs_rc hs_db_history(hs_db *db, const char *target, size_t tlen, const char *node
     if (oom) { free(entries); return HS_NOMEM; }
     if (n > 1) qsort(entries, n, sizeof *entries, entry_cmp);
     buf *o = &db->out;
-    o->len = 0;
+    buf_clear(o);
     buf_putc(o, '[');
     for (size_t i = 0; i < n; i++) {
         if (i) buf_putc(o, ',');
@@ -182,7 +182,7 @@ hs_rc hs_db_diff(hs_db *db, uint32_t a, uint32_t b) {
     }
     if (n > 1) qsort(t, n, sizeof *t, touched_cmp);
     buf *o = &db->out;
-    o->len = 0;
+    buf_clear(o);
     buf_putc(o, '{');
     /* Three passes per collection would need three lists; collect them per collection. */
     const doc **added = NULL, **removed = NULL, **before = NULL, **after = NULL;
@@ -254,7 +254,7 @@ hs_rc hs_db_revert(hs_db *db, uint32_t s) {
         coll_set_serial(c, coll_serial_at(c, s), &db->hist);
     }
     db->seq = db->hist.seq++;
-    db->out.len = 0;
+    buf_clear(&db->out);
     buf_puts(&db->out, "{\"seq\":");
     buf_put_i64(&db->out, db->seq);
     buf_putc(&db->out, '}');
@@ -355,7 +355,7 @@ hs_db *hs_db_fork(const hs_db *db, uint32_t s) {
 hs_rc hs_db_set_horizon(hs_db *db, uint32_t h) {
     if (!db) return HS_MISUSE;
     if (h > db->seq) return db_error(db, "the horizon cannot be after the latest commit");
-    if (h <= db->oldest) { db->out.len = 0; buf_puts(&db->out, "{}"); return HS_OK; }
+    if (h <= db->oldest) { buf_clear(&db->out); buf_puts(&db->out, "{}"); return HS_OK; }
     for (size_t i = db->ncolls; i-- > 0;) {
         coll *c = db->colls[i];
         coll_prune(c, h);
@@ -368,7 +368,7 @@ hs_rc hs_db_set_horizon(hs_db *db, uint32_t h) {
     memmove(db->hist.changes, db->hist.changes + keep_from, (db->hist.nchanges - keep_from) * sizeof *db->hist.changes);
     db->hist.nchanges -= keep_from;
     db->oldest = h;
-    db->out.len = 0;
+    buf_clear(&db->out);
     buf_puts(&db->out, "{}");
     return HS_OK;
 }
@@ -390,7 +390,7 @@ hs_rc hs_db_stats(hs_db *db) {
     }
     bytes += db->hist.nchanges * sizeof(change);
     buf *o = &db->out;
-    o->len = 0;
+    buf_clear(o);
     buf_puts(o, "{\"seq\":");
     buf_put_i64(o, db->seq);
     buf_puts(o, ",\"oldestSeq\":");
@@ -475,7 +475,7 @@ static hs_rc apply_state_val(hs_db *db, val root) {
     }
     if (oom) { db_rollback(db); return HS_NOMEM; }
     db->seq = db->hist.seq++;
-    db->out.len = 0;
+    buf_clear(&db->out);
     buf_puts(&db->out, "{}");
     return HS_OK;
 }
@@ -522,7 +522,7 @@ hs_rc hs_db_replay(hs_db *db, const char *text, size_t len) {
         for (size_t k = pos; k + 17 <= end && !maybe_revert; k++)
             maybe_revert = text[k] == '"' && memcmp(text + k, "\"HindsightRevert\"", 17) == 0;
         if (maybe_revert) {
-            head.len = 0;
+            buf_clear(&head);
             size_t p2 = pos;
             const char *e = jscan_value_depth(text, end, &p2, &head, JSCAN_NODE_DEPTH);
             if (e) { snprintf(msg, sizeof msg, "replay: commit %u: %s", expected, e); buf_free(&head); return db_error(db, msg); }
@@ -546,7 +546,7 @@ hs_rc hs_db_replay(hs_db *db, const char *text, size_t len) {
     }
     buf_free(&head);
     if (more < 0) return db_error(db, "replay: the list of queries is malformed");
-    db->out.len = 0;
+    buf_clear(&db->out);
     buf_puts(&db->out, "{\"applied\":");
     buf_put_i64(&db->out, (int64_t)applied);
     buf_putc(&db->out, '}');

@@ -83,7 +83,7 @@ const char *jin_encode(buf *out, const cJSON *item) {
 
 doc *jin_doc(const cJSON *obj, buf *scratch, const char **err) {
     if (!cJSON_IsObject(obj)) { *err = "a document must be a JSON object"; return NULL; }
-    scratch->len = 0;
+    buf_clear(scratch);
     *err = jin_encode(scratch, obj);
     if (*err) return NULL;
     doc *d = doc_new((const uint8_t *)scratch->data, scratch->len);

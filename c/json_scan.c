@@ -349,7 +349,7 @@ jscan_span *jscan_cut(const char *t, size_t n, const jscan_pattern *pats, int np
     size_t copied = 0, cap = 0, count = 0, i = 0;
     jscan_span *spans = NULL;
     *nspans = 0;
-    env->len = 0;
+    buf_clear(env);
     while (i < n) {
         char c = t[i];
         if (c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == ',' || c == ':') { i++; continue; }
@@ -403,9 +403,9 @@ jscan_span *jscan_cut(const char *t, size_t n, const jscan_pattern *pats, int np
         /* After a member's value, the next string is a name again. */
         if (depth && stack[depth - 1].is_object) stack[depth - 1].key = NULL;
     }
-    if (count == 0 || env->oom) { free(spans); env->len = 0; return NULL; }  /* also after a break */
+    if (count == 0 || env->oom) { free(spans); buf_clear(env); return NULL; }  /* also after a break */
     buf_put(env, t + copied, n - copied);
-    if (env->oom) { free(spans); env->len = 0; return NULL; }
+    if (env->oom) { free(spans); buf_clear(env); return NULL; }
     *nspans = count;
     return spans;
 }

@@ -76,8 +76,9 @@ static int eval_popped(dsl_env *env, const char *s, size_t n, buf *out) {
         while (a < b && isspace((unsigned char)*a)) a++;
         while (b > a && isspace((unsigned char)b[-1])) b--;
         if (b > a) {
-            env->tmp.len = 0;
+            buf_clear(&env->tmp);
             copy_without(&env->tmp, (val)cur.data, a, (size_t)(b - a));
+            if (env->tmp.oom) { cur.oom = 1; break; }
             cur.len = 0;
             buf_put(&cur, env->tmp.data, env->tmp.len);
         }
@@ -249,7 +250,7 @@ int exec_merge(hs_db *db, const query *q) {
         env.base = b;
         env.matched = matched;
         env.nsrc = nsrc;
-        db->scratch.len = 0;
+        buf_clear(&db->scratch);
         if (!eval_dsl(&env, tmpl, &db->scratch, 1) || db->scratch.oom || db->scratch.data[0] != T_OBJ) { error = "Merge failed"; break; }
         val row = (val)db->scratch.data;
         if (!serial_coll && serial_key) {

@@ -74,7 +74,7 @@ void node_free(qnode *n) {
 
 const char *conv_pystr(val v, buf *scratch, size_t *len) {
     if (v[0] == T_STR || v[0] == T_STRX) return val_str(v, len);
-    scratch->len = 0;
+    buf_clear(scratch);
     val_pystr(scratch, v);
     *len = scratch->len;
     return scratch->oom ? NULL : scratch->data;
@@ -389,7 +389,7 @@ static int typed_compare(const qnode *n, val f, node_ctx *ctx, int *c) {
         const char *s = conv_pystr(f, &ctx->scratch, &len);
         if (!s) return 0;
         if (n->vtype != VT_STRING) {
-            ctx->lower.len = 0;
+            buf_clear(&ctx->lower);
             text_lower_utf8(&ctx->lower, s, len);
             if (ctx->lower.oom) return 0;
             s = ctx->lower.data ? ctx->lower.data : "";

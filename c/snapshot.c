@@ -39,7 +39,7 @@ static void put_doc(buf *o, const doc *d) {
 hs_rc hs_db_dump(hs_db *db) {
     if (!db) return HS_MISUSE;
     buf *o = &db->out;
-    o->len = 0;
+    buf_clear(o);
     buf_puts(o, "{\"className\":\"HindsightEngineState\",\"version\":\"1\",\"seq\":");
     buf_put_i64(o, db->seq);
     buf_puts(o, ",\"oldest\":");
@@ -272,7 +272,7 @@ static hs_rc load(hs_db *db, const char *text, size_t len) {
     db->seq = seq;
     db->oldest = oldest;
     db->hist.seq = seq + 1;
-    db->out.len = 0;
+    buf_clear(&db->out);
     buf_puts(&db->out, "{}");
     return HS_OK;
 }
