@@ -80,6 +80,27 @@ void db_unlink_free(hs_db *db, coll *c) {
     coll_free(c);
 }
 
+static void free_collections(coll **colls, size_t n) {
+    for (size_t i = 0; i < n; i++) coll_free(colls[i]);
+    free(colls);
+}
+
+void db_adopt(hs_db *db, hs_db *fresh) {
+    free_collections(db->colls, db->ncolls);
+    free(db->hist.changes);
+    db->colls = fresh->colls;
+    db->ncolls = fresh->ncolls;
+    db->cap = fresh->cap;
+    db->hist.changes = fresh->hist.changes;
+    db->hist.nchanges = fresh->hist.nchanges;
+    db->hist.capchanges = fresh->hist.capchanges;
+    fresh->colls = NULL;
+    fresh->ncolls = fresh->cap = 0;
+    fresh->hist.changes = NULL;
+    fresh->hist.nchanges = fresh->hist.capchanges = 0;
+    hs_db_close(fresh);
+}
+
 void db_rollback(hs_db *db) {
     hist_rollback(&db->hist);
     uint32_t p = db->hist.seq;
@@ -107,10 +128,6 @@ hs_db *hs_db_open(void) {
     return db;
 }
 
-static void free_collections(coll **colls, size_t n) {
-    for (size_t i = 0; i < n; i++) coll_free(colls[i]);
-    free(colls);
-}
 
 void hs_db_close(hs_db *db) {
     if (!db) return;
@@ -471,15 +488,8 @@ static hs_rc from_dict(hs_db *db, const char *text, size_t len) {
         hs_db_close(fresh);
         return db_error(db, err);
     }
-    free_collections(db->colls, db->ncolls);
-    db->hist.nchanges = 0;   /* the old collections' history went with them */
+    db_adopt(db, fresh);   /* the old collections' history goes with them */
     db->oldest = db->seq;
-    db->colls = fresh->colls;
-    db->ncolls = fresh->ncolls;
-    db->cap = fresh->cap;
-    fresh->colls = NULL;
-    fresh->ncolls = 0;
-    hs_db_close(fresh);
     buf_clear(&db->out);
     buf_puts(&db->out, "{}");
     return HS_OK;

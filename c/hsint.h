@@ -79,6 +79,9 @@ void db_unlink_free(hs_db *db, coll *c);
 int db_append_coll(hs_db *db, coll *c);
 /* Writes {"error": msg} as the output; returns HS_ERROR (HS_NOMEM if that failed). */
 hs_rc db_error(hs_db *db, const char *msg);
+/* Replaces db's collections and change log with fresh's, and closes fresh (a snapshot or a
+   dict is built apart and swapped in, so a bad one changes nothing). */
+void db_adopt(hs_db *db, hs_db *fresh);
 /* Undoes everything the pending commit changed. */
 void db_rollback(hs_db *db);
 /* The document of row r as seen at s (SEQ_PRESENT: now). */

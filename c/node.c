@@ -202,17 +202,9 @@ static int fail(char *err, size_t cap, const char *fmt, const char *arg, size_t 
     return 0;
 }
 
-static int is_str(val v) { return v && (v[0] == T_STR || v[0] == T_STRX); }
-
-/* A member, with JSON null read as absent (DeltaTraceDB writes null for unset keys). */
-static val member(val obj, const char *key) {
-    val v = val_obj_get(obj, key, strlen(key));
-    return v && v[0] == T_NULL ? NULL : v;
-}
-
 static int set_field(qnode *n, val json, const char *tname, size_t tlen, char *err, size_t cap) {
-    val f = member(json, "field");
-    if (!is_str(f)) return fail(err, cap, "node %.*s needs a string 'field'", tname, tlen);
+    val f = val_member(json, "field");
+    if (!val_is_str(f)) return fail(err, cap, "node %.*s needs a string 'field'", tname, tlen);
     const char *s = val_str(f, &n->flen);
     n->field = malloc(n->flen + 1);
     if (!n->field) return fail(err, cap, "out of memory%.*s", NULL, 0);
@@ -233,7 +225,7 @@ static int set_value(qnode *n, val v, char *err, size_t cap) {
 
 static int vtype_of(val v, int *out) {
     if (!v) { *out = VT_AUTO; return 1; }
-    if (!is_str(v)) return 0;
+    if (!val_is_str(v)) return 0;
     size_t n;
     const char *s = val_str(v, &n);
     char name[32];
@@ -247,8 +239,8 @@ static int vtype_of(val v, int *out) {
 static qnode *compile(val json, int depth, char *err, size_t cap) {
     if (depth > MAX_NODE_DEPTH) { fail(err, cap, "queryNode nested deeper than 100 levels%.*s", NULL, 0); return NULL; }
     if (json[0] != T_OBJ) { fail(err, cap, "a query node must be an object%.*s", NULL, 0); return NULL; }
-    val type = member(json, "type");
-    if (!is_str(type)) { fail(err, cap, "a query node needs a string 'type'%.*s", NULL, 0); return NULL; }
+    val type = val_member(json, "type");
+    if (!val_is_str(type)) { fail(err, cap, "a query node needs a string 'type'%.*s", NULL, 0); return NULL; }
     size_t tlen;
     const char *tname = val_str(type, &tlen);
     int op = -1;
@@ -260,7 +252,7 @@ static qnode *compile(val json, int depth, char *err, size_t cap) {
     n->op = op;
     int ok = 1;
     if (op == N_AND || op == N_OR) {
-        val conds = member(json, "conditions");
+        val conds = val_member(json, "conditions");
         if (!conds || conds[0] != T_ARR) ok = fail(err, cap, "node %.*s needs a 'conditions' list", tname, tlen);
         uint32_t count = ok ? val_count(conds) : 0;
         if (ok && count && !(n->kids = calloc(count, sizeof *n->kids))) ok = fail(err, cap, "out of memory%.*s", NULL, 0);
@@ -271,7 +263,7 @@ static qnode *compile(val json, int depth, char *err, size_t cap) {
             if (!k) ok = 0; else n->kids[n->nkids++] = k;
         }
     } else if (op == N_NOT) {
-        val c = member(json, "condition");
+        val c = val_member(json, "condition");
         if (!c) ok = fail(err, cap, "node not_ needs a 'condition'%.*s", NULL, 0);
         else if ((n->kids = calloc(1, sizeof *n->kids)) == NULL) ok = fail(err, cap, "out of memory%.*s", NULL, 0);
         else if ((n->kids[0] = compile(c, depth + 1, err, cap)) == NULL) ok = 0;
@@ -279,8 +271,8 @@ static qnode *compile(val json, int depth, char *err, size_t cap) {
     } else {
         ok = set_field(n, json, tname, tlen, err, cap);
         if (ok && op == N_REGEX) {
-            val p = member(json, "pattern");
-            if (!is_str(p)) ok = fail(err, cap, "node regex_ needs a string 'pattern'%.*s", NULL, 0);
+            val p = val_member(json, "pattern");
+            if (!val_is_str(p)) ok = fail(err, cap, "node regex_ needs a string 'pattern'%.*s", NULL, 0);
             else {
                 char rxerr[160];
                 size_t plen;
@@ -289,14 +281,14 @@ static qnode *compile(val json, int depth, char *err, size_t cap) {
                 if (!n->re) ok = fail(err, cap, "invalid regex: %.*s", rxerr, strlen(rxerr));
             }
         } else if (ok && (op == N_IN || op == N_NOTIN)) {
-            val vs = member(json, "values");
+            val vs = val_member(json, "values");
             if (!vs || vs[0] != T_ARR) ok = fail(err, cap, "node %.*s needs a 'values' list", tname, tlen);
             else ok = set_value(n, vs, err, cap);
         } else if (ok) {
-            if (!vtype_of(member(json, "vType"), &n->vtype)) ok = fail(err, cap, "vType must be a string%.*s", NULL, 0);
+            if (!vtype_of(val_member(json, "vType"), &n->vtype)) ok = fail(err, cap, "vType must be a string%.*s", NULL, 0);
             else if (n->vtype == VT_INVALID) {
                 size_t vl;
-                const char *vn = val_str(member(json, "vType"), &vl);
+                const char *vn = val_str(val_member(json, "vType"), &vl);
                 ok = fail(err, cap, "unknown vType '%.*s'", vn, vl);
             }
             if (ok) ok = set_value(n, val_obj_get(json, "value", 5), err, cap);

@@ -254,21 +254,7 @@ static hs_rc load(hs_db *db, const char *text, size_t len) {
         snprintf(m, sizeof m, "%s%s", strncmp(l.err, "snapshot:", 9) == 0 ? "" : "snapshot: ", l.err);
         return db_error(db, m);
     }
-    /* Swap the loaded state in. */
-    for (size_t i = 0; i < db->ncolls; i++) coll_free(db->colls[i]);
-    free(db->colls);
-    free(db->hist.changes);
-    db->colls = fresh->colls;
-    db->ncolls = fresh->ncolls;
-    db->cap = fresh->cap;
-    db->hist.changes = fresh->hist.changes;
-    db->hist.nchanges = fresh->hist.nchanges;
-    db->hist.capchanges = fresh->hist.capchanges;
-    fresh->colls = NULL;
-    fresh->ncolls = 0;
-    fresh->hist.changes = NULL;
-    fresh->hist.nchanges = fresh->hist.capchanges = 0;
-    hs_db_close(fresh);
+    db_adopt(db, fresh);
     db->seq = seq;
     db->oldest = oldest;
     db->hist.seq = seq + 1;

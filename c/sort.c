@@ -42,26 +42,19 @@ void sort_free(qsort_spec *s) {
     free(s);
 }
 
-static val member(val obj, const char *key) {
-    val v = val_obj_get(obj, key, strlen(key));
-    return v && v[0] == T_NULL ? NULL : v;
-}
-
-static int is_str(val v) { return v && (v[0] == T_STR || v[0] == T_STRX); }
-
 static int str_is(val v, const char *lit) {
     size_t n;
-    const char *s = is_str(v) ? val_str(v, &n) : NULL;
+    const char *s = val_is_str(v) ? val_str(v, &n) : NULL;
     return s && n == strlen(lit) && memcmp(s, lit, n) == 0;
 }
 
 static int add_order(qsort_spec *s, val j, char *err, size_t cap) {
-    val f = member(j, "field");
-    if (!is_str(f)) { snprintf(err, cap, "SingleSort needs a string 'field'"); return 0; }
-    val vt = member(j, "vType");
+    val f = val_member(j, "field");
+    if (!val_is_str(f)) { snprintf(err, cap, "SingleSort needs a string 'field'"); return 0; }
+    val vt = val_member(j, "vType");
     /* DeltaTraceDB's Python reader falls back to auto_ for unknown names. */
     int vtype = VT_AUTO;
-    if (is_str(vt)) {
+    if (val_is_str(vt)) {
         size_t n;
         const char *name = val_str(vt, &n);
         char tmp[32];
@@ -72,7 +65,7 @@ static int add_order(qsort_spec *s, val j, char *err, size_t cap) {
         }
         if (vtype == VT_INVALID) vtype = VT_AUTO;
     }
-    val rev = member(j, "reversed");
+    val rev = val_member(j, "reversed");
     sort_order *o = &s->orders[s->n];
     const char *field = val_str(f, &o->flen);
     o->field = malloc(o->flen + 1);
@@ -87,14 +80,14 @@ static int add_order(qsort_spec *s, val j, char *err, size_t cap) {
 
 qsort_spec *sort_compile(val j, char *err, size_t cap) {
     if (j[0] != T_OBJ) { snprintf(err, cap, "sortObj must be an object"); return NULL; }
-    val cls = member(j, "className");
+    val cls = val_member(j, "className");
     qsort_spec *s = calloc(1, sizeof *s);
     if (!s) { snprintf(err, cap, "out of memory"); return NULL; }
     int ok = 1;
     if (str_is(cls, "SingleSort")) {
         ok = (s->orders = calloc(1, sizeof *s->orders)) != NULL && add_order(s, j, err, cap);
     } else if (str_is(cls, "MultiSort")) {
-        val list = member(j, "sortOrders");
+        val list = val_member(j, "sortOrders");
         if (!list || list[0] != T_ARR) { snprintf(err, cap, "MultiSort needs a 'sortOrders' list"); ok = 0; }
         uint32_t count = ok ? val_count(list) : 0;
         if (ok && count && !(s->orders = calloc(count, sizeof *s->orders))) ok = 0;

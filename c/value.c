@@ -89,6 +89,11 @@ val val_obj_get(val obj, const char *key, size_t klen) {
     return NULL;
 }
 
+val val_member(val obj, const char *key) {
+    val v = val_obj_get(obj, key, strlen(key));
+    return v && v[0] == T_NULL ? NULL : v;
+}
+
 val val_path(val obj, const char *path, size_t plen) {
     if (!memchr(path, '.', plen)) return val_obj_get(obj, path, plen);
     val cur = obj;

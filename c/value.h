@@ -73,6 +73,10 @@ val val_iter_next(val_iter *it, int is_object);
 
 /* Top-level member of an object, or NULL when absent. */
 val val_obj_get(val obj, const char *key, size_t klen);
+/* The same for a NUL-terminated key, with a JSON null read as absent (DeltaTraceDB writes
+   null for every unset key). */
+val val_member(val obj, const char *key);
+static inline int val_is_str(val v) { return v && (v[0] == T_STR || v[0] == T_STRX); }
 /* Follows a dot path through objects only (no list indexing), as DeltaTraceDB does.
    Returns NULL when any step is missing or not an object. */
 val val_path(val obj, const char *path, size_t plen);
