@@ -8,8 +8,8 @@
 **   - Deterministic everywhere: no clock, locale, libc time, allocation or
 **     mutable globals. Only integer arithmetic on long long.
 **   - The parser never reads text[len] or beyond; every byte goes through peek().
-**   - dt_parse_fromisoformat accepts a subset of dt_parse_iso8601: the same text minus what
-**     Python's datetime refuses (signed or zero years, 24:00).
+**   - dt_parse_fromisoformat follows Python's datetime.fromisoformat where it differs: no
+**     signed or zero years, no 24:00, no lower-case 'z', any one character before the time.
 **   - An instant that does not fit in signed 64-bit microseconds is rejected,
 **     never wrapped, so comparisons by micros are always by true instant.
 **   - format(parse(x)) round-trips every instant at millisecond precision.
@@ -238,11 +238,11 @@ static int parse_time(Cursor *pCur, long long *pMicrosOfDay, int bPython) {
 ** Zone: nothing (naive), Z/z, or +-HH, +-HH:MM[:SS[frac]], +-HHMM[SS[frac]].
 ** The offset must be strictly inside +-24h, as Python's timezone requires.
 */
-static int parse_offset(Cursor *pCur, int *pHasOffset, long long *pOffsetMicros) {
+static int parse_offset(Cursor *pCur, int *pHasOffset, long long *pOffsetMicros, int bPython) {
     int ch = peek(pCur);
     *pHasOffset = 0;
     *pOffsetMicros = 0;
-    if (ch == 'Z' || ch == 'z') {
+    if (ch == 'Z' || (ch == 'z' && !bPython)) {                   /* Python takes only 'Z' */
         pCur->i++;
         *pHasOffset = 1;
         return 1;
@@ -288,10 +288,16 @@ static int parse_datetime(const char *text, size_t len, dt_instant *out, int bPy
 
     if (!parse_date(&cur, &days, bPython)) return 0;
     sep = peek(&cur);
-    if (sep == 'T' || sep == 't' || sep == ' ') {
+    if (bPython && sep >= 0) {
+        /* Python takes any one character between date and time: skip one UTF-8 sequence. */
+        cur.i++;
+        if (sep >= 0xC0) while ((peek(&cur) & 0xC0) == 0x80) cur.i++;
+        if (!parse_time(&cur, &microsOfDay, bPython)) return 0;
+        if (!parse_offset(&cur, &hasOffset, &offsetMicros, bPython)) return 0;
+    } else if (sep == 'T' || sep == 't' || sep == ' ') {
         cur.i++;
         if (!parse_time(&cur, &microsOfDay, bPython)) return 0;
-        if (!parse_offset(&cur, &hasOffset, &offsetMicros)) return 0;
+        if (!parse_offset(&cur, &hasOffset, &offsetMicros, bPython)) return 0;
     }
     if (cur.i != cur.n) return 0;                 /* trailing garbage */
 

@@ -35,9 +35,10 @@ typedef struct {
 int dt_parse_iso8601(const char *text, size_t len, dt_instant *out);
 
 /*
-** The same, restricted to what Python's datetime.fromisoformat accepts, as the datetime_
-** vType needs: years 0001..9999 written with four unsigned digits (no "+2024-01-02", no
-** "0000"), and no hour 24 ("T24:00:00" is refused).
+** The same grammar as Python's datetime.fromisoformat reads it, as the datetime_ vType
+** needs: years 0001..9999 written with four unsigned digits (no "+2024-01-02", no "0000"),
+** no hour 24 ("T24:00:00" is refused), only upper-case 'Z', and any one character (any
+** code point) between the date and the time ("2025-01-01X09:00" is 09:00).
 */
 int dt_parse_fromisoformat(const char *text, size_t len, dt_instant *out);
 

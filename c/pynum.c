@@ -15,11 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Python's str.isspace(): bidirectional class WS, B or S, or category Zs. */
+/* The spaces int() and float() strip. CPython keeps ASCII as it is and then strips C's
+   isspace() set; from U+007F on, str.isspace() characters (bidirectional class WS, B or S, or
+   category Zs) become ' '. So U+001C..U+001F are not stripped, but U+0085 and U+3000 are. */
 static int py_space(unsigned cp) {
-    return (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x20) || cp == 0x85 || cp == 0xA0 ||
-           cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 ||
-           cp == 0x202F || cp == 0x205F || cp == 0x3000;
+    if (cp < 0x7F) return cp == ' ' || (cp >= 0x09 && cp <= 0x0D);
+    return cp == 0x85 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 ||
+           cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
 }
 
 /* Writes the ASCII form of s to work (from *start, NUL-terminated, spaces trimmed) and sets
