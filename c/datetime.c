@@ -8,6 +8,8 @@
 **   - Deterministic everywhere: no clock, locale, libc time, allocation or
 **     mutable globals. Only integer arithmetic on long long.
 **   - The parser never reads text[len] or beyond; every byte goes through peek().
+**   - dt_parse_fromisoformat follows Python's datetime.fromisoformat where it differs: no
+**     signed or zero years, no 24:00, no lower-case 'z', any one character before the time.
 **   - An instant that does not fit in signed 64-bit microseconds is rejected,
 **     never wrapped, so comparisons by micros are always by true instant.
 **   - format(parse(x)) round-trips every instant at millisecond precision.
@@ -157,11 +159,12 @@ static int read_fraction(Cursor *pCur, int *pMicros) {
 ** Calendar date, extended or basic: YYYY-MM-DD, YYYYMMDD, YYYY-Www[-D],
 ** YYYYWww[D], and signed years (+-YYYY to +-YYYYYY, extended only).
 */
-static int parse_date(Cursor *pCur, long long *pDays) {
+static int parse_date(Cursor *pCur, long long *pDays, int bPython) {
     long long year;
     int bExtended, ch = peek(pCur);
 
     if (ch == '+' || ch == '-') {
+        if (bPython) return 0;                        /* Python years are 0001..9999, unsigned */
         int nDigit, yearDigits;
         pCur->i++;
         nDigit = count_digits(pCur);
@@ -174,6 +177,7 @@ static int parse_date(Cursor *pCur, long long *pDays) {
     } else {
         int yearDigits;
         if (!read_fixed(pCur, 4, &yearDigits)) return 0;
+        if (bPython && yearDigits == 0) return 0;
         year = yearDigits;
         bExtended = eat(pCur, '-');
     }
@@ -189,6 +193,8 @@ static int parse_date(Cursor *pCur, long long *pDays) {
         if (week < 1 || week > iso_weeks_in_year(year)) return 0;
         if (weekday < 1 || weekday > 7) return 0;
         *pDays = days_from_iso_week(year, week, weekday);
+        /* A week date can fall outside Python's 0001-01-01..9999-12-31. */
+        if (bPython && (*pDays < days_from_civil(1, 1, 1) || *pDays > days_from_civil(9999, 12, 31))) return 0;
         return 1;
     } else {
         int month, day;
@@ -206,7 +212,7 @@ static int parse_date(Cursor *pCur, long long *pDays) {
 ** Time of day: HH, HH:MM, HH:MM:SS[frac] or basic HHMM, HHMMSS[frac].
 ** 24:00[:00[.000]] is accepted as the end of the day (86400 s).
 */
-static int parse_time(Cursor *pCur, long long *pMicrosOfDay) {
+static int parse_time(Cursor *pCur, long long *pMicrosOfDay, int bPython) {
     int hour, minute = 0, second = 0, micros = 0;
     if (!read_fixed(pCur, 2, &hour)) return 0;
     if (eat(pCur, ':')) {
@@ -223,7 +229,7 @@ static int parse_time(Cursor *pCur, long long *pMicrosOfDay) {
         }
     }
     if (hour > 24 || minute > 59 || second > 59) return 0;  /* no leap second */
-    if (hour == 24 && (minute | second | micros) != 0) return 0;
+    if (hour == 24 && ((minute | second | micros) != 0 || bPython)) return 0;
     *pMicrosOfDay = ((hour * 60LL + minute) * 60 + second) * MICROS_PER_SECOND + micros;
     return 1;
 }
@@ -232,11 +238,11 @@ static int parse_time(Cursor *pCur, long long *pMicrosOfDay) {
 ** Zone: nothing (naive), Z/z, or +-HH, +-HH:MM[:SS[frac]], +-HHMM[SS[frac]].
 ** The offset must be strictly inside +-24h, as Python's timezone requires.
 */
-static int parse_offset(Cursor *pCur, int *pHasOffset, long long *pOffsetMicros) {
+static int parse_offset(Cursor *pCur, int *pHasOffset, long long *pOffsetMicros, int bPython) {
     int ch = peek(pCur);
     *pHasOffset = 0;
     *pOffsetMicros = 0;
-    if (ch == 'Z' || ch == 'z') {
+    if (ch == 'Z' || (ch == 'z' && !bPython)) {                   /* Python takes only 'Z' */
         pCur->i++;
         *pHasOffset = 1;
         return 1;
@@ -270,7 +276,7 @@ static int add_checked(long long a, long long b, long long *pSum) {
     return 1;
 }
 
-int dt_parse_iso8601(const char *text, size_t len, dt_instant *out) {
+static int parse_datetime(const char *text, size_t len, dt_instant *out, int bPython) {
     Cursor cur;
     long long days, microsOfDay = 0, offsetMicros = 0, total;
     int hasOffset = 0, sep;
@@ -280,12 +286,18 @@ int dt_parse_iso8601(const char *text, size_t len, dt_instant *out) {
     cur.n = len;
     cur.i = 0;
 
-    if (!parse_date(&cur, &days)) return 0;
+    if (!parse_date(&cur, &days, bPython)) return 0;
     sep = peek(&cur);
-    if (sep == 'T' || sep == 't' || sep == ' ') {
+    if (bPython && sep >= 0) {
+        /* Python takes any one character between date and time: skip one UTF-8 sequence. */
         cur.i++;
-        if (!parse_time(&cur, &microsOfDay)) return 0;
-        if (!parse_offset(&cur, &hasOffset, &offsetMicros)) return 0;
+        if (sep >= 0xC0) while ((peek(&cur) & 0xC0) == 0x80) cur.i++;
+        if (!parse_time(&cur, &microsOfDay, bPython)) return 0;
+        if (!parse_offset(&cur, &hasOffset, &offsetMicros, bPython)) return 0;
+    } else if (sep == 'T' || sep == 't' || sep == ' ') {
+        cur.i++;
+        if (!parse_time(&cur, &microsOfDay, bPython)) return 0;
+        if (!parse_offset(&cur, &hasOffset, &offsetMicros, bPython)) return 0;
     }
     if (cur.i != cur.n) return 0;                 /* trailing garbage */
 
@@ -297,6 +309,14 @@ int dt_parse_iso8601(const char *text, size_t len, dt_instant *out) {
     out->micros = total;
     out->has_offset = hasOffset;
     return 1;
+}
+
+int dt_parse_iso8601(const char *text, size_t len, dt_instant *out) {
+    return parse_datetime(text, len, out, 0);
+}
+
+int dt_parse_fromisoformat(const char *text, size_t len, dt_instant *out) {
+    return parse_datetime(text, len, out, 1);
 }
 
 /*}====================*/

@@ -1,8 +1,9 @@
 /*
 ** datetime.h: ISO 8601 date/datetime text <-> instants, for the `datetime_` vType.
 **
-** Owns: the one parser and the one formatter of datetime text used by search
-** nodes and sorts (protocol §6, §7), which compare datetimes by instant.
+** Owns: the parser and the formatter of datetime text used by search nodes and
+** sorts (protocol §6, §7), which compare datetimes by instant. Nodes and sorts use
+** the Python subset (dt_parse_fromisoformat).
 **
 ** Must stay true: results depend only on the input bytes. No clock, no locale,
 ** no libc time functions, no allocation, no mutable globals. Calendar arithmetic
@@ -32,6 +33,14 @@ typedef struct {
 ** text is not a valid date/datetime or its instant does not fit in micros.
 */
 int dt_parse_iso8601(const char *text, size_t len, dt_instant *out);
+
+/*
+** The same grammar as Python's datetime.fromisoformat reads it, as the datetime_ vType
+** needs: years 0001..9999 written with four unsigned digits (no "+2024-01-02", no "0000"),
+** no hour 24 ("T24:00:00" is refused), only upper-case 'Z', and any one character (any
+** code point) between the date and the time ("2025-01-01X09:00" is 09:00).
+*/
+int dt_parse_fromisoformat(const char *text, size_t len, dt_instant *out);
 
 /*
 ** Format micros as UTC with millisecond precision, like JS toISOString:

@@ -191,8 +191,9 @@ int merge_check_permissions(const cJSON *perms, const cJSON *params) {
     return 1;
 }
 
+/* DeltaTraceDB reports dbLength 0 for every failed merge (not -1 as for other errors). */
 static int merge_fail(hs_db *db, const query *q, const char *msg) {
-    put_result(&db->out, 0, q->target, q->type_name, NULL, 0, -1, 0, 0, msg);
+    put_result(&db->out, 0, q->target, q->type_name, NULL, 0, 0, 0, 0, msg);
     return 0;
 }
 

@@ -4,12 +4,15 @@
  * Each comparison node keeps its value pre-converted for its vType, so a scan over many
  * documents converts only the field side. "Any exception during evaluation -> false" in
  * DeltaTraceDB becomes: every conversion returns a success flag, and failure means no match.
+ * The one exception is Python's own: startsWith_/endsWith_ with a value that is not a string
+ * raise outside that guard, so they fail the query (lazily: only when a document with a
+ * non-null field reaches them, which is why such a tree never uses an index).
  */
 #include "node.h"
 #include "datetime.h"
+#include "pynum.h"
 #include "regex.h"
 #include "text.h"
-#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +40,7 @@ int vtype_from_name(const char *name) {
 /* The node's own value, converted once for its vType. */
 typedef struct conv_value {
     int ok;            /* 0 when the value could not be converted: the comparison is false */
-    int64_t i;
+    py_int i;          /* int_ (big digits in s) */
     double d;
     dt_instant t;
     char *s;           /* string_, stringIgnoreCase_, boolean_ (lower-cased), startsWith_... */
@@ -53,6 +56,7 @@ struct qnode {
     rx_regex *re;
     qnode **kids;
     size_t nkids;
+    int may_fail;       /* this node or one below can fail the query when evaluated */
 };
 
 #define MAX_NODE_DEPTH 100
@@ -80,83 +84,41 @@ const char *conv_pystr(val v, buf *scratch, size_t *len) {
     return scratch->oom ? NULL : scratch->data;
 }
 
-/* Python int(text): optional whitespace, sign, digits (underscores between digits), whitespace. */
-static int parse_py_int(const char *s, size_t n, int64_t *out) {
-    size_t i = 0;
-    while (i < n && isspace((unsigned char)s[i])) i++;
-    int neg = 0;
-    if (i < n && (s[i] == '+' || s[i] == '-')) neg = s[i++] == '-';
-    uint64_t acc = 0;
-    int digits = 0;
-    for (; i < n; i++) {
-        if (s[i] == '_' && digits && i + 1 < n && isdigit((unsigned char)s[i + 1])) continue;
-        if (!isdigit((unsigned char)s[i])) break;
-        if (acc > (UINT64_MAX - 9) / 10) return 0;
-        acc = acc * 10 + (uint64_t)(s[i] - '0');
-        digits++;
-    }
-    while (i < n && isspace((unsigned char)s[i])) i++;
-    if (!digits || i != n) return 0;
-    if (acc > (uint64_t)INT64_MAX + (uint64_t)neg) return 0;
-    *out = neg ? (int64_t)(0 - acc) : (int64_t)acc;
-    return 1;
-}
-
-/* Python float(text): decimal or exponent notation, inf/nan; no hex. */
-static int parse_py_float(const char *s, size_t n, double *out) {
-    char tmp[128];
-    if (n == 0 || n >= sizeof tmp) return 0;
-    memcpy(tmp, s, n);
-    tmp[n] = 0;
-    for (size_t i = 0; i < n; i++)
-        if (tmp[i] == 'x' || tmp[i] == 'X') return 0;
-    char *end;
-    double d = strtod(tmp, &end);
-    while (*end && isspace((unsigned char)*end)) end++;
-    if (end == tmp || *end) return 0;
-    *out = d;
-    return 1;
-}
-
-int conv_int(val v, buf *scratch, int64_t *out, int truncate_floats) {
-    if (val_is_int(v)) { *out = val_int(v); return 1; }
-    if (v[0] == T_DOUBLE) {
-        if (!truncate_floats) return 0;   /* int("5.5") fails in Python */
-        double d = val_num(v);
-        if (!isfinite(d) || fabs(d) >= 9.2e18) return 0;
-        *out = (int64_t)d;
-        return 1;
-    }
+int conv_int(val v, buf *work, py_int *out, int as_value) {
+    if (val_is_int(v)) { memset(out, 0, sizeof *out); out->i = val_int(v); return 1; }
+    /* int(str(5.5)) and int(str(True)) fail; int(5.5) is 5 and int(True) is 1. */
+    if (v[0] == T_DOUBLE) return as_value && py_int_from_double(val_num(v), work, out);
     if (v[0] == T_TRUE || v[0] == T_FALSE) {
-        if (!truncate_floats) return 0;   /* int("True") fails; int(True) is 1 */
-        *out = v[0] == T_TRUE;
+        if (!as_value) return 0;
+        memset(out, 0, sizeof *out);
+        out->i = v[0] == T_TRUE;
         return 1;
     }
     if (v[0] != T_STR && v[0] != T_STRX) return 0;
     size_t n;
     const char *s = val_str(v, &n);
-    (void)scratch;
-    return parse_py_int(s, n, out);
+    return py_int_parse(s, n, work, out);
 }
 
-int conv_float(val v, buf *scratch, double *out) {
+int conv_float(val v, buf *work, double *out, int accept_bools) {
     if (val_kind(v) == K_NUM) { *out = val_num(v); return 1; }
-    if (v[0] == T_TRUE || v[0] == T_FALSE) { *out = v[0] == T_TRUE; return 1; }
+    /* float(str(True)) fails; float(True) is 1.0. */
+    if (v[0] == T_TRUE || v[0] == T_FALSE) { *out = v[0] == T_TRUE; return accept_bools; }
     if (v[0] != T_STR && v[0] != T_STRX) return 0;
     size_t n;
     const char *s = val_str(v, &n);
-    (void)scratch;
-    return parse_py_float(s, n, out);
+    return py_float_parse(s, n, work, out);
 }
 
+/* datetime.fromisoformat(str(f)): a number is read through its text (20250101 is a date). */
 static int conv_datetime(val v, buf *scratch, dt_instant *out) {
-    if (v[0] != T_STR && v[0] != T_STRX) return 0;
     size_t n;
     const char *s = conv_pystr(v, scratch, &n);
-    return s && dt_parse_iso8601(s, n, out);
+    return s && dt_parse_fromisoformat(s, n, out);
 }
 
-/* Converts the node's own value once, at compile time. */
+/* Converts the node's own value once, at compile time, as Python converts it: int(v),
+   float(v), str(v) (None for null), fromisoformat(v) of a string. */
 static void convert_node_value(qnode *n) {
     buf scratch;
     buf_init(&scratch);
@@ -165,9 +127,17 @@ static void convert_node_value(qnode *n) {
     cv->ok = 1;
     switch (n->vtype) {
     case VT_AUTO: break;
-    case VT_DATETIME: cv->ok = conv_datetime(v, &scratch, &cv->t); break;
-    case VT_INT: cv->ok = conv_int(v, &scratch, &cv->i, 1); break;
-    case VT_FLOAT: case VT_FLOATEPS: cv->ok = conv_float(v, &scratch, &cv->d); break;
+    case VT_DATETIME: cv->ok = val_is_str(v) && conv_datetime(v, &scratch, &cv->t); break;
+    case VT_INT:
+        cv->ok = conv_int(v, &scratch, &cv->i, 1);
+        /* Keep the digits of a big value with the node: scratch goes away. */
+        if (cv->ok && cv->i.big) {
+            cv->s = malloc(cv->i.len + 1);
+            if (!cv->s) cv->ok = 0;
+            else { memcpy(cv->s, scratch.data + cv->i.off, cv->i.len); cv->i.off = 0; }
+        }
+        break;
+    case VT_FLOAT: case VT_FLOATEPS: cv->ok = conv_float(v, &scratch, &cv->d, 1); break;
     default: {
         size_t len;
         const char *s = conv_pystr(v, &scratch, &len);
@@ -180,7 +150,7 @@ static void convert_node_value(qnode *n) {
         }
         cv->s = s ? malloc(len + 1) : NULL;
         if (cv->s) {
-            memcpy(cv->s, s, len);
+            if (len) memcpy(cv->s, s, len);
             cv->s[len] = 0;
             cv->n = len;
         } else {
@@ -260,14 +230,14 @@ static qnode *compile(val json, int depth, char *err, size_t cap) {
         if (ok) val_iter_init(&it, conds);
         for (val c; ok && (c = val_iter_next(&it, 0));) {
             qnode *k = compile(c, depth + 1, err, cap);
-            if (!k) ok = 0; else n->kids[n->nkids++] = k;
+            if (!k) ok = 0; else { n->kids[n->nkids++] = k; n->may_fail |= k->may_fail; }
         }
     } else if (op == N_NOT) {
         val c = val_member(json, "condition");
         if (!c) ok = fail(err, cap, "node not_ needs a 'condition'%.*s", NULL, 0);
         else if ((n->kids = calloc(1, sizeof *n->kids)) == NULL) ok = fail(err, cap, "out of memory%.*s", NULL, 0);
         else if ((n->kids[0] = compile(c, depth + 1, err, cap)) == NULL) ok = 0;
-        else n->nkids = 1;
+        else { n->nkids = 1; n->may_fail = n->kids[0]->may_fail; }
     } else {
         ok = set_field(n, json, tname, tlen, err, cap);
         if (ok && op == N_REGEX) {
@@ -294,15 +264,15 @@ static qnode *compile(val json, int depth, char *err, size_t cap) {
             if (ok) ok = set_value(n, val_obj_get(json, "value", 5), err, cap);
             if (ok && (op == N_STARTS || op == N_ENDS || op == N_CONTAINS)) n->vtype = VT_AUTO;
             if (ok && (op == N_STARTS || op == N_ENDS)) {
-                /* str(f).startswith(v) needs v to be a string; anything else never matches. */
+                /* str(f).startswith(v) raises TypeError unless v is a string: the query fails
+                   when a document with a non-null field reaches this node. */
                 n->vtype = VT_STRING;
                 if (n->value[0] == T_STR || n->value[0] == T_STRX) convert_node_value(n);
-                else n->cv.ok = 0;
+                else n->may_fail = 1;
             } else if (ok) {
                 convert_node_value(n);
                 if (!n->cv.ok && n->vtype == VT_DATETIME && n->value[0] != T_NULL)
                     ok = fail(err, cap, "value of a datetime_ node is not an ISO 8601 datetime%.*s", NULL, 0);
-                if (n->value[0] == T_NULL) n->cv.ok = 0;
             }
         }
     }
@@ -321,6 +291,8 @@ static int indexable_value(val v) {
 }
 
 int node_equality_terms(const qnode *n, eq_term *terms, int max) {
+    /* A node that can fail the query must see every document Python would evaluate. */
+    if (n->may_fail) return 0;
     switch (n->op) {
     case N_EQ:
         if (n->vtype != VT_AUTO || !indexable_value(n->value) || max < 1) return 0;
@@ -349,91 +321,131 @@ int node_equality_terms(const qnode *n, eq_term *terms, int max) {
 
 /* ---- evaluate ---- */
 
-static int cmp3(double a, double b) { return a < b ? -1 : a > b; }
-
-/* Compares field f with the node value under the node's vType. Returns 1 and sets *c
-   (-1, 0, 1) when both sides convert; 0 when a conversion fails. */
-static int typed_compare(const qnode *n, val f, node_ctx *ctx, int *c) {
-    const conv_value *cv = &n->cv;
-    if (!cv->ok) return 0;
-    switch (n->vtype) {
-    case VT_DATETIME: {
-        dt_instant t;
-        if (!conv_datetime(f, &ctx->scratch, &t) || t.has_offset != cv->t.has_offset) return 0;
-        *c = t.micros < cv->t.micros ? -1 : t.micros > cv->t.micros;
-        return 1;
-    }
-    case VT_INT: {
-        int64_t i;
-        if (!conv_int(f, &ctx->scratch, &i, 0)) return 0;
-        *c = i < cv->i ? -1 : i > cv->i;
-        return 1;
-    }
-    case VT_FLOAT: case VT_FLOATEPS: {
-        double d;
-        if (!conv_float(f, &ctx->scratch, &d)) return 0;
-        if (n->vtype == VT_FLOATEPS) *c = fabs(d - cv->d) < 1e-12 ? 0 : cmp3(d, cv->d);
-        else *c = cmp3(d, cv->d);
-        return 1;
-    }
-    default: {
-        size_t len;
-        const char *s = conv_pystr(f, &ctx->scratch, &len);
-        if (!s) return 0;
-        if (n->vtype != VT_STRING) {
-            buf_clear(&ctx->lower);
-            text_lower_utf8(&ctx->lower, s, len);
-            if (ctx->lower.oom) return 0;
-            s = ctx->lower.data ? ctx->lower.data : "";
-            len = ctx->lower.len;
-        }
-        int r = memcmp(s, cv->s, len < cv->n ? len : cv->n);
-        *c = r ? (r < 0 ? -1 : 1) : (len < cv->n ? -1 : len > cv->n);
-        return 1;
-    }
-    }
+/* Converts field f for an int_, float or datetime_ comparison, as Python's int(str(f)),
+   float(str(f)), fromisoformat(str(f)). 0 when Python would raise: the comparison is false. */
+static int field_int(node_ctx *ctx, val f, py_int *out) {
+    buf_clear(&ctx->lower);
+    return conv_int(f, &ctx->lower, out, 0);
 }
 
-static int match_equals(const qnode *n, val f, node_ctx *ctx, int *eq) {
-    if (n->vtype == VT_AUTO) {
-        /* Scans compare one field of every document: give the common kinds a short path. */
-        val v = n->value;
-        if (f && val_is_int(f) && val_is_int(v)) { *eq = val_int(f) == val_int(v); return 1; }
-        if (f && (f[0] == T_STR || f[0] == T_STRX) && (v[0] == T_STR || v[0] == T_STRX)) {
-            uint32_t fl = rd32(f + 1);
-            *eq = fl == rd32(v + 1) && memcmp(f + 5, v + 5, fl) == 0;
-            return 1;
-        }
-        *eq = val_equal(f ? f : null_value, v);
-        return 1;
+static int field_float(node_ctx *ctx, val f, double *out) {
+    buf_clear(&ctx->lower);
+    return conv_float(f, &ctx->lower, out, 0);
+}
+
+/* Compares the text of f (str(f), lower-cased for boolean_ and stringIgnoreCase_) with the
+   node's text. Returns 0 on out of memory. */
+static int text_compare(const qnode *n, val f, node_ctx *ctx, int *c) {
+    size_t len;
+    const char *s = conv_pystr(f, &ctx->scratch, &len);
+    if (!s) return 0;
+    if (n->vtype != VT_STRING) {
+        buf_clear(&ctx->lower);
+        text_lower_utf8(&ctx->lower, s, len);
+        if (ctx->lower.oom) return 0;
+        s = ctx->lower.data ? ctx->lower.data : "";
+        len = ctx->lower.len;
     }
-    if (!f) f = null_value;
-    int c;
-    if (!typed_compare(n, f, ctx, &c)) return 0;
-    *eq = c == 0;
+    int r = memcmp(s, n->cv.s, len < n->cv.n ? len : n->cv.n);
+    *c = r ? (r < 0 ? -1 : 1) : (len < n->cv.n ? -1 : len > n->cv.n);
     return 1;
 }
 
+/* equals_ (want_equal 1) and notEquals_ (0). A conversion that fails makes both false. */
+static int match_eq_ne(const qnode *n, val f, node_ctx *ctx, int want_equal) {
+    const conv_value *cv = &n->cv;
+    if (!f) f = null_value;
+    int eq;
+    switch (n->vtype) {
+    case VT_AUTO: {
+        /* Scans compare one field of every document: give the common kinds a short path. */
+        val v = n->value;
+        if (val_is_int(f) && val_is_int(v)) eq = val_int(f) == val_int(v);
+        else if ((f[0] == T_STR || f[0] == T_STRX) && (v[0] == T_STR || v[0] == T_STRX)) {
+            uint32_t fl = rd32(f + 1);
+            eq = fl == rd32(v + 1) && memcmp(f + 5, v + 5, fl) == 0;
+        } else {
+            eq = val_equal(f, v);
+        }
+        break;
+    }
+    case VT_DATETIME: {
+        dt_instant t;
+        if (!cv->ok || !conv_datetime(f, &ctx->scratch, &t)) return 0;
+        /* Python: a naive datetime never equals an aware one (no error for == and !=). */
+        eq = t.has_offset == cv->t.has_offset && t.micros == cv->t.micros;
+        break;
+    }
+    case VT_INT: {
+        py_int i;
+        if (!cv->ok || !field_int(ctx, f, &i)) return 0;
+        eq = py_int_cmp(&i, ctx->lower.data, &cv->i, cv->s) == 0;
+        break;
+    }
+    case VT_FLOAT: case VT_FLOATEPS: {
+        double d;
+        if (!cv->ok || !field_float(ctx, f, &d)) return 0;
+        /* Written as Python writes them, so NaN behaves the same (NaN != x, and
+           abs(NaN - x) is neither < nor >= 1e-12). */
+        if (n->vtype == VT_FLOAT) return want_equal ? d == cv->d : d != cv->d;
+        return want_equal ? fabs(d - cv->d) < 1e-12 : fabs(d - cv->d) >= 1e-12;
+    }
+    default: {
+        int c;
+        if (!cv->ok || !text_compare(n, f, ctx, &c)) return 0;
+        eq = c == 0;
+    }
+    }
+    return want_equal ? eq : !eq;
+}
+
+/* greaterThan_, lessThan_, greaterThanOrEqual_, lessThanOrEqual_. */
 static int match_order(const qnode *n, val f, node_ctx *ctx) {
+    const conv_value *cv = &n->cv;
     if (!f || f[0] == T_NULL || n->value[0] == T_NULL) return 0;
     int c;
-    if (n->vtype == VT_AUTO) {
+    switch (n->vtype) {
+    case VT_AUTO: {
         int bad = 0;
         c = val_order(f, n->value, &bad);
         if (bad) return 0;
-    } else if (n->vtype == VT_BOOL) {
+        break;
+    }
+    case VT_BOOL:
         return 0;
-    } else if (n->vtype == VT_FLOATEPS) {
+    case VT_DATETIME: {
+        dt_instant t;
+        /* Python refuses to order naive against aware (TypeError): false. */
+        if (!cv->ok || !conv_datetime(f, &ctx->scratch, &t) || t.has_offset != cv->t.has_offset) return 0;
+        c = t.micros < cv->t.micros ? -1 : t.micros > cv->t.micros;
+        break;
+    }
+    case VT_INT: {
+        py_int i;
+        if (!cv->ok || !field_int(ctx, f, &i)) return 0;
+        c = py_int_cmp(&i, ctx->lower.data, &cv->i, cv->s);
+        break;
+    }
+    case VT_FLOAT: case VT_FLOATEPS: {
         double d;
-        if (!n->cv.ok || !conv_float(f, &ctx->scratch, &d)) return 0;
-        switch (n->op) {
-        case N_GT: return d - n->cv.d > 1e-12;
-        case N_LT: return n->cv.d - d > 1e-12;
-        case N_GE: return d - n->cv.d >= -1e-12;
-        default: return n->cv.d - d >= -1e-12;
+        if (!cv->ok || !field_float(ctx, f, &d)) return 0;
+        if (n->vtype == VT_FLOATEPS) {
+            switch (n->op) {
+            case N_GT: return d - cv->d > 1e-12;
+            case N_LT: return cv->d - d > 1e-12;
+            case N_GE: return d - cv->d >= -1e-12;
+            default: return cv->d - d >= -1e-12;
+            }
         }
-    } else if (!typed_compare(n, f, ctx, &c)) {
-        return 0;
+        switch (n->op) {   /* C's comparisons treat NaN as Python's do */
+        case N_GT: return d > cv->d;
+        case N_LT: return d < cv->d;
+        case N_GE: return d >= cv->d;
+        default: return d <= cv->d;
+        }
+    }
+    default:
+        if (!cv->ok || !text_compare(n, f, ctx, &c)) return 0;
     }
     switch (n->op) {
     case N_GT: return c > 0;
@@ -488,11 +500,7 @@ int node_match(const qnode *n, val d, node_ctx *ctx) {
     }
     val f = val_path(d, n->field, n->flen);
     switch (n->op) {
-    case N_EQ: case N_NE: {
-        int eq;
-        if (!match_equals(n, f, ctx, &eq)) return 0;
-        return n->op == N_EQ ? eq : !eq;
-    }
+    case N_EQ: case N_NE: return match_eq_ne(n, f, ctx, n->op == N_EQ);
     case N_GT: case N_LT: case N_GE: case N_LE: return match_order(n, f, ctx);
     case N_IN: return match_in(n, f);
     case N_NOTIN: return !match_in(n, f);
@@ -507,7 +515,9 @@ int node_match(const qnode *n, val d, node_ctx *ctx) {
         return r;
     }
     default: { /* startsWith_, endsWith_ */
-        if (!f || f[0] == T_NULL || !n->cv.ok) return 0;
+        if (!f || f[0] == T_NULL) return 0;
+        if (n->may_fail) { ctx->error = "startsWith_/endsWith_ needs a string value"; return 0; }
+        if (!n->cv.ok) return 0;
         size_t len;
         const char *s = conv_pystr(f, &ctx->scratch, &len);
         if (!s || len < n->cv.n) return 0;

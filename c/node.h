@@ -9,6 +9,7 @@
 #ifndef HS_NODE_H
 #define HS_NODE_H
 #include "value.h"
+#include "pynum.h"
 
 enum { VT_AUTO, VT_DATETIME, VT_INT, VT_FLOAT, VT_FLOATEPS, VT_BOOL, VT_STRING, VT_STRING_IC, VT_INVALID };
 
@@ -29,10 +30,11 @@ typedef struct eq_term { const char *field; size_t flen; val value; } eq_term;
    (at most max); returns 0 otherwise. Used by the index planner (index.c). */
 int node_equality_terms(const qnode *n, eq_term *terms, int max);
 
-/* Per-query evaluation state: scratch space, and a sticky error when a regex blew its budget. */
+/* Per-query evaluation state: scratch space, and a sticky error that fails the query (a regex
+   that blew its budget, startsWith_/endsWith_ with a value that is not a string). */
 typedef struct node_ctx {
     buf scratch;
-    buf lower;          /* lower-cased field text (boolean_, stringIgnoreCase_) */
+    buf lower;          /* lower-cased field text (boolean_, stringIgnoreCase_), number text */
     const char *error;
 } node_ctx;
 
@@ -40,8 +42,12 @@ typedef struct node_ctx {
 int node_match(const qnode *n, val document, node_ctx *ctx);
 
 /* Helpers shared with sort.c: Python's str() of v in a scratch buffer (borrowed until the
-   next call on the same buffer), and vType conversions. Return 0 when conversion fails. */
+   next call on the same buffer), and vType conversions, which append their working text to
+   `work` (a big int's digits stay there). Return 0 when Python's conversion would raise. */
 const char *conv_pystr(val v, buf *scratch, size_t *len);
-int conv_int(val v, buf *scratch, int64_t *out, int truncate_floats);
-int conv_float(val v, buf *scratch, double *out);
+/* as_value 1: Python's int(v) (5.5 -> 5, True -> 1, "5" -> 5); 0: int(str(v)), as a node
+   converts a document's field (5.5, True and null fail). */
+int conv_int(val v, buf *work, py_int *out, int as_value);
+/* float(v) when accept_bools (True -> 1.0), float(str(v)) otherwise (True fails). */
+int conv_float(val v, buf *work, double *out, int accept_bools);
 #endif

@@ -2,8 +2,10 @@
  * sort.c: stable multi-key sorting of documents.
  *
  * Each sort key is extracted once per document into a small tagged key (decorate-sort),
- * so a sort of n documents converts n values per order, not n log n. Keys of one order
- * must share one kind (number, string, bool or datetime); the check runs before sorting.
+ * so a sort of n documents converts n values per order, not n log n. The sort uses a total
+ * order; afterwards check_groups fails the query exactly when Python's list.sort would have
+ * met two keys it cannot compare (or a value it cannot convert), which depends only on the
+ * groups of rows that tie on the earlier keys, not on which pairs an algorithm compares.
  */
 #include "sort.h"
 #include "node.h"
@@ -25,14 +27,18 @@ struct qsort_spec {
     size_t n;
 };
 
-enum { SK_NULL, SK_BOOL, SK_NUM, SK_STR, SK_TIME, SK_TIME_NAIVE };
+/* Key kinds. Two non-null keys compare only within one kind, as in Python (ints and floats
+   share SK_NUM). SK_BAD is a map or list (never comparable); SK_FAIL is a value the vType
+   could not convert. Both fail the query only if Python would have compared them. */
+enum { SK_NULL, SK_BOOL, SK_NUM, SK_STR, SK_TIME, SK_TIME_NAIVE, SK_BAD, SK_FAIL };
 
 typedef struct sort_key {
     int kind, is_int;
-    int64_t i;
-    double d;
-    size_t off, len;     /* SK_STR: bytes in the owning arena, or borrowed when arena == NULL */
+    py_int n;            /* SK_NUM with is_int: the integer (big digits in the arena) */
+    double d;            /* SK_NUM otherwise */
+    size_t off, len;     /* SK_STR: bytes in the arena, or borrowed when borrowed != NULL */
     const char *borrowed;
+    const char *fail;    /* SK_FAIL: why */
 } sort_key;
 
 void sort_free(qsort_spec *s) {
@@ -105,11 +111,11 @@ qsort_spec *sort_compile(val j, char *err, size_t cap) {
     return s;
 }
 
-/* Python's bool conversion used by the boolean_ sort: bools, numbers (non-zero), and the
-   strings true/1/yes/y and false/0/no/n in any case. */
+/* Python's bool conversion used by the boolean_ sort: bools, ints (non-zero), and the
+   strings true/1/yes/y and false/0/no/n in any case. A float raises in Python. */
 static int conv_bool(val v, int *out) {
     if (v[0] == T_TRUE || v[0] == T_FALSE) { *out = v[0] == T_TRUE; return 1; }
-    if (val_kind(v) == K_NUM) { *out = val_num(v) != 0; return 1; }
+    if (val_is_int(v)) { *out = val_int(v) != 0; return 1; }
     if (val_kind(v) != K_STR) return 0;
     size_t n;
     const char *s = val_str(v, &n);
@@ -124,7 +130,11 @@ static int conv_bool(val v, int *out) {
     return 0;
 }
 
-/* Extracts one key. Returns NULL or an error message. */
+static void key_fail(sort_key *k, const char *why) { k->kind = SK_FAIL; k->fail = why; }
+
+/* Extracts one key as SingleSort._convert_value does. A value that does not convert becomes
+   SK_FAIL, not an error: Python converts a value only when it compares it. Returns NULL, or
+   "out of memory". */
 static const char *extract(const sort_order *o, val d, sort_key *k, buf *arena, buf *scratch) {
     memset(k, 0, sizeof *k);
     val v = val_path(d, o->field, o->flen);
@@ -132,32 +142,45 @@ static const char *extract(const sort_order *o, val d, sort_key *k, buf *arena, 
     switch (o->vtype) {
     case VT_AUTO:
         switch (val_kind(v)) {
-        case K_BOOL: k->kind = SK_BOOL; k->i = v[0] == T_TRUE; return NULL;
-        case K_NUM: k->kind = SK_NUM; k->is_int = val_is_int(v); k->i = val_int(v); k->d = val_num(v); return NULL;
+        case K_BOOL: k->kind = SK_BOOL; k->n.i = v[0] == T_TRUE; return NULL;
+        case K_NUM: k->kind = SK_NUM; k->is_int = val_is_int(v); k->n.i = val_int(v); k->d = val_num(v); return NULL;
         case K_STR: k->kind = SK_STR; k->borrowed = val_str(v, &k->len); return NULL;
-        default: return "Field not comparable";
+        default: k->kind = SK_BAD; return NULL;
         }
     case VT_DATETIME: {
-        size_t n;
-        const char *s = conv_pystr(v, scratch, &n);
         dt_instant t;
-        if (!s || !dt_parse_iso8601(s, n, &t)) return "a datetime_ sort field holds a value that is not an ISO 8601 datetime";
+        size_t n;
+        const char *s = val_is_str(v) ? val_str(v, &n) : NULL;
+        if (!s || !dt_parse_fromisoformat(s, n, &t)) {
+            key_fail(k, "a datetime_ sort field holds a value that is not an ISO 8601 datetime");
+            return NULL;
+        }
         k->kind = t.has_offset ? SK_TIME : SK_TIME_NAIVE;
-        k->i = t.micros;
+        k->n.i = t.micros;
         return NULL;
     }
     case VT_INT:
+        /* isinstance(True, int) holds in Python: a bool stays a bool, and then only
+           compares with bools. */
+        if (v[0] == T_TRUE || v[0] == T_FALSE) { k->kind = SK_BOOL; k->n.i = v[0] == T_TRUE; return NULL; }
         k->kind = SK_NUM; k->is_int = 1;
-        if (!conv_int(v, scratch, &k->i, 1)) return "an int_ sort field holds a value that is not an integer";
+        if (!conv_int(v, arena, &k->n, 1)) {
+            if (arena->oom) return "out of memory";
+            key_fail(k, "an int_ sort field holds a value that is not an integer");
+        }
         return NULL;
     case VT_FLOAT: case VT_FLOATEPS:
         k->kind = SK_NUM;
-        if (!conv_float(v, scratch, &k->d)) return "a float sort field holds a value that is not a number";
+        buf_clear(scratch);
+        if (!conv_float(v, scratch, &k->d, 1)) {
+            if (scratch->oom) return "out of memory";
+            key_fail(k, "a float sort field holds a value that is not a number");
+        }
         return NULL;
     case VT_BOOL: {
         int b;
-        if (!conv_bool(v, &b)) return "a boolean_ sort field holds a value that is not a boolean";
-        k->kind = SK_BOOL; k->i = b;
+        if (!conv_bool(v, &b)) { key_fail(k, "a boolean_ sort field holds a value that is not a boolean"); return NULL; }
+        k->kind = SK_BOOL; k->n.i = b;
         return NULL;
     }
     default: {
@@ -182,14 +205,18 @@ typedef struct sort_ctx {
     int float_eps;
 } sort_ctx;
 
+/* A total order over keys, used to sort: nulls last, then by kind, then by value. Between
+   kinds (and for SK_BAD/SK_FAIL) the order is arbitrary: check_groups fails the query
+   whenever Python would have compared such keys. */
 static int key_cmp(const sort_key *a, const sort_key *b, const char *arena, int eps) {
     if (a->kind == SK_NULL || b->kind == SK_NULL)
         return (a->kind == SK_NULL) - (b->kind == SK_NULL);  /* nulls last */
+    if (a->kind != b->kind) return a->kind < b->kind ? -1 : 1;
     switch (a->kind) {
     case SK_NUM:
-        if (a->is_int && b->is_int) return a->i < b->i ? -1 : a->i > b->i;
+        if (a->is_int && b->is_int) return py_int_cmp(&a->n, arena, &b->n, arena);
         {
-            double x = a->is_int ? (double)a->i : a->d, y = b->is_int ? (double)b->i : b->d;
+            double x = a->is_int ? (double)a->n.i : a->d, y = b->is_int ? (double)b->n.i : b->d;
             if (eps && fabs(x - y) < 1e-12) return 0;
             return x < y ? -1 : x > y;
         }
@@ -200,8 +227,10 @@ static int key_cmp(const sort_key *a, const sort_key *b, const char *arena, int 
         if (c) return c < 0 ? -1 : 1;
         return a->len < b->len ? -1 : a->len > b->len;
     }
+    case SK_BAD: case SK_FAIL:
+        return 0;
     default:
-        return a->i < b->i ? -1 : a->i > b->i;
+        return a->n.i < b->n.i ? -1 : a->n.i > b->n.i;
     }
 }
 
@@ -232,6 +261,50 @@ static void merge_sort(const sort_ctx *c, uint32_t *idx, uint32_t *tmp, size_t n
     }
 }
 
+/* Python's list.sort compares only some pairs, and fails only when one of those raises. Any
+   correct comparison sort must compare, within each group of rows that tie on the earlier
+   keys, at least one pair of keys from two different kinds (else it could not order them),
+   and every row with a group mate. So the query fails exactly when, in such a group of two or
+   more rows, a key does not convert, two non-null keys differ in kind, or a map or list meets
+   another non-null key. The groups are runs of the sorted order, refined key by key. */
+static const char *check_groups(const sort_ctx *c, const uint32_t *idx, size_t n, uint8_t *split,
+                                char *err, size_t cap) {
+    size_t nk = c->spec->n;
+    memset(split, 0, n);   /* split[i]: sorted rows i and i + 1 differ on an earlier key */
+    for (size_t o = 0; o < nk; o++) {
+        int any_group = 0;
+        for (size_t lo = 0, hi; lo < n; lo = hi + 1) {
+            for (hi = lo; hi + 1 < n && !split[hi]; hi++) {}
+            if (hi == lo) continue;
+            any_group = 1;
+            int kind = SK_NULL, bad = 0;
+            size_t nonnull = 0;
+            for (size_t r = lo; r <= hi; r++) {
+                const sort_key *k = &c->keys[idx[r] * nk + o];
+                if (k->kind == SK_FAIL) return k->fail;
+                if (k->kind == SK_NULL) continue;
+                nonnull++;
+                bad |= k->kind == SK_BAD;
+                if (kind == SK_NULL) kind = k->kind;
+                else if (k->kind != kind) {
+                    snprintf(err, cap, "Incompatible types on sort field '%s'", c->spec->orders[o].field);
+                    return err;
+                }
+            }
+            if (bad && nonnull > 1) {
+                snprintf(err, cap, "Field not comparable: sort field '%s' holds a map or list", c->spec->orders[o].field);
+                return err;
+            }
+        }
+        if (!any_group) break;
+        int eps = c->spec->orders[o].vtype == VT_FLOATEPS;
+        for (size_t i = 0; i + 1 < n; i++)
+            if (!split[i] && key_cmp(&c->keys[idx[i] * nk + o], &c->keys[idx[i + 1] * nk + o], c->arena, eps) != 0)
+                split[i] = 1;
+    }
+    return NULL;
+}
+
 const char *sort_apply(const qsort_spec *s, val *docs, size_t n, char *err, size_t cap) {
     if (n < 2 || s->n == 0) return NULL;
     if (n > UINT32_MAX) return "too many documents to sort";
@@ -243,28 +316,20 @@ const char *sort_apply(const qsort_spec *s, val *docs, size_t n, char *err, size
     c.keys = malloc(n * s->n * sizeof *c.keys);
     uint32_t *idx = malloc(n * sizeof *idx), *tmp = malloc(n * sizeof *tmp);
     val *sorted = malloc(n * sizeof *sorted);
-    if (!c.keys || !idx || !tmp || !sorted) { e = "out of memory"; goto done; }
-    for (size_t o = 0; o < s->n && !e; o++) {
-        int kind = SK_NULL;
-        for (size_t i = 0; i < n && !e; i++) {
-            sort_key *k = &c.keys[i * s->n + o];
-            e = extract(&s->orders[o], docs[i], k, &arena, &scratch);
-            if (e || k->kind == SK_NULL) continue;
-            if (kind == SK_NULL) kind = k->kind;
-            else if (k->kind != kind) {
-                snprintf(err, cap, "Incompatible types on sort field '%s'", s->orders[o].field);
-                e = err;
-            }
-        }
-    }
+    uint8_t *split = malloc(n);
+    if (!c.keys || !idx || !tmp || !sorted || !split) { e = "out of memory"; goto done; }
+    for (size_t o = 0; o < s->n && !e; o++)
+        for (size_t i = 0; i < n && !e; i++)
+            e = extract(&s->orders[o], docs[i], &c.keys[i * s->n + o], &arena, &scratch);
     if (e) goto done;
     c.arena = arena.data;
     for (size_t i = 0; i < n; i++) idx[i] = (uint32_t)i;
     merge_sort(&c, idx, tmp, n);
+    if ((e = check_groups(&c, idx, n, split, err, cap)) != NULL) goto done;
     for (size_t i = 0; i < n; i++) sorted[i] = docs[idx[i]];
     memcpy(docs, sorted, n * sizeof *docs);
 done:
-    free(c.keys); free(idx); free(tmp); free(sorted);
+    free(c.keys); free(idx); free(tmp); free(sorted); free(split);
     buf_free(&arena);
     buf_free(&scratch);
     return e;

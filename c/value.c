@@ -163,6 +163,18 @@ int val_order(val a, val b, int *incomparable) {
     case K_BOOL: return (a[0] == T_TRUE) - (b[0] == T_TRUE);
     case K_NUM: return num_cmp(a, b);
     case K_STR: return str_cmp(a, b);
+    case K_ARR: {
+        /* Python's list order: the first pair of elements that are not equal decides (and
+           must itself be ordered); when one list runs out first, it is the smaller. */
+        val_iter ia, ib;
+        val_iter_init(&ia, a);
+        val_iter_init(&ib, b);
+        for (;;) {
+            val x = val_iter_next(&ia, 0), y = val_iter_next(&ib, 0);
+            if (!x || !y) return !x && !y ? 0 : !x ? -1 : 1;
+            if (!val_equal(x, y)) return val_order(x, y, incomparable);
+        }
+    }
     default: *incomparable = 1; return 0;
     }
 }

@@ -83,8 +83,9 @@ val val_path(val obj, const char *path, size_t plen);
 
 /* Deep equality: numbers by value, different kinds never equal, objects regardless of key order. */
 int val_equal(val a, val b);
-/* Natural order of two values of the same kind (numbers, strings, bools). Returns -1/0/1,
-   or sets *incomparable when the kinds differ or are arrays/objects. */
+/* Natural order of two values of the same kind (numbers, strings, bools, and lists in
+   Python's lexicographic order). Returns -1/0/1, or sets *incomparable when the kinds differ,
+   for objects, and for lists whose first unequal elements are incomparable. */
 int val_order(val a, val b, int *incomparable);
 
 /* Writes v as compact JSON. */

@@ -158,6 +158,30 @@ int main(void) {
     CHECK(rejects("2025-01-01T09:00:00\xef\xbc\x95"), "non-ASCII after time");
     CHECK(rejects("２０２５-01-01"), "full-width digits");
 
+    /* ---- the Python subset (datetime.fromisoformat) used by the datetime_ vType ---- */
+    {
+        dt_instant got;
+        CHECK(dt_parse_fromisoformat("2025-10-11T09:30:00+00:00", 25, &got) && got.micros == 1760175000000 * MS && got.has_offset,
+              "fromisoformat: an aware datetime parses as in the general parser");
+        CHECK(dt_parse_fromisoformat("20250101", 8, &got) && got.micros == 1735689600000 * MS && !got.has_offset,
+              "fromisoformat: basic YYYYMMDD");
+        CHECK(!dt_parse_fromisoformat("2025-01-01T24:00:00", 19, &got) && !dt_parse_fromisoformat("2025-01-01T24:00", 16, &got),
+              "fromisoformat: hour 24 is refused");
+        CHECK(!dt_parse_fromisoformat("+2024-01-02", 11, &got) && !dt_parse_fromisoformat("+002024-01-02", 13, &got)
+              && !dt_parse_fromisoformat("-0001-12-31", 11, &got), "fromisoformat: signed years are refused");
+        CHECK(!dt_parse_fromisoformat("0000-01-01", 10, &got) && dt_parse_fromisoformat("0001-01-01", 10, &got),
+              "fromisoformat: year 0 is refused, year 1 is the first");
+        CHECK(dt_parse_fromisoformat("0001-W01-1", 10, &got) && dt_parse_fromisoformat("9999-W52-5", 10, &got) && !dt_parse_fromisoformat("9999-W52-6", 10, &got),
+              "fromisoformat: a week date past 9999-12-31 is refused");
+        CHECK(dt_parse_fromisoformat("2025-01-01X09:00", 16, &got) && got.micros == 1735722000000 * MS
+              && dt_parse_fromisoformat("2025-01-01\xc3\xa9" "09:00", 17, &got) && got.micros == 1735722000000 * MS,
+              "fromisoformat: any one character (one code point) separates date and time");
+        CHECK(!dt_parse_fromisoformat("2025-01-01T09:00z", 17, &got) && !dt_parse_fromisoformat("2025-01-01X", 11, &got)
+              && !dt_parse_fromisoformat("2025-01-0109:00", 15, &got), "fromisoformat: no lower-case z, no separator without a time");
+        CHECK(dt_parse_iso8601("2025-01-01T24:00:00", 19, &got) && dt_parse_iso8601("+2024-01-02", 11, &got),
+              "the general parser still takes both");
+    }
+
     /* ---- length is respected (the copy has no NUL after len) ---- */
     {
         dt_instant got;

@@ -360,7 +360,13 @@ static void test_order(void) {
     CHECK(order_is(J("false"), J("true"), -1) && order_is(J("true"), J("false"), 1) && order_is(J("true"), J("true"), 0), "false < true");
     CHECK(order_is(J("null"), J("null"), 0), "null vs null is 0 and comparable");
     CHECK(incomparable(J("1"), J("\"1\"")) && incomparable(J("true"), J("1")) && incomparable(J("null"), J("0")), "different kinds are incomparable");
-    CHECK(incomparable(J("[1]"), J("[1]")) && incomparable(J("{}"), J("{}")), "arrays and objects are incomparable");
+    CHECK(incomparable(J("{}"), J("{}")) && incomparable(J("{\"a\":1}"), J("{\"a\":2}")), "objects are incomparable");
+    CHECK(order_is(J("[1]"), J("[1]"), 0) && order_is(J("[1,2]"), J("[1,3]"), -1) && order_is(J("[2]"), J("[1,9]"), 1),
+          "lists order lexicographically (Python): the first unequal elements decide");
+    CHECK(order_is(J("[1]"), J("[1,0]"), -1) && order_is(J("[]"), J("[0]"), -1) && order_is(J("[[1,2]]"), J("[[1,1]]"), 1),
+          "a list that runs out first is smaller; nested lists compare the same way");
+    CHECK(order_is(J("[{}]"), J("[{}]"), 0) && incomparable(J("[{\"a\":1}]"), J("[{\"a\":2}]")) && incomparable(J("[1]"), J("[\"1\"]")),
+          "equal maps inside lists are skipped; the first unequal pair must itself be ordered");
 }
 
 static void test_path(void) {
