@@ -1,8 +1,8 @@
 # Makefile: the one entry point for building and testing Hindsight.
 #
-# Owns: the build rules (js/hindsight.wasm with Emscripten; ASan/UBSan native test programs
-# in build/tests/), and the targets setup, build, test, test-c, test-js, test-browsers,
-# test-runtimes, bench, demo, clean, distclean.
+# Owns: the build rules (js/hindsight.wasm with Emscripten; dist/, the npm package's files, with
+# esbuild; ASan/UBSan native test programs in build/tests/), and the targets setup, build, dist,
+# test, test-c, test-js, test-browsers, test-runtimes, test-package, bench, demo, clean, distclean.
 #
 # Must stay true:
 #   - `make test` on a fresh Debian 12 clone needs nothing but Node 20, gcc and make:
@@ -40,7 +40,7 @@ NATIVE_CFLAGS := -std=c11 -O1 -g -fsanitize=address,undefined -fno-omit-frame-po
 EMCC_FLAGS := -O3 -std=c11 -Ic -Ibuild/cjson --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH \
               -sINITIAL_MEMORY=16MB -sTOTAL_STACK=1MB -DNDEBUG -mbulk-memory
 
-.PHONY: setup build wasm native-tests test test-c test-js test-browsers test-runtimes bench demo clean distclean
+.PHONY: setup build wasm dist native-tests test test-c test-js test-browsers test-runtimes test-package bench demo clean distclean
 
 setup:
 	@bash scripts/setup.sh
@@ -57,6 +57,14 @@ $(WASM): $(WASM_SOURCES) $(C_HEADERS) $(CJSON_STAMP) | setup
 	@test -n "$(WASM_SOURCES)" || { echo "no c/*.c sources to build" >&2; exit 1; }
 	NODE_PATH=/usr/share/nodejs emcc $(EMCC_FLAGS) $(WASM_SOURCES) build/cjson/cJSON.c -o $@
 	@$(NODE) scripts/describe-wasm.mjs $@
+# }====
+
+# {==== dist/: one ESM file per package entry + the wasm (scripts/build-dist.mjs)
+DIST_SOURCES := index.js $(wildcard js/*.js js/*/*.js web/*.js node/*.js) scripts/build-dist.mjs
+dist: dist/index.js
+
+dist/index.js: $(WASM) $(DIST_SOURCES) | setup
+	$(NODE) scripts/build-dist.mjs
 # }====
 
 # {==== native test programs (ASan + UBSan); engine objects are compiled once into an archive
@@ -89,7 +97,7 @@ $(CONFORMANCE_JSONL): tests/conformance/to-jsonl.mjs $(wildcard tests/conformanc
 	$(NODE) tests/conformance/to-jsonl.mjs $@
 # }====
 
-build: setup wasm native-tests
+build: setup wasm dist native-tests
 
 # {==== tests: every suite goes through tests/run-all.mjs, which prints the SUMMARY line
 test: build
@@ -106,6 +114,9 @@ test-browsers: build
 
 test-runtimes: build
 	$(NODE) tests/run-all.mjs runtimes
+
+test-package: build
+	$(NODE) tests/run-all.mjs package
 # }====
 
 bench: build
@@ -119,7 +130,7 @@ demo: build
 	$(NODE) scripts/serve.mjs $(PORT)
 
 clean:
-	rm -rf build/native build/tests build/workerd $(CONFORMANCE_JSONL) $(WASM)
+	rm -rf build/native build/tests build/workerd build/package $(CONFORMANCE_JSONL) $(WASM) dist
 
 # Also drops the downloaded cJSON and the npm packages; the next build fetches them again.
 distclean: clean
