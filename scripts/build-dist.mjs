@@ -62,7 +62,7 @@ await build({ ...common, entryPoints: [fromRoot('node/cli.js')], outfile: path.j
 await copyFile(fromRoot('js/hindsight.wasm'), path.join(dist, 'hindsight.wasm'));
 
 const mainText = await readFile(path.join(dist, 'index.js'), 'utf8');
-if (/(\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)["']node:/.test(mainText)) throw new Error('dist/index.js mentions a node: module; the main entry must reach none');
+if (/["']node:/.test(mainText)) throw new Error('dist/index.js mentions a node: module; the main entry must reach none');
 for (const name of ['index.js', 'node.js', 'indexeddb.js', 'cli.js', 'hindsight.wasm']) {
   console.log(`dist/${name}: ${(await stat(path.join(dist, name))).size} bytes`);
 }

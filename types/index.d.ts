@@ -243,7 +243,7 @@ export declare class QueryBuilder {
   protected constructor(type: QueryType, options: object);
   readonly type: QueryType;
   readonly target: string;
-  static add<T extends Doc = Doc>(options: Common & Writes & { addData: T[]; serialKey?: string }): QueryBuilder;
+  static add<T extends object = Doc>(options: Common & Writes & { addData: T[]; serialKey?: string }): QueryBuilder;
   static update(options: Common & Writes & { queryNode: NodeArg; overrideData: JsonObject; sortObj?: SortArg }): QueryBuilder;
   static updateOne(options: Common & Writes & { queryNode: NodeArg; overrideData: JsonObject }): QueryBuilder;
   static delete(options: Common & Writes & { queryNode: NodeArg; sortObj?: SortArg }): QueryBuilder;
@@ -255,7 +255,7 @@ export declare class QueryBuilder {
   static renameField(options: Common & Writes & { renameBefore: string; renameAfter: string }): QueryBuilder;
   static count(options: Common): QueryBuilder;
   static clear(options: Common & { mustAffectAtLeastOne?: boolean; resetSerial?: boolean }): QueryBuilder;
-  static clearAdd<T extends Doc = Doc>(options: Common & Writes & { addData: T[]; serialKey?: string; resetSerial?: boolean }): QueryBuilder;
+  static clearAdd<T extends object = Doc>(options: Common & Writes & { addData: T[]; serialKey?: string; resetSerial?: boolean }): QueryBuilder;
   static removeCollection(options: Common & { mustAffectAtLeastOne?: boolean }): QueryBuilder;
   static merge(options: { mergeQueryParams: MergeQueryParams | MergeQueryParamsOptions; mustAffectAtLeastOne?: boolean; cause?: CauseArg | null }): QueryBuilder;
   setOffset(offset: number | null): this;
@@ -270,7 +270,7 @@ export declare class RawQueryBuilder {
   protected constructor(type: QueryType, options: object);
   readonly type: QueryType;
   readonly target: string;
-  static add<T extends Doc = Doc>(options: Common & Writes & { rawAddData: T[]; serialKey?: string }): RawQueryBuilder;
+  static add<T extends object = Doc>(options: Common & Writes & { rawAddData: T[]; serialKey?: string }): RawQueryBuilder;
   static update(options: Common & Writes & { queryNode: NodeArg; overrideData: JsonObject; sortObj?: SortArg }): RawQueryBuilder;
   static updateOne(options: Common & Writes & { queryNode: NodeArg; overrideData: JsonObject }): RawQueryBuilder;
   static delete(options: Common & Writes & { queryNode: NodeArg; sortObj?: SortArg }): RawQueryBuilder;
@@ -282,7 +282,7 @@ export declare class RawQueryBuilder {
   static renameField(options: Common & Writes & { renameBefore: string; renameAfter: string }): RawQueryBuilder;
   static count(options: Common): RawQueryBuilder;
   static clear(options: Common & { mustAffectAtLeastOne?: boolean; resetSerial?: boolean }): RawQueryBuilder;
-  static clearAdd<T extends Doc = Doc>(options: Common & Writes & { rawAddData: T[]; serialKey?: string; resetSerial?: boolean }): RawQueryBuilder;
+  static clearAdd<T extends object = Doc>(options: Common & Writes & { rawAddData: T[]; serialKey?: string; resetSerial?: boolean }): RawQueryBuilder;
   static removeCollection(options: Common & { mustAffectAtLeastOne?: boolean }): RawQueryBuilder;
   static merge(options: { mergeQueryParams: MergeQueryParams | MergeQueryParamsOptions; mustAffectAtLeastOne?: boolean; cause?: CauseArg | null }): RawQueryBuilder;
   setOffset(offset: number | null): this;
