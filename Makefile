@@ -37,10 +37,12 @@ CONFORMANCE_JSONL := build/conformance.jsonl
 
 NATIVE_CFLAGS := -std=c11 -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
                  -Wall -Wextra -Ic -Ibuild/cjson
-EMCC_FLAGS := -O3 -std=c11 -Ic -Ibuild/cjson --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH \
+# -Oz, not -O3: 15% less wasm gzipped (62.5 -> 53.4 kB) at no speed cost we could measure
+# (tests/package's size budget counts what a browser app loads).
+EMCC_FLAGS := -Oz -std=c11 -Ic -Ibuild/cjson --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH \
               -sINITIAL_MEMORY=16MB -sTOTAL_STACK=1MB -DNDEBUG -mbulk-memory
 
-.PHONY: setup build wasm dist native-tests test test-c test-js test-browsers test-runtimes test-package bench demo clean distclean
+.PHONY: FORCE setup build wasm dist native-tests test test-c test-js test-browsers test-runtimes test-package bench demo clean distclean
 
 setup:
 	@bash scripts/setup.sh
@@ -53,7 +55,14 @@ $(CJSON_STAMP): | setup
 wasm: $(WASM)
 
 # Debian's emcc finds its acorn only through NODE_PATH.
-$(WASM): $(WASM_SOURCES) $(C_HEADERS) $(CJSON_STAMP) | setup
+# The flags are a prerequisite too: the stamp changes only when EMCC_FLAGS do.
+EMCC_FLAGS_STAMP := build/emcc-flags.txt
+$(EMCC_FLAGS_STAMP): FORCE
+	@mkdir -p $(@D)
+	@echo '$(EMCC_FLAGS)' | cmp -s - $@ || echo '$(EMCC_FLAGS)' > $@
+FORCE:
+
+$(WASM): $(WASM_SOURCES) $(C_HEADERS) $(CJSON_STAMP) $(EMCC_FLAGS_STAMP) | setup
 	@test -n "$(WASM_SOURCES)" || { echo "no c/*.c sources to build" >&2; exit 1; }
 	NODE_PATH=/usr/share/nodejs emcc $(EMCC_FLAGS) $(WASM_SOURCES) build/cjson/cJSON.c -o $@
 	@$(NODE) scripts/describe-wasm.mjs $@
