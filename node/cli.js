@@ -20,7 +20,7 @@
  * on every command.
  */
 import { realpathSync } from 'node:fs';
-import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Database, restoreBackup } from './index.js';
@@ -210,6 +210,8 @@ const RUN = {
     const history = parseJson(await readFile(file, 'utf8'), file);
     const existing = await stat(dbPath).catch(() => null);
     if (existing && !existing.isDirectory()) throw new UsageError(`${dbPath} exists and is not a folder`);
+    // Importing replaces a store's contents: never do that to a database that is already there.
+    if (existing && (await readdir(dbPath)).length) throw new UsageError(`${dbPath} is not empty; import into a new folder`);
     const db = await Database.importHistory(history, { storage: 'file', path: dbPath });
     try {
       const s = db.stats();

@@ -188,12 +188,14 @@ async function testCli(dir) {
       expect(JSON.stringify(after) === JSON.stringify(before), `before ${before} after ${after}`);
       expect(before.some((f) => f.startsWith('LOCK:')), `no LOCK held by the running process: ${before}`);
     });
-    await check('cli: export then import into a new folder, then stats on the history file', async () => {
+    await check('cli: export, import into a new folder (refused over an existing database), stats on a history file', async () => {
       const file = path.join(dir, 'history.json');
       const e = await cli('export', folder, file);
       expect(e.code === 0, `export: ${e.stderr}`);
       const i = await cli('import', file, path.join(dir, 'imported'), '--json');
       expect(i.code === 0 && JSON.parse(i.stdout).seq === 6, `import: ${i.stdout} ${i.stderr}`);
+      const again = await cli('import', file, folder);
+      expect(again.code === 2 && /not empty/.test(again.stderr), `import over a database: ${again.code} ${again.stderr}`);
       const s = await cli('stats', file, '--json');
       expect(s.code === 0 && JSON.parse(s.stdout).seq === 6, `stats of the file: ${s.stdout} ${s.stderr}`);
     });
@@ -378,6 +380,7 @@ async function serveAndTest(browser, label, buildFn, dir, options) {
   let built = null;
   await check(`${label}: builds the app with no warning about node: modules`, async () => {
     built = await buildFn(dir);
+    for (const w of built.warnings) tap.comment(`${label} warning: ${String(w).split('\n')[0]}`);
     const bad = noNodeWarning(built.warnings);
     expect(!bad.length, bad.join('\n'));
     const js = (await readdir(built.out, { recursive: true })).filter((f) => f.endsWith('.js'));
