@@ -272,7 +272,17 @@ async function testWorkerd(dir) {
   });
 }
 
-async function testTypes(dir) {
+async function testTypes(dir, nodeDir) {
+  await check('types: every export of hindsight-db and hindsight-db/node is declared', async () => {
+    const script = "const m = await import('hindsight-db/node'); console.log(JSON.stringify(Object.keys(m)));";
+    const r = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: nodeDir });
+    expect(r.code === 0, r.stderr);
+    const names = JSON.parse(r.stdout);
+    const types = path.join(dir, 'node_modules/hindsight-db/types');
+    const declared = (await readFile(path.join(types, 'index.d.ts'), 'utf8')) + (await readFile(path.join(types, 'node.d.ts'), 'utf8'));
+    const missing = names.filter((n) => !new RegExp(`export declare (abstract )?(class|const|function) ${n}\\b`).test(declared));
+    expect(names.length > 40 && !missing.length, `undeclared: ${missing.join(', ')} (of ${names.length})`);
+  });
   for (const mode of ['bundler', 'nodenext']) {
     await check(`tsc --strict --noEmit, moduleResolution ${mode}: the typed consumer checks and misuse is caught`, async () => {
       const r = await run(process.execPath, [bin('tsc'), '-p', `tsconfig.${mode}.json`], { cwd: dir, timeoutMs: 180_000 });
@@ -473,7 +483,7 @@ async function main() {
   } finally {
     await browser.close();
   }
-  await testTypes(dirs.ts);
+  await testTypes(dirs.ts, dirs.node);
 }
 
 const started = Date.now();
