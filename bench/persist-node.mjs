@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import loki from 'lokijs';
-import { Database } from '../js/index.js';
+import { Database } from '../node/index.js';
 
 const N = +(process.argv[2] || 100000);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'hindsight-bench-'));

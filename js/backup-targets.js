@@ -4,13 +4,11 @@
  *   await readFile(name)          the text, or null when there is no such file;
  *   await list()                  the names of the files it holds;
  *   await remove(name)            deletes name; a missing file is not an error.
- * MemoryBackupTarget keeps files in a Map; FolderBackupTarget writes a folder in Node (and
- * Deno's node: layer); DownloadBackupTarget hands each file to the browser as a download.
+ * MemoryBackupTarget keeps files in a Map; DownloadBackupTarget hands each file to the
+ * browser as a download. The folder target is Node's: node/folder-backup-target.js, which
+ * shares checkName and SAFE_NAME from here.
  *
- * Must stay true: this file loads in browsers, Deno and workerd, so node: modules are only
- * imported inside FolderBackupTarget's methods. A folder write is atomic (temp file, fsync,
- * rename, fsync of the folder): a crash leaves the old file or the new one, never a torn
- * one under a backup's name (DictDB wrote in place and left truncated "backups").
+ * Must stay true: this file loads in browsers, Deno and workerd and imports no node: module.
  * Names are plain file names; anything that could leave the folder is refused.
  */
 import { HindsightError, ErrorCode } from './errors.js';
@@ -18,9 +16,9 @@ import { HindsightError, ErrorCode } from './errors.js';
 function invalid(message) { return new HindsightError(ErrorCode.INVALID_ARGUMENT, message); }
 
 /* A name read back from a manifest is not trusted: it must not climb out of the folder. */
-const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
+export const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
 
-function checkName(name) {
+export function checkName(name) {
   if (typeof name !== 'string' || !SAFE_NAME.test(name) || name.includes('..')) {
     throw invalid(`not a plain backup file name: ${JSON.stringify(name)}`);
   }
@@ -49,85 +47,6 @@ export class MemoryBackupTarget {
   async list() { return [...this.files.keys()].sort(); }
 
   async remove(name) { this.files.delete(checkName(name)); }
-}
-
-/* A folder in Node. Temp files start with '.' so list() (and a glance at the folder) skips
-   them; one left by a crash is removed by the next successful write of the same name. */
-export class FolderBackupTarget {
-  path;
-  #node = null;
-
-  constructor(path) {
-    if (typeof path !== 'string' || path === '') throw invalid('FolderBackupTarget needs a folder path');
-    this.path = path;
-  }
-
-  /* node: modules, imported on first use so this file loads where they do not exist. */
-  async #modules() {
-    if (!this.#node) {
-      const [fs, pathModule] = await Promise.all([import('node:fs/promises'), import('node:path')]);
-      await fs.mkdir(this.path, { recursive: true });
-      this.#node = { fs, join: pathModule.join };
-    }
-    return this.#node;
-  }
-
-  async writeFile(name, text) {
-    if (typeof text !== 'string') throw invalid('writeFile: text must be a string');
-    const { fs, join } = await this.#modules();
-    const finalPath = join(this.path, checkName(name));
-    const tempPath = join(this.path, `.${name}.tmp`);
-    let renamed = false;
-    try {
-      const file = await fs.open(tempPath, 'w');
-      try {
-        await file.writeFile(text, 'utf8');
-        await file.sync();
-      } finally {
-        await file.close();
-      }
-      await fs.rename(tempPath, finalPath);
-      renamed = true;
-      await this.#syncFolder(fs);
-    } finally {
-      if (!renamed) await fs.rm(tempPath, { force: true }).catch(() => {});
-    }
-  }
-
-  /* Makes the rename itself durable. Some systems (Windows) cannot open a folder for
-     fsync; there the rename is as durable as the OS makes it. */
-  async #syncFolder(fs) {
-    let folder;
-    try {
-      folder = await fs.open(this.path, 'r');
-      await folder.sync();
-    } catch (error) {
-      if (!['EISDIR', 'EPERM', 'EACCES', 'EINVAL', 'EBADF'].includes(error?.code)) throw error;
-    } finally {
-      await folder?.close();
-    }
-  }
-
-  async readFile(name) {
-    const { fs, join } = await this.#modules();
-    try {
-      return await fs.readFile(join(this.path, checkName(name)), 'utf8');
-    } catch (error) {
-      if (error?.code === 'ENOENT') return null;
-      throw error;
-    }
-  }
-
-  async list() {
-    const { fs } = await this.#modules();
-    const entries = await fs.readdir(this.path, { withFileTypes: true });
-    return entries.filter((e) => e.isFile() && SAFE_NAME.test(e.name)).map((e) => e.name).sort();
-  }
-
-  async remove(name) {
-    const { fs, join } = await this.#modules();
-    await fs.rm(join(this.path, checkName(name)), { force: true });
-  }
 }
 
 /* In a browser: each file becomes a download (a Blob behind a clicked <a download>). The

@@ -11,7 +11,8 @@
  * only after a manifest that no longer lists it is written, so the manifest on the target
  * always describes complete files. Capturing a backup is synchronous (one seq); only the
  * writes are asynchronous. At most one backup runs at a time. This file loads in browsers,
- * Deno and workerd: Node's fs is only reached through FolderBackupTarget, lazily.
+ * Deno and workerd: a folder path as a target is Node's (node/folder-backup-target.js, found
+ * through js/stores/registry.js).
  */
 /*
  * What each choice fixes in DictDB's BackupManager (shared/reference/time-travel-and-backups.md §1.3):
@@ -44,9 +45,10 @@
 import { Database } from './database.js';
 import { HindsightError, ErrorCode } from './errors.js';
 import { crc32 } from './crc32.js';
-import { MemoryBackupTarget, FolderBackupTarget, DownloadBackupTarget } from './backup-targets.js';
+import { MemoryBackupTarget, DownloadBackupTarget } from './backup-targets.js';
+import { folderBackupTarget } from './stores/registry.js';
 
-export { MemoryBackupTarget, FolderBackupTarget, DownloadBackupTarget };
+export { MemoryBackupTarget, DownloadBackupTarget };
 
 export const MANIFEST_NAME = 'hindsight-manifest.json';
 const MANIFEST_CLASS = 'HindsightBackupManifest';
@@ -87,7 +89,7 @@ const isSeq = (v) => Number.isInteger(v) && v >= 0;
 const commitKey = (c) => `${c.seq} ${c.time} ${JSON.stringify(c.query)}`;
 
 function checkTarget(target) {
-  if (typeof target === 'string') return new FolderBackupTarget(target);
+  if (typeof target === 'string') return folderBackupTarget(target);
   const missing = ['writeFile', 'readFile', 'list', 'remove'].filter((m) => typeof target?.[m] !== 'function');
   if (missing.length) throw invalid(`a backup target needs writeFile, readFile, list and remove; missing: ${missing.join(', ')}`);
   return target;
@@ -440,7 +442,7 @@ export async function restoreBackup(source, options = {}) {
   if (options === null || typeof options !== 'object') throw invalid('restoreBackup options must be an object');
   const { toSeq, ...databaseOptions } = options;
   if (toSeq !== undefined && !isSeq(toSeq)) throw invalid(`toSeq must be a non-negative integer, got ${toSeq}`);
-  const target = typeof source === 'string' ? new FolderBackupTarget(source) : source;
+  const target = typeof source === 'string' ? folderBackupTarget(source) : source;
   if (typeof target?.readFile !== 'function') throw invalid('restoreBackup needs a backup target (an object with readFile) or a folder path');
 
   const manifest = await target.readFile(MANIFEST_NAME);

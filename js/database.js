@@ -17,6 +17,7 @@ import { CommitLog } from './commit-log.js';
 import { DatabaseView } from './view.js';
 import { Persistence, encodeSnapshot, decodeSnapshot } from './persistence.js';
 import { checkStore, MemoryStore } from './stores/store.js';
+import { storageFactory, defaultStorageKind } from './stores/registry.js';
 
 /* The query recorded for a revert, undo or redo commit: not a DeltaTraceDB query, so a
    DeltaTraceDB reader of the log can tell it apart by className. */
@@ -51,27 +52,24 @@ function failedResult(query, errorMessage) {
 function plainOutput() { return undefined; }
 
 /* The store for options.storage: null (memory only), or an object implementing
-   js/stores/store.js. Node-only and browser-only stores are imported only when asked for. */
+   js/stores/store.js. Runtime stores (IndexedDB, files) come from the registry that the
+   package entries fill; a bare { name } takes this runtime's persistent store, and where
+   there is none it is an error, never a silent in-memory database (ARCHITECTURE.md §7). */
 async function resolveStore(options) {
   const kind = options.storage;
   if (kind && typeof kind === 'object') return checkStore(kind);
-  const inBrowser = typeof window !== 'undefined' && typeof globalThis.indexedDB !== 'undefined';
-  switch (kind ?? (options.name && inBrowser ? 'indexeddb' : null)) {
-    case null: return null;
-    case 'memory': return new MemoryStore();
-    case 'file': {
-      const path = options.path ?? options.name;
-      if (typeof path !== 'string' || !path) throw invalid("storage 'file' needs options.path (a folder)");
-      const { FileStore } = await import('./stores/file-store.js');
-      return new FileStore({ path });
-    }
-    case 'indexeddb': {
-      if (typeof options.name !== 'string' || !options.name) throw invalid("storage 'indexeddb' needs options.name");
-      const { IndexedDbStore } = await import('../web/indexeddb-store.js');
-      return new IndexedDbStore({ name: options.name, durability: options.durability ?? 'relaxed' });
-    }
-    default: throw invalid(`unknown storage '${kind}': use 'memory', 'indexeddb', 'file' or a store object`);
+  if (kind === 'memory') return new MemoryStore();
+  if (kind !== undefined && kind !== null) {
+    if (typeof kind !== 'string') throw invalid(`unknown storage ${String(kind)}: use 'memory', 'indexeddb', 'file' or a store object`);
+    return checkStore(await storageFactory(kind)(options));
   }
+  if (options.name === undefined) return null;
+  const fallback = defaultStorageKind();
+  if (!fallback) {
+    throw invalid(`options.name ${JSON.stringify(options.name)} needs a persistent store, and this runtime has none by default: `
+      + "pass storage: 'memory' for an in-memory database, storage: 'file' with a path in Node (import from 'hindsight-db/node'), or a store object");
+  }
+  return checkStore(await storageFactory(fallback)(options));
 }
 
 /* Applies commits again, in one engine call: same queries, times, causes and seqs (as

@@ -7,7 +7,8 @@
  * after every call that may grow memory, never cached (see engine.js).
  * How the bytes are found: an explicit `wasm` option (Module, bytes, URL or Response)
  * first; otherwise Node reads the file beside this one, and browsers and Deno fetch
- * new URL('./hindsight.wasm', import.meta.url).
+ * new URL('./hindsight.wasm', import.meta.url) (a pattern Vite, webpack and Rollup rewrite).
+ * Must stay true: no node: import, static or dynamic, so bundlers never see one.
  */
 import { HindsightError, ErrorCode } from './errors.js';
 
@@ -15,11 +16,28 @@ let defaultInstance = null;
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof Deno === 'undefined';
 
+/* Node's fetch cannot read file: URLs, so Node reads the file. process.getBuiltinModule
+   (Node >= 20.16) keeps this file free of any node: import, which bundlers for browsers
+   and Workers would otherwise have to resolve. */
+/* Vite's dev server pre-bundles dependencies into node_modules/.vite/deps/, where
+   ./hindsight.wasm does not exist (the server answers with index.html), while the package's
+   own file is still served from node_modules/hindsight-db/dist/. The path is a variable so
+   bundlers do not take it for an asset of their own. */
+const VITE_DEPS = /\/node_modules\/\.vite\/deps(_[^/]*)?\/[^/]*$/;
+const FROM_VITE_DEPS = '../../hindsight-db/dist/hindsight.wasm';
+
+function defaultUrl() {
+  const here = new URL(import.meta.url);
+  if (VITE_DEPS.test(here.pathname)) return new URL(FROM_VITE_DEPS, here);
+  return new URL('./hindsight.wasm', import.meta.url);
+}
+
 async function readDefaultBytes() {
-  const url = new URL('./hindsight.wasm', import.meta.url);
-  if (isNode) {
-    const { readFile } = await import('node:fs/promises');
-    return readFile(url);
+  const url = defaultUrl();
+  if (isNode && url.protocol === 'file:') {
+    const fs = process.getBuiltinModule?.('fs');
+    if (!fs) throw new Error(`Node ${process.version} is too old to read ${url} (Node >= 20.19 is needed), or pass open({ wasm })`);
+    return fs.promises.readFile(url);
   }
   const response = await fetch(url);
   if (!response.ok) throw new Error(`fetching ${url} gave HTTP ${response.status}`);

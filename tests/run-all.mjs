@@ -2,7 +2,7 @@
  * run-all.mjs: runs every test suite, streams its output, counts passes and failures, and ends
  * with exactly one summary line: "SUMMARY: P passed, F failed".
  *
- * Owns: the suite list (c, js, chromium, firefox, webkit, node, deno, workerd), how each is
+ * Owns: the suite list (c, js, chromium, firefox, webkit, node, deno, workerd, package, ...), how each is
  * started, its time limit, and the counting. Suites are built beforehand by `make build`.
  * Usage: node tests/run-all.mjs [suite | browsers | runtimes ...]   (no argument: all suites)
  *
@@ -69,6 +69,9 @@ const SUITES = {
   deno: () => [{ label: 'deno', command: bin('deno'),
     args: ['run', '--allow-read', '--allow-env', '--no-prompt', 'tests/runtimes/deno-smoke.mjs'], timeoutMs: 3 * MINUTE }],
   workerd: () => [{ label: 'workerd', command: process.execPath, args: ['tests/runtimes/workerd-smoke.mjs'], timeoutMs: 3 * MINUTE }],
+  // The packed tarball installed into fresh folders: Node, require, the CLI, Deno, workerd, tsc,
+  // and Vite (build + dev server), webpack, esbuild and Rollup apps opened in Chromium.
+  package: () => [{ label: 'package', command: process.execPath, args: ['tests/package/run.mjs'], timeoutMs: 8 * MINUTE }],
   // 50 SIGKILLs of a process writing through the file store, then 50 through the Database.
   crash: () => [{ label: 'crash', command: process.execPath, args: ['tests/crash/node-sigkill.mjs'], timeoutMs: 10 * MINUTE }],
 };

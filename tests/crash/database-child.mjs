@@ -10,7 +10,7 @@
  * Must stay true: every commit is the one commitFor gives for its seq (checked here: a commit
  * that did not move db.seq by one is an error that ends the child with a non-zero exit).
  */
-import { Database, QueryBuilder, FieldEquals } from '../../js/index.js';
+import { Database, QueryBuilder, FieldEquals } from '../../node/index.js';
 import { mulberry32, commitFor } from './crash-data.mjs';
 
 const [folder, seedText] = process.argv.slice(2);

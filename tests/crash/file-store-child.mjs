@@ -9,7 +9,7 @@
  * Must stay true: a line is written after, never before, what it reports; stdout to a pipe is
  * synchronous in Node on Linux, so a reported line has left the process before any kill.
  */
-import { FileStore } from '../../js/stores/file-store.js';
+import { FileStore } from '../../node/file-store.js';
 import { mulberry32, recordText, snapshotText } from './crash-data.mjs';
 
 const [folder, seedText] = process.argv.slice(2);

@@ -16,8 +16,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FileStore } from '../../js/stores/file-store.js';
-import { Database } from '../../js/index.js';
+import { FileStore } from '../../node/file-store.js';
+import { Database } from '../../node/index.js';
 import { mulberry32, recordText, snapshotText, expectedItems } from './crash-data.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -16,9 +16,9 @@ import { crc32 as zlibCrc32 } from 'node:zlib';
 import { mkdtemp, readdir, readFile, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Database, HindsightError } from '../../js/index.js';
+import { Database, HindsightError, FolderBackupTarget } from '../../node/index.js';
 import {
-  BackupManager, restoreBackup, MemoryBackupTarget, FolderBackupTarget, DownloadBackupTarget, MANIFEST_NAME,
+  BackupManager, restoreBackup, MemoryBackupTarget, DownloadBackupTarget, MANIFEST_NAME,
 } from '../../js/backup.js';
 
 const T0 = Date.UTC(2025, 2, 1, 12, 0, 0);

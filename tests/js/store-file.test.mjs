@@ -1,5 +1,5 @@
 /*
- * store-file.test.mjs: js/stores/file-store.js and js/crc32.js.
+ * store-file.test.mjs: node/file-store.js and js/crc32.js.
  *
  * Covers: CRC-32 against known values and a bit-by-bit reference; the store contract
  * (store-contract.mjs) on FileStore and on MemoryStore (the model); the frame layout on disk;
@@ -17,7 +17,7 @@ import * as realFs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { crc32 } from '../../js/crc32.js';
-import { FileStore } from '../../js/stores/file-store.js';
+import { FileStore } from '../../node/file-store.js';
 import { MemoryStore } from '../../js/stores/store.js';
 import { HindsightError } from '../../js/errors.js';
 import { storeContract, contractText } from './store-contract.mjs';
@@ -750,7 +750,7 @@ test('a folder held by another live process is refused with LOCKED; a dead owner
   try {
     const store = new FileStore({ path: dir });
     await store.open();
-    const storeUrl = new URL('../../js/stores/file-store.js', import.meta.url).href;
+    const storeUrl = new URL('../../node/file-store.js', import.meta.url).href;
     const child = spawnSync(process.execPath, ['--input-type=module', '-e',
       `import { FileStore } from ${JSON.stringify(storeUrl)}; try { await new FileStore({ path: ${JSON.stringify(dir)} }).open(); console.log('opened'); } catch (e) { console.log(e.code); }`],
     { encoding: 'utf8' });

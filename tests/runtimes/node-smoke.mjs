@@ -2,8 +2,8 @@
  * node-smoke.mjs: runs smoke-queries.js in Node (>= 20) against the package as users import it.
  *
  * Owns: the Node driver only. It imports 'hindsight-db' by name (a package self-reference),
- * so package.json's "exports" map is tested too, and checks that 'hindsight-db/hindsight.wasm'
- * resolves to the built wasm.
+ * so package.json's "exports" map is tested too (Node's condition: dist/node.js, built by
+ * make build), and checks that 'hindsight-db/hindsight.wasm' resolves to the built wasm.
  *
  * Must stay true: a missing build or a failed import is reported as a failed test with a
  * clear message, never a crash without "# fail". Usage: node tests/runtimes/node-smoke.mjs
@@ -15,8 +15,8 @@ import { runSmoke } from './smoke-queries.js';
 
 const SMOKE_TIMEOUT_MS = 60_000;
 const tap = createTapReporter();
-const wasmUrl = new URL('../../js/hindsight.wasm', import.meta.url);
-const indexUrl = new URL('../../js/index.js', import.meta.url);
+const wasmUrl = new URL('../../dist/hindsight.wasm', import.meta.url);
+const indexUrl = new URL('../../dist/node.js', import.meta.url);
 
 async function main() {
   const missing = [indexUrl, wasmUrl].filter((u) => !existsSync(u)).map((u) => fileURLToPath(u));
@@ -31,9 +31,10 @@ async function main() {
     tap.report("node: import 'hindsight-db'", false, `${err.code ?? ''} ${err.message}`);
     return;
   }
-  tap.report("node: import 'hindsight-db' gives js/index.js", true);
+  tap.report("node: import 'hindsight-db' gives dist/node.js", import.meta.resolve('hindsight-db') === indexUrl.href,
+    `resolved to ${import.meta.resolve('hindsight-db')}`);
   const resolvedWasm = import.meta.resolve('hindsight-db/hindsight.wasm');
-  tap.report("node: 'hindsight-db/hindsight.wasm' resolves to js/hindsight.wasm", resolvedWasm === wasmUrl.href,
+  tap.report("node: 'hindsight-db/hindsight.wasm' resolves to dist/hindsight.wasm", resolvedWasm === wasmUrl.href,
     `resolved to ${resolvedWasm}`);
   // A promise that never settles would otherwise end the process silently, with no counts.
   let timer;

@@ -19,8 +19,8 @@ import * as nodeFs from 'node:fs/promises';
 import { constants as FS } from 'node:fs';
 import { Buffer } from 'node:buffer';
 import path from 'node:path';
-import { HindsightError, ErrorCode } from '../errors.js';
-import { crc32 } from '../crc32.js';
+import { HindsightError, ErrorCode } from '../js/errors.js';
+import { crc32 } from '../js/crc32.js';
 
 const HEADER_BYTES = 20;
 const MAGIC_RECORD = 0x31525348;   // 'HSR1' as a little-endian u32
