@@ -22,8 +22,8 @@ import { MemoryStore } from '../../js/stores/store.js';
 import { HindsightError } from '../../js/errors.js';
 import { storeContract, contractText } from './store-contract.mjs';
 
-/* The folder's data files (LOCK, the owner's pid, is not data). */
-async function dataFiles(dir) { return (await realFs.readdir(dir)).filter((n) => n !== 'LOCK'); }
+/* The folder's data files (LOCK, the owner record, is not data). */
+async function dataFiles(dir) { return (await realFs.readdir(dir)).filter((n) => !n.startsWith('LOCK')); }
 
 const LOG_1 = 'log-00000000000000000001.hlog';
 const seqName = (seq) => String(seq).padStart(20, '0');
@@ -110,7 +110,7 @@ function faultyFs() {
       return wrap(handle, file);
     },
   };
-  for (const name of ['mkdir', 'readdir', 'rename', 'unlink', 'readFile']) {
+  for (const name of ['mkdir', 'readdir', 'rename', 'unlink', 'readFile', 'link', 'realpath']) {
     fs[name] = async (...args) => {
       const f = fault(name, args[0]);
       if (f) throw injected(name, f.code);
@@ -354,31 +354,32 @@ test('a torn segment end followed by a segment that goes on densely: the log goe
 
 /*{==== snapshots ====*/
 
-test('a snapshot starts a new segment; older segments and snapshots are deleted', () => withDir(async (dir) => {
+test('a snapshot starts a new segment; the previous snapshot and the log after it are kept', () => withDir(async (dir) => {
+  const snap = (seq) => `snapshot-${seqName(seq)}.hsnap`;
   const store = new FileStore({ path: dir });
   await store.open();
   await store.append(recordsFrom(1, 10));
   await store.writeSnapshot({ seq: 10, text: 'S10' });
-  assert.deepEqual((await dataFiles(dir)).sort(), ['MANIFEST', `snapshot-${seqName(10)}.hsnap`]);
+  // The first snapshot's previous is the empty start: the whole log stays.
+  assert.deepEqual((await dataFiles(dir)).sort(), [LOG_1, 'MANIFEST', snap(10)].sort());
   await store.append(recordsFrom(11, 15));
-  await store.writeSnapshot({ seq: 12, text: 'S12' }); // behind the log: the segment stays
-  assert.deepEqual((await dataFiles(dir)).sort(), [`log-${seqName(11)}.hlog`, 'MANIFEST', `snapshot-${seqName(12)}.hsnap`].sort());
+  await store.writeSnapshot({ seq: 12, text: 'S12' }); // now S10 is the previous: what it covers goes
+  assert.deepEqual((await dataFiles(dir)).sort(), [`log-${seqName(11)}.hlog`, 'MANIFEST', snap(10), snap(12)].sort());
   await store.append(recordsFrom(16, 20)); // after a snapshot, appends start a new segment
-  assert.deepEqual((await dataFiles(dir)).sort(), [`log-${seqName(11)}.hlog`, `log-${seqName(16)}.hlog`, 'MANIFEST', `snapshot-${seqName(12)}.hsnap`].sort());
+  assert.deepEqual((await dataFiles(dir)).sort(), [`log-${seqName(11)}.hlog`, `log-${seqName(16)}.hlog`, 'MANIFEST', snap(10), snap(12)].sort());
   await store.close();
   const opened = await openFresh(dir);
   assert.deepEqual(opened.snapshot, { seq: 12, text: 'S12' });
   assertRecords(opened.records, 13, 20);
   assert.deepEqual(opened.warnings, []);
-  const snap = await realFs.readFile(path.join(dir, `snapshot-${seqName(12)}.hsnap`));
-  assert.ok(snap.equals(frame('HSS1', 12, 'S12')), 'snapshot file layout');
-  // A snapshot past the first segment's end deletes it; the second stays (it holds 16..20).
+  assert.ok((await realFs.readFile(path.join(dir, snap(12)))).equals(frame('HSS1', 12, 'S12')), 'snapshot file layout');
+  // After a reopen, the snapshot it opened from is the previous one of the next snapshot.
   const again = new FileStore({ path: dir });
   await again.open();
   await again.writeSnapshot({ seq: 17, text: 'S17' });
   await again.append(recordsFrom(21, 21));
   await again.close();
-  assert.deepEqual((await dataFiles(dir)).sort(), [`log-${seqName(16)}.hlog`, `log-${seqName(21)}.hlog`, 'MANIFEST', `snapshot-${seqName(17)}.hsnap`].sort());
+  assert.deepEqual((await dataFiles(dir)).sort(), [`log-${seqName(11)}.hlog`, `log-${seqName(16)}.hlog`, `log-${seqName(21)}.hlog`, 'MANIFEST', snap(12), snap(17)].sort());
   const last = await openFresh(dir);
   assert.deepEqual(last.snapshot, { seq: 17, text: 'S17' });
   assertRecords(last.records, 18, 21);
@@ -519,19 +520,189 @@ test('a damaged newest snapshot: an older one plus the log still give every reco
   assert.ok(opened.warnings.some((w) => /snapshot-0+10\.hsnap is damaged/.test(w)), String(opened.warnings));
 }));
 
-test('a damaged only snapshot whose log is gone: open still succeeds and says what is missing', () => withDir(async (dir) => {
+/*{==== damaged snapshots never cost a commit (issue 10, item 2) ====*/
+
+/* Every data file of the folder and its bytes (LOCK files are not data). */
+async function folderBytes(dir) {
+  const files = {};
+  for (const name of (await dataFiles(dir)).sort()) files[name] = (await realFs.readFile(path.join(dir, name))).toString('base64');
+  return files;
+}
+
+const isCorrupt = (error) => {
+  assert.ok(error instanceof HindsightError, `expected HindsightError, got ${error?.stack ?? error}`);
+  assert.equal(error.code, 'CORRUPT', String(error.message));
+  return true;
+};
+
+/* Opening must fail with CORRUPT and leave every byte as it was, twice in a row. */
+async function assertCorruptUntouched(dir, what) {
+  const before = await folderBytes(dir);
+  for (let i = 0; i < 2; i++) {
+    const store = new FileStore({ path: dir });
+    await assert.rejects(store.open(), isCorrupt, what);
+    await store.close();
+    assert.deepEqual(await folderBytes(dir), before, `${what}: open changed the folder`);
+  }
+}
+
+/* A folder as the store of an earlier version leaves it after a snapshot at 10 and records
+   11..15: the snapshot, the manifest naming it, the log after it, nothing older. */
+async function earlierVersionFolder(dir, snapshotBytes = frame('HSS1', 10, 'S10')) {
+  const good = frame('HSS1', 10, 'S10'); // what the manifest was written for
+  const manifest = { format: 'hindsight-file-store', version: 1, snapshot: { file: `snapshot-${seqName(10)}.hsnap`, seq: 10, bytes: good.length, crc: good.readUInt32LE(4) } };
+  await realFs.writeFile(path.join(dir, `snapshot-${seqName(10)}.hsnap`), snapshotBytes);
+  await realFs.writeFile(path.join(dir, 'MANIFEST'), frame('HSM1', 10, JSON.stringify(manifest)));
+  await realFs.writeFile(path.join(dir, `log-${seqName(11)}.hlog`), Buffer.concat([11, 12, 13, 14, 15].map((q) => frame('HSR1', q, contractText(q)))));
+}
+
+test('a folder written by an earlier version opens: its snapshot and the log after it', () => withDir(async (dir) => {
+  await earlierVersionFolder(dir);
+  await realFs.writeFile(path.join(dir, 'LOCK'), '999999999'); // its LOCK held a bare pid (of a process long gone)
+  const opened = await openFresh(dir);
+  assert.deepEqual(opened.snapshot, { seq: 10, text: 'S10' });
+  assertRecords(opened.records, 11, 15);
+  assert.deepEqual(opened.warnings, []);
+}));
+
+test('the only snapshot flipped, cut short or deleted: open fails with CORRUPT and changes nothing', () => withDir(async (root) => {
+  const good = frame('HSS1', 10, 'S10');
+  const damages = {
+    'one bit flipped in the payload': () => { const b = Buffer.from(good); b[22] ^= 0x04; return b; },
+    'one bit flipped in the CRC': () => { const b = Buffer.from(good); b[5] ^= 0x80; return b; },
+    'one bit flipped in the seq': () => { const b = Buffer.from(good); b[8] ^= 0x01; return b; },
+    'cut short': () => good.subarray(0, good.length - 1),
+    'cut to nothing': () => Buffer.alloc(0),
+  };
+  for (const [what, damaged] of Object.entries(damages)) {
+    const dir = path.join(root, what.replaceAll(' ', '-'));
+    await realFs.mkdir(dir);
+    await earlierVersionFolder(dir, damaged());
+    await assertCorruptUntouched(dir, what);
+  }
+  // Deleted, with the manifest naming it; and deleted together with the manifest (the log
+  // starting at 11 still says that 1..10 existed).
+  const deleted = path.join(root, 'deleted');
+  await realFs.mkdir(deleted);
+  await earlierVersionFolder(deleted);
+  await realFs.unlink(path.join(deleted, `snapshot-${seqName(10)}.hsnap`));
+  await assertCorruptUntouched(deleted, 'snapshot deleted');
+  await realFs.unlink(path.join(deleted, 'MANIFEST'));
+  await assertCorruptUntouched(deleted, 'snapshot and manifest deleted');
+  // Putting the snapshot back makes the folder whole again: nothing was lost meanwhile.
+  await realFs.writeFile(path.join(deleted, `snapshot-${seqName(10)}.hsnap`), good);
+  const opened = await openFresh(deleted);
+  assert.deepEqual(opened.snapshot, { seq: 10, text: 'S10' });
+  assertRecords(opened.records, 11, 15);
+}));
+
+test('Database.open of a folder whose only snapshot is damaged rejects with CORRUPT', () => withDir(async (dir) => {
+  const { Database } = await import('../../js/index.js');
+  await earlierVersionFolder(dir, Buffer.from(frame('HSS1', 10, 'S10')).fill(0x41, 21, 22));
+  const before = await folderBytes(dir);
+  await assert.rejects(Database.open({ storage: 'file', path: dir }), isCorrupt);
+  assert.deepEqual(await folderBytes(dir), before);
+}));
+
+/* A store with snapshots at 5 and 10 and records 1..20 (what the store keeps: S5, S10 and
+   the log after 5). */
+async function twoSnapshotFolder(dir) {
   const store = new FileStore({ path: dir });
   await store.open();
-  await store.append(recordsFrom(1, 4));
-  await store.writeSnapshot({ seq: 4, text: 'S4' });
-  await store.append(recordsFrom(5, 6));
+  await store.append(recordsFrom(1, 5));
+  await store.writeSnapshot({ seq: 5, text: 'S5' });
+  await store.append(recordsFrom(6, 10));
+  await store.writeSnapshot({ seq: 10, text: 'S10' });
+  await store.append(recordsFrom(11, 20));
   await store.close();
-  await realFs.writeFile(path.join(dir, `snapshot-${seqName(4)}.hsnap`), 'garbage');
+}
+
+test('the current snapshot flipped, cut or deleted: the previous one plus the log give every record', () => withDir(async (root) => {
+  const current = `snapshot-${seqName(10)}.hsnap`;
+  const damages = {
+    flipped: async (file) => { const b = await realFs.readFile(file); b[b.length - 2] ^= 0x10; await realFs.writeFile(file, b); },
+    'cut short': async (file) => { const b = await realFs.readFile(file); await realFs.writeFile(file, b.subarray(0, b.length - 2)); },
+    deleted: (file) => realFs.unlink(file),
+  };
+  for (const [what, damage] of Object.entries(damages)) {
+    const dir = path.join(root, what.replaceAll(' ', '-'));
+    await twoSnapshotFolder(dir);
+    await damage(path.join(dir, current));
+    const store = new FileStore({ path: dir });
+    const opened = await store.open();
+    assert.deepEqual(opened.snapshot, { seq: 5, text: 'S5' }, what);
+    assertRecords(opened.records, 6, 20, what);
+    assert.ok(opened.warnings.some((w) => /snapshot-0+10\.hsnap/.test(w)), `${what}: ${opened.warnings}`);
+    // The next snapshot replaces the damaged one; nothing is lost on the way.
+    await store.append(recordsFrom(21, 22));
+    await store.writeSnapshot({ seq: 22, text: 'S22' });
+    await store.append(recordsFrom(23, 23));
+    await store.close();
+    const again = await openFresh(dir);
+    assert.deepEqual(again.snapshot, { seq: 22, text: 'S22' }, what);
+    assertRecords(again.records, 23, 23, what);
+    assert.deepEqual(again.warnings, [], what);
+    assert.ok(!(await dataFiles(dir)).includes(current), `${what}: the damaged snapshot went once a newer one was verified`);
+  }
+}));
+
+test('both snapshots damaged: CORRUPT, and nothing changes', () => withDir(async (dir) => {
+  await twoSnapshotFolder(dir);
+  for (const seq of [5, 10]) {
+    const file = path.join(dir, `snapshot-${seqName(seq)}.hsnap`);
+    const b = await realFs.readFile(file);
+    b[21] ^= 1;
+    await realFs.writeFile(file, b);
+  }
+  await assertCorruptUntouched(dir, 'both snapshots flipped');
+}));
+
+test('the log after the fallback snapshot cut short of the damaged snapshot: CORRUPT, nothing changes', () => withDir(async (dir) => {
+  await twoSnapshotFolder(dir);
+  const file = path.join(dir, `snapshot-${seqName(10)}.hsnap`);
+  const b = await realFs.readFile(file);
+  b[b.length - 1] ^= 1;
+  await realFs.writeFile(file, b);
+  // Record 8 damaged: S5 and the log reach seq 7, less than the 10 that S10 held.
+  const log = path.join(dir, `log-${seqName(6)}.hlog`);
+  const bytes = await realFs.readFile(log);
+  const at8 = Buffer.concat([6, 7].map((q) => frame('HSR1', q, contractText(q)))).length;
+  bytes[at8 + 22] ^= 1;
+  await realFs.writeFile(log, bytes);
+  await assertCorruptUntouched(dir, 'fallback log too short');
+}));
+
+test('a snapshot is kept only once it reads back and verify() accepts it; until then nothing is deleted', () => withDir(async (dir) => {
+  const control = faultyFs();
+  const store = new FileStore({ path: dir, fs: control.fs });
+  await store.open();
+  await store.append(recordsFrom(1, 5));
+  await store.writeSnapshot({ seq: 5, text: 'S5' });
+  await store.append(recordsFrom(6, 10));
+  await store.writeSnapshot({ seq: 10, text: 'S10' });
+  await store.append(recordsFrom(11, 15));
+  const before = await folderBytes(dir);
+  let seen = null;
+  const refuse = (text) => { seen = text; throw new Error('Exceeded max allowed nesting depth'); };
+  await assert.rejects(store.writeSnapshot({ seq: 15, text: 'S15', verify: refuse }), (e) => isCorrupt(e) && /would not load back/.test(e.message));
+  assert.equal(seen, 'S15', 'verify gets the text as read back');
+  assert.deepEqual(await folderBytes(dir), before, 'a refused snapshot changes nothing');
+  // Bytes that read back differently (a bad disk or a bad cache) are refused the same way.
+  const realRead = control.fs.readFile;
+  control.fs.readFile = async (file, ...rest) => {
+    const bytes = await realRead(file, ...rest);
+    if (String(file).endsWith('.hsnap.tmp')) bytes[bytes.length - 1] ^= 1;
+    return bytes;
+  };
+  await assert.rejects(store.writeSnapshot({ seq: 15, text: 'S15' }), (e) => isCorrupt(e) && /read back/.test(e.message));
+  control.fs.readFile = realRead;
+  assert.deepEqual(await folderBytes(dir), before, 'a snapshot that reads back wrong changes nothing');
+  await store.writeSnapshot({ seq: 15, text: 'S15', verify: async (text) => assert.equal(text, 'S15') });
+  await store.close();
   const opened = await openFresh(dir);
-  assert.equal(opened.snapshot, null);
+  assert.deepEqual(opened.snapshot, { seq: 15, text: 'S15' });
   assert.deepEqual(opened.records, []);
-  assert.ok(opened.warnings.some((w) => /missing/.test(w)), String(opened.warnings));
-  assert.ok((await dataFiles(dir)).includes(`log-${seqName(5)}.hlog.dropped`), 'the unusable log is kept aside');
+  await assert.rejects(new FileStore({ path: dir }).writeSnapshot({ seq: 16, text: '', verify: 'yes' }), (e) => e.code === 'INVALID_ARGUMENT');
 }));
 
 /* Fails file-system step k of `action` and every step after it, like a process killed there,
@@ -554,6 +725,7 @@ async function crashAtEveryStep(setup, action, checkReopened) {
         assert.equal(error.code, 'EIO', `step ${k}: ${error}`);
       }
       await control.closeAll(); // the "killed" process's files close with it
+      await store.close();      // every step fails: only this process's claim on the folder goes
       const opened = await openFresh(dir);
       await checkReopened(opened, { step: k, completed });
       // Whatever the crash left, the store goes on.
@@ -617,6 +789,7 @@ test('a write cut short by a crash reopens as a dense prefix of the batch', () =
   };
   await assert.rejects(store.append(recordsFrom(5, 30)));
   await control.closeAll();
+  await store.close();
   const opened = await openFresh(dir);
   const last = opened.records.at(-1).seq;
   assert.ok(last >= 4 && last < 30, `last ${last}`);
@@ -695,9 +868,11 @@ test('ENOSPC creating a new segment or writing a snapshot rejects with QUOTA and
     const names = await dataFiles(dir);
     assert.ok(!names.some((n) => n.endsWith('.tmp')), `no temp file left (${target})`);
     assert.ok(!names.includes(`snapshot-${seqName(5)}.hsnap`), `no unnamed snapshot left (${target})`);
+    await store.close();   // one store at a time holds the folder
     const opened = await openFresh(dir);
     assert.deepEqual(opened.snapshot, { seq: 3, text: 'S3' });
     assertRecords(opened.records, 4, 5);
+    await store.open();
   }
   await store.writeSnapshot({ seq: 5, text: 'S5' });
   await store.close();
