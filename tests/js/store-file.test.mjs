@@ -16,8 +16,10 @@ import assert from 'node:assert/strict';
 import * as realFs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { crc32 } from '../../js/crc32.js';
-import { FileStore } from '../../js/stores/file-store.js';
+import { FileStore, processIdentity } from '../../js/stores/file-store.js';
 import { MemoryStore } from '../../js/stores/store.js';
 import { HindsightError } from '../../js/errors.js';
 import { storeContract, contractText } from './store-contract.mjs';
@@ -918,25 +920,190 @@ test('throughput: single-record commits appended 1,000 per batch (printed, not a
   t.diagnostic(`open: ${seq} records in ${openMs.toFixed(0)} ms`);
 }));
 
-test('a folder held by another live process is refused with LOCKED; a dead owner is taken over', async () => {
-  const { spawnSync } = await import('node:child_process');
-  const os = await import('node:os');
-  const dir = await realFs.mkdtemp(path.join(os.tmpdir(), 'hindsight-lock-'));
+/*{==== one writer per folder (issue 10, item 3) ====*/
+
+const isLocked = (error) => {
+  assert.ok(error instanceof HindsightError, `expected HindsightError, got ${error?.stack ?? error}`);
+  assert.equal(error.code, 'LOCKED', String(error.message));
+  return true;
+};
+
+const lockChild = fileURLToPath(new URL('../crash/lock-child.mjs', import.meta.url));
+
+/* Starts `count` processes that open dir at the same moment; resolves to their outcomes once
+   every one has reported (the winner still holds the folder then), and lets them close. */
+async function race(dir, count) {
+  const startAt = Date.now() + 400;
+  const children = Array.from({ length: count }, () => spawn(process.execPath, [lockChild, dir, String(startAt)], { stdio: ['pipe', 'pipe', 'pipe'] }));
+  const outcomes = await Promise.all(children.map((child) => new Promise((resolve, reject) => {
+    let out = '', err = '';
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (chunk) => { out += chunk; if (out.includes('\n')) resolve(out.split('\n')[0]); });
+    child.stderr.on('data', (chunk) => { err += chunk; });
+    child.on('exit', (code) => reject(new Error(`contender exited early (${code}): ${err}`)));
+  })));
+  await Promise.all(children.map((child) => new Promise((resolve) => { child.on('close', resolve); child.stdin.end(); })));
+  return outcomes;
+}
+
+/* The identity of a process that has exited: a LOCK record it left is provably stale. */
+function deadProcessIdentity() {
+  const storeUrl = new URL('../../js/stores/file-store.js', import.meta.url).href;
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e',
+    `import { processIdentity } from ${JSON.stringify(storeUrl)}; console.log(JSON.stringify(processIdentity()));`], { encoding: 'utf8' });
+  return JSON.parse(child.stdout);
+}
+
+const lockRecord = (fields) => `${JSON.stringify({ format: 'hindsight-lock', version: 2, nonce: 'f'.repeat(32), ...fields })}\n`;
+
+test('a second open of the same folder in one process is refused, by any path to it', () => withDir(async (dir) => {
+  const store = new FileStore({ path: dir });
+  await store.open();
+  await store.append(recordsFrom(1, 3));
+  await realFs.symlink(dir, `${dir}-link`);
   try {
+    for (const other of [dir, `${dir}/`, `${dir}/./`, path.relative(process.cwd(), dir), `${dir}-link`]) {
+      const second = new FileStore({ path: other });
+      await assert.rejects(second.open(), isLocked, other);
+      await assert.rejects(second.append(recordsFrom(4, 4)), isLocked, `${other}: append`);
+      await second.close();
+    }
+  } finally {
+    await realFs.unlink(`${dir}-link`);
+  }
+  await store.append(recordsFrom(4, 5)); // the holder is unaffected
+  await store.close();
+  const opened = await openFresh(dir);    // and once it is closed the folder opens
+  assertRecords(opened.records, 1, 5);
+}));
+
+test('two Database.open of one folder in one process: the second is refused and no commit is lost', () => withDir(async (dir) => {
+  const { Database } = await import('../../js/index.js');
+  const add = (n) => ({ className: 'Query', version: '7', target: 'c', type: 'add', addData: [{ n }] });
+  const first = await Database.open({ storage: 'file', path: dir });
+  await assert.rejects(Database.open({ storage: 'file', path: dir }), isLocked);
+  for (let n = 1; n <= 10; n++) first.executeQuery(add(n));
+  await first.flush();
+  await first.close();
+  const again = await Database.open({ storage: 'file', path: dir });
+  assert.equal(again.seq, 10);
+  assert.equal(again.toDict().collections.c.data.length, 10);
+  await again.close();
+}));
+
+test('LOCK holds the whole owner record: host, boot, pid namespace, pid, start time, nonce', () => withDir(async (dir) => {
+  const store = new FileStore({ path: dir });
+  await store.open();
+  const record = JSON.parse(await realFs.readFile(path.join(dir, 'LOCK'), 'utf8'));
+  assert.equal(record.format, 'hindsight-lock');
+  assert.equal(record.pid, process.pid);
+  assert.equal(record.hostname, os.hostname());
+  if (process.platform === 'linux') {
+    assert.equal(record.bootId, (await realFs.readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim());
+    assert.equal(record.pidNamespace, await realFs.readlink('/proc/self/ns/pid'));
+    assert.match(String(record.startTime), /^\d+$/);
+  }
+  assert.match(record.nonce, /^[0-9a-f]{32}$/);
+  assert.deepEqual((await realFs.readdir(dir)).filter((n) => n.startsWith('LOCK')), ['LOCK'], 'no temp file is left');
+  await store.close();
+  assert.deepEqual(await realFs.readdir(dir), [], 'close removes LOCK');
+}));
+
+test('a folder held by another live process is refused with LOCKED', () => withDir(async (dir) => {
+  const store = new FileStore({ path: dir });
+  await store.open();
+  const [outcome] = await race(dir, 1);
+  assert.equal(outcome, 'LOCKED');
+  await store.close();
+  const [later] = await race(dir, 1);
+  assert.equal(later, 'opened');
+}));
+
+test('LOCK records that are not provably stale are refused and left as they are', { skip: process.platform !== 'linux' && 'needs /proc' }, () => withDir(async (dir) => {
+  const me = deadProcessIdentity();
+  const running = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const runningStart = (await realFs.readFile(`/proc/${running.pid}/stat`, 'utf8')).split(') ')[1].split(' ')[19];
+    const cases = {
+      'pid 1 of another container (other pid namespace)': lockRecord({ ...me, pid: 1, pidNamespace: 'pid:[1]' }),
+      'pid 1 on another boot': lockRecord({ ...me, pid: 1, bootId: '00000000-0000-0000-0000-000000000000' }),
+      'a dead pid on another boot': lockRecord({ ...me, bootId: '00000000-0000-0000-0000-000000000000' }),
+      'a dead pid in another container': lockRecord({ ...me, pidNamespace: 'pid:[1]' }),
+      'a dead pid on another host': lockRecord({ ...me, hostname: `${me.hostname}-other` }),
+      'a running process': lockRecord({ ...me, pid: running.pid, startTime: runningStart }),
+      'an empty LOCK (one being written)': '',
+      'an unreadable LOCK': '{"format":"hindsight-lock","pid":',
+    };
+    for (const [what, text] of Object.entries(cases)) {
+      await realFs.writeFile(path.join(dir, 'LOCK'), text);
+      const store = new FileStore({ path: dir });
+      await assert.rejects(store.open(), (e) => isLocked(e) && (what.startsWith('an ') || /process \d+ on host/.test(e.message)), what);
+      await store.close();
+      assert.equal(await realFs.readFile(path.join(dir, 'LOCK'), 'utf8'), text, `${what}: LOCK unchanged`);
+    }
+  } finally {
+    running.kill();
+  }
+}));
+
+test('provably stale LOCK records are taken over', { skip: process.platform !== 'linux' && 'needs /proc' }, () => withDir(async (dir) => {
+  const dead = deadProcessIdentity();
+  const me = processIdentity();
+  const cases = {
+    'a process that exited': lockRecord(dead),
+    'a pid now used by another process (another start time)': lockRecord({ ...dead, pid: process.pid, startTime: '1' }),
+    'this process, for a store that was never closed': lockRecord({ ...me, nonce: 'e'.repeat(32) }),
+    'a bare pid from an earlier version, not running': String(dead.pid),
+  };
+  for (const [what, text] of Object.entries(cases)) {
+    await realFs.writeFile(path.join(dir, 'LOCK'), text);
+    // A claim on it left by a remover that died is stale too.
+    const marker = `LOCK.reap-${crc32(text).toString(16).padStart(8, '0')}${text.length.toString(16)}`;
+    await realFs.writeFile(path.join(dir, marker), lockRecord({ ...dead, nonce: 'd'.repeat(32) }));
     const store = new FileStore({ path: dir });
     await store.open();
-    const storeUrl = new URL('../../js/stores/file-store.js', import.meta.url).href;
-    const child = spawnSync(process.execPath, ['--input-type=module', '-e',
-      `import { FileStore } from ${JSON.stringify(storeUrl)}; try { await new FileStore({ path: ${JSON.stringify(dir)} }).open(); console.log('opened'); } catch (e) { console.log(e.code); }`],
-    { encoding: 'utf8' });
-    assert.equal(child.stdout.trim(), 'LOCKED');
+    const record = JSON.parse(await realFs.readFile(path.join(dir, 'LOCK'), 'utf8'));
+    assert.equal(record.pid, process.pid, what);
+    assert.deepEqual((await realFs.readdir(dir)).filter((n) => n.startsWith('LOCK')), ['LOCK'], `${what}: no claim left`);
     await store.close();
-    // A lock left by a process that no longer exists does not keep the folder closed.
-    await realFs.writeFile(path.join(dir, 'LOCK'), '999999999');
-    const again = new FileStore({ path: dir });
-    await again.open();
-    await again.close();
-  } finally {
-    await realFs.rm(dir, { recursive: true, force: true });
   }
-});
+}));
+
+test('processes opening one folder at once: exactly one wins, every time (40 trials)', { timeout: 300_000 }, () => withDir(async (dir) => {
+  const dead = deadProcessIdentity();
+  const contenders = 5;
+  const tally = {};
+  for (let trial = 0; trial < 40; trial++) {
+    const folder = path.join(dir, String(trial));
+    await realFs.mkdir(folder);
+    // Half the trials start from a stale LOCK that they all try to take over at once.
+    if (trial % 2) await realFs.writeFile(path.join(folder, 'LOCK'), lockRecord({ ...dead, nonce: String(trial).padStart(32, '0') }));
+    const outcomes = await race(folder, contenders);
+    const winners = outcomes.filter((o) => o === 'opened').length;
+    for (const o of outcomes) tally[o] = (tally[o] ?? 0) + 1;
+    assert.equal(winners, 1, `trial ${trial}: ${outcomes}`);
+    assert.deepEqual(outcomes.filter((o) => o !== 'opened'), Array(contenders - 1).fill('LOCKED'), `trial ${trial}`);
+    assert.deepEqual(await realFs.readdir(folder), [], `trial ${trial}: the winner's close left nothing`);
+  }
+  assert.deepEqual(tally, { opened: 40, LOCKED: 40 * (contenders - 1) });
+}));
+
+test('a full disk while taking the lock: QUOTA, no LOCK, no leaked handle, and the folder opens later', () => withDir(async (dir) => {
+  for (const op of ['write', 'sync', 'link']) {
+    const control = faultyFs();
+    const store = new FileStore({ path: dir, fs: control.fs });
+    control.plan = (o, file) => (o === op && path.basename(String(file)).startsWith('LOCK') ? { code: 'ENOSPC' } : null);
+    await assert.rejects(store.open(), isQuota, op);
+    assert.equal(control.handles.size, 0, `${op}: a file handle leaked`);
+    assert.deepEqual(await realFs.readdir(dir), [], `${op}: nothing is left`);
+    await store.close();
+    control.plan = null;
+    const later = new FileStore({ path: dir, fs: control.fs });
+    await later.open();
+    await later.append(recordsFrom(1, 1));
+    await later.close();
+    await realFs.rm(path.join(dir, LOG_1));
+  }
+}));
