@@ -167,7 +167,7 @@ export class Database {
     try {
       db.#engine.fromDictText(text);
       db.#log = new CommitLog(options.clock ?? Date.now, db.#engine.seq(), null);
-      await db.#persistence?.snapshot();
+      await db.#persistence?.snapshot({ replacesHistory: true });
     } catch (error) {
       await db.close().catch(() => {});
       throw error;

@@ -213,16 +213,18 @@ export class Persistence {
   }
 
   /* Writes a snapshot of the current state now (taking the writer's turn when shared). */
-  async snapshot() {
+  /* replacesHistory: the state was replaced (fromDict), so the log before it cannot rebuild it
+     and the store keeps nothing older. */
+  async snapshot({ replacesHistory = false } = {}) {
     if (this.#writing) await this.#writing;
-    return this.#withTurn(() => this.#writeSnapshot());
+    return this.#withTurn(() => this.#writeSnapshot(replacesHistory));
   }
 
   /* The records go to the log before the snapshot that holds them, so the log always holds
      every commit after the store's previous snapshot: should the new snapshot ever be
      damaged or fail to load, the previous one plus the log still give them all. The store
      keeps a snapshot only once verifySnapshot accepts it as read back. */
-  async #writeSnapshot() {
+  async #writeSnapshot(replacesHistory = false) {
     try {
       if (this.#shared) await this.#catchUp();
       const batch = this.#pending.splice(0);
@@ -243,7 +245,10 @@ export class Persistence {
     }
     const { seq, text } = this.#snapshotText();
     try {
-      await this.#store.writeSnapshot(this.#verifySnapshot ? { seq, text, verify: this.#verifySnapshot } : { seq, text });
+      const request = { seq, text };
+      if (this.#verifySnapshot) request.verify = this.#verifySnapshot;
+      if (replacesHistory) request.replacesHistory = true;
+      await this.#store.writeSnapshot(request);
     } catch (raw) {
       const error = toStoreError(raw);
       this.lastError = error;

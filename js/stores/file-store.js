@@ -351,8 +351,10 @@ export class FileStore {
 
   /* verify (optional): async (text) => void, given the snapshot's text as read back from the
      file; it throws when the snapshot would not load (the Database decodes it). A snapshot
-     that fails is never named by the manifest, and nothing it covers is deleted. */
-  writeSnapshot({ seq, text, verify } = {}) {
+     that fails is never named by the manifest, and nothing it covers is deleted.
+     replacesHistory: the state was replaced (fromDict), so no older snapshot or log can stand
+     in for this one: they are deleted once it is in place, before the manifest names it. */
+  writeSnapshot({ seq, text, verify, replacesHistory = false } = {}) {
     return this.#serial(async () => {
       await this.#ready();
       checkSeq(seq, 'a snapshot seq');
@@ -367,16 +369,18 @@ export class FileStore {
       try {
         await this.#writeVerified(name, bytes, seq, verify);
         renamed = true;
+        if (replacesHistory) await this.#dropHistoryBefore(name, seq);
         await this.#writeDurably(MANIFEST, encodeFrames(MAGIC_MANIFEST, [{ seq, text: JSON.stringify(manifest) }]));
       } catch (error) {
         // Without a manifest a complete snapshot is still usable, but on a full disk its
         // space matters more; the log alone still holds every commit. (Not so when it replaced
         // the current snapshot of the same seq: then it is the only one.)
-        if (renamed && !replacesCurrent) await this.#fs.unlink(this.#file(name)).catch(() => {});
+        if (renamed && !replacesCurrent && !replacesHistory) await this.#fs.unlink(this.#file(name)).catch(() => {});
         throw mapError(error, doing);
       }
       // Verified and named: the current snapshot becomes the one kept with it.
-      if (!replacesCurrent) this.#previous = this.#snapshotName ? { name: this.#snapshotName, seq: this.#snapshotSeq } : null;
+      if (replacesHistory) this.#previous = null;
+      else if (!replacesCurrent) this.#previous = this.#snapshotName ? { name: this.#snapshotName, seq: this.#snapshotSeq } : null;
       this.#snapshotSeq = seq;
       this.#snapshotName = name;
       this.#nextSeq = Math.max(this.#nextSeq, seq + 1);
@@ -662,6 +666,24 @@ export class FileStore {
     this.#segments = kept;
   }
 
+  /* The old history under a snapshot that replaced it: every other snapshot, and the log
+     segments whose records are all <= seq (appends go to a new segment after it). */
+  async #dropHistoryBefore(current, seq) {
+    await this.#releaseHandle();
+    for (const name of await this.#fs.readdir(this.#dir)) {
+      if (SNAPSHOT_NAME.test(name) && name !== current) await this.#fs.unlink(this.#file(name));
+    }
+    const kept = [];
+    for (let i = 0; i < this.#segments.length; i++) {
+      const segment = this.#segments[i];
+      const lastSeq = i + 1 < this.#segments.length ? this.#segments[i + 1].firstSeq - 1 : this.#nextSeq - 1;
+      if (lastSeq <= seq) await this.#fs.unlink(this.#file(segment.name));
+      else kept.push(segment);
+    }
+    this.#segments = kept;
+    await this.#syncDir();
+  }
+
   /* Reads the folder back: the newest intact snapshot from which the log reaches every seq
      known to have been durable, and the log after it; or CORRUPT, changing nothing. Then
      repairs what a crash leaves (temp files, a torn tail) so later appends start clean. */
@@ -690,6 +712,8 @@ export class FileStore {
       const reached = Math.max(snapshot.seq, log.records.at(-1)?.seq ?? 0);
       if (log.gap) {
         warnings.push(`from ${from}: ${log.gap}`);
+      } else if (name === null && reached === 0 && (names.includes(MANIFEST) || snapshotNames.length)) {
+        warnings.push('a snapshot existed, and there is no log to rebuild it from');
       } else if (reached < claimed) {
         warnings.push(`${from} and the log after it reach seq ${reached}, but seq ${claimed} was durable`);
       } else {

@@ -674,6 +674,29 @@ test('the log after the fallback snapshot cut short of the damaged snapshot: COR
   await assertCorruptUntouched(dir, 'fallback log too short');
 }));
 
+test('a snapshot that replaced the history (fromDict) is never stood in for by the old history', () => withDir(async (root) => {
+  for (const seq of [0, 6]) {
+    const dir = path.join(root, String(seq));
+    const store = new FileStore({ path: dir });
+    await store.open();
+    if (seq) {
+      await store.append(recordsFrom(1, 3));
+      await store.writeSnapshot({ seq: 3, text: 'S3' });
+      await store.append(recordsFrom(4, 6));
+    }
+    await store.writeSnapshot({ seq, text: 'imported', replacesHistory: true });
+    await store.close();
+    assert.deepEqual(await dataFiles(dir), ['MANIFEST', `snapshot-${seqName(seq)}.hsnap`], `seq ${seq}: the old history is gone`);
+    const opened = await openFresh(dir);
+    assert.deepEqual(opened.snapshot, { seq, text: 'imported' });
+    const file = path.join(dir, `snapshot-${seqName(seq)}.hsnap`);
+    const bytes = await realFs.readFile(file);
+    bytes[bytes.length - 1] ^= 2;
+    await realFs.writeFile(file, bytes);
+    await assertCorruptUntouched(dir, `replaced at seq ${seq}`);
+  }
+}));
+
 test('a snapshot is kept only once it reads back and verify() accepts it; until then nothing is deleted', () => withDir(async (dir) => {
   const control = faultyFs();
   const store = new FileStore({ path: dir, fs: control.fs });
