@@ -244,6 +244,7 @@ export class Persistence {
       throw error;
     }
     const { seq, text } = this.#snapshotText();
+    const covered = { ...this.#sinceSnapshot };   // commits made while it is written count toward the next one
     try {
       const request = { seq, text };
       if (this.#verifySnapshot) request.verify = this.#verifySnapshot;
@@ -255,7 +256,7 @@ export class Persistence {
       this.#onError?.(error);
       throw error;
     }
-    this.#sinceSnapshot = { commits: 0, bytes: 0 };
+    this.#sinceSnapshot = { commits: this.#sinceSnapshot.commits - covered.commits, bytes: this.#sinceSnapshot.bytes - covered.bytes };
     this.#lastSnapshotBytes = text.length;
     this.#pending = this.#pending.filter((r) => r.seq > seq);   // none: they were appended first
     this.#durable(seq);

@@ -437,7 +437,12 @@ export class FileStore {
   /* Links the record at temp to LOCK; while LOCK exists, takes it over if provably stale. */
   async #placeLock(temp, text) {
     const deadline = Date.now() + LOCK_TAKE_MS;
-    for (;;) {
+    for (let attempt = 0; ; attempt++) {
+      if (attempt > 0 && Date.now() > deadline) {
+        const current = await this.#readText(LOCK);
+        const owner = current === null ? null : parseOwner(current);
+        throw lockedError(this.#dir, owner, 'it kept changing while this store tried to take it');
+      }
       try {
         await this.#fs.link(this.#file(temp), this.#file(LOCK));
         return;
@@ -453,9 +458,7 @@ export class FileStore {
       const owner = parseOwner(current);
       const { stale, why } = judgeOwner(owner);
       if (!stale) throw lockedError(this.#dir, owner, why);
-      if (await this.#removeStale(LOCK, current, temp, 0)) continue;
-      if (Date.now() > deadline) throw lockedError(this.#dir, owner, `${why}, but another process is taking it over`);
-      await sleep(5 + Math.random() * 20);
+      if (!(await this.#removeStale(LOCK, current, temp, 0))) await sleep(5 + Math.random() * 20); // another process is taking it over
     }
   }
 
