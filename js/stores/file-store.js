@@ -7,7 +7,8 @@
  *   MANIFEST                  one frame whose payload is JSON naming the current snapshot and its CRC
  *   LOCK                      the owner record of the store holding the folder (see "The lock")
  *   *.tmp                     unfinished writes (removed by the next open that succeeds)
- *   LOCK.<nonce>.new, LOCK.reap-<id>   a lock being taken / a stale lock being removed
+ *   LOCK.<nonce>.new, LOCK.reap-<id>   a lock being taken / a stale lock being removed (a
+ *                             .new file outlives only a contender that crashed; it is inert)
  *   *.dropped                 damaged log bytes kept for a human, never read
  * Records, snapshots and the manifest are frames (LE):
  *   OFFSET SIZE DESCRIPTION

@@ -2,7 +2,9 @@
  * persistence.test.mjs: the Database side of persistence (js/persistence.js) with the memory
  * store and fault-injecting stores: reopening gives the same state, seq and history; writes
  * are batched; flush/durableSeq tell the truth; a full store loses nothing; bad tails warn.
- * The file and IndexedDB stores have their own suites (store-file, store-indexeddb).
+ * The file and IndexedDB stores have their own suites (store-file, store-indexeddb); here the
+ * file store is used only where the Database and the store meet: a damaged newest snapshot
+ * costs no commit, and a snapshot the engine would not load is never kept.
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';

@@ -7,8 +7,12 @@
  * a wrong seq, damage mid-log) each reopening with the intact prefix and a warning; snapshot
  * plus log and what gets deleted; a crash at every file-system step of writeSnapshot and of
  * append (simulated by failing that step and every later one); leftover temp files, a damaged
- * manifest or snapshot; a full disk (ENOSPC, EDQUOT, EFBIG) rejecting with QUOTA and leaving
- * the store usable; and a throughput figure (printed, not asserted).
+ * manifest or snapshot; damaged, cut or deleted snapshots (issue 10 item 2): a fallback to the
+ * previous snapshot plus the log, or CORRUPT with every byte left as it was, snapshots kept only
+ * once verified; the lock (item 3): one store per folder in a process, the owner record, which
+ * LOCK records are stale and which are not, processes racing for one folder (40 trials, each
+ * exactly one winner), a full disk while locking; a full disk (ENOSPC, EDQUOT, EFBIG) rejecting
+ * with QUOTA and leaving the store usable; and a throughput figure (printed, not asserted).
  * Run: node --test tests/js/store-file.test.mjs
  */
 import { test } from 'node:test';
