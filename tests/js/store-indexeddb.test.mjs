@@ -3,7 +3,9 @@
  *
  * Owns: the shared store contract (tests/js/store-contract.mjs) run on IndexedDbStore, and the
  * IndexedDB-specific cases: torn, corrupt and gapped log tails and bad snapshots written
- * straight into the object stores, the repairs open() makes, quota errors in every disguise
+ * straight into the object stores, the repairs open() makes, damaged or deleted snapshots
+ * (issue 10 item 2: the previous snapshot plus the log, or CORRUPT with every row unchanged),
+ * verified snapshots, quota errors in every disguise
  * (a wrapper factory whose transactions abort the way browsers do), durability options,
  * versionchange and unexpected close, and the navigator.storage wrappers.
  *
