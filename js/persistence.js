@@ -212,8 +212,8 @@ export class Persistence {
     return (since.commits >= this.snapshotEvery || since.bytes >= this.snapshotBytes) && since.bytes * 2 >= this.#lastSnapshotBytes;
   }
 
-  /* Writes a snapshot of the current state now (taking the writer's turn when shared). */
-  /* replacesHistory: the state was replaced (fromDict), so the log before it cannot rebuild it
+  /* Writes a snapshot of the current state now (taking the writer's turn when shared).
+     replacesHistory: the state was replaced (fromDict), so the log before it cannot rebuild it
      and the store keeps nothing older. */
   async snapshot({ replacesHistory = false } = {}) {
     if (this.#writing) await this.#writing;
@@ -254,12 +254,20 @@ export class Persistence {
       const error = toStoreError(raw);
       this.lastError = error;
       this.#onError?.(error);
+      // The next try comes after another snapshotEvery commits, not after every batch: a
+      // snapshot that fails (a full disk, one the engine would not load) costs no commit.
+      this.#sinceSnapshot = this.#since(covered);
       throw error;
     }
-    this.#sinceSnapshot = { commits: this.#sinceSnapshot.commits - covered.commits, bytes: this.#sinceSnapshot.bytes - covered.bytes };
+    this.#sinceSnapshot = this.#since(covered);
     this.#lastSnapshotBytes = text.length;
     this.#pending = this.#pending.filter((r) => r.seq > seq);   // none: they were appended first
     this.#durable(seq);
+  }
+
+  /* What was committed after the counts in `covered` were taken. */
+  #since(covered) {
+    return { commits: this.#sinceSnapshot.commits - covered.commits, bytes: this.#sinceSnapshot.bytes - covered.bytes };
   }
 
   async close() {
