@@ -104,9 +104,12 @@ function checkSeq(seq, what) {
 /* ---- who holds a folder ---- */
 
 /* Real paths of the folders held by open stores of this process, and the nonces of their LOCK
-   records: a LOCK written by this process is live exactly when its nonce is in heldNonces. */
-const heldFolders = new Map();   // real path -> store
-const heldNonces = new Set();
+   records: a LOCK written by this process is live exactly when its nonce is in heldNonces.
+   Kept on globalThis, so that two copies of this module in one process (two bundles, two
+   paths to the file) still share them. */
+const held = (globalThis[Symbol.for('hindsight.file-store.held')] ??= { folders: new Map(), nonces: new Set() });
+const heldFolders = held.folders;   // real path -> store
+const heldNonces = held.nonces;
 
 function readProc(file) {
   try { return readFileSync(file, 'utf8').trim(); } catch { return null; }

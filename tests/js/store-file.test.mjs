@@ -1004,6 +1004,10 @@ test('a second open of the same folder in one process is refused, by any path to
   } finally {
     await realFs.unlink(`${dir}-link`);
   }
+  // A second copy of the module (another bundle, another URL of the file) shares the registry.
+  const { FileStore: CopiedFileStore } = await import(`${new URL('../../js/stores/file-store.js', import.meta.url).href}?second-copy`);
+  assert.notEqual(CopiedFileStore, FileStore);
+  await assert.rejects(new CopiedFileStore({ path: dir }).open(), isLocked, 'a second module copy');
   await store.append(recordsFrom(4, 5)); // the holder is unaffected
   await store.close();
   const opened = await openFresh(dir);    // and once it is closed the folder opens
