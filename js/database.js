@@ -165,7 +165,7 @@ export class Database {
     try {
       db.#engine.fromDictText(text);
       db.#log = new CommitLog(options.clock ?? Date.now, db.#engine.seq(), null);
-      await db.#persistence?.snapshot();
+      await db.#persistence?.snapshot({ replacesHistory: true });
     } catch (error) {
       await db.close().catch(() => {});
       throw error;
@@ -214,6 +214,7 @@ export class Database {
       snapshotBytes: this.#options.snapshotBytes,
       onError: (error) => this.#options.onError?.(error),
       snapshotText: () => ({ seq: this.#engine.seq(), text: this.#snapshotText() }),
+      verifySnapshot: (text) => this.#checkSnapshotLoads(text),
       shared: this.#sharing(store),
       replayed: { commits: records.length, bytes: records.reduce((n, r) => n + r.text.length, 0) },
     });
@@ -282,6 +283,18 @@ export class Database {
       for (const target of Object.keys(JSON.parse(engine.diffText(confirmed, engine.seq())))) this.#fire(target, engine.seq());
     }
     return { pending, seq: sharedSeq };
+  }
+
+  /* Throws unless text loads as this database's snapshots do (a scratch engine): the store
+     keeps a snapshot, and drops what it covers, only once this passes. */
+  #checkSnapshotLoads(text) {
+    const { dumpText } = decodeSnapshot(text);
+    const scratch = new Engine(this.#engine.wasm);
+    try {
+      scratch.loadText(dumpText);
+    } finally {
+      scratch.close();
+    }
   }
 
   #snapshotText() {

@@ -9,6 +9,9 @@
  * store; a failed write keeps its records and is retried, with the error delivered to
  * onError and to the flush() promises waiting on it (QUOTA for a full disk or quota); the
  * in-memory database is never rolled back because a write failed.
+ * Snapshots: the records a snapshot holds are appended before it is written (the store keeps
+ * the log from its previous snapshot on, so a damaged newest snapshot never costs a commit),
+ * and the store keeps it only after verifySnapshot(text) accepts it as read back.
  * Sharing (many tabs, one history): one writer at a time holds a lock (Web Locks); before
  * writing it reads what other writers added since its durableSeq and, if anything, has the
  * Database rebase its own not-yet-written commits on top (they get new seqs); after writing
@@ -61,9 +64,11 @@ export class Persistence {
   #needSync = false;
   #again = false;         // more work arrived while a drain was running
   #lastSnapshotBytes = 0;
+  #verifySnapshot;        // (text) => void, throws when a snapshot would not load; or undefined
 
-  constructor(store, { durableSeq, snapshotEvery = 1000, snapshotBytes = 8 << 20, onError, snapshotText, shared = null, replayed = { commits: 0, bytes: 0 } }) {
+  constructor(store, { durableSeq, snapshotEvery = 1000, snapshotBytes = 8 << 20, onError, snapshotText, verifySnapshot, shared = null, replayed = { commits: 0, bytes: 0 } }) {
     this.#store = store;
+    this.#verifySnapshot = verifySnapshot;
     // The log records replayed at open count toward the next snapshot, so processes that
     // never live long enough to reach snapshotEvery still keep the log short.
     this.#sinceSnapshot = { ...replayed };
@@ -207,27 +212,62 @@ export class Persistence {
     return (since.commits >= this.snapshotEvery || since.bytes >= this.snapshotBytes) && since.bytes * 2 >= this.#lastSnapshotBytes;
   }
 
-  /* Writes a snapshot of the current state now (taking the writer's turn when shared). */
-  async snapshot() {
+  /* Writes a snapshot of the current state now (taking the writer's turn when shared).
+     replacesHistory: the state was replaced (fromDict), so the log before it cannot rebuild it
+     and the store keeps nothing older. */
+  async snapshot({ replacesHistory = false } = {}) {
     if (this.#writing) await this.#writing;
-    return this.#withTurn(() => this.#writeSnapshot());
+    return this.#withTurn(() => this.#writeSnapshot(replacesHistory));
   }
 
-  async #writeSnapshot() {
-    const { seq, text } = this.#snapshotText();
+  /* The records go to the log before the snapshot that holds them, so the log always holds
+     every commit after the store's previous snapshot: should the new snapshot ever be
+     damaged or fail to load, the previous one plus the log still give them all. The store
+     keeps a snapshot only once verifySnapshot accepts it as read back. */
+  async #writeSnapshot(replacesHistory = false) {
     try {
-      await this.#store.writeSnapshot({ seq, text });
+      if (this.#shared) await this.#catchUp();
+      const batch = this.#pending.splice(0);
+      if (batch.length) {
+        try {
+          await this.#store.append(batch);
+        } catch (raw) {
+          this.#pending.unshift(...batch);
+          throw raw;
+        }
+        this.#durable(batch[batch.length - 1].seq);
+      }
     } catch (raw) {
       const error = toStoreError(raw);
       this.lastError = error;
       this.#onError?.(error);
       throw error;
     }
-    this.#sinceSnapshot = { commits: 0, bytes: 0 };
+    const { seq, text } = this.#snapshotText();
+    const covered = { ...this.#sinceSnapshot };   // commits made while it is written count toward the next one
+    try {
+      const request = { seq, text };
+      if (this.#verifySnapshot) request.verify = this.#verifySnapshot;
+      if (replacesHistory) request.replacesHistory = true;
+      await this.#store.writeSnapshot(request);
+    } catch (raw) {
+      const error = toStoreError(raw);
+      this.lastError = error;
+      this.#onError?.(error);
+      // The next try comes after another snapshotEvery commits, not after every batch: a
+      // snapshot that fails (a full disk, one the engine would not load) costs no commit.
+      this.#sinceSnapshot = this.#since(covered);
+      throw error;
+    }
+    this.#sinceSnapshot = this.#since(covered);
     this.#lastSnapshotBytes = text.length;
-    // Everything up to the snapshot is in the store now, written or not as records.
-    this.#pending = this.#pending.filter((r) => r.seq > seq);
+    this.#pending = this.#pending.filter((r) => r.seq > seq);   // none: they were appended first
     this.#durable(seq);
+  }
+
+  /* What was committed after the counts in `covered` were taken. */
+  #since(covered) {
+    return { commits: this.#sinceSnapshot.commits - covered.commits, bytes: this.#sinceSnapshot.bytes - covered.bytes };
   }
 
   async close() {

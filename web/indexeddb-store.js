@@ -14,11 +14,19 @@
  *
  * Must stay true:
  *   - one append is one readwrite transaction, and it resolves on `complete`, never before;
- *   - a snapshot and the manifest naming it commit in one strict transaction before any log
- *     record or older snapshot it covers is deleted (in a later transaction);
- *   - open() returns a dense, checked prefix (snapshot.seq + 1, + 2, ..., or 1, 2, ... with no
- *     snapshot) and deletes what follows a gap or a bad checksum, so later appends are never
- *     followed by stale records; a bad tail or snapshot is a warning, never a throw;
+ *   - a snapshot is verified (the caller's verify(text) decodes it), written in a strict
+ *     transaction, read back and compared, and only then named by the manifest, in one strict
+ *     transaction that also deletes what is no longer needed: every snapshot but the new one
+ *     and the previous current one, and the batches wholly covered by that previous one. So
+ *     a snapshot damaged later is never the only copy: the previous one plus the log rebuild
+ *     it (a snapshot that replaced the history, replacesHistory, deletes everything older);
+ *   - open() reads everything first. It uses the newest intact snapshot (or the empty start)
+ *     from which the log goes on without a gap to the newest seq that the manifest or any
+ *     snapshot row says was durable; if none can, it rejects with CORRUPT and changes nothing.
+ *     Otherwise it returns a dense, checked prefix (snapshot.seq + 1, + 2, ...) and deletes
+ *     what follows a gap or a bad checksum later in the log, so later appends are never
+ *     followed by stale records (reported as warnings), and points the manifest at the
+ *     snapshot in use;
  *   - a full quota, however the browser names or wraps it, rejects with HindsightError QUOTA.
  */
 import { HindsightError, ErrorCode } from '../js/errors.js';
@@ -263,67 +271,88 @@ export class IndexedDbStore {
     return { snapshot: found.snapshot, records: found.records, warnings };
   }
 
-  /* Reads the manifest's snapshot (or the newest intact older one) and the log after it. */
+  /* Reads, without changing anything, the newest intact snapshot from which the log goes on
+     without a gap up to the newest seq any snapshot (or the manifest) says was durable, and
+     the log after it; the empty start (seq 0) is the last candidate. Throws CORRUPT when none
+     can: then nothing is repaired or deleted. */
   async #read(tx, warnings) {
     const snapshots = tx.objectStore(SNAPSHOTS);
     const log = tx.objectStore(LOG);
-    const [manifestValue, snapshotKeys, logKeys] = await Promise.all([
-      settled(tx.objectStore(META).get(MANIFEST_KEY)), settled(snapshots.getAllKeys()), settled(log.getAllKeys())]);
+    const [manifestValue, snapshotKeys, logKeys, rows] = await Promise.all([
+      settled(tx.objectStore(META).get(MANIFEST_KEY)), settled(snapshots.getAllKeys()), settled(log.getAllKeys()), settled(log.getAll())]);
     const manifest = validManifest(manifestValue);
     if (manifestValue !== undefined && !manifest) warnings.push('the snapshot manifest is unreadable; using the newest intact snapshot');
-    const repair = { badSnapshots: [], tailFrom: null, staleThrough: null, manifestSeq: undefined };
+    if (manifest && !snapshotKeys.includes(manifest.snapshotSeq)) warnings.push(`the snapshot at seq ${manifest.snapshotSeq} named by the manifest is missing`);
+    const claimed = Math.max(manifest?.snapshotSeq ?? 0, ...snapshotKeys);
 
-    const limit = manifest ? manifest.snapshotSeq : Infinity;
-    const candidates = snapshotKeys.filter((k) => k <= limit).reverse();
-    repair.badSnapshots.push(...snapshotKeys.filter((k) => k > limit));
-    if (manifest && candidates[0] !== manifest.snapshotSeq) warnings.push(`the snapshot at seq ${manifest.snapshotSeq} named by the manifest is missing`);
-    let snapshot = null;
-    for (const seq of candidates) {
-      const text = intactText(await settled(snapshots.get(seq)));
-      if (text !== null) { snapshot = { seq, text }; break; }
-      warnings.push(`the snapshot at seq ${seq} is corrupt (checksum mismatch); it was deleted`);
-      repair.badSnapshots.push(seq);
+    // Each snapshot, newest first, then the empty start (null).
+    for (const key of [...snapshotKeys].reverse().concat([null])) {
+      let snapshot = null;
+      if (key !== null) {
+        const text = intactText(await settled(snapshots.get(key)));
+        if (text === null) {
+          warnings.push(`the snapshot at seq ${key} is corrupt (checksum mismatch); skipped`);
+          continue;
+        }
+        snapshot = { seq: key, text };
+      }
+      const seq = key ?? 0;
+      const found = this.#logAfter(seq, logKeys, rows);
+      const reached = Math.max(seq, found.records.at(-1)?.seq ?? 0);
+      const from = snapshot ? `the snapshot at seq ${seq}` : 'the start of the log';
+      if (found.gapAtStart) {
+        warnings.push(`from ${from}: the log goes on at seq ${found.gapAtStart}, so seqs ${seq + 1}..${found.gapAtStart - 1} are missing`);
+        continue;
+      }
+      if (reached < claimed) {
+        warnings.push(`${from} and the log after it reach seq ${reached}, but seq ${claimed} was durable`);
+        continue;
+      }
+      if (!snapshot && reached === 0 && (manifestValue !== undefined || snapshotKeys.length)) {
+        warnings.push('a snapshot existed, and there is no log to rebuild it from');
+        continue;
+      }
+      warnings.push(...found.warnings);
+      // Point the manifest at the snapshot in use, so the next snapshot keeps it as the previous one.
+      const manifestSeq = (manifest?.snapshotSeq ?? null) === (snapshot?.seq ?? null) ? undefined : (snapshot?.seq ?? null);
+      const repair = found.tailFrom !== null || manifestSeq !== undefined ? { tailFrom: found.tailFrom, manifestSeq } : null;
+      return { snapshot, records: found.records, repair };
     }
-    const snapshotExpected = Boolean(manifest) || snapshotKeys.length > 0;
-    if (snapshotExpected && (!manifest || snapshot?.seq !== manifest.snapshotSeq)) repair.manifestSeq = snapshot?.seq ?? null;
-    if (snapshotExpected && !snapshot) warnings.push('no intact snapshot is left: the database opens from its log alone');
+    throw new HindsightError(ErrorCode.CORRUPT, `the IndexedDB database ${this.databaseName} cannot be opened without losing commits, so nothing in it was changed: ${warnings.join('; ')}`);
+  }
 
-    // Batches ending at or before the snapshot are covered by it (left when a trim did not run).
-    const base = snapshot?.seq ?? 0;
-    const covered = logKeys.filter((k) => k <= base);
-    if (covered.length) repair.staleThrough = base;
-    const keys = logKeys.slice(covered.length);
-    const rows = keys.length ? await settled(log.getAll(this.#keyRange.lowerBound(base, true))) : [];
-    const records = [];
-    for (let i = 0; i < keys.length; i++) {
+  /* The dense, checked records after base from the log rows: { records, warnings, tailFrom,
+     gapAtStart }. Batches ending at or before base are skipped (kept for an older snapshot). */
+  #logAfter(base, logKeys, rows) {
+    const records = [], warnings = [];
+    let tailFrom = null, gapAtStart = null;
+    for (let i = 0; i < logKeys.length; i++) {
+      if (logKeys[i] <= base) continue;
       const next = base + 1 + records.length;
-      const texts = intactBatch(keys[i], rows[i]);
+      const texts = intactBatch(logKeys[i], rows[i]);
       if (texts === null) {
-        warnings.push(`the log batch ending at seq ${keys[i]} is torn or corrupt (checksum mismatch); records from seq ${next} on were dropped`);
-        repair.tailFrom = keys[i];
+        warnings.push(`the log batch ending at seq ${logKeys[i]} is torn or corrupt (checksum mismatch); records from seq ${next} on were dropped`);
+        tailFrom = logKeys[i];
         break;
       }
       if (rows[i].first > next) {
-        warnings.push(`the log has a gap: seq ${next} is missing; records ${rows[i].first} to ${keys.at(-1)} were dropped`);
-        repair.tailFrom = keys[i];
+        if (records.length === 0) { gapAtStart = rows[i].first; break; }
+        warnings.push(`the log has a gap: seq ${next} is missing; records ${rows[i].first} to ${logKeys.at(-1)} were dropped`);
+        tailFrom = logKeys[i];
         break;
       }
-      // The first batch may start before the snapshot (the snapshot covered part of it).
+      // The first batch may start before base (base covered part of it).
       for (let k = next - rows[i].first; k < texts.length; k++) records.push({ seq: rows[i].first + k, text: texts[k] });
     }
-    const needed = repair.badSnapshots.length || repair.tailFrom !== null || repair.staleThrough !== null || repair.manifestSeq !== undefined;
-    return { snapshot, records, repair: needed ? repair : null };
+    return { records, warnings, tailFrom, gapAtStart };
   }
 
-  /* Deletes what open() could not use, so later appends are never followed by stale records,
-     and points the manifest at the snapshot in use. A failure here is only a warning. */
-  async #repair({ badSnapshots, tailFrom, staleThrough, manifestSeq }, warnings, range) {
+  /* Deletes the log after a bad batch or a gap, so later appends are never followed by stale
+     records, and points the manifest at the snapshot in use. A failure here is only a warning. */
+  async #repair({ tailFrom, manifestSeq }, warnings, range) {
     try {
       const { done } = await this.#begin('repair', OBJECT_STORES, 'readwrite', 'strict', (tx) => {
-        const log = tx.objectStore(LOG);
-        if (tailFrom !== null) log.delete(range.lowerBound(tailFrom));
-        if (staleThrough !== null) log.delete(range.upperBound(staleThrough));
-        for (const seq of badSnapshots) tx.objectStore(SNAPSHOTS).delete(seq);
+        if (tailFrom !== null) tx.objectStore(LOG).delete(range.lowerBound(tailFrom));
         if (manifestSeq === null) tx.objectStore(META).delete(MANIFEST_KEY);
         else if (manifestSeq !== undefined) tx.objectStore(META).put({ format: FORMAT, snapshotSeq: manifestSeq }, MANIFEST_KEY);
       });
@@ -388,28 +417,72 @@ export class IndexedDbStore {
     await done;
   }
 
-  async writeSnapshot({ seq, text } = {}) {
+  /* verify (optional): async (text) => void, throws when the snapshot would not load. The
+     snapshot is verified, written (strict), read back and compared, and only then named by
+     the manifest; the same transaction deletes what the previous snapshot covers (with
+     replacesHistory, everything older: the state was replaced and the log cannot rebuild it). */
+  async writeSnapshot({ seq, text, verify, replacesHistory = false } = {}) {
     if (!isSeq(seq)) throw invalid('writeSnapshot needs an integer seq');
+    if (verify !== undefined && typeof verify !== 'function') throw invalid('writeSnapshot: verify must be a function');
     text = String(text);
+    if (verify) {
+      try {
+        await verify(text);
+      } catch (error) {
+        throw new HindsightError(ErrorCode.CORRUPT, `the snapshot at seq ${seq} would not load back (${error?.message ?? error}); it was not kept, and the log still holds every commit`, { cause: error });
+      }
+    }
     const crc = crc32(text);
-    // Strict: the trim below deletes what this snapshot covers, so it must be on disk first.
     const written = await this.#begin('writeSnapshot', [SNAPSHOTS, META], 'readwrite', 'strict', (tx) => {
-      tx.objectStore(SNAPSHOTS).put({ text, crc }, seq);
-      tx.objectStore(META).put({ format: FORMAT, snapshotSeq: seq }, MANIFEST_KEY);
-      tx.commit?.();
+      const request = tx.objectStore(META).get(MANIFEST_KEY);
+      request.onsuccess = () => {
+        // Never over the current snapshot: a same-seq rewrite goes in only once verified below.
+        if (validManifest(request.result)?.snapshotSeq !== seq) tx.objectStore(SNAPSHOTS).put({ text, crc }, seq);
+      };
     });
     await written.done;
-    try {
-      const range = this.#keyRange;
-      const trimmed = await this.#begin('trimming the log', [LOG, SNAPSHOTS], 'readwrite', this.#durability, (tx) => {
-        tx.objectStore(LOG).delete(range.upperBound(seq));   // batches ending at or before seq
-        tx.objectStore(SNAPSHOTS).delete(range.upperBound(seq, true));
-        tx.commit?.();
-      });
-      await trimmed.done;
-    } catch {
-      // Only space is lost: open() skips covered records and deletes them, and so does the next snapshot.
+    const back = await this.#begin('verifying the snapshot', [SNAPSHOTS], 'readonly', null, (tx) => settled(tx.objectStore(SNAPSHOTS).get(seq)));
+    const [stored] = await Promise.all([back.result, back.done]).catch((error) => { throw failure('verifying the snapshot', error); });
+    const range = this.#keyRange;
+    const named = await this.#begin('naming the snapshot', OBJECT_STORES, 'readwrite', 'strict', (tx) => {
+      const request = tx.objectStore(META).get(MANIFEST_KEY);
+      request.onsuccess = () => {
+        const current = validManifest(request.result)?.snapshotSeq ?? null;
+        if (current === seq) {
+          tx.objectStore(SNAPSHOTS).put({ text, crc }, seq);   // verified (above), replaces it in one step
+        } else if (intactText(stored) !== text) {
+          tx.objectStore(SNAPSHOTS).delete(seq);
+          return;
+        }
+        // The current snapshot becomes the previous one, kept with the log after it; what the
+        // previous one covered, and every other snapshot, goes.
+        const previous = current !== null && current < seq && !replacesHistory ? current : null;
+        const snapshotStore = tx.objectStore(SNAPSHOTS);
+        if (replacesHistory) {
+          // The state was replaced (fromDict): no older snapshot or log can stand in for it.
+          tx.objectStore(LOG).delete(range.upperBound(seq));
+          snapshotStore.delete(range.upperBound(seq, true));
+        } else if (previous === null) {
+          snapshotStore.delete(range.upperBound(seq, true));
+        } else {
+          tx.objectStore(LOG).delete(range.upperBound(previous));
+          snapshotStore.delete(range.upperBound(previous, true));
+          if (seq - previous > 1) snapshotStore.delete(range.bound(previous, seq, true, true));
+        }
+        snapshotStore.delete(range.lowerBound(seq, true));
+        tx.objectStore(META).put({ format: FORMAT, snapshotSeq: seq }, MANIFEST_KEY);
+      };
+    });
+    await named.done;
+    if (seq !== (await this.#manifestSeq())) {
+      throw new HindsightError(ErrorCode.CORRUPT, `the snapshot at seq ${seq} read back differently from what was written; it was not kept`);
     }
+  }
+
+  async #manifestSeq() {
+    const { result, done } = await this.#begin('reading the manifest', [META], 'readonly', null, (tx) => settled(tx.objectStore(META).get(MANIFEST_KEY)));
+    const [value] = await Promise.all([result, done]);
+    return validManifest(value)?.snapshotSeq ?? null;
   }
 
   async close() {

@@ -8,16 +8,24 @@
  *
  *   await store.open()
  *       -> { snapshot: { seq, text } | null, records: [{ seq, text }], warnings: [string] }
- *       The newest complete snapshot, then every intact record with seq > snapshot.seq, in
+ *       The newest intact snapshot, then every intact record with seq > snapshot.seq, in
  *       seq order and dense (snapshot.seq + 1, + 2, ...). A torn or corrupt record, and
  *       everything after it, is dropped and reported in warnings: open never fails because
- *       of a bad tail. An empty store gives { snapshot: null, records: [], warnings: [] }.
+ *       of a bad tail. A damaged or missing snapshot falls back to an older snapshot (or the
+ *       empty start) plus the log, when the log reaches every seq the damaged one held;
+ *       otherwise open rejects with HindsightError CORRUPT and changes nothing stored. An
+ *       empty store gives { snapshot: null, records: [], warnings: [] }. A store may hold its
+ *       place exclusively until close() (FileStore: LOCKED for any other store).
  *   await store.append(records)       records: [{ seq, text }], seqs dense and increasing.
  *       Durable when the promise resolves; one batch is one write (one IndexedDB transaction,
  *       one append + fsync). A full disk or quota rejects with HindsightError code QUOTA and
  *       writes nothing of the batch (or a torn tail that the next open drops).
- *   await store.writeSnapshot({ seq, text })
- *       Complete and durable when it resolves; records with seq <= seq may be dropped after.
+ *   await store.writeSnapshot({ seq, text, verify?, replacesHistory? })
+ *       Complete and durable when it resolves. verify(text), when given, throws if the
+ *       snapshot would not load: then it rejects with CORRUPT and keeps nothing of it.
+ *       Persistent stores keep the previous snapshot and the records after it until a newer
+ *       snapshot is kept, so that one damaged snapshot never costs a commit; with
+ *       replacesHistory (a replaced state, from fromDict) older snapshots and records go.
  *   await store.close()
  *   await store.readSince(seq)   (optional: needed to share one store between pages)
  *       -> { snapshot: { seq, text } | null, records: [{ seq, text }] }: the records with
@@ -55,8 +63,16 @@ export class MemoryStore {
     for (const r of records) this.#records.push({ seq: r.seq, text: String(r.text) });
   }
 
-  async writeSnapshot({ seq, text }) {
-    this.#snapshot = { seq, text: String(text) };
+  async writeSnapshot({ seq, text, verify }) {
+    text = String(text);
+    if (verify) {
+      try {
+        await verify(text);
+      } catch (error) {
+        throw new HindsightError(ErrorCode.CORRUPT, `the snapshot at seq ${seq} would not load back (${error?.message ?? error}); it was not kept`, { cause: error });
+      }
+    }
+    this.#snapshot = { seq, text };
     this.#records = this.#records.filter((r) => r.seq > seq);
   }
 

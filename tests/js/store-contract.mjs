@@ -180,9 +180,30 @@ export function storeContract(test, makeStore, { label = 'store' } = {}) {
     await store.open();
     await store.append(recordsFrom(1, 4));
     await store.close();
-    const a = await newStore().open();
+    const first = newStore();
+    const a = await first.open();
+    await first.close();   // a store may hold its place until closed (FileStore: one writer per folder)
     const b = await newStore().open();
     sameJSON(a, b, 'two opens');
+  });
+
+  withPlace('a snapshot that verify() refuses is not kept; one it accepts is', async (newStore) => {
+    const store = newStore();
+    await store.open();
+    await store.append(recordsFrom(1, 6));
+    await store.writeSnapshot({ seq: 3, text: 'state at 3' });
+    let refused = null;
+    try {
+      await store.writeSnapshot({ seq: 6, text: 'state at 6', verify: () => { throw new Error('would not load'); } });
+    } catch (error) {
+      refused = error;
+    }
+    check(refused?.code === 'CORRUPT', `a refused snapshot must reject with CORRUPT, got ${refused}`);
+    let seen = null;
+    await store.writeSnapshot({ seq: 5, text: 'state at 5', verify: (text) => { seen = text; } });
+    check(seen === 'state at 5', `verify must get the snapshot's text, got ${seen}`);
+    await store.close();
+    checkOpened(await newStore().open(), { snapshot: { seq: 5, text: 'state at 5' }, first: 6, last: 6 }, 'after a refused snapshot');
   });
 
   withPlace('close is idempotent', async (newStore) => {

@@ -7,8 +7,12 @@
  * a wrong seq, damage mid-log) each reopening with the intact prefix and a warning; snapshot
  * plus log and what gets deleted; a crash at every file-system step of writeSnapshot and of
  * append (simulated by failing that step and every later one); leftover temp files, a damaged
- * manifest or snapshot; a full disk (ENOSPC, EDQUOT, EFBIG) rejecting with QUOTA and leaving
- * the store usable; and a throughput figure (printed, not asserted).
+ * manifest or snapshot; damaged, cut or deleted snapshots (issue 10 item 2): a fallback to the
+ * previous snapshot plus the log, or CORRUPT with every byte left as it was, snapshots kept only
+ * once verified; the lock (item 3): one store per folder in a process, the owner record, which
+ * LOCK records are stale and which are not, processes racing for one folder (40 trials, each
+ * exactly one winner), a full disk while locking; a full disk (ENOSPC, EDQUOT, EFBIG) rejecting
+ * with QUOTA and leaving the store usable; and a throughput figure (printed, not asserted).
  * Run: node --test tests/js/store-file.test.mjs
  */
 import { test } from 'node:test';
@@ -16,14 +20,16 @@ import assert from 'node:assert/strict';
 import * as realFs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { crc32 } from '../../js/crc32.js';
-import { FileStore } from '../../node/file-store.js';
+import { FileStore, processIdentity } from '../../node/file-store.js';
 import { MemoryStore } from '../../js/stores/store.js';
 import { HindsightError } from '../../js/errors.js';
 import { storeContract, contractText } from './store-contract.mjs';
 
-/* The folder's data files (LOCK, the owner's pid, is not data). */
-async function dataFiles(dir) { return (await realFs.readdir(dir)).filter((n) => n !== 'LOCK'); }
+/* The folder's data files (LOCK, the owner record, is not data). */
+async function dataFiles(dir) { return (await realFs.readdir(dir)).filter((n) => !n.startsWith('LOCK')); }
 
 const LOG_1 = 'log-00000000000000000001.hlog';
 const seqName = (seq) => String(seq).padStart(20, '0');
@@ -110,7 +116,7 @@ function faultyFs() {
       return wrap(handle, file);
     },
   };
-  for (const name of ['mkdir', 'readdir', 'rename', 'unlink', 'readFile']) {
+  for (const name of ['mkdir', 'readdir', 'rename', 'unlink', 'readFile', 'link', 'realpath']) {
     fs[name] = async (...args) => {
       const f = fault(name, args[0]);
       if (f) throw injected(name, f.code);
@@ -354,31 +360,32 @@ test('a torn segment end followed by a segment that goes on densely: the log goe
 
 /*{==== snapshots ====*/
 
-test('a snapshot starts a new segment; older segments and snapshots are deleted', () => withDir(async (dir) => {
+test('a snapshot starts a new segment; the previous snapshot and the log after it are kept', () => withDir(async (dir) => {
+  const snap = (seq) => `snapshot-${seqName(seq)}.hsnap`;
   const store = new FileStore({ path: dir });
   await store.open();
   await store.append(recordsFrom(1, 10));
   await store.writeSnapshot({ seq: 10, text: 'S10' });
-  assert.deepEqual((await dataFiles(dir)).sort(), ['MANIFEST', `snapshot-${seqName(10)}.hsnap`]);
+  // The first snapshot's previous is the empty start: the whole log stays.
+  assert.deepEqual((await dataFiles(dir)).sort(), [LOG_1, 'MANIFEST', snap(10)].sort());
   await store.append(recordsFrom(11, 15));
-  await store.writeSnapshot({ seq: 12, text: 'S12' }); // behind the log: the segment stays
-  assert.deepEqual((await dataFiles(dir)).sort(), [`log-${seqName(11)}.hlog`, 'MANIFEST', `snapshot-${seqName(12)}.hsnap`].sort());
+  await store.writeSnapshot({ seq: 12, text: 'S12' }); // now S10 is the previous: what it covers goes
+  assert.deepEqual((await dataFiles(dir)).sort(), [`log-${seqName(11)}.hlog`, 'MANIFEST', snap(10), snap(12)].sort());
   await store.append(recordsFrom(16, 20)); // after a snapshot, appends start a new segment
-  assert.deepEqual((await dataFiles(dir)).sort(), [`log-${seqName(11)}.hlog`, `log-${seqName(16)}.hlog`, 'MANIFEST', `snapshot-${seqName(12)}.hsnap`].sort());
+  assert.deepEqual((await dataFiles(dir)).sort(), [`log-${seqName(11)}.hlog`, `log-${seqName(16)}.hlog`, 'MANIFEST', snap(10), snap(12)].sort());
   await store.close();
   const opened = await openFresh(dir);
   assert.deepEqual(opened.snapshot, { seq: 12, text: 'S12' });
   assertRecords(opened.records, 13, 20);
   assert.deepEqual(opened.warnings, []);
-  const snap = await realFs.readFile(path.join(dir, `snapshot-${seqName(12)}.hsnap`));
-  assert.ok(snap.equals(frame('HSS1', 12, 'S12')), 'snapshot file layout');
-  // A snapshot past the first segment's end deletes it; the second stays (it holds 16..20).
+  assert.ok((await realFs.readFile(path.join(dir, snap(12)))).equals(frame('HSS1', 12, 'S12')), 'snapshot file layout');
+  // After a reopen, the snapshot it opened from is the previous one of the next snapshot.
   const again = new FileStore({ path: dir });
   await again.open();
   await again.writeSnapshot({ seq: 17, text: 'S17' });
   await again.append(recordsFrom(21, 21));
   await again.close();
-  assert.deepEqual((await dataFiles(dir)).sort(), [`log-${seqName(16)}.hlog`, `log-${seqName(21)}.hlog`, 'MANIFEST', `snapshot-${seqName(17)}.hsnap`].sort());
+  assert.deepEqual((await dataFiles(dir)).sort(), [`log-${seqName(11)}.hlog`, `log-${seqName(16)}.hlog`, `log-${seqName(21)}.hlog`, 'MANIFEST', snap(12), snap(17)].sort());
   const last = await openFresh(dir);
   assert.deepEqual(last.snapshot, { seq: 17, text: 'S17' });
   assertRecords(last.records, 18, 21);
@@ -519,19 +526,217 @@ test('a damaged newest snapshot: an older one plus the log still give every reco
   assert.ok(opened.warnings.some((w) => /snapshot-0+10\.hsnap is damaged/.test(w)), String(opened.warnings));
 }));
 
-test('a damaged only snapshot whose log is gone: open still succeeds and says what is missing', () => withDir(async (dir) => {
+/*{==== damaged snapshots never cost a commit (issue 10, item 2) ====*/
+
+/* Every data file of the folder and its bytes (LOCK files are not data). */
+async function folderBytes(dir) {
+  const files = {};
+  for (const name of (await dataFiles(dir)).sort()) files[name] = (await realFs.readFile(path.join(dir, name))).toString('base64');
+  return files;
+}
+
+const isCorrupt = (error) => {
+  assert.ok(error instanceof HindsightError, `expected HindsightError, got ${error?.stack ?? error}`);
+  assert.equal(error.code, 'CORRUPT', String(error.message));
+  return true;
+};
+
+/* Opening must fail with CORRUPT and leave every byte as it was, twice in a row. */
+async function assertCorruptUntouched(dir, what) {
+  const before = await folderBytes(dir);
+  for (let i = 0; i < 2; i++) {
+    const store = new FileStore({ path: dir });
+    await assert.rejects(store.open(), isCorrupt, what);
+    await store.close();
+    assert.deepEqual(await folderBytes(dir), before, `${what}: open changed the folder`);
+  }
+}
+
+/* A folder as the store of an earlier version leaves it after a snapshot at 10 and records
+   11..15: the snapshot, the manifest naming it, the log after it, nothing older. */
+async function earlierVersionFolder(dir, snapshotBytes = frame('HSS1', 10, 'S10')) {
+  const good = frame('HSS1', 10, 'S10'); // what the manifest was written for
+  const manifest = { format: 'hindsight-file-store', version: 1, snapshot: { file: `snapshot-${seqName(10)}.hsnap`, seq: 10, bytes: good.length, crc: good.readUInt32LE(4) } };
+  await realFs.writeFile(path.join(dir, `snapshot-${seqName(10)}.hsnap`), snapshotBytes);
+  await realFs.writeFile(path.join(dir, 'MANIFEST'), frame('HSM1', 10, JSON.stringify(manifest)));
+  await realFs.writeFile(path.join(dir, `log-${seqName(11)}.hlog`), Buffer.concat([11, 12, 13, 14, 15].map((q) => frame('HSR1', q, contractText(q)))));
+}
+
+test('a folder written by an earlier version opens: its snapshot and the log after it', () => withDir(async (dir) => {
+  await earlierVersionFolder(dir);
+  await realFs.writeFile(path.join(dir, 'LOCK'), '999999999'); // its LOCK held a bare pid (of a process long gone)
+  const opened = await openFresh(dir);
+  assert.deepEqual(opened.snapshot, { seq: 10, text: 'S10' });
+  assertRecords(opened.records, 11, 15);
+  assert.deepEqual(opened.warnings, []);
+}));
+
+test('the only snapshot flipped, cut short or deleted: open fails with CORRUPT and changes nothing', () => withDir(async (root) => {
+  const good = frame('HSS1', 10, 'S10');
+  const damages = {
+    'one bit flipped in the payload': () => { const b = Buffer.from(good); b[22] ^= 0x04; return b; },
+    'one bit flipped in the CRC': () => { const b = Buffer.from(good); b[5] ^= 0x80; return b; },
+    'one bit flipped in the seq': () => { const b = Buffer.from(good); b[8] ^= 0x01; return b; },
+    'cut short': () => good.subarray(0, good.length - 1),
+    'cut to nothing': () => Buffer.alloc(0),
+  };
+  for (const [what, damaged] of Object.entries(damages)) {
+    const dir = path.join(root, what.replaceAll(' ', '-'));
+    await realFs.mkdir(dir);
+    await earlierVersionFolder(dir, damaged());
+    await assertCorruptUntouched(dir, what);
+  }
+  // Deleted, with the manifest naming it; and deleted together with the manifest (the log
+  // starting at 11 still says that 1..10 existed).
+  const deleted = path.join(root, 'deleted');
+  await realFs.mkdir(deleted);
+  await earlierVersionFolder(deleted);
+  await realFs.unlink(path.join(deleted, `snapshot-${seqName(10)}.hsnap`));
+  await assertCorruptUntouched(deleted, 'snapshot deleted');
+  await realFs.unlink(path.join(deleted, 'MANIFEST'));
+  await assertCorruptUntouched(deleted, 'snapshot and manifest deleted');
+  // Putting the snapshot back makes the folder whole again: nothing was lost meanwhile.
+  await realFs.writeFile(path.join(deleted, `snapshot-${seqName(10)}.hsnap`), good);
+  const opened = await openFresh(deleted);
+  assert.deepEqual(opened.snapshot, { seq: 10, text: 'S10' });
+  assertRecords(opened.records, 11, 15);
+}));
+
+test('Database.open of a folder whose only snapshot is damaged rejects with CORRUPT', () => withDir(async (dir) => {
+  const { Database } = await import('../../js/index.js');
+  await earlierVersionFolder(dir, Buffer.from(frame('HSS1', 10, 'S10')).fill(0x41, 21, 22));
+  const before = await folderBytes(dir);
+  await assert.rejects(Database.open({ storage: 'file', path: dir }), isCorrupt);
+  assert.deepEqual(await folderBytes(dir), before);
+  // The failed open let go of the folder: once the snapshot is restored, it opens in this process.
+  await realFs.writeFile(path.join(dir, `snapshot-${seqName(10)}.hsnap`), frame('HSS1', 10, 'S10'));
+  const store = new FileStore({ path: dir });
+  assert.equal((await store.open()).records.length, 5);
+  await store.close();
+}));
+
+/* A store with snapshots at 5 and 10 and records 1..20 (what the store keeps: S5, S10 and
+   the log after 5). */
+async function twoSnapshotFolder(dir) {
   const store = new FileStore({ path: dir });
   await store.open();
-  await store.append(recordsFrom(1, 4));
-  await store.writeSnapshot({ seq: 4, text: 'S4' });
-  await store.append(recordsFrom(5, 6));
+  await store.append(recordsFrom(1, 5));
+  await store.writeSnapshot({ seq: 5, text: 'S5' });
+  await store.append(recordsFrom(6, 10));
+  await store.writeSnapshot({ seq: 10, text: 'S10' });
+  await store.append(recordsFrom(11, 20));
   await store.close();
-  await realFs.writeFile(path.join(dir, `snapshot-${seqName(4)}.hsnap`), 'garbage');
+}
+
+test('the current snapshot flipped, cut or deleted: the previous one plus the log give every record', () => withDir(async (root) => {
+  const current = `snapshot-${seqName(10)}.hsnap`;
+  const damages = {
+    flipped: async (file) => { const b = await realFs.readFile(file); b[b.length - 2] ^= 0x10; await realFs.writeFile(file, b); },
+    'cut short': async (file) => { const b = await realFs.readFile(file); await realFs.writeFile(file, b.subarray(0, b.length - 2)); },
+    deleted: (file) => realFs.unlink(file),
+  };
+  for (const [what, damage] of Object.entries(damages)) {
+    const dir = path.join(root, what.replaceAll(' ', '-'));
+    await twoSnapshotFolder(dir);
+    await damage(path.join(dir, current));
+    const store = new FileStore({ path: dir });
+    const opened = await store.open();
+    assert.deepEqual(opened.snapshot, { seq: 5, text: 'S5' }, what);
+    assertRecords(opened.records, 6, 20, what);
+    assert.ok(opened.warnings.some((w) => /snapshot-0+10\.hsnap/.test(w)), `${what}: ${opened.warnings}`);
+    // The next snapshot replaces the damaged one; nothing is lost on the way.
+    await store.append(recordsFrom(21, 22));
+    await store.writeSnapshot({ seq: 22, text: 'S22' });
+    await store.append(recordsFrom(23, 23));
+    await store.close();
+    const again = await openFresh(dir);
+    assert.deepEqual(again.snapshot, { seq: 22, text: 'S22' }, what);
+    assertRecords(again.records, 23, 23, what);
+    assert.deepEqual(again.warnings, [], what);
+    assert.ok(!(await dataFiles(dir)).includes(current), `${what}: the damaged snapshot went once a newer one was verified`);
+  }
+}));
+
+test('both snapshots damaged: CORRUPT, and nothing changes', () => withDir(async (dir) => {
+  await twoSnapshotFolder(dir);
+  for (const seq of [5, 10]) {
+    const file = path.join(dir, `snapshot-${seqName(seq)}.hsnap`);
+    const b = await realFs.readFile(file);
+    b[21] ^= 1;
+    await realFs.writeFile(file, b);
+  }
+  await assertCorruptUntouched(dir, 'both snapshots flipped');
+}));
+
+test('the log after the fallback snapshot cut short of the damaged snapshot: CORRUPT, nothing changes', () => withDir(async (dir) => {
+  await twoSnapshotFolder(dir);
+  const file = path.join(dir, `snapshot-${seqName(10)}.hsnap`);
+  const b = await realFs.readFile(file);
+  b[b.length - 1] ^= 1;
+  await realFs.writeFile(file, b);
+  // Record 8 damaged: S5 and the log reach seq 7, less than the 10 that S10 held.
+  const log = path.join(dir, `log-${seqName(6)}.hlog`);
+  const bytes = await realFs.readFile(log);
+  const at8 = Buffer.concat([6, 7].map((q) => frame('HSR1', q, contractText(q)))).length;
+  bytes[at8 + 22] ^= 1;
+  await realFs.writeFile(log, bytes);
+  await assertCorruptUntouched(dir, 'fallback log too short');
+}));
+
+test('a snapshot that replaced the history (fromDict) is never stood in for by the old history', () => withDir(async (root) => {
+  for (const seq of [0, 6]) {
+    const dir = path.join(root, String(seq));
+    const store = new FileStore({ path: dir });
+    await store.open();
+    if (seq) {
+      await store.append(recordsFrom(1, 3));
+      await store.writeSnapshot({ seq: 3, text: 'S3' });
+      await store.append(recordsFrom(4, 6));
+    }
+    await store.writeSnapshot({ seq, text: 'imported', replacesHistory: true });
+    await store.close();
+    assert.deepEqual(await dataFiles(dir), ['MANIFEST', `snapshot-${seqName(seq)}.hsnap`], `seq ${seq}: the old history is gone`);
+    const opened = await openFresh(dir);
+    assert.deepEqual(opened.snapshot, { seq, text: 'imported' });
+    const file = path.join(dir, `snapshot-${seqName(seq)}.hsnap`);
+    const bytes = await realFs.readFile(file);
+    bytes[bytes.length - 1] ^= 2;
+    await realFs.writeFile(file, bytes);
+    await assertCorruptUntouched(dir, `replaced at seq ${seq}`);
+  }
+}));
+
+test('a snapshot is kept only once it reads back and verify() accepts it; until then nothing is deleted', () => withDir(async (dir) => {
+  const control = faultyFs();
+  const store = new FileStore({ path: dir, fs: control.fs });
+  await store.open();
+  await store.append(recordsFrom(1, 5));
+  await store.writeSnapshot({ seq: 5, text: 'S5' });
+  await store.append(recordsFrom(6, 10));
+  await store.writeSnapshot({ seq: 10, text: 'S10' });
+  await store.append(recordsFrom(11, 15));
+  const before = await folderBytes(dir);
+  let seen = null;
+  const refuse = (text) => { seen = text; throw new Error('Exceeded max allowed nesting depth'); };
+  await assert.rejects(store.writeSnapshot({ seq: 15, text: 'S15', verify: refuse }), (e) => isCorrupt(e) && /would not load back/.test(e.message));
+  assert.equal(seen, 'S15', 'verify gets the text as read back');
+  assert.deepEqual(await folderBytes(dir), before, 'a refused snapshot changes nothing');
+  // Bytes that read back differently (a bad disk or a bad cache) are refused the same way.
+  const realRead = control.fs.readFile;
+  control.fs.readFile = async (file, ...rest) => {
+    const bytes = await realRead(file, ...rest);
+    if (String(file).endsWith('.hsnap.tmp')) bytes[bytes.length - 1] ^= 1;
+    return bytes;
+  };
+  await assert.rejects(store.writeSnapshot({ seq: 15, text: 'S15' }), (e) => isCorrupt(e) && /read back/.test(e.message));
+  control.fs.readFile = realRead;
+  assert.deepEqual(await folderBytes(dir), before, 'a snapshot that reads back wrong changes nothing');
+  await store.writeSnapshot({ seq: 15, text: 'S15', verify: async (text) => assert.equal(text, 'S15') });
+  await store.close();
   const opened = await openFresh(dir);
-  assert.equal(opened.snapshot, null);
+  assert.deepEqual(opened.snapshot, { seq: 15, text: 'S15' });
   assert.deepEqual(opened.records, []);
-  assert.ok(opened.warnings.some((w) => /missing/.test(w)), String(opened.warnings));
-  assert.ok((await dataFiles(dir)).includes(`log-${seqName(5)}.hlog.dropped`), 'the unusable log is kept aside');
+  await assert.rejects(new FileStore({ path: dir }).writeSnapshot({ seq: 16, text: '', verify: 'yes' }), (e) => e.code === 'INVALID_ARGUMENT');
 }));
 
 /* Fails file-system step k of `action` and every step after it, like a process killed there,
@@ -554,6 +759,7 @@ async function crashAtEveryStep(setup, action, checkReopened) {
         assert.equal(error.code, 'EIO', `step ${k}: ${error}`);
       }
       await control.closeAll(); // the "killed" process's files close with it
+      await store.close();      // every step fails: only this process's claim on the folder goes
       const opened = await openFresh(dir);
       await checkReopened(opened, { step: k, completed });
       // Whatever the crash left, the store goes on.
@@ -617,6 +823,7 @@ test('a write cut short by a crash reopens as a dense prefix of the batch', () =
   };
   await assert.rejects(store.append(recordsFrom(5, 30)));
   await control.closeAll();
+  await store.close();
   const opened = await openFresh(dir);
   const last = opened.records.at(-1).seq;
   assert.ok(last >= 4 && last < 30, `last ${last}`);
@@ -695,9 +902,11 @@ test('ENOSPC creating a new segment or writing a snapshot rejects with QUOTA and
     const names = await dataFiles(dir);
     assert.ok(!names.some((n) => n.endsWith('.tmp')), `no temp file left (${target})`);
     assert.ok(!names.includes(`snapshot-${seqName(5)}.hsnap`), `no unnamed snapshot left (${target})`);
+    await store.close();   // one store at a time holds the folder
     const opened = await openFresh(dir);
     assert.deepEqual(opened.snapshot, { seq: 3, text: 'S3' });
     assertRecords(opened.records, 4, 5);
+    await store.open();
   }
   await store.writeSnapshot({ seq: 5, text: 'S5' });
   await store.close();
@@ -743,25 +952,194 @@ test('throughput: single-record commits appended 1,000 per batch (printed, not a
   t.diagnostic(`open: ${seq} records in ${openMs.toFixed(0)} ms`);
 }));
 
-test('a folder held by another live process is refused with LOCKED; a dead owner is taken over', async () => {
-  const { spawnSync } = await import('node:child_process');
-  const os = await import('node:os');
-  const dir = await realFs.mkdtemp(path.join(os.tmpdir(), 'hindsight-lock-'));
+/*{==== one writer per folder (issue 10, item 3) ====*/
+
+const isLocked = (error) => {
+  assert.ok(error instanceof HindsightError, `expected HindsightError, got ${error?.stack ?? error}`);
+  assert.equal(error.code, 'LOCKED', String(error.message));
+  return true;
+};
+
+const lockChild = fileURLToPath(new URL('../crash/lock-child.mjs', import.meta.url));
+
+/* Starts `count` processes that open dir at the same moment; resolves to their outcomes once
+   every one has reported (the winner still holds the folder then), and lets them close. */
+async function race(dir, count) {
+  const startAt = Date.now() + 400;
+  const children = Array.from({ length: count }, () => spawn(process.execPath, [lockChild, dir, String(startAt)], { stdio: ['pipe', 'pipe', 'pipe'] }));
+  const outcomes = await Promise.all(children.map((child) => new Promise((resolve, reject) => {
+    let out = '', err = '';
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (chunk) => { out += chunk; if (out.includes('\n')) resolve(out.split('\n')[0]); });
+    child.stderr.on('data', (chunk) => { err += chunk; });
+    child.on('exit', (code) => reject(new Error(`contender exited early (${code}): ${err}`)));
+  })));
+  await Promise.all(children.map((child) => new Promise((resolve) => { child.on('close', resolve); child.stdin.end(); })));
+  return outcomes;
+}
+
+/* The identity of a process that has exited: a LOCK record it left is provably stale. */
+function deadProcessIdentity() {
+  const storeUrl = new URL('../../node/file-store.js', import.meta.url).href;
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e',
+    `import { processIdentity } from ${JSON.stringify(storeUrl)}; console.log(JSON.stringify(processIdentity()));`], { encoding: 'utf8' });
+  return JSON.parse(child.stdout);
+}
+
+const lockRecord = (fields) => `${JSON.stringify({ format: 'hindsight-lock', version: 2, nonce: 'f'.repeat(32), ...fields })}\n`;
+
+test('a second open of the same folder in one process is refused, by any path to it', () => withDir(async (dir) => {
+  const store = new FileStore({ path: dir });
+  await store.open();
+  await store.append(recordsFrom(1, 3));
+  await realFs.symlink(dir, `${dir}-link`);
   try {
+    for (const other of [dir, `${dir}/`, `${dir}/./`, path.relative(process.cwd(), dir), `${dir}-link`]) {
+      const second = new FileStore({ path: other });
+      await assert.rejects(second.open(), isLocked, other);
+      await assert.rejects(second.append(recordsFrom(4, 4)), isLocked, `${other}: append`);
+      await second.close();
+    }
+  } finally {
+    await realFs.unlink(`${dir}-link`);
+  }
+  // A second copy of the module (another bundle, another URL of the file) shares the registry.
+  const { FileStore: CopiedFileStore } = await import(`${new URL('../../node/file-store.js', import.meta.url).href}?second-copy`);
+  assert.notEqual(CopiedFileStore, FileStore);
+  await assert.rejects(new CopiedFileStore({ path: dir }).open(), isLocked, 'a second module copy');
+  await store.append(recordsFrom(4, 5)); // the holder is unaffected
+  await store.close();
+  const opened = await openFresh(dir);    // and once it is closed the folder opens
+  assertRecords(opened.records, 1, 5);
+}));
+
+test('two Database.open of one folder in one process: the second is refused and no commit is lost', () => withDir(async (dir) => {
+  const { Database } = await import('../../js/index.js');
+  const add = (n) => ({ className: 'Query', version: '7', target: 'c', type: 'add', addData: [{ n }] });
+  const first = await Database.open({ storage: 'file', path: dir });
+  await assert.rejects(Database.open({ storage: 'file', path: dir }), isLocked);
+  for (let n = 1; n <= 10; n++) first.executeQuery(add(n));
+  await first.flush();
+  await first.close();
+  const again = await Database.open({ storage: 'file', path: dir });
+  assert.equal(again.seq, 10);
+  assert.equal(again.toDict().collections.c.data.length, 10);
+  await again.close();
+}));
+
+test('LOCK holds the whole owner record: host, boot, pid namespace, pid, start time, nonce', () => withDir(async (dir) => {
+  const store = new FileStore({ path: dir });
+  await store.open();
+  const record = JSON.parse(await realFs.readFile(path.join(dir, 'LOCK'), 'utf8'));
+  assert.equal(record.format, 'hindsight-lock');
+  assert.equal(record.pid, process.pid);
+  assert.equal(record.hostname, os.hostname());
+  if (process.platform === 'linux') {
+    assert.equal(record.bootId, (await realFs.readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim());
+    assert.equal(record.pidNamespace, await realFs.readlink('/proc/self/ns/pid'));
+    assert.match(String(record.startTime), /^\d+$/);
+  }
+  assert.match(record.nonce, /^[0-9a-f]{32}$/);
+  assert.deepEqual((await realFs.readdir(dir)).filter((n) => n.startsWith('LOCK')), ['LOCK'], 'no temp file is left');
+  await store.close();
+  assert.deepEqual(await realFs.readdir(dir), [], 'close removes LOCK');
+}));
+
+test('a folder held by another live process is refused with LOCKED', () => withDir(async (dir) => {
+  const store = new FileStore({ path: dir });
+  await store.open();
+  const [outcome] = await race(dir, 1);
+  assert.equal(outcome, 'LOCKED');
+  await store.close();
+  const [later] = await race(dir, 1);
+  assert.equal(later, 'opened');
+}));
+
+test('LOCK records that are not provably stale are refused and left as they are', { skip: process.platform !== 'linux' && 'needs /proc' }, () => withDir(async (dir) => {
+  const me = deadProcessIdentity();
+  const running = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const runningStart = (await realFs.readFile(`/proc/${running.pid}/stat`, 'utf8')).split(') ')[1].split(' ')[19];
+    const cases = {
+      'pid 1 of another container (other pid namespace)': lockRecord({ ...me, pid: 1, pidNamespace: 'pid:[1]' }),
+      'pid 1 on another boot': lockRecord({ ...me, pid: 1, bootId: '00000000-0000-0000-0000-000000000000' }),
+      'a dead pid on another boot': lockRecord({ ...me, bootId: '00000000-0000-0000-0000-000000000000' }),
+      'a dead pid in another container': lockRecord({ ...me, pidNamespace: 'pid:[1]' }),
+      'a dead pid on another host': lockRecord({ ...me, hostname: `${me.hostname}-other` }),
+      'a running process': lockRecord({ ...me, pid: running.pid, startTime: runningStart }),
+      'an empty LOCK (one being written)': '',
+      'an unreadable LOCK': '{"format":"hindsight-lock","pid":',
+    };
+    for (const [what, text] of Object.entries(cases)) {
+      await realFs.writeFile(path.join(dir, 'LOCK'), text);
+      const store = new FileStore({ path: dir });
+      await assert.rejects(store.open(), (e) => isLocked(e) && (what.startsWith('an ') || /process \d+ on host/.test(e.message)), what);
+      await store.close();
+      assert.equal(await realFs.readFile(path.join(dir, 'LOCK'), 'utf8'), text, `${what}: LOCK unchanged`);
+    }
+  } finally {
+    running.kill();
+  }
+}));
+
+test('provably stale LOCK records are taken over', { skip: process.platform !== 'linux' && 'needs /proc' }, () => withDir(async (dir) => {
+  const dead = deadProcessIdentity();
+  const me = processIdentity();
+  const cases = {
+    'a process that exited': lockRecord(dead),
+    'a pid now used by another process (another start time)': lockRecord({ ...dead, pid: process.pid, startTime: '1' }),
+    'this process, for a store that was never closed': lockRecord({ ...me, nonce: 'e'.repeat(32) }),
+    'a bare pid from an earlier version, not running': String(dead.pid),
+  };
+  for (const [what, text] of Object.entries(cases)) {
+    await realFs.writeFile(path.join(dir, 'LOCK'), text);
+    // A claim on it left by a remover that died is stale too.
+    const marker = `LOCK.reap-${crc32(text).toString(16).padStart(8, '0')}${text.length.toString(16)}`;
+    await realFs.writeFile(path.join(dir, marker), lockRecord({ ...dead, nonce: 'd'.repeat(32) }));
     const store = new FileStore({ path: dir });
     await store.open();
-    const storeUrl = new URL('../../node/file-store.js', import.meta.url).href;
-    const child = spawnSync(process.execPath, ['--input-type=module', '-e',
-      `import { FileStore } from ${JSON.stringify(storeUrl)}; try { await new FileStore({ path: ${JSON.stringify(dir)} }).open(); console.log('opened'); } catch (e) { console.log(e.code); }`],
-    { encoding: 'utf8' });
-    assert.equal(child.stdout.trim(), 'LOCKED');
+    const record = JSON.parse(await realFs.readFile(path.join(dir, 'LOCK'), 'utf8'));
+    assert.equal(record.pid, process.pid, what);
+    assert.deepEqual((await realFs.readdir(dir)).filter((n) => n.startsWith('LOCK')), ['LOCK'], `${what}: no claim left`);
     await store.close();
-    // A lock left by a process that no longer exists does not keep the folder closed.
-    await realFs.writeFile(path.join(dir, 'LOCK'), '999999999');
-    const again = new FileStore({ path: dir });
-    await again.open();
-    await again.close();
-  } finally {
-    await realFs.rm(dir, { recursive: true, force: true });
   }
-});
+}));
+
+test('processes opening one folder at once: exactly one wins, every time (40 trials)', { timeout: 300_000 }, () => withDir(async (dir) => {
+  const dead = deadProcessIdentity();
+  const contenders = 5;
+  const tally = {};
+  for (let trial = 0; trial < 40; trial++) {
+    const folder = path.join(dir, String(trial));
+    await realFs.mkdir(folder);
+    // Half the trials start from a stale LOCK that they all try to take over at once.
+    if (trial % 2) await realFs.writeFile(path.join(folder, 'LOCK'), lockRecord({ ...dead, nonce: String(trial).padStart(32, '0') }));
+    const outcomes = await race(folder, contenders);
+    const winners = outcomes.filter((o) => o === 'opened').length;
+    for (const o of outcomes) tally[o] = (tally[o] ?? 0) + 1;
+    assert.equal(winners, 1, `trial ${trial}: ${outcomes}`);
+    assert.deepEqual(outcomes.filter((o) => o !== 'opened'), Array(contenders - 1).fill('LOCKED'), `trial ${trial}`);
+    assert.deepEqual(await realFs.readdir(folder), [], `trial ${trial}: the winner's close left nothing`);
+  }
+  assert.deepEqual(tally, { opened: 40, LOCKED: 40 * (contenders - 1) });
+}));
+
+test('a full disk while taking the lock: QUOTA, no LOCK, no leaked handle, and the folder opens later', () => withDir(async (dir) => {
+  for (const op of ['write', 'sync', 'link']) {
+    const control = faultyFs();
+    const store = new FileStore({ path: dir, fs: control.fs });
+    control.plan = (o, file) => (o === op && path.basename(String(file)).startsWith('LOCK') ? { code: 'ENOSPC' } : null);
+    await assert.rejects(store.open(), isQuota, op);
+    assert.equal(control.handles.size, 0, `${op}: a file handle leaked`);
+    assert.deepEqual(await realFs.readdir(dir), [], `${op}: nothing is left`);
+    await store.close();
+    control.plan = null;
+    const later = new FileStore({ path: dir, fs: control.fs });
+    await later.open();
+    await later.append(recordsFrom(1, 1));
+    await later.close();
+    await realFs.rm(path.join(dir, LOG_1));
+  }
+}));

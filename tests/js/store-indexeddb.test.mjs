@@ -3,7 +3,9 @@
  *
  * Owns: the shared store contract (tests/js/store-contract.mjs) run on IndexedDbStore, and the
  * IndexedDB-specific cases: torn, corrupt and gapped log tails and bad snapshots written
- * straight into the object stores, the repairs open() makes, quota errors in every disguise
+ * straight into the object stores, the repairs open() makes, damaged or deleted snapshots
+ * (issue 10 item 2: the previous snapshot plus the log, or CORRUPT with every row unchanged),
+ * verified snapshots, quota errors in every disguise
  * (a wrapper factory whose transactions abort the way browsers do), durability options,
  * versionchange and unexpected close, and the navigator.storage wrappers.
  *
@@ -85,6 +87,38 @@ async function reopened(fx) {
   }
 }
 
+/* Every row of the three object stores, as text: what "nothing changed" compares. */
+async function rawDump(factory, name) {
+  const db = await rawOpen(factory, name);
+  try {
+    const dump = {};
+    for (const storeName of ['log', 'snapshots', 'meta']) {
+      const store = db.transaction(storeName).objectStore(storeName);
+      dump[storeName] = JSON.stringify([await request(store.getAllKeys()), await request(store.getAll())]);
+    }
+    return dump;
+  } finally {
+    db.close();
+  }
+}
+
+const isCorrupt = (error) => {
+  assert.ok(error instanceof HindsightError, `expected HindsightError, got ${error?.stack ?? error}`);
+  assert.equal(error.code, 'CORRUPT', error.message);
+  return true;
+};
+
+/* open() must reject with CORRUPT and leave every row as it was, twice in a row. */
+async function assertCorruptUntouched(fx, what) {
+  const before = await rawDump(fx.factory, fx.name);
+  for (let i = 0; i < 2; i++) {
+    const store = fx.reopen();
+    await assert.rejects(store.open(), isCorrupt, what);
+    await store.close();
+    assert.deepEqual(await rawDump(fx.factory, fx.name), before, `${what}: open changed the database`);
+  }
+}
+
 /* ---- torn and corrupt tails ---- */
 
 test('a batch with a bad checksum ends the log: it and what follows are dropped, reported and deleted', async () => {
@@ -144,15 +178,12 @@ test('a gap in the log ends it: the records after the gap are dropped and delete
   assert.deepEqual(await rawKeys(fx.factory, fx.name, 'log'), [5]);
 });
 
-test('without a snapshot the log must start at seq 1', async () => {
+test('without a snapshot the log must start at seq 1: else CORRUPT, and nothing is deleted', async () => {
   const fx = fixture();
   await fx.store.open();
   await fx.store.close();
   await rawWrite(fx.factory, fx.name, ({ log }) => putBatch(log, 2, ['two', 'three']));
-  const opened = await reopened(fx);
-  assert.deepEqual(opened.records, []);
-  assert.equal(opened.snapshot, null);
-  assert.match(opened.warnings.join('\n'), /seq 1 is missing/);
+  await assertCorruptUntouched(fx, 'the log starts at 2');
 });
 
 /* ---- snapshots ---- */
@@ -164,10 +195,10 @@ test('writeSnapshot keeps one snapshot and the batches not wholly covered by it;
   await fx.store.append(records(4, 8));
   await fx.store.append(records(9, 10));
   await fx.store.writeSnapshot({ seq: 4, text: 'state at 4' });
-  assert.deepEqual(await rawKeys(fx.factory, fx.name, 'log'), [8, 10], 'the batch 1..3 is covered; 4..8 is not wholly');
+  assert.deepEqual(await rawKeys(fx.factory, fx.name, 'log'), [3, 8, 10], 'the first snapshot keeps the whole log (its previous is the empty start)');
   await fx.store.writeSnapshot({ seq: 7, text: 'state at 7' });
-  assert.deepEqual(await rawKeys(fx.factory, fx.name, 'snapshots'), [7]);
-  assert.deepEqual(await rawKeys(fx.factory, fx.name, 'log'), [8, 10]);
+  assert.deepEqual(await rawKeys(fx.factory, fx.name, 'snapshots'), [4, 7], 'the previous snapshot is kept');
+  assert.deepEqual(await rawKeys(fx.factory, fx.name, 'log'), [8, 10], 'the batch 1..3 is covered by the previous snapshot; 4..8 is not wholly');
   await fx.store.close();
   const opened = await reopened(fx);
   assert.deepEqual(opened.snapshot, { seq: 7, text: 'state at 7' });
@@ -193,11 +224,20 @@ test('a corrupt snapshot falls back to the newest intact older one, and the mani
   assert.deepEqual(opened.snapshot, { seq: 5, text: 'state at 5' });
   assert.deepEqual(texts(opened.records), texts(records(6, 11)));
   assert.match(opened.warnings.join('\n'), /snapshot at seq 9 is corrupt/);
-  assert.deepEqual(await rawKeys(fx.factory, fx.name, 'snapshots'), [3, 5], 'the corrupt snapshot is deleted');
-  assert.deepEqual(await rawKeys(fx.factory, fx.name, 'log'), [7, 11], 'the batch covered by the snapshot is deleted');
-  const again = await reopened(fx);
-  assert.deepEqual(again.warnings, []);
-  assert.equal(again.snapshot.seq, 5);
+  assert.deepEqual(await rawKeys(fx.factory, fx.name, 'snapshots'), [3, 5, 9], 'open deletes no snapshot');
+  assert.deepEqual(await rawKeys(fx.factory, fx.name, 'log'), [3, 7, 11], 'open deletes no covered batch');
+  const again = fx.reopen();
+  const second = await again.open();
+  assert.equal(second.snapshot.seq, 5);
+  assert.deepEqual(texts(second.records), texts(records(6, 11)));
+  // The next snapshot keeps the one opened from as its previous, and only then trims.
+  await again.writeSnapshot({ seq: 11, text: 'state at 11' });
+  await again.close();
+  assert.deepEqual(await rawKeys(fx.factory, fx.name, 'snapshots'), [5, 11]);
+  assert.deepEqual(await rawKeys(fx.factory, fx.name, 'log'), [7, 11]);
+  const third = await reopened(fx);
+  assert.deepEqual(third.snapshot, { seq: 11, text: 'state at 11' });
+  assert.deepEqual(third.warnings, []);
 });
 
 test('a missing manifest still finds the newest intact snapshot', async () => {
@@ -213,7 +253,7 @@ test('a missing manifest still finds the newest intact snapshot', async () => {
   assert.deepEqual(opened.records, [{ seq: 3, text: 'record 3' }]);
 });
 
-test('no intact snapshot left: nothing is replayed from a log that needs one', async () => {
+test('no intact snapshot left: CORRUPT, and nothing is replayed or deleted', async () => {
   const fx = fixture();
   await fx.store.open();
   await fx.store.close();
@@ -222,10 +262,7 @@ test('no intact snapshot left: nothing is replayed from a log that needs one', a
     meta.put({ format: 1, snapshotSeq: 4 }, 'manifest');
     putBatch(log, 5, ['record 5']);
   });
-  const opened = await reopened(fx);
-  assert.equal(opened.snapshot, null);
-  assert.deepEqual(opened.records, [], 'record 5 cannot apply to an empty database');
-  assert.ok(opened.warnings.length >= 2, opened.warnings.join('\n'));
+  await assertCorruptUntouched(fx, 'the only snapshot is corrupt');
 });
 
 /* ---- readSince (pages sharing one database) ---- */
@@ -238,8 +275,10 @@ test('readSince returns later records, or the snapshot when the log was trimmed 
   assert.deepEqual(await fx.store.readSince(3), { snapshot: null, records: records(4, 6) });
   assert.deepEqual(await fx.store.readSince(1), { snapshot: null, records: records(2, 6) }, 'from inside a batch');
   assert.deepEqual(await fx.store.readSince(6), { snapshot: null, records: [] });
-  await fx.store.writeSnapshot({ seq: 5, text: 'state at 5' });
+  await fx.store.writeSnapshot({ seq: 3, text: 'state at 3' });
+  await fx.store.writeSnapshot({ seq: 5, text: 'state at 5' });   // trims what the snapshot at 3 covers
   assert.deepEqual(await fx.store.readSince(2), { snapshot: { seq: 5, text: 'state at 5' }, records: records(6, 6) });
+  assert.deepEqual(await fx.store.readSince(3), { snapshot: null, records: records(4, 6) });
   assert.deepEqual(await fx.store.readSince(5), { snapshot: null, records: records(6, 6) });
   await fx.store.close();
 });
@@ -398,7 +437,7 @@ test('append uses the store durability; snapshots are always strict', async () =
   fx.store.durability = 'relaxed';
   await fx.store.writeSnapshot({ seq: 2, text: 'two' });
   await fx.store.close();
-  assert.deepEqual(seen, ['log:relaxed', 'log:strict', 'snapshots+meta:strict', 'log+snapshots:relaxed']);
+  assert.deepEqual(seen, ['log:relaxed', 'log:strict', 'snapshots+meta:strict', 'log+snapshots+meta:strict']);
 });
 
 test('versionchange: the store steps aside for another tab\'s upgrade, then reopens by itself', { timeout: 5000 }, async () => {
@@ -450,4 +489,105 @@ test('deleteDatabase removes everything stored under a name', async () => {
   await fx.store.close();
   await IndexedDbStore.deleteDatabase({ name: 'gone', indexedDB: fx.factory });
   assert.deepEqual(await reopened(fx), { snapshot: null, records: [], warnings: [] });
+});
+
+/* ---- damaged snapshots never cost a commit (issue 10, item 2) ---- */
+
+/* What an earlier version leaves after a snapshot at 10 and records 11..15: the snapshot, the
+   manifest naming it and the log after it. */
+function earlierVersion({ log, snapshots, meta }, snapshotRow = row('state at 10')) {
+  snapshots.put(snapshotRow, 10);
+  meta.put({ format: 1, snapshotSeq: 10 }, 'manifest');
+  putBatch(log, 11, textsOf(11, 15));
+}
+
+test('an earlier version\'s database opens: its snapshot and the log after it', async () => {
+  const fx = fixture();
+  await reopened(fx);   // creates the object stores
+  await rawWrite(fx.factory, fx.name, (stores) => earlierVersion(stores));
+  const opened = await reopened(fx);
+  assert.deepEqual(opened.snapshot, { seq: 10, text: 'state at 10' });
+  assert.deepEqual(texts(opened.records), texts(records(11, 15)));
+  assert.deepEqual(opened.warnings, []);
+});
+
+test('the only snapshot flipped, cut short or deleted: open fails with CORRUPT and changes nothing', async () => {
+  const good = row('state at 10');
+  const damages = {
+    'one bit flipped in the text': { ...good, text: 'state at 11' },
+    'one bit flipped in the crc': { ...good, crc: good.crc ^ 1 },
+    'cut short': { ...good, text: 'state at ' },
+    'not a row': 'state at 10',
+  };
+  for (const [what, damaged] of Object.entries(damages)) {
+    const fx = fixture();
+    await reopened(fx);
+    await rawWrite(fx.factory, fx.name, (stores) => earlierVersion(stores, damaged));
+    await assertCorruptUntouched(fx, what);
+  }
+  const fx = fixture();
+  await reopened(fx);
+  await rawWrite(fx.factory, fx.name, (stores) => { earlierVersion(stores); stores.snapshots.delete(10); });
+  await assertCorruptUntouched(fx, 'snapshot deleted');
+  await rawWrite(fx.factory, fx.name, ({ meta }) => meta.delete('manifest'));
+  await assertCorruptUntouched(fx, 'snapshot and manifest deleted');
+  await rawWrite(fx.factory, fx.name, ({ snapshots }) => snapshots.put(good, 10));
+  const opened = await reopened(fx);
+  assert.deepEqual(opened.snapshot, { seq: 10, text: 'state at 10' }, 'putting the snapshot back makes it whole again');
+  assert.deepEqual(texts(opened.records), texts(records(11, 15)));
+});
+
+test('a snapshot of a replaced state (fromDict) at seq 0, corrupt: CORRUPT, not an empty database', async () => {
+  const fx = fixture();
+  await fx.store.open();
+  await fx.store.writeSnapshot({ seq: 0, text: 'imported', replacesHistory: true });
+  await fx.store.close();
+  await rawWrite(fx.factory, fx.name, ({ snapshots }) => snapshots.put({ ...row('imported'), crc: 7 }, 0));
+  await assertCorruptUntouched(fx, 'seq 0');
+});
+
+test('the current snapshot corrupt or deleted: the previous one plus the log give every record', async () => {
+  for (const damage of ['corrupt', 'deleted']) {
+    const fx = fixture();
+    await fx.store.open();
+    await fx.store.append(records(1, 5));
+    await fx.store.writeSnapshot({ seq: 5, text: 'state at 5' });
+    await fx.store.append(records(6, 10));
+    await fx.store.writeSnapshot({ seq: 10, text: 'state at 10' });
+    await fx.store.append(records(11, 20));
+    await fx.store.close();
+    await rawWrite(fx.factory, fx.name, ({ snapshots }) => (damage === 'deleted' ? snapshots.delete(10) : snapshots.put({ ...row('state at 10'), text: 'state at 1O' }, 10)));
+    const store = fx.reopen();
+    const opened = await store.open();
+    assert.deepEqual(opened.snapshot, { seq: 5, text: 'state at 5' }, damage);
+    assert.deepEqual(texts(opened.records), texts(records(6, 20)), damage);
+    assert.ok(opened.warnings.some((w) => /seq 10/.test(w)), opened.warnings.join('\n'));
+    await store.append(records(21, 22));
+    await store.writeSnapshot({ seq: 22, text: 'state at 22' });
+    await store.close();
+    const again = await reopened(fx);
+    assert.deepEqual(again.snapshot, { seq: 22, text: 'state at 22' }, damage);
+    assert.deepEqual(again.warnings, [], damage);
+    assert.deepEqual(await rawKeys(fx.factory, fx.name, 'snapshots'), [5, 22], `${damage}: the damaged snapshot went once a newer one was kept`);
+  }
+});
+
+test('a snapshot that verify() refuses is not kept, and nothing it covers is deleted', async () => {
+  const fx = fixture();
+  await fx.store.open();
+  await fx.store.append(records(1, 5));
+  await fx.store.writeSnapshot({ seq: 5, text: 'state at 5' });
+  await fx.store.append(records(6, 10));
+  await fx.store.writeSnapshot({ seq: 10, text: 'state at 10' });
+  await fx.store.append(records(11, 15));
+  const before = await rawDump(fx.factory, fx.name);
+  const refuse = () => { throw new Error('Exceeded max allowed nesting depth'); };
+  await assert.rejects(fx.store.writeSnapshot({ seq: 15, text: 'state at 15', verify: refuse }), (e) => isCorrupt(e) && /would not load/.test(e.message));
+  await assert.rejects(fx.store.writeSnapshot({ seq: 10, text: 'state at 10 again', verify: refuse }), isCorrupt);
+  assert.deepEqual(await rawDump(fx.factory, fx.name), before);
+  await assert.rejects(fx.store.writeSnapshot({ seq: 15, text: '', verify: 'yes' }), (e) => e.code === 'INVALID_ARGUMENT');
+  await fx.store.writeSnapshot({ seq: 15, text: 'state at 15', verify: (text) => assert.equal(text, 'state at 15') });
+  await fx.store.close();
+  const opened = await reopened(fx);
+  assert.deepEqual(opened.snapshot, { seq: 15, text: 'state at 15' });
 });
