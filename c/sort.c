@@ -25,7 +25,8 @@ struct qsort_spec {
     size_t n;
 };
 
-enum { SK_NULL, SK_BOOL, SK_NUM, SK_STR, SK_TIME, SK_TIME_NAIVE };
+enum { SK_NULL, SK_BOOL, SK_NUM, SK_STR, SK_TIME, SK_TIME_NAIVE, SK_ERROR };
+_Static_assert((int)SK_ERROR == (int)SORT_KIND_ERROR && (int)SK_STR == (int)SORT_KIND_STR && (int)SK_TIME_NAIVE == (int)SORT_KIND_TIME_NAIVE, "sort.h kinds follow sort.c's");
 
 typedef struct sort_key {
     int kind, is_int;
@@ -268,4 +269,61 @@ done:
     buf_free(&arena);
     buf_free(&scratch);
     return e;
+}
+
+/* ---- keys of one document (live queries keep a sorted set one change at a time) ---- */
+
+struct sort_keys {
+    size_t n;
+    sort_key *keys;
+    char *arena;          /* converted strings (string vTypes); keys point into it or the document */
+};
+
+size_t sort_order_count(const qsort_spec *s) { return s->n; }
+
+sort_keys *sort_keys_new(const qsort_spec *s, val d) {
+    buf arena, scratch;
+    buf_init(&arena);
+    buf_init(&scratch);
+    sort_keys *k = calloc(1, sizeof *k + s->n * sizeof(sort_key));
+    if (!k) return NULL;
+    k->n = s->n;
+    k->keys = (sort_key *)(k + 1);
+    for (size_t o = 0; o < s->n; o++) {
+        const char *e = extract(&s->orders[o], d, &k->keys[o], &arena, &scratch);
+        if (e && strcmp(e, "out of memory") == 0) { buf_free(&arena); buf_free(&scratch); free(k); return NULL; }
+        if (e) memset(&k->keys[o], 0, sizeof k->keys[o]), k->keys[o].kind = SK_ERROR;
+    }
+    buf_free(&scratch);
+    if (arena.len) {
+        k->arena = malloc(arena.len);
+        if (!k->arena) { buf_free(&arena); free(k); return NULL; }
+        memcpy(k->arena, arena.data, arena.len);
+        for (size_t o = 0; o < s->n; o++)
+            if (k->keys[o].kind == SK_STR && !k->keys[o].borrowed) k->keys[o].borrowed = k->arena + k->keys[o].off;
+    } else {
+        for (size_t o = 0; o < s->n; o++)   /* an empty converted string */
+            if (k->keys[o].kind == SK_STR && !k->keys[o].borrowed) k->keys[o].borrowed = "";
+    }
+    buf_free(&arena);
+    return k;
+}
+
+void sort_keys_free(sort_keys *k) {
+    if (!k) return;
+    free(k->arena);
+    free(k);
+}
+
+int sort_keys_kind(const sort_keys *k, size_t order) { return k->keys[order].kind; }
+
+int sort_keys_cmp(const qsort_spec *s, const sort_keys *a, const sort_keys *b) {
+    for (size_t o = 0; o < s->n; o++) {
+        const sort_key *x = &a->keys[o], *y = &b->keys[o];
+        int r;
+        if (x->kind != y->kind && x->kind != SK_NULL && y->kind != SK_NULL) r = x->kind < y->kind ? -1 : 1;
+        else r = key_cmp(x, y, NULL, s->orders[o].vtype == VT_FLOATEPS);
+        if (r) return s->orders[o].reversed ? -r : r;
+    }
+    return 0;
 }
