@@ -17,6 +17,7 @@ import { CommitLog } from './commit-log.js';
 import { DatabaseView } from './view.js';
 import { Persistence, encodeSnapshot, decodeSnapshot } from './persistence.js';
 import { checkStore, MemoryStore } from './stores/store.js';
+import { LiveRegistry } from './live.js';
 
 /* The query recorded for a revert, undo or redo commit: not a DeltaTraceDB query, so a
    DeltaTraceDB reader of the log can tell it apart by className. */
@@ -123,6 +124,7 @@ export class Database {
   #persistence = null;      // set when the database has a store
   #storageWarnings = [];
   #onHidden = null;
+  #liveQueries = null;      // js/live.js, created by the first live()
 
   /* Use Database.open(), fromDict() or importHistory(); the constructor is internal. */
   constructor(engine, options, log) {
@@ -277,6 +279,7 @@ export class Database {
     }
     this.#engine = engine;
     this.#log = log;
+    this.#liveQueries?.rebuilt(engine);   // live queries hook: reopen on the new engine while the old one lives
     old.close();
     this.#undo = this.#undo.filter((s) => s <= confirmed).concat(this.#undo.filter((s) => renumbered.has(s)).map((s) => renumbered.get(s)));
     this.#redo = [];
@@ -378,6 +381,7 @@ export class Database {
       this.#recordCommit(seq);
       this.#undo.push(seq);
       this.#redo.length = 0;
+      this.#liveQueries?.committed();   // live queries hook: before retention trims the change log
       this.#applyRetention(false);
       this.#notify(result, seq);
     }
@@ -412,6 +416,15 @@ export class Database {
         (this.#options.onListenerError ?? ((e) => console.error('hindsight listener failed:', e)))(error, target);
       }
     }
+  }
+
+  /* A live query: onChange(snapshot, delta) now and after every commit that changes the
+     result of the read query. options.collectionPermissions as executeQueryObject's.
+     Returns the subscription (js/live.js): getSnapshot, subscribe, unsubscribe. */
+  live(query, onChange, options) {
+    const engine = this.#live();
+    this.#liveQueries ??= new LiveRegistry(engine, (error) => (this.#options.onListenerError ?? ((e) => console.error('hindsight live query failed:', e)))(error, 'live'));
+    return this.#liveQueries.open(query, onChange, options);
   }
 
   /* Calls callback after each successful write to target. With a name, a later
@@ -520,6 +533,7 @@ export class Database {
     const seq = engine.revert(toSeq);
     this.#log.append(seq, cause === undefined ? null : plainQuery(cause), JSON.stringify({ className: REVERT_CLASS, version: '1', toSeq }));
     this.#recordCommit(seq);
+    this.#liveQueries?.committed();   // live queries hook
     this.#applyRetention(false);
     if (this.#listeners.size) for (const target of Object.keys(this.diff(seq - 1, seq))) this.#fire(target, seq);
     return seq;
@@ -676,6 +690,7 @@ export class Database {
       await this.#persistence.close();
       this.#persistence = null;
     }
+    this.#liveQueries?.closeAll();
     this.#engine.close();
     this.#listeners.clear();
     if (error) throw error;   // the commits that could not be written are lost with the close
