@@ -23,7 +23,8 @@
  *   - anchors lists the members equal (val_equal) to startAfter/endBefore, so the page start
  *     is found in O(anchors log n), as exec.c's page() finds the first equal hit;
  *   - fallbacks to a full scan (rebuild): the collection appeared, was removed or revived,
- *     or the change log no longer reaches back to lv->seq (retention, a swapped-in state).
+ *     the change log no longer reaches back to lv->seq (retention), or the last update ran
+ *     out of memory (stale): then the output is the whole page, never a lost delta.
  *
  * Applying a delta to the previous rows (js/live.js applyDelta does this): drop the removed
  * and the moved ids, replace the documents of the changed ids, then insert the added and
@@ -64,6 +65,7 @@ struct hs_live {
     size_t npage, cappage;
     int64_t hit_count, db_length;
     int failed, node_error;
+    int stale;                      /* an update ran out of memory: rebuild at the next one */
 };
 
 /* ---- the treap ---- */
@@ -560,7 +562,7 @@ static hs_rc put_delta(hs_live *lv, touched *t, size_t nt) {
         /* Old and new page ids, sorted, to tell who left and who came. */
         uint32_t *old_ids = malloc((lv->npage + 1) * sizeof *old_ids), *new_ids = malloc((n + 1) * sizeof *new_ids);
         if (!old_ids || !new_ids) { free(old_ids); free(new_ids); free(nodes); return HS_NOMEM; }
-        memcpy(old_ids, lv->page, lv->npage * sizeof *old_ids);
+        if (lv->npage) memcpy(old_ids, lv->page, lv->npage * sizeof *old_ids);
         for (size_t i = 0; i < n; i++) new_ids[i] = nodes[i]->row_id;
         qsort(old_ids, lv->npage, sizeof *old_ids, cmp_u32);
         qsort(new_ids, n, sizeof *new_ids, cmp_u32);
@@ -620,14 +622,14 @@ static hs_rc put_delta(hs_live *lv, touched *t, size_t nt) {
     return finish(lv);
 }
 
-hs_rc hs_live_update(hs_live *lv) {
-    if (!lv) return HS_MISUSE;
+static hs_rc update(hs_live *lv) {
     hs_db *db = lv->db;
-    if (db->seq == lv->seq) { put_head(&db->out, lv); return finish(lv); }
+    if (db->seq == lv->seq && !lv->stale) { put_head(&db->out, lv); return finish(lv); }
     coll *c = db_find(db, lv->q.target);
     int was_failed = lv->failed;
-    if (c != lv->c || lv->seq < db->oldest || lv->seq > db->seq || lv->node_error) {
-        if (!rebuild(lv)) { clear_state(lv); lv->seq = 0; lv->c = NULL; return HS_NOMEM; }
+    if (lv->stale || c != lv->c || lv->seq < db->oldest || lv->seq > db->seq || lv->node_error) {
+        lv->stale = 0;
+        if (!rebuild(lv)) return HS_NOMEM;
         return put_full(lv);
     }
     if (lv->is_count) {
@@ -667,11 +669,7 @@ hs_rc hs_live_update(hs_live *lv) {
     lv->seq = db->seq;
     hs_rc rc;
     if (!ok) {
-        /* Out of memory halfway: start over from a scan at the next update. */
-        clear_state(lv);
-        lv->c = NULL;
-        lv->seq = 0;
-        rc = HS_NOMEM;
+        rc = HS_NOMEM;   /* the set is half updated: the caller marks it stale */
     } else if (now_failing(lv)) {
         /* A failure result depends only on the set: untouched, it is the same failure. */
         if (was_failed && nt == 0) { put_head(&db->out, lv); rc = finish(lv); }
@@ -683,6 +681,19 @@ hs_rc hs_live_update(hs_live *lv) {
     }
     for (size_t i = 0; i < nt; i++) free_node(t[i].before);
     free(t);
+    return rc;
+}
+
+hs_rc hs_live_update(hs_live *lv) {
+    if (!lv) return HS_MISUSE;
+    hs_rc rc = update(lv);
+    if (rc != HS_OK) {
+        /* Whatever was lost (a half-updated set, an unwritten delta), the next update
+           starts from a scan and writes the whole page. */
+        clear_state(lv);
+        lv->stale = 1;
+        lv->failed = 0;
+    }
     return rc;
 }
 
