@@ -112,6 +112,7 @@ test-runtimes: build
 bench: build
 	$(NODE) bench/speed.mjs
 	$(NODE) bench/timetravel.mjs
+	$(NODE) bench/live.mjs
 	$(NODE) bench/persist-node.mjs
 	$(NODE) bench/browser-persist.mjs
 

@@ -189,7 +189,7 @@ export class LiveQuery {
 
   /* After a commit (registry): bring the result up to date and tell the subscribers. */
   _update() {
-    if (!this.#handle) return;
+    if (!this.#handle || !this.#engine.handle) return;   // ended, or its engine is gone
     const next = this.#snapshotFrom(this.#engine.liveUpdate(this.#handle), this.#snapshot.rows);
     if (!next || this.#unchanged(next)) return;
     this.#snapshot = next.snapshot;
