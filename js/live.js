@@ -48,23 +48,41 @@ function failedResult(query, errorMessage) {
 }
 
 /* The new rows: drop removed and moved, replace changed documents, insert added and moved
-   rows at their indexes in ascending index order. */
+   rows at their indexes in ascending index order. O(rows + delta), a new array. */
 export function applyDelta(rows, delta) {
-  const gone = new Set(delta.removed.map((r) => r.id));
-  for (const m of delta.moved) gone.add(m.id);
-  const changed = new Map(delta.changed.map((c) => [c.id, c.doc]));
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  const out = [];
-  for (const r of rows) {
-    if (gone.has(r.id)) continue;
-    out.push(changed.has(r.id) ? { id: r.id, doc: changed.get(r.id) } : r);
+  const { added, removed, changed, moved } = delta;
+  let drop = null;
+  if (removed.length || moved.length) {
+    drop = new Set();
+    for (const r of removed) drop.add(r.id);
+    for (const m of moved) drop.add(m.id);
   }
-  const inserts = [
-    ...delta.added.map((a) => ({ index: a.index, row: { id: a.id, doc: a.doc } })),
-    ...delta.moved.map((m) => ({ index: m.index, row: changed.has(m.id) ? { id: m.id, doc: changed.get(m.id) } : byId.get(m.id) })),
-  ].sort((a, b) => a.index - b.index);
-  for (const { index, row } of inserts) out.splice(index, 0, row);
-  return out;
+  let newDoc = null;
+  if (changed.length) {
+    newDoc = new Map();
+    for (const c of changed) newDoc.set(c.id, c.doc);
+  }
+  const movedRows = moved.length ? new Map() : null;
+  const out = [];
+  for (let i = 0; i < rows.length; i++) {
+    let r = rows[i];
+    if (newDoc !== null && newDoc.has(r.id)) r = { id: r.id, doc: newDoc.get(r.id) };
+    if (drop !== null && drop.has(r.id)) { if (movedRows !== null) movedRows.set(r.id, r); continue; }
+    out.push(r);
+  }
+  if (!added.length && !moved.length) return out;
+  const inserts = [];
+  for (const a of added) inserts.push({ index: a.index, row: { id: a.id, doc: a.doc } });
+  for (const m of moved) inserts.push({ index: m.index, row: movedRows.get(m.id) });
+  inserts.sort((x, y) => x.index - y.index);
+  if (inserts.length === 1) { out.splice(inserts[0].index, 0, inserts[0].row); return out; }
+  // Several inserts: one merge pass instead of repeated splices.
+  const merged = new Array(out.length + inserts.length);
+  for (let i = 0, j = 0, k = 0; k < merged.length; k++) {
+    if (j < inserts.length && inserts[j].index === k) merged[k] = inserts[j++].row;
+    else merged[k] = out[i++];
+  }
+  return merged;
 }
 
 /* The delta between two row lists (used after a full rebuild): rows kept in the longest
