@@ -26,10 +26,11 @@
  *     the change log no longer reaches back to lv->seq (retention), or the last update ran
  *     out of memory (stale): then the output is the whole page, never a lost delta.
  *
- * Applying a delta to the previous rows (js/live.js applyDelta does this): drop the removed
- * and the moved ids, replace the documents of the changed ids, then insert the added and
- * moved rows at their indexes in ascending index order. Rows neither moved nor added keep
- * their relative order (their keys did not change), which is what makes this exact.
+ * Applying a delta to the previous rows (js/live.js applyDelta does this): replace the
+ * documents of the changed rows (at their old index, from), take out the removed and the
+ * moved rows (by from), then insert the added and moved rows at their new indexes in
+ * ascending order. Rows neither moved nor added keep their relative order (their keys did
+ * not change), which is what makes this exact.
  */
 #include "live.h"
 #include "hsint.h"
@@ -46,7 +47,7 @@ typedef struct lnode {
 typedef struct rowmap { lnode **slots; size_t cap, n; } rowmap;
 
 /* A row touched by the commits being applied: its node before and after (either NULL). */
-typedef struct touched { uint32_t id; lnode *before, *after; } touched;
+typedef struct touched { uint32_t id; size_t old_index; lnode *before, *after; } touched;
 
 struct hs_live {
     hs_db *db;
@@ -493,7 +494,7 @@ static int cmp_u32(const void *a, const void *b) {
 static int cmp_touched(const void *a, const void *b) { return cmp_u32(&((const touched *)a)->id, &((const touched *)b)->id); }
 
 static const touched *find_touched(const touched *t, size_t n, uint32_t id) {
-    touched key = {id, NULL, NULL};
+    touched key = {id, 0, NULL, NULL};
     return bsearch(&key, t, n, sizeof *t, cmp_touched);
 }
 
@@ -501,7 +502,28 @@ static int key_moved(const hs_live *lv, const touched *t) {
     return lv->by_sort && sort_keys_cmp(lv->q.sort, t->before->keys, t->after->keys) != 0;
 }
 
-/* The delta of a page: what left, what came, what changed in place or moved. */
+/* One row of a delta, written as JSON: [id, from?, index?, doc?] as the list needs. */
+static void put_row(buf *o, int *first, uint32_t id, int64_t from, int64_t index, const doc *d) {
+    if (!*first) buf_putc(o, ',');
+    *first = 0;
+    buf_putc(o, '[');
+    buf_put_i64(o, id);
+    if (from >= 0) { buf_putc(o, ','); buf_put_i64(o, from); }
+    if (index >= 0) { buf_putc(o, ','); buf_put_i64(o, index); }
+    if (d) { buf_putc(o, ','); val_print(o, d->v); }
+    buf_putc(o, ']');
+}
+
+typedef struct id_pos { uint32_t id; uint32_t pos; } id_pos;
+static int cmp_id_pos(const void *a, const void *b) { return cmp_u32(&((const id_pos *)a)->id, &((const id_pos *)b)->id); }
+static long find_pos(const id_pos *list, size_t n, uint32_t id) {
+    id_pos key = {id, 0};
+    const id_pos *hit = n ? bsearch(&key, list, n, sizeof *list, cmp_id_pos) : NULL;
+    return hit ? (long)hit->pos : -1;
+}
+
+/* The delta of a page: what left, what came, what changed in place or moved, with each
+   row's index in the old page (from) and in the new one (index). */
 static hs_rc put_delta(hs_live *lv, touched *t, size_t nt) {
     buf *o = &lv->db->out;
     int64_t old_hits = lv->hit_count, old_len = lv->db_length;
@@ -511,109 +533,62 @@ static hs_rc put_delta(hs_live *lv, touched *t, size_t nt) {
     int any = lv->hit_count != old_hits || lv->db_length != old_len;
     buf_puts(o, ",\"removed\":[");
     size_t lists = o->len;
+    int first = 1;
     if (!lv->paged) {
-        /* The page is the whole set: the touched rows are the delta. */
-        int first = 1;
+        /* The page is the whole set: the touched rows are the delta (old ranks were taken
+           before the set changed, new ranks now). */
         for (size_t i = 0; i < nt; i++)
-            if (t[i].before && !t[i].after) { if (!first) buf_putc(o, ','); first = 0; buf_put_i64(o, t[i].id); }
+            if (t[i].before && !t[i].after) put_row(o, &first, t[i].id, (int64_t)t[i].old_index, -1, NULL);
         buf_puts(o, "],\"changed\":[");
         first = 1;
-        for (size_t i = 0; i < nt; i++) {
-            if (!t[i].before || !t[i].after || val_equal(t[i].before->d->v, t[i].after->d->v)) continue;
-            if (!first) buf_putc(o, ',');
-            first = 0;
-            buf_putc(o, '[');
-            buf_put_i64(o, t[i].id);
-            buf_putc(o, ',');
-            val_print(o, t[i].after->d->v);
-            buf_putc(o, ']');
-        }
+        for (size_t i = 0; i < nt; i++)
+            if (t[i].before && t[i].after && !val_equal(t[i].before->d->v, t[i].after->d->v))
+                put_row(o, &first, t[i].id, (int64_t)t[i].old_index, -1, t[i].after->d);
         buf_puts(o, "],\"moved\":[");
         first = 1;
-        for (size_t i = 0; i < nt; i++) {
-            if (!t[i].before || !t[i].after || !key_moved(lv, &t[i])) continue;
-            if (!first) buf_putc(o, ',');
-            first = 0;
-            buf_putc(o, '[');
-            buf_put_i64(o, t[i].id);
-            buf_putc(o, ',');
-            buf_put_i64(o, (int64_t)rank_of(lv, t[i].after));
-            buf_putc(o, ']');
-        }
+        for (size_t i = 0; i < nt; i++)
+            if (t[i].before && t[i].after && key_moved(lv, &t[i]))
+                put_row(o, &first, t[i].id, (int64_t)t[i].old_index, (int64_t)rank_of(lv, t[i].after), NULL);
         buf_puts(o, "],\"added\":[");
         first = 1;
-        for (size_t i = 0; i < nt; i++) {
-            if (t[i].before || !t[i].after) continue;
-            if (!first) buf_putc(o, ',');
-            first = 0;
-            buf_putc(o, '[');
-            buf_put_i64(o, t[i].id);
-            buf_putc(o, ',');
-            buf_put_i64(o, (int64_t)rank_of(lv, t[i].after));
-            buf_putc(o, ',');
-            val_print(o, t[i].after->d->v);
-            buf_putc(o, ']');
-        }
+        for (size_t i = 0; i < nt; i++)
+            if (!t[i].before && t[i].after) put_row(o, &first, t[i].id, -1, (int64_t)rank_of(lv, t[i].after), t[i].after->d);
         buf_putc(o, ']');
     } else {
         size_t n;
         lnode **nodes = page_nodes(lv, &n);
         if (!nodes && n) return HS_NOMEM;
-        /* Old and new page ids, sorted, to tell who left and who came. */
-        uint32_t *old_ids = malloc((lv->npage + 1) * sizeof *old_ids), *new_ids = malloc((n + 1) * sizeof *new_ids);
-        if (!old_ids || !new_ids) { free(old_ids); free(new_ids); free(nodes); return HS_NOMEM; }
-        if (lv->npage) memcpy(old_ids, lv->page, lv->npage * sizeof *old_ids);
-        for (size_t i = 0; i < n; i++) new_ids[i] = nodes[i]->row_id;
-        qsort(old_ids, lv->npage, sizeof *old_ids, cmp_u32);
-        qsort(new_ids, n, sizeof *new_ids, cmp_u32);
-        int first = 1;
+        /* Old and new page positions by id, to tell who left, who came and who moved. */
+        id_pos *old_pos = malloc((lv->npage + 1) * sizeof *old_pos), *new_pos = malloc((n + 1) * sizeof *new_pos);
+        if (!old_pos || !new_pos) { free(old_pos); free(new_pos); free(nodes); return HS_NOMEM; }
+        for (size_t i = 0; i < lv->npage; i++) old_pos[i] = (id_pos){lv->page[i], (uint32_t)i};
+        for (size_t i = 0; i < n; i++) new_pos[i] = (id_pos){nodes[i]->row_id, (uint32_t)i};
+        qsort(old_pos, lv->npage, sizeof *old_pos, cmp_id_pos);
+        qsort(new_pos, n, sizeof *new_pos, cmp_id_pos);
         for (size_t i = 0; i < lv->npage; i++)
-            if (!bsearch(&old_ids[i], new_ids, n, sizeof *new_ids, cmp_u32)) { if (!first) buf_putc(o, ','); first = 0; buf_put_i64(o, old_ids[i]); }
+            if (find_pos(new_pos, n, lv->page[i]) < 0) put_row(o, &first, lv->page[i], (int64_t)i, -1, NULL);
         buf_puts(o, "],\"changed\":[");
         first = 1;
         for (size_t i = 0; i < n; i++) {
             const touched *x = find_touched(t, nt, nodes[i]->row_id);
-            if (!x || !x->before || !bsearch(&nodes[i]->row_id, old_ids, lv->npage, sizeof *old_ids, cmp_u32)) continue;
-            if (val_equal(x->before->d->v, x->after->d->v)) continue;
-            if (!first) buf_putc(o, ',');
-            first = 0;
-            buf_putc(o, '[');
-            buf_put_i64(o, nodes[i]->row_id);
-            buf_putc(o, ',');
-            val_print(o, nodes[i]->d->v);
-            buf_putc(o, ']');
+            long from = x && x->before ? find_pos(old_pos, lv->npage, nodes[i]->row_id) : -1;
+            if (from >= 0 && !val_equal(x->before->d->v, x->after->d->v)) put_row(o, &first, nodes[i]->row_id, from, -1, nodes[i]->d);
         }
         buf_puts(o, "],\"moved\":[");
         first = 1;
         for (size_t i = 0; i < n; i++) {
             const touched *x = find_touched(t, nt, nodes[i]->row_id);
-            if (!x || !x->before || !key_moved(lv, x) || !bsearch(&nodes[i]->row_id, old_ids, lv->npage, sizeof *old_ids, cmp_u32)) continue;
-            if (!first) buf_putc(o, ',');
-            first = 0;
-            buf_putc(o, '[');
-            buf_put_i64(o, nodes[i]->row_id);
-            buf_putc(o, ',');
-            buf_put_i64(o, (int64_t)i);
-            buf_putc(o, ']');
+            long from = x && x->before ? find_pos(old_pos, lv->npage, nodes[i]->row_id) : -1;
+            if (from >= 0 && key_moved(lv, x)) put_row(o, &first, nodes[i]->row_id, from, (int64_t)i, NULL);
         }
         buf_puts(o, "],\"added\":[");
         first = 1;
-        for (size_t i = 0; i < n; i++) {
-            if (bsearch(&nodes[i]->row_id, old_ids, lv->npage, sizeof *old_ids, cmp_u32)) continue;
-            if (!first) buf_putc(o, ',');
-            first = 0;
-            buf_putc(o, '[');
-            buf_put_i64(o, nodes[i]->row_id);
-            buf_putc(o, ',');
-            buf_put_i64(o, (int64_t)i);
-            buf_putc(o, ',');
-            val_print(o, nodes[i]->d->v);
-            buf_putc(o, ']');
-        }
+        for (size_t i = 0; i < n; i++)
+            if (find_pos(old_pos, lv->npage, nodes[i]->row_id) < 0) put_row(o, &first, nodes[i]->row_id, -1, (int64_t)i, nodes[i]->d);
         buf_putc(o, ']');
         int ok = remember_page(lv, nodes, n);
-        free(old_ids);
-        free(new_ids);
+        free(old_pos);
+        free(new_pos);
         free(nodes);
         if (!ok) return HS_NOMEM;
     }
@@ -644,12 +619,18 @@ static hs_rc update(hs_live *lv) {
     touched *t = malloc((db->hist.nchanges - from + 1) * sizeof *t);
     if (!t) return HS_NOMEM;
     for (size_t i = from; i < db->hist.nchanges; i++)
-        if (db->hist.changes[i].c == c) t[nt++] = (touched){db->hist.changes[i].row_id, NULL, NULL};
+        if (db->hist.changes[i].c == c) t[nt++] = (touched){db->hist.changes[i].row_id, 0, NULL, NULL};
     qsort(t, nt, sizeof *t, cmp_touched);
     size_t u = 0;
     for (size_t i = 0; i < nt; i++)
         if (!u || t[u - 1].id != t[i].id) t[u++] = t[i];
     nt = u;
+    /* Without paging, a delta gives each row's old index: its rank before anything moves. */
+    if (!lv->paged)
+        for (size_t i = 0; i < nt; i++) {
+            const lnode *old = map_get(&lv->map, t[i].id);
+            if (old) t[i].old_index = rank_of(lv, old);
+        }
     db->nctx.error = NULL;
     int ok = 1;
     for (size_t i = 0; ok && i < nt; i++) {

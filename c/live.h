@@ -8,8 +8,10 @@
  *   {"seq":S,"failed":true}                     a fresh run of the query fails now (mixed
  *                                               sort kinds, a regex over budget): run it
  *                                               to get its failure result
- *   {"seq":S,"hitCount":h,"dbLength":n,"removed":[id,..],"changed":[[id,doc],..],
- *    "moved":[[id,index],..],"added":[[id,index,doc],..]}   a delta (live.c says how to apply)
+ *   {"seq":S,"hitCount":h,"dbLength":n,"removed":[[id,from],..],"changed":[[id,from,doc],..],
+ *    "moved":[[id,from,index],..],"added":[[id,index,doc],..]}   a delta: from is a row's
+ *                                               index in the previous page, index in the new
+ *                                               one (live.c says how to apply it)
  * Row ids are the collection's row ids (coll.h). A live query must be closed before its
  * database, and never outlives it.
  */

@@ -145,9 +145,13 @@ export class Engine {
     throw new HindsightError(ErrorCode.INVALID_ARGUMENT, message);
   }
 
-  /* What changed in the live query since its last call, as live.h describes. */
+  /* What changed in the live query since its last call, as live.h describes; null when
+     nothing did (the output is then {"seq":S}, which has no comma: not worth decoding). */
   liveUpdate(handle) {
-    this.check(this.wasm.hsw_live_update(handle));
+    const w = this.wasm;
+    this.check(w.hsw_live_update(handle));
+    const len = w.hsw_output_len(this.handle);
+    if (len <= 24 && !new Uint8Array(w.memory.buffer, w.hsw_output_ptr(this.handle), len).includes(44)) return null;
     return JSON.parse(this.output());
   }
 

@@ -5,9 +5,10 @@
  * each LiveQuery's engine handle (c/live.c keeps the matching rows and the page), its
  * current snapshot, and its subscribers. A snapshot is { seq, result, rows }: result is the
  * QueryResult a fresh executeQuery would return now, rows the same documents with their row
- * ids ({ id, doc }). A delta is { added: [{ id, index, doc }], removed: [{ id }],
- * changed: [{ id, doc }], moved: [{ id, index }] } and applyDelta(oldRows, delta) gives the
- * new rows (the order is in c/live.c's header).
+ * ids ({ id, doc }). A delta is { added: [{ id, index, doc }], removed: [{ id, from }],
+ * changed: [{ id, from, doc }], moved: [{ id, from, index }] }, from being a row's index in
+ * the previous rows and index in the new ones; applyDelta(oldRows, delta) gives the new rows
+ * (the order of the steps is in c/live.c's header).
  *
  * Must stay true:
  *   - a snapshot object is replaced only when the result changed, so getSnapshot() is stable
@@ -47,67 +48,75 @@ function failedResult(query, errorMessage) {
   };
 }
 
-/* The new rows: drop removed and moved, replace changed documents, insert added and moved
-   rows at their indexes in ascending index order. O(rows + delta), a new array. */
-export function applyDelta(rows, delta) {
+/* Applies a delta to a list (rows, or the documents of a result): changed items are
+   replaced at their old index (from), removed and moved ones taken out, then added and moved
+   ones inserted at their new index in ascending order. Copies once, then moves memory only
+   for the few rows the delta names. */
+function applyTo(list, delta, make) {
   const { added, removed, changed, moved } = delta;
-  let drop = null;
-  if (removed.length || moved.length) {
-    drop = new Set();
-    for (const r of removed) drop.add(r.id);
-    for (const m of moved) drop.add(m.id);
-  }
-  let newDoc = null;
-  if (changed.length) {
-    newDoc = new Map();
-    for (const c of changed) newDoc.set(c.id, c.doc);
-  }
-  const movedRows = moved.length ? new Map() : null;
-  const out = [];
-  for (let i = 0; i < rows.length; i++) {
-    let r = rows[i];
-    if (newDoc !== null && newDoc.has(r.id)) r = { id: r.id, doc: newDoc.get(r.id) };
-    if (drop !== null && drop.has(r.id)) { if (movedRows !== null) movedRows.set(r.id, r); continue; }
-    out.push(r);
-  }
-  if (!added.length && !moved.length) return out;
+  const out = list.slice();
+  for (const c of changed) out[c.from] = make(c.id, c.doc);
   const inserts = [];
-  for (const a of added) inserts.push({ index: a.index, row: { id: a.id, doc: a.doc } });
-  for (const m of moved) inserts.push({ index: m.index, row: movedRows.get(m.id) });
-  inserts.sort((x, y) => x.index - y.index);
-  if (inserts.length === 1) { out.splice(inserts[0].index, 0, inserts[0].row); return out; }
-  // Several inserts: one merge pass instead of repeated splices.
-  const merged = new Array(out.length + inserts.length);
-  for (let i = 0, j = 0, k = 0; k < merged.length; k++) {
-    if (j < inserts.length && inserts[j].index === k) merged[k] = inserts[j++].row;
-    else merged[k] = out[i++];
+  for (const m of moved) inserts.push({ index: m.index, item: out[m.from] });
+  const gone = removed.length + moved.length;
+  if (gone > 0) {
+    const froms = [];
+    for (const r of removed) froms.push(r.from);
+    for (const m of moved) froms.push(m.from);
+    if (gone <= 8) {
+      froms.sort((x, y) => y - x);
+      for (const f of froms) out.splice(f, 1);
+    } else {
+      const drop = new Uint8Array(out.length);
+      for (const f of froms) drop[f] = 1;
+      let w = 0;
+      for (let i = 0; i < out.length; i++) if (!drop[i]) out[w++] = out[i];
+      out.length = w;
+    }
   }
+  for (const a of added) inserts.push({ index: a.index, item: make(a.id, a.doc) });
+  if (!inserts.length) return out;
+  inserts.sort((x, y) => x.index - y.index);
+  if (inserts.length <= 8) {
+    for (const { index, item } of inserts) out.splice(index, 0, item);
+    return out;
+  }
+  const merged = new Array(out.length + inserts.length);
+  for (let i = 0, j = 0, k = 0; k < merged.length; k++) merged[k] = j < inserts.length && inserts[j].index === k ? inserts[j++].item : out[i++];
   return merged;
 }
+
+const asRow = (id, doc) => ({ id, doc });
+const asDoc = (id, doc) => doc;
+
+/* The new rows after a delta (see the header for the shapes). */
+export function applyDelta(rows, delta) { return applyTo(rows, delta, asRow); }
 
 /* The delta between two row lists (used after a full rebuild): rows kept in the longest
    run of unchanged relative order stay, the others are moved. */
 export function diffRows(before, after) {
   const oldIndex = new Map(before.map((r, i) => [r.id, i]));
   const newIds = new Set(after.map((r) => r.id));
-  const removed = before.filter((r) => !newIds.has(r.id)).map((r) => ({ id: r.id }));
+  const removed = [];
+  before.forEach((r, from) => { if (!newIds.has(r.id)) removed.push({ id: r.id, from }); });
   const added = [], changed = [], common = [];
   after.forEach((r, index) => {
-    if (!oldIndex.has(r.id)) { added.push({ id: r.id, index, doc: r.doc }); return; }
-    common.push({ index, row: r, old: oldIndex.get(r.id) });
-    if (JSON.stringify(before[oldIndex.get(r.id)].doc) !== JSON.stringify(r.doc)) changed.push({ id: r.id, doc: r.doc });
+    const from = oldIndex.get(r.id);
+    if (from === undefined) { added.push({ id: r.id, index, doc: r.doc }); return; }
+    common.push({ id: r.id, index, from });
+    if (JSON.stringify(before[from].doc) !== JSON.stringify(r.doc)) changed.push({ id: r.id, from, doc: r.doc });
   });
   // Longest increasing subsequence of old positions (patience sorting): those stay.
   const tails = [], prev = new Array(common.length);
   common.forEach((c, i) => {
     let lo = 0, hi = tails.length;
-    while (lo < hi) { const mid = (lo + hi) >> 1; if (common[tails[mid]].old < c.old) lo = mid + 1; else hi = mid; }
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (common[tails[mid]].from < c.from) lo = mid + 1; else hi = mid; }
     prev[i] = lo ? tails[lo - 1] : -1;
     tails[lo] = i;
   });
   const stays = new Set();
   for (let i = tails.length ? tails[tails.length - 1] : -1; i >= 0; i = prev[i]) stays.add(i);
-  const moved = common.filter((_, i) => !stays.has(i)).map((c) => ({ id: c.row.id, index: c.index }));
+  const moved = common.filter((_, i) => !stays.has(i)).map((c) => ({ id: c.id, from: c.from, index: c.index }));
   return { added, removed, changed, moved };
 }
 
@@ -186,12 +195,14 @@ export class LiveQuery {
     if (out.removed === undefined) return null;
     const delta = {
       added: out.added.map(([id, index, doc]) => ({ id, index, doc })),
-      removed: out.removed.map((id) => ({ id })),
-      changed: out.changed.map(([id, doc]) => ({ id, doc })),
-      moved: out.moved.map(([id, index]) => ({ id, index })),
+      removed: out.removed.map(([id, from]) => ({ id, from })),
+      changed: out.changed.map(([id, from, doc]) => ({ id, from, doc })),
+      moved: out.moved.map(([id, from, index]) => ({ id, from, index })),
     };
-    const rows = applyDelta(oldRows, delta);
-    return { snapshot: Object.freeze({ seq: out.seq, result: queryResult(q, rows, out.hitCount, out.dbLength), rows }), delta };
+    const rows = applyTo(oldRows, delta, asRow);
+    // The result's documents follow the same delta, so no pass over all rows is needed.
+    const result = { ...this.#snapshot.result, result: applyTo(this.#snapshot.result.result, delta, asDoc), hitCount: out.hitCount, dbLength: out.dbLength };
+    return { snapshot: Object.freeze({ seq: out.seq, result, rows }), delta };
   }
 
   #emit(delta, targets) {
@@ -208,7 +219,9 @@ export class LiveQuery {
   /* After a commit (registry): bring the result up to date and tell the subscribers. */
   _update() {
     if (!this.#handle || !this.#engine.handle) return;   // ended, or its engine is gone
-    const next = this.#snapshotFrom(this.#engine.liveUpdate(this.#handle), this.#snapshot.rows);
+    const out = this.#engine.liveUpdate(this.#handle);
+    if (out === null) return;
+    const next = this.#snapshotFrom(out, this.#snapshot.rows);
     if (!next || this.#unchanged(next)) return;
     this.#snapshot = next.snapshot;
     this.#emit(next.delta, [this.#onChange, ...this.#subscribers]);

@@ -47,18 +47,6 @@ typedef struct model { cJSON *rows; double hits, len; int failed; } model;
 
 static cJSON *take(cJSON *obj, const char *key) { return cJSON_GetObjectItemCaseSensitive(obj, key); }
 
-static int in_list(const cJSON *ids, double id) {
-    for (const cJSON *x = ids ? ids->child : NULL; x; x = x->next)
-        if ((cJSON_IsNumber(x) ? x->valuedouble : x->child->valuedouble) == id) return 1;
-    return 0;
-}
-
-static const cJSON *find_pair(const cJSON *list, double id) {
-    for (const cJSON *x = list ? list->child : NULL; x; x = x->next)
-        if (x->child->valuedouble == id) return x;
-    return NULL;
-}
-
 /* Applies one output; returns 0 when it is malformed. */
 static int apply(model *m, cJSON *out) {
     if (!out || !take(out, "seq")) return 0;
@@ -67,40 +55,54 @@ static int apply(model *m, cJSON *out) {
         cJSON_Delete(m->rows);
         m->rows = cJSON_Duplicate(take(out, "rows"), 1);
     } else if (take(out, "removed")) {
+        /* By index, as live.h says: changed at from, out go removed and moved (by from),
+           in go added and moved at their new index, ascending. Each from must name the
+           row with that id. */
         cJSON *removed = take(out, "removed"), *changed = take(out, "changed"), *moved = take(out, "moved"), *added = take(out, "added");
-        cJSON *next = cJSON_CreateArray(), *held = cJSON_CreateArray();
-        for (cJSON *r = m->rows->child; r; r = r->next) {
-            double id = r->child->valuedouble;
-            const cJSON *ch = find_pair(changed, id);
-            cJSON *row = ch ? cJSON_Duplicate(ch, 1) : cJSON_Duplicate(r, 1);
-            if (in_list(removed, id)) cJSON_Delete(row);
-            else if (in_list(moved, id)) cJSON_AddItemToArray(held, row);
-            else cJSON_AddItemToArray(next, row);
+        int len = cJSON_GetArraySize(m->rows), ok = 1;
+        cJSON **rows = calloc((size_t)len + 1, sizeof *rows);
+        char *drop = calloc((size_t)len + 1, 1);
+        int k = 0;
+        for (cJSON *r = m->rows->child; r; r = r->next) rows[k++] = r;
+        for (cJSON *c = changed->child; c && ok; c = c->next) {
+            int from = (int)c->child->next->valuedouble;
+            if (from < 0 || from >= len || rows[from]->child->valuedouble != c->child->valuedouble) { ok = 0; break; }
+            cJSON_ReplaceItemInArray(rows[from], 1, cJSON_Duplicate(c->child->next->next, 1));
         }
-        /* Insert added and moved rows in ascending index order. */
-        int n = cJSON_GetArraySize(added) + cJSON_GetArraySize(moved), k = 0, ok = 1;
+        for (cJSON *r = removed->child; r && ok; r = r->next) {
+            int from = (int)r->child->next->valuedouble;
+            if (from < 0 || from >= len || rows[from]->child->valuedouble != r->child->valuedouble) ok = 0;
+            else drop[from] = 1;
+        }
+        int n = cJSON_GetArraySize(added) + cJSON_GetArraySize(moved);
         struct ins { double index; cJSON *row; } *ins = calloc((size_t)n + 1, sizeof *ins);
-        for (const cJSON *a = added->child; a; a = a->next, k++) {
+        k = 0;
+        for (cJSON *v = moved->child; v && ok; v = v->next, k++) {
+            int from = (int)v->child->next->valuedouble;
+            if (from < 0 || from >= len || rows[from]->child->valuedouble != v->child->valuedouble) { ok = 0; break; }
+            drop[from] = 1;
+            ins[k].index = v->child->next->next->valuedouble;
+            ins[k].row = cJSON_Duplicate(rows[from], 1);
+        }
+        for (cJSON *a = added->child; a && ok; a = a->next, k++) {
             ins[k].index = a->child->next->valuedouble;
             ins[k].row = cJSON_CreateArray();
             cJSON_AddItemToArray(ins[k].row, cJSON_CreateNumber(a->child->valuedouble));
             cJSON_AddItemToArray(ins[k].row, cJSON_Duplicate(a->child->next->next, 1));
         }
-        for (const cJSON *v = moved->child; v; v = v->next, k++) {
-            const cJSON *h = find_pair(held, v->child->valuedouble);
-            ins[k].index = v->child->next->valuedouble;
-            ins[k].row = h ? cJSON_Duplicate(h, 1) : NULL;
-            if (!h) ok = 0;
-        }
-        for (int i = 1; i < n; i++)   /* insertion sort by index */
+        cJSON *next = cJSON_CreateArray();
+        for (int i = 0; ok && i < len; i++)
+            if (!drop[i]) cJSON_AddItemToArray(next, cJSON_Duplicate(rows[i], 1));
+        for (int i = 1; i < k; i++)   /* insertion sort by index */
             for (int j = i; j > 0 && ins[j].index < ins[j - 1].index; j--) { struct ins t = ins[j]; ins[j] = ins[j - 1]; ins[j - 1] = t; }
-        for (int i = 0; i < n; i++) {
-            if (!ins[i].row || ins[i].index > cJSON_GetArraySize(next)) { ok = 0; cJSON_Delete(ins[i].row); continue; }
+        for (int i = 0; i < k; i++) {
+            if (!ok || !ins[i].row || ins[i].index > cJSON_GetArraySize(next)) { ok = 0; cJSON_Delete(ins[i].row); continue; }
             cJSON_InsertItemInArray(next, (int)ins[i].index, ins[i].row);
         }
         free(ins);
-        if (!ok) { cJSON_Delete(next); cJSON_Delete(held); return 0; }
-        cJSON_Delete(held);
+        free(rows);
+        free(drop);
+        if (!ok) { cJSON_Delete(next); return 0; }
         cJSON_Delete(m->rows);
         m->rows = next;
     } else {
