@@ -52,6 +52,19 @@ function randomDoc() {
 }
 
 const anchor = { n: 3, g: 1, s: 'x', m: 2 };
+
+/* A second way to apply a delta, by row id rather than by index (js/live.js uses indexes):
+   every from must name the row with that id in the old rows. */
+function referenceApply(rows, delta) {
+  for (const e of [...delta.removed, ...delta.changed, ...delta.moved]) assert.equal(rows[e.from]?.id, e.id, 'from names the row');
+  const gone = new Set([...delta.removed, ...delta.moved].map((e) => e.id));
+  const docs = new Map([...rows.map((r) => [r.id, r.doc]), ...delta.changed.map((c) => [c.id, c.doc])]);
+  const out = rows.filter((r) => !gone.has(r.id)).map((r) => ({ id: r.id, doc: docs.get(r.id) }));
+  const inserts = [...delta.added.map((a) => ({ index: a.index, row: { id: a.id, doc: a.doc } })),
+    ...delta.moved.map((m) => ({ index: m.index, row: { id: m.id, doc: docs.get(m.id) } }))].sort((a, b) => a.index - b.index);
+  for (const { index, row } of inserts) out.splice(index, 0, row);
+  return out;
+}
 const COLLS = ['a', 'b', 'late'];
 
 function liveQueries(target) {
@@ -92,6 +105,7 @@ test('live queries equal a fresh run after every commit, and their deltas rebuil
       if (!snapshot.result.isSuccess) seen.failed++;
       if ((q.startAfter || q.endBefore) && snapshot.rows.length && snapshot.result.hitCount > snapshot.rows.length) seen.anchored++;
       assert.deepEqual(applyDelta(entry.rows, delta), snapshot.rows, `delta of ${JSON.stringify(q)}`);
+      assert.deepEqual(referenceApply(entry.rows, delta), snapshot.rows, `delta (by id) of ${JSON.stringify(q)}`);
       entry.rows = snapshot.rows;
     });
     assert.equal(entry.changes, 1, 'the first result is delivered at once');
