@@ -41,8 +41,12 @@ typedef struct lnode {
     struct lnode *l, *r;
     uint32_t size, pri, row_id;
     doc *d;              /* a reference */
-    sort_keys *keys;     /* NULL when the order is by row id */
+    sort_keys *keys;     /* right after the node (same block); NULL when the order is by row id */
 } lnode;
+
+/* Where a node's keys start: after the node, aligned for their int64 and double fields
+   (a node is 28 bytes in wasm32). */
+#define KEYS_AT ((sizeof(lnode) + 15) & ~(size_t)15)
 
 typedef struct rowmap { lnode **slots; size_t cap, n; } rowmap;
 
@@ -142,14 +146,14 @@ static void free_tree(lnode *t) {
     free_tree(t->l);
     free_tree(t->r);
     doc_unref(t->d);
-    sort_keys_free(t->keys);
+    sort_keys_release(t->keys);
     free(t);
 }
 
 static void free_node(lnode *x) {
     if (!x) return;
     doc_unref(x->d);
-    sort_keys_free(x->keys);
+    sort_keys_release(x->keys);
     free(x);
 }
 
@@ -212,12 +216,16 @@ static uint32_t next_rand(hs_live *lv) {
 }
 
 static lnode *node_new(hs_live *lv, uint32_t id, doc *d) {
-    lnode *x = calloc(1, sizeof *x);
+    /* The keys live right after the node, in the same allocation. */
+    lnode *x = calloc(1, KEYS_AT + (lv->by_sort ? sort_keys_size(lv->q.sort) : 0));
     if (!x) return NULL;
     x->size = 1;
     x->pri = next_rand(lv);
     x->row_id = id;
-    if (lv->by_sort && !(x->keys = sort_keys_new(lv->q.sort, d->v))) { free(x); return NULL; }
+    if (lv->by_sort) {
+        x->keys = (sort_keys *)((char *)x + KEYS_AT);
+        if (!sort_keys_init(lv->q.sort, d->v, x->keys)) { free(x); return NULL; }
+    }
     x->d = doc_ref(d);
     return x;
 }

@@ -275,44 +275,41 @@ done:
 
 struct sort_keys {
     size_t n;
-    sort_key *keys;
     char *arena;          /* converted strings (string vTypes); keys point into it or the document */
+    sort_key keys[];
 };
 
 size_t sort_order_count(const qsort_spec *s) { return s->n; }
 
-sort_keys *sort_keys_new(const qsort_spec *s, val d) {
+size_t sort_keys_size(const qsort_spec *s) { return sizeof(sort_keys) + s->n * sizeof(sort_key); }
+
+int sort_keys_init(const qsort_spec *s, val d, sort_keys *k) {
     buf arena, scratch;
     buf_init(&arena);
     buf_init(&scratch);
-    sort_keys *k = calloc(1, sizeof *k + s->n * sizeof(sort_key));
-    if (!k) return NULL;
     k->n = s->n;
-    k->keys = (sort_key *)(k + 1);
+    k->arena = NULL;
     for (size_t o = 0; o < s->n; o++) {
         const char *e = extract(&s->orders[o], d, &k->keys[o], &arena, &scratch);
-        if (e && strcmp(e, "out of memory") == 0) { buf_free(&arena); buf_free(&scratch); free(k); return NULL; }
+        if (e && strcmp(e, "out of memory") == 0) { buf_free(&arena); buf_free(&scratch); return 0; }
         if (e) memset(&k->keys[o], 0, sizeof k->keys[o]), k->keys[o].kind = SK_ERROR;
     }
     buf_free(&scratch);
     if (arena.len) {
         k->arena = malloc(arena.len);
-        if (!k->arena) { buf_free(&arena); free(k); return NULL; }
+        if (!k->arena) { buf_free(&arena); return 0; }
         memcpy(k->arena, arena.data, arena.len);
-        for (size_t o = 0; o < s->n; o++)
-            if (k->keys[o].kind == SK_STR && !k->keys[o].borrowed) k->keys[o].borrowed = k->arena + k->keys[o].off;
-    } else {
-        for (size_t o = 0; o < s->n; o++)   /* an empty converted string */
-            if (k->keys[o].kind == SK_STR && !k->keys[o].borrowed) k->keys[o].borrowed = "";
     }
+    for (size_t o = 0; o < s->n; o++)   /* converted strings move from the buffer to the arena */
+        if (k->keys[o].kind == SK_STR && !k->keys[o].borrowed) k->keys[o].borrowed = k->arena ? k->arena + k->keys[o].off : "";
     buf_free(&arena);
-    return k;
+    return 1;
 }
 
-void sort_keys_free(sort_keys *k) {
+void sort_keys_release(sort_keys *k) {
     if (!k) return;
     free(k->arena);
-    free(k);
+    k->arena = NULL;
 }
 
 int sort_keys_kind(const sort_keys *k, size_t order) { return k->keys[order].kind; }
