@@ -4,7 +4,8 @@
  * and a live sorted top-50 (getAll by score, limit 50), then COMMITS single-document commits
  * (updateOne by id, changing the score and the group, so rows enter and leave both results).
  * The cost of a live query is measured around its update (engine call, delta, snapshot), and
- * also end to end (the commits' time with the live query, minus without). Each live result is
+ * also end to end (the commits' time with the live query, minus without; noisy on a busy
+ * machine), median of three interleaved rounds. Each live result is
  * checked against a fresh run at the end. WARMUP commits before each measurement are not
  * counted (the first thousands of calls run before the JIT and wasm tier-up). Prints figures and ratios, never pass/fail.
  * Usage: node bench/live.mjs [N=100000] [COMMITS=10000]
@@ -72,15 +73,23 @@ async function run(liveQueries) {
   return { totalMs, inUpdates, rerunMs, hits, changes };
 }
 
-const base = await run([]);
-const rows = [];
-for (const [name, q] of [['filter (equals_, ~1,000 hits)', filter], ['sorted top-50 (getAll, sortObj, limit 50)', top50]]) {
-  const r = await run([q]);
-  const perCommitUs = (r.inUpdates[0] / COMMITS) * 1000;
-  const endToEndUs = ((r.totalMs - base.totalMs) / COMMITS) * 1000;
-  const rerunUs = r.rerunMs[0] * 1000;
-  rows.push({ name, hits: r.hits[0], perCommitUs, endToEndUs, rerunUs, ratio: rerunUs / perCommitUs, changes: r.changes });
+// Three rounds, interleaved, and the median of each figure: the machine's noise moves the
+// end-to-end difference most.
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const cases = [['filter (equals_, ~1,000 hits)', filter], ['sorted top-50 (getAll, sortObj, limit 50)', top50]];
+const baseMs = [], measured = cases.map(() => []);
+for (let round = 0; round < 3; round++) {
+  baseMs.push((await run([])).totalMs);
+  for (let c = 0; c < cases.length; c++) measured[c].push(await run([cases[c][1]]));
 }
+const base = { totalMs: median(baseMs) };
+const rows = cases.map(([name], c) => {
+  const rs = measured[c];
+  const perCommitUs = median(rs.map((r) => (r.inUpdates[0] / COMMITS) * 1000));
+  const endToEndUs = median(rs.map((r) => ((r.totalMs - base.totalMs) / COMMITS) * 1000));
+  const rerunUs = median(rs.map((r) => r.rerunMs[0] * 1000));
+  return { name, hits: rs[0].hits[0], perCommitUs, endToEndUs, rerunUs, ratio: rerunUs / perCommitUs, changes: rs[0].changes };
+});
 
 console.log(`\nLive queries: ${N.toLocaleString('en')} documents, ${COMMITS.toLocaleString('en')} single-document commits (updateOne by id)`);
 console.log(`commit without live queries: ${fmt((base.totalMs / COMMITS) * 1000)} µs`);

@@ -2,7 +2,8 @@
  * database.js: the Database class, Hindsight's public JS API (ARCHITECTURE.md §5).
  *
  * Owns: one engine handle, the commit log (times, causes, queries), the undo and redo
- * stacks, the retention policy, the listeners, and the open/closed state. Queries go to
+ * stacks, the retention policy, the listeners, and the open/closed state. Live queries
+ * (js/live.js) are told after every commit, rebase and close through three hook lines. Queries go to
  * the C engine as one JSON text and come back as one; every successful write is a commit
  * (the engine's seq grows by one) and is recorded here with its time and cause. Listeners
  * fire after the engine says a write succeeded, following DeltaTraceDB's rules (§11), and
