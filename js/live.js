@@ -145,6 +145,11 @@ export class LiveQuery {
   #ended = false;
 
   constructor(registry, engine, query, onChange, options, onError) {
+    // React calls useSyncExternalStore(sub.subscribe, sub.getSnapshot) with the functions
+    // detached from the object: they must not depend on how they are called.
+    this.subscribe = this.subscribe.bind(this);
+    this.getSnapshot = this.getSnapshot.bind(this);
+    this.unsubscribe = this.unsubscribe.bind(this);
     this.#registry = registry;
     this.#onChange = onChange;
     this.#onError = onError;

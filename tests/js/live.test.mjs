@@ -61,6 +61,21 @@ test('getSnapshot is stable until the result changes (useSyncExternalStore)', as
   await db.close();
 });
 
+test('subscribe and getSnapshot work detached, as useSyncExternalStore calls them', async () => {
+  const db = await Database.open();
+  const { subscribe, getSnapshot, unsubscribe } = db.live(q('t', 'count'));
+  let calls = 0;
+  const stop = subscribe(() => { calls++; });
+  const before = getSnapshot();
+  db.executeQuery(add('t', { n: 1 }));
+  assert.equal(calls, 2);
+  assert.notEqual(getSnapshot(), before);
+  assert.equal(getSnapshot().result.hitCount, 1);
+  stop();
+  unsubscribe();
+  await db.close();
+});
+
 test('subscribe follows the Svelte store contract', async () => {
   const db = await Database.open();
   db.executeQuery(add('t', { n: 8 }));
