@@ -13,7 +13,9 @@
  *                                               index in the previous page, index in the new
  *                                               one (live.c says how to apply it)
  * Row ids are the collection's row ids (coll.h). A live query must be closed before its
- * database, and never outlives it.
+ * database, and never outlives it. hs_db_load and hs_db_from_dict replace the whole state
+ * without a commit: close and reopen live queries after them (js/live.js reopens them on
+ * the new engine after a multi-tab rebase).
  */
 #ifndef HS_LIVE_H
 #define HS_LIVE_H
