@@ -99,6 +99,7 @@ build/tests/%: tests/c/%.c tests/c/check.h $(ENGINE_SOURCES) $(C_HEADERS) $(ENGI
 
 # test_oom fails the engine's allocations one by one: its malloc family goes through wrappers.
 LDFLAGS_test_oom := -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc
+LDFLAGS_test_live := $(LDFLAGS_test_oom)
 
 # build/tests/test_engine runs every conformance case natively; it reads them from this file.
 $(CONFORMANCE_JSONL): tests/conformance/to-jsonl.mjs $(wildcard tests/conformance/*.test)
@@ -131,6 +132,7 @@ test-package: build
 bench: build
 	$(NODE) bench/speed.mjs
 	$(NODE) bench/timetravel.mjs
+	$(NODE) bench/live.mjs
 	$(NODE) bench/persist-node.mjs
 	$(NODE) bench/browser-persist.mjs
 

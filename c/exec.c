@@ -350,6 +350,7 @@ static int exec_delete(hs_db *db, const query *q) {
         held[i] = doc_ref(c->rows[h.pos[i]].cur);
         coll_set(c, h.pos[i], NULL, &db->hist);
     }
+    /* c is NULL when the collection does not exist (mustAffectAtLeastOne false). */
     int r = ok_result(db, q, show ? h.docs : NULL, show ? h.n : 0, c ? (int64_t)c->live : 0, (int64_t)h.n, (int64_t)h.n);
     free_docs(held, h.n);
     hits_free(&h);

@@ -31,6 +31,8 @@ struct qsort_spec {
    share SK_NUM). SK_BAD is a map or list (never comparable); SK_FAIL is a value the vType
    could not convert. Both fail the query only if Python would have compared them. */
 enum { SK_NULL, SK_BOOL, SK_NUM, SK_STR, SK_TIME, SK_TIME_NAIVE, SK_BAD, SK_FAIL };
+_Static_assert((int)SK_STR == (int)SORT_KIND_STR && (int)SK_TIME_NAIVE == (int)SORT_KIND_TIME_NAIVE && (int)SK_BAD == (int)SORT_KIND_ERROR,
+               "sort.h kinds follow sort.c's (SK_BAD and SK_FAIL both read as SORT_KIND_ERROR)");
 
 typedef struct sort_key {
     int kind, is_int;
@@ -333,4 +335,59 @@ done:
     buf_free(&arena);
     buf_free(&scratch);
     return e;
+}
+
+/* ---- keys of one document (live queries keep a sorted set one change at a time) ---- */
+
+struct sort_keys {
+    size_t n;
+    char *arena;          /* converted strings (string vTypes); keys point into it or the document */
+    sort_key keys[];
+};
+
+size_t sort_order_count(const qsort_spec *s) { return s->n; }
+
+size_t sort_keys_size(const qsort_spec *s) { return sizeof(sort_keys) + s->n * sizeof(sort_key); }
+
+int sort_keys_init(const qsort_spec *s, val d, sort_keys *k) {
+    buf arena, scratch;
+    buf_init(&arena);
+    buf_init(&scratch);
+    k->n = s->n;
+    k->arena = NULL;
+    for (size_t o = 0; o < s->n; o++) {
+        const char *e = extract(&s->orders[o], d, &k->keys[o], &arena, &scratch);
+        if (e && strcmp(e, "out of memory") == 0) { buf_free(&arena); buf_free(&scratch); return 0; }
+        if (e) memset(&k->keys[o], 0, sizeof k->keys[o]), k->keys[o].kind = SK_FAIL;
+    }
+    buf_free(&scratch);
+    if (arena.len) {
+        k->arena = malloc(arena.len);
+        if (!k->arena) { buf_free(&arena); return 0; }
+        memcpy(k->arena, arena.data, arena.len);
+    }
+    for (size_t o = 0; o < s->n; o++)   /* converted strings move from the buffer to the arena */
+        if (k->keys[o].kind == SK_STR && !k->keys[o].borrowed) k->keys[o].borrowed = k->arena ? k->arena + k->keys[o].off : "";
+    buf_free(&arena);
+    return 1;
+}
+
+void sort_keys_release(sort_keys *k) {
+    if (!k) return;
+    free(k->arena);
+    k->arena = NULL;
+}
+
+/* A map or list, or a value that does not convert: live.c treats either as "may fail". */
+int sort_keys_kind(const sort_keys *k, size_t order) { return k->keys[order].kind >= SK_BAD ? SORT_KIND_ERROR : k->keys[order].kind; }
+
+int sort_keys_cmp(const qsort_spec *s, const sort_keys *a, const sort_keys *b) {
+    for (size_t o = 0; o < s->n; o++) {
+        const sort_key *x = &a->keys[o], *y = &b->keys[o];
+        int r;
+        if (x->kind != y->kind && x->kind != SK_NULL && y->kind != SK_NULL) r = x->kind < y->kind ? -1 : 1;
+        else r = key_cmp(x, y, NULL, s->orders[o].vtype == VT_FLOATEPS);
+        if (r) return s->orders[o].reversed ? -r : r;
+    }
+    return 0;
 }

@@ -12,6 +12,7 @@
 #include <malloc.h>
 #include <unistd.h>
 #include "hindsight.h"
+#include "live.h"
 
 /* malloc grows wasm memory through sbrk one 64 KiB step at a time, and each memory.grow
    costs the JS engine a remap: hundreds of them made bulk writes slow. Growing ahead in
@@ -63,3 +64,12 @@ EMSCRIPTEN_KEEPALIVE int hsw_apply_state(hs_db *db, const char *t, size_t n) { r
 EMSCRIPTEN_KEEPALIVE int hsw_replay(hs_db *db, const char *t, size_t n) { keep_headroom(); return (int)hs_db_replay(db, t, n); }
 EMSCRIPTEN_KEEPALIVE int hsw_dump(hs_db *db) { return (int)hs_db_dump(db); }
 EMSCRIPTEN_KEEPALIVE int hsw_load(hs_db *db, const char *t, size_t n) { keep_headroom(); return (int)hs_db_load(db, t, n); }
+
+/* ---- live queries (live.h): the handle is returned, 0 when refused (see the output) ---- */
+EMSCRIPTEN_KEEPALIVE hs_live *hsw_live_open(hs_db *db, const char *t, size_t n) {
+    keep_headroom();
+    hs_rc rc;
+    return hs_live_open(db, t, n, &rc);
+}
+EMSCRIPTEN_KEEPALIVE int hsw_live_update(hs_live *lv) { keep_headroom(); return (int)hs_live_update(lv); }
+EMSCRIPTEN_KEEPALIVE void hsw_live_close(hs_live *lv) { hs_live_close(lv); }

@@ -2,7 +2,8 @@
  * database.js: the Database class, Hindsight's public JS API (ARCHITECTURE.md §5).
  *
  * Owns: one engine handle, the commit log (times, causes, queries), the undo and redo
- * stacks, the retention policy, the listeners, and the open/closed state. Queries go to
+ * stacks, the retention policy, the listeners, and the open/closed state. Live queries
+ * (js/live.js) are told after every commit, rebase and close through three hook lines. Queries go to
  * the C engine as one JSON text and come back as one; every successful write is a commit
  * (the engine's seq grows by one) and is recorded here with its time and cause. Listeners
  * fire after the engine says a write succeeded, following DeltaTraceDB's rules (§11), and
@@ -18,6 +19,7 @@ import { DatabaseView } from './view.js';
 import { Persistence, encodeSnapshot, decodeSnapshot } from './persistence.js';
 import { checkStore, MemoryStore } from './stores/store.js';
 import { storageFactory, defaultStorageKind } from './stores/registry.js';
+import { LiveRegistry } from './live.js';
 
 /* The query recorded for a revert, undo or redo commit: not a DeltaTraceDB query, so a
    DeltaTraceDB reader of the log can tell it apart by className. */
@@ -121,6 +123,7 @@ export class Database {
   #persistence = null;      // set when the database has a store
   #storageWarnings = [];
   #onHidden = null;
+  #liveQueries = null;      // js/live.js, created by the first live()
 
   /* Use Database.open(), fromDict() or importHistory(); the constructor is internal. */
   constructor(engine, options, log) {
@@ -276,6 +279,7 @@ export class Database {
     }
     this.#engine = engine;
     this.#log = log;
+    this.#liveQueries?.rebuilt(engine);   // live queries hook: reopen on the new engine while the old one lives
     old.close();
     this.#undo = this.#undo.filter((s) => s <= confirmed).concat(this.#undo.filter((s) => renumbered.has(s)).map((s) => renumbered.get(s)));
     this.#redo = [];
@@ -389,6 +393,7 @@ export class Database {
       this.#recordCommit(seq);
       this.#undo.push(seq);
       this.#redo.length = 0;
+      this.#liveQueries?.committed();   // live queries hook: before retention trims the change log
       this.#applyRetention(false);
       this.#notify(result, seq);
     }
@@ -423,6 +428,15 @@ export class Database {
         (this.#options.onListenerError ?? ((e) => console.error('hindsight listener failed:', e)))(error, target);
       }
     }
+  }
+
+  /* A live query: onChange(snapshot, delta) now and after every commit that changes the
+     result of the read query. options.collectionPermissions as executeQueryObject's.
+     Returns the subscription (js/live.js): getSnapshot, subscribe, unsubscribe. */
+  live(query, onChange, options) {
+    const engine = this.#live();
+    this.#liveQueries ??= new LiveRegistry(engine, (error) => (this.#options.onListenerError ?? ((e) => console.error('hindsight live query failed:', e)))(error, 'live'));
+    return this.#liveQueries.open(query, onChange, options);
   }
 
   /* Calls callback after each successful write to target. With a name, a later
@@ -531,6 +545,7 @@ export class Database {
     const seq = engine.revert(toSeq);
     this.#log.append(seq, cause === undefined ? null : plainQuery(cause), JSON.stringify({ className: REVERT_CLASS, version: '1', toSeq }));
     this.#recordCommit(seq);
+    this.#liveQueries?.committed();   // live queries hook
     this.#applyRetention(false);
     if (this.#listeners.size) for (const target of Object.keys(this.diff(seq - 1, seq))) this.#fire(target, seq);
     return seq;
@@ -687,6 +702,7 @@ export class Database {
       await this.#persistence.close();
       this.#persistence = null;
     }
+    this.#liveQueries?.closeAll();
     this.#engine.close();
     this.#listeners.clear();
     if (error) throw error;   // the commits that could not be written are lost with the close

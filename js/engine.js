@@ -135,6 +135,31 @@ export class Engine {
     return JSON.parse(this.output());
   }
 
+  /* ---- live queries (c/live.h); each handle must be closed before this engine ---- */
+  liveOpen(queryText) {
+    const handle = this.withText(queryText, (ptr, len) => this.wasm.hsw_live_open(this.handle, ptr, len));
+    if (handle) return handle;
+    let message = null;
+    try { message = JSON.parse(this.output()).error ?? null; } catch { /* not an error text: out of memory */ }
+    if (message === null) throw new HindsightError(ErrorCode.NOMEM, 'the engine ran out of memory opening a live query');
+    throw new HindsightError(ErrorCode.INVALID_ARGUMENT, message);
+  }
+
+  /* What changed in the live query since its last call, as live.h describes; null when
+     nothing did (the output is then {"seq":S}, which has no comma: not worth decoding). */
+  liveUpdate(handle) {
+    const w = this.wasm;
+    this.check(w.hsw_live_update(handle));
+    const len = w.hsw_output_len(this.handle);
+    if (len <= 24 && !new Uint8Array(w.memory.buffer, w.hsw_output_ptr(this.handle), len).includes(44)) return null;
+    return JSON.parse(this.output());
+  }
+
+  /* The first output after liveOpen. */
+  liveOutput() { return JSON.parse(this.output()); }
+
+  liveClose(handle) { this.wasm.hsw_live_close(handle); }
+
   heapUsed() { return this.wasm.hsw_heap_used(); }
   memoryBytes() { return this.wasm.memory.buffer.byteLength; }
 
