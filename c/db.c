@@ -166,6 +166,21 @@ hs_rc db_error(hs_db *db, const char *msg) {
     return db->out.oom ? HS_NOMEM : HS_ERROR;
 }
 
+/* ---- permissions ---- */
+
+/* NULL when perms is an object of collection name -> {"allows": [type names]} (other
+   members of a Permission, className and version, are ignored); else why not. */
+static const char *permissions_shape_error(const cJSON *perms) {
+    if (!cJSON_IsObject(perms)) return "collectionPermissions must be an object of collection names to Permission";
+    for (const cJSON *p = perms->child; p; p = p->next) {
+        const cJSON *allows = cJSON_GetObjectItemCaseSensitive(p, "allows");
+        if (!cJSON_IsObject(p) || !cJSON_IsArray(allows)) return "collectionPermissions: every value must be a Permission ({\"allows\": [query types]})";
+        for (const cJSON *a = allows->child; a; a = a->next)
+            if (!cJSON_IsString(a)) return "collectionPermissions: 'allows' must list query type names";
+    }
+    return NULL;
+}
+
 /* ---- single queries ---- */
 
 static void parse_error_result(hs_db *db, const query *q, const char *detail) {
@@ -338,10 +353,9 @@ static hs_rc execute(hs_db *db, const char *text, size_t len, const char *perms_
         (void)pend;
         perms = copy.oom ? NULL : parse_whole(db, copy.data, plen, perr, sizeof perr);
         buf_free(&copy);   /* the tree lives in the parse arena, not in the text */
-        if (!cJSON_IsObject(perms) && !cJSON_IsNull(perms)) {
-            return db_error(db, "collectionPermissions must be an object of collection names to Permission");
-        }
-        if (cJSON_IsNull(perms)) perms = NULL;
+        /* Fail closed: given permissions that are not a valid map never mean "allow all". */
+        const char *bad = permissions_shape_error(perms);
+        if (bad) return db_error(db, bad);
     }
     buf_clear(&db->out);
     const cJSON *cls = cJSON_GetObjectItemCaseSensitive(json, "className");

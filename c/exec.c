@@ -129,7 +129,7 @@ static size_t count_at(const coll *c, uint32_t s) {
 static void page(const query *q, val *docs, size_t n, size_t *from, size_t *count) {
     size_t lo = 0, hi = n;
     if (q->has_offset) {
-        if (q->offset > 0) lo = (size_t)q->offset < n ? (size_t)q->offset : n;
+        if (q->offset > 0) lo = (uint64_t)q->offset < n ? (size_t)q->offset : n;
     } else if (q->start_after) {
         for (size_t i = 0; i < n; i++)
             if (val_equal(docs[i], q->start_after)) { lo = i + 1; break; }
@@ -138,7 +138,7 @@ static void page(const query *q, val *docs, size_t n, size_t *from, size_t *coun
             if (val_equal(docs[i], q->end_before)) { hi = i; break; }
     }
     if (q->has_limit) {
-        size_t lim = (size_t)q->limit;
+        size_t lim = (uint64_t)q->limit < SIZE_MAX ? (size_t)q->limit : SIZE_MAX;
         if (!q->has_offset && !q->start_after && q->end_before) {
             if (hi - lo > lim) lo = hi - lim;
         } else if (hi - lo > lim) {

@@ -17,6 +17,7 @@ import { CommitLog } from './commit-log.js';
 import { DatabaseView } from './view.js';
 import { Persistence, encodeSnapshot, decodeSnapshot } from './persistence.js';
 import { checkStore, MemoryStore } from './stores/store.js';
+import { queryParts, permissionsText, checkSeqBound } from './query-checks.js';
 
 /* The query recorded for a revert, undo or redo commit: not a DeltaTraceDB query, so a
    DeltaTraceDB reader of the log can tell it apart by className. */
@@ -98,18 +99,6 @@ function plainQuery(query) {
   return query;
 }
 
-/* Accepts a dict, or a builder object (anything with toJSON/build/toDict), and returns JSON text. */
-function queryText(query, what) {
-  if (query === null || typeof query !== 'object' || Array.isArray(query)) {
-    throw invalid(`${what} must be a Query or TransactionQuery object, got ${query === null ? 'null' : Array.isArray(query) ? 'an array' : typeof query}`);
-  }
-  if (typeof query.toJSON !== 'function' && typeof query.build === 'function') query = query.build();
-  try {
-    return JSON.stringify(query);
-  } catch (error) {
-    throw new HindsightError(ErrorCode.INVALID_ARGUMENT, `${what} cannot be written as JSON: ${error.message}`, { cause: error });
-  }
-}
 
 export class Database {
   #engine;
@@ -348,8 +337,7 @@ export class Database {
 
   #execute(query, permissions, what) {
     const engine = this.#live();
-    let text = queryText(query, what);
-    const plain = plainQuery(query);
+    let { plain, text } = queryParts(query, what);
     if (plain?.asOf?.time !== undefined) {
       // The engine has no clock: turn { time } into the seq it means here.
       let seq;
@@ -365,13 +353,9 @@ export class Database {
     if (typeof asOfSeq === 'number' && asOfSeq < this.#oldest()) {
       return failedResult(plain, `execute_query ArgumentError: asOf seq ${asOfSeq} is older than the kept history (oldest seq ${this.#oldest()})`);
     }
-    let permissionsText = null;
-    if (permissions !== undefined && permissions !== null) {
-      if (typeof permissions !== 'object' || Array.isArray(permissions)) throw invalid('collectionPermissions must be an object of collection names to Permission');
-      permissionsText = JSON.stringify(permissions);
-    }
+    const perms = permissionsText(permissions);
     const before = engine.seq();
-    const result = JSON.parse(engine.execute(text, permissionsText));
+    const result = JSON.parse(engine.execute(text, perms));
     const seq = engine.seq();
     if (seq !== before) {
       this.#log.append(seq, causeOf(plain), text);
@@ -487,12 +471,14 @@ export class Database {
 
   /* Every version of the documents of target that match queryNode in any of their versions,
      oldest first: [{ seq, time, op: 'I' | 'U' | 'D', doc, cause }]. */
-  history(target, queryNode, { from = 0, to } = {}) {
+  history(target, queryNode, options = {}) {
     const engine = this.#live();
     if (typeof target !== 'string') throw invalid('history: target must be a string');
+    if (options === null || typeof options !== 'object') throw invalid('history: options must be an object { from, to }');
+    const from = checkSeqBound(options.from, 'history: from') ?? 0, to = checkSeqBound(options.to, 'history: to');
     const nodeText = queryNode === undefined || queryNode === null ? null : JSON.stringify(queryNode);
     const last = to === undefined ? engine.seq() : to;
-    const entries = JSON.parse(engine.historyText(target, nodeText, Math.max(this.#oldest(), from), Math.min(last, 0xffffffff)));
+    const entries = JSON.parse(engine.historyText(target, nodeText, Math.max(this.#oldest(), from), last));
     for (const e of entries) {
       const time = this.#log.timeOf(e.seq);
       e.time = time === null ? null : new Date(time).toISOString();
@@ -610,8 +596,10 @@ export class Database {
 
   /* Bounds the history: keep at most maxCommits commits and none older than maxAgeMs.
      Older versions are freed; reading before the horizon throws TOO_OLD. */
-  setRetention({ maxCommits, maxAgeMs } = {}) {
+  setRetention(policy = {}) {
     this.#live();
+    if (policy === null || typeof policy !== 'object' || Array.isArray(policy)) throw invalid('setRetention needs an object { maxCommits, maxAgeMs }');
+    const { maxCommits, maxAgeMs } = policy;
     for (const [name, v] of [['maxCommits', maxCommits], ['maxAgeMs', maxAgeMs]]) {
       if (v !== undefined && v !== null && !(Number.isFinite(v) && v >= 0)) throw invalid(`setRetention: ${name} must be a non-negative number`);
     }

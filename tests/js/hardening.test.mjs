@@ -87,3 +87,91 @@ test('1: everything a write accepted reads back through fromDict and a snapshot 
   assert.deepEqual(reopened.stats().storageWarnings, []);
   await Promise.all([copy.close(), imported.close(), reopened.close()]);
 });
+
+/* ---- 5: permissions fail closed ---- */
+
+const PROTECTED = { collections: { secret: { data: [{ id: 1 }], serialNum: 0 }, open: { data: [{ id: 2 }], serialNum: 0 } } };
+
+test('5: permissions whose JSON form is not a map of Permission are refused, and clear does nothing', async () => {
+  const db = await Database.fromDict(PROTECTED);
+  const before = db.toJSONText();
+  const bogus = [
+    { toJSON: () => null },
+    { toJSON: () => undefined },
+    { toJSON: () => [] },
+    { toJSON: () => 'secret' },
+    { secret: null },
+    { secret: { allows: 'clear' } },
+    { secret: { allows: [1] } },
+    { secret: 'clear' },
+  ];
+  for (const perms of bogus) {
+    assertHindsightError(() => db.executeQueryObject({ type: 'clear', target: 'secret' }, perms), 'INVALID_ARGUMENT', /collectionPermissions/, String(perms.toJSON ?? JSON.stringify(perms)));
+  }
+  assert.equal(db.toJSONText(), before);
+});
+
+test('5: the engine refuses permissions text that is not an object instead of allowing everything', async () => {
+  const engine = new Engine(await loadEngine());
+  try {
+    engine.fromDictText(JSON.stringify(PROTECTED));
+    const before = engine.toDictText();
+    for (const text of ['null', '[]', '"x"', '1', 'true', '{"secret": null}', '{"secret": {"allows": "clear"}}']) {
+      assert.throws(() => engine.execute('{"type":"clear","target":"secret"}', text), /collectionPermissions/, text);
+      assert.equal(engine.toDictText(), before, text);
+    }
+  } finally {
+    engine.close();
+  }
+});
+
+/* ---- 9: offset, limit and history bounds are not cut to 32 bits ---- */
+
+test('9: offset and limit past 32 bits, or negative, are errors', async () => {
+  const db = await Database.fromDict(PROTECTED);
+  for (const extra of [{ offset: 2 ** 32 }, { limit: 2 ** 32 }, { offset: -1 }, { limit: -1 }, { offset: 2 ** 53 }]) {
+    const r = db.executeQuery({ type: 'getAll', target: 'secret', ...extra });
+    assert.equal(r.isSuccess, false, JSON.stringify(extra));
+    assert.match(r.errorMessage, /^execute_query ArgumentError: '(offset|limit)' must be an integer/);
+  }
+});
+
+test('9: history bounds outside 0..2^32-1 or not integers are errors', async () => {
+  const db = await Database.open();
+  db.executeQuery({ type: 'add', target: 't', addData: [{ a: 1 }] });
+  db.executeQuery({ type: 'add', target: 't', addData: [{ a: 2 }] });
+  for (const bounds of [{ from: 2 ** 32 + 1 }, { to: -1 }, { from: NaN }, { to: NaN }, { from: 1.5 }, { to: 2 ** 32 }, { from: '1' }]) {
+    assertHindsightError(() => db.history('t', null, bounds), 'INVALID_ARGUMENT', /history: (from|to)/, String(Object.entries(bounds)));
+  }
+  assert.equal(db.history('t', null, { from: 2 }).length, 1);
+  assertHindsightError(() => db.history('t', null, null), 'INVALID_ARGUMENT');
+});
+
+/* ---- 10: non-finite numbers in a raw query dict ---- */
+
+test('10: NaN and Infinity anywhere in a raw query are errors, and a delete of score == NaN deletes nothing', async () => {
+  const db = await Database.fromDict({ collections: { t: { data: [{ id: 1, score: null }, { id: 2 }, { id: 3, score: 5 }], serialNum: 0 } } });
+  const before = db.toJSONText();
+  const queries = [
+    { type: 'delete', target: 't', queryNode: { type: 'equals_', field: 'score', value: NaN } },
+    { type: 'delete', target: 't', queryNode: { type: 'or_', conditions: [{ type: 'equals_', field: 'score', value: -Infinity }] } },
+    { type: 'add', target: 't', addData: [{ id: 4, score: Infinity }] },
+    { type: 'update', target: 't', queryNode: { type: 'equals_', field: 'id', value: 1 }, overrideData: { score: [1, NaN] } },
+    { type: 'getAll', target: 't', limit: Infinity },
+    { className: 'TransactionQuery', queries: [{ type: 'delete', target: 't', queryNode: { type: 'equals_', field: 'score', value: NaN } }] },
+  ];
+  for (const q of queries) assertHindsightError(() => db.executeQuery(q), 'INVALID_ARGUMENT', /not a finite number/, JSON.stringify(q));
+  assert.equal(db.toJSONText(), before);
+});
+
+/* ---- 13: misuse is a HindsightError with a code ---- */
+
+test('13: setRetention(null), a toJSON that returns undefined and a build() that throws are HindsightErrors', async () => {
+  const db = await Database.open();
+  for (const bad of [null, 5, 'x']) assertHindsightError(() => db.setRetention(bad), 'INVALID_ARGUMENT', /setRetention/);
+  assertHindsightError(() => db.executeQuery({ toJSON: () => undefined }), 'INVALID_ARGUMENT');
+  assertHindsightError(() => db.executeQuery({ toJSON: () => null }), 'INVALID_ARGUMENT');
+  assertHindsightError(() => db.executeQuery({ build: () => { throw new TypeError('broken builder'); } }), 'INVALID_ARGUMENT', /broken builder/);
+  assertHindsightError(() => db.executeQuery({ toJSON: () => { throw new RangeError('no'); } }), 'INVALID_ARGUMENT', /no/);
+  assert.equal(db.seq, 0);
+});
