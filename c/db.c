@@ -270,6 +270,12 @@ static cJSON *parse_whole(hs_db *db, const char *text, size_t len, char *err, si
     const char *e = jscan_value_depth(text, len, &pos, &db->scratch, ENVELOPE_MAX_DEPTH);
     while (!e && pos < len && (text[pos] == ' ' || text[pos] == '\n' || text[pos] == '\r' || text[pos] == '\t')) pos++;
     if (!e && pos != len) e = "unexpected text after the JSON value";
+    /* cJSON ends its strings at U+0000: "a\u0000" would read as "a". Documents were cut
+       out before this (json_scan keeps their strings whole); anything left is a name. */
+    if (!e && val_has_nul((val)db->scratch.data)) {
+        snprintf(err, cap, MSG_NUL_NAME);
+        return NULL;
+    }
     if (e) {
         snprintf(err, cap, "invalid JSON near byte %zu: %s", pos, e);
         return NULL;
@@ -344,16 +350,16 @@ static hs_rc execute(hs_db *db, const char *text, size_t len, const char *perms_
     }
     cJSON *perms = NULL;
     if (perms_text && plen) {
-        const char *pend;
         buf copy;   /* NUL-terminated, as for the query text above */
         buf_init(&copy);
         buf_put(&copy, perms_text, plen);
         buf_putc(&copy, 0);
-        char perr[200];
-        (void)pend;
-        perms = copy.oom ? NULL : parse_whole(db, copy.data, plen, perr, sizeof perr);
+        if (copy.oom) { buf_free(&copy); return HS_NOMEM; }
+        char perr[200], full[240];
+        perms = parse_whole(db, copy.data, plen, perr, sizeof perr);
         buf_free(&copy);   /* the tree lives in the parse arena, not in the text */
         /* Fail closed: given permissions that are not a valid map never mean "allow all". */
+        if (!perms) { snprintf(full, sizeof full, "collectionPermissions: %s", perr); return db_error(db, full); }
         const char *bad = permissions_shape_error(perms);
         if (bad) return db_error(db, bad);
     }

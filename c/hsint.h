@@ -34,6 +34,11 @@ struct hs_db {
 
 #define SEQ_PRESENT UINT32_MAX
 
+/* Names (collections, permission keys, merge parameters) are NUL-terminated inside the
+   engine, so U+0000 in one would make it alias a shorter name: such names are refused. */
+#define MSG_NUL_NAME "names and other strings outside documents must not contain U+0000"
+static inline int has_nul(const char *s, size_t n) { return memchr(s, 0, n) != NULL; }
+
 /* Called now and then inside long loops that allocate: the wasm build grows memory ahead
    in large steps there (wasm.c), since growing it 64 KiB at a time is slow. Natively it is
    not defined and the call is skipped. */

@@ -77,6 +77,9 @@ val val_iter_next(val_iter *it, int is_object);
    stored that fromDict or a snapshot load would refuse. */
 int val_within_depth(val v, int max_depth);
 
+/* 1 when a string or member name anywhere in v contains U+0000. */
+int val_has_nul(val v);
+
 /* Top-level member of an object, or NULL when absent. */
 val val_obj_get(val obj, const char *key, size_t klen);
 /* The same for a NUL-terminated key, with a JSON null read as absent (DeltaTraceDB writes

@@ -175,3 +175,35 @@ test('13: setRetention(null), a toJSON that returns undefined and a build() that
   assertHindsightError(() => db.executeQuery({ toJSON: () => { throw new RangeError('no'); } }), 'INVALID_ARGUMENT', /no/);
   assert.equal(db.seq, 0);
 });
+
+/* ---- 4: U+0000 never makes one name alias another ---- */
+
+test('4: a name with U+0000 never reaches the name it starts with', async () => {
+  const db = await Database.fromDict({ collections: { 'notes:bob': { data: [{ text: 'private', 'k\u0000': 1 }], serialNum: 0 } } });
+  const before = db.toJSONText();
+  const nul = 'notes:bob\u0000';
+  const own = { [nul]: { allows: ['getAll', 'search', 'clear', 'add', 'renameField', 'merge'] } };
+  for (const q of [{ type: 'getAll', target: nul }, { type: 'clear', target: nul }]) {
+    const r = db.executeQueryObject(q, own);
+    assert.equal(r.isSuccess, false, q.type);
+    assert.deepEqual(r.result, []);
+    assert.match(r.errorMessage, /U\+0000/);
+  }
+  // A permission key with U+0000 never grants the shorter name.
+  assertHindsightError(() => db.executeQueryObject({ type: 'clear', target: 'notes:bob' }, own), 'INVALID_ARGUMENT', /U\+0000/);
+  for (const q of [
+    { type: 'renameField', target: 'notes:bob', renameBefore: 'text\u0000', renameAfter: 'x' },
+    { type: 'add', target: 'notes:bob', addData: [{ a: 1 }], serialKey: 'a\u0000' },
+    { type: 'merge', target: 'notes:bob', mergeQueryParams: { base: 'notes:bob', source: [], relationKey: 'text', sourceKeys: [], dslTmp: { t: 'base.text' }, output: 'copy\u0000', serialBase: null, serialKey: null } },
+  ]) {
+    const r = db.executeQuery(q);
+    assert.equal(r.isSuccess, false, q.type);
+    assert.match(r.errorMessage, /U\+0000/);
+  }
+  assertHindsightError(() => db.history(nul), 'INVALID_ARGUMENT', /U\+0000/);
+  // Field names inside documents and nodes stay whole: 'k' is not 'k\u0000'.
+  assert.deepEqual(db.executeQuery({ type: 'search', target: 'notes:bob', queryNode: { type: 'equals_', field: 'k', value: 1 } }).result, []);
+  assert.equal(db.executeQuery({ type: 'search', target: 'notes:bob', queryNode: { type: 'equals_', field: 'k\u0000', value: 1 } }).result.length, 1);
+  assert.equal(db.toJSONText(), before);
+  await assert.rejects(Database.fromDict({ collections: { a: { data: [] }, 'a\u0000': { data: [{ x: 1 }] } } }), (e) => e instanceof HindsightError && /U\+0000/.test(e.message));
+});
