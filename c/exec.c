@@ -97,7 +97,10 @@ static int collect(hs_db *db, coll *c, const qnode *node, size_t max, uint32_t s
         const doc *dd = row_doc(&c->rows[i], s);
         if (!dd) continue;
         val d = dd->v;
-        if (node && !node_match(node, d, &db->nctx)) continue;
+        if (node && !node_match(node, d, &db->nctx)) {
+            if (db->nctx.error) break;   /* out of regex budget: the query fails, stop scanning */
+            continue;
+        }
         if (h->n == cap) {
             cap *= 2;
             val *nd = realloc(h->docs, cap * sizeof *nd);
@@ -429,7 +432,7 @@ static int exec_remove_collection(hs_db *db, const query *q) {
 }
 
 int exec_query(hs_db *db, const query *q) {
-    db->nctx.error = NULL;
+    node_ctx_begin(&db->nctx);
     switch (q->type) {
     case Q_SEARCH: case Q_SEARCH_ONE: case Q_GET_ALL: case Q_COUNT: return exec_read(db, q);
     case Q_ADD: case Q_CLEAR_ADD: return exec_add(db, q);

@@ -71,8 +71,8 @@ hs_rc hs_db_history(hs_db *db, const char *target, size_t tlen, const char *node
     const version **chain = NULL;
     size_t chain_cap = 0;
     int oom = 0;
-    db->nctx.error = NULL;
-    for (size_t i = 0; c && i < c->len && !oom; i++) {
+    node_ctx_begin(&db->nctx);
+    for (size_t i = 0; c && i < c->len && !oom && !db->nctx.error; i++) {
         row *r = &c->rows[i];
         /* The row's versions oldest first: the older chain reversed, then cur. */
         size_t k = 0;

@@ -207,3 +207,39 @@ test('4: a name with U+0000 never reaches the name it starts with', async () => 
   assert.equal(db.toJSONText(), before);
   await assert.rejects(Database.fromDict({ collections: { a: { data: [] }, 'a\u0000': { data: [{ x: 1 }] } } }), (e) => e instanceof HindsightError && /U\+0000/.test(e.message));
 });
+
+/* ---- 7: one regex budget per query ---- */
+
+/* Runs a regex_ search over docs and returns [milliseconds, result]. */
+async function timedRegexSearch(docs, pattern) {
+  const db = await Database.fromDict({ collections: { t: { data: docs, serialNum: 0 } } });
+  const t0 = performance.now();
+  const r = db.executeQuery({ type: 'search', target: 't', queryNode: { type: 'regex_', field: 's', pattern } });
+  const ms = performance.now() - t0;
+  await db.close();
+  return [ms, r];
+}
+
+const aaa = (n) => Array.from({ length: n }, (_, i) => ({ s: `${'a'.repeat(20 + (i % 11))}!` }));
+const pathologicalCases = [
+  ['^(?=a)(a+)+$ over 2,000 docs of 20-30 a + !', aaa(2000), '^(?=a)(a+)+$'],
+  ['^(?=a)(a+)+$ over 100,000 docs', aaa(100000), '^(?=a)(a+)+$'],
+  ['(?:a?){500}a{500} over 10,000 docs of 300 chars', Array.from({ length: 10000 }, () => ({ s: 'a'.repeat(300) })), '(?:a?){500}a{500}'],
+  ['(?:a?){500}a{500} over 100,000 docs of 300 chars', Array.from({ length: 100000 }, () => ({ s: 'a'.repeat(300) })), '(?:a?){500}a{500}'],
+];
+for (const [label, docs, pattern] of pathologicalCases) {
+  test(`7: ${label} fails (or finishes) within about a second`, async () => {
+    const [ms, r] = await timedRegexSearch(docs, pattern);
+    if (!r.isSuccess) assert.match(r.errorMessage, /regex budget/);
+    assert.ok(ms < 1500, `${label}: took ${ms.toFixed(0)} ms`);
+    console.log(`# ${label}: ${r.isSuccess ? 'finished' : 'failed'} in ${ms.toFixed(0)} ms`);
+  });
+}
+
+test('7: an ordinary regex over 100,000 documents still answers', async () => {
+  const docs = Array.from({ length: 100000 }, (_, i) => ({ s: `user-${i}@example.org, joined ${2000 + (i % 25)}-01-01` }));
+  const [ms, r] = await timedRegexSearch(docs, '^user-\\d*7@example\\.(org|com), joined 20(0|1)\\d');
+  assert.equal(r.isSuccess, true, r.errorMessage);
+  assert.equal(r.result.length, docs.filter((d) => /^user-\d*7@example\.(org|com), joined 20(0|1)\d/.test(d.s)).length);
+  console.log(`# ordinary regex over 100,000 docs: ${ms.toFixed(0)} ms`);
+});
