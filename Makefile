@@ -38,7 +38,8 @@ CONFORMANCE_JSONL := build/conformance.jsonl
 NATIVE_CFLAGS := -std=c11 -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
                  -Wall -Wextra -Ic -Ibuild/cjson
 EMCC_FLAGS := -O3 -std=c11 -Ic -Ibuild/cjson --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH \
-              -sINITIAL_MEMORY=16MB -sTOTAL_STACK=1MB -DNDEBUG -mbulk-memory
+              -sINITIAL_MEMORY=16MB -sTOTAL_STACK=1MB -DNDEBUG -mbulk-memory \
+              -DHS_WRAP_MALLOC -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
 
 .PHONY: setup build wasm native-tests test test-c test-js test-browsers test-runtimes bench demo clean distclean
 

@@ -18,6 +18,7 @@ import { DatabaseView } from './view.js';
 import { Persistence, encodeSnapshot, decodeSnapshot } from './persistence.js';
 import { checkStore, MemoryStore } from './stores/store.js';
 import { queryParts, permissionsText, checkSeqBound } from './query-checks.js';
+import { maxMemoryMB, applyMemoryBudget } from './memory-budget.js';
 
 /* The query recorded for a revert, undo or redo commit: not a DeltaTraceDB query, so a
    DeltaTraceDB reader of the log can tell it apart by className. */
@@ -126,9 +127,11 @@ export class Database {
   static async open(options = {}) {
     if (options === null || typeof options !== 'object') throw invalid('options must be an object');
     if (options.clock !== undefined && typeof options.clock !== 'function') throw invalid('options.clock must be a function returning milliseconds');
+    const budgetMB = maxMemoryMB(options);
     const store = await resolveStore(options);
     const exports = await loadEngine(options.wasm);
     const db = new Database(new Engine(exports), options);
+    applyMemoryBudget(db.#engine, budgetMB);
     if (store) {
       try {
         await db.#attach(store);

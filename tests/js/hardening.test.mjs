@@ -243,3 +243,46 @@ test('7: an ordinary regex over 100,000 documents still answers', async () => {
   assert.equal(r.result.length, docs.filter((d) => /^user-\d*7@example\.(org|com), joined 20(0|1)\d/.test(d.s)).length);
   console.log(`# ordinary regex over 100,000 docs: ${ms.toFixed(0)} ms`);
 });
+
+/* ---- 8: a memory budget per database ---- */
+
+/* The issue's "single 10 KB update": every document gets the same 10 KB value, so the
+   update's output is documents x 10 KB. */
+function multiplyingUpdate() {
+  return { type: 'update', target: 't', queryNode: { type: 'greaterThanOrEqual_', field: 'id', value: 0 }, overrideData: { big: 'x'.repeat(10000) } };
+}
+const manyDocs = (n) => ({ collections: { t: { data: Array.from({ length: n }, (_, id) => ({ id })), serialNum: 0 } } });
+
+test('8: an update past maxMemoryMB fails with NOMEM, changes nothing, and other databases keep working', async () => {
+  const other = await Database.fromDict(manyDocs(100), { maxMemoryMB: 64 });
+  const db = await Database.fromDict(manyDocs(20000), { maxMemoryMB: 64 });   // 20,000 x 10 KB = 200 MB
+  const before = db.toJSONText();
+  assertHindsightError(() => db.executeQuery(multiplyingUpdate()), 'NOMEM', /out of memory/);
+  assert.equal(db.toJSONText(), before);
+  assert.equal(db.seq, 0);
+  // The same in a transaction: the same error and code, not "Transaction failed".
+  assertHindsightError(() => db.executeQuery({ className: 'TransactionQuery', queries: [multiplyingUpdate()] }), 'NOMEM', /out of memory/);
+  assert.equal(db.toJSONText(), before);
+  // Both databases still answer, and the other one can write.
+  assert.equal(db.executeQuery({ type: 'count', target: 't' }).hitCount, 20000);
+  const r = other.executeQuery(multiplyingUpdate());
+  assert.equal(r.isSuccess, true, r.errorMessage);
+  assert.equal(other.executeQuery({ type: 'getAll', target: 't' }).result[5].big.length, 10000);
+  await Promise.all([db.close(), other.close()]);
+});
+
+test('8: without maxMemoryMB the default budget (1024 MB) still stops a runaway update', async () => {
+  const db = await Database.fromDict(manyDocs(120000));   // 120,000 x 10 KB = 1.2 GB
+  const other = await Database.fromDict(manyDocs(10));
+  assertHindsightError(() => db.executeQuery(multiplyingUpdate()), 'NOMEM');
+  assert.equal(db.seq, 0);
+  assert.equal(other.executeQuery(multiplyingUpdate()).isSuccess, true);
+  assert.equal(other.toDict().collections.t.data.length, 10);
+  await Promise.all([db.close(), other.close()]);
+});
+
+test('8: maxMemoryMB must be an integer from 1 to 2048', async () => {
+  for (const bad of [0, -1, 1.5, NaN, 4096, '64']) {
+    await assert.rejects(Database.open({ maxMemoryMB: bad }), (e) => e instanceof HindsightError && e.code === 'INVALID_ARGUMENT', String(bad));
+  }
+});
