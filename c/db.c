@@ -16,6 +16,7 @@
 
 int merge_check_permissions(const cJSON *perms, const cJSON *params);
 static void forget_cut(hs_db *db);
+static cJSON *parse_whole(hs_db *db, const char *text, size_t len, char *err, size_t cap);
 
 /* ---- collections ---- */
 
@@ -179,6 +180,23 @@ static const char *permissions_shape_error(const cJSON *perms) {
             if (!cJSON_IsString(a)) return "collectionPermissions: 'allows' must list query type names";
     }
     return NULL;
+}
+
+const cJSON *db_parse_permissions(hs_db *db, const char *text, size_t len, hs_rc *rc) {
+    buf copy;   /* NUL-terminated, for cJSON (see cut_documents) */
+    buf_init(&copy);
+    buf_put(&copy, text, len);
+    buf_putc(&copy, 0);
+    if (copy.oom) { buf_free(&copy); *rc = HS_NOMEM; return NULL; }
+    char perr[200], full[240];
+    const cJSON *perms = parse_whole(db, copy.data, len, perr, sizeof perr);
+    buf_free(&copy);   /* the tree lives in the parse arena, not in the text */
+    /* Fail closed: given permissions that are not a valid map never mean "allow all". */
+    if (!perms) { snprintf(full, sizeof full, "collectionPermissions: %s", perr); *rc = db_error(db, full); return NULL; }
+    const char *bad = permissions_shape_error(perms);
+    if (bad) { *rc = db_error(db, bad); return NULL; }
+    *rc = HS_OK;
+    return perms;
 }
 
 /* ---- single queries ---- */
@@ -348,20 +366,10 @@ static hs_rc execute(hs_db *db, const char *text, size_t len, const char *perms_
         parse_error_result(db, &none, msg);
         return db->out.oom ? HS_NOMEM : HS_OK;
     }
-    cJSON *perms = NULL;
+    const cJSON *perms = NULL;
     if (perms_text && plen) {
-        buf copy;   /* NUL-terminated, as for the query text above */
-        buf_init(&copy);
-        buf_put(&copy, perms_text, plen);
-        buf_putc(&copy, 0);
-        if (copy.oom) { buf_free(&copy); return HS_NOMEM; }
-        char perr[200], full[240];
-        perms = parse_whole(db, copy.data, plen, perr, sizeof perr);
-        buf_free(&copy);   /* the tree lives in the parse arena, not in the text */
-        /* Fail closed: given permissions that are not a valid map never mean "allow all". */
-        if (!perms) { snprintf(full, sizeof full, "collectionPermissions: %s", perr); return db_error(db, full); }
-        const char *bad = permissions_shape_error(perms);
-        if (bad) return db_error(db, bad);
+        hs_rc rc;
+        if (!(perms = db_parse_permissions(db, perms_text, plen, &rc))) return rc;
     }
     buf_clear(&db->out);
     const cJSON *cls = cJSON_GetObjectItemCaseSensitive(json, "className");
@@ -386,7 +394,9 @@ static hs_rc execute(hs_db *db, const char *text, size_t len, const char *perms_
 
 hs_rc hs_db_to_dict(hs_db *db) { return hs_db_to_dict_at(db, db ? db->seq : 0); }
 
-hs_rc hs_db_to_dict_at(hs_db *db, uint32_t s) {
+hs_rc hs_db_to_dict_at(hs_db *db, uint32_t s) { return db_to_dict_for(db, s, NULL); }
+
+hs_rc db_to_dict_for(hs_db *db, uint32_t s, const cJSON *perms) {
     if (!db) return HS_MISUSE;
     if (s > db->seq || s < db->oldest) return db_error(db, s > db->seq ? "seq is after the latest commit" : "seq is older than the kept history");
     uint32_t view = s == db->seq ? SEQ_PRESENT : s;
@@ -401,6 +411,7 @@ hs_rc hs_db_to_dict_at(hs_db *db, uint32_t s) {
     for (size_t i = 0; i < db->ncolls; i++) {
         coll *c = db->colls[i];
         if (view == SEQ_PRESENT ? !c->alive : !coll_alive_at(c, view)) continue;
+        if (perms && !perm_may_read(perms, c->name)) continue;
         int64_t key = view == SEQ_PRESENT ? c->order : coll_order_at(c, view);
         size_t j = nlive++;
         while (j > 0 && keys[j - 1] > key) { keys[j] = keys[j - 1]; live[j] = live[j - 1]; j--; }

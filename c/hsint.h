@@ -101,4 +101,12 @@ int exec_merge(hs_db *db, const query *q);
 void put_result(buf *out, int ok, const char *target, const char *type, val *docs, size_t ndocs,
                 int64_t db_length, int64_t update_count, int64_t hit_count, const char *error);
 int check_permissions(const cJSON *perms, const query *q);
+/* Parses and checks a collectionPermissions text (in the call's parse arena: call between
+   jarena_begin and jarena_end). NULL with *rc set and the error written when it is not a
+   map of collection name -> Permission. */
+const cJSON *db_parse_permissions(hs_db *db, const char *text, size_t len, hs_rc *rc);
+/* toDict at s of only the collections perms lets the caller read (perms NULL: all). */
+hs_rc db_to_dict_for(hs_db *db, uint32_t s, const cJSON *perms);
+/* Whether perms lets the caller read (search, searchOne or getAll) the named collection. */
+int perm_may_read(const cJSON *perms, const char *name);
 #endif

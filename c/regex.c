@@ -1254,7 +1254,11 @@ int rx_search(const rx_regex *re, const char *subject, size_t subject_len) {
 }
 
 int rx_search_metered(const rx_regex *re, const char *subject, size_t subject_len, uint64_t *left) {
-    return search(re, subject, subject_len, left, RX_QUERY_PER_BYTE);
+    /* Only long subjects earn steps by their length: many short documents share the base. */
+    size_t long_part = subject_len > RX_QUERY_FREE_BYTES ? subject_len - RX_QUERY_FREE_BYTES : 0;
+    uint64_t extra = (uint64_t)RX_QUERY_PER_BYTE * long_part;
+    *left += extra;
+    return search(re, subject, subject_len, left, 0);
 }
 
 static int search(const rx_regex *re, const char *subject, size_t subject_len, uint64_t *left, uint64_t per_byte) {

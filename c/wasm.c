@@ -68,5 +68,18 @@ EMSCRIPTEN_KEEPALIVE int hsw_set_horizon(hs_db *db, uint32_t h) { return METERED
 EMSCRIPTEN_KEEPALIVE int hsw_stats(hs_db *db) { return (int)hs_db_stats(db); }
 EMSCRIPTEN_KEEPALIVE int hsw_apply_state(hs_db *db, const char *t, size_t n) { return METERED(db, hs_db_apply_state(db, t, n)); }
 EMSCRIPTEN_KEEPALIVE int hsw_replay(hs_db *db, const char *t, size_t n) { keep_headroom(); return METERED(db, hs_db_replay(db, t, n)); }
+/* The same, limited by collectionPermissions text (access.c). */
+EMSCRIPTEN_KEEPALIVE int hsw_to_dict_at_for(hs_db *db, uint32_t s, const char *p, size_t pl) { return METERED(db, hs_db_to_dict_at_for(db, s, p, pl)); }
+EMSCRIPTEN_KEEPALIVE int hsw_history_for(hs_db *db, const char *t, size_t tl, const char *n, size_t nl, uint32_t from, uint32_t to, const char *p, size_t pl) {
+    return METERED(db, hs_db_history_for(db, t, tl, n, nl, from, to, p, pl));
+}
+EMSCRIPTEN_KEEPALIVE int hsw_diff_for(hs_db *db, uint32_t a, uint32_t b, const char *p, size_t pl) { return METERED(db, hs_db_diff_for(db, a, b, p, pl)); }
+EMSCRIPTEN_KEEPALIVE int hsw_revert_for(hs_db *db, uint32_t s, const char *p, size_t pl) { keep_headroom(); return METERED(db, hs_db_revert_for(db, s, p, pl)); }
+EMSCRIPTEN_KEEPALIVE int hsw_fork_for(hs_db *db, uint32_t s, const char *p, size_t pl, hs_db **out) {
+    hs_mem_enter(db);
+    hs_rc rc = hs_db_fork_for(db, s, p, pl, out);
+    hs_mem_leave_fork(db, *out);
+    return (int)rc;
+}
 EMSCRIPTEN_KEEPALIVE int hsw_dump(hs_db *db) { return METERED(db, hs_db_dump(db)); }
 EMSCRIPTEN_KEEPALIVE int hsw_load(hs_db *db, const char *t, size_t n) { keep_headroom(); return METERED(db, hs_db_load(db, t, n)); }
