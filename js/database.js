@@ -19,6 +19,7 @@ import { Persistence, encodeSnapshot, decodeSnapshot } from './persistence.js';
 import { checkStore, MemoryStore } from './stores/store.js';
 import { queryParts, permissionsText, checkSeqBound } from './query-checks.js';
 import { maxMemoryMB, applyMemoryBudget } from './memory-budget.js';
+import * as access from './time-travel-access.js';
 
 /* The query recorded for a revert, undo or redo commit: not a DeltaTraceDB query, so a
    DeltaTraceDB reader of the log can tell it apart by className. */
@@ -437,9 +438,12 @@ export class Database {
   get seq() { return this.#live().seq(); }
 
   /* The commits, oldest first: [{ seq, time (ISO 8601 UTC), cause, query }]. */
-  commits({ from, to, limit } = {}) {
-    this.#live();
-    return this.#log.list({ from, to, limit });
+  commits({ from, to, limit, collectionPermissions } = {}) {
+    const engine = this.#live();
+    const perms = permissionsText(collectionPermissions);
+    if (perms === null) return this.#log.list({ from, to, limit });
+    const visible = access.visibleCommits(engine, this.#log.list({ from, to }), perms);
+    return limit === undefined || limit === null ? visible : visible.slice(0, limit);
   }
 
   /* A seq from a point: a seq number, a Date, or an ISO 8601 string (the last commit at or
@@ -467,8 +471,8 @@ export class Database {
     const seq = this.#seqOf(point);
     return new DatabaseView(
       seq,
-      (query, s) => this.#execute({ ...query, asOf: { seq: s } }, undefined, 'executeQuery'),
-      (s) => JSON.parse(this.#live().toDictTextAt(s)),
+      (query, s, permissions) => this.#execute({ ...query, asOf: { seq: s } }, permissions, permissions === undefined ? 'executeQuery' : 'executeQueryObject'),
+      (s, permissions) => JSON.parse(access.toDictTextAt(this.#live(), s, permissionsText(permissions))),
     );
   }
 
@@ -477,11 +481,12 @@ export class Database {
   history(target, queryNode, options = {}) {
     const engine = this.#live();
     if (typeof target !== 'string') throw invalid('history: target must be a string');
-    if (options === null || typeof options !== 'object') throw invalid('history: options must be an object { from, to }');
+    if (options === null || typeof options !== 'object') throw invalid('history: options must be an object { from, to, collectionPermissions }');
     const from = checkSeqBound(options.from, 'history: from') ?? 0, to = checkSeqBound(options.to, 'history: to');
+    const perms = permissionsText(options.collectionPermissions);
     const nodeText = queryNode === undefined || queryNode === null ? null : JSON.stringify(queryNode);
     const last = to === undefined ? engine.seq() : to;
-    const entries = JSON.parse(engine.historyText(target, nodeText, Math.max(this.#oldest(), from), last));
+    const entries = JSON.parse(access.historyText(engine, target, nodeText, Math.max(this.#oldest(), from), last, perms));
     for (const e of entries) {
       const time = this.#log.timeOf(e.seq);
       e.time = time === null ? null : new Date(time).toISOString();
@@ -491,22 +496,22 @@ export class Database {
   }
 
   /* What changed between two points: { [collection]: { added, removed, changed: [{ before, after }] } }. */
-  diff(fromPoint, toPoint) {
+  diff(fromPoint, toPoint, { collectionPermissions } = {}) {
     const a = this.#seqOf(fromPoint), b = this.#seqOf(toPoint);
-    return JSON.parse(this.#live().diffText(a, b));
+    return JSON.parse(access.diffText(this.#live(), a, b, permissionsText(collectionPermissions)));
   }
 
   /* A new commit whose state equals the state at point, serial counters included. */
-  revertTo(point, cause) {
-    const seq = this.#revert(this.#seqOf(point), cause);
+  revertTo(point, cause, { collectionPermissions } = {}) {
+    const seq = this.#revert(this.#seqOf(point), cause, permissionsText(collectionPermissions));
     this.#undo.push(seq);
     this.#redo.length = 0;
     return seq;
   }
 
-  #revert(toSeq, cause) {
+  #revert(toSeq, cause, perms = null) {
     const engine = this.#live();
-    const seq = engine.revert(toSeq);
+    const seq = access.revert(engine, toSeq, perms);
     this.#log.append(seq, cause === undefined ? null : plainQuery(cause), JSON.stringify({ className: REVERT_CLASS, version: '1', toSeq }));
     this.#recordCommit(seq);
     this.#applyRetention(false);
@@ -515,31 +520,33 @@ export class Database {
   }
 
   /* Takes back the latest commit not yet undone, as a new commit. Returns its seq, or null. */
-  undo(cause) {
+  undo(cause, { collectionPermissions } = {}) {
     this.#live();
+    const perms = permissionsText(collectionPermissions);
     const undone = this.#undo.at(-1);
     if (undone === undefined || undone - 1 < this.#oldest()) return null;
+    const seq = this.#revert(undone - 1, cause, perms);
     this.#undo.pop();
-    const seq = this.#revert(undone - 1, cause);
     this.#redo.push(undone);
     return seq;
   }
 
   /* Reapplies the latest undone commit, as a new commit. Returns its seq, or null. */
-  redo(cause) {
+  redo(cause, { collectionPermissions } = {}) {
     this.#live();
+    const perms = permissionsText(collectionPermissions);
     const redone = this.#redo.at(-1);
     if (redone === undefined || redone < this.#oldest()) return null;
+    const seq = this.#revert(redone, cause, perms);
     this.#redo.pop();
-    const seq = this.#revert(redone, cause);
     this.#undo.push(redone);
     return seq;
   }
 
   /* A new, independent database whose state and history are those up to point. */
-  fork(point) {
+  fork(point, { collectionPermissions } = {}) {
     const seq = this.#seqOf(point);
-    const db = new Database(this.#engine.fork(seq), this.#options, this.#log.sliceThrough(seq));
+    const db = new Database(access.fork(this.#live(), seq, permissionsText(collectionPermissions)), this.#options, this.#log.sliceThrough(seq));
     db.#undo = this.#undo.filter((s) => s <= seq);
     return db;
   }

@@ -286,3 +286,61 @@ test('8: maxMemoryMB must be an integer from 1 to 2048', async () => {
     await assert.rejects(Database.open({ maxMemoryMB: bad }), (e) => e instanceof HindsightError && e.code === 'INVALID_ARGUMENT', String(bad));
   }
 });
+
+/* ---- 6: views and the time-travel API take collectionPermissions ---- */
+
+/* A history touching 'secret' and 'open'; the caller may read and replace only 'open'. */
+async function twoTenantHistory() {
+  const db = await Database.open();
+  db.executeQuery({ type: 'add', target: 'secret', addData: [{ pin: 1234 }] });        // 1
+  db.executeQuery({ type: 'add', target: 'open', addData: [{ note: 'hello' }] });      // 2
+  db.executeQuery({ type: 'update', target: 'secret', queryNode: { type: 'equals_', field: 'pin', value: 1234 }, overrideData: { pin: 9999 } }); // 3
+  db.executeQuery({ type: 'add', target: 'open', addData: [{ note: 'again' }] });      // 4
+  db.revertTo(2);                                                                      // 5: changes both
+  return db;
+}
+const OPEN_ONLY = { open: { allows: ['search', 'getAll', 'clearAdd'] } };
+const leaks = (value) => /pin|secret|1234|9999/.test(JSON.stringify(value));
+
+test('6: views, history, diff, commits and toDict-at show nothing the caller may not read', async () => {
+  const db = await twoTenantHistory();
+  const view = db.at(3);
+  assert.equal(typeof view.executeQueryObject, 'function');
+  const denied = view.executeQueryObject({ type: 'getAll', target: 'secret' }, OPEN_ONLY);
+  assert.equal(denied.isSuccess, false);
+  assert.deepEqual(denied.result, []);
+  assert.equal(view.executeQueryObject({ type: 'getAll', target: 'open' }, OPEN_ONLY).result.length, 1);
+  assert.ok(!leaks(view.toDict({ collectionPermissions: OPEN_ONLY })));
+  assert.deepEqual(Object.keys(view.toDict({ collectionPermissions: OPEN_ONLY }).collections), ['open']);
+  assertHindsightError(() => db.history('secret', null, { collectionPermissions: OPEN_ONLY }), 'INVALID_ARGUMENT', /not permitted/);
+  assert.equal(db.history('open', null, { collectionPermissions: OPEN_ONLY }).length, 3);
+  const d = db.diff(0, 5, { collectionPermissions: OPEN_ONLY });
+  assert.ok(!leaks(d));
+  assert.deepEqual(Object.keys(d), ['open']);
+  const visible = db.commits({ collectionPermissions: OPEN_ONLY });
+  assert.ok(!leaks(visible), JSON.stringify(visible));
+  assert.deepEqual(visible.map((c) => c.seq), [2, 4]);
+  // A permission key must not reach anything through bad permissions either.
+  assertHindsightError(() => db.diff(0, 5, { collectionPermissions: { toJSON: () => null } }), 'INVALID_ARGUMENT');
+  // Without permissions everything is still there.
+  assert.ok(leaks(db.diff(0, 5)));
+});
+
+test('6: revertTo, undo and fork need permission on every collection they touch', async () => {
+  const db = await twoTenantHistory();
+  const before = db.toJSONText(), seq = db.seq;
+  assertHindsightError(() => db.revertTo(3, null, { collectionPermissions: OPEN_ONLY }), 'INVALID_ARGUMENT', /not permitted.*secret/);
+  assertHindsightError(() => db.undo(null, { collectionPermissions: OPEN_ONLY }), 'INVALID_ARGUMENT', /not permitted.*secret/);
+  assertHindsightError(() => db.fork(3, { collectionPermissions: OPEN_ONLY }), 'INVALID_ARGUMENT', /not permitted.*secret/);
+  assert.equal(db.toJSONText(), before);
+  assert.equal(db.seq, seq);
+  // A revert that only changes readable-and-replaceable collections is allowed.
+  db.executeQuery({ type: 'add', target: 'open', addData: [{ note: 'third' }] });
+  assert.equal(db.undo(null, { collectionPermissions: OPEN_ONLY }), seq + 2);
+  assert.equal(db.revertTo(seq + 1, null, { collectionPermissions: OPEN_ONLY }), seq + 3);
+  // With read permission on everything, fork works.
+  const all = { open: { allows: ['getAll'] }, secret: { allows: ['search'] } };
+  const copy = db.fork(3, { collectionPermissions: all });
+  assert.equal(copy.seq, 3);
+  await copy.close();
+});
