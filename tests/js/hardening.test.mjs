@@ -65,10 +65,16 @@ test('1: everything a write accepted reads back through fromDict and a snapshot 
   // The deepest merge output a reader accepts: the document itself is 100 levels.
   const r = db.executeQuery({
     type: 'merge', target: 'base', mergeQueryParams: {
-      base: 'base', source: ['src'], relationKey: 'id', sourceKeys: ['id'], dslTmp: deepTemplate(3), output: 'out', serialBase: null, serialKey: null,
+      base: 'base', source: ['src'], relationKey: 'id', sourceKeys: ['id'], dslTmp: deepTemplate(4), output: 'out', serialBase: null, serialKey: null,
     },
   });
   assert.equal(r.isSuccess, true, r.errorMessage);
+  // One level deeper: a write may refuse it, but whatever it accepts must read back below.
+  db.executeQuery({
+    type: 'merge', target: 'base', mergeQueryParams: {
+      base: 'base', source: ['src'], relationKey: 'id', sourceKeys: ['id'], dslTmp: deepTemplate(5), output: 'out2', serialBase: null, serialKey: null,
+    },
+  });
   // Writes of every kind at the limit.
   for (const q of [
     { type: 'add', target: 'w', addData: [{ a: nested(99) }] },
