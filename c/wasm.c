@@ -48,7 +48,7 @@ EMSCRIPTEN_KEEPALIVE int hsw_from_dict(hs_db *db, const char *text, size_t len) 
 
 EMSCRIPTEN_KEEPALIVE const char *hsw_output_ptr(hs_db *db) { size_t n; return hs_db_output(db, &n); }
 EMSCRIPTEN_KEEPALIVE size_t hsw_output_len(hs_db *db) { size_t n; hs_db_output(db, &n); return n; }
-EMSCRIPTEN_KEEPALIVE void hsw_release_output(hs_db *db) { hs_db_release_output(db); }
+EMSCRIPTEN_KEEPALIVE void hsw_release_output(hs_db *db) { hs_mem_enter(db); hs_db_release_output(db); hs_mem_leave(db, HS_OK); }
 
 /* Bytes currently allocated on the wasm heap (live, not the memory's size). */
 EMSCRIPTEN_KEEPALIVE size_t hsw_heap_used(void) { struct mallinfo mi = mallinfo(); return (size_t)mi.uordblks; }
@@ -57,7 +57,7 @@ EMSCRIPTEN_KEEPALIVE size_t hsw_heap_used(void) { struct mallinfo mi = mallinfo(
 EMSCRIPTEN_KEEPALIVE uint32_t hsw_seq(hs_db *db) { return hs_db_seq(db); }
 EMSCRIPTEN_KEEPALIVE uint32_t hsw_oldest(hs_db *db) { return hs_db_oldest(db); }
 EMSCRIPTEN_KEEPALIVE int hsw_to_dict_at(hs_db *db, uint32_t s) { return METERED(db, hs_db_to_dict_at(db, s)); }
-EMSCRIPTEN_KEEPALIVE int hsw_set_base(hs_db *db, uint32_t s) { return (int)hs_db_set_base(db, s); }
+EMSCRIPTEN_KEEPALIVE int hsw_set_base(hs_db *db, uint32_t s) { return METERED(db, hs_db_set_base(db, s)); }
 EMSCRIPTEN_KEEPALIVE int hsw_history(hs_db *db, const char *t, size_t tl, const char *n, size_t nl, uint32_t from, uint32_t to) {
     return METERED(db, hs_db_history(db, t, tl, n, nl, from, to));
 }
@@ -65,7 +65,7 @@ EMSCRIPTEN_KEEPALIVE int hsw_diff(hs_db *db, uint32_t a, uint32_t b) { return ME
 EMSCRIPTEN_KEEPALIVE int hsw_revert(hs_db *db, uint32_t s) { keep_headroom(); return METERED(db, hs_db_revert(db, s)); }
 EMSCRIPTEN_KEEPALIVE hs_db *hsw_fork(hs_db *db, uint32_t s) { hs_mem_enter(db); return hs_mem_leave_fork(db, hs_db_fork(db, s)); }
 EMSCRIPTEN_KEEPALIVE int hsw_set_horizon(hs_db *db, uint32_t h) { return METERED(db, hs_db_set_horizon(db, h)); }
-EMSCRIPTEN_KEEPALIVE int hsw_stats(hs_db *db) { return (int)hs_db_stats(db); }
+EMSCRIPTEN_KEEPALIVE int hsw_stats(hs_db *db) { return METERED(db, hs_db_stats(db)); }
 EMSCRIPTEN_KEEPALIVE int hsw_apply_state(hs_db *db, const char *t, size_t n) { return METERED(db, hs_db_apply_state(db, t, n)); }
 EMSCRIPTEN_KEEPALIVE int hsw_replay(hs_db *db, const char *t, size_t n) { keep_headroom(); return METERED(db, hs_db_replay(db, t, n)); }
 /* The same, limited by collectionPermissions text (access.c). */

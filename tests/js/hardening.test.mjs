@@ -350,3 +350,11 @@ test('6: revertTo, undo and fork need permission on every collection they touch'
   assert.equal(copy.seq, 3);
   await copy.close();
 });
+
+test('8: results read and released do not count against the budget afterwards', async () => {
+  // 100 reads of a 3 MB result under a 64 MB budget: each result is freed after reading.
+  const db = await Database.fromDict({ collections: { t: { data: Array.from({ length: 300 }, (_, id) => ({ id, s: 'y'.repeat(10000) })), serialNum: 0 } } }, { maxMemoryMB: 64 });
+  for (let i = 0; i < 100; i++) assert.equal(db.executeQuery({ type: 'getAll', target: 't' }).result.length, 300);
+  assert.equal(db.toDict().collections.t.data.length, 300);
+  await db.close();
+});
