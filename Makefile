@@ -9,7 +9,9 @@
 #     scripts/setup.sh installs the rest and is cheap when everything is present;
 #   - c/wasm.c is the only Emscripten-specific source; every other c/*.c also builds natively;
 #   - any change to c/*.c or c/*.h rebuilds the wasm and the native tests;
-#   - cJSON comes from build/cjson (fetched and checksummed by scripts/fetch-cjson.sh).
+#   - cJSON comes from build/cjson (fetched and checksummed by scripts/fetch-cjson.sh);
+#   - the wasm build links malloc/calloc/realloc/free through c/memory.c's wrappers (--wrap),
+#     which count each database's bytes against its budget.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := test

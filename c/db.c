@@ -6,6 +6,9 @@
  * document, and its serial) before the first query runs. On failure the saved state is put
  * back and collections created inside the transaction are removed, so a failed
  * transaction changes nothing (protocol §9, with ARCHITECTURE.md §2's stricter rule).
+ * collectionPermissions are parsed here for every caller (db_parse_permissions): given
+ * permissions that are not a map of name -> Permission are refused, never read as "allow
+ * everything"; names outside documents holding U+0000 are refused (cJSON would cut them).
  */
 #include "hsint.h"
 #include "json_in.h"

@@ -1,6 +1,6 @@
 /*
- * hsint.h: the engine's internal structures, shared by db.c, exec.c, query.c, merge.c and
- * history.c.
+ * hsint.h: the engine's internal structures, shared by db.c, exec.c, query.c, merge.c,
+ * history.c and access.c.
  *
  * Invariants: collections appear in colls[] in creation order (the key order of toDict);
  * names are unique, and a removed collection stays (alive == 0) while history needs it;

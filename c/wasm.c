@@ -4,7 +4,9 @@
  * Text crosses as (pointer, length) in UTF-8. JS allocates input with hsw_alloc, frees it
  * with hsw_free in the same scope, and reads each call's output with hsw_output_ptr /
  * hsw_output_len before the next call on that handle. Nothing here keeps a pointer to
- * JS-owned memory after returning.
+ * JS-owned memory after returning. Every call on a database runs metered against its memory
+ * budget (memory.h): enter before, leave after, which also turns any out of memory into
+ * HS_NOMEM.
  */
 #define _DEFAULT_SOURCE   /* sbrk */
 #include <emscripten.h>
