@@ -241,6 +241,7 @@ export class Database {
     if (snapshot) {
       const { meta, dumpText } = decodeSnapshot(snapshot.text);
       engine = new Engine(old.wasm);
+      applyMemoryBudget(engine, maxMemoryMB(this.#options));
       engine.loadText(dumpText);
       log = CommitLog.fromJSON(clock, meta.log);
     } else {
