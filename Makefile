@@ -9,7 +9,9 @@
 #     scripts/setup.sh installs the rest and is cheap when everything is present;
 #   - c/wasm.c is the only Emscripten-specific source; every other c/*.c also builds natively;
 #   - any change to c/*.c or c/*.h rebuilds the wasm and the native tests;
-#   - cJSON comes from build/cjson (fetched and checksummed by scripts/fetch-cjson.sh).
+#   - cJSON comes from build/cjson (fetched and checksummed by scripts/fetch-cjson.sh);
+#   - the wasm build links malloc/calloc/realloc/free through c/memory.c's wrappers (--wrap),
+#     which count each database's bytes against its budget.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := test
@@ -40,7 +42,8 @@ NATIVE_CFLAGS := -std=c11 -O1 -g -fsanitize=address,undefined -fno-omit-frame-po
 # -Oz, not -O3: 15% less wasm gzipped (62.5 -> 53.4 kB) at no speed cost we could measure
 # (tests/package's size budget counts what a browser app loads).
 EMCC_FLAGS := -Oz -std=c11 -Ic -Ibuild/cjson --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH \
-              -sINITIAL_MEMORY=16MB -sTOTAL_STACK=1MB -DNDEBUG -mbulk-memory
+              -sINITIAL_MEMORY=16MB -sTOTAL_STACK=1MB -DNDEBUG -mbulk-memory \
+              -DHS_WRAP_MALLOC -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
 
 .PHONY: FORCE setup build wasm dist native-tests test test-c test-js test-browsers test-runtimes test-package bench demo clean distclean
 

@@ -6,6 +6,9 @@
  * document, and its serial) before the first query runs. On failure the saved state is put
  * back and collections created inside the transaction are removed, so a failed
  * transaction changes nothing (protocol §9, with ARCHITECTURE.md §2's stricter rule).
+ * collectionPermissions are parsed here for every caller (db_parse_permissions): given
+ * permissions that are not a map of name -> Permission are refused, never read as "allow
+ * everything"; names outside documents holding U+0000 are refused (cJSON would cut them).
  */
 #include "hsint.h"
 #include "json_in.h"
@@ -16,6 +19,7 @@
 
 int merge_check_permissions(const cJSON *perms, const cJSON *params);
 static void forget_cut(hs_db *db);
+static cJSON *parse_whole(hs_db *db, const char *text, size_t len, char *err, size_t cap);
 
 /* ---- collections ---- */
 
@@ -166,6 +170,38 @@ hs_rc db_error(hs_db *db, const char *msg) {
     return db->out.oom ? HS_NOMEM : HS_ERROR;
 }
 
+/* ---- permissions ---- */
+
+/* NULL when perms is an object of collection name -> {"allows": [type names]} (other
+   members of a Permission, className and version, are ignored); else why not. */
+static const char *permissions_shape_error(const cJSON *perms) {
+    if (!cJSON_IsObject(perms)) return "collectionPermissions must be an object of collection names to Permission";
+    for (const cJSON *p = perms->child; p; p = p->next) {
+        const cJSON *allows = cJSON_GetObjectItemCaseSensitive(p, "allows");
+        if (!cJSON_IsObject(p) || !cJSON_IsArray(allows)) return "collectionPermissions: every value must be a Permission ({\"allows\": [query types]})";
+        for (const cJSON *a = allows->child; a; a = a->next)
+            if (!cJSON_IsString(a)) return "collectionPermissions: 'allows' must list query type names";
+    }
+    return NULL;
+}
+
+const cJSON *db_parse_permissions(hs_db *db, const char *text, size_t len, hs_rc *rc) {
+    buf copy;   /* NUL-terminated, for cJSON (see cut_documents) */
+    buf_init(&copy);
+    buf_put(&copy, text, len);
+    buf_putc(&copy, 0);
+    if (copy.oom) { buf_free(&copy); *rc = HS_NOMEM; return NULL; }
+    char perr[200], full[240];
+    const cJSON *perms = parse_whole(db, copy.data, len, perr, sizeof perr);
+    buf_free(&copy);   /* the tree lives in the parse arena, not in the text */
+    /* Fail closed: given permissions that are not a valid map never mean "allow all". */
+    if (!perms) { snprintf(full, sizeof full, "collectionPermissions: %s", perr); *rc = db_error(db, full); return NULL; }
+    const char *bad = permissions_shape_error(perms);
+    if (bad) { *rc = db_error(db, bad); return NULL; }
+    *rc = HS_OK;
+    return perms;
+}
+
 /* ---- single queries ---- */
 
 static void parse_error_result(hs_db *db, const query *q, const char *detail) {
@@ -255,6 +291,12 @@ static cJSON *parse_whole(hs_db *db, const char *text, size_t len, char *err, si
     const char *e = jscan_value_depth(text, len, &pos, &db->scratch, ENVELOPE_MAX_DEPTH);
     while (!e && pos < len && (text[pos] == ' ' || text[pos] == '\n' || text[pos] == '\r' || text[pos] == '\t')) pos++;
     if (!e && pos != len) e = "unexpected text after the JSON value";
+    /* cJSON ends its strings at U+0000: "a\u0000" would read as "a". Documents were cut
+       out before this (json_scan keeps their strings whole); anything left is a name. */
+    if (!e && val_has_nul((val)db->scratch.data)) {
+        snprintf(err, cap, MSG_NUL_NAME);
+        return NULL;
+    }
     if (e) {
         snprintf(err, cap, "invalid JSON near byte %zu: %s", pos, e);
         return NULL;
@@ -327,21 +369,10 @@ static hs_rc execute(hs_db *db, const char *text, size_t len, const char *perms_
         parse_error_result(db, &none, msg);
         return db->out.oom ? HS_NOMEM : HS_OK;
     }
-    cJSON *perms = NULL;
+    const cJSON *perms = NULL;
     if (perms_text && plen) {
-        const char *pend;
-        buf copy;   /* NUL-terminated, as for the query text above */
-        buf_init(&copy);
-        buf_put(&copy, perms_text, plen);
-        buf_putc(&copy, 0);
-        char perr[200];
-        (void)pend;
-        perms = copy.oom ? NULL : parse_whole(db, copy.data, plen, perr, sizeof perr);
-        buf_free(&copy);   /* the tree lives in the parse arena, not in the text */
-        if (!cJSON_IsObject(perms) && !cJSON_IsNull(perms)) {
-            return db_error(db, "collectionPermissions must be an object of collection names to Permission");
-        }
-        if (cJSON_IsNull(perms)) perms = NULL;
+        hs_rc rc;
+        if (!(perms = db_parse_permissions(db, perms_text, plen, &rc))) return rc;
     }
     buf_clear(&db->out);
     const cJSON *cls = cJSON_GetObjectItemCaseSensitive(json, "className");
@@ -366,7 +397,9 @@ static hs_rc execute(hs_db *db, const char *text, size_t len, const char *perms_
 
 hs_rc hs_db_to_dict(hs_db *db) { return hs_db_to_dict_at(db, db ? db->seq : 0); }
 
-hs_rc hs_db_to_dict_at(hs_db *db, uint32_t s) {
+hs_rc hs_db_to_dict_at(hs_db *db, uint32_t s) { return db_to_dict_for(db, s, NULL); }
+
+hs_rc db_to_dict_for(hs_db *db, uint32_t s, const cJSON *perms) {
     if (!db) return HS_MISUSE;
     if (s > db->seq || s < db->oldest) return db_error(db, s > db->seq ? "seq is after the latest commit" : "seq is older than the kept history");
     uint32_t view = s == db->seq ? SEQ_PRESENT : s;
@@ -381,6 +414,7 @@ hs_rc hs_db_to_dict_at(hs_db *db, uint32_t s) {
     for (size_t i = 0; i < db->ncolls; i++) {
         coll *c = db->colls[i];
         if (view == SEQ_PRESENT ? !c->alive : !coll_alive_at(c, view)) continue;
+        if (perms && !perm_may_read(perms, c->name)) continue;
         int64_t key = view == SEQ_PRESENT ? c->order : coll_order_at(c, view);
         size_t j = nlive++;
         while (j > 0 && keys[j - 1] > key) { keys[j] = keys[j - 1]; live[j] = live[j - 1]; j--; }

@@ -97,7 +97,10 @@ static int collect(hs_db *db, coll *c, const qnode *node, size_t max, uint32_t s
         const doc *dd = row_doc(&c->rows[i], s);
         if (!dd) continue;
         val d = dd->v;
-        if (node && !node_match(node, d, &db->nctx)) continue;
+        if (node && !node_match(node, d, &db->nctx)) {
+            if (db->nctx.error) break;   /* out of regex budget: the query fails, stop scanning */
+            continue;
+        }
         if (h->n == cap) {
             cap *= 2;
             val *nd = realloc(h->docs, cap * sizeof *nd);
@@ -129,7 +132,7 @@ static size_t count_at(const coll *c, uint32_t s) {
 static void page(const query *q, val *docs, size_t n, size_t *from, size_t *count) {
     size_t lo = 0, hi = n;
     if (q->has_offset) {
-        if (q->offset > 0) lo = (size_t)q->offset < n ? (size_t)q->offset : n;
+        if (q->offset > 0) lo = (uint64_t)q->offset < n ? (size_t)q->offset : n;
     } else if (q->start_after) {
         for (size_t i = 0; i < n; i++)
             if (val_equal(docs[i], q->start_after)) { lo = i + 1; break; }
@@ -138,7 +141,7 @@ static void page(const query *q, val *docs, size_t n, size_t *from, size_t *coun
             if (val_equal(docs[i], q->end_before)) { hi = i; break; }
     }
     if (q->has_limit) {
-        size_t lim = (size_t)q->limit;
+        size_t lim = (uint64_t)q->limit < SIZE_MAX ? (size_t)q->limit : SIZE_MAX;
         if (!q->has_offset && !q->start_after && q->end_before) {
             if (hi - lo > lim) lo = hi - lim;
         } else if (hi - lo > lim) {
@@ -430,7 +433,7 @@ static int exec_remove_collection(hs_db *db, const query *q) {
 }
 
 int exec_query(hs_db *db, const query *q) {
-    db->nctx.error = NULL;
+    node_ctx_begin(&db->nctx);
     switch (q->type) {
     case Q_SEARCH: case Q_SEARCH_ONE: case Q_GET_ALL: case Q_COUNT: return exec_read(db, q);
     case Q_ADD: case Q_CLEAR_ADD: return exec_add(db, q);

@@ -69,6 +69,14 @@ hs_rc hs_db_load(hs_db *db, const char *json, size_t len);
 /* {"seq","oldestSeq","versions","historyBytes","liveDocuments"} */
 hs_rc hs_db_stats(hs_db *db);
 
+/* The same calls limited by collectionPermissions (access.c has the rules); permissions
+   of length 0 allow everything. A refusal is HS_ERROR with {"error": ...}. */
+hs_rc hs_db_to_dict_at_for(hs_db *db, uint32_t s, const char *permissions, size_t plen);
+hs_rc hs_db_history_for(hs_db *db, const char *target, size_t tlen, const char *node, size_t nlen, uint32_t from, uint32_t to, const char *permissions, size_t plen);
+hs_rc hs_db_diff_for(hs_db *db, uint32_t a, uint32_t b, const char *permissions, size_t plen);
+hs_rc hs_db_revert_for(hs_db *db, uint32_t s, const char *permissions, size_t plen);
+hs_rc hs_db_fork_for(hs_db *db, uint32_t s, const char *permissions, size_t plen, hs_db **fork);
+
 const char *hs_db_output(const hs_db *db, size_t *len);
 /* Frees the output buffer after a large result, so its memory can be reused. */
 void hs_db_release_output(hs_db *db);

@@ -48,6 +48,7 @@ hs_rc hs_db_history(hs_db *db, const char *target, size_t tlen, const char *node
     if (!db || !target) return HS_MISUSE;
     char name[512];
     if (tlen >= sizeof name) return db_error(db, "target name too long");
+    if (has_nul(target, tlen)) return db_error(db, MSG_NUL_NAME);
     memcpy(name, target, tlen);
     name[tlen] = 0;
     qnode *node = NULL;
@@ -70,8 +71,8 @@ hs_rc hs_db_history(hs_db *db, const char *target, size_t tlen, const char *node
     const version **chain = NULL;
     size_t chain_cap = 0;
     int oom = 0;
-    db->nctx.error = NULL;
-    for (size_t i = 0; c && i < c->len && !oom; i++) {
+    node_ctx_begin(&db->nctx);
+    for (size_t i = 0; c && i < c->len && !oom && !db->nctx.error; i++) {
         row *r = &c->rows[i];
         /* The row's versions oldest first: the older chain reversed, then cur. */
         size_t k = 0;
@@ -415,6 +416,7 @@ static hs_rc apply_state_val(hs_db *db, val root) {
     val_iter_init(&it, cols);
     size_t added = 0, removed = 0;
     for (val c; (c = val_iter_next(&it, 1));) {
+        if (has_nul(it.key, it.klen)) return db_error(db, MSG_NUL_NAME);
         if (c[0] == T_NULL) continue;
         val data = c[0] == T_OBJ ? val_obj_get(c, "data", 4) : NULL;
         if (!data || data[0] != T_ARR) return db_error(db, "state: each collection needs a 'data' list or null");

@@ -1,6 +1,6 @@
 /*
- * hsint.h: the engine's internal structures, shared by db.c, exec.c, query.c, merge.c and
- * history.c.
+ * hsint.h: the engine's internal structures, shared by db.c, exec.c, query.c, merge.c,
+ * history.c and access.c.
  *
  * Invariants: collections appear in colls[] in creation order (the key order of toDict);
  * names are unique, and a removed collection stays (alive == 0) while history needs it;
@@ -33,6 +33,11 @@ struct hs_db {
 };
 
 #define SEQ_PRESENT UINT32_MAX
+
+/* Names (collections, permission keys, merge parameters) are NUL-terminated inside the
+   engine, so U+0000 in one would make it alias a shorter name: such names are refused. */
+#define MSG_NUL_NAME "names and other strings outside documents must not contain U+0000"
+static inline int has_nul(const char *s, size_t n) { return memchr(s, 0, n) != NULL; }
 
 /* Called now and then inside long loops that allocate: the wasm build grows memory ahead
    in large steps there (wasm.c), since growing it 64 KiB at a time is slow. Natively it is
@@ -96,4 +101,12 @@ int exec_merge(hs_db *db, const query *q);
 void put_result(buf *out, int ok, const char *target, const char *type, val *docs, size_t ndocs,
                 int64_t db_length, int64_t update_count, int64_t hit_count, const char *error);
 int check_permissions(const cJSON *perms, const query *q);
+/* Parses and checks a collectionPermissions text (in the call's parse arena: call between
+   jarena_begin and jarena_end). NULL with *rc set and the error written when it is not a
+   map of collection name -> Permission. */
+const cJSON *db_parse_permissions(hs_db *db, const char *text, size_t len, hs_rc *rc);
+/* toDict at s of only the collections perms lets the caller read (perms NULL: all). */
+hs_rc db_to_dict_for(hs_db *db, uint32_t s, const cJSON *perms);
+/* Whether perms lets the caller read (search, searchOne or getAll) the named collection. */
+int perm_may_read(const cJSON *perms, const char *name);
 #endif

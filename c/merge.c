@@ -20,6 +20,8 @@ typedef struct dsl_env {
     buf tmp;           /* scratch for popped.* */
 } dsl_env;
 
+#define MSG_TOO_DEEP "Merge failed: an output document would be nested deeper than 100 levels"
+
 static const uint8_t empty_object[9] = {T_OBJ, 0, 0, 0, 0, 0, 0, 0, 0};
 
 static int is_digits(const char *s, size_t n) {
@@ -254,6 +256,9 @@ int exec_merge(hs_db *db, const query *q) {
         buf_clear(&db->scratch);
         if (!eval_dsl(&env, tmpl, &db->scratch, 1) || db->scratch.oom || db->scratch.data[0] != T_OBJ) { error = "Merge failed"; break; }
         val row = (val)db->scratch.data;
+        /* Base and source values land at the template's depth: the sum can exceed what a
+           reader accepts, and a snapshot of it could never be loaded again. */
+        if (!val_within_depth(row, VAL_MAX_DEPTH)) { error = MSG_TOO_DEEP; break; }
         if (!serial_coll && serial_key) {
             size_t kl = strlen(serial_key);
             if (!val_obj_get(row, serial_key, kl)) { error = "The target serialKey does not exist"; break; }

@@ -484,6 +484,11 @@ static int match_contains(const qnode *n, val f) {
     return 0;
 }
 
+void node_ctx_begin(node_ctx *ctx) {
+    ctx->error = NULL;
+    ctx->regex_left = RX_QUERY_BUDGET;
+}
+
 int node_match(const qnode *n, val d, node_ctx *ctx) {
     switch (n->op) {
     case N_AND:
@@ -510,8 +515,9 @@ int node_match(const qnode *n, val d, node_ctx *ctx) {
         size_t len;
         const char *s = conv_pystr(f, &ctx->scratch, &len);
         if (!s) return 0;
-        int r = rx_search(n->re, s, len);
-        if (r < 0) { ctx->error = "regex took too long (catastrophic backtracking)"; return 0; }
+        if (ctx->error) return 0;   /* the budget is spent: the query is failing */
+        int r = rx_search_metered(n->re, s, len, &ctx->regex_left);
+        if (r < 0) { ctx->error = "regex_: the query ran out of its regex budget (the pattern backtracks too much for these documents)"; return 0; }
         return r;
     }
     default: { /* startsWith_, endsWith_ */

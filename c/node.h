@@ -36,7 +36,12 @@ typedef struct node_ctx {
     buf scratch;
     buf lower;          /* lower-cased field text (boolean_, stringIgnoreCase_), number text */
     const char *error;
+    uint64_t regex_left;  /* regex steps left for the whole query (regex.h) */
 } node_ctx;
+
+/* Starts a query's evaluation: no error, a full regex budget. Once error is set, callers
+   stop scanning: the query fails. */
+void node_ctx_begin(node_ctx *ctx);
 
 /* 1 if the document (an object value) matches. */
 int node_match(const qnode *n, val document, node_ctx *ctx);

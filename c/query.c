@@ -123,7 +123,10 @@ int query_parse(const hs_db *db, const cJSON *j, query *q, char *err, size_t cap
     if (!get_object_val(db, j, "endBefore", &q->end_before, err, cap)) return 0;
     if (!get_int(j, "offset", &q->has_offset, &q->offset, err, cap)) return 0;
     if (!get_int(j, "limit", &q->has_limit, &q->limit, err, cap)) return 0;
-    if (q->has_limit && q->limit < 0) { snprintf(err, cap, "'limit' must not be negative"); return 0; }
+    /* Both are counts of documents: a value that does not fit 32 bits was cut to one that
+       does (2^32 read as 0) on the wasm build, so out-of-range values are refused. */
+    if (q->has_offset && (q->offset < 0 || q->offset > (int64_t)UINT32_MAX)) { snprintf(err, cap, "'offset' must be an integer from 0 to 4294967295"); return 0; }
+    if (q->has_limit && (q->limit < 0 || q->limit > (int64_t)UINT32_MAX)) { snprintf(err, cap, "'limit' must be an integer from 0 to 4294967295"); return 0; }
     if (!get_string(j, "renameBefore", &q->rename_before, err, cap)) return 0;
     if (!get_string(j, "renameAfter", &q->rename_after, err, cap)) return 0;
     if (!get_string(j, "serialKey", &q->serial_key, err, cap)) return 0;

@@ -1021,7 +1021,7 @@ static size_t skip_to_first(const rx_regex *re, const unsigned char *s, size_t l
     return pos;
 }
 
-static int pike_search(const rx_regex *re, const unsigned char *s, size_t len, uint64_t budget) {
+static int pike_search(const rx_regex *re, const unsigned char *s, size_t len, uint64_t budget, uint64_t *used) {
     uint32_t n = re->nInst, nCur = 0, nNext = 0, gen = 1, i, *cur, *nxt, *tmp;
     uint32_t local[5 * 64 + 1], *buf = local;
     size_t pos = 0, after;
@@ -1030,7 +1030,8 @@ static int pike_search(const rx_regex *re, const unsigned char *s, size_t len, u
     if (n > 64) {
         if (!(buf = calloc((size_t)n * 5 + 1, sizeof(uint32_t)))) return -1;
     } else memset(local, 0, (size_t)n * sizeof(uint32_t));   /* only the stamps need zeroing */
-    c.re = re; c.s = s; c.len = len; c.steps = 0;
+    c.re = re; c.s = s; c.len = len;
+    c.steps = n > 64 ? n : 0;   /* setting up a big program's lists costs about this much */
     c.aStamp = buf;
     cur = buf + n;
     nxt = buf + 2 * (size_t)n;
@@ -1057,6 +1058,7 @@ static int pike_search(const rx_regex *re, const unsigned char *s, size_t len, u
         pos = after;
     }
     if (buf != local) free(buf);
+    *used = c.steps;
     return result;
 }
 
@@ -1200,7 +1202,7 @@ static int bt_run(bt_ctx *c, size_t start) {
     }
 }
 
-static int bt_search(const rx_regex *re, const unsigned char *s, size_t len, uint64_t budget) {
+static int bt_search(const rx_regex *re, const unsigned char *s, size_t len, uint64_t budget, uint64_t *used) {
     bt_ctx c;
     size_t pos = 0, i, nSlot = 2 * ((size_t)re->nGroup + 1) + re->nReg;
     int r = 0;
@@ -1217,6 +1219,7 @@ static int bt_search(const rx_regex *re, const unsigned char *s, size_t len, uin
     }
     free(c.aFrame);
     free(c.aCap);
+    *used = c.steps;
     return r;
 }
 
@@ -1243,10 +1246,25 @@ static int has_literal(const rx_regex *re, const unsigned char *s, size_t len) {
     return 0;
 }
 
+static int search(const rx_regex *re, const char *subject, size_t subject_len, uint64_t *left, uint64_t per_byte);
+
 int rx_search(const rx_regex *re, const char *subject, size_t subject_len) {
+    uint64_t budget = RX_BUDGET_BASE;
+    return search(re, subject, subject_len, &budget, RX_BUDGET_PER_BYTE);
+}
+
+int rx_search_metered(const rx_regex *re, const char *subject, size_t subject_len, uint64_t *left) {
+    /* Only long subjects earn steps by their length: many short documents share the base. */
+    size_t long_part = subject_len > RX_QUERY_FREE_BYTES ? subject_len - RX_QUERY_FREE_BYTES : 0;
+    uint64_t extra = (uint64_t)RX_QUERY_PER_BYTE * long_part;
+    *left += extra;
+    return search(re, subject, subject_len, left, 0);
+}
+
+static int search(const rx_regex *re, const char *subject, size_t subject_len, uint64_t *left, uint64_t per_byte) {
     const unsigned char *s = (const unsigned char *)(subject ? subject : "");
     size_t len = subject ? subject_len : 0;
-    uint64_t budget = RX_BUDGET_BASE + (uint64_t)RX_BUDGET_PER_BYTE * len;
+    uint64_t budget = *left + per_byte * len, used = 0;
     if (!re) return 0;
     if (re->bLitAnchored) {
         if (len < re->nLit || (re->nLit && memcmp(s, re->aLit, re->nLit) != 0)) return 0;
@@ -1255,7 +1273,9 @@ int rx_search(const rx_regex *re, const char *subject, size_t subject_len) {
     } else if (re->bLitWhole) {
         return has_literal(re, s, len);
     }
-    return re->bBacktrack ? bt_search(re, s, len, budget) : pike_search(re, s, len, budget);
+    int r = re->bBacktrack ? bt_search(re, s, len, budget, &used) : pike_search(re, s, len, budget, &used);
+    *left = r < 0 || used >= budget ? 0 : budget - used;
+    return r;
 }
 
 /*}====================================================================*/

@@ -15,6 +15,7 @@
 #ifndef HS_REGEX_H
 #define HS_REGEX_H
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct rx_regex rx_regex;   /* opaque compiled pattern */
 
@@ -30,6 +31,18 @@ rx_regex *rx_compile(const char *pattern, size_t pattern_len, char *err, size_t 
 ** (10 million steps plus 16 per subject byte), the backtrack stack cap or memory ran out first:
 ** the caller must treat -1 as an error ("pattern too expensive"), not as "no match". */
 int rx_search(const rx_regex *re, const char *subject, size_t subject_len);
+
+/* The same, charging a budget shared by many calls (one query's regex work): *left is the
+** steps left; this call may spend them plus RX_QUERY_PER_BYTE per subject byte beyond the
+** first RX_QUERY_FREE_BYTES, and *left becomes what is left over (0 after -1). Bounds a
+** whole scan, not just one subject: start a query with *left = RX_QUERY_BUDGET. Measured
+** in wasm: 50 to 150 million steps a second, so the regex work of a query over many short
+** documents ends within about half a second; a long subject (a 50 MB string) earns the
+** steps to be scanned once. */
+#define RX_QUERY_BUDGET 30000000u
+#define RX_QUERY_PER_BYTE 4u
+#define RX_QUERY_FREE_BYTES 1024u
+int rx_search_metered(const rx_regex *re, const char *subject, size_t subject_len, uint64_t *left);
 
 /* Releases a compiled pattern; NULL is allowed. */
 void rx_free(rx_regex *re);

@@ -43,6 +43,25 @@ int val_kind(val v) {
     }
 }
 
+int val_within_depth(val v, int max_depth) {
+    if (max_depth < 1) return 0;
+    if (v[0] != T_ARR && v[0] != T_OBJ) return 1;
+    if (max_depth == 1) return val_count(v) == 0;   /* its elements would be one level deeper */
+    val_iter it;
+    val_iter_init(&it, v);
+    for (val m; (m = val_iter_next(&it, v[0] == T_OBJ));)
+        if (!val_within_depth(m, max_depth - 1)) return 0;
+    return 1;
+}
+int val_has_nul(val v) {
+    if (v[0] == T_STR || v[0] == T_STRX) return memchr(v + 5, 0, rd32(v + 1)) != NULL;
+    if (v[0] != T_ARR && v[0] != T_OBJ) return 0;
+    val_iter it;
+    val_iter_init(&it, v);
+    for (val m; (m = val_iter_next(&it, v[0] == T_OBJ));)
+        if ((it.key && memchr(it.key, 0, it.klen)) || val_has_nul(m)) return 1;
+    return 0;
+}
 
 double val_num(val v) {
     if (v[0] == T_DOUBLE) { double d; memcpy(&d, v + 1, 8); return d; }

@@ -71,6 +71,15 @@ void val_iter_init(val_iter *it, val container);
 /* Returns the next element value, or NULL at the end. */
 val val_iter_next(val_iter *it, int is_object);
 
+/* 1 when v nests at most max_depth levels, counted as the JSON readers count them (a
+   scalar is one level, a container one more than its deepest element). Every path that
+   builds a document from other values checks this against VAL_MAX_DEPTH, so nothing is
+   stored that fromDict or a snapshot load would refuse. */
+int val_within_depth(val v, int max_depth);
+
+/* 1 when a string or member name anywhere in v contains U+0000. */
+int val_has_nul(val v);
+
 /* Top-level member of an object, or NULL when absent. */
 val val_obj_get(val obj, const char *key, size_t klen);
 /* The same for a NUL-terminated key, with a JSON null read as absent (DeltaTraceDB writes

@@ -4,7 +4,9 @@
  * Text crosses as (pointer, length) in UTF-8. JS allocates input with hsw_alloc, frees it
  * with hsw_free in the same scope, and reads each call's output with hsw_output_ptr /
  * hsw_output_len before the next call on that handle. Nothing here keeps a pointer to
- * JS-owned memory after returning.
+ * JS-owned memory after returning. Every call on a database runs metered against its memory
+ * budget (memory.h): enter before, leave after, which also turns any out of memory into
+ * HS_NOMEM.
  */
 #define _DEFAULT_SOURCE   /* sbrk */
 #include <emscripten.h>
@@ -13,6 +15,10 @@
 #include <unistd.h>
 #include "hindsight.h"
 #include "live.h"
+#include "memory.h"
+
+/* Every call on a database is metered against its memory budget (memory.h). */
+#define METERED(db, call) (hs_mem_enter(db), (int)hs_mem_leave(db, (call)))
 
 /* malloc grows wasm memory through sbrk one 64 KiB step at a time, and each memory.grow
    costs the JS engine a remap: hundreds of them made bulk writes slow. Growing ahead in
@@ -31,18 +37,21 @@ EMSCRIPTEN_KEEPALIVE void *hsw_alloc(size_t n) { keep_headroom(); return malloc(
 EMSCRIPTEN_KEEPALIVE void hsw_free(void *p) { free(p); }
 
 EMSCRIPTEN_KEEPALIVE hs_db *hsw_db_open(void) { return hs_db_open(); }
-EMSCRIPTEN_KEEPALIVE void hsw_db_close(hs_db *db) { hs_db_close(db); }
+EMSCRIPTEN_KEEPALIVE void hsw_db_close(hs_db *db) { hs_mem_forget(db); hs_db_close(db); }
+/* The database's memory budget in MiB (0: none but the heap's), and the bytes it holds. */
+EMSCRIPTEN_KEEPALIVE int hsw_set_memory_limit(hs_db *db, uint32_t mib) { return (int)hs_mem_set_limit(db, (size_t)mib << 20); }
+EMSCRIPTEN_KEEPALIVE size_t hsw_memory_used(hs_db *db) { return hs_mem_used(db); }
 
 EMSCRIPTEN_KEEPALIVE int hsw_execute(hs_db *db, const char *q, size_t qlen, const char *perms, size_t plen) {
     keep_headroom();
-    return (int)hs_db_execute(db, q, qlen, perms, plen);
+    return METERED(db, hs_db_execute(db, q, qlen, perms, plen));
 }
-EMSCRIPTEN_KEEPALIVE int hsw_to_dict(hs_db *db) { return (int)hs_db_to_dict(db); }
-EMSCRIPTEN_KEEPALIVE int hsw_from_dict(hs_db *db, const char *text, size_t len) { keep_headroom(); return (int)hs_db_from_dict(db, text, len); }
+EMSCRIPTEN_KEEPALIVE int hsw_to_dict(hs_db *db) { return METERED(db, hs_db_to_dict(db)); }
+EMSCRIPTEN_KEEPALIVE int hsw_from_dict(hs_db *db, const char *text, size_t len) { keep_headroom(); return METERED(db, hs_db_from_dict(db, text, len)); }
 
 EMSCRIPTEN_KEEPALIVE const char *hsw_output_ptr(hs_db *db) { size_t n; return hs_db_output(db, &n); }
 EMSCRIPTEN_KEEPALIVE size_t hsw_output_len(hs_db *db) { size_t n; hs_db_output(db, &n); return n; }
-EMSCRIPTEN_KEEPALIVE void hsw_release_output(hs_db *db) { hs_db_release_output(db); }
+EMSCRIPTEN_KEEPALIVE void hsw_release_output(hs_db *db) { hs_mem_enter(db); hs_db_release_output(db); hs_mem_leave(db, HS_OK); }
 
 /* Bytes currently allocated on the wasm heap (live, not the memory's size). */
 EMSCRIPTEN_KEEPALIVE size_t hsw_heap_used(void) { struct mallinfo mi = mallinfo(); return (size_t)mi.uordblks; }
@@ -50,20 +59,33 @@ EMSCRIPTEN_KEEPALIVE size_t hsw_heap_used(void) { struct mallinfo mi = mallinfo(
 /* ---- time travel ---- */
 EMSCRIPTEN_KEEPALIVE uint32_t hsw_seq(hs_db *db) { return hs_db_seq(db); }
 EMSCRIPTEN_KEEPALIVE uint32_t hsw_oldest(hs_db *db) { return hs_db_oldest(db); }
-EMSCRIPTEN_KEEPALIVE int hsw_to_dict_at(hs_db *db, uint32_t s) { return (int)hs_db_to_dict_at(db, s); }
-EMSCRIPTEN_KEEPALIVE int hsw_set_base(hs_db *db, uint32_t s) { return (int)hs_db_set_base(db, s); }
+EMSCRIPTEN_KEEPALIVE int hsw_to_dict_at(hs_db *db, uint32_t s) { return METERED(db, hs_db_to_dict_at(db, s)); }
+EMSCRIPTEN_KEEPALIVE int hsw_set_base(hs_db *db, uint32_t s) { return METERED(db, hs_db_set_base(db, s)); }
 EMSCRIPTEN_KEEPALIVE int hsw_history(hs_db *db, const char *t, size_t tl, const char *n, size_t nl, uint32_t from, uint32_t to) {
-    return (int)hs_db_history(db, t, tl, n, nl, from, to);
+    return METERED(db, hs_db_history(db, t, tl, n, nl, from, to));
 }
-EMSCRIPTEN_KEEPALIVE int hsw_diff(hs_db *db, uint32_t a, uint32_t b) { return (int)hs_db_diff(db, a, b); }
-EMSCRIPTEN_KEEPALIVE int hsw_revert(hs_db *db, uint32_t s) { keep_headroom(); return (int)hs_db_revert(db, s); }
-EMSCRIPTEN_KEEPALIVE hs_db *hsw_fork(hs_db *db, uint32_t s) { return hs_db_fork(db, s); }
-EMSCRIPTEN_KEEPALIVE int hsw_set_horizon(hs_db *db, uint32_t h) { return (int)hs_db_set_horizon(db, h); }
-EMSCRIPTEN_KEEPALIVE int hsw_stats(hs_db *db) { return (int)hs_db_stats(db); }
-EMSCRIPTEN_KEEPALIVE int hsw_apply_state(hs_db *db, const char *t, size_t n) { return (int)hs_db_apply_state(db, t, n); }
-EMSCRIPTEN_KEEPALIVE int hsw_replay(hs_db *db, const char *t, size_t n) { keep_headroom(); return (int)hs_db_replay(db, t, n); }
-EMSCRIPTEN_KEEPALIVE int hsw_dump(hs_db *db) { return (int)hs_db_dump(db); }
-EMSCRIPTEN_KEEPALIVE int hsw_load(hs_db *db, const char *t, size_t n) { keep_headroom(); return (int)hs_db_load(db, t, n); }
+EMSCRIPTEN_KEEPALIVE int hsw_diff(hs_db *db, uint32_t a, uint32_t b) { return METERED(db, hs_db_diff(db, a, b)); }
+EMSCRIPTEN_KEEPALIVE int hsw_revert(hs_db *db, uint32_t s) { keep_headroom(); return METERED(db, hs_db_revert(db, s)); }
+EMSCRIPTEN_KEEPALIVE hs_db *hsw_fork(hs_db *db, uint32_t s) { hs_mem_enter(db); return hs_mem_leave_fork(db, hs_db_fork(db, s)); }
+EMSCRIPTEN_KEEPALIVE int hsw_set_horizon(hs_db *db, uint32_t h) { return METERED(db, hs_db_set_horizon(db, h)); }
+EMSCRIPTEN_KEEPALIVE int hsw_stats(hs_db *db) { return METERED(db, hs_db_stats(db)); }
+EMSCRIPTEN_KEEPALIVE int hsw_apply_state(hs_db *db, const char *t, size_t n) { return METERED(db, hs_db_apply_state(db, t, n)); }
+EMSCRIPTEN_KEEPALIVE int hsw_replay(hs_db *db, const char *t, size_t n) { keep_headroom(); return METERED(db, hs_db_replay(db, t, n)); }
+/* The same, limited by collectionPermissions text (access.c). */
+EMSCRIPTEN_KEEPALIVE int hsw_to_dict_at_for(hs_db *db, uint32_t s, const char *p, size_t pl) { return METERED(db, hs_db_to_dict_at_for(db, s, p, pl)); }
+EMSCRIPTEN_KEEPALIVE int hsw_history_for(hs_db *db, const char *t, size_t tl, const char *n, size_t nl, uint32_t from, uint32_t to, const char *p, size_t pl) {
+    return METERED(db, hs_db_history_for(db, t, tl, n, nl, from, to, p, pl));
+}
+EMSCRIPTEN_KEEPALIVE int hsw_diff_for(hs_db *db, uint32_t a, uint32_t b, const char *p, size_t pl) { return METERED(db, hs_db_diff_for(db, a, b, p, pl)); }
+EMSCRIPTEN_KEEPALIVE int hsw_revert_for(hs_db *db, uint32_t s, const char *p, size_t pl) { keep_headroom(); return METERED(db, hs_db_revert_for(db, s, p, pl)); }
+EMSCRIPTEN_KEEPALIVE int hsw_fork_for(hs_db *db, uint32_t s, const char *p, size_t pl, hs_db **out) {
+    hs_mem_enter(db);
+    hs_rc rc = hs_db_fork_for(db, s, p, pl, out);
+    hs_mem_leave_fork(db, *out);
+    return (int)rc;
+}
+EMSCRIPTEN_KEEPALIVE int hsw_dump(hs_db *db) { return METERED(db, hs_db_dump(db)); }
+EMSCRIPTEN_KEEPALIVE int hsw_load(hs_db *db, const char *t, size_t n) { keep_headroom(); return METERED(db, hs_db_load(db, t, n)); }
 
 /* ---- live queries (live.h): the handle is returned, 0 when refused (see the output) ---- */
 EMSCRIPTEN_KEEPALIVE hs_live *hsw_live_open(hs_db *db, const char *t, size_t n) {

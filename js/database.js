@@ -20,6 +20,9 @@ import { Persistence, encodeSnapshot, decodeSnapshot } from './persistence.js';
 import { checkStore, MemoryStore } from './stores/store.js';
 import { storageFactory, defaultStorageKind } from './stores/registry.js';
 import { LiveRegistry } from './live.js';
+import { queryParts, permissionsText, checkSeqBound } from './query-checks.js';
+import { maxMemoryMB, applyMemoryBudget } from './memory-budget.js';
+import * as access from './time-travel-access.js';
 
 /* The query recorded for a revert, undo or redo commit: not a DeltaTraceDB query, so a
    DeltaTraceDB reader of the log can tell it apart by className. */
@@ -98,18 +101,6 @@ function plainQuery(query) {
   return query;
 }
 
-/* Accepts a dict, or a builder object (anything with toJSON/build/toDict), and returns JSON text. */
-function queryText(query, what) {
-  if (query === null || typeof query !== 'object' || Array.isArray(query)) {
-    throw invalid(`${what} must be a Query or TransactionQuery object, got ${query === null ? 'null' : Array.isArray(query) ? 'an array' : typeof query}`);
-  }
-  if (typeof query.toJSON !== 'function' && typeof query.build === 'function') query = query.build();
-  try {
-    return JSON.stringify(query);
-  } catch (error) {
-    throw new HindsightError(ErrorCode.INVALID_ARGUMENT, `${what} cannot be written as JSON: ${error.message}`, { cause: error });
-  }
-}
 
 export class Database {
   #engine;
@@ -138,9 +129,11 @@ export class Database {
   static async open(options = {}) {
     if (options === null || typeof options !== 'object') throw invalid('options must be an object');
     if (options.clock !== undefined && typeof options.clock !== 'function') throw invalid('options.clock must be a function returning milliseconds');
+    const budgetMB = maxMemoryMB(options);
     const store = await resolveStore(options);
     const exports = await loadEngine(options.wasm);
     const db = new Database(new Engine(exports), options);
+    applyMemoryBudget(db.#engine, budgetMB);
     if (store) {
       try {
         await db.#attach(store);
@@ -250,6 +243,7 @@ export class Database {
     if (snapshot) {
       const { meta, dumpText } = decodeSnapshot(snapshot.text);
       engine = new Engine(old.wasm);
+      applyMemoryBudget(engine, maxMemoryMB(this.#options));
       engine.loadText(dumpText);
       log = CommitLog.fromJSON(clock, meta.log);
     } else {
@@ -363,8 +357,7 @@ export class Database {
 
   #execute(query, permissions, what) {
     const engine = this.#live();
-    let text = queryText(query, what);
-    const plain = plainQuery(query);
+    let { plain, text } = queryParts(query, what);
     if (plain?.asOf?.time !== undefined) {
       // The engine has no clock: turn { time } into the seq it means here.
       let seq;
@@ -380,13 +373,9 @@ export class Database {
     if (typeof asOfSeq === 'number' && asOfSeq < this.#oldest()) {
       return failedResult(plain, `execute_query ArgumentError: asOf seq ${asOfSeq} is older than the kept history (oldest seq ${this.#oldest()})`);
     }
-    let permissionsText = null;
-    if (permissions !== undefined && permissions !== null) {
-      if (typeof permissions !== 'object' || Array.isArray(permissions)) throw invalid('collectionPermissions must be an object of collection names to Permission');
-      permissionsText = JSON.stringify(permissions);
-    }
+    const perms = permissionsText(permissions);
     const before = engine.seq();
-    const result = JSON.parse(engine.execute(text, permissionsText));
+    const result = JSON.parse(engine.execute(text, perms));
     const seq = engine.seq();
     if (seq !== before) {
       this.#log.append(seq, causeOf(plain), text);
@@ -475,9 +464,12 @@ export class Database {
   get seq() { return this.#live().seq(); }
 
   /* The commits, oldest first: [{ seq, time (ISO 8601 UTC), cause, query }]. */
-  commits({ from, to, limit } = {}) {
-    this.#live();
-    return this.#log.list({ from, to, limit });
+  commits({ from, to, limit, collectionPermissions } = {}) {
+    const engine = this.#live();
+    const perms = permissionsText(collectionPermissions);
+    if (perms === null) return this.#log.list({ from, to, limit });
+    const visible = access.visibleCommits(engine, this.#log.list({ from, to }), perms);
+    return limit === undefined || limit === null ? visible : visible.slice(0, limit);
   }
 
   /* A seq from a point: a seq number, a Date, or an ISO 8601 string (the last commit at or
@@ -505,19 +497,22 @@ export class Database {
     const seq = this.#seqOf(point);
     return new DatabaseView(
       seq,
-      (query, s) => this.#execute({ ...query, asOf: { seq: s } }, undefined, 'executeQuery'),
-      (s) => JSON.parse(this.#live().toDictTextAt(s)),
+      (query, s, permissions) => this.#execute({ ...query, asOf: { seq: s } }, permissions, permissions === undefined ? 'executeQuery' : 'executeQueryObject'),
+      (s, permissions) => JSON.parse(access.toDictTextAt(this.#live(), s, permissionsText(permissions))),
     );
   }
 
   /* Every version of the documents of target that match queryNode in any of their versions,
      oldest first: [{ seq, time, op: 'I' | 'U' | 'D', doc, cause }]. */
-  history(target, queryNode, { from = 0, to } = {}) {
+  history(target, queryNode, options = {}) {
     const engine = this.#live();
     if (typeof target !== 'string') throw invalid('history: target must be a string');
+    if (options === null || typeof options !== 'object') throw invalid('history: options must be an object { from, to, collectionPermissions }');
+    const from = checkSeqBound(options.from, 'history: from') ?? 0, to = checkSeqBound(options.to, 'history: to');
+    const perms = permissionsText(options.collectionPermissions);
     const nodeText = queryNode === undefined || queryNode === null ? null : JSON.stringify(queryNode);
     const last = to === undefined ? engine.seq() : to;
-    const entries = JSON.parse(engine.historyText(target, nodeText, Math.max(this.#oldest(), from), Math.min(last, 0xffffffff)));
+    const entries = JSON.parse(access.historyText(engine, target, nodeText, Math.max(this.#oldest(), from), last, perms));
     for (const e of entries) {
       const time = this.#log.timeOf(e.seq);
       e.time = time === null ? null : new Date(time).toISOString();
@@ -527,22 +522,22 @@ export class Database {
   }
 
   /* What changed between two points: { [collection]: { added, removed, changed: [{ before, after }] } }. */
-  diff(fromPoint, toPoint) {
+  diff(fromPoint, toPoint, { collectionPermissions } = {}) {
     const a = this.#seqOf(fromPoint), b = this.#seqOf(toPoint);
-    return JSON.parse(this.#live().diffText(a, b));
+    return JSON.parse(access.diffText(this.#live(), a, b, permissionsText(collectionPermissions)));
   }
 
   /* A new commit whose state equals the state at point, serial counters included. */
-  revertTo(point, cause) {
-    const seq = this.#revert(this.#seqOf(point), cause);
+  revertTo(point, cause, { collectionPermissions } = {}) {
+    const seq = this.#revert(this.#seqOf(point), cause, permissionsText(collectionPermissions));
     this.#undo.push(seq);
     this.#redo.length = 0;
     return seq;
   }
 
-  #revert(toSeq, cause) {
+  #revert(toSeq, cause, perms = null) {
     const engine = this.#live();
-    const seq = engine.revert(toSeq);
+    const seq = access.revert(engine, toSeq, perms);
     this.#log.append(seq, cause === undefined ? null : plainQuery(cause), JSON.stringify({ className: REVERT_CLASS, version: '1', toSeq }));
     this.#recordCommit(seq);
     this.#liveQueries?.committed();   // live queries hook
@@ -552,31 +547,33 @@ export class Database {
   }
 
   /* Takes back the latest commit not yet undone, as a new commit. Returns its seq, or null. */
-  undo(cause) {
+  undo(cause, { collectionPermissions } = {}) {
     this.#live();
+    const perms = permissionsText(collectionPermissions);
     const undone = this.#undo.at(-1);
     if (undone === undefined || undone - 1 < this.#oldest()) return null;
+    const seq = this.#revert(undone - 1, cause, perms);
     this.#undo.pop();
-    const seq = this.#revert(undone - 1, cause);
     this.#redo.push(undone);
     return seq;
   }
 
   /* Reapplies the latest undone commit, as a new commit. Returns its seq, or null. */
-  redo(cause) {
+  redo(cause, { collectionPermissions } = {}) {
     this.#live();
+    const perms = permissionsText(collectionPermissions);
     const redone = this.#redo.at(-1);
     if (redone === undefined || redone < this.#oldest()) return null;
+    const seq = this.#revert(redone, cause, perms);
     this.#redo.pop();
-    const seq = this.#revert(redone, cause);
     this.#undo.push(redone);
     return seq;
   }
 
   /* A new, independent database whose state and history are those up to point. */
-  fork(point) {
+  fork(point, { collectionPermissions } = {}) {
     const seq = this.#seqOf(point);
-    const db = new Database(this.#engine.fork(seq), this.#options, this.#log.sliceThrough(seq));
+    const db = new Database(access.fork(this.#live(), seq, permissionsText(collectionPermissions)), this.#options, this.#log.sliceThrough(seq));
     db.#undo = this.#undo.filter((s) => s <= seq);
     return db;
   }
@@ -636,8 +633,10 @@ export class Database {
 
   /* Bounds the history: keep at most maxCommits commits and none older than maxAgeMs.
      Older versions are freed; reading before the horizon throws TOO_OLD. */
-  setRetention({ maxCommits, maxAgeMs } = {}) {
+  setRetention(policy = {}) {
     this.#live();
+    if (policy === null || typeof policy !== 'object' || Array.isArray(policy)) throw invalid('setRetention needs an object { maxCommits, maxAgeMs }');
+    const { maxCommits, maxAgeMs } = policy;
     for (const [name, v] of [['maxCommits', maxCommits], ['maxAgeMs', maxAgeMs]]) {
       if (v !== undefined && v !== null && !(Number.isFinite(v) && v >= 0)) throw invalid(`setRetention: ${name} must be a non-negative number`);
     }

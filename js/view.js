@@ -3,7 +3,8 @@
  *
  * Owns nothing but its seq: every read goes to the live database with asOf { seq }, so
  * making a view costs nothing whatever the length of the history. Invariant: a view never
- * writes; a write query gets isSuccess false, like any refused query.
+ * writes; a write query gets isSuccess false, like any refused query. Permissions, when
+ * given, are enforced by the engine as for any query (executeQueryObject, toDict).
  */
 const READ_TYPES = new Set(['search', 'searchOne', 'getAll', 'count']);
 
@@ -18,7 +19,12 @@ export class DatabaseView {
   }
 
   /* Runs a read query (search, searchOne, getAll, count) against the state at this.seq. */
-  executeQuery(query) {
+  executeQuery(query) { return this.#run(query, undefined); }
+
+  /* The same, limited by collectionPermissions as Database.executeQueryObject is. */
+  executeQueryObject(query, collectionPermissions) { return this.#run(query, collectionPermissions ?? undefined); }
+
+  #run(query, permissions) {
     const dict = typeof query?.build === 'function' && typeof query.toJSON !== 'function' ? query.build() : query;
     const plain = dict && typeof dict.toJSON === 'function' ? dict.toJSON() : dict;
     if (plain && typeof plain === 'object' && !READ_TYPES.has(plain.type)) {
@@ -28,8 +34,9 @@ export class DatabaseView {
         errorMessage: `a view of seq ${this.seq} is read-only: ${plain.type ?? 'this query'} is a write`,
       };
     }
-    return this.#read(plain, this.seq);
+    return this.#read(plain, this.seq, permissions);
   }
 
-  toDict() { return this.#toDict(this.seq); }
+  /* The state at this.seq as a dict; with collectionPermissions, only the readable collections. */
+  toDict({ collectionPermissions } = {}) { return this.#toDict(this.seq, collectionPermissions); }
 }

@@ -1,7 +1,7 @@
 /*
 ** test_value.c: checks for c/value.c (the compact value format, its readers, equality, order,
-** paths, JSON printing and Python str()) and the document transformations of c/coll.c
-** (doc_update, doc_conform, doc_rename).
+** paths, JSON printing and Python str(), nesting depth and U+0000 detection) and the document
+** transformations of c/coll.c (doc_update, doc_conform, doc_rename).
 **
 ** Owns: the expected bytes and texts for every tag and boundary (int32/int64/double, 1 vs 1.0,
 ** -0.0), the JSON escaping of val_print, and Python's str() as CPython 3 prints it (the
@@ -473,6 +473,29 @@ static void test_doc_transforms(void) {
 }
 /* }==== */
 
+/* {==== val_within_depth counts as the JSON readers do; val_has_nul sees keys and strings */
+static void test_depth_and_nul(void) {
+    CHECK(val_within_depth(J("1"), 1), "a scalar is one level");
+    CHECK(!val_within_depth(J("1"), 0), "nothing fits in zero levels");
+    CHECK(val_within_depth(J("{}"), 1), "an empty object is one level");
+    CHECK(!val_within_depth(J("{\"a\":1}"), 1), "an object with a member is two levels");
+    CHECK(val_within_depth(J("{\"a\":[1]}"), 3), "object, list, scalar: three levels");
+    CHECK(!val_within_depth(J("{\"a\":[1]}"), 2), "... not two");
+    CHECK(val_within_depth(J("{\"a\":[[]]}"), 3), "an empty list at the limit fits");
+    /* The reader's limit: jscan_value accepts a document exactly as deep as val_within_depth allows. */
+    char deep[512];
+    size_t n = 0;
+    for (int i = 0; i < VAL_MAX_DEPTH - 1; i++) deep[n++] = '[';
+    deep[n++] = '1';
+    for (int i = 0; i < VAL_MAX_DEPTH - 1; i++) deep[n++] = ']';
+    deep[n] = 0;
+    CHECK(val_within_depth(J(deep), VAL_MAX_DEPTH), "VAL_MAX_DEPTH levels: within");
+    CHECK(!val_within_depth(J(deep), VAL_MAX_DEPTH - 1), "... and one level too many for one less");
+    CHECK(val_has_nul(J("{\"a\\u0000\":1}")), "U+0000 in a key");
+    CHECK(val_has_nul(J("[\"x\",{\"k\":\"a\\u0000b\"}]")), "U+0000 in a nested string");
+    CHECK(!val_has_nul(J("{\"a\":\"\\u0001\",\"b\":[1,null]}")), "no U+0000");
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     test_scalar_encoders();
@@ -483,6 +506,7 @@ int main(void) {
     test_path();
     test_pystr();
     test_doc_transforms();
+    test_depth_and_nul();
     free_pool();
     return check_done();
 }

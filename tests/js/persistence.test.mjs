@@ -8,7 +8,7 @@
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { Database, HindsightError, MemoryStore } from '../../js/index.js';
+import { Database, HindsightError, MemoryStore } from '../../node/index.js';
 
 let clockMs = Date.parse('2026-01-01T00:00:00Z');
 const clock = () => (clockMs += 7);

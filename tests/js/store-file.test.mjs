@@ -603,7 +603,7 @@ test('the only snapshot flipped, cut short or deleted: open fails with CORRUPT a
 }));
 
 test('Database.open of a folder whose only snapshot is damaged rejects with CORRUPT', () => withDir(async (dir) => {
-  const { Database } = await import('../../js/index.js');
+  const { Database } = await import('../../node/index.js');
   await earlierVersionFolder(dir, Buffer.from(frame('HSS1', 10, 'S10')).fill(0x41, 21, 22));
   const before = await folderBytes(dir);
   await assert.rejects(Database.open({ storage: 'file', path: dir }), isCorrupt);
@@ -1015,7 +1015,7 @@ test('a second open of the same folder in one process is refused, by any path to
 }));
 
 test('two Database.open of one folder in one process: the second is refused and no commit is lost', () => withDir(async (dir) => {
-  const { Database } = await import('../../js/index.js');
+  const { Database } = await import('../../node/index.js');
   const add = (n) => ({ className: 'Query', version: '7', target: 'c', type: 'add', addData: [{ n }] });
   const first = await Database.open({ storage: 'file', path: dir });
   await assert.rejects(Database.open({ storage: 'file', path: dir }), isLocked);

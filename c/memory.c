@@ -1,0 +1,150 @@
+/*
+ * memory.c: per-database memory budgets (see memory.h), and in the wasm build the malloc
+ * family's wrappers that feed them (linked with --wrap, see the Makefile's EMCC_FLAGS).
+ *
+ * Bookkeeping is a small table of (database, bytes, limit), because a process rarely has
+ * more than a few databases; it lives outside hs_db so the accounting cannot disturb the
+ * engine's state. One call runs at a time (the engine is single-threaded), so the running
+ * call is global state here.
+ */
+#include "memory.h"
+#include "hsint.h"
+#include <stdint.h>
+#include <stdlib.h>
+
+typedef struct budget { const hs_db *db; size_t used, limit; } budget;
+
+static budget *table;
+static size_t ntable, captable;
+
+static struct {
+    budget *b;          /* the database whose call is running, or NULL */
+    int64_t delta;      /* bytes allocated minus bytes freed since the call began */
+    uint32_t seq;       /* its seq when the call began: a call that commits keeps its rc */
+    int failed;
+} call;
+
+static budget *find(const hs_db *db, int create) {
+    for (size_t i = 0; i < ntable; i++) if (table[i].db == db) return &table[i];
+    if (!create) return NULL;
+    if (ntable == captable) {
+        size_t cap = captable ? captable * 2 : 8;
+        budget *t = realloc(table, cap * sizeof *t);
+        if (!t) return NULL;
+        table = t;
+        captable = cap;
+        call.b = NULL;   /* the table moved; no call is running while it grows anyway */
+    }
+    table[ntable] = (budget){db, 0, HS_DEFAULT_MEMORY_LIMIT};
+    return &table[ntable++];
+}
+
+hs_rc hs_mem_set_limit(const hs_db *db, size_t bytes) {
+    budget *b = find(db, 1);
+    if (!b) return HS_NOMEM;
+    b->limit = bytes;
+    return HS_OK;
+}
+
+size_t hs_mem_used(const hs_db *db) {
+    budget *b = find(db, 0);
+    return b ? b->used : 0;
+}
+
+void hs_mem_enter(const hs_db *db) {
+    call.b = db ? find(db, 1) : NULL;   /* no room for an entry: the call runs unmetered */
+    call.delta = 0;
+    call.failed = 0;
+    call.seq = db ? hs_db_seq(db) : 0;
+}
+
+static void settle(budget *b) {
+    if (!b) return;
+    int64_t used = (int64_t)b->used + call.delta;
+    b->used = used > 0 ? (size_t)used : 0;
+}
+
+hs_rc hs_mem_leave(const hs_db *db, hs_rc rc) {
+    budget *b = call.b;
+    settle(b);
+    call.b = NULL;
+    /* Out of memory, reported as a failed query or a bare "Transaction failed": one code. */
+    if (call.failed && rc == HS_OK && db && hs_db_seq(db) == call.seq) rc = HS_NOMEM;
+    call.failed = 0;
+    return rc;
+}
+
+hs_db *hs_mem_leave_fork(const hs_db *parent, hs_db *child) {
+    budget *p = call.b;
+    size_t limit = p ? p->limit : HS_DEFAULT_MEMORY_LIMIT;
+    int64_t delta = call.delta;
+    call.b = NULL;
+    call.failed = 0;
+    if (!child) return NULL;
+    budget *c = find(child, 1);   /* may move the table: p is not used after this */
+    (void)parent;
+    if (c) {
+        c->limit = limit;
+        c->used = delta > 0 ? (size_t)delta : 0;
+    }
+    return child;
+}
+
+void hs_mem_forget(const hs_db *db) {
+    budget *b = find(db, 0);
+    if (!b) return;
+    if (call.b == b) call.b = NULL;
+    *b = table[--ntable];
+}
+
+int hs_mem_may_allocate(size_t n) {
+    budget *b = call.b;
+    if (!b || !b->limit) return 1;
+    int64_t would = (int64_t)b->used + call.delta + (int64_t)n;
+    if (would <= (int64_t)b->limit) return 1;
+    call.failed = 1;
+    return 0;
+}
+
+void hs_mem_charge(size_t bytes) { if (call.b) call.delta += (int64_t)bytes; }
+void hs_mem_refund(size_t bytes) { if (call.b) call.delta -= (int64_t)bytes; }
+void hs_mem_failed(void) { call.failed = 1; }
+
+#ifdef HS_WRAP_MALLOC
+/* The wasm build links every malloc, calloc, realloc and free through these. */
+#include <malloc.h>
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *p, size_t n);
+void __real_free(void *p);
+
+void *__wrap_malloc(size_t n) {
+    if (!hs_mem_may_allocate(n)) return NULL;
+    void *p = __real_malloc(n);
+    if (p) hs_mem_charge(malloc_usable_size(p)); else hs_mem_failed();
+    return p;
+}
+
+void *__wrap_calloc(size_t n, size_t size) {
+    if (size && n > SIZE_MAX / size) { hs_mem_failed(); return NULL; }
+    if (!hs_mem_may_allocate(n * size)) return NULL;
+    void *p = __real_calloc(n, size);
+    if (p) hs_mem_charge(malloc_usable_size(p)); else hs_mem_failed();
+    return p;
+}
+
+void *__wrap_realloc(void *p, size_t n) {
+    size_t old = p ? malloc_usable_size(p) : 0;
+    if (n > old && !hs_mem_may_allocate(n - old)) return NULL;
+    void *q = __real_realloc(p, n);
+    if (!q) { if (n) hs_mem_failed(); return NULL; }
+    hs_mem_refund(old);
+    hs_mem_charge(malloc_usable_size(q));
+    return q;
+}
+
+void __wrap_free(void *p) {
+    if (p) hs_mem_refund(malloc_usable_size(p));
+    __real_free(p);
+}
+#endif
