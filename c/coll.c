@@ -219,6 +219,7 @@ void hist_rollback(hist *h) {
 static void drop_through(seq_value *list, size_t *n, uint32_t horizon) {
     size_t k = 0;
     while (k < *n && list[k].seq <= horizon) k++;
+    if (k == 0) return;   /* list may be NULL (empty): NULL + 0 is undefined behaviour in C */
     memmove(list, list + k, (*n - k) * sizeof *list);
     *n -= k;
 }
