@@ -112,9 +112,10 @@ build/fuzz/obj/cJSON.o: $(CJSON_STAMP)
 build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_common.h $(FUZZ_OBJECTS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $< $(FUZZ_OBJECTS) -lm -o $@
 
-# Each target for FUZZ_SECONDS (default 5 minutes) from its seed corpus; make test runs 15 s each.
+# Each target for FUZZ_SECONDS (default 5 minutes) from its seed corpus and build/fuzz/work (kept
+# between runs); make test runs 15 s each from the seeds alone.
 fuzz: fuzz-targets
-	$(NODE) tests/fuzz/run-fuzz.mjs --seconds $(FUZZ_SECONDS)
+	$(NODE) tests/fuzz/run-fuzz.mjs --keep --seconds $(FUZZ_SECONDS)
 # }====
 
 # {==== valgrind: the fuzz targets' seed corpora, run by a plain main() (tests/fuzz/corpus_main.c)

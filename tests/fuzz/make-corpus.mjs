@@ -4,13 +4,14 @@
  * hand-made edge cases, and engine dumps made with the wasm build (js/hindsight.wasm).
  *
  * Usage (from the repository root, after `make wasm`): node tests/fuzz/make-corpus.mjs
+ * Inputs named crash-* in a corpus are fuzzer finds committed by hand; this script keeps them.
  * Must stay true: deterministic (no clock, no randomness: the same sources give the same files);
  * each corpus stays small (at most a few hundred files of a few kB), since `make test` replays
  * every seed before it starts fuzzing; the input formats are the ones each fuzz_<name>.c header
  * describes.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,10 +31,12 @@ function conformanceCases() {
   return lines.slice(1).map((l) => JSON.parse(l));
 }
 
+/* Replaces a corpus's generated seeds; inputs named crash-* (committed after a fuzzer found them)
+   are kept, so every later run replays them. */
 function writeCorpus(name, files) {
   const dir = path.join(corpusDir, name);
-  rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
+  for (const f of readdirSync(dir)) if (!f.startsWith('crash-')) rmSync(path.join(dir, f));
   for (const [file, text] of files) writeFileSync(path.join(dir, file), text);
   console.log(`${name}: ${files.size} seeds`);
 }
