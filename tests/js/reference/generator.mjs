@@ -66,7 +66,13 @@ export function makeGenerator(seed) {
     if (t < 3) {
       const field = r.pick(['n', 's', 'b', 'm', 'o.k', 'o.w', 'zz', 'tags']);
       const value = field === 'tags' ? (r.chance(0.5) ? [r.pick(TAGS)] : []) : scalarFor(field);
-      return { type: r.pick(['equals_', 'notEquals_']), field, value };
+      const node = { type: r.pick(['equals_', 'notEquals_']), field, value };
+      // string_: Python str() of both sides (a null value is an open question in issue 10: not made).
+      if (field !== 'tags' && field !== 'm' && value !== null && r.chance(0.2)) {
+        node.vType = 'string_';
+        node.value = r.pick([String(value), r.pick(WORDS), 'True', 'None', '2.5', '3']);
+      }
+      return node;
     }
     if (t < 6) {
       const field = r.pick(['n', 's', 'o.k', 'm', 'b']);
