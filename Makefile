@@ -1,8 +1,10 @@
 # Makefile: the one entry point for building and testing Hindsight.
 #
 # Owns: the build rules (js/hindsight.wasm with Emscripten; dist/, the npm package's files, with
-# esbuild; ASan/UBSan native test programs in build/tests/), and the targets setup, build, dist,
-# test, test-c, test-js, test-browsers, test-runtimes, test-package, bench, demo, clean, distclean.
+# esbuild; ASan/UBSan native test programs in build/tests/; libFuzzer targets in build/fuzz/; a
+# sanitizer-free build for valgrind in build/valgrind/), and the targets setup, build, dist, test,
+# test-c, test-js, test-browsers, test-runtimes, test-package, fuzz, valgrind, soak, bench, demo,
+# clean, distclean.
 #
 # Must stay true:
 #   - `make test` on a fresh Debian 12 clone needs nothing but Node 20, gcc and make:
@@ -45,7 +47,7 @@ EMCC_FLAGS := -Oz -std=c11 -Ic -Ibuild/cjson --no-entry -sSTANDALONE_WASM -sALLO
               -sINITIAL_MEMORY=16MB -sTOTAL_STACK=1MB -DNDEBUG -mbulk-memory \
               -DHS_WRAP_MALLOC -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
 
-.PHONY: FORCE setup build wasm dist native-tests test test-c test-js test-browsers test-runtimes test-package bench demo clean distclean
+.PHONY: FORCE setup build wasm dist native-tests fuzz-targets fuzz valgrind-tests valgrind soak test test-c test-js test-browsers test-runtimes test-package bench demo clean distclean
 
 setup:
 	@bash scripts/setup.sh
@@ -110,7 +112,57 @@ $(CONFORMANCE_JSONL): tests/conformance/to-jsonl.mjs $(wildcard tests/conformanc
 	$(NODE) tests/conformance/to-jsonl.mjs $@
 # }====
 
-build: setup wasm dist native-tests
+# {==== libFuzzer targets (clang from Debian): tests/fuzz/fuzz_<name>.c, one binary each
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 300
+FUZZ_SOURCES := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS    := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SOURCES))
+FUZZ_CFLAGS  := -std=c11 -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=undefined -Ic -Ibuild/cjson
+FUZZ_OBJECTS := $(patsubst c/%.c,build/fuzz/obj/%.o,$(ENGINE_SOURCES)) build/fuzz/obj/cJSON.o
+
+fuzz-targets: $(FUZZ_BINS)
+
+# The engine gets coverage instrumentation (fuzzer-no-link) so libFuzzer can steer by it.
+build/fuzz/obj/%.o: c/%.c $(C_HEADERS) $(CJSON_STAMP) | setup
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+
+build/fuzz/obj/cJSON.o: $(CJSON_STAMP)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c build/cjson/cJSON.c -o $@
+
+build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_common.h $(FUZZ_OBJECTS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $< $(FUZZ_OBJECTS) -lm -o $@
+
+# Each target for FUZZ_SECONDS (default 5 minutes) from its seed corpus and build/fuzz/work (kept
+# between runs); make test runs 15 s each from the seeds alone.
+fuzz: fuzz-targets
+	$(NODE) tests/fuzz/run-fuzz.mjs --keep --seconds $(FUZZ_SECONDS)
+# }====
+
+# {==== valgrind: the fuzz targets' seed corpora, run by a plain main() (tests/fuzz/corpus_main.c)
+# in a build without sanitizers (valgrind and ASan do not mix), under valgrind's memcheck.
+VALGRIND_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SOURCES))
+VALGRIND_BINS    := $(addprefix build/valgrind/corpus_,$(VALGRIND_TARGETS))
+VALGRIND_CFLAGS  := -std=c11 -O1 -g -Wall -Wextra -Ic -Ibuild/cjson
+
+valgrind-tests: $(VALGRIND_BINS)
+
+build/valgrind/corpus_%: tests/fuzz/fuzz_%.c tests/fuzz/corpus_main.c tests/fuzz/fuzz_common.h $(ENGINE_SOURCES) $(C_HEADERS) $(CJSON_STAMP)
+	@mkdir -p $(@D)
+	$(CC_NATIVE) $(VALGRIND_CFLAGS) $< tests/fuzz/corpus_main.c $(ENGINE_SOURCES) build/cjson/cJSON.c -lm -o $@
+
+valgrind: valgrind-tests
+	$(NODE) tests/run-all.mjs valgrind
+# }====
+
+# {==== soak: 1,000,000 commits with retention through the Database API, memory curve printed
+SOAK_COMMITS ?= 1000000
+soak: wasm
+	$(NODE) --expose-gc tests/soak/soak.mjs --commits $(SOAK_COMMITS)
+# }====
+
+build: setup wasm dist native-tests fuzz-targets valgrind-tests
 
 # {==== tests: every suite goes through tests/run-all.mjs, which prints the SUMMARY line
 test: build
@@ -144,7 +196,7 @@ demo: build
 	$(NODE) scripts/serve.mjs $(PORT)
 
 clean:
-	rm -rf build/native build/tests build/workerd build/package $(CONFORMANCE_JSONL) $(WASM) dist
+	rm -rf build/native build/tests build/fuzz build/valgrind build/workerd $(CONFORMANCE_JSONL) $(WASM)
 
 # Also drops the downloaded cJSON and the npm packages; the next build fetches them again.
 distclean: clean

@@ -124,6 +124,7 @@ static int class_has(const rx_regex *re, uint32_t k, uint32_t cp) {
     const rx_range *r;
     size_t lo = 0, hi;
     if (cp < 128) return (int)((cl->ascii[cp >> 5] >> (cp & 31)) & 1u);
+    if (!cl->count) return 0;   /* aRange may be NULL: no offset from it */
     r = re->aRange + cl->first;
     hi = cl->count;
     while (lo < hi) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # setup.sh: makes a fresh Debian 12 machine ready to build and test Hindsight.
 #
-# Owns: installing the Debian packages the build and the browser tests need, the npm dev
+# Owns: installing the Debian packages the build, the fuzz/valgrind runs and the browser tests need, the npm dev
 # dependencies (npm ci), and fetching cJSON (via scripts/fetch-cjson.sh).
 #
 # Must stay true:
@@ -15,7 +15,8 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO_ROOT"
 
 # xauth is only a Recommends of xvfb, but xvfb-run cannot work without it.
-APT_PACKAGES=(emscripten chromium firefox-esr webkit2gtk-driver xvfb xauth)
+# clang + libclang-rt-14-dev: the libFuzzer targets (tests/fuzz); valgrind: make valgrind.
+APT_PACKAGES=(emscripten chromium firefox-esr webkit2gtk-driver xvfb xauth clang libclang-rt-14-dev valgrind)
 NPM_STAMP="node_modules/.hindsight-package-lock.sha256"
 
 fail() { echo "setup: ERROR: $*" >&2; exit 1; }

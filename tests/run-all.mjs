@@ -2,7 +2,8 @@
  * run-all.mjs: runs every test suite, streams its output, counts passes and failures, and ends
  * with exactly one summary line: "SUMMARY: P passed, F failed".
  *
- * Owns: the suite list (c, js, chromium, firefox, webkit, node, deno, workerd, package, ...), how each is
+ * Owns: the suite list (c, js, fuzz, valgrind, soak, chromium, firefox, webkit, node, deno,
+ * workerd, package, ...), how each is
  * started, its time limit, and the counting. Suites are built beforehand by `make build`.
  * Usage: node tests/run-all.mjs [suite | browsers | runtimes ...]   (no argument: all suites)
  *
@@ -54,6 +55,21 @@ const SUITES = {
     return [{ label: 'node --test tests/js', command: process.execPath,
       args: ['--test', '--test-reporter=tap', ...files], timeoutMs: 20 * MINUTE }];
   },
+  // Each libFuzzer target for 15 s from its seed corpus (make fuzz runs them longer).
+  fuzz: () => [{ label: 'fuzz', command: process.execPath, args: ['tests/fuzz/run-fuzz.mjs', '--seconds', '15'], timeoutMs: 6 * MINUTE }],
+  // Every fuzz seed corpus, run by a build without sanitizers under valgrind: no invalid access,
+  // no uninitialised read, no leak (valgrind's own exit code 1 fails the job).
+  valgrind: () => findFiles('tests/fuzz', /^fuzz_\w+\.c$/).map((src) => {
+    const name = path.basename(src, '.c').slice('fuzz_'.length);
+    const binary = `build/valgrind/corpus_${name}`;
+    return existsSync(path.join(repoRoot, binary))
+      ? { label: `valgrind ${binary}`, command: 'valgrind',
+          args: ['-q', '--error-exitcode=1', '--leak-check=full', '--errors-for-leak-kinds=definite,indirect,possible',
+            binary, `tests/fuzz/corpus/${name}`], timeoutMs: 5 * MINUTE }
+      : { label: binary, error: `${binary} is not built; run "make build"` };
+  }),
+  // 50,000 commits with retention through the Database API; memory must stay bounded.
+  soak: () => [{ label: 'soak', command: process.execPath, args: ['--expose-gc', 'tests/soak/soak.mjs', '--commits', '50000'], timeoutMs: 5 * MINUTE }],
   chromium: () => [{ label: 'chromium', command: process.execPath, args: ['tests/browsers/chromium.mjs'], timeoutMs: 5 * MINUTE }],
   firefox: () => [{ label: 'firefox', command: process.execPath, args: ['tests/browsers/firefox.mjs'], timeoutMs: 5 * MINUTE }],
   // MiniBrowser has no headless mode, so WebKit gets a virtual X display of its own.
