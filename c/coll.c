@@ -158,9 +158,10 @@ static int push_value(seq_value **list, size_t *n, int64_t before, uint32_t seq)
 
 void coll_set_serial(coll *c, int64_t serial, hist *h) {
     if (serial == c->serial) return;
-    /* Serial changes are rare and tiny; an allocation failure here keeps the old history
-       entry count, and the value is still set (as-of reads of it may then be off). */
-    push_value(&c->serials, &c->nserials, c->serial, h->seq);
+    /* Serial changes are rare and tiny: instead of a result to check at every caller, an
+       allocation failure leaves the value alone and marks the pending commit as failed
+       (h->failed), which then is rolled back instead of committed. */
+    if (!push_value(&c->serials, &c->nserials, c->serial, h->seq)) { h->failed = 1; return; }
     c->serial = serial;
 }
 

@@ -57,6 +57,7 @@ typedef struct hist {
     size_t nspare;
     change *changes;
     size_t nchanges, capchanges;
+    int failed;              /* a change of the pending commit could not be recorded: roll it back */
 } hist;
 
 coll *coll_new(const char *name, size_t name_len);

@@ -17,7 +17,6 @@
    costs the JS engine a remap: hundreds of them made bulk writes slow. Growing ahead in
    big geometric steps makes sbrk find the room already there. */
 static void keep_headroom(void);
-void hs_heap_hint(void) { keep_headroom(); }
 
 static void keep_headroom(void) {
     size_t size = __builtin_wasm_memory_size(0) * 65536u;
@@ -29,12 +28,13 @@ static void keep_headroom(void) {
 EMSCRIPTEN_KEEPALIVE void *hsw_alloc(size_t n) { keep_headroom(); return malloc(n ? n : 1); }
 EMSCRIPTEN_KEEPALIVE void hsw_free(void *p) { free(p); }
 
-EMSCRIPTEN_KEEPALIVE hs_db *hsw_db_open(void) { return hs_db_open(); }
+/* The engine's memory hint is this build's headroom keeper (a setting, hindsight.h). */
+EMSCRIPTEN_KEEPALIVE hs_db *hsw_db_open(void) { hs_set_heap_hint(keep_headroom); return hs_db_open(); }
 EMSCRIPTEN_KEEPALIVE void hsw_db_close(hs_db *db) { hs_db_close(db); }
 
-EMSCRIPTEN_KEEPALIVE int hsw_execute(hs_db *db, const char *q, size_t qlen, const char *perms, size_t plen) {
+EMSCRIPTEN_KEEPALIVE int hsw_execute(hs_db *db, const char *q, size_t qlen, const char *perms, size_t plen, const char *meta, size_t mlen) {
     keep_headroom();
-    return (int)hs_db_execute(db, q, qlen, perms, plen);
+    return (int)hs_db_execute_meta(db, q, qlen, perms, plen, meta, mlen);
 }
 EMSCRIPTEN_KEEPALIVE int hsw_to_dict(hs_db *db) { return (int)hs_db_to_dict(db); }
 EMSCRIPTEN_KEEPALIVE int hsw_from_dict(hs_db *db, const char *text, size_t len) { keep_headroom(); return (int)hs_db_from_dict(db, text, len); }
@@ -55,11 +55,17 @@ EMSCRIPTEN_KEEPALIVE int hsw_history(hs_db *db, const char *t, size_t tl, const 
     return (int)hs_db_history(db, t, tl, n, nl, from, to);
 }
 EMSCRIPTEN_KEEPALIVE int hsw_diff(hs_db *db, uint32_t a, uint32_t b) { return (int)hs_db_diff(db, a, b); }
-EMSCRIPTEN_KEEPALIVE int hsw_revert(hs_db *db, uint32_t s) { keep_headroom(); return (int)hs_db_revert(db, s); }
+EMSCRIPTEN_KEEPALIVE int hsw_revert(hs_db *db, uint32_t s, const char *m, size_t ml) { keep_headroom(); return (int)hs_db_revert_meta(db, s, m, ml); }
+EMSCRIPTEN_KEEPALIVE int hsw_undo(hs_db *db, const char *m, size_t ml) { keep_headroom(); return (int)hs_db_undo(db, m, ml); }
+EMSCRIPTEN_KEEPALIVE int hsw_redo(hs_db *db, const char *m, size_t ml) { keep_headroom(); return (int)hs_db_redo(db, m, ml); }
+EMSCRIPTEN_KEEPALIVE int hsw_set_origin(hs_db *db, const char *t, size_t n) { return (int)hs_db_set_origin(db, t, n); }
+EMSCRIPTEN_KEEPALIVE int hsw_commits(hs_db *db, uint32_t from, uint32_t to, uint32_t limit) { return (int)hs_db_commits(db, from, to, limit); }
+EMSCRIPTEN_KEEPALIVE int hsw_seq_at_time(hs_db *db, double ms) { return (int)hs_db_seq_at_time(db, ms); }
+EMSCRIPTEN_KEEPALIVE int hsw_time_of(hs_db *db, uint32_t s) { return (int)hs_db_time_of(db, s); }
+EMSCRIPTEN_KEEPALIVE int hsw_changes(hs_db *db, uint32_t since, uint32_t until) { return (int)hs_db_changes(db, since, until); }
 EMSCRIPTEN_KEEPALIVE hs_db *hsw_fork(hs_db *db, uint32_t s) { return hs_db_fork(db, s); }
 EMSCRIPTEN_KEEPALIVE int hsw_set_horizon(hs_db *db, uint32_t h) { return (int)hs_db_set_horizon(db, h); }
 EMSCRIPTEN_KEEPALIVE int hsw_stats(hs_db *db) { return (int)hs_db_stats(db); }
-EMSCRIPTEN_KEEPALIVE int hsw_apply_state(hs_db *db, const char *t, size_t n) { return (int)hs_db_apply_state(db, t, n); }
 EMSCRIPTEN_KEEPALIVE int hsw_replay(hs_db *db, const char *t, size_t n) { keep_headroom(); return (int)hs_db_replay(db, t, n); }
 EMSCRIPTEN_KEEPALIVE int hsw_dump(hs_db *db) { return (int)hs_db_dump(db); }
 EMSCRIPTEN_KEEPALIVE int hsw_load(hs_db *db, const char *t, size_t n) { keep_headroom(); return (int)hs_db_load(db, t, n); }
