@@ -279,7 +279,7 @@ static void put_time(buf *o, double t) {
     else buf_put_double(o, t);
 }
 
-void commits_put(const hs_db *db, buf *o, const commit_rec *r) {
+static void put_record(const hs_db *db, buf *o, const commit_rec *r, int with_query) {
     buf_puts(o, "{\"seq\":");
     buf_put_i64(o, r->seq);
     buf_puts(o, ",\"id\":\"");
@@ -289,10 +289,14 @@ void commits_put(const hs_db *db, buf *o, const commit_rec *r) {
     buf_puts(o, ",\"cause\":");
     if (r->cause_len) buf_put(o, r->text + r->id_len, r->cause_len);
     else buf_puts(o, "null");
-    buf_puts(o, ",\"query\":");
-    put_query(db, o, r);
+    if (with_query) {
+        buf_puts(o, ",\"query\":");
+        put_query(db, o, r);
+    }
     buf_putc(o, '}');
 }
+
+void commits_put(const hs_db *db, buf *o, const commit_rec *r) { put_record(db, o, r, 1); }
 
 /* ---- public calls ---- */
 
@@ -310,7 +314,7 @@ hs_rc hs_db_set_origin(hs_db *db, const char *origin, size_t len) {
     return HS_OK;
 }
 
-hs_rc hs_db_commits(hs_db *db, uint32_t from, uint32_t to, uint32_t limit) {
+static hs_rc list_commits(hs_db *db, uint32_t from, uint32_t to, uint32_t limit, int with_query) {
     if (!db) return HS_MISUSE;
     buf *o = &db->out;
     buf_clear(o);
@@ -321,11 +325,24 @@ hs_rc hs_db_commits(hs_db *db, uint32_t from, uint32_t to, uint32_t limit) {
         if (r->seq < from) continue;
         if (r->seq > to) break;
         if (n++) buf_putc(o, ',');
-        commits_put(db, o, r);
+        put_record(db, o, r, with_query);
     }
     buf_putc(o, ']');
     return o->oom ? HS_NOMEM : HS_OK;
 }
+
+hs_rc hs_db_set_base_time(hs_db *db, double ms) {
+    if (!db) return HS_MISUSE;
+    if (db->commits.n) return db_error(db, "the base time can only be set before any kept commit");
+    if (!isnan(ms) && (!isfinite(ms) || fabs(ms) > DATE_MAX_MS)) return db_error(db, "the base time is outside the Date range");
+    db->commits.base_time = db->commits.last_time = ms;
+    buf_clear(&db->out);
+    buf_puts(&db->out, "{}");
+    return HS_OK;
+}
+
+hs_rc hs_db_commits(hs_db *db, uint32_t from, uint32_t to, uint32_t limit) { return list_commits(db, from, to, limit, 1); }
+hs_rc hs_db_commit_info(hs_db *db, uint32_t from, uint32_t to) { return list_commits(db, from, to, UINT32_MAX, 0); }
 
 hs_rc hs_db_seq_at_time(hs_db *db, double ms) {
     if (!db) return HS_MISUSE;

@@ -83,6 +83,11 @@ hs_rc hs_db_set_origin(hs_db *db, const char *origin, size_t len);
 /* [{"seq","id","time","cause","query"}] for the kept commits from <= seq <= to, at most
    limit. Each element is also the store's log record of that commit. */
 hs_rc hs_db_commits(hs_db *db, uint32_t from, uint32_t to, uint32_t limit);
+/* The time of the base (the state at the horizon) of a database with no kept commit yet
+   (an import); NaN for unknown. */
+hs_rc hs_db_set_base_time(hs_db *db, double ms);
+/* The same without the queries: [{"seq","id","time","cause"}]. */
+hs_rc hs_db_commit_info(hs_db *db, uint32_t from, uint32_t to);
 /* The seq of the last commit at or before time ms; HS_TOO_OLD before the kept history. */
 hs_rc hs_db_seq_at_time(hs_db *db, double ms);
 /* The time of commit seq (the base's when seq is the horizon): {"time": ms|null}. */

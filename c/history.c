@@ -758,7 +758,7 @@ hs_rc hs_db_changes(hs_db *db, uint32_t since, uint32_t until) {
             if (!first_coll) buf_putc(o, ',');
             first_coll = 0;
             buf_put_json_string(o, c->name, c->name_len);
-            static const char *const names[3] = {"{\"added\":[", "],\"removed\":[", "],\"changed\":["};
+            static const char *const names[3] = {":{\"added\":[", "],\"removed\":[", "],\"changed\":["};
             for (int kind = 0; kind < 3; kind++) {
                 buf_puts(o, names[kind]);
                 int first_row = 1;

@@ -60,6 +60,8 @@ EMSCRIPTEN_KEEPALIVE int hsw_undo(hs_db *db, const char *m, size_t ml) { keep_he
 EMSCRIPTEN_KEEPALIVE int hsw_redo(hs_db *db, const char *m, size_t ml) { keep_headroom(); return (int)hs_db_redo(db, m, ml); }
 EMSCRIPTEN_KEEPALIVE int hsw_set_origin(hs_db *db, const char *t, size_t n) { return (int)hs_db_set_origin(db, t, n); }
 EMSCRIPTEN_KEEPALIVE int hsw_commits(hs_db *db, uint32_t from, uint32_t to, uint32_t limit) { return (int)hs_db_commits(db, from, to, limit); }
+EMSCRIPTEN_KEEPALIVE int hsw_commit_info(hs_db *db, uint32_t from, uint32_t to) { return (int)hs_db_commit_info(db, from, to); }
+EMSCRIPTEN_KEEPALIVE int hsw_set_base_time(hs_db *db, double ms) { return (int)hs_db_set_base_time(db, ms); }
 EMSCRIPTEN_KEEPALIVE int hsw_seq_at_time(hs_db *db, double ms) { return (int)hs_db_seq_at_time(db, ms); }
 EMSCRIPTEN_KEEPALIVE int hsw_time_of(hs_db *db, uint32_t s) { return (int)hs_db_time_of(db, s); }
 EMSCRIPTEN_KEEPALIVE int hsw_changes(hs_db *db, uint32_t since, uint32_t until) { return (int)hs_db_changes(db, since, until); }

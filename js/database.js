@@ -1,19 +1,21 @@
 /*
  * database.js: the Database class, Hindsight's public JS API (ARCHITECTURE.md §5).
  *
- * Owns: one engine handle, the commit log (times, causes, queries), the undo and redo
- * stacks, the retention policy, the listeners, and the open/closed state. Queries go to
- * the C engine as one JSON text and come back as one; every successful write is a commit
- * (the engine's seq grows by one) and is recorded here with its time and cause. Listeners
- * fire after the engine says a write succeeded, following DeltaTraceDB's rules (§11), and
- * receive the commit's seq. Invariants: after close() every method throws HindsightError
- * CLOSED (close itself is idempotent); a listener that throws never breaks the write that
- * triggered it; engine seq and commit log agree after every call.
+ * Owns: one engine handle, the retention policy, the listeners and the change feed, the
+ * store attachment, and the open/closed state. The engine owns every commit: its seq, id,
+ * time, cause and query (c/commits.c); this file keeps no copy. A write passes its commit
+ * metadata (time from the clock, cause as JSON text) with the query, checked before the
+ * query runs, so a commit and its record are made together or not at all; the store's log
+ * record is the engine's text. Undo/redo are the engine's (derived from the records, so they
+ * survive a reopen). After every commit (writes, reverts, undo/redo, imports, rebases) the
+ * feed publishes { seq, id, changes } and the listeners of every changed collection fire
+ * with the seq. Invariants: after close() every method throws HindsightError CLOSED (close
+ * itself is idempotent); a listener that throws never breaks the write that triggered it.
  */
 import { HindsightError, ErrorCode } from './errors.js';
 import { loadEngine } from './wasm-loader.js';
 import { Engine } from './engine.js';
-import { CommitLog } from './commit-log.js';
+import { ChangeFeed } from './change-feed.js';
 import { DatabaseView } from './view.js';
 import { Persistence, encodeSnapshot, decodeSnapshot } from './persistence.js';
 import { checkStore, MemoryStore } from './stores/store.js';
@@ -23,10 +25,20 @@ import { checkStore, MemoryStore } from './stores/store.js';
 const REVERT_CLASS = 'HindsightRevert';
 const HISTORY_CLASS = 'HindsightHistory';
 
-/* Write types whose listeners fire on success whatever the count, and those that fire only
-   when something changed (protocol §11). */
-const ALWAYS_NOTIFY = new Set(['add', 'clearAdd', 'clear', 'conformToTemplate', 'renameField']);
-const NOTIFY_IF_CHANGED = new Set(['update', 'updateOne', 'delete', 'deleteOne']);
+const HISTORY_VERSION = '2';
+/* DeltaTraceDB (protocol §11) notifies these on success even when no row changed (clear of
+   an empty collection); every other notification comes from the change feed. */
+const ALWAYS_NOTIFY = new Set(['clear', 'clearAdd', 'conformToTemplate', 'renameField']);
+const READ_TYPES = new Set(['search', 'searchOne', 'getAll', 'count']);
+const DATE_MAX_MS = 8.64e15;
+const MAX_SEQ = 0xffffffff;
+
+/* A random origin for the ids of this instance's commits (the engine reads no randomness). */
+function newOrigin() {
+  const bytes = new Uint8Array(9);
+  globalThis.crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(36).padStart(2, '0')).join('');
+}
 
 function invalid(message) { return new HindsightError(ErrorCode.INVALID_ARGUMENT, message); }
 
@@ -45,10 +57,6 @@ function failedResult(query, errorMessage) {
     result: [], dbLength: -1, updateCount: 0, hitCount: 0, errorMessage,
   };
 }
-
-/* Merge results name the base as target; listeners of the output are not DeltaTraceDB's
-   (it never notifies for merge), so nothing fires for it. */
-function plainOutput() { return undefined; }
 
 /* The store for options.storage: null (memory only), or an object implementing
    js/stores/store.js. Node-only and browser-only stores are imported only when asked for. */
@@ -74,21 +82,74 @@ async function resolveStore(options) {
   }
 }
 
-/* Applies commits again, in one engine call: same queries, times, causes and seqs (as
-   exported, or as records of the store). The engine stops at the first commit that does not
-   apply and says which. Times may be ISO strings or milliseconds. */
-function replayInto(engine, log, commits) {
-  let expected = engine.seq() + 1;
-  for (const commit of commits) {
-    if (commit?.seq !== expected++) throw invalid(`replay: expected commit ${expected - 1}, found ${commit?.seq}`);
-  }
-  if (!commits.length) return;
-  const texts = commits.map((c) => JSON.stringify(c.query));
-  engine.replay(`[${texts.join(',')}]`);
-  commits.forEach((c, i) => {
-    const time = typeof c.time === 'number' ? c.time : Date.parse(c.time);
-    log.append(c.seq, c.cause ?? null, texts[i], Number.isFinite(time) ? time : undefined);
+/* An old snapshot (JS meta.log beside an engine dump of version 1) as a dump the engine
+   reads: the log's entries become the dump's commit records (c/snapshot.c's table). */
+function convertLegacyDump(meta, dumpText) {
+  const log = meta.log;
+  const commits = log.entries.map(([seq, time, causeText, queryText]) => {
+    const id = JSON.stringify(`legacy.${seq}`);
+    if (queryText.includes(`"${REVERT_CLASS}"`)) {
+      const q = JSON.parse(queryText);
+      if (q?.className === REVERT_CLASS && !q.state) return `[${seq},${id},${time},${causeText ?? 'null'},2,${q.toSeq}]`;
+      return `[${seq},${id},${time},${causeText ?? 'null'},5,${queryText}]`;
+    }
+    return `[${seq},${id},${time},${causeText ?? 'null'},0,${queryText}]`;
   });
+  const end = dumpText.lastIndexOf('}');
+  const baseTime = Number.isFinite(log.baseTime) ? log.baseTime : null;
+  return `${dumpText.slice(0, end)},"baseTime":${baseTime},"commits":[${commits.join(',')}]}`;
+}
+
+/* Loads a stored snapshot into engine; returns its JS meta (retention). */
+function loadSnapshot(engine, text) {
+  const { meta, dumpText } = decodeSnapshot(text);
+  engine.loadText(meta.log ? convertLegacyDump(meta, dumpText) : dumpText);
+  return meta;
+}
+
+/* A time given as ms or an ISO string, checked: a Date-range number. */
+function timeMs(value, what) {
+  const ms = typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : NaN;
+  if (!Number.isFinite(ms) || Math.abs(ms) > DATE_MAX_MS) throw invalid(`${what}: time ${String(value)} is not a time in the Date range`);
+  return ms;
+}
+
+/* The exported commits as engine records, refusing what no real history holds: seqs out of
+   order, reverts outside 0..seq-1, times going backwards or outside the Date range, empty
+   transactions, duplicate ids. */
+function importRecords(history, baseSeq) {
+  const out = [];
+  const ids = new Set();
+  let expected = baseSeq + 1, last = -Infinity;
+  for (const c of history.commits) {
+    const where = `importHistory: commit ${expected}`;
+    if (c === null || typeof c !== 'object') throw invalid(`${where} is not an object`);
+    if (c.seq !== expected) throw invalid(`${where}: expected seq ${expected}, found ${c.seq}`);
+    const q = c.query;
+    if (q === null || typeof q !== 'object' || Array.isArray(q)) throw invalid(`${where}: query must be an object`);
+    if (Array.isArray(q.queries) && q.queries.length === 0) throw invalid(`${where}: a transaction with no queries is not a commit`);
+    if (q.className === REVERT_CLASS && !q.state) {
+      if (!Number.isInteger(q.toSeq) || q.toSeq < 0 || q.toSeq >= c.seq) throw invalid(`${where}: a revert must go back to a seq from 0 to ${c.seq - 1}, got ${q.toSeq}`);
+    }
+    let time = null;
+    if (c.time !== null && c.time !== undefined) {
+      time = timeMs(c.time, where);
+      if (time < last) throw invalid(`${where}: its time ${new Date(time).toISOString()} is before the previous commit's`);
+      last = time;
+    }
+    let id;
+    if (c.id !== undefined) {
+      if (typeof c.id !== 'string' || !/^[\x20-\x7e]{1,128}$/.test(c.id) || /["\\]/.test(c.id)) throw invalid(`${where}: id must be a printable string`);
+      if (ids.has(c.id)) throw invalid(`${where}: id ${c.id} appears twice`);
+      ids.add(c.id);
+      id = c.id;
+    }
+    let cause;
+    try { cause = JSON.stringify(c.cause ?? null); } catch (error) { throw invalid(`${where}: cause cannot be written as JSON: ${error.message}`); }
+    out.push(`{"seq":${c.seq}${id === undefined ? '' : `,"id":${JSON.stringify(id)}`},"time":${time},"cause":${cause},"query":${JSON.stringify(q)}}`);
+    expected++;
+  }
+  return out;
 }
 
 /* A plain dict for a query given as a dict or a builder object. */
@@ -114,10 +175,8 @@ function queryText(query, what) {
 export class Database {
   #engine;
   #listeners = new Map();   // target -> { unnamed: Set<fn>, named: Map<name, fn> }
+  #feed;
   #options;
-  #log;
-  #undo = [];               // seqs of commits that undo() can take back, newest last
-  #redo = [];               // seqs of undone commits that redo() can reapply
   #retention = null;
   #horizon = 0;             // the retention horizon as the policy says; the engine prunes up to it in batches
   #persistence = null;      // set when the database has a store
@@ -125,10 +184,32 @@ export class Database {
   #onHidden = null;
 
   /* Use Database.open(), fromDict() or importHistory(); the constructor is internal. */
-  constructor(engine, options, log) {
+  constructor(engine, options) {
     this.#engine = engine;
     this.#options = options;
-    this.#log = log ?? new CommitLog(options.clock ?? Date.now);
+    this.#feed = new ChangeFeed((error) => (options.onListenerError ?? ((e) => console.error('hindsight listener failed:', e)))(error, null));
+    engine.setOrigin(newOrigin());
+  }
+
+  /* The metadata text of the commit a call may make: the clock's time and the cause as JSON.
+     Everything that can fail here fails before the engine is called. */
+  #meta(cause, extra = '') {
+    const clock = this.#options.clock ?? Date.now;
+    let time;
+    try {
+      time = Number(clock());
+    } catch (error) {
+      throw new HindsightError(ErrorCode.INVALID_ARGUMENT, `the clock failed: ${error?.message ?? error}; nothing was committed`, { cause: error });
+    }
+    // A clock that gives no usable time counts as "no time passed" (the engine keeps the previous).
+    if (!Number.isFinite(time) || Math.abs(time) > DATE_MAX_MS) time = null;
+    let causeText;
+    try {
+      causeText = cause === undefined ? 'null' : JSON.stringify(cause) ?? 'null';
+    } catch (error) {
+      throw new HindsightError(ErrorCode.INVALID_ARGUMENT, `the cause cannot be written as JSON: ${error.message}; nothing was committed`, { cause: error });
+    }
+    return `{"time":${time},"cause":${causeText}${extra}}`;
   }
 
   /* Opens an empty in-memory database. options.wasm: a WebAssembly.Module, bytes or a URL
@@ -166,7 +247,6 @@ export class Database {
     const db = await Database.open(options);
     try {
       db.#engine.fromDictText(text);
-      db.#log = new CommitLog(options.clock ?? Date.now, db.#engine.seq(), null);
       await db.#persistence?.snapshot();
     } catch (error) {
       await db.close().catch(() => {});
@@ -183,29 +263,25 @@ export class Database {
     const { snapshot, records, warnings } = await store.open();
     const engine = this.#engine;
     if (snapshot) {
-      const { meta, dumpText } = decodeSnapshot(snapshot.text);
-      engine.loadText(dumpText);
-      this.#log = CommitLog.fromJSON(this.#options.clock ?? Date.now, meta.log);
-      this.#undo = meta.undo ?? [];
-      this.#redo = meta.redo ?? [];
+      let meta;
+      try {
+        meta = loadSnapshot(engine, snapshot.text);
+      } catch (error) {
+        throw new HindsightError(ErrorCode.CORRUPT, `the stored snapshot cannot be loaded: ${error.message}`, { cause: error });
+      }
       this.#retention = meta.retention ?? null;
       this.#horizon = meta.horizon ?? 0;
+      engine.setOrigin(newOrigin());
     }
-    const parsed = [];
-    for (const r of records) {
+    if (records.length) {
+      // The records are the engine's own texts: replayed as they are, exactly what was executed.
+      // One that does not apply fails the open (CORRUPT) and leaves the store as it is: later
+      // records could never be appended after it.
       try {
-        parsed.push(JSON.parse(r.text));
-      } catch {
-        warnings.push(`log record ${r.seq} is not valid JSON; it and the records after it were not applied`);
-        break;
-      }
-    }
-    if (parsed.length) {
-      try {
-        this.#replayAll(parsed);
-        for (const r of parsed) if (r.query?.className !== REVERT_CLASS) this.#undo.push(r.seq);
+        engine.replay(`[${records.map((r) => r.text).join(',')}]`);
       } catch (error) {
-        warnings.push(`the log could not be applied after seq ${engine.seq()}: ${error.message}`);
+        if (!(error instanceof HindsightError) || error.code === ErrorCode.NOMEM) throw error;
+        throw new HindsightError(ErrorCode.CORRUPT, `the stored log cannot be replayed: ${error.message}`, { cause: error });
       }
     }
     this.#storageWarnings.push(...warnings);
@@ -239,64 +315,69 @@ export class Database {
 
   /* Another page wrote commits after `confirmed`: rebuild this page's state as the shared
      history (the store's records, or its snapshot) plus this page's own commits that were not
-     written yet, applied again on top with new seqs. Returns them as the records to write. */
+     written yet, applied again on top. They get new seqs but keep their ids, times and causes,
+     so undo/redo (which name ids) still take back the right commits. Returns them as the
+     records to write. */
   #rebase({ snapshot, records }, confirmed) {
     const old = this.#engine;
-    const clock = this.#options.clock ?? Date.now;
-    const ours = this.#log.entries.filter((e) => e.seq > confirmed);
-    let engine, log;
+    const ours = JSON.parse(old.commitsText(confirmed + 1, MAX_SEQ, MAX_SEQ));
+    const touched = new Set();
+    for (const info of JSON.parse(old.changesText(confirmed, old.seq()))) for (const name of Object.keys(info.changes)) touched.add(name);
+    let engine;
     if (snapshot) {
-      const { meta, dumpText } = decodeSnapshot(snapshot.text);
       engine = new Engine(old.wasm);
-      engine.loadText(dumpText);
-      log = CommitLog.fromJSON(clock, meta.log);
+      try {
+        loadSnapshot(engine, snapshot.text);
+      } catch (error) {
+        engine.close();
+        throw error;
+      }
+      engine.setOrigin(newOrigin());   // the snapshot holds another page's origin and counter
     } else {
       engine = old.fork(confirmed);
-      log = this.#log.sliceThrough(confirmed);
     }
-    replayInto(engine, log, records.map((r) => JSON.parse(r.text)));
+    if (records.length) engine.replay(`[${records.map((r) => r.text).join(',')}]`);
     const sharedSeq = engine.seq();
-    const pending = [], renumbered = new Map();
-    for (const e of ours) {
-      const query = JSON.parse(e.queryText);
+    const pending = [];
+    for (const c of ours) {
       const before = engine.seq();
+      const q = c.query;
+      const keep = `{"time":${c.time},"cause":${JSON.stringify(c.cause)},"id":${JSON.stringify(c.id)}`;
       try {
-        if (query?.className === REVERT_CLASS) engine.revert(query.toSeq);
-        else engine.execute(e.queryText, null);
+        if (q?.className === REVERT_CLASS && !q.state) {
+          const ref = q.undo !== undefined ? `,"undo":${JSON.stringify(q.undo)}` : q.redo !== undefined ? `,"redo":${JSON.stringify(q.redo)}` : '';
+          engine.revert(q.toSeq, `${keep}${ref}}`);
+        } else {
+          engine.execute(JSON.stringify(q), null, `${keep}}`);
+        }
       } catch { /* reported below as not applying */ }
       if (engine.seq() === before) {
-        const w = `commit ${e.seq} made in this page no longer applies after another page's commits; it was dropped`;
+        const w = `commit ${c.id} (seq ${c.seq}) made in this page no longer applies after another page's commits; it was dropped`;
         this.#storageWarnings.push(w);
         this.#options.onWarning?.(w);
         continue;
       }
-      const seq = engine.seq();
-      log.append(seq, e.causeText ? JSON.parse(e.causeText) : null, e.queryText, e.time);
-      renumbered.set(e.seq, seq);
-      pending.push({ seq, text: log.recordText(seq) });
+      pending.push({ seq: engine.seq(), text: this.#recordText(engine, engine.seq()) });
     }
     this.#engine = engine;
-    this.#log = log;
     old.close();
-    this.#undo = this.#undo.filter((s) => s <= confirmed).concat(this.#undo.filter((s) => renumbered.has(s)).map((s) => renumbered.get(s)));
-    this.#redo = [];
-    if (this.#listeners.size && engine.seq() > confirmed) {
-      for (const target of Object.keys(JSON.parse(engine.diffText(confirmed, engine.seq())))) this.#fire(target, engine.seq());
+    if (engine.seq() > confirmed) {
+      for (const info of JSON.parse(engine.changesText(confirmed, engine.seq()))) for (const name of Object.keys(info.changes)) touched.add(name);
+      this.#feed.publish({ seq: engine.seq(), id: null, rebased: true, changes: null });
+      for (const target of touched) this.#fire(target, engine.seq());
     }
     return { pending, seq: sharedSeq };
   }
 
-  #snapshotText() {
-    const meta = {
-      seq: this.#engine.seq(), log: this.#log.toJSON(), undo: this.#undo, redo: this.#redo,
-      retention: this.#retention, horizon: this.#horizon,
-    };
-    return encodeSnapshot(meta, this.#engine.dumpText());
+  /* The engine's log record of commit seq: {"seq","id","time","cause","query"}. */
+  #recordText(engine, seq) {
+    const text = engine.commitsText(seq, seq, 1);
+    return text.slice(1, -1);
   }
 
-  #recordCommit(seq) {
-    if (!this.#persistence) return;
-    this.#persistence.committed(seq, this.#log.recordText(seq));
+  #snapshotText() {
+    const meta = { format: 2, seq: this.#engine.seq(), retention: this.#retention, horizon: this.#horizon };
+    return encodeSnapshot(meta, this.#engine.dumpText());
   }
 
   /* Resolves when every commit so far is durable in the store (at once without a store).
@@ -350,6 +431,7 @@ export class Database {
     const engine = this.#live();
     let text = queryText(query, what);
     const plain = plainQuery(query);
+    const isRead = READ_TYPES.has(plain?.type) && !Array.isArray(plain?.queries);
     if (plain?.asOf?.time !== undefined) {
       // The engine has no clock: turn { time } into the seq it means here.
       let seq;
@@ -370,35 +452,49 @@ export class Database {
       if (typeof permissions !== 'object' || Array.isArray(permissions)) throw invalid('collectionPermissions must be an object of collection names to Permission');
       permissionsText = JSON.stringify(permissions);
     }
+    const metaText = isRead ? null : this.#meta(causeOf(plain));
     const before = engine.seq();
-    const result = JSON.parse(engine.execute(text, permissionsText));
+    const result = JSON.parse(engine.execute(text, permissionsText, metaText));
     const seq = engine.seq();
     if (seq !== before) {
-      this.#log.append(seq, causeOf(plain), text);
-      this.#recordCommit(seq);
-      this.#undo.push(seq);
-      this.#redo.length = 0;
-      this.#applyRetention(false);
-      this.#notify(result, seq);
+      if (result.type === 'removeCollection') this.#listeners.delete(result.target);
+      this.#committed(seq, ALWAYS_NOTIFY.has(result.type) ? result.target : null);
     }
     return result;
   }
 
-  #notify(result, seq) {
-    if (this.#listeners.size === 0) return;
-    if (result.className === 'TransactionQueryResult') {
-      const changed = new Set();
-      for (const r of result.results) if (this.#changes(r)) changed.add(r.target);
-      for (const target of changed) this.#fire(target, seq);
-      return;
-    }
-    if (result.type === 'removeCollection') this.#listeners.delete(result.target);
-    else if (result.type === 'merge') this.#fire(plainOutput(result), seq);
-    else if (this.#changes(result)) this.#fire(result.target, seq);
+  /* After every commit: the store gets the engine's record, retention moves, and the feed and
+     the listeners of each changed collection hear of it. */
+  #committed(seq, alsoNotify = null) {
+    const engine = this.#engine;
+    if (this.#persistence) this.#persistence.committed(seq, this.#recordText(engine, seq));
+    this.#applyRetention(false);
+    if (this.#feed.size === 0 && this.#listeners.size === 0) return;
+    const info = JSON.parse(engine.changesText(seq - 1, seq))[0];
+    this.#feed.publish(info);
+    const targets = Object.keys(info.changes);
+    if (alsoNotify !== null && !targets.includes(alsoNotify)) targets.push(alsoNotify);
+    for (const target of targets) this.#fire(target, seq);
   }
 
-  #changes(r) {
-    return ALWAYS_NOTIFY.has(r.type) || (NOTIFY_IF_CHANGED.has(r.type) && r.updateCount > 0);
+  /* The change feed (js/change-feed.js): fn({ seq, id, changes }) after every commit.
+     Returns the function that unsubscribes. Used by listeners' peers such as live queries. */
+  subscribeChanges(fn) {
+    this.#live();
+    if (typeof fn !== 'function') throw invalid('subscribeChanges needs a function');
+    return this.#feed.subscribe(fn);
+  }
+
+  /* The commits after since (up to until, default the latest), each as
+     { seq, id, changes: { [collection]: { added, removed, changed } } } with row ids. */
+  changes({ since = this.#oldest(), until } = {}) {
+    const engine = this.#live();
+    const last = until === undefined ? engine.seq() : until;
+    for (const [name, v] of [['since', since], ['until', last]]) {
+      if (!Number.isInteger(v) || v < 0 || v > MAX_SEQ) throw invalid(`changes: ${name} must be a seq, got ${v}`);
+    }
+    if (since < this.#oldest()) throw new HindsightError(ErrorCode.TOO_OLD, `changes: seq ${since} is older than the kept history (oldest seq ${this.#oldest()})`);
+    return JSON.parse(engine.changesText(since, Math.min(last, engine.seq())));
   }
 
   #fire(target, seq) {
@@ -449,10 +545,13 @@ export class Database {
   /* The latest commit: 0 for a new database, +1 for each successful write or transaction. */
   get seq() { return this.#live().seq(); }
 
-  /* The commits, oldest first: [{ seq, time (ISO 8601 UTC), cause, query }]. */
+  /* The commits, oldest first: [{ seq, id, time (ISO 8601 UTC), cause, query }]. */
   commits({ from, to, limit } = {}) {
-    this.#live();
-    return this.#log.list({ from, to, limit });
+    const engine = this.#live();
+    const bound = (v, dflt) => (v === undefined || v === null ? dflt : Number.isFinite(v) ? Math.min(MAX_SEQ, Math.max(0, Math.floor(v))) : v === Infinity ? MAX_SEQ : 0);
+    const list = JSON.parse(engine.commitsText(bound(from, 0), bound(to, MAX_SEQ), bound(limit, MAX_SEQ)));
+    for (const c of list) c.time = new Date(c.time).toISOString();
+    return list;
   }
 
   /* A seq from a point: a seq number, a Date, or an ISO 8601 string (the last commit at or
@@ -466,7 +565,7 @@ export class Database {
     } else if (point instanceof Date || typeof point === 'string') {
       const ms = point instanceof Date ? point.getTime() : Date.parse(point);
       if (!Number.isFinite(ms)) throw invalid(`not a valid time: ${String(point)}`);
-      seq = this.#log.seqAtTime(ms);
+      seq = engine.seqAtTime(ms);
     } else {
       throw invalid('a point in history is a seq number, a Date or an ISO 8601 string');
     }
@@ -493,10 +592,14 @@ export class Database {
     const nodeText = queryNode === undefined || queryNode === null ? null : JSON.stringify(queryNode);
     const last = to === undefined ? engine.seq() : to;
     const entries = JSON.parse(engine.historyText(target, nodeText, Math.max(this.#oldest(), from), Math.min(last, 0xffffffff)));
+    if (!entries.length) return entries;
+    const info = new Map();
+    for (const c of JSON.parse(engine.commitInfoText(entries[0].seq, entries[entries.length - 1].seq))) info.set(c.seq, c);
     for (const e of entries) {
-      const time = this.#log.timeOf(e.seq);
+      const c = info.get(e.seq);
+      const time = c ? c.time : engine.timeOf(e.seq);
       e.time = time === null ? null : new Date(time).toISOString();
-      e.cause = this.#log.causeOf(e.seq);
+      e.cause = c ? c.cause : null;
     }
     return entries;
   }
@@ -509,50 +612,34 @@ export class Database {
 
   /* A new commit whose state equals the state at point, serial counters included. */
   revertTo(point, cause) {
-    const seq = this.#revert(this.#seqOf(point), cause);
-    this.#undo.push(seq);
-    this.#redo.length = 0;
+    const toSeq = this.#seqOf(point);
+    const meta = this.#meta(cause === undefined ? null : plainQuery(cause));
+    const seq = this.#engine.revert(toSeq, meta);
+    this.#committed(seq);
     return seq;
   }
 
-  #revert(toSeq, cause) {
-    const engine = this.#live();
-    const seq = engine.revert(toSeq);
-    this.#log.append(seq, cause === undefined ? null : plainQuery(cause), JSON.stringify({ className: REVERT_CLASS, version: '1', toSeq }));
-    this.#recordCommit(seq);
-    this.#applyRetention(false);
-    if (this.#listeners.size) for (const target of Object.keys(this.diff(seq - 1, seq))) this.#fire(target, seq);
-    return seq;
-  }
-
-  /* Takes back the latest commit not yet undone, as a new commit. Returns its seq, or null. */
+  /* Takes back the latest commit not yet undone, as a new commit. Returns its seq, or null.
+     The undo and redo stacks are the engine's, derived from the commit records. */
   undo(cause) {
-    this.#live();
-    const undone = this.#undo.at(-1);
-    if (undone === undefined || undone - 1 < this.#oldest()) return null;
-    this.#undo.pop();
-    const seq = this.#revert(undone - 1, cause);
-    this.#redo.push(undone);
+    const engine = this.#live();
+    const seq = engine.undo(this.#meta(cause === undefined ? null : plainQuery(cause), `,"minSeq":${this.#oldest()}`));
+    if (seq !== null) this.#committed(seq);
     return seq;
   }
 
   /* Reapplies the latest undone commit, as a new commit. Returns its seq, or null. */
   redo(cause) {
-    this.#live();
-    const redone = this.#redo.at(-1);
-    if (redone === undefined || redone < this.#oldest()) return null;
-    this.#redo.pop();
-    const seq = this.#revert(redone, cause);
-    this.#undo.push(redone);
+    const engine = this.#live();
+    const seq = engine.redo(this.#meta(cause === undefined ? null : plainQuery(cause), `,"minSeq":${this.#oldest()}`));
+    if (seq !== null) this.#committed(seq);
     return seq;
   }
 
   /* A new, independent database whose state and history are those up to point. */
   fork(point) {
     const seq = this.#seqOf(point);
-    const db = new Database(this.#engine.fork(seq), this.#options, this.#log.sliceThrough(seq));
-    db.#undo = this.#undo.filter((s) => s <= seq);
-    return db;
+    return new Database(this.#engine.fork(seq), this.#options);
   }
 
   /* The history as one JSON-able object: the state at the oldest kept commit plus every
@@ -560,12 +647,12 @@ export class Database {
   exportHistory() {
     const engine = this.#live();
     const base = this.#oldest();
-    const baseTime = this.#log.timeOf(base);
+    const baseTime = engine.timeOf(base);
     return {
       className: HISTORY_CLASS,
-      version: '1',
+      version: HISTORY_VERSION,
       base: { seq: base, time: baseTime === null ? null : new Date(baseTime).toISOString(), db: JSON.parse(engine.toDictTextAt(base)) },
-      commits: this.#log.list({ from: base + 1 }).map((c) => this.#exportable(c, base)),
+      commits: this.commits({ from: base + 1 }).map((c) => this.#exportable(c, base)),
     };
   }
 
@@ -575,7 +662,7 @@ export class Database {
     const q = commit.query;
     if (q?.className !== REVERT_CLASS || q.toSeq >= base || q.state) return commit;
     const before = this.at(commit.seq - 1).toDict().collections, after = this.at(commit.seq).toDict().collections;
-    const state = {};
+    const state = Object.create(null);   // keyed by user data: a collection may be named __proto__
     for (const name of new Set([...Object.keys(before), ...Object.keys(after)])) {
       if (JSON.stringify(before[name]) !== JSON.stringify(after[name])) {
         state[name] = after[name] ? { data: after[name].data, serialNum: after[name].serialNum } : null;
@@ -584,17 +671,34 @@ export class Database {
     return { ...commit, query: { ...q, state: { collections: state, order: Object.keys(after) } } };
   }
 
+  /* Rebuilds a database from exportHistory's object (versions 1 and 2; version 2 keeps the
+     commit ids). Input that no real history holds is refused with INVALID_ARGUMENT. */
   static async importHistory(history, options = {}) {
-    if (!history || history.className !== HISTORY_CLASS || !history.base || !Array.isArray(history.commits)) {
+    if (!history || history.className !== HISTORY_CLASS || !history.base || typeof history.base !== 'object' || !Array.isArray(history.commits)) {
       throw invalid(`importHistory needs a ${HISTORY_CLASS} object (from exportHistory)`);
     }
+    if (history.version !== '1' && history.version !== '2') throw invalid(`importHistory reads versions 1 and 2, not ${history.version}`);
     const { base } = history;
+    const baseSeq = base.seq ?? 0;
+    if (!Number.isInteger(baseSeq) || baseSeq < 0 || baseSeq + history.commits.length > MAX_SEQ) throw invalid(`importHistory: base.seq must be a seq, got ${base.seq}`);
+    const baseTime = base.time === null || base.time === undefined ? null : timeMs(base.time, 'importHistory: base');
+    const records = importRecords(history, baseSeq);
+    if (baseTime !== null && history.commits.length && history.commits[0].time !== null && history.commits[0].time !== undefined && timeMs(history.commits[0].time, 'importHistory') < baseTime) {
+      throw invalid('importHistory: the first commit is older than the base');
+    }
     const db = await Database.fromDict(base.db ?? { collections: {} }, options);
     const engine = db.#engine;
     try {
-      if (base.seq) engine.setBase(base.seq);
-      db.#log = new CommitLog(options.clock ?? Date.now, base.seq ?? 0, base.time ? Date.parse(base.time) : null);
-      db.#replayAll(history.commits);
+      if (baseSeq) engine.setBase(baseSeq);
+      engine.setBaseTime(baseTime);
+      if (records.length) {
+        try {
+          engine.replay(`[${records.join(',')}]`);
+        } catch (error) {
+          if (error instanceof HindsightError && error.code === ErrorCode.CORRUPT) throw new HindsightError(ErrorCode.INVALID_ARGUMENT, `importHistory: ${error.message}`, { cause: error });
+          throw error;
+        }
+      }
       await db.#persistence?.snapshot();
     } catch (error) {
       await db.close();
@@ -602,10 +706,6 @@ export class Database {
     }
     return db;
   }
-
-  /* Applies exported commits again, in one engine call: same queries, times, causes and
-     seqs. The engine stops at the first commit that does not apply and says which. */
-  #replayAll(commits) { replayInto(this.#engine, this.#log, commits); }
 
 
   /* Bounds the history: keep at most maxCommits commits and none older than maxAgeMs.
@@ -628,18 +728,16 @@ export class Database {
     const seq = engine.seq(), oldest = engine.oldest();
     let h = oldest;
     if (r.maxCommits !== null) h = Math.max(h, seq - Math.floor(r.maxCommits));
-    if (r.maxAgeMs !== null) {
-      const cutoff = this.#log.lastTime - r.maxAgeMs;
-      for (const e of this.#log.entries) { if (e.time < cutoff) h = Math.max(h, e.seq); else break; }
+    if (r.maxAgeMs !== null && seq > oldest) {
+      // The last commit older than the cutoff (times are whole ms unless a clock says otherwise).
+      const cutoff = engine.timeOf(seq) - r.maxAgeMs;
+      try { h = Math.max(h, engine.seqAtTime(Number.isInteger(cutoff) ? cutoff - 1 : cutoff - 1e-6)); } catch { /* nothing that old */ }
     }
     this.#horizon = h = Math.min(h, seq);
     // Reads before the horizon are TOO_OLD at once; freeing memory waits for a batch.
     const step = Math.max(64, Math.floor((r.maxCommits ?? 0) / 8));
     if (h <= oldest || (!now && h - oldest < step)) return;
     engine.setHorizon(h);
-    this.#log.dropThrough(h);
-    this.#undo = this.#undo.filter((s) => s - 1 >= h);
-    this.#redo = this.#redo.filter((s) => s >= h);
   }
 
   /* The oldest readable seq. */
@@ -651,7 +749,7 @@ export class Database {
     const s = this.#live().stats();
     const oldestSeq = this.#oldest();
     return {
-      seq: s.seq, oldestSeq, commits: this.#log.list({ from: oldestSeq + 1 }).length, versions: s.versions, historyBytes: s.historyBytes,
+      seq: s.seq, oldestSeq, commits: s.seq - oldestSeq, versions: s.versions, historyBytes: s.historyBytes,
       durableSeq: this.#persistence ? this.#persistence.durableSeq : s.seq, storageWarnings: [...this.#storageWarnings],
     };
   }
@@ -678,6 +776,7 @@ export class Database {
     }
     this.#engine.close();
     this.#listeners.clear();
+    this.#feed.clear();
     if (error) throw error;   // the commits that could not be written are lost with the close
   }
 

@@ -135,7 +135,7 @@ test('commits() records time (ISO UTC), cause as given and the query as executed
     for (let i = 0; i < 5; i++) { clock.now += 1000; write(db, add('log', [{ i }])); }
     const all = db.commits();
     assert.equal(all.length, 7);
-    assert.deepEqual(Object.keys(all[0]).sort(), ['cause', 'query', 'seq', 'time']);
+    assert.deepEqual(Object.keys(all[0]).sort(), ['cause', 'id', 'query', 'seq', 'time']);
     assert.equal(all[0].time, iso(T0));
     assert.match(all[0].time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     assert.equal(all[1].time, iso(T0 + 1234));
@@ -672,7 +672,7 @@ test('exportHistory has the documented shape and survives JSON; importHistory re
     clock.now = T0 + 7; write(db, query('items', 'clear', { resetSerial: true }));
     const h = db.exportHistory();
     assert.equal(h.className, 'HindsightHistory');
-    assert.equal(h.version, '1');
+    assert.equal(h.version, '2');
     assert.deepEqual(Object.keys(h.base).sort(), ['db', 'seq', 'time']);
     assert.equal(h.base.seq, 0);
     assert.deepEqual(h.base.db.collections, {});
