@@ -7,7 +7,9 @@
  * - recs[i].seq == recs[0].seq + i, and recs[0].seq == oldest + 1 when any is kept: one
  *   record per kept commit, made in the same call as the commit (commits_record is the last
  *   step that can fail before a commit is published) or not at all;
- * - times never go backwards: a commit's time is at least the previous commit's;
+ * - a new commit's time is at least the previous commit's; a commit that keeps its time from
+ *   an earlier life (replay, rebase: the meta names its id) keeps it as it was, and
+ *   order_time, never going backwards, is what time lookups search;
  * - an id, once given, never changes: replay, rebase and import pass it back in the meta;
  * - the cause and the query are kept as the exact JSON text that was checked and executed,
  *   except a single add's documents, which are kept once, in the row versions, and put back
@@ -157,13 +159,14 @@ int commits_record(hs_db *db, int kind, uint32_t to_seq, const char *query, size
     r->to_seq = to_seq;
     r->kind = (uint8_t)(query && add_span ? CK_ADD : kind);
     r->add_at = add_span ? (uint32_t)add_span->start : 0;
-    r->time = next_time(l, m->time);
+    r->order_time = next_time(l, m->time);
+    r->time = m->id && !isnan(m->time) ? m->time : r->order_time;
     r->text = text;
     r->id_len = (uint32_t)id_len;
     r->cause_len = (uint32_t)m->cause_len;
     r->query_len = (uint32_t)kept_qlen;
     r->ref_len = (uint32_t)m->ref_len;
-    l->last_time = r->time;
+    l->last_time = r->order_time;
     if (!m->id) l->counter++;
     assert(l->n == 1 || l->recs[l->n - 2].seq + 1 == r->seq);
     return 1;
@@ -180,7 +183,7 @@ void commits_prune(hs_db *db, uint32_t h) {
     commit_log *l = &db->commits;
     size_t drop = 0;
     while (drop < l->n && l->recs[drop].seq <= h) {
-        if (l->recs[drop].seq == h) l->base_time = l->recs[drop].time;
+        if (l->recs[drop].seq == h) l->base_time = l->recs[drop].order_time;
         free(l->recs[drop].text);
         drop++;
     }
@@ -219,7 +222,7 @@ int commits_copy(commit_log *dst, const commit_log *src, uint32_t s) {
     memcpy(dst->origin, src->origin, sizeof dst->origin);
     dst->counter = src->counter;
     dst->base_time = src->base_time;
-    dst->last_time = n ? dst->recs[n - 1].time : src->base_time;
+    dst->last_time = n ? dst->recs[n - 1].order_time : src->base_time;
     return 1;
 }
 
@@ -351,7 +354,7 @@ hs_rc hs_db_seq_at_time(hs_db *db, double ms) {
     size_t lo = 0, hi = l->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (l->recs[mid].time <= ms) lo = mid + 1;
+        if (l->recs[mid].order_time <= ms) lo = mid + 1;
         else hi = mid;
     }
     uint32_t seq;

@@ -390,11 +390,14 @@ static hs_rc execute(hs_db *db, const char *text, size_t len, const char *perms_
     }
     if (commit) {
         /* A single add's documents are kept once, in the versions: its record keeps the
-           query without them (the one span cut out, an array: addData). */
+           query without them (the one span cut out, an array: addData). Not with a
+           serialKey: the kept documents then hold serials the query's did not. */
         const cJSON *type = cJSON_GetObjectItemCaseSensitive(json, "type");
         int single_add = !(cJSON_IsString(cls) && strcmp(cls->valuestring, "TransactionQuery") == 0) &&
                          cJSON_IsString(type) && strcmp(type->valuestring, "add") == 0 &&
-                         db->spans && db->nspans == 1 && text[db->spans[0].start] == '[';
+                         db->spans && db->nspans == 1 && text[db->spans[0].start] == '[' &&
+                         /* with a serialKey the kept documents differ from the query's */
+                         (!cJSON_GetObjectItemCaseSensitive(json, "serialKey") || cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(json, "serialKey")));
         if (db->hist.failed || !commits_record(db, CK_QUERY, 0, text, len, single_add ? &db->spans[0] : NULL)) {
             db_rollback(db);
             return db_fail(db, HS_NOMEM, "out of memory recording the commit; the database is unchanged");

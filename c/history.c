@@ -216,10 +216,12 @@ hs_rc hs_db_diff(hs_db *db, uint32_t a, uint32_t b) {
     buf_putc(o, '{');
     /* Three passes per collection would need three lists; collect them per collection. */
     const doc **added = NULL, **removed = NULL, **before = NULL, **after = NULL;
+    uint32_t *ids = NULL;   /* row ids: added from 0, removed from n, changed from 2n */
     size_t na, nr, nc;
     int first_coll = 1, oom = 0;
     if (n && (!(added = malloc(n * sizeof *added)) || !(removed = malloc(n * sizeof *removed)) ||
-              !(before = malloc(n * sizeof *before)) || !(after = malloc(n * sizeof *after)))) oom = 1;
+              !(before = malloc(n * sizeof *before)) || !(after = malloc(n * sizeof *after)) ||
+              !(ids = malloc(3 * n * sizeof *ids)))) oom = 1;
     for (size_t i = 0; i < n && !oom;) {
         size_t ci = t[i].coll_index;
         coll *c = db->colls[ci];
@@ -230,9 +232,9 @@ hs_rc hs_db_diff(hs_db *db, uint32_t a, uint32_t b) {
             if (r < 0) continue;
             const doc *x = row_at(&c->rows[r], a), *y = row_at(&c->rows[r], b);
             if (x == y) continue;
-            if (!x) added[na++] = y;
-            else if (!y) removed[nr++] = x;
-            else if (!val_equal(x->v, y->v)) { before[nc] = x; after[nc++] = y; }
+            if (!x) { ids[na] = t[i].row_id; added[na++] = y; }
+            else if (!y) { ids[n + nr] = t[i].row_id; removed[nr++] = x; }
+            else if (!val_equal(x->v, y->v)) { ids[2 * n + nc] = t[i].row_id; before[nc] = x; after[nc++] = y; }
         }
         if (!na && !nr && !nc) continue;
         if (!first_coll) buf_putc(o, ',');
@@ -249,12 +251,19 @@ hs_rc hs_db_diff(hs_db *db, uint32_t a, uint32_t b) {
             val_print(o, before[k]->v);
             buf_puts(o, ",\"after\":");
             val_print(o, after[k]->v);
+            buf_puts(o, ",\"rowId\":");
+            buf_put_i64(o, ids[2 * n + k]);
             buf_putc(o, '}');
         }
+        /* Row ids of the added and removed documents, in the same order. */
+        buf_puts(o, "],\"addedIds\":[");
+        for (size_t k = 0; k < na; k++) { if (k) buf_putc(o, ','); buf_put_i64(o, ids[k]); }
+        buf_puts(o, "],\"removedIds\":[");
+        for (size_t k = 0; k < nr; k++) { if (k) buf_putc(o, ','); buf_put_i64(o, ids[n + k]); }
         buf_puts(o, "]}");
     }
     buf_putc(o, '}');
-    free(t); free(added); free(removed); free(before); free(after);
+    free(t); free(added); free(removed); free(before); free(after); free(ids);
     if (oom) return HS_NOMEM;
     return o->oom ? HS_NOMEM : HS_OK;
 }
@@ -768,7 +777,7 @@ hs_rc hs_db_changes(hs_db *db, uint32_t since, uint32_t until) {
                     long r = coll_find_row(c, ch->row_id);
                     if (r < 0) continue;
                     const doc *x = row_at(&c->rows[r], s - 1), *y = row_at(&c->rows[r], s);
-                    int k2 = !x && y ? 0 : x && !y ? 1 : x && y && x != y ? 2 : -1;
+                    int k2 = !x && y ? 0 : x && !y ? 1 : x && y && x != y && !val_equal(x->v, y->v) ? 2 : -1;
                     if (k2 != kind) continue;
                     if (!first_row) buf_putc(o, ',');
                     first_row = 0;

@@ -26,7 +26,8 @@ typedef struct commit_rec {
     uint32_t to_seq;          /* reverts: the state it went back to */
     uint32_t add_at;          /* CK_ADD: where the documents go back into the query text */
     uint8_t kind;
-    double time;              /* ms since 1970, never before the previous commit's */
+    double time;              /* ms since 1970: the clock's, or kept from an earlier life (rebase) */
+    double order_time;        /* max(time, previous order_time): what time lookups search */
     char *text;               /* id, cause JSON (may be empty: null), query JSON, ref id; one allocation */
     uint32_t id_len, cause_len, query_len, ref_len;
 } commit_rec;
@@ -36,7 +37,7 @@ typedef struct commit_log {
     size_t n, cap;
     char origin[65];          /* ids of new commits are origin "." counter */
     uint64_t counter;
-    double last_time;         /* the latest commit's time; base_time when none is kept */
+    double last_time;         /* the latest commit's order_time; base_time when none is kept */
     double base_time;         /* the time of the commit at the horizon; NaN when unknown */
 } commit_log;
 

@@ -347,8 +347,8 @@ static void load_commits(loader *l, hs_db *f, val list, uint32_t seq, uint32_t o
         if (vtime && val_kind(vtime) == K_NUM) r->time = val_num(vtime);
         else if (vtime && vtime[0] == T_NULL) r->time = isnan(last) ? 0 : last;
         else { l->err = "a commit time must be a number"; break; }
-        if (!isnan(last) && r->time < last) { l->err = "commit times must not go backwards"; break; }
-        last = r->time;
+        r->order_time = isnan(last) || r->time > last ? r->time : last;
+        last = r->order_time;
         buf_clear(&tmp);
         buf_put(&tmp, id, idl);
         r->id_len = (uint32_t)idl;

@@ -468,7 +468,7 @@ test('importHistory(exportHistory()) rebuilds every past state, the commits and 
   const { db, copies } = requireHistory();
   const exported = JSON.parse(JSON.stringify(db.exportHistory()));
   assert.equal(exported.className, 'HindsightHistory');
-  assert.equal(exported.version, '1');
+  assert.equal(exported.version, '2');
   assert.equal(exported.base.seq, 0);
   assert.equal(exported.commits.length, TARGET_COMMITS);
   const copy = await Database.importHistory(exported);
