@@ -19,8 +19,9 @@
  *
  *   COLL    = {"name","alive":0|1,"serial","order","nextId","serials":[[seq,before],..],
  *              "lives":[..],"orders":[..],"rows":[ROW,..]}
- *   ROW     = DOC: a row with id = previous row's id + 1 (0 for the first), from = the
- *                  previous row's from (0 for the first), no older versions, alive
+ *   ROW     = DOC: a row with id = previous row's id + 1 (0 for the first), from = the from
+ *                  of the last row without older versions (0 before any), no older
+ *                  versions, alive
  *           | [id, from, DOC|null, [[from, to, DOC|null], ..]]: any row (versions newest first)
  *   COMMIT  = [seq, id, time, cause|null, kind, payload(, extra)] with kind
  *              0 query:  payload = the query JSON as executed
@@ -110,7 +111,7 @@ hs_rc hs_db_dump(hs_db *db) {
             if (r) buf_putc(o, ',');
             int bare = w->cur && !w->older && w->id == prev_id + 1 && w->from == prev_from;
             prev_id = w->id;
-            prev_from = w->from;
+            if (!w->older) prev_from = w->from;
             if (bare) { val_print(o, w->cur->v); continue; }
             buf_putc(o, '[');
             buf_put_i64(o, w->id);
@@ -248,9 +249,9 @@ static coll *load_coll(loader *l, val c, uint32_t seq) {
         w->from = (uint32_t)get_int(l, val_iter_next(&f, 0), 0, seq, "bad row seq");
         if (col->len && w->id <= last_id && !l->err) l->err = "row ids must increase";
         last_id = w->id;
-        last_from = w->from;
         w->cur = get_doc(l, val_iter_next(&f, 0));
         val versions = val_iter_next(&f, 0);
+        if (versions && versions[0] == T_ARR && val_count(versions) == 0) last_from = w->from;
         col->len++;   /* counted now so coll_free releases what was loaded */
         col->live += w->cur != NULL;
         if (!l->err && versions[0] != T_ARR) l->err = "versions must be a list";
