@@ -120,6 +120,8 @@ void coll_set(coll *c, size_t i, doc *d, hist *h) {
     r->older = v;
     r->cur = d;
     r->from = h->seq;
+    h->nolder++;
+    h->older_bytes += VERSION_BYTES(v);
     record(c, r->id, h);
 }
 
@@ -200,6 +202,8 @@ void hist_rollback(hist *h) {
         doc_unref(r->cur);
         if (r->older && r->older->to == h->seq) {
             version *v = r->older;
+            h->nolder--;
+            h->older_bytes -= VERSION_BYTES(v);
             r->cur = v->d;
             r->from = v->from;
             r->older = v->older;

@@ -537,6 +537,7 @@ static hs_rc from_dict(hs_db *db, const char *text, size_t len) {
     }
     db_adopt(db, fresh);   /* the old collections' history goes with them */
     db->oldest = db->seq;
+    db_recount(db);
     buf_clear(&db->out);
     buf_puts(&db->out, "{}");
     return HS_OK;

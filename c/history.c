@@ -406,6 +406,7 @@ hs_db *hs_db_fork(const hs_db *db, uint32_t s) {
     f->seq = s;
     f->oldest = db->oldest;
     f->hist.seq = s + 1;
+    db_recount(f);
     return f;
 }
 
@@ -428,27 +429,33 @@ hs_rc hs_db_set_horizon(hs_db *db, uint32_t h) {
     memmove(db->hist.changes, db->hist.changes + keep_from, (db->hist.nchanges - keep_from) * sizeof *db->hist.changes);
     db->hist.nchanges -= keep_from;
     db->oldest = h;
+    db_recount(db);
     buf_clear(&db->out);
     buf_puts(&db->out, "{}");
     return HS_OK;
 }
 
-hs_rc hs_db_stats(hs_db *db) {
-    if (!db) return HS_MISUSE;
-    uint64_t versions = 0, bytes = 0, live = 0;
+void db_recount(hs_db *db) {
+    uint64_t n = 0, bytes = 0;
     for (size_t i = 0; i < db->ncolls; i++) {
         const coll *c = db->colls[i];
-        live += c->live;
-        versions += c->live;
         for (size_t r = 0; r < c->len; r++)
-            for (const version *v = c->rows[r].older; v; v = v->older) {
-                versions++;
-                /* A past document shared with a newer version costs nothing extra. */
-                bytes += sizeof *v + (v->d && v->d->refs == 1 ? v->d->size + sizeof(doc) : 0);
-            }
-        bytes += (c->len - c->live) * sizeof(row);
+            for (const version *v = c->rows[r].older; v; v = v->older) { n++; bytes += VERSION_BYTES(v); }
     }
-    bytes += db->hist.nchanges * sizeof(change);
+    db->hist.nolder = n;
+    db->hist.older_bytes = bytes;
+}
+
+/* O(collections): the version counts are kept as commits happen (hist.nolder). */
+hs_rc hs_db_stats(hs_db *db) {
+    if (!db) return HS_MISUSE;
+    uint64_t live = 0, tombstones = 0;
+    for (size_t i = 0; i < db->ncolls; i++) {
+        live += db->colls[i]->live;
+        tombstones += db->colls[i]->len - db->colls[i]->live;
+    }
+    uint64_t versions = live + db->hist.nolder;
+    uint64_t bytes = db->hist.older_bytes + tombstones * sizeof(row) + db->hist.nchanges * sizeof(change);
     buf *o = &db->out;
     buf_clear(o);
     buf_puts(o, "{\"seq\":");

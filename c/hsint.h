@@ -149,6 +149,8 @@ void db_check_commit(const hs_db *db, uint32_t s);
 #else
 #define db_check_commit(db, s) ((void)0)
 #endif
+/* Counts the past versions again (after pruning, loading, forking): hist.nolder/older_bytes. */
+void db_recount(hs_db *db);
 /* Undoes everything the pending commit changed. */
 void db_rollback(hs_db *db);
 /* The document of row r as seen at s (SEQ_PRESENT: now). */

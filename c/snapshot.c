@@ -470,6 +470,7 @@ static hs_rc load(hs_db *db, const char *text, size_t len) {
     db->seq = seq;
     db->oldest = oldest;
     db->hist.seq = seq + 1;
+    db_recount(db);
     buf_clear(&db->out);
     buf_puts(&db->out, "{}");
     return HS_OK;

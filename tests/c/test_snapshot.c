@@ -125,6 +125,12 @@ int main(void) {
     hs_db_commits(back, 0, 6, 100);
     char *recs2 = out_copy(back);
     CHECK(strcmp(recs, recs2) == 0, "the same commit records");
+    hs_db_stats(db);
+    char *st = out_copy(db);
+    hs_db_stats(back);
+    char *st2 = out_copy(back);
+    CHECK(strcmp(st, st2) == 0, "the same stats (the kept version counts match a recount)");
+    free(st); free(st2);
     CHECK(hs_db_undo(back, NULL, 0) == HS_OK && hs_db_seq(back) == 7, "undo works after a load");
 
     /* A damaged dump changes nothing and says CORRUPT. */
