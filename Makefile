@@ -111,6 +111,7 @@ test-runtimes: build
 bench: build
 	$(NODE) bench/speed.mjs
 	$(NODE) bench/timetravel.mjs
+	$(NODE) bench/commit-core.mjs
 	$(NODE) bench/persist-node.mjs
 	$(NODE) bench/browser-persist.mjs
 

@@ -99,7 +99,8 @@ hs_rc hs_db_changes(hs_db *db, uint32_t since, uint32_t until);
    "query"} (as hs_db_commits writes them; all but query optional), whose query is a Query,
    TransactionQuery, or {"className": "HindsightRevert", "toSeq": s[, "undo"|"redo": id]
    [, "state": {...}]}, each becoming the next commit with its id, time and cause. Stops at
-   the first one that does not commit (HS_CORRUPT, naming it); those before it stay. */
+   the first one that does not commit (HS_CORRUPT, naming it); those before it stay. A record
+   without an id (written before ids existed) gets "legacy.<seq>". */
 hs_rc hs_db_replay(hs_db *db, const char *json, size_t len);
 /* A new database holding the state and history up to s; NULL on error or out of memory. */
 hs_db *hs_db_fork(const hs_db *db, uint32_t s);

@@ -700,6 +700,12 @@ hs_rc hs_db_replay(hs_db *db, const char *text, size_t len) {
             }
         }
         if (!e) e = record_meta(db, text, &r, &scratch);
+        /* A record written before ids existed gets one that is the same at every open. */
+        char legacy_id[32];
+        if (!e && !db->meta.id) {
+            db->meta.id = legacy_id;
+            db->meta.id_len = (size_t)snprintf(legacy_id, sizeof legacy_id, "legacy.%u", expected);
+        }
         why[0] = 0;
         if (!e) {
             rc = replay_one(db, text, &r, &head, why, sizeof why);
