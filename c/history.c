@@ -570,14 +570,16 @@ static size_t ws(const char *t, size_t len, size_t p) {
    Returns NULL or what is wrong. Values are checked strictly where they are used. */
 typedef struct rec_spans { jscan_span seq, id, time, cause, query; } rec_spans;
 
-static const char *record_spans(const char *t, size_t pos, size_t end, rec_spans *r) {
+/* end: the bound of the text; *stop is set just past the record's closing brace. */
+static const char *record_spans(const char *t, size_t pos, size_t end, rec_spans *r, size_t *stop) {
     memset(r, 0, sizeof *r);
+    *stop = end;
     if (t[pos] != '{') return "a record must be an object";
     size_t p = pos + 1;
     for (;;) {
         p = ws(t, end, p);
         if (p >= end) return "a record is cut short";
-        if (t[p] == '}') break;
+        if (t[p] == '}') { *stop = p + 1; break; }
         if (t[p] == ',') { p++; continue; }
         if (t[p] != '"') return "a record is malformed";
         size_t kend = jscan_skip(t, end, p);
@@ -682,11 +684,11 @@ hs_rc hs_db_replay(hs_db *db, const char *text, size_t len) {
     buf_init(&scratch);
     hs_rc rc = HS_OK;
     while ((more = jscan_next_element(text, all, &pos)) == 1) {
-        size_t end = jscan_skip(text, len, pos);
+        size_t end;
         uint32_t expected = db->seq + 1;
         heap_hint(applied);
         rec_spans r;
-        const char *e = record_spans(text, pos, end > len ? len : end, &r);
+        const char *e = record_spans(text, pos, len, &r, &end);
         if (!e && r.seq.end) {
             char num[24];
             size_t n = r.seq.end - r.seq.start;
