@@ -468,9 +468,10 @@ export class Database {
   #committed(seq, alsoNotify = null) {
     const engine = this.#engine;
     if (this.#persistence) this.#persistence.committed(seq, this.#recordText(engine, seq));
+    // What changed is read before retention may free seq - 1.
+    const info = this.#feed.size === 0 && this.#listeners.size === 0 ? null : JSON.parse(engine.changesText(seq - 1, seq))[0];
     this.#applyRetention(false);
-    if (this.#feed.size === 0 && this.#listeners.size === 0) return;
-    const info = JSON.parse(engine.changesText(seq - 1, seq))[0];
+    if (info === null) return;
     this.#feed.publish(info);
     const targets = Object.keys(info.changes);
     if (alsoNotify !== null && !targets.includes(alsoNotify)) targets.push(alsoNotify);

@@ -149,6 +149,18 @@ test('the change feed: every write reports { seq, id, changes } with row ids; db
   await db.close();
 });
 
+test('the feed and listeners keep working when retention keeps no past (maxCommits 0)', async () => {
+  const db = await Database.open();
+  const seen = [];
+  db.subscribeChanges((info) => seen.push(info.seq));
+  db.addListener('a', (seq) => seen.push(-seq));
+  db.setRetention({ maxCommits: 0 });
+  for (let i = 0; i < 200; i++) db.executeQuery(add('a', [{ i }]));
+  assert.equal(seen.length, 400);
+  assert.deepEqual(seen.slice(-2), [200, -200]);
+  await db.close();
+});
+
 test('a merge fires the listeners of its output collection', async () => {
   const db = await Database.open();
   db.executeQuery(add('base', [{ id: 1, name: 'a' }]));
