@@ -322,7 +322,10 @@ export class Database {
     const old = this.#engine;
     const ours = JSON.parse(old.commitsText(confirmed + 1, MAX_SEQ, MAX_SEQ));
     const touched = new Set();
-    for (const info of JSON.parse(old.changesText(confirmed, old.seq()))) for (const name of Object.keys(info.changes)) touched.add(name);
+    const touchedSince = (engine, from) => {
+      for (const info of JSON.parse(engine.changesText(Math.max(from, engine.oldest()), engine.seq()))) for (const name of Object.keys(info.changes)) touched.add(name);
+    };
+    touchedSince(old, confirmed);
     let engine;
     if (snapshot) {
       engine = new Engine(old.wasm);
@@ -362,7 +365,7 @@ export class Database {
     this.#engine = engine;
     old.close();
     if (engine.seq() > confirmed) {
-      for (const info of JSON.parse(engine.changesText(confirmed, engine.seq()))) for (const name of Object.keys(info.changes)) touched.add(name);
+      touchedSince(engine, confirmed);
       this.#feed.publish({ seq: engine.seq(), id: null, rebased: true, changes: null });
       for (const target of touched) this.#fire(target, engine.seq());
     }
