@@ -188,6 +188,7 @@ bench: build
 	$(NODE) bench/speed.mjs
 	$(NODE) bench/timetravel.mjs
 	$(NODE) bench/live.mjs
+	$(NODE) bench/commit-core.mjs
 	$(NODE) bench/persist-node.mjs
 	$(NODE) bench/browser-persist.mjs
 

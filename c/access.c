@@ -114,23 +114,40 @@ static int revert_changes(const coll *c, uint32_t s) {
     return 0;
 }
 
-static hs_rc revert_for(hs_db *db, const cJSON *perms, uint32_t s) {
-    if (perms && s >= db->oldest && s <= db->seq) {
-        for (size_t i = 0; i < db->ncolls; i++) {
-            const coll *c = db->colls[i];
-            if (revert_changes(c, s) && !allows(perms, c->name, revert_types, 1)) {
-                char msg[200];
-                snprintf(msg, sizeof msg, "Operation not permitted: the revert changes '%.100s', which needs clearAdd permission", c->name);
-                return db_error(db, msg);
-            }
+hs_rc access_check_revert(hs_db *db, uint32_t s) {
+    for (size_t i = 0; i < db->ncolls; i++) {
+        const coll *c = db->colls[i];
+        if (revert_changes(c, s) && !allows(db->revert_perms, c->name, revert_types, 1)) {
+            char msg[200];
+            snprintf(msg, sizeof msg, "Operation not permitted: the revert changes '%.100s', which needs clearAdd permission", c->name);
+            return db_error(db, msg);
         }
     }
-    return hs_db_revert(db, s);
+    return HS_OK;
 }
 
-hs_rc hs_db_revert_for(hs_db *db, uint32_t s, const char *ptext, size_t plen) {
+/* A revert, undo or redo (kind: 0, CK_UNDO, CK_REDO) under perms: the check runs in
+   db_revert_now, the one path every revert takes, once its target seq is known. */
+static hs_rc revert_for(hs_db *db, const cJSON *perms, int kind, uint32_t s, const char *meta, size_t mlen) {
+    db->revert_perms = perms;
+    hs_rc rc = kind == CK_UNDO ? hs_db_undo(db, meta, mlen) : kind == CK_REDO ? hs_db_redo(db, meta, mlen) : hs_db_revert_meta(db, s, meta, mlen);
+    db->revert_perms = NULL;
+    return rc;
+}
+
+hs_rc hs_db_revert_for(hs_db *db, uint32_t s, const char *meta, size_t mlen, const char *ptext, size_t plen) {
     if (!db) return HS_MISUSE;
-    WITH_PERMISSIONS(db, ptext, plen, perms, revert_for(db, perms, s));
+    WITH_PERMISSIONS(db, ptext, plen, perms, revert_for(db, perms, 0, s, meta, mlen));
+}
+
+hs_rc hs_db_undo_for(hs_db *db, const char *meta, size_t mlen, const char *ptext, size_t plen) {
+    if (!db) return HS_MISUSE;
+    WITH_PERMISSIONS(db, ptext, plen, perms, revert_for(db, perms, CK_UNDO, 0, meta, mlen));
+}
+
+hs_rc hs_db_redo_for(hs_db *db, const char *meta, size_t mlen, const char *ptext, size_t plen) {
+    if (!db) return HS_MISUSE;
+    WITH_PERMISSIONS(db, ptext, plen, perms, revert_for(db, perms, CK_REDO, 0, meta, mlen));
 }
 
 static hs_rc fork_for(hs_db *db, const cJSON *perms, uint32_t s, hs_db **out) {

@@ -120,6 +120,8 @@ void coll_set(coll *c, size_t i, doc *d, hist *h) {
     r->older = v;
     r->cur = d;
     r->from = h->seq;
+    h->nolder++;
+    h->older_bytes += VERSION_BYTES(v);
     record(c, r->id, h);
 }
 
@@ -158,9 +160,10 @@ static int push_value(seq_value **list, size_t *n, int64_t before, uint32_t seq)
 
 void coll_set_serial(coll *c, int64_t serial, hist *h) {
     if (serial == c->serial) return;
-    /* Serial changes are rare and tiny; an allocation failure here keeps the old history
-       entry count, and the value is still set (as-of reads of it may then be off). */
-    push_value(&c->serials, &c->nserials, c->serial, h->seq);
+    /* Serial changes are rare and tiny: instead of a result to check at every caller, an
+       allocation failure leaves the value alone and marks the pending commit as failed
+       (h->failed), which then is rolled back instead of committed. */
+    if (!push_value(&c->serials, &c->nserials, c->serial, h->seq)) { h->failed = 1; return; }
     c->serial = serial;
 }
 
@@ -199,6 +202,8 @@ void hist_rollback(hist *h) {
         doc_unref(r->cur);
         if (r->older && r->older->to == h->seq) {
             version *v = r->older;
+            h->nolder--;
+            h->older_bytes -= VERSION_BYTES(v);
             r->cur = v->d;
             r->from = v->from;
             r->older = v->older;

@@ -57,7 +57,15 @@ typedef struct hist {
     size_t nspare;
     change *changes;
     size_t nchanges, capchanges;
+    int failed;              /* a change of the pending commit could not be recorded: roll it back */
+    /* Past versions in all collections, and their bytes (a version node plus its document):
+       kept up to date by coll_set and hist_rollback, recounted after pruning and loading, so
+       that stats cost nothing. */
+    uint64_t nolder, older_bytes;
 } hist;
+
+/* What one past version counts in hist.older_bytes. */
+#define VERSION_BYTES(v) ((uint64_t)sizeof(version) + ((v)->d ? (uint64_t)(v)->d->size + sizeof(doc) : 0))
 
 coll *coll_new(const char *name, size_t name_len);
 void coll_free(coll *c);

@@ -1,16 +1,19 @@
 /*
- * db.c: the database handle, its collections, transactions, and the public API of
- * hindsight.h.
+ * db.c: the database handle, its collections, queries and transactions as commits, and
+ * toDict/fromDict of hindsight.h.
  *
- * A transaction saves each target collection (its rows, with a reference held on each
- * document, and its serial) before the first query runs. On failure the saved state is put
- * back and collections created inside the transaction are removed, so a failed
- * transaction changes nothing (protocol §9, with ARCHITECTURE.md §2's stricter rule).
+ * Every change a call makes is recorded in the pending commit (hist.seq, coll.h's change
+ * log); a failed query or transaction is rolled back change by change (db_rollback), so it
+ * changes nothing (protocol §9, with ARCHITECTURE.md §2's stricter rule). A call that wrote
+ * publishes its commit (seq = hist.seq++) only after its commit record (commits.c) was made:
+ * the commit and its record exist together or not at all. The record keeps the query text
+ * exactly as executed; a single add keeps its documents once, in the versions.
  * collectionPermissions are parsed here for every caller (db_parse_permissions): given
  * permissions that are not a map of name -> Permission are refused, never read as "allow
  * everything"; names outside documents holding U+0000 are refused (cJSON would cut them).
  */
 #include "hsint.h"
+#include <assert.h>
 #include "json_in.h"
 #include "jarena.h"
 #include <math.h>
@@ -92,6 +95,13 @@ static void free_collections(coll **colls, size_t n) {
 void db_adopt(hs_db *db, hs_db *fresh) {
     free_collections(db->colls, db->ncolls);
     free(db->hist.changes);
+    commits_free(&db->commits);
+    db->commits.recs = fresh->commits.recs;
+    db->commits.n = fresh->commits.n;
+    db->commits.cap = fresh->commits.cap;
+    fresh->commits.recs = NULL;
+    fresh->commits.n = fresh->commits.cap = 0;
+    db->commits.base_time = db->commits.last_time = NAN;   /* load sets them again */
     db->colls = fresh->colls;
     db->ncolls = fresh->ncolls;
     db->cap = fresh->cap;
@@ -106,6 +116,7 @@ void db_adopt(hs_db *db, hs_db *fresh) {
 }
 
 void db_rollback(hs_db *db) {
+    db->hist.failed = 0;
     hist_rollback(&db->hist);
     uint32_t p = db->hist.seq;
     for (size_t i = db->ncolls; i-- > 0;) {
@@ -129,6 +140,7 @@ hs_db *hs_db_open(void) {
     buf_init(&db->nctx.lower);
     buf_init(&db->envelope);
     db->hist.seq = 1;
+    db->commits.last_time = db->commits.base_time = NAN;
     return db;
 }
 
@@ -142,6 +154,7 @@ void hs_db_close(hs_db *db) {
     buf_free(&db->nctx.lower);
     buf_free(&db->envelope);
     hist_free(&db->hist);
+    commits_free(&db->commits);
     free(db);
 }
 
@@ -158,17 +171,22 @@ const char *hs_errstr(hs_rc rc) {
     case HS_ERROR: return "invalid input";
     case HS_NOMEM: return "out of memory";
     case HS_MISUSE: return "misuse";
+    case HS_TOO_OLD: return "older than the kept history";
+    case HS_CORRUPT: return "corrupt input";
+    case HS_INTERNAL: return "internal error";
     default: return "unknown result code";
     }
 }
 
-hs_rc db_error(hs_db *db, const char *msg) {
+hs_rc db_fail(hs_db *db, hs_rc rc, const char *msg) {
     buf_clear(&db->out);
     buf_puts(&db->out, "{\"error\":");
     buf_put_json_string(&db->out, msg, strlen(msg));
     buf_putc(&db->out, '}');
-    return db->out.oom ? HS_NOMEM : HS_ERROR;
+    return db->out.oom ? HS_NOMEM : rc;
 }
+
+hs_rc db_error(hs_db *db, const char *msg) { return db_fail(db, HS_ERROR, msg); }
 
 /* ---- permissions ---- */
 
@@ -308,6 +326,17 @@ static cJSON *parse_whole(hs_db *db, const char *text, size_t len, char *err, si
 }
 
 hs_rc hs_db_execute(hs_db *db, const char *text, size_t len, const char *perms_text, size_t plen) {
+    return hs_db_execute_meta(db, text, len, perms_text, plen, NULL, 0);
+}
+
+hs_rc hs_db_execute_meta(hs_db *db, const char *text, size_t len, const char *perms_text, size_t plen, const char *meta, size_t mlen) {
+    if (!db || !text) return HS_MISUSE;
+    hs_rc rc = commits_begin(db, meta, mlen);
+    if (rc != HS_OK) return rc;
+    return db_execute_prepared(db, text, len, perms_text, plen);
+}
+
+hs_rc db_execute_prepared(hs_db *db, const char *text, size_t len, const char *perms_text, size_t plen) {
     if (!db || !text) return HS_MISUSE;
     jarena_begin();
     hs_rc rc = execute(db, text, len, perms_text, plen);
@@ -339,6 +368,8 @@ static const jscan_pattern dict_arrays[] = {{step_data, 3, '['}};
 static const char *cut_documents(hs_db *db, const char *text, size_t *len, const jscan_pattern *pats, int npats) {
     db->input = text;
     db->spans = jscan_cut(text, *len, pats, npats, &db->envelope, &db->nspans);
+    /* Out of memory while cutting: fail rather than parse differently (and record differently). */
+    if (!db->spans && db->envelope.oom) return NULL;
     if (!db->spans) { buf_clear(&db->envelope); buf_put(&db->envelope, text, *len); }
     /* cJSON 1.7.15 can read one byte past a length-limited text that ends inside a
        string; a NUL after the text keeps that read inside our buffer and stops it. */
@@ -388,7 +419,23 @@ static hs_rc execute(hs_db *db, const char *text, size_t len, const char *perms_
         none.target = none.type_name = "";
         parse_error_result(db, &none, "expected a Query or a TransactionQuery (className)");
     }
-    if (commit) db->seq = db->hist.seq++;
+    if (commit) {
+        /* A single add's documents are kept once, in the versions: its record keeps the
+           query without them (the one span cut out, an array: addData). Not with a
+           serialKey: the kept documents then hold serials the query's did not. */
+        const cJSON *type = cJSON_GetObjectItemCaseSensitive(json, "type");
+        int single_add = !(cJSON_IsString(cls) && strcmp(cls->valuestring, "TransactionQuery") == 0) &&
+                         cJSON_IsString(type) && strcmp(type->valuestring, "add") == 0 &&
+                         db->spans && db->nspans == 1 && text[db->spans[0].start] == '[' &&
+                         /* with a serialKey the kept documents differ from the query's */
+                         (!cJSON_GetObjectItemCaseSensitive(json, "serialKey") || cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(json, "serialKey")));
+        if (db->hist.failed || !commits_record(db, CK_QUERY, 0, text, len, single_add ? &db->spans[0] : NULL)) {
+            db_rollback(db);
+            return db_fail(db, HS_NOMEM, "out of memory recording the commit; the database is unchanged");
+        }
+        db->seq = db->hist.seq++;
+        db_check_commit(db, db->seq);
+    }
     /* No cJSON_Delete: the parse arena is dropped whole when the call ends (jarena.h). */
     return db->out.oom ? HS_NOMEM : HS_OK;
 }
@@ -401,7 +448,7 @@ hs_rc hs_db_to_dict_at(hs_db *db, uint32_t s) { return db_to_dict_for(db, s, NUL
 
 hs_rc db_to_dict_for(hs_db *db, uint32_t s, const cJSON *perms) {
     if (!db) return HS_MISUSE;
-    if (s > db->seq || s < db->oldest) return db_error(db, s > db->seq ? "seq is after the latest commit" : "seq is older than the kept history");
+    if (s > db->seq || s < db->oldest) return db_fail(db, s > db->seq ? HS_ERROR : HS_TOO_OLD, s > db->seq ? "seq is after the latest commit" : "seq is older than the kept history");
     uint32_t view = s == db->seq ? SEQ_PRESENT : s;
     buf *o = &db->out;
     buf_clear(o);
@@ -524,6 +571,7 @@ static hs_rc from_dict(hs_db *db, const char *text, size_t len) {
     }
     db_adopt(db, fresh);   /* the old collections' history goes with them */
     db->oldest = db->seq;
+    db_recount(db);
     buf_clear(&db->out);
     buf_puts(&db->out, "{}");
     return HS_OK;

@@ -14,12 +14,23 @@
 
 typedef struct hs_db hs_db;
 
+/* Result codes, shared with JS (js/engine.js maps each to a HindsightError code of the same
+   name). Every code but HS_OK leaves the database unchanged and the output holds
+   {"error": message} (HS_NOMEM: when there was memory to write it). */
 typedef enum hs_rc {
     HS_OK = 0,      /* the call ran; for queries, the result JSON says whether the query succeeded */
-    HS_ERROR = 1,   /* the input was refused; the output holds {"error": message} */
-    HS_NOMEM = 2,   /* out of memory; the database is unchanged */
-    HS_MISUSE = 3   /* NULL handle or similar programming error */
+    HS_ERROR = 1,   /* INVALID_ARGUMENT: the input was refused */
+    HS_NOMEM = 2,   /* NOMEM: out of memory */
+    HS_MISUSE = 3,  /* INTERNAL: NULL handle or similar programming error */
+    HS_TOO_OLD = 4, /* TOO_OLD: a seq before the retention horizon */
+    HS_CORRUPT = 5, /* CORRUPT: a snapshot or log record that cannot be loaded or replayed */
+    HS_INTERNAL = 6 /* INTERNAL: a broken invariant */
 } hs_rc;
+#define HS_INVALID_ARGUMENT HS_ERROR
+
+/* Process-wide setting: a function the engine calls now and then inside long loops that
+   allocate (the wasm build grows memory ahead there); NULL (the default) for none. */
+void hs_set_heap_hint(void (*fn)(void));
 
 hs_db *hs_db_open(void);
 void hs_db_close(hs_db *db);
@@ -28,6 +39,11 @@ void hs_db_close(hs_db *db);
    Permission, or NULL (length 0) to allow everything. The output is a QueryResult or
    TransactionQueryResult; a query that fails leaves the database unchanged. */
 hs_rc hs_db_execute(hs_db *db, const char *query, size_t len, const char *permissions, size_t plen);
+/* The same, with the metadata of the commit it may make: {"time": ms, "cause": any JSON,
+   "id": "origin.counter" (kept from an earlier life: replay, rebase)}, each optional. The
+   meta is checked before the query runs; the commit and its record are made together. */
+hs_rc hs_db_execute_meta(hs_db *db, const char *query, size_t len, const char *permissions, size_t plen,
+                         const char *meta, size_t mlen);
 /* Writes the whole database as a DeltaTraceDatabase dict. */
 hs_rc hs_db_to_dict(hs_db *db);
 /* The same, as of commit s (oldest <= s <= seq). */
@@ -50,13 +66,41 @@ hs_rc hs_db_diff(hs_db *db, uint32_t a, uint32_t b);
 /* A new commit whose state (documents, their order, serial counters, which collections
    exist) equals the state at s. */
 hs_rc hs_db_revert(hs_db *db, uint32_t s);
-/* A new commit that replaces whole collections: {"collections": {name: {"data": [...],
-   "serialNum": n} | null}} (null removes it). Used to import a revert commit whose target
-   state is older than the exported history. */
-hs_rc hs_db_apply_state(hs_db *db, const char *json, size_t len);
-/* Applies again, in order, a JSON list of exported commit queries (Query, TransactionQuery,
-   or {"className": "HindsightRevert", "toSeq": s[, "state": {...}]}), each becoming the
-   next commit. Stops at the first one that does not commit, with an error naming it. */
+/* The same with a meta text as for hs_db_execute_meta; "undo": id / "redo": id mark an
+   undo or redo of that commit (then s is taken from the commit's seq when it is kept). */
+hs_rc hs_db_revert_meta(hs_db *db, uint32_t s, const char *meta, size_t mlen);
+/* Takes back the latest commit not yet undone / reapplies the latest undone one, as a new
+   commit. The stacks are derived from the commit records, so they survive a reopen. Output
+   {"seq": n} or {"seq": null} when there is nothing to do. meta as above ("minSeq": the
+   oldest seq they may go back to). */
+hs_rc hs_db_undo(hs_db *db, const char *meta, size_t mlen);
+hs_rc hs_db_redo(hs_db *db, const char *meta, size_t mlen);
+
+/* ---- the commit table (commits.c) ---- */
+/* Sets the origin of the ids of new commits (1..64 characters of [A-Za-z0-9_-]); a new
+   origin starts its counter at 1. */
+hs_rc hs_db_set_origin(hs_db *db, const char *origin, size_t len);
+/* [{"seq","id","time","cause","query"}] for the kept commits from <= seq <= to, at most
+   limit. Each element is also the store's log record of that commit. */
+hs_rc hs_db_commits(hs_db *db, uint32_t from, uint32_t to, uint32_t limit);
+/* The time of the base (the state at the horizon) of a database with no kept commit yet
+   (an import); NaN for unknown. */
+hs_rc hs_db_set_base_time(hs_db *db, double ms);
+/* The same without the queries: [{"seq","id","time","cause"}]. */
+hs_rc hs_db_commit_info(hs_db *db, uint32_t from, uint32_t to);
+/* The seq of the last commit at or before time ms; HS_TOO_OLD before the kept history. */
+hs_rc hs_db_seq_at_time(hs_db *db, double ms);
+/* The time of commit seq (the base's when seq is the horizon): {"time": ms|null}. */
+hs_rc hs_db_time_of(hs_db *db, uint32_t seq);
+/* [{"seq","id","changes":{collection:{"added":[row ids],"removed":[..],"changed":[..]}}}]
+   for the commits since < seq <= until. */
+hs_rc hs_db_changes(hs_db *db, uint32_t since, uint32_t until);
+/* Applies again, in order, a JSON list of commit records {"seq", "id", "time", "cause",
+   "query"} (as hs_db_commits writes them; all but query optional), whose query is a Query,
+   TransactionQuery, or {"className": "HindsightRevert", "toSeq": s[, "undo"|"redo": id]
+   [, "state": {...}]}, each becoming the next commit with its id, time and cause. Stops at
+   the first one that does not commit (HS_CORRUPT, naming it); those before it stay. A record
+   without an id (written before ids existed) gets "legacy.<seq>". */
 hs_rc hs_db_replay(hs_db *db, const char *json, size_t len);
 /* A new database holding the state and history up to s; NULL on error or out of memory. */
 hs_db *hs_db_fork(const hs_db *db, uint32_t s);
@@ -66,7 +110,7 @@ hs_rc hs_db_set_horizon(hs_db *db, uint32_t h);
 hs_rc hs_db_dump(hs_db *db);
 /* Replaces the whole state with a dump; on error nothing changes. */
 hs_rc hs_db_load(hs_db *db, const char *json, size_t len);
-/* {"seq","oldestSeq","versions","historyBytes","liveDocuments"} */
+/* {"seq","oldestSeq","commits","versions","historyBytes","liveDocuments"}, in O(collections). */
 hs_rc hs_db_stats(hs_db *db);
 
 /* The same calls limited by collectionPermissions (access.c has the rules); permissions
@@ -74,7 +118,11 @@ hs_rc hs_db_stats(hs_db *db);
 hs_rc hs_db_to_dict_at_for(hs_db *db, uint32_t s, const char *permissions, size_t plen);
 hs_rc hs_db_history_for(hs_db *db, const char *target, size_t tlen, const char *node, size_t nlen, uint32_t from, uint32_t to, const char *permissions, size_t plen);
 hs_rc hs_db_diff_for(hs_db *db, uint32_t a, uint32_t b, const char *permissions, size_t plen);
-hs_rc hs_db_revert_for(hs_db *db, uint32_t s, const char *permissions, size_t plen);
+/* Revert, undo and redo with their commit meta (as hs_db_revert_meta, hs_db_undo, hs_db_redo),
+   refused unless the permissions allow clearAdd on every collection the revert changes. */
+hs_rc hs_db_revert_for(hs_db *db, uint32_t s, const char *meta, size_t mlen, const char *permissions, size_t plen);
+hs_rc hs_db_undo_for(hs_db *db, const char *meta, size_t mlen, const char *permissions, size_t plen);
+hs_rc hs_db_redo_for(hs_db *db, const char *meta, size_t mlen, const char *permissions, size_t plen);
 hs_rc hs_db_fork_for(hs_db *db, uint32_t s, const char *permissions, size_t plen, hs_db **fork);
 
 const char *hs_db_output(const hs_db *db, size_t *len);

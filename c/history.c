@@ -1,16 +1,43 @@
 /*
  * history.c: time travel over the engine's versions: history of documents, diffs between
- * commits, revert, fork, retention, and statistics.
+ * commits, the change feed, revert, replay, fork, retention, and statistics.
  *
  * Everything here reads the row version chains of coll.h and the change log of hist (one
  * entry per row a commit touched). Invariants it relies on: rows[] is sorted by id; the
  * change log is sorted by seq; a seq s is readable when oldest <= s <= seq. Reverting is a
  * new commit (history is never rewritten); only retention frees history, and only what no
- * kept seq can see.
+ * kept seq can see. A revert and its commit record (commits.c) are made together or not at
+ * all. Native debug builds check the invariants after each commit (db_check_commit).
  */
 #include "hsint.h"
+#include <assert.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+#ifndef NDEBUG
+/* The rows commit s touched: their version chains are ordered and contiguous, and the
+   change log is sorted by seq. Cost: what the commit touched. */
+void db_check_commit(const hs_db *db, uint32_t s) {
+    const hist *h = &db->hist;
+    size_t k = h->nchanges;
+    while (k > 0 && h->changes[k - 1].seq == s) k--;
+    assert(k == 0 || h->changes[k - 1].seq < s);
+    for (; k < h->nchanges; k++) {
+        const change *ch = &h->changes[k];
+        long i = coll_find_row(ch->c, ch->row_id);
+        if (i < 0) continue;
+        const row *r = &ch->c->rows[i];
+        assert(r->from <= s);
+        uint32_t newer = r->from;
+        for (const version *v = r->older; v; v = v->older) {
+            assert(v->to == newer && v->from < v->to);
+            newer = v->from;
+        }
+    }
+    assert(db->commits.n == 0 || db->commits.recs[db->commits.n - 1].seq == db->seq);
+}
+#endif
 
 uint32_t hs_db_seq(const hs_db *db) { return db ? db->seq : 0; }
 uint32_t hs_db_oldest(const hs_db *db) { return db ? db->oldest : 0; }
@@ -19,7 +46,7 @@ static int readable(const hs_db *db, uint32_t s) { return s >= db->oldest && s <
 
 hs_rc hs_db_set_base(hs_db *db, uint32_t seq) {
     if (!db) return HS_MISUSE;
-    if (db->seq != 0 || db->hist.nchanges) return db_error(db, "set_base needs a database without commits");
+    if (db->seq != 0 || db->hist.nchanges || db->commits.n) return db_error(db, "set_base needs a database without commits");
     for (size_t i = 0; i < db->ncolls; i++)
         for (size_t r = 0; r < db->colls[i]->len; r++) db->colls[i]->rows[r].from = seq;
     db->seq = db->oldest = seq;
@@ -32,7 +59,7 @@ hs_rc hs_db_set_base(hs_db *db, uint32_t seq) {
 /* ---- history ---- */
 
 typedef struct hist_entry {
-    uint32_t seq;
+    uint32_t seq, row_id;
     size_t order;      /* row position, to keep rows in insertion order within a seq */
     char op;
     const doc *d;
@@ -103,7 +130,7 @@ hs_rc hs_db_history(hs_db *db, const char *target, size_t tlen, const char *node
                     if (!grown) { oom = 1; break; }
                     entries = grown;
                 }
-                entries[n++] = (hist_entry){seq, i, op, shown};
+                entries[n++] = (hist_entry){seq, r->id, i, op, shown};
             }
             prev = d;
         }
@@ -121,7 +148,9 @@ hs_rc hs_db_history(hs_db *db, const char *target, size_t tlen, const char *node
         buf_put_i64(o, entries[i].seq);
         buf_puts(o, ",\"op\":\"");
         buf_putc(o, entries[i].op);
-        buf_puts(o, "\",\"doc\":");
+        buf_puts(o, "\",\"rowId\":");
+        buf_put_i64(o, entries[i].row_id);
+        buf_puts(o, ",\"doc\":");
         val_print(o, entries[i].d->v);
         buf_putc(o, '}');
     }
@@ -169,7 +198,8 @@ static void put_doc_list(buf *o, const char *name, const doc *const *docs, size_
 
 hs_rc hs_db_diff(hs_db *db, uint32_t a, uint32_t b) {
     if (!db) return HS_MISUSE;
-    if (!readable(db, a) || !readable(db, b)) return db_error(db, "diff: a point is outside the kept history");
+    if (!readable(db, a) || !readable(db, b))
+        return db_fail(db, a < db->oldest || b < db->oldest ? HS_TOO_OLD : HS_ERROR, "diff: a point is outside the kept history");
     uint32_t lo = a < b ? a : b, hi = a < b ? b : a;
     size_t first = changes_after(&db->hist, lo), last = changes_after(&db->hist, hi);
     size_t n = last - first;
@@ -187,10 +217,12 @@ hs_rc hs_db_diff(hs_db *db, uint32_t a, uint32_t b) {
     buf_putc(o, '{');
     /* Three passes per collection would need three lists; collect them per collection. */
     const doc **added = NULL, **removed = NULL, **before = NULL, **after = NULL;
+    uint32_t *ids = NULL;   /* row ids: added from 0, removed from n, changed from 2n */
     size_t na, nr, nc;
     int first_coll = 1, oom = 0;
     if (n && (!(added = malloc(n * sizeof *added)) || !(removed = malloc(n * sizeof *removed)) ||
-              !(before = malloc(n * sizeof *before)) || !(after = malloc(n * sizeof *after)))) oom = 1;
+              !(before = malloc(n * sizeof *before)) || !(after = malloc(n * sizeof *after)) ||
+              !(ids = malloc(3 * n * sizeof *ids)))) oom = 1;
     for (size_t i = 0; i < n && !oom;) {
         size_t ci = t[i].coll_index;
         coll *c = db->colls[ci];
@@ -201,9 +233,9 @@ hs_rc hs_db_diff(hs_db *db, uint32_t a, uint32_t b) {
             if (r < 0) continue;
             const doc *x = row_at(&c->rows[r], a), *y = row_at(&c->rows[r], b);
             if (x == y) continue;
-            if (!x) added[na++] = y;
-            else if (!y) removed[nr++] = x;
-            else if (!val_equal(x->v, y->v)) { before[nc] = x; after[nc++] = y; }
+            if (!x) { ids[na] = t[i].row_id; added[na++] = y; }
+            else if (!y) { ids[n + nr] = t[i].row_id; removed[nr++] = x; }
+            else if (!val_equal(x->v, y->v)) { ids[2 * n + nc] = t[i].row_id; before[nc] = x; after[nc++] = y; }
         }
         if (!na && !nr && !nc) continue;
         if (!first_coll) buf_putc(o, ',');
@@ -220,21 +252,31 @@ hs_rc hs_db_diff(hs_db *db, uint32_t a, uint32_t b) {
             val_print(o, before[k]->v);
             buf_puts(o, ",\"after\":");
             val_print(o, after[k]->v);
+            buf_puts(o, ",\"rowId\":");
+            buf_put_i64(o, ids[2 * n + k]);
             buf_putc(o, '}');
         }
+        /* Row ids of the added and removed documents, in the same order. */
+        buf_puts(o, "],\"addedIds\":[");
+        for (size_t k = 0; k < na; k++) { if (k) buf_putc(o, ','); buf_put_i64(o, ids[k]); }
+        buf_puts(o, "],\"removedIds\":[");
+        for (size_t k = 0; k < nr; k++) { if (k) buf_putc(o, ','); buf_put_i64(o, ids[n + k]); }
         buf_puts(o, "]}");
     }
     buf_putc(o, '}');
-    free(t); free(added); free(removed); free(before); free(after);
+    free(t); free(added); free(removed); free(before); free(after); free(ids);
     if (oom) return HS_NOMEM;
     return o->oom ? HS_NOMEM : HS_OK;
 }
 
 /* ---- revert ---- */
 
-hs_rc hs_db_revert(hs_db *db, uint32_t s) {
-    if (!db) return HS_MISUSE;
-    if (!readable(db, s)) return db_error(db, s > db->seq ? "revert: seq is after the latest commit" : "revert: seq is older than the kept history");
+hs_rc db_revert_now(hs_db *db, uint32_t s) {
+    if (!readable(db, s)) return db_fail(db, s > db->seq ? HS_ERROR : HS_TOO_OLD, s > db->seq ? "revert: seq is after the latest commit" : "revert: seq is older than the kept history");
+    if (db->revert_perms) {
+        hs_rc refused = access_check_revert(db, s);
+        if (refused != HS_OK) return refused;
+    }
     /* Plan: count the rows whose document differs, then reserve, then apply. */
     size_t k = 0;
     for (size_t i = 0; i < db->ncolls; i++) {
@@ -254,13 +296,34 @@ hs_rc hs_db_revert(hs_db *db, uint32_t s) {
         }
         coll_set_serial(c, coll_serial_at(c, s), &db->hist);
     }
+    int kind = db->meta.ref_kind ? db->meta.ref_kind : CK_REVERT;
+    if (db->hist.failed || !commits_record(db, kind, s, NULL, 0, NULL)) { db_rollback(db); return HS_NOMEM; }
     db->seq = db->hist.seq++;
+    db_check_commit(db, db->seq);
     buf_clear(&db->out);
     buf_puts(&db->out, "{\"seq\":");
     buf_put_i64(&db->out, db->seq);
     buf_putc(&db->out, '}');
     return db->out.oom ? HS_NOMEM : HS_OK;
 }
+
+/* An undo or redo of a kept commit goes back to the state before / after it, whatever its
+   seq is now (a rebase may have moved it). */
+static uint32_t ref_target(const hs_db *db, uint32_t s) {
+    if (!db->meta.ref_kind) return s;
+    long i = commits_find_id(db, db->meta.ref, db->meta.ref_len);
+    if (i < 0) return s;
+    return db->commits.recs[i].seq - (db->meta.ref_kind == CK_UNDO);
+}
+
+hs_rc hs_db_revert_meta(hs_db *db, uint32_t s, const char *meta, size_t mlen) {
+    if (!db) return HS_MISUSE;
+    hs_rc rc = commits_begin(db, meta, mlen);
+    if (rc != HS_OK) return rc;
+    return db_revert_now(db, ref_target(db, s));
+}
+
+hs_rc hs_db_revert(hs_db *db, uint32_t s) { return hs_db_revert_meta(db, s, NULL, 0); }
 
 /* ---- fork ---- */
 
@@ -284,7 +347,7 @@ hs_db *hs_db_fork(const hs_db *db, uint32_t s) {
     if (!db || !readable(db, s)) return NULL;
     hs_db *f = hs_db_open();
     if (!f) return NULL;
-    int oom = 0;
+    int oom = !commits_copy(&f->commits, &db->commits, s);
     coll **map = db->ncolls ? calloc(db->ncolls, sizeof *map) : NULL;
     if (db->ncolls && !map) oom = 1;
     for (size_t i = 0; i < db->ncolls && !oom; i++) {
@@ -348,6 +411,7 @@ hs_db *hs_db_fork(const hs_db *db, uint32_t s) {
     f->seq = s;
     f->oldest = db->oldest;
     f->hist.seq = s + 1;
+    db_recount(f);
     return f;
 }
 
@@ -357,6 +421,7 @@ hs_rc hs_db_set_horizon(hs_db *db, uint32_t h) {
     if (!db) return HS_MISUSE;
     if (h > db->seq) return db_error(db, "the horizon cannot be after the latest commit");
     if (h <= db->oldest) { buf_clear(&db->out); buf_puts(&db->out, "{}"); return HS_OK; }
+    commits_prune(db, h);
     for (size_t i = db->ncolls; i-- > 0;) {
         coll *c = db->colls[i];
         coll_prune(c, h);
@@ -369,33 +434,41 @@ hs_rc hs_db_set_horizon(hs_db *db, uint32_t h) {
     memmove(db->hist.changes, db->hist.changes + keep_from, (db->hist.nchanges - keep_from) * sizeof *db->hist.changes);
     db->hist.nchanges -= keep_from;
     db->oldest = h;
+    db_recount(db);
     buf_clear(&db->out);
     buf_puts(&db->out, "{}");
     return HS_OK;
 }
 
-hs_rc hs_db_stats(hs_db *db) {
-    if (!db) return HS_MISUSE;
-    uint64_t versions = 0, bytes = 0, live = 0;
+void db_recount(hs_db *db) {
+    uint64_t n = 0, bytes = 0;
     for (size_t i = 0; i < db->ncolls; i++) {
         const coll *c = db->colls[i];
-        live += c->live;
-        versions += c->live;
         for (size_t r = 0; r < c->len; r++)
-            for (const version *v = c->rows[r].older; v; v = v->older) {
-                versions++;
-                /* A past document shared with a newer version costs nothing extra. */
-                bytes += sizeof *v + (v->d && v->d->refs == 1 ? v->d->size + sizeof(doc) : 0);
-            }
-        bytes += (c->len - c->live) * sizeof(row);
+            for (const version *v = c->rows[r].older; v; v = v->older) { n++; bytes += VERSION_BYTES(v); }
     }
-    bytes += db->hist.nchanges * sizeof(change);
+    db->hist.nolder = n;
+    db->hist.older_bytes = bytes;
+}
+
+/* O(collections): the version counts are kept as commits happen (hist.nolder). */
+hs_rc hs_db_stats(hs_db *db) {
+    if (!db) return HS_MISUSE;
+    uint64_t live = 0, tombstones = 0;
+    for (size_t i = 0; i < db->ncolls; i++) {
+        live += db->colls[i]->live;
+        tombstones += db->colls[i]->len - db->colls[i]->live;
+    }
+    uint64_t versions = live + db->hist.nolder;
+    uint64_t bytes = db->hist.older_bytes + tombstones * sizeof(row) + db->hist.nchanges * sizeof(change);
     buf *o = &db->out;
     buf_clear(o);
     buf_puts(o, "{\"seq\":");
     buf_put_i64(o, db->seq);
     buf_puts(o, ",\"oldestSeq\":");
     buf_put_i64(o, db->oldest);
+    buf_puts(o, ",\"commits\":");
+    buf_put_i64(o, (int64_t)db->commits.n);
     buf_puts(o, ",\"versions\":");
     buf_put_i64(o, (int64_t)versions);
     buf_puts(o, ",\"historyBytes\":");
@@ -408,7 +481,8 @@ hs_rc hs_db_stats(hs_db *db) {
 
 /* ---- replacing whole collections (import of a revert whose target was not kept) ---- */
 
-static hs_rc apply_state_val(hs_db *db, val root) {
+/* root: the "state" of a revert record; query/qlen: the whole record query, kept as the commit's query. */
+static hs_rc apply_state_val(hs_db *db, val root, const char *query, size_t qlen) {
     val cols = val_obj_get(root, "collections", 11);
     if (!cols || cols[0] != T_OBJ) return db_error(db, "state: 'collections' should be a dict");
     /* Check the shape of everything first, so that applying cannot fail on bad input. */
@@ -475,25 +549,16 @@ static hs_rc apply_state_val(hs_db *db, val root) {
             }
         }
     }
+    if (!oom && (db->hist.failed || !commits_record(db, CK_STATE, 0, query, qlen, NULL))) oom = 1;
     if (oom) { db_rollback(db); return HS_NOMEM; }
     db->seq = db->hist.seq++;
+    db_check_commit(db, db->seq);
     buf_clear(&db->out);
     buf_puts(&db->out, "{}");
     return HS_OK;
 }
 
-hs_rc hs_db_apply_state(hs_db *db, const char *text, size_t len) {
-    if (!db || !text) return HS_MISUSE;
-    buf enc;
-    buf_init(&enc);
-    size_t pos = 0;
-    const char *e = jscan_value_depth(text, len, &pos, &enc, VAL_MAX_DEPTH + 4);
-    hs_rc rc = e ? db_error(db, e) : apply_state_val(db, (val)enc.data);
-    buf_free(&enc);
-    return rc;
-}
-
-/* ---- replaying exported commits ---- */
+/* ---- replaying commit records ---- */
 
 static int is_revert(val q) {
     val cls = val_obj_get(q, "className", 9);
@@ -502,55 +567,249 @@ static int is_revert(val q) {
     return s && n == 15 && memcmp(s, "HindsightRevert", 15) == 0;
 }
 
+static size_t ws(const char *t, size_t len, size_t p) {
+    while (p < len && (t[p] == ' ' || t[p] == '\n' || t[p] == '\r' || t[p] == '\t')) p++;
+    return p;
+}
+
+/* The members of one record object text[pos, end): spans of seq, id, time, cause, query.
+   Returns NULL or what is wrong. Values are checked strictly where they are used. */
+typedef struct rec_spans { jscan_span seq, id, time, cause, query; } rec_spans;
+
+/* end: the bound of the text; *stop is set just past the record's closing brace. */
+static const char *record_spans(const char *t, size_t pos, size_t end, rec_spans *r, size_t *stop) {
+    memset(r, 0, sizeof *r);
+    *stop = end;
+    if (t[pos] != '{') return "a record must be an object";
+    size_t p = pos + 1;
+    for (;;) {
+        p = ws(t, end, p);
+        if (p >= end) return "a record is cut short";
+        if (t[p] == '}') { *stop = p + 1; break; }
+        if (t[p] == ',') { p++; continue; }
+        if (t[p] != '"') return "a record is malformed";
+        size_t kend = jscan_skip(t, end, p);
+        const char *key = t + p + 1;
+        size_t klen = kend >= p + 2 ? kend - p - 2 : 0;
+        p = ws(t, end, kend);
+        if (p >= end || t[p] != ':') return "a record is malformed";
+        p = ws(t, end, p + 1);
+        size_t vend = jscan_skip(t, end, p);
+        if (vend > end || vend == p) return "a record is malformed";
+        jscan_span v = {p, vend};
+        if (klen == 3 && memcmp(key, "seq", 3) == 0) r->seq = v;
+        else if (klen == 2 && memcmp(key, "id", 2) == 0) r->id = v;
+        else if (klen == 4 && memcmp(key, "time", 4) == 0) r->time = v;
+        else if (klen == 5 && memcmp(key, "cause", 5) == 0) r->cause = v;
+        else if (klen == 5 && memcmp(key, "query", 5) == 0) r->query = v;
+        p = vend;
+    }
+    if (!r->query.end) return "a record needs a query";
+    return NULL;
+}
+
+/* Sets db->meta from a record's id, time and cause. */
+static const char *record_meta(hs_db *db, const char *t, const rec_spans *r, buf *scratch) {
+    commit_meta *m = &db->meta;
+    memset(m, 0, sizeof *m);
+    m->time = NAN;
+    if (r->time.end && !(r->time.end - r->time.start == 4 && memcmp(t + r->time.start, "null", 4) == 0)) {
+        char num[64];
+        size_t n = r->time.end - r->time.start;
+        if (n >= sizeof num || !(t[r->time.start] == '-' || (t[r->time.start] >= '0' && t[r->time.start] <= '9'))) return "time must be a number of milliseconds";
+        memcpy(num, t + r->time.start, n);
+        num[n] = 0;
+        char *endp;
+        m->time = strtod(num, &endp);
+        if (*endp || !isfinite(m->time) || fabs(m->time) > 8.64e15) return "time is outside the Date range";
+    }
+    if (r->id.end) {
+        size_t a = r->id.start, b = r->id.end;
+        if (!(b - a >= 3 && t[a] == '"' && t[b - 1] == '"')) return "id must be a string";
+        m->id = t + a + 1;
+        m->id_len = b - a - 2;
+        if (m->id_len > 128) return "id is too long";
+        for (size_t i = 0; i < m->id_len; i++)
+            if (m->id[i] < 0x20 || m->id[i] > 0x7e || m->id[i] == '"' || m->id[i] == '\\') return "id must be printable ASCII without quotes or backslashes";
+    }
+    if (r->cause.end && !(r->cause.end - r->cause.start == 4 && memcmp(t + r->cause.start, "null", 4) == 0)) {
+        buf_clear(scratch);
+        size_t p = r->cause.start;
+        const char *e = jscan_value_depth(t, r->cause.end, &p, scratch, VAL_MAX_DEPTH + 8);
+        if (e) return e;
+        m->cause = t + r->cause.start;
+        m->cause_len = r->cause.end - r->cause.start;
+    }
+    return NULL;
+}
+
+static hs_rc replay_one(hs_db *db, const char *text, const rec_spans *r, buf *head, char *msg, size_t cap) {
+    size_t qs = r->query.start, qe = r->query.end;
+    /* Only a text that names the class can be a revert: skip parsing the rest twice. */
+    int maybe_revert = 0;
+    for (size_t k = qs; k + 17 <= qe && !maybe_revert; k++)
+        maybe_revert = text[k] == '"' && memcmp(text + k, "\"HindsightRevert\"", 17) == 0;
+    if (!maybe_revert) return db_execute_prepared(db, text + qs, qe - qs, NULL, 0);
+    buf_clear(head);
+    size_t p2 = qs;
+    const char *e = jscan_value_depth(text, qe, &p2, head, JSCAN_NODE_DEPTH);
+    if (e) { snprintf(msg, cap, "%s", e); return HS_CORRUPT; }
+    val q = (val)head->data;
+    if (!is_revert(q)) return db_execute_prepared(db, text + qs, qe - qs, NULL, 0);
+    val state = val_obj_get(q, "state", 5);
+    if (state && state[0] == T_OBJ) return apply_state_val(db, state, text + qs, qe - qs);
+    val to = val_obj_get(q, "toSeq", 5);
+    if (!to || !val_is_int(to) || val_int(to) < 0 || val_int(to) > (int64_t)UINT32_MAX) {
+        snprintf(msg, cap, "a revert needs toSeq, a seq from 0 to 2^32-1");
+        return HS_CORRUPT;
+    }
+    for (int kind = CK_UNDO; kind <= CK_REDO; kind++) {
+        val ref = val_obj_get(q, kind == CK_UNDO ? "undo" : "redo", 4);
+        if (!ref) continue;
+        size_t n;
+        const char *id = val_kind(ref) == K_STR ? val_str(ref, &n) : NULL;
+        if (!id || n == 0 || n > 128 || db->meta.ref_kind) { snprintf(msg, cap, "undo/redo must name one commit id"); return HS_CORRUPT; }
+        /* The id lives in head until the next record: copy it where the meta can borrow it. */
+        db->meta.ref = id;
+        db->meta.ref_len = n;
+        db->meta.ref_kind = kind;
+    }
+    return db_revert_now(db, ref_target(db, (uint32_t)val_int(to)));
+}
+
 hs_rc hs_db_replay(hs_db *db, const char *text, size_t len) {
     if (!db || !text) return HS_MISUSE;
     jscan_span all = {0, len};
-    size_t pos = 0, applied = 0;
-    while (pos < len && (text[pos] == ' ' || text[pos] == '\n' || text[pos] == '\r' || text[pos] == '\t')) pos++;
-    if (pos >= len || text[pos] != '[') return db_error(db, "replay: expected a list of queries");
+    size_t pos = ws(text, len, 0), applied = 0;
+    if (pos >= len || text[pos] != '[') return db_fail(db, HS_CORRUPT, "replay: expected a list of commit records");
     all.start = pos;
     int more;
-    char msg[200];
-    buf head;
+    char msg[300], why[200];
+    buf head, scratch;
     buf_init(&head);
+    buf_init(&scratch);
+    hs_rc rc = HS_OK;
     while ((more = jscan_next_element(text, all, &pos)) == 1) {
-        size_t end = jscan_skip(text, len, pos);
+        size_t end;
         uint32_t expected = db->seq + 1;
-        if (hs_heap_hint) hs_heap_hint();
-        hs_rc rc;
-        /* Reverts are Hindsight's own commits; everything else is a Query or TransactionQuery. */
-        /* Only a text that names the class can be a revert: skip parsing the rest twice. */
-        int maybe_revert = 0;
-        for (size_t k = pos; k + 17 <= end && !maybe_revert; k++)
-            maybe_revert = text[k] == '"' && memcmp(text + k, "\"HindsightRevert\"", 17) == 0;
-        if (maybe_revert) {
-            buf_clear(&head);
-            size_t p2 = pos;
-            const char *e = jscan_value_depth(text, end, &p2, &head, JSCAN_NODE_DEPTH);
-            if (e) { snprintf(msg, sizeof msg, "replay: commit %u: %s", expected, e); buf_free(&head); return db_error(db, msg); }
+        heap_hint(applied);
+        rec_spans r;
+        const char *e = record_spans(text, pos, len, &r, &end);
+        if (!e && r.seq.end) {
+            char num[24];
+            size_t n = r.seq.end - r.seq.start;
+            if (n >= sizeof num) e = "seq is not this commit's";
+            else {
+                memcpy(num, text + r.seq.start, n);
+                num[n] = 0;
+                char *endp;
+                unsigned long long v = strtoull(num, &endp, 10);
+                if (*endp || num[0] == '-' || v != expected) e = "seq is not the next commit's";
+            }
         }
-        if (maybe_revert && is_revert((val)head.data)) {
-            val state = val_obj_get((val)head.data, "state", 5);
-            val to = val_obj_get((val)head.data, "toSeq", 5);
-            rc = state && state[0] == T_OBJ ? apply_state_val(db, state)
-               : to && val_is_int(to) ? hs_db_revert(db, (uint32_t)val_int(to)) : db_error(db, "replay: a revert needs toSeq");
-        } else {
-            rc = hs_db_execute(db, text + pos, end - pos, NULL, 0);
+        if (!e) e = record_meta(db, text, &r, &scratch);
+        /* A record written before ids existed gets one that is the same at every open. */
+        char legacy_id[32];
+        if (!e && !db->meta.id) {
+            db->meta.id = legacy_id;
+            db->meta.id_len = (size_t)snprintf(legacy_id, sizeof legacy_id, "legacy.%u", expected);
         }
-        if (rc == HS_NOMEM) { buf_free(&head); return rc; }
-        if (db->seq != expected) {
-            snprintf(msg, sizeof msg, "replay: commit %u did not apply again", expected);
-            buf_free(&head);
-            return db_error(db, msg);
+        why[0] = 0;
+        if (!e) {
+            rc = replay_one(db, text, &r, &head, why, sizeof why);
+            if (rc == HS_NOMEM) break;
+            if (rc != HS_OK && !why[0]) {
+                /* keep the engine's message */
+                size_t ol;
+                const char *o = hs_db_output(db, &ol);
+                snprintf(why, sizeof why, "%.*s", (int)(ol < 150 ? ol : 150), o);
+            }
+            if (db->seq != expected && !why[0]) {
+                /* The query ran but did not commit: say why when the result says. */
+                size_t ol;
+                const char *o = hs_db_output(db, &ol);
+                const char *em = NULL;
+                for (size_t k = 0; k + 15 < ol && !em; k++) if (memcmp(o + k, "\"errorMessage\":", 15) == 0) em = o + k + 15;
+                snprintf(why, sizeof why, "it did not apply again%s%.*s", em ? ": " : "", em ? (int)((o + ol - em) < 150 ? (o + ol - em) : 150) : 0, em ? em : "");
+            }
+            if (db->seq != expected) e = why;
         }
+        if (e) {
+            snprintf(msg, sizeof msg, "replay: commit %u: %s", expected, e);
+            rc = db_fail(db, HS_CORRUPT, msg);
+            break;
+        }
+        rc = HS_OK;
         applied++;
         pos = end;
     }
     buf_free(&head);
-    if (more < 0) return db_error(db, "replay: the list of queries is malformed");
+    buf_free(&scratch);
+    memset(&db->meta, 0, sizeof db->meta);
+    if (rc != HS_OK) return rc;
+    if (more < 0) return db_fail(db, HS_CORRUPT, "replay: the list of records is malformed");
     buf_clear(&db->out);
     buf_puts(&db->out, "{\"applied\":");
     buf_put_i64(&db->out, (int64_t)applied);
     buf_putc(&db->out, '}');
     return db->out.oom ? HS_NOMEM : HS_OK;
+}
+
+/* ---- the change feed ---- */
+
+hs_rc hs_db_changes(hs_db *db, uint32_t since, uint32_t until) {
+    if (!db) return HS_MISUSE;
+    if (until > db->seq) until = db->seq;
+    if (since < db->oldest) return db_fail(db, HS_TOO_OLD, "changes: since is older than the kept history");
+    buf *o = &db->out;
+    buf_clear(o);
+    buf_putc(o, '[');
+    size_t k = changes_after(&db->hist, since);
+    int first_commit = 1;
+    for (uint32_t s = since + 1; s <= until && s > since; s++) {
+        if (!first_commit) buf_putc(o, ',');
+        first_commit = 0;
+        const commit_rec *rec = commits_find(db, s);
+        buf_puts(o, "{\"seq\":");
+        buf_put_i64(o, s);
+        buf_puts(o, ",\"id\":");
+        if (rec) { buf_putc(o, '"'); buf_put(o, rec->text, rec->id_len); buf_putc(o, '"'); }
+        else buf_puts(o, "null");
+        buf_puts(o, ",\"changes\":{");
+        size_t end = k;
+        while (end < db->hist.nchanges && db->hist.changes[end].seq == s) end++;
+        /* Group by collection: a commit touches few, so one pass per distinct collection. */
+        int first_coll = 1;
+        for (size_t a = k; a < end; a++) {
+            coll *c = db->hist.changes[a].c;
+            int seen = 0;
+            for (size_t b = k; b < a && !seen; b++) seen = db->hist.changes[b].c == c;
+            if (seen) continue;
+            if (!first_coll) buf_putc(o, ',');
+            first_coll = 0;
+            buf_put_json_string(o, c->name, c->name_len);
+            static const char *const names[3] = {":{\"added\":[", "],\"removed\":[", "],\"changed\":["};
+            for (int kind = 0; kind < 3; kind++) {
+                buf_puts(o, names[kind]);
+                int first_row = 1;
+                for (size_t b = a; b < end; b++) {
+                    const change *ch = &db->hist.changes[b];
+                    if (ch->c != c) continue;
+                    long r = coll_find_row(c, ch->row_id);
+                    if (r < 0) continue;
+                    const doc *x = row_at(&c->rows[r], s - 1), *y = row_at(&c->rows[r], s);
+                    int k2 = !x && y ? 0 : x && !y ? 1 : x && y && x != y && !val_equal(x->v, y->v) ? 2 : -1;
+                    if (k2 != kind) continue;
+                    if (!first_row) buf_putc(o, ',');
+                    first_row = 0;
+                    buf_put_i64(o, ch->row_id);
+                }
+            }
+            buf_puts(o, "]}");
+        }
+        buf_puts(o, "}}");
+        k = end;
+    }
+    buf_putc(o, ']');
+    return o->oom ? HS_NOMEM : HS_OK;
 }

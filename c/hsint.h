@@ -1,12 +1,14 @@
 /*
  * hsint.h: the engine's internal structures, shared by db.c, exec.c, query.c, merge.c,
- * history.c and access.c.
+ * history.c, commits.c, snapshot.c and access.c.
  *
  * Invariants: collections appear in colls[] in creation order (the key order of toDict);
  * names are unique, and a removed collection stays (alive == 0) while history needs it;
  * every collection is owned by exactly one database. seq is the latest commit, oldest the
  * retention horizon: as-of reads accept oldest <= s <= seq. While a call runs, hist.seq is
  * seq + 1, the commit being built; it becomes seq only if the call succeeds and writes.
+ * Every commit has one record in `commits` (commits.c), made in the same call as the commit
+ * or not at all: commits.recs[i].seq == oldest + 1 + i for every kept commit.
  */
 #ifndef HS_HSINT_H
 #define HS_HSINT_H
@@ -16,6 +18,37 @@
 #include "sort.h"
 #include "cJSON.h"
 #include "json_scan.h"
+
+/* What the engine keeps of each commit besides its row versions (commits.c). */
+enum commit_kind { CK_QUERY, CK_ADD, CK_REVERT, CK_UNDO, CK_REDO, CK_STATE };
+typedef struct commit_rec {
+    uint32_t seq;
+    uint32_t to_seq;          /* reverts: the state it went back to */
+    uint32_t add_at;          /* CK_ADD: where the documents go back into the query text */
+    uint8_t kind;
+    double time;              /* ms since 1970: the clock's, or kept from an earlier life (rebase) */
+    double order_time;        /* max(time, previous order_time): what time lookups search */
+    char *text;               /* id, cause JSON (may be empty: null), query JSON, ref id; one allocation */
+    uint32_t id_len, cause_len, query_len, ref_len;
+} commit_rec;
+
+typedef struct commit_log {
+    commit_rec *recs;
+    size_t n, cap;
+    char origin[65];          /* ids of new commits are origin "." counter */
+    uint64_t counter;
+    double last_time;         /* the latest commit's order_time; base_time when none is kept */
+    double base_time;         /* the time of the commit at the horizon; NaN when unknown */
+} commit_log;
+
+/* The metadata of the commit a call makes, checked before anything runs (commits.c). */
+typedef struct commit_meta {
+    double time;              /* NaN: the previous commit's time */
+    const char *cause, *id, *ref;   /* borrowed from the meta text; NULL when absent */
+    size_t cause_len, id_len, ref_len;
+    int ref_kind;             /* CK_UNDO, CK_REDO or 0 */
+    uint32_t min_seq;         /* undo/redo: the oldest seq they may go back to */
+} commit_meta;
 
 struct hs_db {
     coll **colls;
@@ -30,6 +63,9 @@ struct hs_db {
     buf envelope;
     uint32_t seq, oldest;
     hist hist;
+    commit_log commits;
+    commit_meta meta;        /* of the call running now */
+    const cJSON *revert_perms;   /* set by access.c for one revert/undo/redo: who may replace what */
 };
 
 #define SEQ_PRESENT UINT32_MAX
@@ -39,11 +75,11 @@ struct hs_db {
 #define MSG_NUL_NAME "names and other strings outside documents must not contain U+0000"
 static inline int has_nul(const char *s, size_t n) { return memchr(s, 0, n) != NULL; }
 
-/* Called now and then inside long loops that allocate: the wasm build grows memory ahead
-   in large steps there (wasm.c), since growing it 64 KiB at a time is slow. Natively it is
-   not defined and the call is skipped. */
-void hs_heap_hint(void) __attribute__((weak));
-static inline void heap_hint(size_t i) { if ((i & 4095) == 0 && hs_heap_hint) hs_heap_hint(); }   /* "no asOf": read the current state */
+/* The engine's setting, called now and then inside long loops that allocate: the wasm build
+   grows memory ahead in large steps there (wasm.c), since growing it 64 KiB at a time is
+   slow. The hint is process-wide (one heap); NULL natively. */
+extern void (*hs_heap_hint_fn)(void);
+static inline void heap_hint(size_t i) { if ((i & 4095) == 0 && hs_heap_hint_fn) hs_heap_hint_fn(); }
 
 enum {
     Q_ADD, Q_UPDATE, Q_UPDATE_ONE, Q_DELETE, Q_DELETE_ONE, Q_SEARCH, Q_SEARCH_ONE, Q_GET_ALL,
@@ -84,9 +120,46 @@ void db_unlink_free(hs_db *db, coll *c);
 int db_append_coll(hs_db *db, coll *c);
 /* Writes {"error": msg} as the output; returns HS_ERROR (HS_NOMEM if that failed). */
 hs_rc db_error(hs_db *db, const char *msg);
+/* The same with another code (HS_TOO_OLD, HS_CORRUPT, ...). */
+hs_rc db_fail(hs_db *db, hs_rc rc, const char *msg);
+
+/* ---- the commit table (commits.c) ---- */
+/* Parses and checks a meta text ({"time", "cause", "id", "undo"|"redo", "minSeq"}) into
+   db->meta; NULL/0 gives defaults. Returns HS_OK or an error written as output. */
+hs_rc commits_begin(hs_db *db, const char *meta, size_t mlen);
+/* Records the pending commit db->hist.seq. query/qlen: its text as executed (NULL for a
+   revert); add_span: when not NULL, the cut-out documents of a single add (kept once, in the
+   versions). Returns 0 on out of memory, with nothing recorded. */
+int commits_record(hs_db *db, int kind, uint32_t to_seq, const char *query, size_t qlen, const jscan_span *add_span);
+/* Forgets the records at or before h (retention). */
+void commits_prune(hs_db *db, uint32_t h);
+void commits_free(commit_log *l);
+/* The record of commit seq, or NULL when it is not kept. */
+const commit_rec *commits_find(const hs_db *db, uint32_t seq);
+/* Appends {"seq","id","time","cause","query"} for rec (the store's log record). */
+void commits_put(const hs_db *db, buf *o, const commit_rec *rec);
+/* The index of the record with this id, or -1. */
+long commits_find_id(const hs_db *db, const char *id, size_t n);
+/* Copies the records up to s from src (fork); 0 on out of memory. */
+int commits_copy(commit_log *dst, const commit_log *src, uint32_t s);
 /* Replaces db's collections and change log with fresh's, and closes fresh (a snapshot or a
    dict is built apart and swapped in, so a bad one changes nothing). */
 void db_adopt(hs_db *db, hs_db *fresh);
+/* Runs a query with db->meta already set (hs_db_execute_meta, replay). */
+hs_rc db_execute_prepared(hs_db *db, const char *text, size_t len, const char *perms, size_t plen);
+/* A revert to s as the next commit, with db->meta already set (hs_db_revert_meta, undo, replay). */
+hs_rc db_revert_now(hs_db *db, uint32_t s);
+/* access.c: NULL when db->revert_perms allow a revert to s (clearAdd on every collection it
+   changes), else the refusal, already written as the output. */
+hs_rc access_check_revert(hs_db *db, uint32_t s);
+/* Native debug builds: asserts the invariants of what commit s touched (history.c). */
+#ifndef NDEBUG
+void db_check_commit(const hs_db *db, uint32_t s);
+#else
+#define db_check_commit(db, s) ((void)0)
+#endif
+/* Counts the past versions again (after pruning, loading, forking): hist.nolder/older_bytes. */
+void db_recount(hs_db *db);
 /* Undoes everything the pending commit changed. */
 void db_rollback(hs_db *db);
 /* The document of row r as seen at s (SEQ_PRESENT: now). */

@@ -380,7 +380,7 @@ jscan_span *jscan_cut(const char *t, size_t n, const jscan_pattern *pats, int np
             if (count == cap) {
                 cap = cap ? cap * 2 : 8;
                 jscan_span *bigger = realloc(spans, cap * sizeof *spans);
-                if (!bigger) { free(spans); *nspans = 0; return NULL; }
+                if (!bigger) { free(spans); *nspans = 0; env->oom = 1; return NULL; }
                 spans = bigger;
             }
             spans[count].start = i;

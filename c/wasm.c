@@ -24,7 +24,6 @@
    costs the JS engine a remap: hundreds of them made bulk writes slow. Growing ahead in
    big geometric steps makes sbrk find the room already there. */
 static void keep_headroom(void);
-void hs_heap_hint(void) { keep_headroom(); }
 
 static void keep_headroom(void) {
     size_t size = __builtin_wasm_memory_size(0) * 65536u;
@@ -36,15 +35,16 @@ static void keep_headroom(void) {
 EMSCRIPTEN_KEEPALIVE void *hsw_alloc(size_t n) { keep_headroom(); return malloc(n ? n : 1); }
 EMSCRIPTEN_KEEPALIVE void hsw_free(void *p) { free(p); }
 
-EMSCRIPTEN_KEEPALIVE hs_db *hsw_db_open(void) { return hs_db_open(); }
+/* The engine's memory hint is this build's headroom keeper (a setting, hindsight.h). */
+EMSCRIPTEN_KEEPALIVE hs_db *hsw_db_open(void) { hs_set_heap_hint(keep_headroom); return hs_db_open(); }
 EMSCRIPTEN_KEEPALIVE void hsw_db_close(hs_db *db) { hs_mem_forget(db); hs_db_close(db); }
 /* The database's memory budget in MiB (0: none but the heap's), and the bytes it holds. */
 EMSCRIPTEN_KEEPALIVE int hsw_set_memory_limit(hs_db *db, uint32_t mib) { return (int)hs_mem_set_limit(db, (size_t)mib << 20); }
 EMSCRIPTEN_KEEPALIVE size_t hsw_memory_used(hs_db *db) { return hs_mem_used(db); }
 
-EMSCRIPTEN_KEEPALIVE int hsw_execute(hs_db *db, const char *q, size_t qlen, const char *perms, size_t plen) {
+EMSCRIPTEN_KEEPALIVE int hsw_execute(hs_db *db, const char *q, size_t qlen, const char *perms, size_t plen, const char *meta, size_t mlen) {
     keep_headroom();
-    return METERED(db, hs_db_execute(db, q, qlen, perms, plen));
+    return METERED(db, hs_db_execute_meta(db, q, qlen, perms, plen, meta, mlen));
 }
 EMSCRIPTEN_KEEPALIVE int hsw_to_dict(hs_db *db) { return METERED(db, hs_db_to_dict(db)); }
 EMSCRIPTEN_KEEPALIVE int hsw_from_dict(hs_db *db, const char *text, size_t len) { keep_headroom(); return METERED(db, hs_db_from_dict(db, text, len)); }
@@ -65,27 +65,37 @@ EMSCRIPTEN_KEEPALIVE int hsw_history(hs_db *db, const char *t, size_t tl, const 
     return METERED(db, hs_db_history(db, t, tl, n, nl, from, to));
 }
 EMSCRIPTEN_KEEPALIVE int hsw_diff(hs_db *db, uint32_t a, uint32_t b) { return METERED(db, hs_db_diff(db, a, b)); }
-EMSCRIPTEN_KEEPALIVE int hsw_revert(hs_db *db, uint32_t s) { keep_headroom(); return METERED(db, hs_db_revert(db, s)); }
+EMSCRIPTEN_KEEPALIVE int hsw_revert(hs_db *db, uint32_t s, const char *m, size_t ml) { keep_headroom(); return METERED(db, hs_db_revert_meta(db, s, m, ml)); }
+EMSCRIPTEN_KEEPALIVE int hsw_undo(hs_db *db, const char *m, size_t ml) { keep_headroom(); return METERED(db, hs_db_undo(db, m, ml)); }
+EMSCRIPTEN_KEEPALIVE int hsw_redo(hs_db *db, const char *m, size_t ml) { keep_headroom(); return METERED(db, hs_db_redo(db, m, ml)); }
+EMSCRIPTEN_KEEPALIVE int hsw_set_origin(hs_db *db, const char *t, size_t n) { return METERED(db, hs_db_set_origin(db, t, n)); }
+EMSCRIPTEN_KEEPALIVE int hsw_commits(hs_db *db, uint32_t from, uint32_t to, uint32_t limit) { return METERED(db, hs_db_commits(db, from, to, limit)); }
+EMSCRIPTEN_KEEPALIVE int hsw_commit_info(hs_db *db, uint32_t from, uint32_t to) { return METERED(db, hs_db_commit_info(db, from, to)); }
+EMSCRIPTEN_KEEPALIVE int hsw_set_base_time(hs_db *db, double ms) { return METERED(db, hs_db_set_base_time(db, ms)); }
+EMSCRIPTEN_KEEPALIVE int hsw_seq_at_time(hs_db *db, double ms) { return METERED(db, hs_db_seq_at_time(db, ms)); }
+EMSCRIPTEN_KEEPALIVE int hsw_time_of(hs_db *db, uint32_t s) { return METERED(db, hs_db_time_of(db, s)); }
+EMSCRIPTEN_KEEPALIVE int hsw_changes(hs_db *db, uint32_t since, uint32_t until) { return METERED(db, hs_db_changes(db, since, until)); }
 EMSCRIPTEN_KEEPALIVE hs_db *hsw_fork(hs_db *db, uint32_t s) { hs_mem_enter(db); return hs_mem_leave_fork(db, hs_db_fork(db, s)); }
 EMSCRIPTEN_KEEPALIVE int hsw_set_horizon(hs_db *db, uint32_t h) { return METERED(db, hs_db_set_horizon(db, h)); }
 EMSCRIPTEN_KEEPALIVE int hsw_stats(hs_db *db) { return METERED(db, hs_db_stats(db)); }
-EMSCRIPTEN_KEEPALIVE int hsw_apply_state(hs_db *db, const char *t, size_t n) { return METERED(db, hs_db_apply_state(db, t, n)); }
 EMSCRIPTEN_KEEPALIVE int hsw_replay(hs_db *db, const char *t, size_t n) { keep_headroom(); return METERED(db, hs_db_replay(db, t, n)); }
+EMSCRIPTEN_KEEPALIVE int hsw_dump(hs_db *db) { return METERED(db, hs_db_dump(db)); }
+EMSCRIPTEN_KEEPALIVE int hsw_load(hs_db *db, const char *t, size_t n) { keep_headroom(); return METERED(db, hs_db_load(db, t, n)); }
 /* The same, limited by collectionPermissions text (access.c). */
 EMSCRIPTEN_KEEPALIVE int hsw_to_dict_at_for(hs_db *db, uint32_t s, const char *p, size_t pl) { return METERED(db, hs_db_to_dict_at_for(db, s, p, pl)); }
 EMSCRIPTEN_KEEPALIVE int hsw_history_for(hs_db *db, const char *t, size_t tl, const char *n, size_t nl, uint32_t from, uint32_t to, const char *p, size_t pl) {
     return METERED(db, hs_db_history_for(db, t, tl, n, nl, from, to, p, pl));
 }
 EMSCRIPTEN_KEEPALIVE int hsw_diff_for(hs_db *db, uint32_t a, uint32_t b, const char *p, size_t pl) { return METERED(db, hs_db_diff_for(db, a, b, p, pl)); }
-EMSCRIPTEN_KEEPALIVE int hsw_revert_for(hs_db *db, uint32_t s, const char *p, size_t pl) { keep_headroom(); return METERED(db, hs_db_revert_for(db, s, p, pl)); }
+EMSCRIPTEN_KEEPALIVE int hsw_revert_for(hs_db *db, uint32_t s, const char *m, size_t ml, const char *p, size_t pl) { keep_headroom(); return METERED(db, hs_db_revert_for(db, s, m, ml, p, pl)); }
+EMSCRIPTEN_KEEPALIVE int hsw_undo_for(hs_db *db, const char *m, size_t ml, const char *p, size_t pl) { keep_headroom(); return METERED(db, hs_db_undo_for(db, m, ml, p, pl)); }
+EMSCRIPTEN_KEEPALIVE int hsw_redo_for(hs_db *db, const char *m, size_t ml, const char *p, size_t pl) { keep_headroom(); return METERED(db, hs_db_redo_for(db, m, ml, p, pl)); }
 EMSCRIPTEN_KEEPALIVE int hsw_fork_for(hs_db *db, uint32_t s, const char *p, size_t pl, hs_db **out) {
     hs_mem_enter(db);
     hs_rc rc = hs_db_fork_for(db, s, p, pl, out);
     hs_mem_leave_fork(db, *out);
     return (int)rc;
 }
-EMSCRIPTEN_KEEPALIVE int hsw_dump(hs_db *db) { return METERED(db, hs_db_dump(db)); }
-EMSCRIPTEN_KEEPALIVE int hsw_load(hs_db *db, const char *t, size_t n) { keep_headroom(); return METERED(db, hs_db_load(db, t, n)); }
 
 /* ---- live queries (live.h): the handle is returned, 0 when refused (see the output) ---- */
 EMSCRIPTEN_KEEPALIVE hs_live *hsw_live_open(hs_db *db, const char *t, size_t n) {

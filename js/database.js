@@ -1,20 +1,22 @@
 /*
  * database.js: the Database class, Hindsight's public JS API (ARCHITECTURE.md §5).
  *
- * Owns: one engine handle, the commit log (times, causes, queries), the undo and redo
- * stacks, the retention policy, the listeners, and the open/closed state. Live queries
- * (js/live.js) are told after every commit, rebase and close through three hook lines. Queries go to
- * the C engine as one JSON text and come back as one; every successful write is a commit
- * (the engine's seq grows by one) and is recorded here with its time and cause. Listeners
- * fire after the engine says a write succeeded, following DeltaTraceDB's rules (§11), and
- * receive the commit's seq. Invariants: after close() every method throws HindsightError
- * CLOSED (close itself is idempotent); a listener that throws never breaks the write that
- * triggered it; engine seq and commit log agree after every call.
+ * Owns: one engine handle, the retention policy, the listeners and the change feed, the
+ * store attachment, and the open/closed state. The engine owns every commit: its seq, id,
+ * time, cause and query (c/commits.c); this file keeps no copy. A write passes its commit
+ * metadata (time from the clock, cause as JSON text) with the query, checked before the
+ * query runs, so a commit and its record are made together or not at all; the store's log
+ * record is the engine's text. Undo/redo are the engine's (derived from the records, so they
+ * survive a reopen). After every commit (writes, reverts, undo/redo, imports, rebases) the
+ * feed publishes { seq, id, changes } and the listeners of every changed collection fire
+ * with the seq; live queries (js/live.js) are told through three hook lines (#committed,
+ * #rebase, close). Invariants: after close() every method throws HindsightError CLOSED (close
+ * itself is idempotent); a listener that throws never breaks the write that triggered it.
  */
 import { HindsightError, ErrorCode } from './errors.js';
 import { loadEngine } from './wasm-loader.js';
 import { Engine } from './engine.js';
-import { CommitLog } from './commit-log.js';
+import { ChangeFeed } from './change-feed.js';
 import { DatabaseView } from './view.js';
 import { Persistence, encodeSnapshot, decodeSnapshot } from './persistence.js';
 import { checkStore, MemoryStore } from './stores/store.js';
@@ -29,10 +31,20 @@ import * as access from './time-travel-access.js';
 const REVERT_CLASS = 'HindsightRevert';
 const HISTORY_CLASS = 'HindsightHistory';
 
-/* Write types whose listeners fire on success whatever the count, and those that fire only
-   when something changed (protocol §11). */
-const ALWAYS_NOTIFY = new Set(['add', 'clearAdd', 'clear', 'conformToTemplate', 'renameField']);
-const NOTIFY_IF_CHANGED = new Set(['update', 'updateOne', 'delete', 'deleteOne']);
+const HISTORY_VERSION = '2';
+/* DeltaTraceDB (protocol §11) notifies these on success even when no row changed (clear of
+   an empty collection); every other notification comes from the change feed. */
+const ALWAYS_NOTIFY = new Set(['clear', 'clearAdd', 'conformToTemplate', 'renameField']);
+const READ_TYPES = new Set(['search', 'searchOne', 'getAll', 'count']);
+const DATE_MAX_MS = 8.64e15;
+const MAX_SEQ = 0xffffffff;
+
+/* A random origin for the ids of this instance's commits (the engine reads no randomness). */
+function newOrigin() {
+  const bytes = new Uint8Array(9);
+  globalThis.crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(36).padStart(2, '0')).join('');
+}
 
 function invalid(message) { return new HindsightError(ErrorCode.INVALID_ARGUMENT, message); }
 
@@ -51,10 +63,6 @@ function failedResult(query, errorMessage) {
     result: [], dbLength: -1, updateCount: 0, hitCount: 0, errorMessage,
   };
 }
-
-/* Merge results name the base as target; listeners of the output are not DeltaTraceDB's
-   (it never notifies for merge), so nothing fires for it. */
-function plainOutput() { return undefined; }
 
 /* The store for options.storage: null (memory only), or an object implementing
    js/stores/store.js. Runtime stores (IndexedDB, files) come from the registry that the
@@ -77,21 +85,74 @@ async function resolveStore(options) {
   return checkStore(await storageFactory(fallback)(options));
 }
 
-/* Applies commits again, in one engine call: same queries, times, causes and seqs (as
-   exported, or as records of the store). The engine stops at the first commit that does not
-   apply and says which. Times may be ISO strings or milliseconds. */
-function replayInto(engine, log, commits) {
-  let expected = engine.seq() + 1;
-  for (const commit of commits) {
-    if (commit?.seq !== expected++) throw invalid(`replay: expected commit ${expected - 1}, found ${commit?.seq}`);
-  }
-  if (!commits.length) return;
-  const texts = commits.map((c) => JSON.stringify(c.query));
-  engine.replay(`[${texts.join(',')}]`);
-  commits.forEach((c, i) => {
-    const time = typeof c.time === 'number' ? c.time : Date.parse(c.time);
-    log.append(c.seq, c.cause ?? null, texts[i], Number.isFinite(time) ? time : undefined);
+/* An old snapshot (JS meta.log beside an engine dump of version 1) as a dump the engine
+   reads: the log's entries become the dump's commit records (c/snapshot.c's table). */
+function convertLegacyDump(meta, dumpText) {
+  const log = meta.log;
+  const commits = log.entries.map(([seq, time, causeText, queryText]) => {
+    const id = JSON.stringify(`legacy.${seq}`);
+    if (queryText.includes(`"${REVERT_CLASS}"`)) {
+      const q = JSON.parse(queryText);
+      if (q?.className === REVERT_CLASS && !q.state) return `[${seq},${id},${time},${causeText ?? 'null'},2,${q.toSeq}]`;
+      return `[${seq},${id},${time},${causeText ?? 'null'},5,${queryText}]`;
+    }
+    return `[${seq},${id},${time},${causeText ?? 'null'},0,${queryText}]`;
   });
+  const end = dumpText.lastIndexOf('}');
+  const baseTime = Number.isFinite(log.baseTime) ? log.baseTime : null;
+  return `${dumpText.slice(0, end)},"baseTime":${baseTime},"commits":[${commits.join(',')}]}`;
+}
+
+/* Loads a stored snapshot into engine; returns its JS meta (retention). */
+function loadSnapshot(engine, text) {
+  const { meta, dumpText } = decodeSnapshot(text);
+  engine.loadText(meta.log ? convertLegacyDump(meta, dumpText) : dumpText);
+  return meta;
+}
+
+/* A time given as ms or an ISO string, checked: a Date-range number. */
+function timeMs(value, what) {
+  const ms = typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : NaN;
+  if (!Number.isFinite(ms) || Math.abs(ms) > DATE_MAX_MS) throw invalid(`${what}: time ${String(value)} is not a time in the Date range`);
+  return ms;
+}
+
+/* The exported commits as engine records, refusing what no real history holds: seqs out of
+   order, reverts outside 0..seq-1, times going backwards or outside the Date range, empty
+   transactions, duplicate ids. */
+function importRecords(history, baseSeq) {
+  const out = [];
+  const ids = new Set();
+  let expected = baseSeq + 1, last = -Infinity;
+  for (const c of history.commits) {
+    const where = `importHistory: commit ${expected}`;
+    if (c === null || typeof c !== 'object') throw invalid(`${where} is not an object`);
+    if (c.seq !== expected) throw invalid(`${where}: expected seq ${expected}, found ${c.seq}`);
+    const q = c.query;
+    if (q === null || typeof q !== 'object' || Array.isArray(q)) throw invalid(`${where}: query must be an object`);
+    if (Array.isArray(q.queries) && q.queries.length === 0) throw invalid(`${where}: a transaction with no queries is not a commit`);
+    if (q.className === REVERT_CLASS && !q.state) {
+      if (!Number.isInteger(q.toSeq) || q.toSeq < 0 || q.toSeq >= c.seq) throw invalid(`${where}: a revert must go back to a seq from 0 to ${c.seq - 1}, got ${q.toSeq}`);
+    }
+    let time = null;
+    if (c.time !== null && c.time !== undefined) {
+      time = timeMs(c.time, where);
+      if (time < last) throw invalid(`${where}: its time ${new Date(time).toISOString()} is before the previous commit's`);
+      last = time;
+    }
+    let id;
+    if (c.id !== undefined) {
+      if (typeof c.id !== 'string' || !/^[\x20-\x7e]{1,128}$/.test(c.id) || /["\\]/.test(c.id)) throw invalid(`${where}: id must be a printable string`);
+      if (ids.has(c.id)) throw invalid(`${where}: id ${c.id} appears twice`);
+      ids.add(c.id);
+      id = c.id;
+    }
+    let cause;
+    try { cause = JSON.stringify(c.cause ?? null); } catch (error) { throw invalid(`${where}: cause cannot be written as JSON: ${error.message}`); }
+    out.push(`{"seq":${c.seq}${id === undefined ? '' : `,"id":${JSON.stringify(id)}`},"time":${time},"cause":${cause},"query":${JSON.stringify(q)}}`);
+    expected++;
+  }
+  return out;
 }
 
 /* A plain dict for a query given as a dict or a builder object. */
@@ -105,10 +166,8 @@ function plainQuery(query) {
 export class Database {
   #engine;
   #listeners = new Map();   // target -> { unnamed: Set<fn>, named: Map<name, fn> }
+  #feed;
   #options;
-  #log;
-  #undo = [];               // seqs of commits that undo() can take back, newest last
-  #redo = [];               // seqs of undone commits that redo() can reapply
   #retention = null;
   #horizon = 0;             // the retention horizon as the policy says; the engine prunes up to it in batches
   #persistence = null;      // set when the database has a store
@@ -117,10 +176,32 @@ export class Database {
   #liveQueries = null;      // js/live.js, created by the first live()
 
   /* Use Database.open(), fromDict() or importHistory(); the constructor is internal. */
-  constructor(engine, options, log) {
+  constructor(engine, options) {
     this.#engine = engine;
     this.#options = options;
-    this.#log = log ?? new CommitLog(options.clock ?? Date.now);
+    this.#feed = new ChangeFeed((error) => (options.onListenerError ?? ((e) => console.error('hindsight listener failed:', e)))(error, null));
+    engine.setOrigin(newOrigin());
+  }
+
+  /* The metadata text of the commit a call may make: the clock's time and the cause as JSON.
+     Everything that can fail here fails before the engine is called. */
+  #meta(cause, extra = '') {
+    const clock = this.#options.clock ?? Date.now;
+    let time;
+    try {
+      time = Number(clock());
+    } catch (error) {
+      throw new HindsightError(ErrorCode.INVALID_ARGUMENT, `the clock failed: ${error?.message ?? error}; nothing was committed`, { cause: error });
+    }
+    // A clock that gives no usable time counts as "no time passed" (the engine keeps the previous).
+    if (!Number.isFinite(time) || Math.abs(time) > DATE_MAX_MS) time = null;
+    let causeText;
+    try {
+      causeText = cause === undefined ? 'null' : JSON.stringify(cause) ?? 'null';
+    } catch (error) {
+      throw new HindsightError(ErrorCode.INVALID_ARGUMENT, `the cause cannot be written as JSON: ${error.message}; nothing was committed`, { cause: error });
+    }
+    return `{"time":${time},"cause":${causeText}${extra}}`;
   }
 
   /* Opens an empty in-memory database. options.wasm: a WebAssembly.Module, bytes or a URL
@@ -160,7 +241,6 @@ export class Database {
     const db = await Database.open(options);
     try {
       db.#engine.fromDictText(text);
-      db.#log = new CommitLog(options.clock ?? Date.now, db.#engine.seq(), null);
       await db.#persistence?.snapshot({ replacesHistory: true });
     } catch (error) {
       await db.close().catch(() => {});
@@ -177,29 +257,25 @@ export class Database {
     const { snapshot, records, warnings } = await store.open();
     const engine = this.#engine;
     if (snapshot) {
-      const { meta, dumpText } = decodeSnapshot(snapshot.text);
-      engine.loadText(dumpText);
-      this.#log = CommitLog.fromJSON(this.#options.clock ?? Date.now, meta.log);
-      this.#undo = meta.undo ?? [];
-      this.#redo = meta.redo ?? [];
+      let meta;
+      try {
+        meta = loadSnapshot(engine, snapshot.text);
+      } catch (error) {
+        throw new HindsightError(ErrorCode.CORRUPT, `the stored snapshot cannot be loaded: ${error.message}`, { cause: error });
+      }
       this.#retention = meta.retention ?? null;
       this.#horizon = meta.horizon ?? 0;
+      engine.setOrigin(newOrigin());
     }
-    const parsed = [];
-    for (const r of records) {
+    if (records.length) {
+      // The records are the engine's own texts: replayed as they are, exactly what was executed.
+      // One that does not apply fails the open (CORRUPT) and leaves the store as it is: later
+      // records could never be appended after it.
       try {
-        parsed.push(JSON.parse(r.text));
-      } catch {
-        warnings.push(`log record ${r.seq} is not valid JSON; it and the records after it were not applied`);
-        break;
-      }
-    }
-    if (parsed.length) {
-      try {
-        this.#replayAll(parsed);
-        for (const r of parsed) if (r.query?.className !== REVERT_CLASS) this.#undo.push(r.seq);
+        engine.replay(`[${records.map((r) => r.text).join(',')}]`);
       } catch (error) {
-        warnings.push(`the log could not be applied after seq ${engine.seq()}: ${error.message}`);
+        if (!(error instanceof HindsightError) || error.code === ErrorCode.NOMEM) throw error;
+        throw new HindsightError(ErrorCode.CORRUPT, `the stored log cannot be replayed: ${error.message}`, { cause: error });
       }
     }
     this.#storageWarnings.push(...warnings);
@@ -234,51 +310,61 @@ export class Database {
 
   /* Another page wrote commits after `confirmed`: rebuild this page's state as the shared
      history (the store's records, or its snapshot) plus this page's own commits that were not
-     written yet, applied again on top with new seqs. Returns them as the records to write. */
+     written yet, applied again on top. They get new seqs but keep their ids, times and causes,
+     so undo/redo (which name ids) still take back the right commits. Returns them as the
+     records to write. */
   #rebase({ snapshot, records }, confirmed) {
     const old = this.#engine;
-    const clock = this.#options.clock ?? Date.now;
-    const ours = this.#log.entries.filter((e) => e.seq > confirmed);
-    let engine, log;
+    const ours = JSON.parse(old.commitsText(confirmed + 1, MAX_SEQ, MAX_SEQ));
+    const touched = new Set();
+    const touchedSince = (engine, from) => {
+      for (const info of JSON.parse(engine.changesText(Math.max(from, engine.oldest()), engine.seq()))) for (const name of Object.keys(info.changes)) touched.add(name);
+    };
+    touchedSince(old, confirmed);
+    let engine;
     if (snapshot) {
-      const { meta, dumpText } = decodeSnapshot(snapshot.text);
       engine = new Engine(old.wasm);
       applyMemoryBudget(engine, maxMemoryMB(this.#options));
-      engine.loadText(dumpText);
-      log = CommitLog.fromJSON(clock, meta.log);
+      try {
+        loadSnapshot(engine, snapshot.text);
+      } catch (error) {
+        engine.close();
+        throw error;
+      }
+      engine.setOrigin(newOrigin());   // the snapshot holds another page's origin and counter
     } else {
       engine = old.fork(confirmed);
-      log = this.#log.sliceThrough(confirmed);
     }
-    replayInto(engine, log, records.map((r) => JSON.parse(r.text)));
+    if (records.length) engine.replay(`[${records.map((r) => r.text).join(',')}]`);
     const sharedSeq = engine.seq();
-    const pending = [], renumbered = new Map();
-    for (const e of ours) {
-      const query = JSON.parse(e.queryText);
+    const pending = [];
+    for (const c of ours) {
       const before = engine.seq();
+      const q = c.query;
+      const keep = `{"time":${c.time},"cause":${JSON.stringify(c.cause)},"id":${JSON.stringify(c.id)}`;
       try {
-        if (query?.className === REVERT_CLASS) engine.revert(query.toSeq);
-        else engine.execute(e.queryText, null);
+        if (q?.className === REVERT_CLASS && !q.state) {
+          const ref = q.undo !== undefined ? `,"undo":${JSON.stringify(q.undo)}` : q.redo !== undefined ? `,"redo":${JSON.stringify(q.redo)}` : '';
+          engine.revert(q.toSeq, `${keep}${ref}}`);
+        } else {
+          engine.execute(JSON.stringify(q), null, `${keep}}`);
+        }
       } catch { /* reported below as not applying */ }
       if (engine.seq() === before) {
-        const w = `commit ${e.seq} made in this page no longer applies after another page's commits; it was dropped`;
+        const w = `commit ${c.id} (seq ${c.seq}) made in this page no longer applies after another page's commits; it was dropped`;
         this.#storageWarnings.push(w);
         this.#options.onWarning?.(w);
         continue;
       }
-      const seq = engine.seq();
-      log.append(seq, e.causeText ? JSON.parse(e.causeText) : null, e.queryText, e.time);
-      renumbered.set(e.seq, seq);
-      pending.push({ seq, text: log.recordText(seq) });
+      pending.push({ seq: engine.seq(), text: this.#recordText(engine, engine.seq()) });
     }
     this.#engine = engine;
-    this.#log = log;
     this.#liveQueries?.rebuilt(engine);   // live queries hook: reopen on the new engine while the old one lives
     old.close();
-    this.#undo = this.#undo.filter((s) => s <= confirmed).concat(this.#undo.filter((s) => renumbered.has(s)).map((s) => renumbered.get(s)));
-    this.#redo = [];
-    if (this.#listeners.size && engine.seq() > confirmed) {
-      for (const target of Object.keys(JSON.parse(engine.diffText(confirmed, engine.seq())))) this.#fire(target, engine.seq());
+    if (engine.seq() > confirmed) {
+      touchedSince(engine, confirmed);
+      this.#feed.publish({ seq: engine.seq(), id: null, rebased: true, changes: null });
+      for (const target of touched) this.#fire(target, engine.seq());
     }
     return { pending, seq: sharedSeq };
   }
@@ -286,26 +372,23 @@ export class Database {
   /* Throws unless text loads as this database's snapshots do (a scratch engine): the store
      keeps a snapshot, and drops what it covers, only once this passes. */
   #checkSnapshotLoads(text) {
-    const { dumpText } = decodeSnapshot(text);
     const scratch = new Engine(this.#engine.wasm);
     try {
-      scratch.loadText(dumpText);
+      loadSnapshot(scratch, text);
     } finally {
       scratch.close();
     }
   }
 
-  #snapshotText() {
-    const meta = {
-      seq: this.#engine.seq(), log: this.#log.toJSON(), undo: this.#undo, redo: this.#redo,
-      retention: this.#retention, horizon: this.#horizon,
-    };
-    return encodeSnapshot(meta, this.#engine.dumpText());
+  /* The engine's log record of commit seq: {"seq","id","time","cause","query"}. */
+  #recordText(engine, seq) {
+    const text = engine.commitsText(seq, seq, 1);
+    return text.slice(1, -1);
   }
 
-  #recordCommit(seq) {
-    if (!this.#persistence) return;
-    this.#persistence.committed(seq, this.#log.recordText(seq));
+  #snapshotText() {
+    const meta = { format: 2, seq: this.#engine.seq(), retention: this.#retention, horizon: this.#horizon };
+    return encodeSnapshot(meta, this.#engine.dumpText());
   }
 
   /* Resolves when every commit so far is durable in the store (at once without a store).
@@ -358,6 +441,7 @@ export class Database {
   #execute(query, permissions, what) {
     const engine = this.#live();
     let { plain, text } = queryParts(query, what);
+    const isRead = READ_TYPES.has(plain?.type) && !Array.isArray(plain?.queries);
     if (plain?.asOf?.time !== undefined) {
       // The engine has no clock: turn { time } into the seq it means here.
       let seq;
@@ -374,36 +458,51 @@ export class Database {
       return failedResult(plain, `execute_query ArgumentError: asOf seq ${asOfSeq} is older than the kept history (oldest seq ${this.#oldest()})`);
     }
     const perms = permissionsText(permissions);
+    const metaText = isRead ? null : this.#meta(causeOf(plain));
     const before = engine.seq();
-    const result = JSON.parse(engine.execute(text, perms));
+    const result = JSON.parse(engine.execute(text, perms, metaText));
     const seq = engine.seq();
     if (seq !== before) {
-      this.#log.append(seq, causeOf(plain), text);
-      this.#recordCommit(seq);
-      this.#undo.push(seq);
-      this.#redo.length = 0;
-      this.#liveQueries?.committed();   // live queries hook: before retention trims the change log
-      this.#applyRetention(false);
-      this.#notify(result, seq);
+      if (result.type === 'removeCollection') this.#listeners.delete(result.target);
+      this.#committed(seq, ALWAYS_NOTIFY.has(result.type) ? result.target : null);
     }
     return result;
   }
 
-  #notify(result, seq) {
-    if (this.#listeners.size === 0) return;
-    if (result.className === 'TransactionQueryResult') {
-      const changed = new Set();
-      for (const r of result.results) if (this.#changes(r)) changed.add(r.target);
-      for (const target of changed) this.#fire(target, seq);
-      return;
-    }
-    if (result.type === 'removeCollection') this.#listeners.delete(result.target);
-    else if (result.type === 'merge') this.#fire(plainOutput(result), seq);
-    else if (this.#changes(result)) this.#fire(result.target, seq);
+  /* After every commit: the store gets the engine's record, retention moves, and the feed and
+     the listeners of each changed collection hear of it. */
+  #committed(seq, alsoNotify = null) {
+    const engine = this.#engine;
+    if (this.#persistence) this.#persistence.committed(seq, this.#recordText(engine, seq));
+    // What changed is read before retention may free seq - 1.
+    const info = this.#feed.size === 0 && this.#listeners.size === 0 ? null : JSON.parse(engine.changesText(seq - 1, seq))[0];
+    this.#liveQueries?.committed();   // live queries hook: before retention trims the change log
+    this.#applyRetention(false);
+    if (info === null) return;
+    this.#feed.publish(info);
+    const targets = Object.keys(info.changes);
+    if (alsoNotify !== null && !targets.includes(alsoNotify)) targets.push(alsoNotify);
+    for (const target of targets) this.#fire(target, seq);
   }
 
-  #changes(r) {
-    return ALWAYS_NOTIFY.has(r.type) || (NOTIFY_IF_CHANGED.has(r.type) && r.updateCount > 0);
+  /* The change feed (js/change-feed.js): fn({ seq, id, changes }) after every commit.
+     Returns the function that unsubscribes. Used by listeners' peers such as live queries. */
+  subscribeChanges(fn) {
+    this.#live();
+    if (typeof fn !== 'function') throw invalid('subscribeChanges needs a function');
+    return this.#feed.subscribe(fn);
+  }
+
+  /* The commits after since (up to until, default the latest), each as
+     { seq, id, changes: { [collection]: { added, removed, changed } } } with row ids. */
+  changes({ since = this.#oldest(), until } = {}) {
+    const engine = this.#live();
+    const last = until === undefined ? engine.seq() : until;
+    for (const [name, v] of [['since', since], ['until', last]]) {
+      if (!Number.isInteger(v) || v < 0 || v > MAX_SEQ) throw invalid(`changes: ${name} must be a seq, got ${v}`);
+    }
+    if (since < this.#oldest()) throw new HindsightError(ErrorCode.TOO_OLD, `changes: seq ${since} is older than the kept history (oldest seq ${this.#oldest()})`);
+    return JSON.parse(engine.changesText(since, Math.min(last, engine.seq())));
   }
 
   #fire(target, seq) {
@@ -463,13 +562,17 @@ export class Database {
   /* The latest commit: 0 for a new database, +1 for each successful write or transaction. */
   get seq() { return this.#live().seq(); }
 
-  /* The commits, oldest first: [{ seq, time (ISO 8601 UTC), cause, query }]. */
+  /* The commits, oldest first: [{ seq, id, time (ISO 8601 UTC), cause, query }]. With
+     collectionPermissions, only the commits whose collections the caller may all read. */
   commits({ from, to, limit, collectionPermissions } = {}) {
     const engine = this.#live();
     const perms = permissionsText(collectionPermissions);
-    if (perms === null) return this.#log.list({ from, to, limit });
-    const visible = access.visibleCommits(engine, this.#log.list({ from, to }), perms);
-    return limit === undefined || limit === null ? visible : visible.slice(0, limit);
+    const bound = (v, dflt) => (v === undefined || v === null ? dflt : Number.isFinite(v) ? Math.min(MAX_SEQ, Math.max(0, Math.floor(v))) : v === Infinity ? MAX_SEQ : 0);
+    const list = JSON.parse(engine.commitsText(bound(from, 0), bound(to, MAX_SEQ), perms === null ? bound(limit, MAX_SEQ) : MAX_SEQ));
+    for (const c of list) c.time = new Date(c.time).toISOString();
+    if (perms === null) return list;
+    const visible = access.visibleCommits(engine, list, perms);
+    return limit === undefined || limit === null ? visible : visible.slice(0, bound(limit, MAX_SEQ));
   }
 
   /* A seq from a point: a seq number, a Date, or an ISO 8601 string (the last commit at or
@@ -483,7 +586,7 @@ export class Database {
     } else if (point instanceof Date || typeof point === 'string') {
       const ms = point instanceof Date ? point.getTime() : Date.parse(point);
       if (!Number.isFinite(ms)) throw invalid(`not a valid time: ${String(point)}`);
-      seq = this.#log.seqAtTime(ms);
+      seq = engine.seqAtTime(ms);
     } else {
       throw invalid('a point in history is a seq number, a Date or an ISO 8601 string');
     }
@@ -513,10 +616,14 @@ export class Database {
     const nodeText = queryNode === undefined || queryNode === null ? null : JSON.stringify(queryNode);
     const last = to === undefined ? engine.seq() : to;
     const entries = JSON.parse(access.historyText(engine, target, nodeText, Math.max(this.#oldest(), from), last, perms));
+    if (!entries.length) return entries;
+    const info = new Map();
+    for (const c of JSON.parse(engine.commitInfoText(entries[0].seq, entries[entries.length - 1].seq))) info.set(c.seq, c);
     for (const e of entries) {
-      const time = this.#log.timeOf(e.seq);
+      const c = info.get(e.seq);
+      const time = c ? c.time : engine.timeOf(e.seq);
       e.time = time === null ? null : new Date(time).toISOString();
-      e.cause = this.#log.causeOf(e.seq);
+      e.cause = c ? c.cause : null;
     }
     return entries;
   }
@@ -529,53 +636,37 @@ export class Database {
 
   /* A new commit whose state equals the state at point, serial counters included. */
   revertTo(point, cause, { collectionPermissions } = {}) {
-    const seq = this.#revert(this.#seqOf(point), cause, permissionsText(collectionPermissions));
-    this.#undo.push(seq);
-    this.#redo.length = 0;
-    return seq;
-  }
-
-  #revert(toSeq, cause, perms = null) {
-    const engine = this.#live();
-    const seq = access.revert(engine, toSeq, perms);
-    this.#log.append(seq, cause === undefined ? null : plainQuery(cause), JSON.stringify({ className: REVERT_CLASS, version: '1', toSeq }));
-    this.#recordCommit(seq);
-    this.#liveQueries?.committed();   // live queries hook
-    this.#applyRetention(false);
-    if (this.#listeners.size) for (const target of Object.keys(this.diff(seq - 1, seq))) this.#fire(target, seq);
-    return seq;
-  }
-
-  /* Takes back the latest commit not yet undone, as a new commit. Returns its seq, or null. */
-  undo(cause, { collectionPermissions } = {}) {
-    this.#live();
+    const toSeq = this.#seqOf(point);
     const perms = permissionsText(collectionPermissions);
-    const undone = this.#undo.at(-1);
-    if (undone === undefined || undone - 1 < this.#oldest()) return null;
-    const seq = this.#revert(undone - 1, cause, perms);
-    this.#undo.pop();
-    this.#redo.push(undone);
+    const meta = this.#meta(cause === undefined ? null : plainQuery(cause));
+    const seq = this.#engine.revert(toSeq, meta, perms);
+    this.#committed(seq);
+    return seq;
+  }
+
+  /* Takes back the latest commit not yet undone, as a new commit. Returns its seq, or null.
+     The undo and redo stacks are the engine's, derived from the commit records. */
+  undo(cause, { collectionPermissions } = {}) {
+    const engine = this.#live();
+    const perms = permissionsText(collectionPermissions);
+    const seq = engine.undo(this.#meta(cause === undefined ? null : plainQuery(cause), `,"minSeq":${this.#oldest()}`), perms);
+    if (seq !== null) this.#committed(seq);
     return seq;
   }
 
   /* Reapplies the latest undone commit, as a new commit. Returns its seq, or null. */
   redo(cause, { collectionPermissions } = {}) {
-    this.#live();
+    const engine = this.#live();
     const perms = permissionsText(collectionPermissions);
-    const redone = this.#redo.at(-1);
-    if (redone === undefined || redone < this.#oldest()) return null;
-    const seq = this.#revert(redone, cause, perms);
-    this.#redo.pop();
-    this.#undo.push(redone);
+    const seq = engine.redo(this.#meta(cause === undefined ? null : plainQuery(cause), `,"minSeq":${this.#oldest()}`), perms);
+    if (seq !== null) this.#committed(seq);
     return seq;
   }
 
   /* A new, independent database whose state and history are those up to point. */
   fork(point, { collectionPermissions } = {}) {
     const seq = this.#seqOf(point);
-    const db = new Database(access.fork(this.#live(), seq, permissionsText(collectionPermissions)), this.#options, this.#log.sliceThrough(seq));
-    db.#undo = this.#undo.filter((s) => s <= seq);
-    return db;
+    return new Database(access.fork(this.#live(), seq, permissionsText(collectionPermissions)), this.#options);
   }
 
   /* The history as one JSON-able object: the state at the oldest kept commit plus every
@@ -583,12 +674,12 @@ export class Database {
   exportHistory() {
     const engine = this.#live();
     const base = this.#oldest();
-    const baseTime = this.#log.timeOf(base);
+    const baseTime = engine.timeOf(base);
     return {
       className: HISTORY_CLASS,
-      version: '1',
+      version: HISTORY_VERSION,
       base: { seq: base, time: baseTime === null ? null : new Date(baseTime).toISOString(), db: JSON.parse(engine.toDictTextAt(base)) },
-      commits: this.#log.list({ from: base + 1 }).map((c) => this.#exportable(c, base)),
+      commits: this.commits({ from: base + 1 }).map((c) => this.#exportable(c, base)),
     };
   }
 
@@ -598,7 +689,7 @@ export class Database {
     const q = commit.query;
     if (q?.className !== REVERT_CLASS || q.toSeq >= base || q.state) return commit;
     const before = this.at(commit.seq - 1).toDict().collections, after = this.at(commit.seq).toDict().collections;
-    const state = {};
+    const state = Object.create(null);   // keyed by user data: a collection may be named __proto__
     for (const name of new Set([...Object.keys(before), ...Object.keys(after)])) {
       if (JSON.stringify(before[name]) !== JSON.stringify(after[name])) {
         state[name] = after[name] ? { data: after[name].data, serialNum: after[name].serialNum } : null;
@@ -607,17 +698,34 @@ export class Database {
     return { ...commit, query: { ...q, state: { collections: state, order: Object.keys(after) } } };
   }
 
+  /* Rebuilds a database from exportHistory's object (versions 1 and 2; version 2 keeps the
+     commit ids). Input that no real history holds is refused with INVALID_ARGUMENT. */
   static async importHistory(history, options = {}) {
-    if (!history || history.className !== HISTORY_CLASS || !history.base || !Array.isArray(history.commits)) {
+    if (!history || history.className !== HISTORY_CLASS || !history.base || typeof history.base !== 'object' || !Array.isArray(history.commits)) {
       throw invalid(`importHistory needs a ${HISTORY_CLASS} object (from exportHistory)`);
     }
+    if (history.version !== '1' && history.version !== '2') throw invalid(`importHistory reads versions 1 and 2, not ${history.version}`);
     const { base } = history;
+    const baseSeq = base.seq ?? 0;
+    if (!Number.isInteger(baseSeq) || baseSeq < 0 || baseSeq + history.commits.length > MAX_SEQ) throw invalid(`importHistory: base.seq must be a seq, got ${base.seq}`);
+    const baseTime = base.time === null || base.time === undefined ? null : timeMs(base.time, 'importHistory: base');
+    const records = importRecords(history, baseSeq);
+    if (baseTime !== null && history.commits.length && history.commits[0].time !== null && history.commits[0].time !== undefined && timeMs(history.commits[0].time, 'importHistory') < baseTime) {
+      throw invalid('importHistory: the first commit is older than the base');
+    }
     const db = await Database.fromDict(base.db ?? { collections: {} }, options);
     const engine = db.#engine;
     try {
-      if (base.seq) engine.setBase(base.seq);
-      db.#log = new CommitLog(options.clock ?? Date.now, base.seq ?? 0, base.time ? Date.parse(base.time) : null);
-      db.#replayAll(history.commits);
+      if (baseSeq) engine.setBase(baseSeq);
+      engine.setBaseTime(baseTime);
+      if (records.length) {
+        try {
+          engine.replay(`[${records.join(',')}]`);
+        } catch (error) {
+          if (error instanceof HindsightError && error.code === ErrorCode.CORRUPT) throw new HindsightError(ErrorCode.INVALID_ARGUMENT, `importHistory: ${error.message}`, { cause: error });
+          throw error;
+        }
+      }
       await db.#persistence?.snapshot();
     } catch (error) {
       await db.close();
@@ -625,10 +733,6 @@ export class Database {
     }
     return db;
   }
-
-  /* Applies exported commits again, in one engine call: same queries, times, causes and
-     seqs. The engine stops at the first commit that does not apply and says which. */
-  #replayAll(commits) { replayInto(this.#engine, this.#log, commits); }
 
 
   /* Bounds the history: keep at most maxCommits commits and none older than maxAgeMs.
@@ -653,18 +757,16 @@ export class Database {
     const seq = engine.seq(), oldest = engine.oldest();
     let h = oldest;
     if (r.maxCommits !== null) h = Math.max(h, seq - Math.floor(r.maxCommits));
-    if (r.maxAgeMs !== null) {
-      const cutoff = this.#log.lastTime - r.maxAgeMs;
-      for (const e of this.#log.entries) { if (e.time < cutoff) h = Math.max(h, e.seq); else break; }
+    if (r.maxAgeMs !== null && seq > oldest) {
+      // The last commit older than the cutoff (times are whole ms unless a clock says otherwise).
+      const cutoff = engine.timeOf(seq) - r.maxAgeMs;
+      try { h = Math.max(h, engine.seqAtTime(Number.isInteger(cutoff) ? cutoff - 1 : cutoff - 1e-6)); } catch { /* nothing that old */ }
     }
     this.#horizon = h = Math.min(h, seq);
     // Reads before the horizon are TOO_OLD at once; freeing memory waits for a batch.
     const step = Math.max(64, Math.floor((r.maxCommits ?? 0) / 8));
     if (h <= oldest || (!now && h - oldest < step)) return;
     engine.setHorizon(h);
-    this.#log.dropThrough(h);
-    this.#undo = this.#undo.filter((s) => s - 1 >= h);
-    this.#redo = this.#redo.filter((s) => s >= h);
   }
 
   /* The oldest readable seq. */
@@ -676,7 +778,7 @@ export class Database {
     const s = this.#live().stats();
     const oldestSeq = this.#oldest();
     return {
-      seq: s.seq, oldestSeq, commits: this.#log.list({ from: oldestSeq + 1 }).length, versions: s.versions, historyBytes: s.historyBytes,
+      seq: s.seq, oldestSeq, commits: s.seq - oldestSeq, versions: s.versions, historyBytes: s.historyBytes,
       durableSeq: this.#persistence ? this.#persistence.durableSeq : s.seq, storageWarnings: [...this.#storageWarnings],
     };
   }
@@ -704,6 +806,7 @@ export class Database {
     this.#liveQueries?.closeAll();
     this.#engine.close();
     this.#listeners.clear();
+    this.#feed.clear();
     if (error) throw error;   // the commits that could not be written are lost with the close
   }
 

@@ -1,15 +1,23 @@
 /*
  * engine.js: one engine handle and the text that crosses the wasm boundary.
  *
- * Owns: the hs_db pointer and the input buffer it reuses. Each call encodes one JSON text
- * into wasm memory, calls C once, and decodes the one JSON text C wrote. Invariants: every
- * wasm allocation made here is freed in the same call (try/finally); views over memory are
- * taken after the call, since the call may have grown (and so detached) the old buffer.
+ * Owns: the hs_db pointer. Each call encodes its JSON texts into wasm memory, calls C once,
+ * and decodes the one JSON text C wrote. Invariants: every wasm allocation made here is
+ * freed in the same call (try/finally); views over memory are taken after the call, since
+ * the call may have grown (and so detached) the old buffer; every engine result code maps
+ * to the HindsightError code of the same name (ENGINE_CODES, c/hindsight.h's hs_rc), with
+ * the engine's message.
  */
 import { HindsightError, ErrorCode } from './errors.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+
+/* hs_rc (c/hindsight.h) -> ErrorCode, one to one. */
+export const ENGINE_CODES = Object.freeze({
+  1: ErrorCode.INVALID_ARGUMENT, 2: ErrorCode.NOMEM, 3: ErrorCode.INTERNAL, 4: ErrorCode.TOO_OLD,
+  5: ErrorCode.CORRUPT, 6: ErrorCode.INTERNAL,
+});
 
 /* Output larger than this is released after reading, so one huge result does not pin memory. */
 const KEEP_OUTPUT_BYTES = 1 << 20;
@@ -50,16 +58,25 @@ export class Engine {
   check(rc) {
     if (rc === 0) return;
     const text = this.output();
-    if (rc === 2) throw new HindsightError(ErrorCode.NOMEM, 'the engine ran out of memory; the database is unchanged');
-    let message = text;
-    try { message = JSON.parse(text).error ?? text; } catch { /* keep the raw text */ }
-    throw new HindsightError(ErrorCode.INVALID_ARGUMENT, message);
+    const code = ENGINE_CODES[rc] ?? ErrorCode.INTERNAL;
+    let message = null;
+    try { message = JSON.parse(text).error ?? null; } catch { /* not an {"error"} text */ }
+    // Out of memory can strike after a result was written (a failed transaction's): one message.
+    if (typeof message !== 'string' || !message) message = code === ErrorCode.NOMEM ? 'the engine ran out of memory; the database is unchanged' : text;
+    throw new HindsightError(code, message);
   }
 
-  execute(queryText, permissionsText) {
-    const run = (qp, ql, pp, pl) => this.check(this.wasm.hsw_execute(this.handle, qp, ql, pp, pl));
-    if (permissionsText === null) this.withText(queryText, (qp, ql) => run(qp, ql, 0, 0));
-    else this.withText(queryText, (qp, ql) => this.withText(permissionsText, (pp, pl) => run(qp, ql, pp, pl)));
+  /* Runs texts (null entries are passed as (0, 0)) in wasm memory: fn(ptr0, len0, ptr1, len1, ...). */
+  withTexts(texts, fn, args = []) {
+    if (args.length === texts.length * 2) return fn(...args);
+    const text = texts[args.length / 2];
+    if (text === null || text === undefined) return this.withTexts(texts, fn, [...args, 0, 0]);
+    return this.withText(text, (p, l) => this.withTexts(texts, fn, [...args, p, l]));
+  }
+
+  /* metaText: {"time", "cause", "id"} of the commit the query may make (c/commits.c). */
+  execute(queryText, permissionsText, metaText = null) {
+    this.withTexts([queryText, permissionsText, metaText], (qp, ql, pp, pl, mp, ml) => this.check(this.wasm.hsw_execute(this.handle, qp, ql, pp, pl, mp, ml)));
     return this.output();
   }
 
@@ -82,6 +99,7 @@ export class Engine {
   }
 
   setBase(seq) { this.check(this.wasm.hsw_set_base(this.handle, seq)); }
+  setBaseTime(ms) { this.check(this.wasm.hsw_set_base_time(this.handle, ms ?? NaN)); }
 
   historyText(target, nodeText, from, to) {
     const run = (tp, tl, np, nl) => this.check(this.wasm.hsw_history(this.handle, tp, tl, np, nl, from, to));
@@ -95,9 +113,56 @@ export class Engine {
     return this.output();
   }
 
-  revert(seq) {
-    this.check(this.wasm.hsw_revert(this.handle, seq));
+  /* permissionsText (or null): the revert must be allowed to replace every collection it
+     changes (c/access.c); refused with nothing changed. */
+  revert(seq, metaText = null, permissionsText = null) {
+    const w = this.wasm;
+    if (permissionsText === null) this.withTexts([metaText], (mp, ml) => this.check(w.hsw_revert(this.handle, seq, mp, ml)));
+    else this.withTexts([metaText, permissionsText], (mp, ml, pp, pl) => this.check(w.hsw_revert_for(this.handle, seq, mp, ml, pp, pl)));
     return this.seq();
+  }
+
+  /* Undo / redo as a new commit; the seq made, or null when there is nothing to do. */
+  undo(metaText, permissionsText = null) { return this.#undoRedo('undo', metaText, permissionsText); }
+
+  redo(metaText, permissionsText = null) { return this.#undoRedo('redo', metaText, permissionsText); }
+
+  #undoRedo(which, metaText, permissionsText) {
+    const w = this.wasm;
+    if (permissionsText === null) this.withTexts([metaText], (mp, ml) => this.check(w[`hsw_${which}`](this.handle, mp, ml)));
+    else this.withTexts([metaText, permissionsText], (mp, ml, pp, pl) => this.check(w[`hsw_${which}_for`](this.handle, mp, ml, pp, pl)));
+    return JSON.parse(this.output()).seq;
+  }
+
+  /* ---- the commit table (c/commits.c) ---- */
+  setOrigin(origin) { this.withText(origin, (p, l) => this.check(this.wasm.hsw_set_origin(this.handle, p, l))); }
+
+  /* JSON text of [{ seq, id, time, cause, query }]; each element is also a store log record. */
+  commitsText(from, to, limit) {
+    this.check(this.wasm.hsw_commits(this.handle, from, to, limit));
+    return this.output();
+  }
+
+  /* JSON text of [{ seq, id, time, cause }]. */
+  commitInfoText(from, to) {
+    this.check(this.wasm.hsw_commit_info(this.handle, from, to));
+    return this.output();
+  }
+
+  seqAtTime(ms) {
+    this.check(this.wasm.hsw_seq_at_time(this.handle, ms));
+    return JSON.parse(this.output()).seq;
+  }
+
+  timeOf(seq) {
+    this.check(this.wasm.hsw_time_of(this.handle, seq));
+    return JSON.parse(this.output()).time;
+  }
+
+  /* JSON text of [{ seq, id, changes: { [collection]: { added, removed, changed } } }]. */
+  changesText(since, until) {
+    this.check(this.wasm.hsw_changes(this.handle, since, until));
+    return this.output();
   }
 
   /* The whole engine state, history included, as JSON text (c/snapshot.c). */
@@ -110,14 +175,10 @@ export class Engine {
     this.withText(text, (ptr, len) => this.check(this.wasm.hsw_load(this.handle, ptr, len)));
   }
 
-  /* Applies a JSON list of exported commit queries, each as the next commit. */
+  /* Applies a JSON list of commit records ({ seq, id, time, cause, query }), each as the
+     next commit with its id, time and cause. Throws CORRUPT naming the first that fails. */
   replay(text) {
     this.withText(text, (ptr, len) => this.check(this.wasm.hsw_replay(this.handle, ptr, len)));
-    return this.seq();
-  }
-
-  applyState(text) {
-    this.withText(text, (ptr, len) => this.check(this.wasm.hsw_apply_state(this.handle, ptr, len)));
     return this.seq();
   }
 

@@ -3,10 +3,10 @@
  * collectionPermissions (c/access.c enforces them; this file only carries the text).
  *
  * Owns: passing a permissions text to the *_for exports of hindsight.wasm, and the rule
- * for which commits of the JS commit log a caller may see. Invariants: with permissions
+ * for which commits (from the engine's commit table) a caller may see. Invariants: with permissions
  * null these are exactly the unrestricted engine calls; with permissions, nothing about a
  * collection the caller may not read leaves the engine (history, diff, toDict at a commit,
- * fork) and no revert changes a collection the caller may not replace (clearAdd).
+ * fork). Reverts, undo and redo carry their permissions through js/engine.js (c/access.c).
  */
 import { HindsightError, ErrorCode } from './errors.js';
 import { Engine } from './engine.js';
@@ -38,13 +38,6 @@ export function diffText(engine, a, b, permissionsText) {
   if (permissionsText === null) return engine.diffText(a, b);
   withPermissions(engine, permissionsText, (pp, pl) => engine.check(engine.wasm.hsw_diff_for(engine.handle, a, b, pp, pl)));
   return engine.output();
-}
-
-/* Reverts to seq as a new commit; returns the new seq. */
-export function revert(engine, seq, permissionsText) {
-  if (permissionsText === null) return engine.revert(seq);
-  withPermissions(engine, permissionsText, (pp, pl) => engine.check(engine.wasm.hsw_revert_for(engine.handle, seq, pp, pl)));
-  return engine.seq();
 }
 
 /* A new Engine holding the history up to seq. */

@@ -2,7 +2,8 @@
  * test_oom.c: the out-of-memory loop (STYLE.md rule 11): every scenario runs again and again,
  * with the engine's Nth allocation failing for N = 0, 1, 2, ... until it runs through. Each
  * time the call must end cleanly (no crash, no sanitizer report, no leak: LeakSanitizer checks
- * at exit), and unless it committed, the database must be byte-for-byte what it was.
+ * at exit), and unless it committed, the database must be byte-for-byte what it was: the whole
+ * engine dump (hs_db_dump: state, row versions and the commit table), not only toDict.
  *
  * The malloc family of the engine (and of cJSON) is linked through --wrap (see the Makefile's
  * LDFLAGS_test_oom), so this file decides which allocation fails.
@@ -27,7 +28,7 @@ void *__wrap_realloc(void *p, size_t n) { return should_fail() ? NULL : __real_r
 
 static char *dump(hs_db *db) {
     fail_at = -1;
-    if (hs_db_to_dict(db) != HS_OK) return NULL;
+    if (hs_db_dump(db) != HS_OK) return NULL;
     size_t n;
     const char *o = hs_db_output(db, &n);
     char *copy = __real_malloc(n + 1);

@@ -121,3 +121,38 @@ test('a tab that was behind a snapshot catches up from the snapshot', async () =
   await a.close();
   await b.close();
 });
+
+test('a rebase keeps each commit its id, time and cause; undo still takes back the right commit', async () => {
+  const store = new MemoryStore(), locks = makeLocks();
+  let t = Date.UTC(2026, 0, 1);
+  const clock = () => (t += 1000);
+  const a = await Database.open({ name: 'ids', storage: store, locks, clock });
+  const b = await Database.open({ name: 'ids', storage: store, locks, clock });
+  a.executeQuery({ ...add('a', 1), cause: { by: 'a' } });   // not written yet
+  b.executeQuery({ ...add('b', 1), cause: { by: 'b' } });
+  const madeInA = a.commits()[0], madeInB = b.commits()[0];
+  assert.equal(madeInA.seq, 1);
+  assert.equal(madeInB.seq, 1);
+  assert.notEqual(madeInA.id, madeInB.id);
+  await b.flush();
+  await a.flush();   // a rebases its commit on b's
+  await converge([a, b]);
+  const shared = a.commits();
+  assert.deepEqual(shared.map((c) => c.id), [madeInB.id, madeInA.id]);
+  const rebased = shared.find((c) => c.id === madeInA.id);
+  assert.equal(rebased.seq, 2, 'a new seq');
+  assert.equal(rebased.time, madeInA.time, 'the same time');
+  assert.deepEqual(rebased.cause, { by: 'a' }, 'the same cause');
+  assert.equal(JSON.stringify(b.commits()), JSON.stringify(shared), 'both tabs agree');
+  // The undo stack names ids: a's undo takes back a's add (seq 2 now), keeping b's.
+  const seq = a.undo();
+  assert.equal(seq, 3);
+  assert.deepEqual(a.toDict().collections.todos.data.map((d) => d.by), ['b']);
+  assert.equal(a.commits()[2].query.undo, madeInA.id);
+  await a.flush();
+  await converge([a, b]);
+  assert.equal(b.redo(), 4, 'the other tab can redo it: the stacks come from the shared log');
+  assert.deepEqual(b.toDict().collections.todos.data.map((d) => d.by), ['b', 'a']);
+  await a.close();
+  await b.close();
+});

@@ -167,6 +167,7 @@ const H = {
   expectedTimes: [],   // expectedTimes[s]: the commit's expected time in ms
   causes: [],          // causes[s]: the cause given with commit s (null when none)
   kinds: [],           // kinds[s]: what made commit s (a query type, 'transaction', 'revertTo', 'undo', 'redo')
+  feed: [],            // the change feed's reports, in the order they came
   counts: { clockWentBack: 0, failedWrites: 0, failedTransactions: 0, reads: 0, nullUndo: 0, nullRedo: 0 },
 };
 
@@ -178,6 +179,7 @@ function requireHistory() {
 test(`${TARGET_COMMITS} random commits: a commit for each successful write, none for failures and reads; revertTo, undo and redo reach the right states`, async () => {
   const db = await Database.open({ clock: fakeClock });
   H.db = db;
+  db.subscribeChanges((info) => H.feed.push(info));
   H.copies.push(dictText(db.toDict()));
   H.expectedTimes.push(null);
   H.causes.push(null);
@@ -383,6 +385,34 @@ test('diff(s-1, s) agrees with the copies for every s; random spans and reversed
   for (const s of [0, 1, 1500, TARGET_COMMITS]) assert.deepEqual(db.diff(s, s), {}, `diff(${s}, ${s})`);
 });
 
+test('the change feed: one report per commit, and each equals the difference of the copies before and after it', () => {
+  const { db, copies, feed } = requireHistory();
+  assert.deepEqual(feed.map((f) => f.seq), Array.from({ length: TARGET_COMMITS }, (_, i) => i + 1), 'one report per commit, in order');
+  assert.deepEqual(db.changes({ since: 0, until: TARGET_COMMITS }), feed, 'db.changes lists the same reports');
+  const ids = db.commits().map((c) => c.id);
+  const liveCount = (text, name) => JSON.parse(text).collections[name]?.data.length ?? 0;
+  for (let s = 1; s <= TARGET_COMMITS; s++) {
+    const info = feed[s - 1];
+    assert.equal(info.id, ids[s - 1], `report ${s} names its commit`);
+    const d = db.diff(s - 1, s);   // checked against the copies by the diff test
+    const names = new Set([...Object.keys(info.changes), ...Object.keys(d)]);
+    for (const name of names) {
+      const c = info.changes[name] ?? { added: [], removed: [], changed: [] };
+      const e = d[name] ?? { addedIds: [], removedIds: [], changed: [] };
+      assert.deepEqual([...c.added].sort(), [...e.addedIds].sort(), `commit ${s} ${name}: added rows`);
+      assert.deepEqual([...c.removed].sort(), [...e.removedIds].sort(), `commit ${s} ${name}: removed rows`);
+      assert.deepEqual([...c.changed].sort(), e.changed.map((x) => x.rowId).sort(), `commit ${s} ${name}: changed rows`);
+      // Straight from the model: added minus removed is how the collection's size moved.
+      assert.equal(c.added.length - c.removed.length, liveCount(copies[s], name) - liveCount(copies[s - 1], name), `commit ${s} ${name}: net rows`);
+    }
+    // Every collection whose documents differ between the copies is reported.
+    const before = JSON.parse(copies[s - 1]).collections, after = JSON.parse(copies[s]).collections;
+    for (const name of new Set([...Object.keys(before), ...Object.keys(after)])) {
+      if (JSON.stringify(before[name]?.data ?? []) !== JSON.stringify(after[name]?.data ?? [])) assert.ok(name in info.changes, `commit ${s}: ${name} changed and is reported`);
+    }
+  }
+});
+
 /* The reads a copy predicts: getAll, count, and a search on n (every value of n is an int). */
 function expectedReads(copyText, target, n) {
   const data = JSON.parse(copyText).collections[target]?.data ?? [];
@@ -468,7 +498,7 @@ test('importHistory(exportHistory()) rebuilds every past state, the commits and 
   const { db, copies } = requireHistory();
   const exported = JSON.parse(JSON.stringify(db.exportHistory()));
   assert.equal(exported.className, 'HindsightHistory');
-  assert.equal(exported.version, '1');
+  assert.equal(exported.version, '2');
   assert.equal(exported.base.seq, 0);
   assert.equal(exported.commits.length, TARGET_COMMITS);
   const copy = await Database.importHistory(exported);

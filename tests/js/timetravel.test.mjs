@@ -135,7 +135,7 @@ test('commits() records time (ISO UTC), cause as given and the query as executed
     for (let i = 0; i < 5; i++) { clock.now += 1000; write(db, add('log', [{ i }])); }
     const all = db.commits();
     assert.equal(all.length, 7);
-    assert.deepEqual(Object.keys(all[0]).sort(), ['cause', 'query', 'seq', 'time']);
+    assert.deepEqual(Object.keys(all[0]).sort(), ['cause', 'id', 'query', 'seq', 'time']);
     assert.equal(all[0].time, iso(T0));
     assert.match(all[0].time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     assert.equal(all[1].time, iso(T0 + 1234));
@@ -414,7 +414,8 @@ test('history of a transaction puts all its versions at one seq', async () => {
 
 /*{==== diff ====*/
 
-/* Sorts each list of a diff so the comparison does not depend on the engine's order. */
+/* Sorts each list of a diff so the comparison does not depend on the engine's order; the row
+   ids (addedIds, removedIds, changed[].rowId) are checked by their own test. */
 function sortedDiff(d) {
   const key = (x) => JSON.stringify(x);
   const out = {};
@@ -422,7 +423,7 @@ function sortedDiff(d) {
     out[name] = {
       added: [...e.added].sort((a, b) => key(a).localeCompare(key(b))),
       removed: [...e.removed].sort((a, b) => key(a).localeCompare(key(b))),
-      changed: [...e.changed].sort((a, b) => key(a).localeCompare(key(b))),
+      changed: e.changed.map(({ before, after }) => ({ before, after })).sort((a, b) => key(a).localeCompare(key(b))),
     };
   }
   return out;
@@ -452,7 +453,7 @@ test('diff: added, removed and changed per collection; unchanged collections are
     assert.deepEqual(db.diff(2, 6).users.changed, []);
     // A collection emptied and removed shows its documents as removed.
     write(db, query('quiet', 'removeCollection'));                                                   // 7
-    assert.deepEqual(db.diff(6, 7), { quiet: { added: [], removed: [{ q: 1 }], changed: [] } });
+    assert.deepEqual(sortedDiff(db.diff(6, 7)), { quiet: { added: [], removed: [{ q: 1 }], changed: [] } });
   });
 });
 
@@ -479,7 +480,7 @@ test('diff takes times as points too', async () => {
   await withDb({ clock: clock.read }, (db) => {
     clock.now = T0 + 10; write(db, add('a', [{ v: 1 }]));
     clock.now = T0 + 20; write(db, add('a', [{ v: 2 }]));
-    assert.deepEqual(db.diff(new Date(T0 + 15), iso(T0 + 25)), { a: { added: [{ v: 2 }], removed: [], changed: [] } });
+    assert.deepEqual(sortedDiff(db.diff(new Date(T0 + 15), iso(T0 + 25))), { a: { added: [{ v: 2 }], removed: [], changed: [] } });
   });
 });
 
@@ -499,7 +500,7 @@ test('revertTo makes a new commit with the old state, serial counters included, 
     assert.deepEqual(db.at(3).toDict(), before);
     assert.equal(db.commits().length, 5);
     assert.equal(db.commits({ from: 4, to: 4 })[0].cause, 'back to one');
-    assert.deepEqual(db.diff(3, 4), { items: { added: [], removed: [{ id: 1, n: 1 }, { id: 2, n: 2 }], changed: [] } });
+    assert.deepEqual(sortedDiff(db.diff(3, 4)), { items: { added: [], removed: [{ id: 1, n: 1 }, { id: 2, n: 2 }], changed: [] } });
   });
 });
 
@@ -672,7 +673,7 @@ test('exportHistory has the documented shape and survives JSON; importHistory re
     clock.now = T0 + 7; write(db, query('items', 'clear', { resetSerial: true }));
     const h = db.exportHistory();
     assert.equal(h.className, 'HindsightHistory');
-    assert.equal(h.version, '1');
+    assert.equal(h.version, '2');
     assert.deepEqual(Object.keys(h.base).sort(), ['db', 'seq', 'time']);
     assert.equal(h.base.seq, 0);
     assert.deepEqual(h.base.db.collections, {});
@@ -823,7 +824,7 @@ test('setRetention maxCommits 1 keeps one commit; a limit larger than the histor
     assert.equal(text(db.at(2).toDict()), states[2]);
     assert.equal(text(db.at(3).toDict()), states[3]);
     assertCode(() => db.at(1), 'TOO_OLD');
-    assert.deepEqual(db.diff(2, 3), { users: { added: [], removed: [{ id: 2, name: 'B' }], changed: [] } });
+    assert.deepEqual(sortedDiff(db.diff(2, 3)), { users: { added: [], removed: [{ id: 2, name: 'B' }], changed: [] } });
   });
 });
 

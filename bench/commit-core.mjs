@@ -1,0 +1,113 @@
+/*
+ * bench/commit-core.mjs: the commit-table figures of `make bench` (issue 9): snapshot size
+ * against the JSON of the documents, engine memory for single-document commits against the
+ * bytes of the changed documents, stats() time, and how fast opening (log replay) and
+ * importHistory replay single-document commits. Prints figures and targets, never pass/fail.
+ * Usage: node bench/commit-core.mjs [N=100000] [SNAP_N=20000]
+ */
+import { Database, MemoryStore } from '../js/index.js';
+
+const N = +(process.argv[2] || 100000);
+const SNAP_N = +(process.argv[3] || 20000);
+let clockMs = Date.UTC(2026, 0, 1);
+const clock = () => (clockMs += 1);
+const fmt = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3));
+function expect(cond, what) { if (!cond) throw new Error(`benchmark sanity check failed: ${what}`); }
+const now = new Date(clockMs).toISOString();
+const doc = (i) => ({ id: String(i), name: `sample${i}`, age: i, createdAt: now, nestedObj: { num: i } });
+const rows = [];
+
+/* Snapshot size: a database built by one add of n documents, and by n adds of one. */
+async function snapshotRatio(n, single) {
+  const store = new MemoryStore();
+  const db = await Database.open({ storage: store, clock, snapshotEvery: single ? n : 1 });
+  const docs = Array.from({ length: n }, (_, i) => doc(i));
+  if (single) for (const d of docs) db.executeQuery({ target: 'users', type: 'add', addData: [d] });
+  else db.executeQuery({ target: 'users', type: 'add', addData: docs });
+  await db.flush();
+  await db.close();
+  const { snapshot, records } = await store.open();
+  expect(snapshot && records.length === 0, 'one snapshot holds everything');
+  const json = JSON.stringify(docs).length;
+  return { json, snap: snapshot.text.length };
+}
+for (const single of [false, true]) {
+  const { json, snap } = await snapshotRatio(SNAP_N, single);
+  rows.push([`snapshot of ${SNAP_N} documents ${single ? `added one per commit (${SNAP_N} commits)` : 'added in one commit'}`,
+    `${(snap / 1e6).toFixed(2)} MB / ${(json / 1e6).toFixed(2)} MB JSON = ${(snap / json).toFixed(2)}x`, '<= 1.2x']);
+}
+
+/* Memory and stats: N documents, then N updateOne commits. */
+const db = await Database.open({ clock });
+db.executeQuery({ target: 'users', type: 'add', addData: Array.from({ length: N }, (_, i) => doc(i)) });
+const heapBefore = db.memoryUsage().heapUsed;
+const t0 = performance.now();
+for (let k = 0; k < N; k++) {
+  const i = (k * 7919) % N;
+  const r = db.executeQuery({ target: 'users', type: 'updateOne', queryNode: { type: 'equals_', field: 'id', value: String(i) }, overrideData: { age: k } });
+  if (!r.isSuccess) throw new Error(r.errorMessage);
+}
+const updateMs = performance.now() - t0;
+const heapAfter = db.memoryUsage().heapUsed;
+const sample = db.executeQuery({ target: 'users', type: 'searchOne', queryNode: { type: 'equals_', field: 'id', value: '0' } }).result[0];
+const changedBytes = N * JSON.stringify(sample).length;
+rows.push([`${N} updateOne commits on ${N} documents`, `${fmt(updateMs)} ms = ${Math.round(N / (updateMs / 1000))} commits/s`, '']);
+rows.push([`engine memory for those commits`, `${((heapAfter - heapBefore) / 1048576).toFixed(1)} MiB = ${((heapAfter - heapBefore) / changedBytes).toFixed(2)}x the ${(changedBytes / 1048576).toFixed(1)} MiB of changed documents`, '<= 1.5x']);
+const statsTimes = [];
+for (let i = 0; i < 21; i++) { const t = performance.now(); db.stats(); statsTimes.push(performance.now() - t); }
+statsTimes.sort((a, b) => a - b);
+rows.push([`db.stats() with ${N} documents and ${N + 1} commits (median)`, `${fmt(statsTimes[10] * 1000)} µs`, '< 1 ms']);
+
+/* Replay at open: a snapshot holding the N documents, then N single-document commits in the log. */
+const store = new MemoryStore();
+const w = await Database.open({ storage: store, clock, snapshotEvery: 1e9, snapshotBytes: 1e12 });
+w.executeQuery({ target: 'users', type: 'add', addData: Array.from({ length: N }, (_, i) => doc(i)) });
+await w.flush();
+await w.close();
+const base = await Database.open({ storage: store, snapshotEvery: 1 });   // writes a snapshot of the add
+base.executeQuery({ target: 'x', type: 'add', addData: [{}] });
+await base.flush();
+await base.close();
+const w2 = await Database.open({ storage: store, clock, snapshotEvery: 1e9, snapshotBytes: 1e12 });
+for (let k = 0; k < N; k++) {
+  w2.executeQuery({ target: 'users', type: 'updateOne', queryNode: { type: 'equals_', field: 'id', value: String((k * 7919) % N) }, overrideData: { age: k } });
+}
+await w2.flush();
+const finalText = JSON.stringify(w2.toDict());
+await w2.close();
+const opened = await store.open();
+expect(opened.records.length === N, 'the log holds the commits');
+const snapOnly = new MemoryStore();
+await snapOnly.writeSnapshot(opened.snapshot);
+let t = performance.now();
+const plain = await Database.open({ storage: snapOnly });
+const loadMs = performance.now() - t;
+await plain.close();
+t = performance.now();
+const reopened = await Database.open({ storage: store });
+const openMs = performance.now() - t;
+expect(JSON.stringify(reopened.toDict()) === finalText, 'reopened state');
+rows.push([`open: load the snapshot (${fmt(loadMs)} ms) + replay ${N} single-document commits (${fmt(openMs - loadMs)} ms)`, `${Math.round(N / ((openMs - loadMs) / 1000))} commits/s`, '>= 200,000/s']);
+
+/* importHistory: a base holding the N documents, then the N commits. */
+const history = reopened.exportHistory();
+const firstUpdate = history.commits.findIndex((c) => c.query.type === 'updateOne');
+const baseSeq = history.commits[firstUpdate].seq - 1;
+const rest = { ...history, base: { seq: baseSeq, time: history.commits[firstUpdate - 1].time, db: reopened.at(baseSeq).toDict() }, commits: history.commits.slice(firstUpdate) };
+await reopened.close();
+t = performance.now();
+const baseDb = await Database.fromDict(rest.base.db);
+const baseMs = performance.now() - t;
+await baseDb.close();
+t = performance.now();
+const imported = await Database.importHistory(rest);
+const importMs = performance.now() - t;
+expect(JSON.stringify(imported.toDict()) === finalText, 'imported state');
+await imported.close();
+rows.push([`importHistory: base (${fmt(baseMs)} ms) + replay ${rest.commits.length} single-document commits (${fmt(importMs - baseMs)} ms)`, `${Math.round(rest.commits.length / ((importMs - baseMs) / 1000))} commits/s`, '>= 200,000/s']);
+await db.close();
+
+console.log(`\nCommit core (issue 9), N = ${N}\n`);
+console.log('| measure | figure | target |');
+console.log('| --- | ---: | --- |');
+for (const r of rows) console.log(`| ${r.join(' | ')} |`);

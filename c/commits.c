@@ -1,0 +1,444 @@
+/*
+ * commits.c: the commit table: for each kept commit its seq, stable id, time, cause and the
+ * query as executed; the ids of new commits; undo/redo derived from the records; the
+ * public calls that list commits and map a time to a seq.
+ *
+ * Owns db->commits. Invariants:
+ * - recs[i].seq == recs[0].seq + i, and recs[0].seq == oldest + 1 when any is kept: one
+ *   record per kept commit, made in the same call as the commit (commits_record is the last
+ *   step that can fail before a commit is published) or not at all;
+ * - a new commit's time is at least the previous commit's; a commit that keeps its time from
+ *   an earlier life (replay, rebase: the meta names its id) keeps it as it was, and
+ *   order_time, never going backwards, is what time lookups search;
+ * - an id, once given, never changes: replay, rebase and import pass it back in the meta;
+ * - the cause and the query are kept as the exact JSON text that was checked and executed,
+ *   except a single add's documents, which are kept once, in the row versions, and put back
+ *   into the query text when it is written out (commits_put).
+ * The meta of a call is checked whole (commits_begin) before the call changes anything.
+ */
+#include "hsint.h"
+#include <assert.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define MAX_ID 128
+#define DATE_MAX_MS 8.64e15
+/* A cause may nest as deep as a document, plus a little for wrapping objects. */
+#define CAUSE_MAX_DEPTH (VAL_MAX_DEPTH + 8)
+
+void (*hs_heap_hint_fn)(void);
+void hs_set_heap_hint(void (*fn)(void)) { hs_heap_hint_fn = fn; }
+
+static size_t skip_ws(const char *t, size_t len, size_t p) {
+    while (p < len && (t[p] == ' ' || t[p] == '\n' || t[p] == '\r' || t[p] == '\t')) p++;
+    return p;
+}
+
+/* An id or origin: 1..MAX_ID characters, printable ASCII other than '"' and '\\'. */
+static int plain_id(const char *s, size_t n) {
+    if (n == 0 || n > MAX_ID) return 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < 0x20 || s[i] > 0x7e || s[i] == '"' || s[i] == '\\') return 0;
+    return 1;
+}
+
+/* The string value at t[p] (a quoted id without escapes) into s and n; 0 if it is not one. */
+static int id_value(const char *t, size_t len, size_t p, size_t end, const char **s, size_t *n) {
+    (void)len;
+    if (t[p] != '"' || end < p + 2 || t[end - 1] != '"') return 0;
+    *s = t + p + 1;
+    *n = end - p - 2;
+    return plain_id(*s, *n);
+}
+
+hs_rc commits_begin(hs_db *db, const char *meta, size_t mlen) {
+    commit_meta *m = &db->meta;
+    memset(m, 0, sizeof *m);
+    m->time = NAN;
+    if (!meta || !mlen) return HS_OK;
+    /* Strict RFC 8259 check of the whole text first (depth-limited), then pick the members. */
+    buf enc;
+    buf_init(&enc);
+    size_t pos = 0;
+    const char *e = jscan_value_depth(meta, mlen, &pos, &enc, CAUSE_MAX_DEPTH);
+    int is_obj = !e && enc.len && enc.data[0] == T_OBJ;
+    buf_free(&enc);
+    if (!e && skip_ws(meta, mlen, pos) != mlen) e = "unexpected text after the JSON value";
+    char msg[200];
+    if (e) { snprintf(msg, sizeof msg, "commit meta: %s", e); return db_error(db, msg); }
+    if (!is_obj) return db_error(db, "commit meta must be an object");
+    size_t p = skip_ws(meta, mlen, 0) + 1;
+    for (;;) {
+        p = skip_ws(meta, mlen, p);
+        if (p >= mlen || meta[p] == '}') break;
+        if (meta[p] == ',') { p++; continue; }
+        size_t kend = jscan_skip(meta, mlen, p);
+        const char *key = meta + p + 1;
+        size_t klen = kend - p - 2;
+        p = skip_ws(meta, mlen, kend) + 1;   /* past ':' */
+        p = skip_ws(meta, mlen, p);
+        size_t vend = jscan_skip(meta, mlen, p);
+#define KEY(lit) (klen == sizeof lit - 1 && memcmp(key, lit, klen) == 0)
+        if (KEY("time")) {
+            if (meta[p] != 'n') {
+                char num[64];
+                size_t n = vend - p;
+                if (n >= sizeof num || meta[p] == '"' || meta[p] == '{' || meta[p] == '[' || meta[p] == 't' || meta[p] == 'f')
+                    return db_error(db, "commit meta: time must be a number of milliseconds");
+                memcpy(num, meta + p, n);
+                num[n] = 0;
+                m->time = strtod(num, NULL);
+                if (!isfinite(m->time) || fabs(m->time) > DATE_MAX_MS) return db_error(db, "commit meta: time is outside the Date range");
+            }
+        } else if (KEY("cause")) {
+            if (!(vend - p == 4 && memcmp(meta + p, "null", 4) == 0)) { m->cause = meta + p; m->cause_len = vend - p; }
+        } else if (KEY("id")) {
+            if (!id_value(meta, mlen, p, vend, &m->id, &m->id_len)) return db_error(db, "commit meta: id must be a string of 1 to 128 printable ASCII characters without quotes or backslashes");
+        } else if (KEY("undo") || KEY("redo")) {
+            if (!id_value(meta, mlen, p, vend, &m->ref, &m->ref_len)) return db_error(db, "commit meta: undo/redo must name a commit id");
+            m->ref_kind = KEY("undo") ? CK_UNDO : CK_REDO;
+        } else if (KEY("minSeq")) {
+            char num[32];
+            size_t n = vend - p;
+            if (n >= sizeof num) return db_error(db, "commit meta: minSeq must be a seq");
+            memcpy(num, meta + p, n);
+            num[n] = 0;
+            char *endp;
+            unsigned long long v = strtoull(num, &endp, 10);
+            if (*endp || num[0] == '-' || v > UINT32_MAX) return db_error(db, "commit meta: minSeq must be a seq");
+            m->min_seq = (uint32_t)v;
+        }
+#undef KEY
+        p = vend;
+    }
+    return HS_OK;
+}
+
+static double next_time(const commit_log *l, double want) {
+    if (isnan(want)) return isnan(l->last_time) ? 0 : l->last_time;
+    return isnan(l->last_time) || want > l->last_time ? want : l->last_time;
+}
+
+int commits_record(hs_db *db, int kind, uint32_t to_seq, const char *query, size_t qlen, const jscan_span *add_span) {
+    commit_log *l = &db->commits;
+    const commit_meta *m = &db->meta;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        commit_rec *grown = realloc(l->recs, cap * sizeof *grown);
+        if (!grown) return 0;
+        l->recs = grown;
+        l->cap = cap;
+    }
+    char idbuf[96];
+    const char *id = m->id;
+    size_t id_len = m->id_len;
+    if (!id) {
+        int n = snprintf(idbuf, sizeof idbuf, "%s.%llu", l->origin[0] ? l->origin : "local", (unsigned long long)(l->counter + 1));
+        id = idbuf;
+        id_len = (size_t)n;
+    }
+    size_t kept_qlen = query ? (add_span ? qlen - (add_span->end - add_span->start) + 1 : qlen) : 0;
+    size_t total = id_len + m->cause_len + kept_qlen + m->ref_len;
+    char *text = malloc(total ? total : 1);
+    if (!text) return 0;
+    char *w = text;
+    memcpy(w, id, id_len); w += id_len;
+    if (m->cause_len) { memcpy(w, m->cause, m->cause_len); w += m->cause_len; }
+    if (query && add_span) {
+        memcpy(w, query, add_span->start); w += add_span->start;
+        *w++ = '0';
+        memcpy(w, query + add_span->end, qlen - add_span->end); w += qlen - add_span->end;
+    } else if (query) {
+        memcpy(w, query, qlen); w += qlen;
+    }
+    if (m->ref_len) { memcpy(w, m->ref, m->ref_len); w += m->ref_len; }
+    commit_rec *r = &l->recs[l->n++];
+    memset(r, 0, sizeof *r);
+    r->seq = db->hist.seq;
+    r->to_seq = to_seq;
+    r->kind = (uint8_t)(query && add_span ? CK_ADD : kind);
+    r->add_at = add_span ? (uint32_t)add_span->start : 0;
+    r->order_time = next_time(l, m->time);
+    r->time = m->id && !isnan(m->time) ? m->time : r->order_time;
+    r->text = text;
+    r->id_len = (uint32_t)id_len;
+    r->cause_len = (uint32_t)m->cause_len;
+    r->query_len = (uint32_t)kept_qlen;
+    r->ref_len = (uint32_t)m->ref_len;
+    l->last_time = r->order_time;
+    if (!m->id) l->counter++;
+    assert(l->n == 1 || l->recs[l->n - 2].seq + 1 == r->seq);
+    return 1;
+}
+
+void commits_free(commit_log *l) {
+    for (size_t i = 0; i < l->n; i++) free(l->recs[i].text);
+    free(l->recs);
+    l->recs = NULL;
+    l->n = l->cap = 0;
+}
+
+void commits_prune(hs_db *db, uint32_t h) {
+    commit_log *l = &db->commits;
+    size_t drop = 0;
+    while (drop < l->n && l->recs[drop].seq <= h) {
+        if (l->recs[drop].seq == h) l->base_time = l->recs[drop].order_time;
+        free(l->recs[drop].text);
+        drop++;
+    }
+    memmove(l->recs, l->recs + drop, (l->n - drop) * sizeof *l->recs);
+    l->n -= drop;
+}
+
+const commit_rec *commits_find(const hs_db *db, uint32_t seq) {
+    const commit_log *l = &db->commits;
+    if (!l->n || seq < l->recs[0].seq || seq - l->recs[0].seq >= l->n) return NULL;
+    return &l->recs[seq - l->recs[0].seq];
+}
+
+long commits_find_id(const hs_db *db, const char *id, size_t n) {
+    const commit_log *l = &db->commits;
+    for (size_t i = l->n; i-- > 0;)
+        if (l->recs[i].id_len == n && memcmp(l->recs[i].text, id, n) == 0) return (long)i;
+    return -1;
+}
+
+int commits_copy(commit_log *dst, const commit_log *src, uint32_t s) {
+    size_t n = 0;
+    while (n < src->n && src->recs[n].seq <= s) n++;
+    if (n && !(dst->recs = malloc(n * sizeof *dst->recs))) return 0;
+    dst->cap = n;
+    for (size_t i = 0; i < n; i++) {
+        const commit_rec *r = &src->recs[i];
+        size_t total = r->id_len + r->cause_len + r->query_len + r->ref_len;
+        char *t = malloc(total ? total : 1);
+        if (!t) { commits_free(dst); return 0; }
+        memcpy(t, r->text, total);
+        dst->recs[i] = *r;
+        dst->recs[i].text = t;
+        dst->n = i + 1;
+    }
+    memcpy(dst->origin, src->origin, sizeof dst->origin);
+    dst->counter = src->counter;
+    dst->base_time = src->base_time;
+    dst->last_time = n ? dst->recs[n - 1].order_time : src->base_time;
+    return 1;
+}
+
+/* ---- writing records ---- */
+
+static size_t first_change(const hist *h, uint32_t s) {
+    size_t lo = 0, hi = h->nchanges;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (h->changes[mid].seq < s) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+/* The documents a single add made, in their order: the rows commit s created. */
+static void put_added_docs(const hs_db *db, buf *o, uint32_t s) {
+    buf_putc(o, '[');
+    int first = 1;
+    for (size_t k = first_change(&db->hist, s); k < db->hist.nchanges && db->hist.changes[k].seq == s; k++) {
+        const change *ch = &db->hist.changes[k];
+        long r = coll_find_row(ch->c, ch->row_id);
+        const doc *d = r < 0 ? NULL : row_at(&ch->c->rows[r], s);
+        if (!d) continue;
+        if (!first) buf_putc(o, ',');
+        first = 0;
+        val_print(o, d->v);
+    }
+    buf_putc(o, ']');
+}
+
+static void put_query(const hs_db *db, buf *o, const commit_rec *r) {
+    const char *q = r->text + r->id_len + r->cause_len;
+    switch (r->kind) {
+    case CK_ADD:
+        buf_put(o, q, r->add_at);
+        put_added_docs(db, o, r->seq);
+        buf_put(o, q + r->add_at + 1, r->query_len - r->add_at - 1);
+        return;
+    case CK_REVERT: case CK_UNDO: case CK_REDO:
+        buf_puts(o, "{\"className\":\"HindsightRevert\",\"version\":\"1\",\"toSeq\":");
+        buf_put_i64(o, r->to_seq);
+        if (r->kind != CK_REVERT) {
+            buf_puts(o, r->kind == CK_UNDO ? ",\"undo\":\"" : ",\"redo\":\"");
+            buf_put(o, q + r->query_len, r->ref_len);
+            buf_putc(o, '"');
+        }
+        buf_putc(o, '}');
+        return;
+    default:
+        buf_put(o, q, r->query_len);
+    }
+}
+
+static void put_time(buf *o, double t) {
+    if (t == floor(t) && fabs(t) < 9e15) buf_put_i64(o, (int64_t)t);
+    else buf_put_double(o, t);
+}
+
+static void put_record(const hs_db *db, buf *o, const commit_rec *r, int with_query) {
+    buf_puts(o, "{\"seq\":");
+    buf_put_i64(o, r->seq);
+    buf_puts(o, ",\"id\":\"");
+    buf_put(o, r->text, r->id_len);
+    buf_puts(o, "\",\"time\":");
+    put_time(o, r->time);
+    buf_puts(o, ",\"cause\":");
+    if (r->cause_len) buf_put(o, r->text + r->id_len, r->cause_len);
+    else buf_puts(o, "null");
+    if (with_query) {
+        buf_puts(o, ",\"query\":");
+        put_query(db, o, r);
+    }
+    buf_putc(o, '}');
+}
+
+void commits_put(const hs_db *db, buf *o, const commit_rec *r) { put_record(db, o, r, 1); }
+
+/* ---- public calls ---- */
+
+hs_rc hs_db_set_origin(hs_db *db, const char *origin, size_t len) {
+    if (!db || !origin) return HS_MISUSE;
+    if (!plain_id(origin, len) || len >= sizeof db->commits.origin || memchr(origin, '.', len))
+        return db_error(db, "origin must be 1 to 64 printable ASCII characters without '.', quotes or backslashes");
+    if (strlen(db->commits.origin) != len || memcmp(db->commits.origin, origin, len) != 0) {
+        memcpy(db->commits.origin, origin, len);
+        db->commits.origin[len] = 0;
+        db->commits.counter = 0;
+    }
+    buf_clear(&db->out);
+    buf_puts(&db->out, "{}");
+    return HS_OK;
+}
+
+static hs_rc list_commits(hs_db *db, uint32_t from, uint32_t to, uint32_t limit, int with_query) {
+    if (!db) return HS_MISUSE;
+    buf *o = &db->out;
+    buf_clear(o);
+    buf_putc(o, '[');
+    uint32_t n = 0;
+    for (size_t i = 0; i < db->commits.n && n < limit; i++) {
+        const commit_rec *r = &db->commits.recs[i];
+        if (r->seq < from) continue;
+        if (r->seq > to) break;
+        if (n++) buf_putc(o, ',');
+        put_record(db, o, r, with_query);
+    }
+    buf_putc(o, ']');
+    return o->oom ? HS_NOMEM : HS_OK;
+}
+
+hs_rc hs_db_set_base_time(hs_db *db, double ms) {
+    if (!db) return HS_MISUSE;
+    if (db->commits.n) return db_error(db, "the base time can only be set before any kept commit");
+    if (!isnan(ms) && (!isfinite(ms) || fabs(ms) > DATE_MAX_MS)) return db_error(db, "the base time is outside the Date range");
+    db->commits.base_time = db->commits.last_time = ms;
+    buf_clear(&db->out);
+    buf_puts(&db->out, "{}");
+    return HS_OK;
+}
+
+hs_rc hs_db_commits(hs_db *db, uint32_t from, uint32_t to, uint32_t limit) { return list_commits(db, from, to, limit, 1); }
+hs_rc hs_db_commit_info(hs_db *db, uint32_t from, uint32_t to) { return list_commits(db, from, to, UINT32_MAX, 0); }
+
+hs_rc hs_db_seq_at_time(hs_db *db, double ms) {
+    if (!db) return HS_MISUSE;
+    if (isnan(ms)) return db_error(db, "not a valid time");
+    const commit_log *l = &db->commits;
+    size_t lo = 0, hi = l->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (l->recs[mid].order_time <= ms) lo = mid + 1;
+        else hi = mid;
+    }
+    uint32_t seq;
+    if (lo > 0) seq = l->recs[lo - 1].seq;
+    else if (isnan(l->base_time) ? db->oldest == 0 : ms >= l->base_time) seq = db->oldest;
+    else return db_fail(db, HS_TOO_OLD, "that time is older than the kept history");
+    buf_clear(&db->out);
+    buf_puts(&db->out, "{\"seq\":");
+    buf_put_i64(&db->out, seq);
+    buf_putc(&db->out, '}');
+    return db->out.oom ? HS_NOMEM : HS_OK;
+}
+
+hs_rc hs_db_time_of(hs_db *db, uint32_t seq) {
+    if (!db) return HS_MISUSE;
+    const commit_rec *r = commits_find(db, seq);
+    double t = r ? r->time : seq == db->oldest ? db->commits.base_time : NAN;
+    buf_clear(&db->out);
+    buf_puts(&db->out, "{\"time\":");
+    if (isnan(t)) buf_puts(&db->out, "null");
+    else put_time(&db->out, t);
+    buf_putc(&db->out, '}');
+    return db->out.oom ? HS_NOMEM : HS_OK;
+}
+
+/* ---- undo and redo ---- */
+
+/* The undo and redo stacks as indexes into recs: every commit that is not an undo or redo
+   can be undone, and a new one clears the redo stack; an undo moves its commit to the redo
+   stack, a redo moves it back. Returns 0 on out of memory. */
+static int derive_stacks(const hs_db *db, size_t **undo, size_t *nu, size_t **redo, size_t *nr) {
+    const commit_log *l = &db->commits;
+    *undo = malloc((l->n ? l->n : 1) * sizeof **undo);
+    *redo = malloc((l->n ? l->n : 1) * sizeof **redo);
+    *nu = *nr = 0;
+    if (!*undo || !*redo) { free(*undo); free(*redo); return 0; }
+    for (size_t i = 0; i < l->n; i++) {
+        const commit_rec *r = &l->recs[i];
+        const char *ref = r->text + r->id_len + r->cause_len + r->query_len;
+        if (r->kind == CK_UNDO || r->kind == CK_REDO) {
+            size_t *from = r->kind == CK_UNDO ? *undo : *redo, *to = r->kind == CK_UNDO ? *redo : *undo;
+            size_t *nfrom = r->kind == CK_UNDO ? nu : nr, *nto = r->kind == CK_UNDO ? nr : nu;
+            /* Normally the top; search deeper for a history rebuilt from several pages. */
+            for (size_t k = *nfrom; k-- > 0;) {
+                const commit_rec *t = &l->recs[from[k]];
+                if (t->id_len == r->ref_len && memcmp(t->text, ref, r->ref_len) == 0) {
+                    to[(*nto)++] = from[k];
+                    memmove(from + k, from + k + 1, (*nfrom - k - 1) * sizeof *from);
+                    (*nfrom)--;
+                    break;
+                }
+            }
+        } else {
+            (*undo)[(*nu)++] = i;
+            *nr = 0;
+        }
+    }
+    return 1;
+}
+
+static hs_rc undo_redo(hs_db *db, const char *meta, size_t mlen, int kind) {
+    if (!db) return HS_MISUSE;
+    hs_rc rc = commits_begin(db, meta, mlen);
+    if (rc != HS_OK) return rc;
+    size_t *undo, *redo, nu, nr;
+    if (!derive_stacks(db, &undo, &nu, &redo, &nr)) return HS_NOMEM;
+    size_t *stack = kind == CK_UNDO ? undo : redo, n = kind == CK_UNDO ? nu : nr;
+    const commit_rec *target = n ? &db->commits.recs[stack[n - 1]] : NULL;
+    free(undo);
+    free(redo);
+    uint32_t to = target ? target->seq - (kind == CK_UNDO) : 0;
+    uint32_t floor_seq = db->meta.min_seq > db->oldest ? db->meta.min_seq : db->oldest;
+    if (!target || to < floor_seq) {
+        buf_clear(&db->out);
+        buf_puts(&db->out, "{\"seq\":null}");
+        return db->out.oom ? HS_NOMEM : HS_OK;
+    }
+    char ref[MAX_ID + 1];
+    memcpy(ref, target->text, target->id_len);
+    db->meta.ref = ref;
+    db->meta.ref_len = target->id_len;
+    db->meta.ref_kind = kind;
+    return db_revert_now(db, to);
+}
+
+hs_rc hs_db_undo(hs_db *db, const char *meta, size_t mlen) { return undo_redo(db, meta, mlen, CK_UNDO); }
+hs_rc hs_db_redo(hs_db *db, const char *meta, size_t mlen) { return undo_redo(db, meta, mlen, CK_REDO); }
