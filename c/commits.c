@@ -120,6 +120,26 @@ static double next_time(const commit_log *l, double want) {
     return isnan(l->last_time) || want > l->last_time ? want : l->last_time;
 }
 
+/* Copies JSON text (already checked strictly) without the white space between tokens, so
+   a record reads back byte for byte from a dump, which keeps values, not their spacing.
+   Returns the bytes written (at most n). */
+static size_t copy_minified(char *w, const char *s, size_t n) {
+    size_t k = 0;
+    int in_string = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (in_string) {
+            w[k++] = c;
+            if (c == '\\' && i + 1 < n) w[k++] = s[++i];
+            else if (c == '"') in_string = 0;
+        } else if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+            w[k++] = c;
+            in_string = c == '"';
+        }
+    }
+    return k;
+}
+
 int commits_record(hs_db *db, int kind, uint32_t to_seq, const char *query, size_t qlen, const jscan_span *add_span) {
     commit_log *l = &db->commits;
     const commit_meta *m = &db->meta;
@@ -144,26 +164,30 @@ int commits_record(hs_db *db, int kind, uint32_t to_seq, const char *query, size
     if (!text) return 0;
     char *w = text;
     memcpy(w, id, id_len); w += id_len;
-    if (m->cause_len) { memcpy(w, m->cause, m->cause_len); w += m->cause_len; }
+    size_t cause_len = m->cause_len ? copy_minified(w, m->cause, m->cause_len) : 0;
+    w += cause_len;
+    const char *query_at = w;
+    size_t add_at = 0;
     if (query && add_span) {
-        memcpy(w, query, add_span->start); w += add_span->start;
+        w += add_at = copy_minified(w, query, add_span->start);
         *w++ = '0';
-        memcpy(w, query + add_span->end, qlen - add_span->end); w += qlen - add_span->end;
+        w += copy_minified(w, query + add_span->end, qlen - add_span->end);
     } else if (query) {
-        memcpy(w, query, qlen); w += qlen;
+        w += copy_minified(w, query, qlen);
     }
+    kept_qlen = (size_t)(w - query_at);
     if (m->ref_len) { memcpy(w, m->ref, m->ref_len); w += m->ref_len; }
     commit_rec *r = &l->recs[l->n++];
     memset(r, 0, sizeof *r);
     r->seq = db->hist.seq;
     r->to_seq = to_seq;
     r->kind = (uint8_t)(query && add_span ? CK_ADD : kind);
-    r->add_at = add_span ? (uint32_t)add_span->start : 0;
+    r->add_at = (uint32_t)add_at;
     r->order_time = next_time(l, m->time);
     r->time = m->id && !isnan(m->time) ? m->time : r->order_time;
     r->text = text;
     r->id_len = (uint32_t)id_len;
-    r->cause_len = (uint32_t)m->cause_len;
+    r->cause_len = (uint32_t)cause_len;
     r->query_len = (uint32_t)kept_qlen;
     r->ref_len = (uint32_t)m->ref_len;
     l->last_time = r->order_time;
