@@ -73,7 +73,15 @@ coll *db_create(hs_db *db, const char *name) {
         if (!(c = db_append(db, name))) return NULL;
         c->alive = 0;
     }
-    if (!coll_set_alive(c, 1, &db->hist) || !coll_set_order(c, (int64_t)db->hist.seq << 16, &db->hist)) return NULL;
+    /* Each creation in one commit gets the next order key (seq << 16 | n), so a transaction's
+       creations keep the order they were made in, as separate commits would. Counted from
+       the collections themselves, so a rolled-back attempt leaves no trace. */
+    int64_t order = (int64_t)db->hist.seq << 16;
+    for (size_t i = 0; i < db->ncolls; i++)
+        if (db->colls[i] != c && db->colls[i]->alive && db->colls[i]->order >> 16 == (int64_t)db->hist.seq && db->colls[i]->order >= order)
+            order = db->colls[i]->order;
+    order = order + 1;
+    if (!coll_set_alive(c, 1, &db->hist) || !coll_set_order(c, order, &db->hist)) return NULL;
     return c;
 }
 

@@ -277,6 +277,8 @@ static int exec_add(hs_db *db, const query *q) {
     if (q->must_affect && affected == 0) { free_docs(docs, n); return fail(db, q, old_len, 0, MSG_MUST_AFFECT); }
     /* Reserve everything before the first change, so applying cannot fail halfway. */
     size_t cleared = clear_add ? (size_t)old_len : 0;
+    /* Nothing to write to a missing collection: succeed and create nothing (README, rule 2). */
+    if (!c && n == 0) { free(docs); return ok_result(db, q, NULL, 0, 0, 0, 0); }
     if (!c) c = db_create(db, q->target);
     if (!c || !coll_reserve(c, n) || !hist_reserve(&db->hist, cleared, cleared + n)) {
         free_docs(docs, n);
@@ -377,7 +379,7 @@ static int exec_rewrite(hs_db *db, const query *q) {
         }
     }
     if (q->must_affect && len == 0) return fail(db, q, len, 0, MSG_MUST_AFFECT);
-    if (!c && !(c = db_create(db, q->target))) return fail_unexpected(db, q, "out of memory");
+    if (!c) return ok_result(db, q, NULL, 0, 0, 0, 0);   /* nothing to change: creates nothing */
     doc **fresh = len ? malloc((size_t)len * sizeof *fresh) : NULL;
     size_t built = 0;
     for (size_t i = 0; fresh && i < c->len; i++) {
@@ -416,7 +418,7 @@ static int exec_clear(hs_db *db, const query *q) {
     coll *c = db_find(db, q->target);
     int64_t len = c ? (int64_t)c->live : 0;
     if (q->must_affect && len == 0) return fail(db, q, len, 0, MSG_MUST_AFFECT);
-    if (!c && !(c = db_create(db, q->target))) return fail_unexpected(db, q, "out of memory");
+    if (!c) return ok_result(db, q, NULL, 0, 0, 0, 0);   /* nothing to clear: creates nothing */
     if (!tombstone_all(db, c)) return fail_unexpected(db, q, "out of memory");
     if (q->reset_serial) coll_set_serial(c, 0, &db->hist);
     return ok_result(db, q, NULL, 0, 0, len, len);
