@@ -48,7 +48,8 @@ export class DatabaseCore {
   constructor(engine, options) {
     this.engine = engine;
     this.options = options;
-    const onListenerError = options.onListenerError ?? ((e) => console.error('hindsight listener failed:', e));
+    // options.onListenerError is read when a listener fails, as the options stand then.
+    const onListenerError = (error, target) => (options.onListenerError ?? ((e) => console.error('hindsight listener failed:', e)))(error, target);
     this.feed = new ChangeFeed((error) => onListenerError(error, null));
     this.listeners = new CollectionListeners(onListenerError);
     this.retention = new Retention(() => this.engine);

@@ -52,13 +52,12 @@ export function commits(core, { from, to, limit, collectionPermissions } = {}) {
    runs a query as the database's executeQuery / executeQueryObject would. */
 export function at(core, point, read) {
   const seq = seqOf(core, point);
-  const view = new DatabaseView(
+  return new DatabaseView(
     seq,
     (query, s, permissions) => read({ ...query, asOf: { seq: s } }, permissions),
     (s, permissions) => JSON.parse(access.toDictTextAt(core.live(), s, permissionsText(permissions))),
+    (view, s) => core.retention.pin(view, s),
   );
-  view.pinTo((v, s) => core.retention.pin(v, s));
-  return view;
 }
 
 /* Every version of the documents of target that match queryNode in any of their versions,

@@ -15,17 +15,17 @@ const READ_TYPES = new Set(['search', 'searchOne', 'getAll', 'count']);
 export class DatabaseView {
   #read;
   #toDict;
-  #unpin = null;            // set by pinTo; null once released
+  #unpin;                   // gives the pin back; null once released
   #released = false;
 
-  constructor(seq, read, toDict) {
+  /* read(query, seq, permissions) and toDict(seq, permissions) read the database;
+     pin(view, seq) pins seq for this view and returns the function that unpins it. */
+  constructor(seq, read, toDict, pin) {
     this.seq = seq;
     this.#read = read;
     this.#toDict = toDict;
+    this.#unpin = pin(this, seq);
   }
-
-  /* The database pins seq for this view; unpin() gives it back (release()). */
-  pinTo(pin) { this.#unpin = pin(this, this.seq); }
 
   /* Lets retention free the versions this view reads; later reads throw CLOSED. */
   release() {
