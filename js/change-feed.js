@@ -1,15 +1,17 @@
 /*
- * change-feed.js: the one feed of what each commit changed, for listeners, live queries
- * (js/live.js) and anyone else inside the library.
+ * change-feed.js: telling others what each commit changed: the one feed (db.subscribeChanges,
+ * for live queries in js/live.js and anyone else inside the library) and the per-collection
+ * listeners (db.addListener, DeltaTraceDB's notifications).
  *
- * Owns the set of subscribers. The Database publishes one CommitInfo per commit, after the
+ * Owns the set of feed subscribers and the listeners by collection. The Database publishes one CommitInfo per commit, after the
  * commit is made and recorded, in seq order, including reverts, undo/redo and imports:
  *   { seq, id, changes: { [collection]: { added: [rowId], removed: [rowId], changed: [rowId] } } }
  * (c/history.c hs_db_changes classifies each touched row by whether it was alive before
  * and after the commit). After a multi-tab rebase, one info with rebased: true and
  * changes: null says "the state was rebuilt: read it again". Invariants: a subscriber that
  * throws never breaks the write nor the other subscribers (onError gets it); a subscriber
- * added during a publish sees the next commit, not the current one.
+ * added during a publish sees the next commit, not the current one. The same holds for
+ * listeners, which get the commit's seq once for each collection it changed.
  */
 export class ChangeFeed {
   #subscribers = new Set();
@@ -39,4 +41,50 @@ export class ChangeFeed {
   }
 
   clear() { this.#subscribers.clear(); }
+}
+
+/* db.addListener's bookkeeping: target -> { unnamed: Set<fn>, named: Map<name, fn> }. */
+export class CollectionListeners {
+  #byTarget = new Map();
+  #onError;
+
+  /* onError(error, target): a listener threw. */
+  constructor(onError) {
+    this.#onError = onError;
+  }
+
+  get size() { return this.#byTarget.size; }
+
+  /* With a name, a later add with the same name replaces the callback. */
+  add(target, callback, name) {
+    let entry = this.#byTarget.get(target);
+    if (!entry) this.#byTarget.set(target, entry = { unnamed: new Set(), named: new Map() });
+    if (name === undefined || name === null) entry.unnamed.add(callback);
+    else entry.named.set(String(name), callback);
+  }
+
+  remove(target, callback, name) {
+    const entry = this.#byTarget.get(target);
+    if (!entry) return;
+    if (name === undefined || name === null) entry.unnamed.delete(callback);
+    else entry.named.delete(String(name));
+  }
+
+  /* The collection was removed: its listeners go with it. */
+  forget(target) { this.#byTarget.delete(target); }
+
+  fire(target, seq) {
+    const entry = this.#byTarget.get(target);
+    if (!entry) return;
+    for (const fn of [...entry.unnamed, ...entry.named.values()]) {
+      try {
+        fn(seq);
+      } catch (error) {
+        // A listener's failure must not undo or hide the write that already happened.
+        this.#onError(error, target);
+      }
+    }
+  }
+
+  clear() { this.#byTarget.clear(); }
 }

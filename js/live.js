@@ -305,7 +305,7 @@ export class LiveRegistry {
 
   forget(lq) { this.#queries.delete(lq); }
 
-  /* Called once after every commit (Database.#execute, #revert). */
+  /* Called once after every commit (js/database-core.js committed). */
   committed() {
     for (const lq of [...this.#queries]) {
       try {
@@ -316,7 +316,7 @@ export class LiveRegistry {
     }
   }
 
-  /* The database's engine was replaced (Database.#rebase), before the old one closes. */
+  /* The database's engine was replaced (js/rebase.js), before the old one closes. */
   rebuilt(engine) {
     this.#engine = engine;
     for (const lq of [...this.#queries]) {

@@ -14,7 +14,8 @@
  * and the store keeps it only after verifySnapshot(text) accepts it as read back.
  * Sharing (many tabs, one history): one writer at a time holds a lock (Web Locks); before
  * writing it reads what other writers added since its durableSeq and, if anything, has the
- * Database rebase its own not-yet-written commits on top (they get new seqs); after writing
+ * database rebase its own not-yet-written commits on top through shared.rebase (js/rebase.js;
+ * they get new seqs and keep their ids); after writing
  * it announces the new seq (BroadcastChannel) so the others catch up from the store.
  */
 import { HindsightError, ErrorCode } from './errors.js';

@@ -1,21 +1,43 @@
 /*
  * view.js: a read-only view of a database as it was at one commit (db.at(point)).
  *
- * Owns nothing but its seq: every read goes to the live database with asOf { seq }, so
- * making a view costs nothing whatever the length of the history. Invariant: a view never
- * writes; a write query gets isSuccess false, like any refused query. Permissions, when
- * given, are enforced by the engine as for any query (executeQueryObject, toDict).
+ * Owns its seq and its pin (js/retention.js): every read goes to the live database with
+ * asOf { seq }, so making a view costs nothing whatever the length of the history, and until
+ * the view is released retention keeps seq readable. Invariants: a view never writes; a
+ * write query gets isSuccess false, like any refused query; after release() (idempotent)
+ * every read throws HindsightError CLOSED. Permissions, when given, are enforced by the
+ * engine as for any query (executeQueryObject, toDict).
  */
+import { HindsightError, ErrorCode } from './errors.js';
+
 const READ_TYPES = new Set(['search', 'searchOne', 'getAll', 'count']);
 
 export class DatabaseView {
   #read;
   #toDict;
+  #unpin;                   // gives the pin back; null once released
+  #released = false;
 
-  constructor(seq, read, toDict) {
+  /* read(query, seq, permissions) and toDict(seq, permissions) read the database;
+     pin(view, seq) pins seq for this view and returns the function that unpins it. */
+  constructor(seq, read, toDict, pin) {
     this.seq = seq;
     this.#read = read;
     this.#toDict = toDict;
+    this.#unpin = pin(this, seq);
+  }
+
+  /* Lets retention free the versions this view reads; later reads throw CLOSED. */
+  release() {
+    if (this.#released) return;
+    this.#released = true;
+    const unpin = this.#unpin;
+    this.#unpin = null;
+    unpin?.();
+  }
+
+  #check() {
+    if (this.#released) throw new HindsightError(ErrorCode.CLOSED, `the view of seq ${this.seq} was released`);
   }
 
   /* Runs a read query (search, searchOne, getAll, count) against the state at this.seq. */
@@ -25,6 +47,7 @@ export class DatabaseView {
   executeQueryObject(query, collectionPermissions) { return this.#run(query, collectionPermissions ?? undefined); }
 
   #run(query, permissions) {
+    this.#check();
     const dict = typeof query?.build === 'function' && typeof query.toJSON !== 'function' ? query.build() : query;
     const plain = dict && typeof dict.toJSON === 'function' ? dict.toJSON() : dict;
     if (plain && typeof plain === 'object' && !READ_TYPES.has(plain.type)) {
@@ -38,5 +61,8 @@ export class DatabaseView {
   }
 
   /* The state at this.seq as a dict; with collectionPermissions, only the readable collections. */
-  toDict({ collectionPermissions } = {}) { return this.#toDict(this.seq, collectionPermissions); }
+  toDict({ collectionPermissions } = {}) {
+    this.#check();
+    return this.#toDict(this.seq, collectionPermissions);
+  }
 }

@@ -352,11 +352,13 @@ export interface CollectionDiff<T = Doc> {
 }
 export type Diff<T = Doc> = Record<string, CollectionDiff<T>>;
 
-/** A read-only view of the state at one seq (Database.at). */
+/** A read-only view of the state at one seq (Database.at). Retention keeps its seq readable
+ *  until release() (or until the view is garbage-collected); reads after release throw CLOSED. */
 export interface DatabaseView {
   readonly seq: number;
   executeQuery<T = Doc>(query: AnyQuery): QueryResult<T>;
   toDict(): DatabaseDict;
+  release(): void;
 }
 
 /** A DeltaTraceDatabase dict (toDict / fromDict). */

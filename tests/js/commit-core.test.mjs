@@ -9,6 +9,8 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Database, HindsightError, MemoryStore } from '../../js/index.js';
+import { Engine } from '../../js/engine.js';
+import { loadEngine } from '../../js/wasm-loader.js';
 
 const add = (target, docs, extra = {}) => ({ className: 'Query', version: '7', target, type: 'add', addData: docs, ...extra });
 const q = (target, type, extra = {}) => ({ className: 'Query', version: '7', target, type, ...extra });
@@ -176,12 +178,19 @@ test('a merge fires the listeners of its output collection', async () => {
   await db.close();
 });
 
-test('engine error codes survive the boundary: a view read after retention passed it is TOO_OLD', async () => {
+test('engine error codes survive the boundary: an engine read before its horizon is TOO_OLD', async () => {
+  // Views pin their seq (tests/js/view-pins.test.mjs), so this reads the engine directly.
+  const engine = new Engine(await loadEngine());
+  try {
+    for (let i = 0; i < 5; i++) engine.execute(JSON.stringify(add('a', [{ i }])), null, '{"time":null,"cause":null}');
+    engine.setHorizon(4);
+    assert.throws(() => engine.toDictTextAt(2), isCode('TOO_OLD'));
+  } finally {
+    engine.close();
+  }
   const db = await Database.open();
   for (let i = 0; i < 5; i++) db.executeQuery(add('a', [{ i }]));
-  const view = db.at(2);
   db.setRetention({ maxCommits: 1 });
-  assert.throws(() => view.toDict(), isCode('TOO_OLD'));
   assert.throws(() => db.diff(1, 5), isCode('TOO_OLD'));
   await db.close();
 });

@@ -1,0 +1,127 @@
+/*
+ * history-export.js: the history as one JSON-able object (db.exportHistory) and back
+ * (Database.importHistory).
+ *
+ * Owns the export format: { className: 'HindsightHistory', version, base: { seq, time, db },
+ * commits: [{ seq, id, time, cause, query }] }. Version 2 is written; versions 1 (no commit
+ * ids) and 2 are read. A revert to a state older than the base travels with the collections
+ * it changed (query.state), since the base cannot replay it. Invariants: an import refuses,
+ * with INVALID_ARGUMENT and before any database exists, what no real history holds (seqs
+ * out of order, reverts outside 0..seq-1, times going backwards or outside the Date range,
+ * empty transactions, duplicate or unprintable ids, causes that are not JSON); a record the
+ * engine cannot replay is INVALID_ARGUMENT too, and the half-built database is closed.
+ */
+import { HindsightError, ErrorCode } from './errors.js';
+import { invalid, REVERT_CLASS, MAX_SEQ, DATE_MAX_MS } from './database-core.js';
+import { commits } from './time-travel.js';
+
+export const HISTORY_CLASS = 'HindsightHistory';
+const HISTORY_VERSION = '2';
+const READABLE_VERSIONS = new Set(['1', '2']);
+
+/* A time given as ms or an ISO string, checked: a Date-range number. */
+function timeMs(value, what) {
+  const ms = typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : NaN;
+  if (!Number.isFinite(ms) || Math.abs(ms) > DATE_MAX_MS) throw invalid(`${what}: time ${String(value)} is not a time in the Date range`);
+  return ms;
+}
+
+/* The history of core's database from its oldest kept commit. */
+export function exportHistory(core) {
+  const engine = core.live();
+  const base = core.oldest();
+  const baseTime = engine.timeOf(base);
+  return {
+    className: HISTORY_CLASS,
+    version: HISTORY_VERSION,
+    base: { seq: base, time: baseTime === null ? null : new Date(baseTime).toISOString(), db: JSON.parse(engine.toDictTextAt(base)) },
+    commits: commits(core, { from: base + 1 }).map((c) => exportable(engine, c, base)),
+  };
+}
+
+/* A revert to a state older than the exported base cannot be replayed from the base, so
+   it travels with the collections it changed, as they were after it. */
+function exportable(engine, commit, base) {
+  const q = commit.query;
+  if (q?.className !== REVERT_CLASS || q.toSeq >= base || q.state) return commit;
+  const before = JSON.parse(engine.toDictTextAt(commit.seq - 1)).collections;
+  const after = JSON.parse(engine.toDictTextAt(commit.seq)).collections;
+  const state = Object.create(null);   // keyed by user data: a collection may be named __proto__
+  for (const name of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    if (JSON.stringify(before[name]) !== JSON.stringify(after[name])) {
+      state[name] = after[name] ? { data: after[name].data, serialNum: after[name].serialNum } : null;
+    }
+  }
+  return { ...commit, query: { ...q, state: { collections: state, order: Object.keys(after) } } };
+}
+
+/* The exported commits as engine records (versions 1 and 2: an id is kept when given). */
+function importRecords(history, baseSeq) {
+  const out = [];
+  const ids = new Set();
+  let expected = baseSeq + 1, last = -Infinity;
+  for (const c of history.commits) {
+    const where = `importHistory: commit ${expected}`;
+    if (c === null || typeof c !== 'object') throw invalid(`${where} is not an object`);
+    if (c.seq !== expected) throw invalid(`${where}: expected seq ${expected}, found ${c.seq}`);
+    const q = c.query;
+    if (q === null || typeof q !== 'object' || Array.isArray(q)) throw invalid(`${where}: query must be an object`);
+    if (Array.isArray(q.queries) && q.queries.length === 0) throw invalid(`${where}: a transaction with no queries is not a commit`);
+    if (q.className === REVERT_CLASS && !q.state) {
+      if (!Number.isInteger(q.toSeq) || q.toSeq < 0 || q.toSeq >= c.seq) throw invalid(`${where}: a revert must go back to a seq from 0 to ${c.seq - 1}, got ${q.toSeq}`);
+    }
+    let time = null;
+    if (c.time !== null && c.time !== undefined) {
+      time = timeMs(c.time, where);
+      if (time < last) throw invalid(`${where}: its time ${new Date(time).toISOString()} is before the previous commit's`);
+      last = time;
+    }
+    let id;
+    if (c.id !== undefined) {
+      if (typeof c.id !== 'string' || !/^[\x20-\x7e]{1,128}$/.test(c.id) || /["\\]/.test(c.id)) throw invalid(`${where}: id must be a printable string`);
+      if (ids.has(c.id)) throw invalid(`${where}: id ${c.id} appears twice`);
+      ids.add(c.id);
+      id = c.id;
+    }
+    let cause;
+    try { cause = JSON.stringify(c.cause ?? null); } catch (error) { throw invalid(`${where}: cause cannot be written as JSON: ${error.message}`); }
+    out.push(`{"seq":${c.seq}${id === undefined ? '' : `,"id":${JSON.stringify(id)}`},"time":${time},"cause":${cause},"query":${JSON.stringify(q)}}`);
+    expected++;
+  }
+  return out;
+}
+
+/* Checks an exported history: { baseDict, baseSeq, baseTime, records } to build it from. */
+export function readHistory(history) {
+  if (!history || history.className !== HISTORY_CLASS || !history.base || typeof history.base !== 'object' || !Array.isArray(history.commits)) {
+    throw invalid(`importHistory needs a ${HISTORY_CLASS} object (from exportHistory)`);
+  }
+  if (!READABLE_VERSIONS.has(history.version)) throw invalid(`importHistory reads versions 1 and 2, not ${history.version}`);
+  const { base } = history;
+  const baseSeq = base.seq ?? 0;
+  if (!Number.isInteger(baseSeq) || baseSeq < 0 || baseSeq + history.commits.length > MAX_SEQ) throw invalid(`importHistory: base.seq must be a seq, got ${base.seq}`);
+  const baseTime = base.time === null || base.time === undefined ? null : timeMs(base.time, 'importHistory: base');
+  const records = importRecords(history, baseSeq);
+  const first = history.commits[0];
+  if (baseTime !== null && first && first.time !== null && first.time !== undefined && timeMs(first.time, 'importHistory') < baseTime) {
+    throw invalid('importHistory: the first commit is older than the base');
+  }
+  return { baseDict: base.db ?? { collections: {} }, baseSeq, baseTime, records };
+}
+
+/* Puts the checked history's commits on top of core's database, which holds its base
+   state; the caller closes the database when this throws. */
+export async function applyHistory(core, { baseSeq, baseTime, records }) {
+  const engine = core.engine;
+  if (baseSeq) engine.setBase(baseSeq);
+  engine.setBaseTime(baseTime);
+  if (records.length) {
+    try {
+      engine.replay(`[${records.join(',')}]`);
+    } catch (error) {
+      if (error instanceof HindsightError && error.code === ErrorCode.CORRUPT) throw new HindsightError(ErrorCode.INVALID_ARGUMENT, `importHistory: ${error.message}`, { cause: error });
+      throw error;
+    }
+  }
+  await core.persistence?.snapshot();
+}
