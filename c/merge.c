@@ -7,6 +7,7 @@
  */
 #include "hsint.h"
 #include "json_in.h"
+#include "strtod.h"
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -112,7 +113,7 @@ static int eval_string(dsl_env *env, const char *s, size_t n, buf *out) {
             if (*end || errno) return 0;
             enc_int(out, v);
         } else {
-            double d = strtod(num, &end);
+            double d = hs_strtod(num, &end);
             while (*end && isspace((unsigned char)*end)) end++;
             if (*end || !isfinite(d)) return 0;
             enc_number(out, d);

@@ -8,6 +8,7 @@
  * Must stay true: no locale, no globals; strtod only ever sees text this file has validated.
  */
 #include "pynum.h"
+#include "strtod.h"
 #include "text.h"
 #include "unicode_tables.h"
 #include <math.h>
@@ -168,6 +169,6 @@ int py_float_parse(const char *s, size_t n, buf *work, double *out) {
     }
     if (i != len) return 0;
     a[w] = 0;
-    *out = strtod(a, NULL);
+    *out = hs_strtod(a, NULL);
     return 1;
 }

@@ -13,6 +13,11 @@
 #include <unistd.h>
 #include "hindsight.h"
 #include "live.h"
+#include "strtod.h"
+
+/* cJSON calls the libc name; routing it to hs_strtod keeps musl's long-double strtod (about
+   5 kB of the gzipped wasm) out of the build. */
+double strtod(const char *restrict s, char **restrict end) { return hs_strtod(s, end); }
 
 /* malloc grows wasm memory through sbrk one 64 KiB step at a time, and each memory.grow
    costs the JS engine a remap: hundreds of them made bulk writes slow. Growing ahead in
