@@ -9,6 +9,7 @@
  * Reads with asOf see each row as row_at(seq) instead of its current document.
  */
 #include "hsint.h"
+#include "fmt.h"
 #include "json_in.h"
 #include "index.h"
 #include <stdio.h>
@@ -52,13 +53,13 @@ static int fail(hs_db *db, const query *q, int64_t db_length, int64_t hit_count,
 
 static int fail_unexpected(hs_db *db, const query *q, const char *detail) {
     char msg[300];
-    snprintf(msg, sizeof msg, "execute_query Unexpected Error: %s", detail);
+    hs_snprintf(msg, sizeof msg, "execute_query Unexpected Error: %s", detail);
     return fail(db, q, -1, 0, msg);
 }
 
 static int fail_argument(hs_db *db, const query *q, const char *detail) {
     char msg[300];
-    snprintf(msg, sizeof msg, "execute_query ArgumentError: %s", detail);
+    hs_snprintf(msg, sizeof msg, "execute_query ArgumentError: %s", detail);
     return fail(db, q, -1, 0, msg);
 }
 
@@ -246,7 +247,7 @@ static const char *build_added(hs_db *db, const query *q, int64_t *serial, doc *
         free(docs);
         if (strcmp(e, MSG_SERIAL_KEY) == 0) return e;
         static char msg[200];
-        snprintf(msg, sizeof msg, "execute_query ArgumentError: addData: %s", e);
+        hs_snprintf(msg, sizeof msg, "execute_query ArgumentError: addData: %s", e);
         return msg;
     }
     *out = docs;

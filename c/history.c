@@ -9,6 +9,7 @@
  * kept seq can see.
  */
 #include "hsint.h"
+#include "fmt.h"
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -57,7 +58,7 @@ hs_rc hs_db_history(hs_db *db, const char *target, size_t tlen, const char *node
         size_t pos = 0;
         char err[200];
         const char *e = jscan_value_depth(node_json, nlen, &pos, &enc, JSCAN_NODE_DEPTH);
-        if (e) { buf_free(&enc); snprintf(err, sizeof err, "queryNode: %s", e); return db_error(db, err); }
+        if (e) { buf_free(&enc); hs_snprintf(err, sizeof err, "queryNode: %s", e); return db_error(db, err); }
         node = node_compile((val)enc.data, err, sizeof err);
         buf_free(&enc);
         if (!node) return db_error(db, err);
@@ -525,7 +526,7 @@ hs_rc hs_db_replay(hs_db *db, const char *text, size_t len) {
             buf_clear(&head);
             size_t p2 = pos;
             const char *e = jscan_value_depth(text, end, &p2, &head, JSCAN_NODE_DEPTH);
-            if (e) { snprintf(msg, sizeof msg, "replay: commit %u: %s", expected, e); buf_free(&head); return db_error(db, msg); }
+            if (e) { hs_snprintf(msg, sizeof msg, "replay: commit %u: %s", expected, e); buf_free(&head); return db_error(db, msg); }
         }
         if (maybe_revert && is_revert((val)head.data)) {
             val state = val_obj_get((val)head.data, "state", 5);
@@ -537,7 +538,7 @@ hs_rc hs_db_replay(hs_db *db, const char *text, size_t len) {
         }
         if (rc == HS_NOMEM) { buf_free(&head); return rc; }
         if (db->seq != expected) {
-            snprintf(msg, sizeof msg, "replay: commit %u did not apply again", expected);
+            hs_snprintf(msg, sizeof msg, "replay: commit %u did not apply again", expected);
             buf_free(&head);
             return db_error(db, msg);
         }

@@ -33,6 +33,7 @@
  * not change), which is what makes this exact.
  */
 #include "live.h"
+#include "fmt.h"
 #include "hsint.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -699,16 +700,16 @@ hs_live *hs_live_open(hs_db *db, const char *text, size_t len, hs_rc *rc) {
     lv->json = json;
     char err[256], msg[320];
     if (!query_parse(db, json, &lv->q, err, sizeof err)) {
-        snprintf(msg, sizeof msg, "live: %s", err);
+        hs_snprintf(msg, sizeof msg, "live: %s", err);
         goto refuse;
     }
     int t = lv->q.type;
     if (t != Q_SEARCH && t != Q_SEARCH_ONE && t != Q_GET_ALL && t != Q_COUNT) {
-        snprintf(msg, sizeof msg, "live: only reads (search, searchOne, getAll, count) can be live, not '%s'", lv->q.type_name);
+        hs_snprintf(msg, sizeof msg, "live: only reads (search, searchOne, getAll, count) can be live, not '%s'", lv->q.type_name);
         goto refuse;
     }
     if (cJSON_GetObjectItemCaseSensitive(json, "asOf") && !cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(json, "asOf"))) {
-        snprintf(msg, sizeof msg, "live: an asOf read never changes, so it cannot be live");
+        hs_snprintf(msg, sizeof msg, "live: an asOf read never changes, so it cannot be live");
         goto refuse;
     }
     lv->is_count = t == Q_COUNT;

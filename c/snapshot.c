@@ -14,6 +14,7 @@
  * they are rebuilt when queries ask for them.
  */
 #include "hsint.h"
+#include "fmt.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -214,7 +215,7 @@ static hs_rc load(hs_db *db, const char *text, size_t len) {
     buf_init(&enc);
     size_t pos = 0;
     const char *e = jscan_value_depth(text, len, &pos, &enc, VAL_MAX_DEPTH + 8);
-    if (e) { buf_free(&enc); char m[200]; snprintf(m, sizeof m, "snapshot: %s", e); return db_error(db, m); }
+    if (e) { buf_free(&enc); char m[200]; hs_snprintf(m, sizeof m, "snapshot: %s", e); return db_error(db, m); }
     val root = (val)enc.data;
     loader l = {NULL};
     uint32_t seq = (uint32_t)get_int(&l, get(root, "seq"), 0, UINT32_MAX - 1, "snapshot: bad seq");
@@ -251,7 +252,7 @@ static hs_rc load(hs_db *db, const char *text, size_t len) {
     if (l.err) {
         hs_db_close(fresh);
         char m[200];
-        snprintf(m, sizeof m, "%s%s", strncmp(l.err, "snapshot:", 9) == 0 ? "" : "snapshot: ", l.err);
+        hs_snprintf(m, sizeof m, "%s%s", strncmp(l.err, "snapshot:", 9) == 0 ? "" : "snapshot: ", l.err);
         return db_error(db, m);
     }
     db_adopt(db, fresh);

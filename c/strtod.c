@@ -8,64 +8,18 @@
  * as a big integer, with the point halfway to the neighbouring double. Only the first
  * MAX_SIG_DIGITS digits are kept, plus a sticky 1 for a nonzero tail: a halfway point between two
  * doubles has at most 767 significant digits, so no comparison can change.
- * Must stay true: no locale, no globals that change, no allocation; every big integer fits
- * BIG_WORDS (the largest operands are about 2,700 bits); tests/c/test_strtod.c compares it with
+ * Must stay true: no locale, no globals that change, no allocation; the big integers stay within
+ * bignum.h's bound (the largest are about 2,700 bits); tests/c/test_strtod.c compares it with
  * the C library on the native build.
  */
 #include "strtod.h"
+#include "bignum.h"
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
 
 #define MAX_SIG_DIGITS 780
-#define BIG_WORDS 160
-
-typedef struct { uint32_t w[BIG_WORDS]; int n; } big;   /* little-endian 32-bit words */
-
-static void big_mul_add(big *a, uint32_t mul, uint32_t add) {
-    uint64_t carry = add;
-    for (int i = 0; i < a->n; i++) {
-        uint64_t t = (uint64_t)a->w[i] * mul + carry;
-        a->w[i] = (uint32_t)t;
-        carry = t >> 32;
-    }
-    if (carry) a->w[a->n++] = (uint32_t)carry;
-}
-
-static void big_mul_pow5(big *a, int e) {
-    for (; e >= 13; e -= 13) big_mul_add(a, 1220703125u, 0);   /* 5^13 */
-    uint32_t p = 1;
-    while (e-- > 0) p *= 5;
-    big_mul_add(a, p, 0);
-}
-
-static void big_shl(big *a, int bits) {
-    if (!a->n) return;
-    int words = bits / 32, r = bits % 32;
-    if (r) {
-        uint32_t carry = 0;
-        for (int i = 0; i < a->n; i++) {
-            uint32_t v = a->w[i];
-            a->w[i] = v << r | carry;
-            carry = v >> (32 - r);
-        }
-        if (carry) a->w[a->n++] = carry;
-    }
-    if (words) {
-        memmove(a->w + words, a->w, (size_t)a->n * 4);
-        memset(a->w, 0, (size_t)words * 4);
-        a->n += words;
-    }
-}
-
-static int big_cmp(const big *a, const big *b) {
-    if (a->n != b->n) return a->n < b->n ? -1 : 1;
-    for (int i = a->n - 1; i >= 0; i--)
-        if (a->w[i] != b->w[i]) return a->w[i] < b->w[i] ? -1 : 1;
-    return 0;
-}
-
 /* Compares digits * 10^dexp with the point halfway between the positive double whose bit
    pattern is `bits` and the next double up: <0, 0 or >0. */
 static int cmp_halfway(const big *digits, int dexp, uint64_t bits) {
@@ -76,9 +30,7 @@ static int cmp_halfway(const big *digits, int dexp, uint64_t bits) {
     big a, b;
     a.n = digits->n;
     memcpy(a.w, digits->w, (size_t)digits->n * 4);
-    uint64_t half = 2 * mant + 1;                  /* the halfway point is half * 2^(e2 - 1) */
-    b.n = 0;
-    while (half) { b.w[b.n++] = (uint32_t)half; half >>= 32; }
+    big_set_u64(&b, 2 * mant + 1);                 /* the halfway point is (2 mant + 1) * 2^(e2 - 1) */
     if (dexp >= 0) big_mul_pow5(&a, dexp); else big_mul_pow5(&b, -dexp);
     int ea = dexp, eb = e2 - 1;                    /* the powers of two left over on each side */
     if (ea > eb) big_shl(&a, ea - eb); else big_shl(&b, eb - ea);

@@ -5,6 +5,7 @@
  * to a buf. Recursion depth is bounded by VAL_MAX_DEPTH, which every document obeys.
  */
 #include "value.h"
+#include "fmt.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,7 +262,7 @@ static void put_py_float(buf *out, double d) {
         if (m > 1) { buf_putc(out, '.'); buf_put(out, mant + 1, m - 1); }
         char e[16];
         int x = point - 1;
-        snprintf(e, sizeof e, "e%c%02d", x < 0 ? '-' : '+', x < 0 ? -x : x);
+        hs_snprintf(e, sizeof e, "e%c%02d", x < 0 ? '-' : '+', x < 0 ? -x : x);
         buf_puts(out, e);
     } else if (point <= 0) {
         buf_puts(out, "0.");
@@ -291,7 +292,7 @@ static void py_repr_string(buf *out, const char *s, size_t n) {
         else if (c == '\r') buf_puts(out, "\\r");
         else if (c < 0x20 || c == 0x7f) {
             char esc[5];
-            snprintf(esc, sizeof esc, "\\x%02x", c);
+            hs_snprintf(esc, sizeof esc, "\\x%02x", c);
             buf_puts(out, esc);
         } else buf_putc(out, (char)c);
     }
