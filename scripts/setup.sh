@@ -15,7 +15,7 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO_ROOT"
 
 # xauth is only a Recommends of xvfb, but xvfb-run cannot work without it.
-APT_PACKAGES=(emscripten chromium firefox-esr webkit2gtk-driver xvfb xauth)
+APT_PACKAGES=(emscripten binaryen chromium firefox-esr webkit2gtk-driver xvfb xauth)
 NPM_STAMP="node_modules/.hindsight-package-lock.sha256"
 
 fail() { echo "setup: ERROR: $*" >&2; exit 1; }
