@@ -9,6 +9,7 @@
  * kept seq can see.
  */
 #include "hsint.h"
+#include "hsort.h"
 #include "fmt.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,7 +112,7 @@ hs_rc hs_db_history(hs_db *db, const char *target, size_t tlen, const char *node
     free(chain);
     node_free(node);
     if (oom) { free(entries); return HS_NOMEM; }
-    if (n > 1) qsort(entries, n, sizeof *entries, entry_cmp);
+    if (n > 1) hs_qsort(entries, n, sizeof *entries, entry_cmp);
     buf *o = &db->out;
     buf_clear(o);
     buf_putc(o, '[');
@@ -181,7 +182,7 @@ hs_rc hs_db_diff(hs_db *db, uint32_t a, uint32_t b) {
         t[i].coll_index = coll_index(db, ch->c);
         t[i].row_id = ch->row_id;
     }
-    if (n > 1) qsort(t, n, sizeof *t, touched_cmp);
+    if (n > 1) hs_qsort(t, n, sizeof *t, touched_cmp);
     buf *o = &db->out;
     buf_clear(o);
     buf_putc(o, '{');
