@@ -252,7 +252,11 @@ static void put_py_float(buf *out, double d) {
         mant[m++] = *p;
         if (!seen_point) digits_before++;
     }
-    if (*p == 'e') exp10 = atoi(p + 1);
+    if (*p == 'e') {                   /* "e+05" or "e-07", as %g writes it */
+        int eneg = p[1] == '-';
+        for (p += 2; *p >= '0' && *p <= '9'; p++) exp10 = exp10 * 10 + (*p - '0');
+        if (eneg) exp10 = -exp10;
+    }
     if (m == 0) { buf_puts(out, neg ? "-0.0" : "0.0"); return; }
     while (m > 1 && mant[m - 1] == '0') m--;
     int point = digits_before + exp10; /* digits before the decimal point */
