@@ -46,6 +46,9 @@ EMCC_FLAGS := -Oz -std=c11 -Ic -Ibuild/cjson --no-entry -sSTANDALONE_WASM -sALLO
 # A second binaryen pass over emcc's output (binaryen comes with Debian's emscripten): 0.3 kB less
 # gzipped. The features are exactly the ones emcc was given, so it cannot introduce others.
 WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-sign-ext --enable-mutable-globals
+# libc functions the engine has small replacements for (c/fmt.c, c/strtod.c): a call by the libc
+# name brings the large version back, so the wasm rule warns about one.
+LIBC_HEAVY := (snprintf|vsnprintf|sprintf|printf|fprintf|strtod|strtoll|strtol|strtoul|atoi|atof|sscanf)
 
 .PHONY: FORCE setup build wasm dist native-tests test test-c test-js test-browsers test-runtimes test-package bench demo clean distclean
 
@@ -71,6 +74,8 @@ $(WASM): $(WASM_SOURCES) $(C_HEADERS) $(CJSON_STAMP) $(EMCC_FLAGS_STAMP) | setup
 	@test -n "$(WASM_SOURCES)" || { echo "no c/*.c sources to build" >&2; exit 1; }
 	NODE_PATH=/usr/share/nodejs emcc $(EMCC_FLAGS) $(WASM_SOURCES) build/cjson/cJSON.c -o $@
 	wasm-opt $(WASM_OPT_FLAGS) $@ -o $@
+	@! grep -nE '(^|[^_[:alnum:]])$(LIBC_HEAVY)\(' $(filter-out c/fmt.c c/strtod.c c/wasm.c,$(WASM_SOURCES)) \
+	  || echo "warning: the lines above call libc's printf/strto* family, which adds ~5 kB gzipped to the wasm; use hs_snprintf (fmt.h) / hs_strtod (strtod.h)" >&2
 	@$(NODE) scripts/describe-wasm.mjs $@
 # }====
 

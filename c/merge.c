@@ -24,9 +24,9 @@ typedef struct dsl_env {
 
 static const uint8_t empty_object[9] = {T_OBJ, 0, 0, 0, 0, 0, 0, 0, 0};
 
-/* strtoll(s, end, 10) as int(...) needs it, without the libc's (and its errno): leading white
-   space, a sign, decimal digits; *end after them, or s itself when there is no digit (the value
-   is then 0). 0 when the number does not fit a long long, where strtoll would set ERANGE. */
+/* strtoll's answer in base 10, as int(...) needs it, without the libc's (and its errno):
+   leading white space, a sign, decimal digits; *end after them, or s itself when there is no
+   digit (the value is then 0). 0 when the number does not fit a long long (strtoll: ERANGE). */
 static int parse_int_text(const char *s, char **end, long long *out) {
     const char *p = s;
     while (isspace((unsigned char)*p)) p++;
