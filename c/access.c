@@ -10,6 +10,7 @@
  * {"error": ...}; with no permissions text (length 0) these are the unrestricted calls.
  */
 #include "hsint.h"
+#include "fmt.h"
 #include "jarena.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,7 +120,7 @@ hs_rc access_check_revert(hs_db *db, uint32_t s) {
         const coll *c = db->colls[i];
         if (revert_changes(c, s) && !allows(db->revert_perms, c->name, revert_types, 1)) {
             char msg[200];
-            snprintf(msg, sizeof msg, "Operation not permitted: the revert changes '%.100s', which needs clearAdd permission", c->name);
+            hs_snprintf(msg, sizeof msg, "Operation not permitted: the revert changes '%.100s', which needs clearAdd permission", c->name);
             return db_error(db, msg);
         }
     }
@@ -154,7 +155,7 @@ static hs_rc fork_for(hs_db *db, const cJSON *perms, uint32_t s, hs_db **out) {
     for (size_t i = 0; perms && i < db->ncolls; i++)
         if (!perm_may_read(perms, db->colls[i]->name)) {
             char msg[200];
-            snprintf(msg, sizeof msg, "Operation not permitted: a fork copies '%.100s', which the permissions do not let the caller read", db->colls[i]->name);
+            hs_snprintf(msg, sizeof msg, "Operation not permitted: a fork copies '%.100s', which the permissions do not let the caller read", db->colls[i]->name);
             return db_error(db, msg);
         }
     *out = hs_db_fork(db, s);

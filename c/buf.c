@@ -6,6 +6,8 @@
  * that JSON.parse gives back exactly the same double.
  */
 #include "buf.h"
+#include "fmt.h"
+#include "strtod.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,15 +78,15 @@ size_t fmt_double(double d, char out[32]) {
        cJSON and JS find the shortest round-trip form. */
     int prec = 15;
     for (; prec <= 17; prec++) {
-        snprintf(out, 32, "%.*g", prec, d);
-        if (strtod(out, NULL) == d) break;
+        hs_snprintf(out, 32, "%.*g", prec, d);
+        if (hs_strtod(out, NULL) == d) break;
     }
     /* Subnormals carry fewer digits, so 15 can be more than the shortest form needs. */
     if (prec == 15 && d != 0 && fabs(d) < 2.2250738585072014e-308) {
         char shorter[32];
         for (int p = 1; p < 15; p++) {
-            snprintf(shorter, sizeof shorter, "%.*g", p, d);
-            if (strtod(shorter, NULL) == d) { memcpy(out, shorter, 32); break; }
+            hs_snprintf(shorter, sizeof shorter, "%.*g", p, d);
+            if (hs_strtod(shorter, NULL) == d) { memcpy(out, shorter, 32); break; }
         }
     }
     return strlen(out);

@@ -17,6 +17,8 @@
  * The meta of a call is checked whole (commits_begin) before the call changes anything.
  */
 #include "hsint.h"
+#include "fmt.h"
+#include "strtod.h"
 #include <assert.h>
 #include <math.h>
 #include <stdio.h>
@@ -66,7 +68,7 @@ hs_rc commits_begin(hs_db *db, const char *meta, size_t mlen) {
     buf_free(&enc);
     if (!e && skip_ws(meta, mlen, pos) != mlen) e = "unexpected text after the JSON value";
     char msg[200];
-    if (e) { snprintf(msg, sizeof msg, "commit meta: %s", e); return db_error(db, msg); }
+    if (e) { hs_snprintf(msg, sizeof msg, "commit meta: %s", e); return db_error(db, msg); }
     if (!is_obj) return db_error(db, "commit meta must be an object");
     size_t p = skip_ws(meta, mlen, 0) + 1;
     for (;;) {
@@ -88,7 +90,7 @@ hs_rc commits_begin(hs_db *db, const char *meta, size_t mlen) {
                     return db_error(db, "commit meta: time must be a number of milliseconds");
                 memcpy(num, meta + p, n);
                 num[n] = 0;
-                m->time = strtod(num, NULL);
+                m->time = hs_strtod(num, NULL);
                 if (!isfinite(m->time) || fabs(m->time) > DATE_MAX_MS) return db_error(db, "commit meta: time is outside the Date range");
             }
         } else if (KEY("cause")) {
@@ -154,7 +156,7 @@ int commits_record(hs_db *db, int kind, uint32_t to_seq, const char *query, size
     const char *id = m->id;
     size_t id_len = m->id_len;
     if (!id) {
-        int n = snprintf(idbuf, sizeof idbuf, "%s.%llu", l->origin[0] ? l->origin : "local", (unsigned long long)(l->counter + 1));
+        int n = hs_snprintf(idbuf, sizeof idbuf, "%s.%llu", l->origin[0] ? l->origin : "local", (unsigned long long)(l->counter + 1));
         id = idbuf;
         id_len = (size_t)n;
     }

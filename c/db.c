@@ -14,6 +14,7 @@
  */
 #include "hsint.h"
 #include <assert.h>
+#include "fmt.h"
 #include "json_in.h"
 #include "jarena.h"
 #include <math.h>
@@ -221,7 +222,7 @@ const cJSON *db_parse_permissions(hs_db *db, const char *text, size_t len, hs_rc
     const cJSON *perms = parse_whole(db, copy.data, len, perr, sizeof perr);
     buf_free(&copy);   /* the tree lives in the parse arena, not in the text */
     /* Fail closed: given permissions that are not a valid map never mean "allow all". */
-    if (!perms) { snprintf(full, sizeof full, "collectionPermissions: %s", perr); *rc = db_error(db, full); return NULL; }
+    if (!perms) { hs_snprintf(full, sizeof full, "collectionPermissions: %s", perr); *rc = db_error(db, full); return NULL; }
     const char *bad = permissions_shape_error(perms);
     if (bad) { *rc = db_error(db, bad); return NULL; }
     *rc = HS_OK;
@@ -232,7 +233,7 @@ const cJSON *db_parse_permissions(hs_db *db, const char *text, size_t len, hs_rc
 
 static void parse_error_result(hs_db *db, const query *q, const char *detail) {
     char msg[320];
-    snprintf(msg, sizeof msg, "execute_query ArgumentError: %s", detail);
+    hs_snprintf(msg, sizeof msg, "execute_query ArgumentError: %s", detail);
     put_result(&db->out, 0, q->target, q->type_name, NULL, 0, -1, 0, 0, msg);
 }
 
@@ -320,16 +321,16 @@ static cJSON *parse_whole(hs_db *db, const char *text, size_t len, char *err, si
     /* cJSON ends its strings at U+0000: "a\u0000" would read as "a". Documents were cut
        out before this (json_scan keeps their strings whole); anything left is a name. */
     if (!e && val_has_nul((val)db->scratch.data)) {
-        snprintf(err, cap, MSG_NUL_NAME);
+        hs_snprintf(err, cap, MSG_NUL_NAME);
         return NULL;
     }
     if (e) {
-        snprintf(err, cap, "invalid JSON near byte %zu: %s", pos, e);
+        hs_snprintf(err, cap, "invalid JSON near byte %zu: %s", pos, e);
         return NULL;
     }
     const char *end;
     cJSON *json = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-    if (!json) snprintf(err, cap, "the JSON could not be parsed (nested deeper than %d levels?)", CJSON_NESTING_LIMIT);
+    if (!json) hs_snprintf(err, cap, "the JSON could not be parsed (nested deeper than %d levels?)", CJSON_NESTING_LIMIT);
     return json;
 }
 
@@ -547,7 +548,7 @@ static hs_rc from_dict(hs_db *db, const char *text, size_t len) {
     if (!env) return HS_NOMEM;
     char perr[200], full[240];
     cJSON *json = parse_whole(db, env, env_len, perr, sizeof perr);
-    if (!json) { snprintf(full, sizeof full, "fromDict: %s", perr); return db_error(db, full); }
+    if (!json) { hs_snprintf(full, sizeof full, "fromDict: %s", perr); return db_error(db, full); }
     const cJSON *cols = cJSON_GetObjectItemCaseSensitive(json, "collections");
     if (!cJSON_IsObject(cols)) return db_error(db, "Invalid format: 'collections' should be a dict");
     /* Build into a fresh handle, then swap, so a bad dict changes nothing. */
@@ -557,8 +558,8 @@ static hs_rc from_dict(hs_db *db, const char *text, size_t len) {
     if (!fresh) err = "out of memory";
     else fresh->seq = db->seq;   /* the loaded documents exist since the current commit */
     for (const cJSON *c = cols->child; c && !err; c = c->next) {
-        if (!cJSON_IsObject(c)) { snprintf(msg, sizeof msg, "Invalid format: collection '%.100s' should be a dict", c->string); err = msg; break; }
-        if (db_find(fresh, c->string)) { snprintf(msg, sizeof msg, "Invalid format: collection '%.100s' appears twice", c->string); err = msg; break; }
+        if (!cJSON_IsObject(c)) { hs_snprintf(msg, sizeof msg, "Invalid format: collection '%.100s' should be a dict", c->string); err = msg; break; }
+        if (db_find(fresh, c->string)) { hs_snprintf(msg, sizeof msg, "Invalid format: collection '%.100s' appears twice", c->string); err = msg; break; }
         coll *col = db_append(fresh, c->string);
         if (!col) { err = "out of memory"; break; }
         col->order = (int64_t)fresh->ncolls;   /* snapshot order; later creations sort after */
@@ -567,11 +568,11 @@ static hs_rc from_dict(hs_db *db, const char *text, size_t len) {
         const jscan_span *span = NULL;
         if (cJSON_IsNumber(data) && db->spans && data->valuedouble >= 0 && (size_t)data->valuedouble < db->nspans)
             span = &db->spans[(size_t)data->valuedouble];
-        else if (data && !cJSON_IsNull(data) && !cJSON_IsArray(data)) { snprintf(msg, sizeof msg, "Invalid format: 'data' of '%.100s' should be a list", c->string); err = msg; break; }
-        if (serial && !cJSON_IsNull(serial) && (!cJSON_IsNumber(serial) || !(fabs(serial->valuedouble) < 9.2e18) || serial->valuedouble != floor(serial->valuedouble))) { snprintf(msg, sizeof msg, "Invalid format: 'serialNum' of '%.100s' should be an integer", c->string); err = msg; break; }
+        else if (data && !cJSON_IsNull(data) && !cJSON_IsArray(data)) { hs_snprintf(msg, sizeof msg, "Invalid format: 'data' of '%.100s' should be a list", c->string); err = msg; break; }
+        if (serial && !cJSON_IsNull(serial) && (!cJSON_IsNumber(serial) || !(fabs(serial->valuedouble) < 9.2e18) || serial->valuedouble != floor(serial->valuedouble))) { hs_snprintf(msg, sizeof msg, "Invalid format: 'serialNum' of '%.100s' should be an integer", c->string); err = msg; break; }
         col->serial = cJSON_IsNumber(serial) ? (int64_t)serial->valuedouble : 0;
         const char *e = span ? load_span(fresh, col, db->input, *span) : load_array(fresh, col, data);
-        if (e) { snprintf(msg, sizeof msg, "Invalid format: a document of '%.100s': %s", c->string, e); err = msg; break; }
+        if (e) { hs_snprintf(msg, sizeof msg, "Invalid format: a document of '%.100s': %s", c->string, e); err = msg; break; }
     }
     if (err) {
         hs_db_close(fresh);

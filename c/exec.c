@@ -10,6 +10,7 @@
  */
 #include "hsint.h"
 #include <assert.h>
+#include "fmt.h"
 #include "json_in.h"
 #include "index.h"
 #include <stdio.h>
@@ -53,13 +54,13 @@ static int fail(hs_db *db, const query *q, int64_t db_length, int64_t hit_count,
 
 static int fail_unexpected(hs_db *db, const query *q, const char *detail) {
     char msg[300];
-    snprintf(msg, sizeof msg, "execute_query Unexpected Error: %s", detail);
+    hs_snprintf(msg, sizeof msg, "execute_query Unexpected Error: %s", detail);
     return fail(db, q, -1, 0, msg);
 }
 
 static int fail_argument(hs_db *db, const query *q, const char *detail) {
     char msg[300];
-    snprintf(msg, sizeof msg, "execute_query ArgumentError: %s", detail);
+    hs_snprintf(msg, sizeof msg, "execute_query ArgumentError: %s", detail);
     return fail(db, q, -1, 0, msg);
 }
 
@@ -250,7 +251,7 @@ static const char *build_added(hs_db *db, const query *q, int64_t *serial, doc *
         free(docs);
         if (strcmp(e, MSG_SERIAL_KEY) == 0) return e;
         static char msg[200];
-        snprintf(msg, sizeof msg, "execute_query ArgumentError: addData: %s", e);
+        hs_snprintf(msg, sizeof msg, "execute_query ArgumentError: addData: %s", e);
         return msg;
     }
     *out = docs;

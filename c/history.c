@@ -12,6 +12,9 @@
 #include "hsint.h"
 #include <assert.h>
 #include <math.h>
+#include "hsort.h"
+#include "fmt.h"
+#include "strtod.h"
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -85,7 +88,7 @@ hs_rc hs_db_history(hs_db *db, const char *target, size_t tlen, const char *node
         size_t pos = 0;
         char err[200];
         const char *e = jscan_value_depth(node_json, nlen, &pos, &enc, JSCAN_NODE_DEPTH);
-        if (e) { buf_free(&enc); snprintf(err, sizeof err, "queryNode: %s", e); return db_error(db, err); }
+        if (e) { buf_free(&enc); hs_snprintf(err, sizeof err, "queryNode: %s", e); return db_error(db, err); }
         node = node_compile((val)enc.data, err, sizeof err);
         buf_free(&enc);
         if (!node) return db_error(db, err);
@@ -138,7 +141,7 @@ hs_rc hs_db_history(hs_db *db, const char *target, size_t tlen, const char *node
     free(chain);
     node_free(node);
     if (oom) { free(entries); return HS_NOMEM; }
-    if (n > 1) qsort(entries, n, sizeof *entries, entry_cmp);
+    if (n > 1) hs_qsort(entries, n, sizeof *entries, entry_cmp);
     buf *o = &db->out;
     buf_clear(o);
     buf_putc(o, '[');
@@ -211,7 +214,7 @@ hs_rc hs_db_diff(hs_db *db, uint32_t a, uint32_t b) {
         t[i].coll_index = coll_index(db, ch->c);
         t[i].row_id = ch->row_id;
     }
-    if (n > 1) qsort(t, n, sizeof *t, touched_cmp);
+    if (n > 1) hs_qsort(t, n, sizeof *t, touched_cmp);
     buf *o = &db->out;
     buf_clear(o);
     buf_putc(o, '{');
@@ -620,7 +623,7 @@ static const char *record_meta(hs_db *db, const char *t, const rec_spans *r, buf
         memcpy(num, t + r->time.start, n);
         num[n] = 0;
         char *endp;
-        m->time = strtod(num, &endp);
+        m->time = hs_strtod(num, &endp);
         if (*endp || !isfinite(m->time) || fabs(m->time) > 8.64e15) return "time is outside the Date range";
     }
     if (r->id.end) {
@@ -653,14 +656,14 @@ static hs_rc replay_one(hs_db *db, const char *text, const rec_spans *r, buf *he
     buf_clear(head);
     size_t p2 = qs;
     const char *e = jscan_value_depth(text, qe, &p2, head, JSCAN_NODE_DEPTH);
-    if (e) { snprintf(msg, cap, "%s", e); return HS_CORRUPT; }
+    if (e) { hs_snprintf(msg, cap, "%s", e); return HS_CORRUPT; }
     val q = (val)head->data;
     if (!is_revert(q)) return db_execute_prepared(db, text + qs, qe - qs, NULL, 0);
     val state = val_obj_get(q, "state", 5);
     if (state && state[0] == T_OBJ) return apply_state_val(db, state, text + qs, qe - qs);
     val to = val_obj_get(q, "toSeq", 5);
     if (!to || !val_is_int(to) || val_int(to) < 0 || val_int(to) > (int64_t)UINT32_MAX) {
-        snprintf(msg, cap, "a revert needs toSeq, a seq from 0 to 2^32-1");
+        hs_snprintf(msg, cap, "a revert needs toSeq, a seq from 0 to 2^32-1");
         return HS_CORRUPT;
     }
     for (int kind = CK_UNDO; kind <= CK_REDO; kind++) {
@@ -668,7 +671,7 @@ static hs_rc replay_one(hs_db *db, const char *text, const rec_spans *r, buf *he
         if (!ref) continue;
         size_t n;
         const char *id = val_kind(ref) == K_STR ? val_str(ref, &n) : NULL;
-        if (!id || n == 0 || n > 128 || db->meta.ref_kind) { snprintf(msg, cap, "undo/redo must name one commit id"); return HS_CORRUPT; }
+        if (!id || n == 0 || n > 128 || db->meta.ref_kind) { hs_snprintf(msg, cap, "undo/redo must name one commit id"); return HS_CORRUPT; }
         /* The id lives in head until the next record: copy it where the meta can borrow it. */
         db->meta.ref = id;
         db->meta.ref_len = n;
@@ -712,7 +715,7 @@ hs_rc hs_db_replay(hs_db *db, const char *text, size_t len) {
         char legacy_id[32];
         if (!e && !db->meta.id) {
             db->meta.id = legacy_id;
-            db->meta.id_len = (size_t)snprintf(legacy_id, sizeof legacy_id, "legacy.%u", expected);
+            db->meta.id_len = (size_t)hs_snprintf(legacy_id, sizeof legacy_id, "legacy.%u", expected);
         }
         why[0] = 0;
         if (!e) {
@@ -722,7 +725,7 @@ hs_rc hs_db_replay(hs_db *db, const char *text, size_t len) {
                 /* keep the engine's message */
                 size_t ol;
                 const char *o = hs_db_output(db, &ol);
-                snprintf(why, sizeof why, "%.*s", (int)(ol < 150 ? ol : 150), o);
+                hs_snprintf(why, sizeof why, "%.*s", (int)(ol < 150 ? ol : 150), o);
             }
             if (db->seq != expected && !why[0]) {
                 /* The query ran but did not commit: say why when the result says. */
@@ -730,12 +733,12 @@ hs_rc hs_db_replay(hs_db *db, const char *text, size_t len) {
                 const char *o = hs_db_output(db, &ol);
                 const char *em = NULL;
                 for (size_t k = 0; k + 15 < ol && !em; k++) if (memcmp(o + k, "\"errorMessage\":", 15) == 0) em = o + k + 15;
-                snprintf(why, sizeof why, "it did not apply again%s%.*s", em ? ": " : "", em ? (int)((o + ol - em) < 150 ? (o + ol - em) : 150) : 0, em ? em : "");
+                hs_snprintf(why, sizeof why, "it did not apply again%s%.*s", em ? ": " : "", em ? (int)((o + ol - em) < 150 ? (o + ol - em) : 150) : 0, em ? em : "");
             }
             if (db->seq != expected) e = why;
         }
         if (e) {
-            snprintf(msg, sizeof msg, "replay: commit %u: %s", expected, e);
+            hs_snprintf(msg, sizeof msg, "replay: commit %u: %s", expected, e);
             rc = db_fail(db, HS_CORRUPT, msg);
             break;
         }

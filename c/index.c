@@ -6,6 +6,7 @@
  * bytes: numbers by their value (so 1 and 1.0 meet), strings by their bytes.
  */
 #include "index.h"
+#include "hsort.h"
 #include <math.h>
 #include <stdlib.h>
 
@@ -229,7 +230,7 @@ int idx_candidates(coll *c, const qnode *node, size_t **pos, size_t *n) {
             ids[k++] = xs[t]->ents[e].row_id;
         }
     }
-    if (k > 1) qsort(ids, k, sizeof *ids, id_cmp);
+    if (k > 1) hs_qsort(ids, k, sizeof *ids, id_cmp);
     size_t *out = malloc((k ? k : 1) * sizeof *out), m = 0;
     if (!out) { free(ids); return 0; }
     for (size_t i = 0; i < k; i++) {

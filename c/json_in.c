@@ -5,6 +5,7 @@
  * VAL_MAX_DEPTH, object keys are unique, numbers are finite.
  */
 #include "json_in.h"
+#include "hsort.h"
 #include <math.h>
 #include <stdlib.h>
 
@@ -28,7 +29,7 @@ static int has_duplicate_keys(const cJSON *obj) {
             for (int b = a + 1; b < n; b++)
                 if (strcmp(keys[a]->string, keys[b]->string) == 0) { dup = 1; break; }
     } else {
-        qsort(keys, (size_t)n, sizeof(*keys), key_cmp);
+        hs_qsort(keys, (size_t)n, sizeof(*keys), key_cmp);
         for (int a = 1; a < n; a++)
             if (strcmp(keys[a - 1]->string, keys[a]->string) == 0) { dup = 1; break; }
     }

@@ -7,6 +7,7 @@
  * document it parses. All loops are bounded by len.
  */
 #include "json_scan.h"
+#include "strtod.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,7 +159,7 @@ static int parse_number(parser *p) {
     if (!tmp) { p->err = "out of memory"; return 0; }
     memcpy(tmp, p->s + start, len);
     tmp[len] = 0;
-    double d = strtod(tmp, NULL);
+    double d = hs_strtod(tmp, NULL);
     if (tmp != small) free(tmp);
     if (!isfinite(d)) { p->err = "number out of range"; return 0; }
     enc_number(p->out, d);

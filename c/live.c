@@ -33,6 +33,8 @@
  * not change), which is what makes this exact.
  */
 #include "live.h"
+#include "hsort.h"
+#include "fmt.h"
 #include "hsint.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -300,7 +302,7 @@ static void clear_state(hs_live *lv) {
     if (lv->kinds) memset(lv->kinds, 0, sort_order_count(lv->q.sort) * sizeof *lv->kinds);
 }
 
-static const hs_live *sorting;   /* qsort has no context argument; the engine is single-threaded */
+static const hs_live *sorting;   /* hs_qsort has no context argument; the engine is single-threaded */
 static int qsort_cmp(const void *a, const void *b) { return node_cmp(sorting, *(lnode *const *)a, *(lnode *const *)b); }
 
 static void fix_sizes(lnode *t) {
@@ -329,7 +331,7 @@ static int rebuild(hs_live *lv) {
         else n++;
     }
     if (db->nctx.error) lv->node_error = 1;
-    if (ok && n > 1) { sorting = lv; qsort(all, n, sizeof *all, qsort_cmp); }
+    if (ok && n > 1) { sorting = lv; hs_qsort(all, n, sizeof *all, qsort_cmp); }
     /* A treap from sorted nodes in O(n): the right spine on a stack (a Cartesian tree). */
     lnode **stack = ok ? malloc((n ? n : 1) * sizeof *stack) : NULL;
     if (!stack) ok = 0;
@@ -571,8 +573,8 @@ static hs_rc put_delta(hs_live *lv, touched *t, size_t nt) {
         if (!old_pos || !new_pos) { free(old_pos); free(new_pos); free(nodes); return HS_NOMEM; }
         for (size_t i = 0; i < lv->npage; i++) old_pos[i] = (id_pos){lv->page[i], (uint32_t)i};
         for (size_t i = 0; i < n; i++) new_pos[i] = (id_pos){nodes[i]->row_id, (uint32_t)i};
-        qsort(old_pos, lv->npage, sizeof *old_pos, cmp_id_pos);
-        qsort(new_pos, n, sizeof *new_pos, cmp_id_pos);
+        hs_qsort(old_pos, lv->npage, sizeof *old_pos, cmp_id_pos);
+        hs_qsort(new_pos, n, sizeof *new_pos, cmp_id_pos);
         for (size_t i = 0; i < lv->npage; i++)
             if (find_pos(new_pos, n, lv->page[i]) < 0) put_row(o, &first, lv->page[i], (int64_t)i, -1, NULL);
         buf_puts(o, "],\"changed\":[");
@@ -628,7 +630,7 @@ static hs_rc update(hs_live *lv) {
     if (!t) return HS_NOMEM;
     for (size_t i = from; i < db->hist.nchanges; i++)
         if (db->hist.changes[i].c == c) t[nt++] = (touched){db->hist.changes[i].row_id, 0, NULL, NULL};
-    qsort(t, nt, sizeof *t, cmp_touched);
+    hs_qsort(t, nt, sizeof *t, cmp_touched);
     size_t u = 0;
     for (size_t i = 0; i < nt; i++)
         if (!u || t[u - 1].id != t[i].id) t[u++] = t[i];
@@ -699,16 +701,16 @@ hs_live *hs_live_open(hs_db *db, const char *text, size_t len, hs_rc *rc) {
     lv->json = json;
     char err[256], msg[320];
     if (!query_parse(db, json, &lv->q, err, sizeof err)) {
-        snprintf(msg, sizeof msg, "live: %s", err);
+        hs_snprintf(msg, sizeof msg, "live: %s", err);
         goto refuse;
     }
     int t = lv->q.type;
     if (t != Q_SEARCH && t != Q_SEARCH_ONE && t != Q_GET_ALL && t != Q_COUNT) {
-        snprintf(msg, sizeof msg, "live: only reads (search, searchOne, getAll, count) can be live, not '%s'", lv->q.type_name);
+        hs_snprintf(msg, sizeof msg, "live: only reads (search, searchOne, getAll, count) can be live, not '%s'", lv->q.type_name);
         goto refuse;
     }
     if (cJSON_GetObjectItemCaseSensitive(json, "asOf") && !cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(json, "asOf"))) {
-        snprintf(msg, sizeof msg, "live: an asOf read never changes, so it cannot be live");
+        hs_snprintf(msg, sizeof msg, "live: an asOf read never changes, so it cannot be live");
         goto refuse;
     }
     lv->is_count = t == Q_COUNT;

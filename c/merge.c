@@ -7,8 +7,10 @@
  */
 #include "hsint.h"
 #include "json_in.h"
+#include "strtod.h"
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +26,29 @@ typedef struct dsl_env {
 
 static const uint8_t empty_object[9] = {T_OBJ, 0, 0, 0, 0, 0, 0, 0, 0};
 
+/* strtoll's answer in base 10, as int(...) needs it, without the libc's (and its errno):
+   leading white space, a sign, decimal digits; *end after them, or s itself when there is no
+   digit (the value is then 0). 0 when the number does not fit a long long (strtoll: ERANGE). */
+static int parse_int_text(const char *s, char **end, long long *out) {
+    const char *p = s;
+    while (isspace((unsigned char)*p)) p++;
+    int neg = *p == '-';
+    if (*p == '+' || *p == '-') p++;
+    *out = 0;
+    if (!isdigit((unsigned char)*p)) { *end = (char *)s; return 1; }
+    unsigned long long v = 0, limit = neg ? (unsigned long long)LLONG_MAX + 1 : (unsigned long long)LLONG_MAX;
+    int over = 0;
+    for (; isdigit((unsigned char)*p); p++) {
+        unsigned d = (unsigned)(*p - '0');
+        if (v > (limit - d) / 10) over = 1;
+        else v = v * 10 + d;
+    }
+    *end = (char *)p;
+    if (over) return 0;
+    *out = neg ? -(long long)(v - 1) - 1 : (long long)v;
+    return 1;
+}
+
 static int is_digits(const char *s, size_t n) {
     if (!n) return 0;
     for (size_t i = 0; i < n; i++) if (!isdigit((unsigned char)s[i])) return 0;
@@ -34,7 +59,8 @@ static int is_digits(const char *s, size_t n) {
 static val target_of(const dsl_env *env, const char *s, size_t n) {
     if (n == 4 && memcmp(s, "base", 4) == 0) return env->base;
     if (!is_digits(s, n) || n > 9) return NULL;
-    size_t i = (size_t)strtoul(s, NULL, 10);
+    size_t i = 0;
+    for (size_t k = 0; k < n; k++) i = i * 10 + (size_t)(s[k] - '0');
     return i < env->nsrc ? env->matched[i] : NULL;
 }
 
@@ -107,14 +133,14 @@ static int eval_string(dsl_env *env, const char *s, size_t n, buf *out) {
         memcpy(num, s + skip, len);
         num[len] = 0;
         char *end;
-        errno = 0;
         if (is_int) {
-            long long v = strtoll(num, &end, 10);
+            long long v;
+            if (!parse_int_text(num, &end, &v)) return 0;
             while (*end && isspace((unsigned char)*end)) end++;
-            if (*end || errno) return 0;
+            if (*end) return 0;
             enc_int(out, v);
         } else {
-            double d = strtod(num, &end);
+            double d = hs_strtod(num, &end);
             while (*end && isspace((unsigned char)*end)) end++;
             if (*end || !isfinite(d)) return 0;
             enc_number(out, d);

@@ -9,6 +9,7 @@
  * non-null field reaches them, which is why such a tree never uses an index).
  */
 #include "node.h"
+#include "fmt.h"
 #include "datetime.h"
 #include "pynum.h"
 #include "regex.h"
@@ -168,7 +169,7 @@ static void convert_node_value(qnode *n) {
    string keeps all its bytes (cJSON's strings end at U+0000). */
 
 static int fail(char *err, size_t cap, const char *fmt, const char *arg, size_t alen) {
-    snprintf(err, cap, fmt, (int)(arg ? (alen > 60 ? 60 : alen) : 0), arg ? arg : "");
+    hs_snprintf(err, cap, fmt, (int)(arg ? (alen > 60 ? 60 : alen) : 0), arg ? arg : "");
     return 0;
 }
 

@@ -8,6 +8,8 @@
  * Must stay true: no locale, no globals; strtod only ever sees text this file has validated.
  */
 #include "pynum.h"
+#include "fmt.h"
+#include "strtod.h"
 #include "text.h"
 #include "unicode_tables.h"
 #include <math.h>
@@ -113,7 +115,7 @@ int py_int_from_double(double d, buf *work, py_int *out) {
     memset(out, 0, sizeof *out);
     if (d >= -9223372036854775808.0 && d < 9223372036854775808.0) { out->i = (int64_t)d; return 1; }
     char digits[400];   /* DBL_MAX has 309 integer digits; %.0f prints them exactly */
-    int n = snprintf(digits, sizeof digits, "%.0f", fabs(d));
+    int n = hs_snprintf(digits, sizeof digits, "%.0f", fabs(d));
     if (n <= 0 || (size_t)n >= sizeof digits) return 0;
     size_t off = work->len;
     buf_put(work, digits, (size_t)n);
@@ -168,6 +170,6 @@ int py_float_parse(const char *s, size_t n, buf *work, double *out) {
     }
     if (i != len) return 0;
     a[w] = 0;
-    *out = strtod(a, NULL);
+    *out = hs_strtod(a, NULL);
     return 1;
 }

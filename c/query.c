@@ -6,6 +6,7 @@
  * Wrong types are refused with a message naming the key, never guessed at.
  */
 #include "hsint.h"
+#include "fmt.h"
 #include "json_in.h"
 #include <math.h>
 #include <stdio.h>
@@ -22,7 +23,7 @@ static const cJSON *get(const cJSON *j, const char *key) {
 }
 
 static int bad(char *err, size_t cap, const char *key, const char *want) {
-    snprintf(err, cap, "'%s' must be %s", key, want);
+    hs_snprintf(err, cap, "'%s' must be %s", key, want);
     return 0;
 }
 
@@ -73,7 +74,7 @@ static int get_object_val(const hs_db *db, const cJSON *j, const char *key, uint
     } else {
         e = jin_encode(&b, v);
     }
-    if (e) { buf_free(&b); snprintf(err, cap, "'%s': %s", key, e); return 0; }
+    if (e) { buf_free(&b); hs_snprintf(err, cap, "'%s': %s", key, e); return 0; }
     *out = (uint8_t *)b.data;
     return 1;
 }
@@ -92,7 +93,7 @@ int query_parse(const hs_db *db, const cJSON *j, query *q, char *err, size_t cap
     memset(q, 0, sizeof *q);
     q->target = "";
     q->type_name = "";
-    if (!cJSON_IsObject(j)) { snprintf(err, cap, "a query must be a JSON object"); return 0; }
+    if (!cJSON_IsObject(j)) { hs_snprintf(err, cap, "a query must be a JSON object"); return 0; }
     const cJSON *target = get(j, "target"), *type = get(j, "type");
     if (cJSON_IsString(target)) q->target = target->valuestring;
     if (cJSON_IsString(type)) q->type_name = type->valuestring;
@@ -101,7 +102,7 @@ int query_parse(const hs_db *db, const cJSON *j, query *q, char *err, size_t cap
     q->type = -1;
     for (int i = 0; i < Q_NTYPES; i++)
         if (strcmp(type->valuestring, query_type_names[i]) == 0) q->type = i;
-    if (q->type < 0) { snprintf(err, cap, "unknown query type '%.60s'", type->valuestring); return 0; }
+    if (q->type < 0) { hs_snprintf(err, cap, "unknown query type '%.60s'", type->valuestring); return 0; }
 
     const cJSON *v;
     if ((v = get(j, "addData")) && cJSON_IsNumber(v) && db->spans) {
@@ -125,8 +126,8 @@ int query_parse(const hs_db *db, const cJSON *j, query *q, char *err, size_t cap
     if (!get_int(j, "limit", &q->has_limit, &q->limit, err, cap)) return 0;
     /* Both are counts of documents: a value that does not fit 32 bits was cut to one that
        does (2^32 read as 0) on the wasm build, so out-of-range values are refused. */
-    if (q->has_offset && (q->offset < 0 || q->offset > (int64_t)UINT32_MAX)) { snprintf(err, cap, "'offset' must be an integer from 0 to 4294967295"); return 0; }
-    if (q->has_limit && (q->limit < 0 || q->limit > (int64_t)UINT32_MAX)) { snprintf(err, cap, "'limit' must be an integer from 0 to 4294967295"); return 0; }
+    if (q->has_offset && (q->offset < 0 || q->offset > (int64_t)UINT32_MAX)) { hs_snprintf(err, cap, "'offset' must be an integer from 0 to 4294967295"); return 0; }
+    if (q->has_limit && (q->limit < 0 || q->limit > (int64_t)UINT32_MAX)) { hs_snprintf(err, cap, "'limit' must be an integer from 0 to 4294967295"); return 0; }
     if (!get_string(j, "renameBefore", &q->rename_before, err, cap)) return 0;
     if (!get_string(j, "renameAfter", &q->rename_after, err, cap)) return 0;
     if (!get_string(j, "serialKey", &q->serial_key, err, cap)) return 0;
@@ -140,12 +141,12 @@ int query_parse(const hs_db *db, const cJSON *j, query *q, char *err, size_t cap
            { time } into { seq }, so the engine never needs a clock. */
         int is_read = q->type == Q_SEARCH || q->type == Q_SEARCH_ONE || q->type == Q_GET_ALL || q->type == Q_COUNT;
         const cJSON *s = cJSON_GetObjectItemCaseSensitive(v, "seq");
-        if (!is_read) { snprintf(err, cap, "asOf is only allowed on reads (search, searchOne, getAll, count)"); return 0; }
+        if (!is_read) { hs_snprintf(err, cap, "asOf is only allowed on reads (search, searchOne, getAll, count)"); return 0; }
         if (!cJSON_IsNumber(s) || s->valuedouble < 0 || s->valuedouble != floor(s->valuedouble) || s->valuedouble > 4294967295.0)
             return bad(err, cap, "asOf", "{ \"seq\": a commit number }");
         uint32_t seq = (uint32_t)s->valuedouble;
-        if (seq > db->seq) { snprintf(err, cap, "asOf seq %u is after the latest commit (%u)", seq, db->seq); return 0; }
-        if (seq < db->oldest) { snprintf(err, cap, "asOf seq %u is older than the kept history (oldest seq %u)", seq, db->oldest); return 0; }
+        if (seq > db->seq) { hs_snprintf(err, cap, "asOf seq %u is after the latest commit (%u)", seq, db->seq); return 0; }
+        if (seq < db->oldest) { hs_snprintf(err, cap, "asOf seq %u is older than the kept history (oldest seq %u)", seq, db->oldest); return 0; }
         if (seq < db->seq) q->as_of = seq;
     }
 
@@ -156,31 +157,31 @@ int query_parse(const hs_db *db, const cJSON *j, query *q, char *err, size_t cap
     if (enc) {
         q->node = node_compile(enc, sub, sizeof sub);
         free(enc);
-        if (!q->node) { snprintf(err, cap, "queryNode: %s", sub); return 0; }
+        if (!q->node) { hs_snprintf(err, cap, "queryNode: %s", sub); return 0; }
     }
     if (!get_object_val(db, j, "sortObj", &enc, err, cap)) return 0;
     if (enc) {
         q->sort = sort_compile(enc, sub, sizeof sub);
         free(enc);
-        if (!q->sort) { snprintf(err, cap, "sortObj: %s", sub); return 0; }
+        if (!q->sort) { hs_snprintf(err, cap, "sortObj: %s", sub); return 0; }
     }
 
     /* What each type needs before it can run. */
     switch (q->type) {
     case Q_UPDATE: case Q_UPDATE_ONE:
-        if (!q->override_val) { snprintf(err, cap, "%s needs 'overrideData'", q->type_name); return 0; }
+        if (!q->override_val) { hs_snprintf(err, cap, "%s needs 'overrideData'", q->type_name); return 0; }
         /* fall through */
     case Q_DELETE: case Q_DELETE_ONE: case Q_SEARCH: case Q_SEARCH_ONE:
-        if (!q->node) { snprintf(err, cap, "%s needs 'queryNode'", q->type_name); return 0; }
+        if (!q->node) { hs_snprintf(err, cap, "%s needs 'queryNode'", q->type_name); return 0; }
         break;
     case Q_ADD: case Q_CLEAR_ADD:
-        if (!q->add_data && !q->add_span) { snprintf(err, cap, "%s needs 'addData'", q->type_name); return 0; }
+        if (!q->add_data && !q->add_span) { hs_snprintf(err, cap, "%s needs 'addData'", q->type_name); return 0; }
         break;
     case Q_CONFORM:
-        if (!q->template_val) { snprintf(err, cap, "conformToTemplate needs 'template'"); return 0; }
+        if (!q->template_val) { hs_snprintf(err, cap, "conformToTemplate needs 'template'"); return 0; }
         break;
     case Q_RENAME:
-        if (!q->rename_before || !q->rename_after) { snprintf(err, cap, "renameField needs 'renameBefore' and 'renameAfter'"); return 0; }
+        if (!q->rename_before || !q->rename_after) { hs_snprintf(err, cap, "renameField needs 'renameBefore' and 'renameAfter'"); return 0; }
         break;
     default: break;
     }

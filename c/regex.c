@@ -14,6 +14,7 @@
 **   - Nothing global is written; a compiled rx_regex is never modified after rx_compile.
 */
 #include "regex.h"
+#include "hsort.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -312,7 +313,7 @@ static int32_t class_node(parser *ps, int bNeg) {
     uint32_t i, w = 0, start = re->nRange, next = 0, count;
     int32_t n;
     rx_class *cl;
-    if (ps->nTmp > 1) qsort(ps->aTmp, ps->nTmp, sizeof(rx_range), cmp_range);
+    if (ps->nTmp > 1) hs_qsort(ps->aTmp, ps->nTmp, sizeof(rx_range), cmp_range);
     for (i = 0; i < ps->nTmp; i++) {
         if (w > 0 && ps->aTmp[i].lo <= ps->aTmp[w - 1].hi + 1) {
             if (ps->aTmp[i].hi > ps->aTmp[w - 1].hi) ps->aTmp[w - 1].hi = ps->aTmp[i].hi;

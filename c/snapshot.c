@@ -42,6 +42,8 @@
  * dumped: they are rebuilt when queries ask for them.
  */
 #include "hsint.h"
+#include "fmt.h"
+#include "hsort.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -312,7 +314,7 @@ static void rebuild_changes(loader *l, hs_db *f, uint32_t oldest) {
             for (const version *v = w->older; v; v = v->older)
                 if (v->from > oldest) keys[k++] = (change_key){v->from, (uint32_t)i, w->id};
         }
-    qsort(keys, n, sizeof *keys, change_key_cmp);
+    hs_qsort(keys, n, sizeof *keys, change_key_cmp);
     for (k = 0; k < n; k++) f->hist.changes[k] = (change){f->colls[keys[k].ci], keys[k].row_id, keys[k].seq};
     f->hist.nchanges = n;
     free(keys);
@@ -410,7 +412,7 @@ static hs_rc load(hs_db *db, const char *text, size_t len) {
     buf_init(&enc);
     size_t pos = 0;
     const char *e = jscan_value_depth(text, len, &pos, &enc, DUMP_MAX_DEPTH);
-    if (e) { buf_free(&enc); char m[200]; snprintf(m, sizeof m, "snapshot: %s", e); return e[0] == 'o' && strstr(e, "memory") ? HS_NOMEM : db_fail(db, HS_CORRUPT, m); }
+    if (e) { buf_free(&enc); char m[200]; hs_snprintf(m, sizeof m, "snapshot: %s", e); return e[0] == 'o' && strstr(e, "memory") ? HS_NOMEM : db_fail(db, HS_CORRUPT, m); }
     val root = (val)enc.data;
     loader l = {NULL, 0};
     val ver = get(root, "version");
@@ -461,7 +463,7 @@ static hs_rc load(hs_db *db, const char *text, size_t len) {
     if (l.err) {
         hs_db_close(fresh);
         char m[200];
-        snprintf(m, sizeof m, "%s%s", strncmp(l.err, "snapshot:", 9) == 0 ? "" : "snapshot: ", l.err);
+        hs_snprintf(m, sizeof m, "%s%s", strncmp(l.err, "snapshot:", 9) == 0 ? "" : "snapshot: ", l.err);
         return strcmp(l.err, "out of memory") == 0 ? HS_NOMEM : db_fail(db, HS_CORRUPT, m);
     }
     /* The commit table comes whole from the dump. */

@@ -8,6 +8,7 @@
  * groups of rows that tie on the earlier keys, not on which pairs an algorithm compares.
  */
 #include "sort.h"
+#include "fmt.h"
 #include "node.h"
 #include "datetime.h"
 #include "text.h"
@@ -58,7 +59,7 @@ static int str_is(val v, const char *lit) {
 
 static int add_order(qsort_spec *s, val j, char *err, size_t cap) {
     val f = val_member(j, "field");
-    if (!val_is_str(f)) { snprintf(err, cap, "SingleSort needs a string 'field'"); return 0; }
+    if (!val_is_str(f)) { hs_snprintf(err, cap, "SingleSort needs a string 'field'"); return 0; }
     val vt = val_member(j, "vType");
     /* DeltaTraceDB's Python reader falls back to auto_ for unknown names. */
     int vtype = VT_AUTO;
@@ -77,7 +78,7 @@ static int add_order(qsort_spec *s, val j, char *err, size_t cap) {
     sort_order *o = &s->orders[s->n];
     const char *field = val_str(f, &o->flen);
     o->field = malloc(o->flen + 1);
-    if (!o->field) { snprintf(err, cap, "out of memory"); return 0; }
+    if (!o->field) { hs_snprintf(err, cap, "out of memory"); return 0; }
     memcpy(o->field, field, o->flen);
     o->field[o->flen] = 0;
     o->reversed = rev && rev[0] == T_TRUE;
@@ -87,29 +88,29 @@ static int add_order(qsort_spec *s, val j, char *err, size_t cap) {
 }
 
 qsort_spec *sort_compile(val j, char *err, size_t cap) {
-    if (j[0] != T_OBJ) { snprintf(err, cap, "sortObj must be an object"); return NULL; }
+    if (j[0] != T_OBJ) { hs_snprintf(err, cap, "sortObj must be an object"); return NULL; }
     val cls = val_member(j, "className");
     qsort_spec *s = calloc(1, sizeof *s);
-    if (!s) { snprintf(err, cap, "out of memory"); return NULL; }
+    if (!s) { hs_snprintf(err, cap, "out of memory"); return NULL; }
     int ok = 1;
     if (str_is(cls, "SingleSort")) {
         ok = (s->orders = calloc(1, sizeof *s->orders)) != NULL && add_order(s, j, err, cap);
     } else if (str_is(cls, "MultiSort")) {
         val list = val_member(j, "sortOrders");
-        if (!list || list[0] != T_ARR) { snprintf(err, cap, "MultiSort needs a 'sortOrders' list"); ok = 0; }
+        if (!list || list[0] != T_ARR) { hs_snprintf(err, cap, "MultiSort needs a 'sortOrders' list"); ok = 0; }
         uint32_t count = ok ? val_count(list) : 0;
         if (ok && count && !(s->orders = calloc(count, sizeof *s->orders))) ok = 0;
         val_iter it;
         if (ok) val_iter_init(&it, list);
         for (val c; ok && (c = val_iter_next(&it, 0));) {
-            if (c[0] != T_OBJ) { snprintf(err, cap, "sortOrders must hold SingleSort objects"); ok = 0; }
+            if (c[0] != T_OBJ) { hs_snprintf(err, cap, "sortOrders must hold SingleSort objects"); ok = 0; }
             else ok = add_order(s, c, err, cap);
         }
     } else {
-        snprintf(err, cap, "Unknown sort class");
+        hs_snprintf(err, cap, "Unknown sort class");
         ok = 0;
     }
-    if (!ok) { if (!err[0]) snprintf(err, cap, "out of memory"); sort_free(s); return NULL; }
+    if (!ok) { if (!err[0]) hs_snprintf(err, cap, "out of memory"); sort_free(s); return NULL; }
     return s;
 }
 
@@ -289,12 +290,12 @@ static const char *check_groups(const sort_ctx *c, const uint32_t *idx, size_t n
                 bad |= k->kind == SK_BAD;
                 if (kind == SK_NULL) kind = k->kind;
                 else if (k->kind != kind) {
-                    snprintf(err, cap, "Incompatible types on sort field '%s'", c->spec->orders[o].field);
+                    hs_snprintf(err, cap, "Incompatible types on sort field '%s'", c->spec->orders[o].field);
                     return err;
                 }
             }
             if (bad && nonnull > 1) {
-                snprintf(err, cap, "Field not comparable: sort field '%s' holds a map or list", c->spec->orders[o].field);
+                hs_snprintf(err, cap, "Field not comparable: sort field '%s' holds a map or list", c->spec->orders[o].field);
                 return err;
             }
         }

@@ -5,6 +5,7 @@
  * to a buf. Recursion depth is bounded by VAL_MAX_DEPTH, which every document obeys.
  */
 #include "value.h"
+#include "fmt.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -270,7 +271,11 @@ static void put_py_float(buf *out, double d) {
         mant[m++] = *p;
         if (!seen_point) digits_before++;
     }
-    if (*p == 'e') exp10 = atoi(p + 1);
+    if (*p == 'e') {                   /* "e+05" or "e-07", as %g writes it */
+        int eneg = p[1] == '-';
+        for (p += 2; *p >= '0' && *p <= '9'; p++) exp10 = exp10 * 10 + (*p - '0');
+        if (eneg) exp10 = -exp10;
+    }
     if (m == 0) { buf_puts(out, neg ? "-0.0" : "0.0"); return; }
     while (m > 1 && mant[m - 1] == '0') m--;
     int point = digits_before + exp10; /* digits before the decimal point */
@@ -280,7 +285,7 @@ static void put_py_float(buf *out, double d) {
         if (m > 1) { buf_putc(out, '.'); buf_put(out, mant + 1, m - 1); }
         char e[16];
         int x = point - 1;
-        snprintf(e, sizeof e, "e%c%02d", x < 0 ? '-' : '+', x < 0 ? -x : x);
+        hs_snprintf(e, sizeof e, "e%c%02d", x < 0 ? '-' : '+', x < 0 ? -x : x);
         buf_puts(out, e);
     } else if (point <= 0) {
         buf_puts(out, "0.");
@@ -310,7 +315,7 @@ static void py_repr_string(buf *out, const char *s, size_t n) {
         else if (c == '\r') buf_puts(out, "\\r");
         else if (c < 0x20 || c == 0x7f) {
             char esc[5];
-            snprintf(esc, sizeof esc, "\\x%02x", c);
+            hs_snprintf(esc, sizeof esc, "\\x%02x", c);
             buf_puts(out, esc);
         } else buf_putc(out, (char)c);
     }

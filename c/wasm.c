@@ -19,6 +19,15 @@
 
 /* Every call on a database is metered against its memory budget (memory.h). */
 #define METERED(db, call) (hs_mem_enter(db), (int)hs_mem_leave(db, (call)))
+#include "strtod.h"
+#include "hsort.h"
+
+/* The libc names, routed to the engine's own versions: cJSON calls strtod, and code that calls
+   qsort by its usual name still gets the small one. musl's long-double strtod and smoothsort
+   cost about 5.5 kB of the gzipped wasm. (snprintf cannot be routed the same way: the libc
+   member that defines it defines more; call hs_snprintf, fmt.h.) */
+double strtod(const char *restrict s, char **restrict end) { return hs_strtod(s, end); }
+void qsort(void *base, size_t n, size_t w, int (*cmp)(const void *, const void *)) { hs_qsort(base, n, w, cmp); }
 
 /* malloc grows wasm memory through sbrk one 64 KiB step at a time, and each memory.grow
    costs the JS engine a remap: hundreds of them made bulk writes slow. Growing ahead in

@@ -55,10 +55,47 @@ const caseIgnorable = ranges(prop('Case_Ignorable'));
 const digits = ranges(prop('Nd'));
 for (const [a, b] of digits) if ((b - a + 1) % 10 !== 0) fail(`decimal digit run ${hex(a)}..${hex(b)} is not whole 0-9 sequences`);
 
-function table(name, type, rows, fmt) {
+// Packing (see c/unicode_tables.h): each table is a byte stream with two LEB128 numbers per
+// entry, the gap from the previous entry's last code point (0 before the first) to its first,
+// and its span: last - first for a range, (last - first) * 2 + step - 1 for a lower-case run.
+// Every UNI_BLOCK entries a block word, base << 11 | byte offset, lets the lookup binary-search
+// to a block (base: the last code point before the block) and decode at most UNI_BLOCK entries.
+// A lower-case run's delta is stored once in uni_lower_deltas, picked by a uint8 index.
+const UNI_BLOCK = 16, OFFSET_MAX = 0x7ff;
+const deltas = [...new Set(lowerRuns.map((r) => r[2]))];
+if (deltas.length > 256) fail(`${deltas.length} distinct lower-case deltas do not fit a uint8 index`);
+for (const rows of [lowerRuns, cased, caseIgnorable, digits]) {
+  if (rows[0][0] === 0) fail('a table starts at U+0000, which the block search cannot find');
+  for (let i = 1; i < rows.length; i++) if (rows[i][0] <= rows[i - 1][1]) fail(`tables must be sorted and not overlap near ${hex(rows[i][0])}`);
+}
+for (const [a, b, , step] of lowerRuns) if (step < 1 || step > 2) fail(`lower-case run ${hex(a)}..${hex(b)} has step ${step}`);
+
+function encode(rows, span) {
+  const bytes = [], blocks = [];
+  let last = 0;
+  rows.forEach((row, i) => {
+    if (i % UNI_BLOCK === 0) {
+      if (bytes.length > OFFSET_MAX) fail(`a table's byte stream is longer than a block word can point into`);
+      blocks.push(`${hex(last)}u << 11 | ${bytes.length}`);
+    }
+    for (let v of [row[0] - last, span(row)]) {
+      do { const b = v & 0x7f; v = Math.floor(v / 128); bytes.push(v ? b | 0x80 : b); } while (v);
+    }
+    last = row[1];
+  });
+  return { bytes, blocks, count: rows.length };
+}
+
+function list(ctype, name, items, perLine, linkage = 'static ') {
   const lines = [];
-  for (let i = 0; i < rows.length; i += 4) lines.push('    ' + rows.slice(i, i + 4).map(fmt).join(' '));
-  return `const ${type} ${name}[] = {\n${lines.join('\n')}\n};\nconst unsigned ${name}_count = ${rows.length};\n`;
+  for (let i = 0; i < items.length; i += perLine) lines.push('    ' + items.slice(i, i + perLine).map((x) => `${x},`).join(' '));
+  return `${linkage}const ${ctype} ${name}[] = {\n${lines.join('\n')}\n};\n`;
+}
+
+function packed(name, rows, span, spanShift) {
+  const t = encode(rows, span);
+  return list('uint8_t', `${name}_bytes`, t.bytes, 16) + list('uint32_t', `${name}_blocks`, t.blocks, 4) +
+    `const uni_table ${name} = { ${name}_bytes, ${name}_blocks, ${t.count}, ${spanShift} };\n`;
 }
 
 const out = `/*
@@ -67,12 +104,15 @@ const out = `/*
  *
  * Owns: the Unicode data behind Python's str.lower() (simple lower-case mappings, Cased and
  * Case_Ignorable for the final-sigma rule) and int()/float() (decimal digits, category Nd).
- * Must stay true: every table is sorted by code point and its ranges do not overlap.
+ * Must stay true: every table is sorted by code point and its entries do not overlap; the
+ * packing is the one unicode_tables.h describes (the script checks every entry fits it).
  */
 #include "unicode_tables.h"
 
-${table('uni_lower_runs', 'uni_lower_run', lowerRuns, ([a, b, d, s]) => `{${hex(a)}, ${hex(b)}, ${d}, ${s}},`)}
-${table('uni_cased', 'uni_range', cased, ([a, b]) => `{${hex(a)}, ${hex(b)}},`)}
-${table('uni_case_ignorable', 'uni_range', caseIgnorable, ([a, b]) => `{${hex(a)}, ${hex(b)}},`)}
-${table('uni_decimal', 'uni_range', digits, ([a, b]) => `{${hex(a)}, ${hex(b)}},`)}`;
+${packed('uni_lower_runs', lowerRuns, ([a, b, , st]) => (b - a) * 2 + st - 1, 1)}
+${list('uint8_t', 'uni_lower_delta_index', lowerRuns.map((r) => deltas.indexOf(r[2])), 16, '')}
+${list('int32_t', 'uni_lower_deltas', deltas, 12, '')}
+${packed('uni_cased', cased, ([a, b]) => b - a, 0)}
+${packed('uni_case_ignorable', caseIgnorable, ([a, b]) => b - a, 0)}
+${packed('uni_decimal', digits, ([a, b]) => b - a, 0)}`;
 process.stdout.write(out);

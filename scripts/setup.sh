@@ -15,8 +15,9 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO_ROOT"
 
 # xauth is only a Recommends of xvfb, but xvfb-run cannot work without it.
-# clang + libclang-rt-14-dev: the libFuzzer targets (tests/fuzz); valgrind: make valgrind.
-APT_PACKAGES=(emscripten chromium firefox-esr webkit2gtk-driver xvfb xauth clang libclang-rt-14-dev valgrind)
+# clang + libclang-rt-14-dev: the libFuzzer targets (tests/fuzz); valgrind: make valgrind;
+# binaryen: the second wasm-opt pass.
+APT_PACKAGES=(emscripten binaryen chromium firefox-esr webkit2gtk-driver xvfb xauth clang libclang-rt-14-dev valgrind)
 NPM_STAMP="node_modules/.hindsight-package-lock.sha256"
 
 fail() { echo "setup: ERROR: $*" >&2; exit 1; }
