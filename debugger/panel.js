@@ -1,0 +1,330 @@
+/*
+ * panel.js: the debugger panel: timeline slider, commit card, diff, state table, document
+ * viewer and actions (export, fork, revert, play), attached to one live Database.
+ *
+ * Owns: createPanel(host, db, options) -> handle. The panel's root carries data-rendered-seq
+ * (the seq it shows) so pages and tests can wait for it.
+ * Must stay true:
+ *   - everything shown is read from the database at the selected seq (db.at(seq).toDict(),
+ *     db.diff(seq - 1, seq), db.commits()): collections are discovered, never listed by hand;
+ *   - slider input is coalesced into one render per animation frame, and the state table
+ *     draws only the rows in view (virtual-table.js), so a step costs the same at 10,000 commits;
+ *   - the panel follows the database through db.subscribeChanges: a new commit extends the
+ *     slider (and moves it when it stood at the head); a rebase re-reads the commit list;
+ *   - errors are shown in the panel's status line, never thrown out of an event handler;
+ *   - writes (revert) carry a Cause and ask first; a read-only panel offers none.
+ */
+import { h, clear, shortJson, describeError, idFieldOf } from './dom.js';
+import { pathDiff, formatPath } from './path-diff.js';
+import { createVirtualTable, columnsOf } from './virtual-table.js';
+
+const DEBUGGER_ACTOR = { type: 'human', id: 'hindsight-debugger', name: 'Hindsight debugger' };
+const PLAY_INTERVAL_MS = 120;
+
+function who(cause) {
+  const w = cause?.who;
+  if (!w) return '(no cause recorded)';
+  return `${w.name ?? w.id ?? '?'}${w.type ? ` (${w.type})` : ''}`;
+}
+
+export function createPanel(host, db, { readOnly = false, title = 'Hindsight debugger', onSelect, mountFork } = {}) {
+  const ui = {};
+  const root = h('section', { class: 'hsd-panel', 'aria-label': title },
+    h('header', { class: 'hsd-head' },
+      h('strong', { text: title }),
+      ui.status = h('span', { class: 'hsd-status', role: 'status', text: 'Loading…' })),
+    h('div', { class: 'hsd-timeline' },
+      ui.back = h('button', { type: 'button', class: 'hsd-step-back', 'aria-label': 'previous commit', text: '◀' }),
+      ui.slider = h('input', { type: 'range', class: 'hsd-slider', min: '0', max: '0', value: '0', step: '1', 'aria-label': 'commit timeline' }),
+      ui.forward = h('button', { type: 'button', class: 'hsd-step-forward', 'aria-label': 'next commit', text: '▶' }),
+      ui.play = h('button', { type: 'button', class: 'hsd-play', text: 'Play' }),
+      ui.position = h('span', { class: 'hsd-position' })),
+    h('div', { class: 'hsd-actions' },
+      ui.exportButton = h('button', { type: 'button', class: 'hsd-export', text: 'Export history' }),
+      ui.forkButton = h('button', { type: 'button', class: 'hsd-fork', text: 'Fork at this point' }),
+      ui.revertButton = h('button', { type: 'button', class: 'hsd-revert', text: 'Revert to this point', disabled: readOnly })),
+    ui.commit = h('div', { class: 'hsd-commit' }),
+    h('h3', { text: 'Changes in this commit' }),
+    ui.diff = h('ul', { class: 'hsd-diff' }),
+    h('div', { class: 'hsd-state-head' },
+      h('h3', { text: 'State at this point' }),
+      h('label', {}, 'Collection ', ui.collection = h('select', { class: 'hsd-collection' })),
+      ui.count = h('span', { class: 'hsd-count' })),
+    ui.table = h('div', { class: 'hsd-table' }),
+    ui.doc = h('div', { class: 'hsd-doc', hidden: true }),
+    ui.fork = h('div', { class: 'hsd-fork-area' }));
+  host.append(root);
+
+  const table = createVirtualTable(ui.table, { onOpen: (doc) => openDocument(ui.collection.value, doc) });
+  let commits = [];      // every kept commit, ascending seq; commits[i].seq === base + 1 + i
+  let base = 0;          // the oldest kept point (the state before commits[0])
+  let head = 0;
+  let selected = 0;
+  let frame = 0;
+  let playTimer = null;
+  let followHead = true;
+  const timings = [];
+  let lastStatusKind = '';
+
+  function setStatus(kind, text) {
+    lastStatusKind = kind;
+    ui.status.className = `hsd-status ${kind}`;
+    ui.status.textContent = text;
+  }
+
+  function loadCommits() {
+    commits = db.commits();
+    head = db.seq;
+    base = commits.length ? commits[0].seq - 1 : head;
+    updateSlider();
+  }
+
+  function updateSlider() {
+    ui.slider.min = String(base);
+    ui.slider.max = String(head);
+    if (followHead) selected = head;
+    selected = Math.min(Math.max(selected, base), head);
+    ui.slider.value = String(selected);
+  }
+
+  const commitAt = (seq) => commits[seq - base - 1] ?? null;
+
+  /* Coalesces any number of requests into one render in the next animation frame. */
+  function requestRender() {
+    if (frame) return;
+    frame = requestAnimationFrame(() => { frame = 0; render(); });
+  }
+
+  function select(seq) {
+    selected = Math.min(Math.max(Number(seq), base), head);
+    followHead = selected === head;
+    ui.slider.value = String(selected);
+    requestRender();
+  }
+
+  function render() {
+    const t0 = performance.now();
+    try {
+      const seq = selected;
+      const view = db.at(seq);
+      const dict = view.toDict();
+      view.close?.();
+      const diff = seq > base ? db.diff(seq - 1, seq) : {};
+      const commit = commitAt(seq);
+      renderCommit(seq, commit);
+      renderDiff(diff);
+      renderState(dict, diff);
+      ui.slider.setAttribute('aria-valuetext', `commit ${seq} of ${head}${commit?.cause?.what ? `: ${commit.cause.what}` : ''}`);
+      ui.position.textContent = `seq ${seq} of ${head}`;
+      root.dataset.renderedSeq = String(seq);
+      if (lastStatusKind !== 'error') setStatus('ok', seq === head ? `Live: at the latest commit (${head})` : `Viewing seq ${seq}; latest is ${head}`);
+      onSelect?.(seq, dict);
+    } catch (error) {
+      setStatus('error', describeError(error));
+    }
+    timings.push(performance.now() - t0);
+    if (timings.length > 200) timings.shift();
+  }
+
+  function renderCommit(seq, commit) {
+    if (!commit) {
+      clear(ui.commit, h('p', { class: 'hsd-empty', text: seq === 0 ? 'seq 0: the empty database, before any commit.' : `seq ${seq}: the oldest kept state.` }));
+      ui.commit.dataset.seq = String(seq);
+      return;
+    }
+    const c = commit.cause;
+    const row = (label, cls, value) => [h('dt', { text: label }), h('dd', { class: cls, text: value ?? '—' })];
+    const query = h('details', { class: 'hsd-query' }, h('summary', { text: `Query: ${commit.query?.className ?? ''} ${commit.query?.type ?? ''} ${commit.query?.target ?? ''}` }),
+      h('pre', { text: JSON.stringify(commit.query, null, 2) }));
+    clear(ui.commit, h('dl', { class: 'hsd-card' },
+      row('seq', 'seq', String(commit.seq)), row('id', 'id', commit.id),
+      row('time', 'time', commit.time), row('who', 'who', who(c)),
+      row('what', 'what', c?.what), row('why', 'why', c?.why)), query);
+    ui.commit.dataset.seq = String(seq);
+  }
+
+  function renderDiff(diff) {
+    const items = [];
+    for (const [name, d] of Object.entries(diff)) {
+      for (const doc of d.added) items.push(h('li', { class: 'hsd-added', dataset: { collection: name } }, `+ ${name}: `, h('code', { text: shortJson(doc) })));
+      d.removed.forEach((doc, i) => items.push(h('li', { class: 'hsd-removed', dataset: { collection: name, rowId: String(d.removedIds?.[i] ?? '') } },
+        `− ${name}: `, h('code', { text: shortJson(doc, 60) }), ' ',
+        h('button', { type: 'button', class: 'hsd-open-removed', text: 'open', on: { click: () => openDocument(name, doc, true) } }))));
+      for (const ch of d.changed) {
+        const paths = pathDiff(ch.before, ch.after);
+        const idField = idFieldOf(ch.after);
+        items.push(h('li', { class: 'hsd-changed', dataset: { collection: name, rowId: String(ch.rowId ?? '') } },
+          `~ ${name}${idField ? ` ${idField}=${JSON.stringify(ch.after[idField])}` : ''}: `,
+          h('ul', { class: 'hsd-paths' }, paths.map((p) => h('li', { dataset: { path: formatPath(p.path) } },
+            h('code', { class: 'hsd-path', text: formatPath(p.path) }), ' ',
+            h('span', { class: 'hsd-before', text: shortJson(p.before, 60) }), ' → ',
+            h('span', { class: 'hsd-after', text: shortJson(p.after, 60) }))))));
+      }
+    }
+    if (!items.length) items.push(h('li', { class: 'hsd-empty', text: 'No document changed here.' }));
+    clear(ui.diff, items);
+  }
+
+  /* Index of doc in rows: by its id field when it has one, else by its JSON. */
+  function indexOfDoc(rows, doc) {
+    const field = idFieldOf(doc);
+    const text = JSON.stringify(doc);
+    for (let i = 0; i < rows.length; i++) {
+      if (field && rows[i]?.[field] !== doc[field]) continue;
+      if (JSON.stringify(rows[i]) === text) return i;
+    }
+    return -1;
+  }
+
+  function renderState(dict, diff) {
+    const names = Object.keys(dict.collections);
+    const current = ui.collection.value;
+    const changedNames = Object.keys(diff).filter((n) => names.includes(n));
+    // Follow the commit: show the collection it changed unless the person picked one it also changed.
+    const wanted = changedNames.length && !changedNames.includes(current) ? changedNames[0] : (names.includes(current) ? current : names[0]);
+    if ([...ui.collection.options].map((o) => o.value).join('\u0000') !== names.join('\u0000')) {
+      clear(ui.collection, names.map((n) => h('option', { value: n, text: n })));
+    }
+    if (wanted !== undefined) ui.collection.value = wanted;
+    const rows = wanted !== undefined ? dict.collections[wanted].data : [];
+    const marks = new Map();
+    const d = diff[wanted];
+    if (d) {
+      for (const doc of d.added) { const i = indexOfDoc(rows, doc); if (i >= 0) marks.set(i, 'added'); }
+      for (const ch of d.changed) { const i = indexOfDoc(rows, ch.after); if (i >= 0) marks.set(i, 'changed'); }
+    }
+    ui.count.textContent = `${rows.length} document${rows.length === 1 ? '' : 's'}${d ? ` · +${d.added.length} −${d.removed.length} ~${d.changed.length}` : ''}`;
+    table.setRows(rows, columnsOf(rows, marks), marks);
+    const firstMark = Math.min(...marks.keys());
+    if (Number.isFinite(firstMark)) table.scrollToIndex(firstMark);
+  }
+
+  /* Shows one document (a deleted one too) and its whole kept history. */
+  function openDocument(collection, doc, deleted = false) {
+    try {
+      const field = idFieldOf(doc);
+      const history = field ? db.history(collection, { type: 'equals_', field, value: doc[field], vType: 'auto_', version: '2' }) : [];
+      ui.doc.hidden = false;
+      ui.doc.dataset.collection = collection;
+      ui.doc.dataset.deleted = String(deleted);
+      clear(ui.doc,
+        h('div', { class: 'hsd-doc-head' }, h('strong', { text: `${deleted ? 'Deleted document' : 'Document'} in ${collection}` }),
+          h('button', { type: 'button', class: 'hsd-doc-close', text: 'Close', on: { click: () => { ui.doc.hidden = true; } } })),
+        h('pre', { class: 'hsd-doc-json', text: JSON.stringify(doc, null, 2) }),
+        history.length ? h('ol', { class: 'hsd-doc-history' }, history.map((e) => h('li', { dataset: { seq: String(e.seq), op: e.op } },
+          h('button', { type: 'button', class: 'hsd-link', text: `seq ${e.seq}`, on: { click: () => select(e.seq) } }),
+          ` ${{ I: 'inserted', U: 'updated', D: 'deleted' }[e.op] ?? e.op} by ${who(e.cause)}${e.cause?.what ? `: ${e.cause.what}` : ''}`,
+          e.seq === selected ? h('span', { class: 'hsd-here', text: ' ← you are here' }) : null))) : null);
+      ui.doc.scrollIntoView?.({ block: 'nearest' });
+    } catch (error) {
+      setStatus('error', describeError(error));
+    }
+  }
+
+  function exportHistory() {
+    try {
+      const text = JSON.stringify(db.exportHistory());
+      const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+      const link = h('a', { href: url, download: `hindsight-history-seq${head}.json` });
+      root.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      setStatus('ok', `Exported ${commits.length} commits (${Math.round(text.length / 1024)} KiB)`);
+      return text;
+    } catch (error) {
+      setStatus('error', describeError(error));
+      return null;
+    }
+  }
+
+  let forkHandle = null;
+  function forkHere() {
+    try {
+      const seq = selected;
+      const fork = db.fork(seq);
+      forkHandle?.destroy();
+      forkHandle = mountFork?.(fork, ui.fork, seq) ?? null;
+      setStatus('ok', `Forked at seq ${seq} into a new in-memory database (shown below)`);
+      return fork;
+    } catch (error) {
+      setStatus('error', describeError(error));
+      return null;
+    }
+  }
+
+  function revertHere({ confirmed = false } = {}) {
+    const seq = selected;
+    if (readOnly) return null;
+    if (!confirmed && !globalThis.confirm?.(`Revert the database to seq ${seq}? This adds one new commit; nothing is lost.`)) return null;
+    try {
+      const cause = { who: DEBUGGER_ACTOR, what: `Revert to seq ${seq}`, why: 'chosen in the Hindsight debugger', from: 'hindsight debugger' };
+      followHead = true;
+      const made = db.revertTo(seq, cause);
+      return made;
+    } catch (error) {
+      setStatus('error', describeError(error));
+      return null;
+    }
+  }
+
+  function togglePlay() {
+    if (playTimer) { clearInterval(playTimer); playTimer = null; ui.play.textContent = 'Play'; return; }
+    if (selected >= head) select(base);
+    ui.play.textContent = 'Pause';
+    playTimer = setInterval(() => {
+      if (selected >= head) { togglePlay(); return; }
+      select(selected + 1);
+    }, PLAY_INTERVAL_MS);
+  }
+
+  ui.slider.addEventListener('input', () => select(ui.slider.value));
+  ui.back.addEventListener('click', () => select(selected - 1));
+  ui.forward.addEventListener('click', () => select(selected + 1));
+  ui.play.addEventListener('click', togglePlay);
+  ui.collection.addEventListener('change', () => { render(); });
+  ui.exportButton.addEventListener('click', exportHistory);
+  ui.forkButton.addEventListener('click', forkHere);
+  ui.revertButton.addEventListener('click', () => revertHere());
+
+  const unsubscribe = db.subscribeChanges((info) => {
+    try {
+      if (info.rebased || commits.length === 0 || info.seq !== head + 1) {
+        loadCommits();
+      } else {
+        commits.push(...db.commits({ from: info.seq, to: info.seq }));
+        head = info.seq;
+        updateSlider();
+      }
+      lastStatusKind = '';
+      requestRender();
+    } catch (error) {
+      setStatus('error', describeError(error));
+    }
+  });
+
+  loadCommits();
+  render();
+
+  return {
+    element: root,
+    get seq() { return selected; },
+    get head() { return head; },
+    select,
+    render,
+    exportHistory,
+    fork: forkHere,
+    revert: (options) => revertHere(options),
+    togglePlay,
+    get playing() { return playTimer !== null; },
+    /* The last render times in ms (most recent last), for speed figures. */
+    timings: () => [...timings],
+    destroy() {
+      unsubscribe();
+      if (playTimer) clearInterval(playTimer);
+      if (frame) cancelAnimationFrame(frame);
+      forkHandle?.destroy();
+      root.remove();
+    },
+  };
+}
