@@ -76,6 +76,8 @@ export async function openDebugger(source = {}, mountOptions = {}) {
   const readOnly = source.history === undefined;
   const handle = mountDebugger(db, { title: readOnly ? `${source.name} (read-only)` : 'Imported history', ...mountOptions, readOnly });
   const destroy = handle.destroy;
-  handle.destroy = () => { destroy(); return db.close(); };
+  // A read-only database never writes: a close that would flush a write made on it anyway
+  // (through handle.db) fails with the read-only refusal, which is what read-only means.
+  handle.destroy = () => { destroy(); return db.close().catch((error) => { if (!readOnly) throw error; }); };
   return handle;
 }

@@ -317,6 +317,8 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
     revert: (options) => revertHere(options),
     togglePlay,
     get playing() { return playTimer !== null; },
+    /* The database of the last "Fork at this point", or null. */
+    get forked() { return forkHandle?.db ?? null; },
     /* The last render times in ms (most recent last), for speed figures. */
     timings: () => [...timings],
     destroy() {

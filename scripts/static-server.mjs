@@ -61,7 +61,7 @@ async function resolveInsideRoot(rootDir, urlPath) {
 export async function startStaticServer({ rootDir, port = 0, onRequest = () => {}, redirects = {} }) {
   const root = await realpath(rootDir);
   const server = createServer(async (req, res) => {
-    const urlPath = new URL(req.url, 'http://127.0.0.1').pathname;
+    const { pathname: urlPath, search } = new URL(req.url, 'http://127.0.0.1');
     const reply = (status, text) => {
       onRequest(req.method, urlPath, status);
       res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
@@ -72,7 +72,7 @@ export async function startStaticServer({ rootDir, port = 0, onRequest = () => {
     if (!found) return reply(404, `not found: ${urlPath}\n`);
     if (found.redirect) {
       onRequest(req.method, urlPath, 301);
-      res.writeHead(301, { Location: found.redirect, 'Cache-Control': 'no-store' });
+      res.writeHead(301, { Location: found.redirect + search, 'Cache-Control': 'no-store' });
       return res.end();
     }
     onRequest(req.method, urlPath, 200);
