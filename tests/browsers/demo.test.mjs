@@ -6,7 +6,8 @@
  * actions make commits with causes; the debugger mounts, scrubs to a commit and shows its cause,
  * its highlighted row and the board as it was; a nested change shows only the changed path; a
  * deleted document opens; export / import, fork and revert; a reload keeps the data; a second
- * tab follows; openDebugger({ name }) follows the writers read-only; no sideways scroll at 390px;
+ * tab follows; openDebugger({ name }) follows the writers read-only; the overlay's hotkey; no
+ * sideways scroll at 390px;
  * and a scrub-speed figure at 10,000 commits (printed, not asserted).
  *
  * Must stay true: expected values are computed in the page from the database itself
@@ -316,6 +317,21 @@ async function main() {
       return (error?.name === 'HindsightError' && error.code === 'INVALID_ARGUMENT' && !list.some((d) => d.name.endsWith(name))) || `error ${error?.name} ${error?.code}`;
     }));
 
+    await check('mountDebugger without a container: a hidden overlay that the hotkey toggles', async () => {
+      await page.evaluate(async () => {
+        const { mountDebugger } = await import('/debugger/index.js');
+        window.overlayDebugger = mountDebugger(window.hindsightDemo.db, { hotkey: 'Alt+Shift+H' });
+      });
+      const hiddenAtFirst = await page.evaluate(() => window.overlayDebugger.overlay.hidden);
+      await page.keyboard.press('Alt+Shift+KeyH');
+      const shown = await page.evaluate(() => !window.overlayDebugger.overlay.hidden &&
+        window.overlayDebugger.element.dataset.renderedSeq === String(window.hindsightDemo.db.seq));
+      await page.keyboard.press('Alt+Shift+KeyH');
+      const hiddenAgain = await page.evaluate(() => window.overlayDebugger.overlay.hidden);
+      await page.evaluate(() => { window.overlayDebugger.destroy(); });
+      const gone = await page.evaluate(() => document.querySelectorAll('.hsd-overlay').length === 0);
+      return (hiddenAtFirst && shown && hiddenAgain && gone) || `hidden ${hiddenAtFirst}, shown ${shown}, hidden again ${hiddenAgain}, removed ${gone}`;
+    });
     await check('layout: at 390x844 the page does not scroll sideways (board and debugger)', async () => {
       await page.setViewportSize({ width: 390, height: 844 });
       await page.waitForTimeout(100);
