@@ -20,6 +20,8 @@ import { createVirtualTable, columnsOf } from './virtual-table.js';
 
 const DEBUGGER_ACTOR = { type: 'human', id: 'hindsight-debugger', name: 'Hindsight debugger' };
 const PLAY_INTERVAL_MS = 120;
+const MAX_DIFF_ITEMS = 50;   // per kind and collection; the rest is counted, not drawn
+const MAX_MARKS = 1000;      // highlighted rows located per kind
 
 function who(cause) {
   const w = cause?.who;
@@ -146,11 +148,12 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
   function renderDiff(diff) {
     const items = [];
     for (const [name, d] of Object.entries(diff)) {
-      for (const doc of d.added) items.push(h('li', { class: 'hsd-added', dataset: { collection: name } }, `+ ${name}: `, h('code', { text: shortJson(doc) })));
-      d.removed.forEach((doc, i) => items.push(h('li', { class: 'hsd-removed', dataset: { collection: name, rowId: String(d.removedIds?.[i] ?? '') } },
+      for (const doc of d.added.slice(0, MAX_DIFF_ITEMS)) items.push(h('li', { class: 'hsd-added', dataset: { collection: name } }, `+ ${name}: `, h('code', { text: shortJson(doc) })));
+      d.removed.slice(0, MAX_DIFF_ITEMS).forEach((doc, i) => items.push(h('li', { class: 'hsd-removed', dataset: { collection: name, rowId: String(d.removedIds?.[i] ?? '') } },
         `− ${name}: `, h('code', { text: shortJson(doc, 60) }), ' ',
         h('button', { type: 'button', class: 'hsd-open-removed', text: 'open', on: { click: () => openDocument(name, doc, true) } }))));
-      for (const ch of d.changed) {
+      const hidden = [['added', d.added], ['removed', d.removed], ['changed', d.changed]].filter(([, list]) => list.length > MAX_DIFF_ITEMS);
+      for (const ch of d.changed.slice(0, MAX_DIFF_ITEMS)) {
         const paths = pathDiff(ch.before, ch.after);
         const idField = idFieldOf(ch.after);
         items.push(h('li', { class: 'hsd-changed', dataset: { collection: name, rowId: String(ch.rowId ?? '') } },
@@ -160,20 +163,30 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
             h('span', { class: 'hsd-before', text: shortJson(p.before, 60) }), ' → ',
             h('span', { class: 'hsd-after', text: shortJson(p.after, 60) }))))));
       }
+      for (const [kind, list] of hidden) items.push(h('li', { class: 'hsd-more', text: `… and ${list.length - MAX_DIFF_ITEMS} more ${kind} in ${name}` }));
     }
     if (!items.length) items.push(h('li', { class: 'hsd-empty', text: 'No document changed here.' }));
     clear(ui.diff, items);
   }
 
-  /* Index of doc in rows: by its id field when it has one, else by its JSON. */
-  function indexOfDoc(rows, doc) {
-    const field = idFieldOf(doc);
-    const text = JSON.stringify(doc);
-    for (let i = 0; i < rows.length; i++) {
-      if (field && rows[i]?.[field] !== doc[field]) continue;
-      if (JSON.stringify(rows[i]) === text) return i;
-    }
-    return -1;
+  /* Finds documents' positions in rows: by their id field through one map when they have one,
+     else by their JSON. Returns doc -> index (or -1). */
+  function locator(rows) {
+    let byId = null;
+    return (doc) => {
+      const field = idFieldOf(doc);
+      const text = JSON.stringify(doc);
+      if (field) {
+        if (!byId) {
+          byId = new Map();
+          for (let i = 0; i < rows.length; i++) { const v = rows[i]?.[field]; if (v !== undefined && !byId.has(v)) byId.set(v, i); }
+        }
+        const i = byId.get(doc[field]);
+        if (i !== undefined && JSON.stringify(rows[i]) === text) return i;
+      }
+      for (let i = 0; i < rows.length; i++) if (JSON.stringify(rows[i]) === text) return i;
+      return -1;
+    };
   }
 
   function renderState(dict, diff) {
@@ -190,8 +203,9 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
     const marks = new Map();
     const d = diff[wanted];
     if (d) {
-      for (const doc of d.added) { const i = indexOfDoc(rows, doc); if (i >= 0) marks.set(i, 'added'); }
-      for (const ch of d.changed) { const i = indexOfDoc(rows, ch.after); if (i >= 0) marks.set(i, 'changed'); }
+      const indexOf = locator(rows);
+      for (const doc of d.added.slice(0, MAX_MARKS)) { const i = indexOf(doc); if (i >= 0) marks.set(i, 'added'); }
+      for (const ch of d.changed.slice(0, MAX_MARKS)) { const i = indexOf(ch.after); if (i >= 0) marks.set(i, 'changed'); }
     }
     ui.count.textContent = `${rows.length} document${rows.length === 1 ? '' : 's'}${d ? ` · +${d.added.length} −${d.removed.length} ~${d.changed.length}` : ''}`;
     table.setRows(rows, columnsOf(rows, marks), marks);
