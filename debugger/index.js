@@ -1,7 +1,8 @@
 /*
  * debugger/index.js: the 'hindsight-db/debugger' entry: a time-travel debugger any page can mount.
  *
- *   mountDebugger(db, { container?, hotkey?, title?, onSelect? })  attaches to a live Database
+ *   mountDebugger(db, { container?, hotkey?, title?, onSelect?, pageKeys?, hashLink? })
+ *       attaches to a live Database
  *   openDebugger({ name } | { history }, { container?, hotkey? })   opens one by IndexedDB name
  *       (read-only: no writer lock, no write; read-only.js) or from an exported history
  *       (Database.importHistory, an in-memory copy), then mounts the panel on it
@@ -31,7 +32,7 @@ function matchesHotkey(event, hotkey) {
   return event.key.toLowerCase() === key || event.code.toLowerCase() === `key${key}`;
 }
 
-export function mountDebugger(db, { container, hotkey = 'Alt+Shift+D', title, onSelect, readOnly = false } = {}) {
+export function mountDebugger(db, { container, hotkey = 'Alt+Shift+D', title, onSelect, readOnly = false, pageKeys = false, hashLink = false } = {}) {
   checkDatabase(db);
   installStyle();
   let host = container;
@@ -47,7 +48,7 @@ export function mountDebugger(db, { container, hotkey = 'Alt+Shift+D', title, on
     const inner = mountDebugger(fork, { container: forkHost, title: `Fork of seq ${seq} (in memory)` });
     return { destroy() { inner.destroy(); fork.close().catch(() => {}); }, handle: inner, db: fork };
   };
-  const panel = createPanel(host, db, { readOnly, title, onSelect, mountFork });
+  const panel = createPanel(host, db, { readOnly, title, onSelect, mountFork, pageKeys, hashLink });
   const onKey = (event) => {
     if (overlay && hotkey && matchesHotkey(event, hotkey)) { overlay.hidden = !overlay.hidden; event.preventDefault(); }
   };

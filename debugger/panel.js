@@ -12,6 +12,8 @@
  *   - the panel follows the database through db.subscribeChanges: a new commit extends the
  *     slider (and moves it when it stood at the head); a rebase re-reads the commit list;
  *   - errors are shown in the panel's status line, never thrown out of an event handler;
+ *   - with pageKeys, ←/→/Home/End move the timeline from anywhere but a form field; with
+ *     hashLink, #seq=N in the address opens that point and follows the selection;
  *   - writes (revert) carry a Cause and ask first; a read-only panel offers none.
  */
 import { h, clear, shortJson, describeError, idFieldOf } from './dom.js';
@@ -29,7 +31,12 @@ function who(cause) {
   return `${w.name ?? w.id ?? '?'}${w.type ? ` (${w.type})` : ''}`;
 }
 
-export function createPanel(host, db, { readOnly = false, title = 'Hindsight debugger', onSelect, mountFork } = {}) {
+/* Keys typed into a form field belong to it, not to the timeline. */
+function typingIn(target) {
+  return target instanceof Element && (target.closest('input, textarea, select, [contenteditable=""], [contenteditable="true"]') !== null);
+}
+
+export function createPanel(host, db, { readOnly = false, title = 'Hindsight debugger', onSelect, mountFork, pageKeys = false, hashLink = false } = {}) {
   const ui = {};
   const root = h('section', { class: 'hsd-panel', 'aria-label': title },
     h('header', { class: 'hsd-head' },
@@ -119,6 +126,7 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
       ui.slider.setAttribute('aria-valuetext', `commit ${seq} of ${head}${commit?.cause?.what ? `: ${commit.cause.what}` : ''}`);
       ui.position.textContent = `seq ${seq} of ${head}`;
       root.dataset.renderedSeq = String(seq);
+      if (hashLink && location.hash !== `#seq=${seq}`) history.replaceState(history.state, '', `#seq=${seq}`);
       if (lastStatusKind !== 'error') setStatus('ok', seq === head ? `Live: at the latest commit (${head})` : `Viewing seq ${seq}; latest is ${head}`);
       onSelect?.(seq, dict);
     } catch (error) {
@@ -301,6 +309,22 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
   ui.forkButton.addEventListener('click', forkHere);
   ui.revertButton.addEventListener('click', () => revertHere());
 
+  // ←/→ step, Home/End jump, from anywhere on the page (not while typing in a field).
+  const onPageKey = (event) => {
+    if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey || typingIn(event.target)) return;
+    const to = { ArrowLeft: selected - 1, ArrowRight: selected + 1, Home: base, End: head }[event.key];
+    if (to === undefined) return;
+    event.preventDefault();
+    select(to);
+  };
+  // #seq=N: a link to one point in history.
+  const fromHash = () => {
+    const m = /^#seq=(\d+)$/.exec(location.hash);
+    if (m) select(Number(m[1]));
+  };
+  if (pageKeys) document.addEventListener('keydown', onPageKey);
+  if (hashLink) globalThis.addEventListener('hashchange', fromHash);
+
   const unsubscribe = db.subscribeChanges((info) => {
     try {
       if (info.rebased || commits.length === 0 || info.seq !== head + 1) {
@@ -318,6 +342,10 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
   });
 
   loadCommits();
+  if (hashLink) {
+    const m = /^#seq=(\d+)$/.exec(location.hash);
+    if (m) { selected = Math.min(Math.max(Number(m[1]), base), head); followHead = selected === head; ui.slider.value = String(selected); }
+  }
   render();
 
   return {
@@ -337,6 +365,8 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
     timings: () => [...timings],
     destroy() {
       unsubscribe();
+      document.removeEventListener('keydown', onPageKey);
+      globalThis.removeEventListener('hashchange', fromHash);
       if (playTimer) clearInterval(playTimer);
       if (frame) cancelAnimationFrame(frame);
       forkHandle?.destroy();

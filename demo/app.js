@@ -80,6 +80,8 @@ async function start() {
   const debuggerHandle = mountDebugger(db, {
     container: $('debugger'),
     title: `Debugger: ${DATABASE_NAME}`,
+    pageKeys: true,
+    hashLink: true,
     onSelect: (seq, dict) => { viewing = seq === db.seq ? null : { seq, tasks: dict.collections[TASKS]?.data ?? [] }; draw(); },
   });
   window.hindsightDemo.debugger = debuggerHandle;

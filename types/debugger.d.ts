@@ -12,6 +12,10 @@ export interface MountOptions {
   title?: string;
   /** Called after each render with the seq shown and the state there (db.at(seq).toDict()). */
   onSelect?: (seq: number, state: DatabaseDict) => void;
+  /** ←/→ step and Home/End jump from anywhere on the page but a form field (default false). */
+  pageKeys?: boolean;
+  /** #seq=N in the address opens that point, and the address follows the selection (default false). */
+  hashLink?: boolean;
   /** No revert button (set by openDebugger({ name })). */
   readOnly?: boolean;
 }

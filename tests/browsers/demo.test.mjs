@@ -6,7 +6,8 @@
  * actions make commits with causes; the debugger mounts, scrubs to a commit and shows its cause,
  * its highlighted row and the board as it was; a nested change shows only the changed path; a
  * deleted document opens; export / import, fork and revert; a reload keeps the data; a second
- * tab follows; openDebugger({ name }) follows the writers read-only; the overlay's hotkey; no
+ * tab follows; openDebugger({ name }) follows the writers read-only; the overlay's hotkey; the
+ * page keys and #seq=N links; no
  * sideways scroll at 390px;
  * and a scrub-speed figure at 10,000 commits (printed, not asserted).
  *
@@ -256,6 +257,32 @@ async function main() {
     });
     if (!loaded) return;
     await runBoardAndDebuggerChecks(page);
+
+    await check('keys: ←, Home and End move the timeline from anywhere on the page; the address follows (#seq=N)', async () => {
+      const head = await page.evaluate(() => { document.activeElement?.blur(); return window.hindsightDemo.db.seq; });
+      const seen = [];
+      for (const [key, want] of [['ArrowLeft', head - 1], ['Home', 0], ['End', head]]) {
+        await page.keyboard.press(key);
+        await page.waitForFunction(({ w, sel }) => document.querySelector(sel).dataset.renderedSeq === String(w), { w: want, sel: PANEL }, { timeout: STEP_TIMEOUT_MS });
+        seen.push(await page.evaluate(() => location.hash));
+      }
+      return JSON.stringify(seen) === JSON.stringify([`#seq=${head - 1}`, '#seq=0', `#seq=${head}`]) || `hashes ${seen}`;
+    });
+    await check('link: opening the page at #seq=N shows that commit, and the board as it was', async () => {
+      const point = await page.evaluate(() => window.hindsightDemo.db.commits().find((c) => c.cause?.what?.startsWith('Assign ')).seq);
+      await page.goto(`${served.origin}/demo/?db=${dbName}#seq=${point}`, { waitUntil: 'load' });
+      await page.reload({ waitUntil: 'load' });   // a fresh start from the link, not a same-page hash change
+      await waitReady(page);
+      await page.waitForFunction(({ p, sel }) => document.querySelector(sel)?.dataset.renderedSeq === String(p), { p: point, sel: PANEL }, { timeout: STEP_TIMEOUT_MS });
+      return page.evaluate((p) => {
+        const past = window.hindsightDemo.db.at(p).toDict().collections.tasks.data.map((t) => t.id).sort().join();
+        const cards = [...document.querySelectorAll('#board .task')].map((n) => Number(n.dataset.id)).sort().join();
+        return (!document.getElementById('past-banner').hidden && cards === past) || `cards ${cards}, at(p) ${past}`;
+      }, point);
+    });
+    await page.goto(`${served.origin}/demo/?db=${dbName}`, { waitUntil: 'load' });
+    await page.reload({ waitUntil: 'load' });
+    await waitReady(page);
 
     const saved = await page.evaluate(async () => {
       await window.hindsightDemo.db.flush();
