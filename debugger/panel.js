@@ -6,7 +6,8 @@
  * (the seq it shows) so pages and tests can wait for it.
  * Must stay true:
  *   - everything shown is read from the database at the selected seq (db.at(seq).toDict(),
- *     db.diff(seq - 1, seq), db.commits()): collections are discovered, never listed by hand;
+ *     db.diff(seq - 1, seq), db.commits(), db.changes()): collections are discovered, never
+ *     listed by hand; the commit list (virtual, filterable) marks the selected commit;
  *   - slider input is coalesced into one render per animation frame, and the state table
  *     draws only the rows in view (virtual-table.js), so a step costs the same at 10,000 commits;
  *   - the panel follows the database through db.subscribeChanges: a new commit extends the
@@ -52,6 +53,11 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
       ui.exportButton = h('button', { type: 'button', class: 'hsd-export', text: 'Export history' }),
       ui.forkButton = h('button', { type: 'button', class: 'hsd-fork', text: 'Fork at this point' }),
       ui.revertButton = h('button', { type: 'button', class: 'hsd-revert', text: 'Revert to this point', disabled: readOnly })),
+    h('div', { class: 'hsd-log-head' },
+      h('h3', { text: 'Commits' }),
+      ui.filter = h('input', { type: 'search', class: 'hsd-filter', placeholder: 'filter: who, what, collection', 'aria-label': 'filter commits' }),
+      ui.logCount = h('span', { class: 'hsd-count' })),
+    ui.log = h('div', { class: 'hsd-log' }),
     ui.commit = h('div', { class: 'hsd-commit' }),
     h('h3', { text: 'Changes in this commit' }),
     ui.diff = h('ul', { class: 'hsd-diff' }),
@@ -65,6 +71,10 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
   host.append(root);
 
   const table = createVirtualTable(ui.table, { onOpen: (doc) => openDocument(ui.collection.value, doc) });
+  const log = createVirtualTable(ui.log, { onOpen: (row) => select(row.seq), label: 'commits' });
+  const LOG_COLUMNS = ['seq', 'time', 'who', 'what', 'collections', 'changes'];
+  let logRows = [];        // one row per commit, same order as commits
+  let shownLog = [];       // logRows after the filter
   let commits = [];      // every kept commit, ascending seq; commits[i].seq === base + 1 + i
   let base = 0;          // the oldest kept point (the state before commits[0])
   let head = 0;
@@ -81,11 +91,36 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
     ui.status.textContent = text;
   }
 
+  /* One commit-list row: seq, time, who, what, the collections it touched and +added −removed ~changed. */
+  function logRow(commit, info) {
+    const changes = info?.changes ?? {};
+    let added = 0, removed = 0, changed = 0;
+    for (const c of Object.values(changes)) { added += c.added.length; removed += c.removed.length; changed += c.changed.length; }
+    return { seq: commit.seq, time: commit.time?.replace('T', ' ').slice(0, 19), who: who(commit.cause), what: commit.cause?.what ?? commit.query?.type ?? '',
+      collections: Object.keys(changes).join(', '), changes: `+${added} −${removed} ~${changed}` };
+  }
+
   function loadCommits() {
     commits = db.commits();
     head = db.seq;
     base = commits.length ? commits[0].seq - 1 : head;
+    const infos = commits.length ? db.changes({ since: base }) : [];
+    logRows = commits.map((c, i) => logRow(c, infos[i]?.seq === c.seq ? infos[i] : null));
+    applyFilter();
     updateSlider();
+  }
+
+  function applyFilter() {
+    const text = ui.filter.value.trim().toLowerCase();
+    shownLog = text ? logRows.filter((r) => `${r.who}\u0000${r.what}\u0000${r.collections}`.toLowerCase().includes(text)) : logRows;
+    ui.logCount.textContent = text ? `${shownLog.length} of ${logRows.length}` : `${logRows.length}`;
+  }
+
+  /* The commit list in step with the slider: the selected commit marked and scrolled into view. */
+  function renderLog(seq) {
+    let lo = 0, hi = shownLog.length - 1, at = -1;
+    while (lo <= hi) { const mid = (lo + hi) >> 1; if (shownLog[mid].seq === seq) { at = mid; break; } if (shownLog[mid].seq < seq) lo = mid + 1; else hi = mid - 1; }
+    log.setRows(shownLog, LOG_COLUMNS, at >= 0 ? new Map([[at, 'selected']]) : new Map(), { focus: at });
   }
 
   function updateSlider() {
@@ -123,6 +158,9 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
       renderCommit(seq, commit);
       renderDiff(diff);
       renderState(dict, diff);
+      renderLog(seq);
+      table.applyScroll();   // after every DOM change of this render: one layout, not one per table
+      log.applyScroll();
       ui.slider.setAttribute('aria-valuetext', `commit ${seq} of ${head}${commit?.cause?.what ? `: ${commit.cause.what}` : ''}`);
       ui.position.textContent = `seq ${seq} of ${head}`;
       root.dataset.renderedSeq = String(seq);
@@ -216,9 +254,8 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
       for (const ch of d.changed.slice(0, MAX_MARKS)) { const i = indexOf(ch.after); if (i >= 0) marks.set(i, 'changed'); }
     }
     ui.count.textContent = `${rows.length} document${rows.length === 1 ? '' : 's'}${d ? ` · +${d.added.length} −${d.removed.length} ~${d.changed.length}` : ''}`;
-    table.setRows(rows, columnsOf(rows, marks), marks);
     const firstMark = Math.min(...marks.keys());
-    if (Number.isFinite(firstMark)) table.scrollToIndex(firstMark);
+    table.setRows(rows, columnsOf(rows, marks), marks, { focus: Number.isFinite(firstMark) ? firstMark : undefined });
   }
 
   /* Shows one document (a deleted one too) and its whole kept history. */
@@ -305,6 +342,7 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
   ui.forward.addEventListener('click', () => select(selected + 1));
   ui.play.addEventListener('click', togglePlay);
   ui.collection.addEventListener('change', () => { render(); });
+  ui.filter.addEventListener('input', () => { applyFilter(); renderLog(selected); log.applyScroll(); });
   ui.exportButton.addEventListener('click', exportHistory);
   ui.forkButton.addEventListener('click', forkHere);
   ui.revertButton.addEventListener('click', () => revertHere());
@@ -330,7 +368,10 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
       if (info.rebased || commits.length === 0 || info.seq !== head + 1) {
         loadCommits();
       } else {
-        commits.push(...db.commits({ from: info.seq, to: info.seq }));
+        const added = db.commits({ from: info.seq, to: info.seq });
+        commits.push(...added);
+        logRows.push(...added.map((c) => logRow(c, info)));
+        applyFilter();
         head = info.seq;
         updateSlider();
       }

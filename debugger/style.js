@@ -29,13 +29,17 @@ const CSS = `
 .hsd-added { color: #17663a; } .hsd-removed { color: #a3262a; } .hsd-changed { color: #7a5300; }
 .hsd-before { text-decoration: line-through; color: #a3262a; } .hsd-after { color: #17663a; }
 .hsd-table { min-width: 0; }
-.hsd-vt-scroll { height: 16rem; overflow: auto; border: 1px solid var(--hsd-line); border-radius: 5px; position: relative; }
+.hsd-vt-scroll { height: 16rem; overflow: auto; border: 1px solid var(--hsd-line); border-radius: 5px; position: relative; contain: strict; }
 .hsd-vt-head { position: sticky; top: 0; z-index: 1; display: grid; background: #eef1f5; font-weight: 600; min-width: 100%; width: max-content; }
 .hsd-vt-spacer { position: relative; min-width: 100%; }
 .hsd-vt-row { position: absolute; top: 0; left: 0; min-width: 100%; height: 26px; display: grid; cursor: pointer; border-bottom: 1px solid #f0f2f5; }
 .hsd-vt-head span, .hsd-vt-row span { padding: 0.2rem 0.4rem; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; min-width: 0; }
 .hsd-vt-row.added { background: #e3f6e8; box-shadow: inset 3px 0 #17663a; }
 .hsd-vt-row.changed { background: #fff3d6; box-shadow: inset 3px 0 #7a5300; }
+.hsd-vt-row.selected { background: #e4ebfb; box-shadow: inset 3px 0 #2d5bd7; font-weight: 600; }
+.hsd-log .hsd-vt-scroll { height: 10rem; }
+.hsd-log-head { display: flex; flex-wrap: wrap; gap: 0.4rem; align-items: center; }
+.hsd-filter { flex: 1 1 8rem; min-width: 0; font: inherit; }
 .hsd-vt-row:hover { outline: 1px solid #2d5bd7; }
 .hsd-doc { border: 1px solid var(--hsd-line); border-radius: 5px; padding: 0.4rem; }
 .hsd-doc-head { display: flex; justify-content: space-between; gap: 0.5rem; }

@@ -136,6 +136,25 @@ async function runBoardAndDebuggerChecks(page) {
       return JSON.stringify(query) === JSON.stringify(commit.query) || 'query differs';
     }, { s: moveSeq, sel: PANEL });
   });
+  await check('debugger: the commit list marks the selected commit, filters by person, and a click selects', async () => {
+    const marked = await page.evaluate(({ s, sel }) => {
+      const rows = [...document.querySelectorAll(`${sel} .hsd-log .hsd-vt-row.selected`)];
+      return rows.length === 1 && JSON.parse(rows[0].dataset.json).seq === s;
+    }, { s: moveSeq, sel: PANEL });
+    if (!marked) return 'the selected commit is not marked in the list';
+    await page.fill(`${PANEL} .hsd-filter`, 'Bob');
+    const filtered = await page.evaluate((sel) => {
+      const shown = [...document.querySelectorAll(`${sel} .hsd-log .hsd-vt-row`)].map((r) => JSON.parse(r.dataset.json).seq);
+      const bobs = window.hindsightDemo.db.commits().filter((c) => c.cause?.who?.name === 'Bob').map((c) => c.seq);
+      return JSON.stringify(shown) === JSON.stringify(bobs) ? bobs : `list ${shown}, Bob's commits ${bobs}`;
+    }, PANEL);
+    if (!Array.isArray(filtered)) return filtered;
+    await page.click(`${PANEL} .hsd-log .hsd-vt-row >> nth=0`);
+    await page.waitForFunction(({ s, sel }) => document.querySelector(sel).dataset.renderedSeq === String(s), { s: filtered[0], sel: PANEL }, { timeout: STEP_TIMEOUT_MS });
+    await page.fill(`${PANEL} .hsd-filter`, '');
+    await scrub(page, moveSeq);
+    return true;
+  });
   await check('debugger: the moved row is highlighted as changed, and the board shows that past state read-only', () => page.evaluate(({ s, sel }) => {
     const { db } = window.hindsightDemo;
     const d = db.diff(s - 1, s).tasks;
