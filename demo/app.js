@@ -76,7 +76,13 @@ async function start() {
     }, 0);
   });
 
-  db.subscribeChanges(() => { if (viewing === null || viewing.seq === db.seq) { viewing = null; draw(); } });
+  // One redraw per frame however many commits arrive (the long-history button makes thousands).
+  let drawQueued = false;
+  db.subscribeChanges(() => {
+    if (drawQueued) return;
+    drawQueued = true;
+    requestAnimationFrame(() => { drawQueued = false; if (viewing === null || viewing.seq === db.seq) { viewing = null; draw(); } });
+  });
   const debuggerHandle = mountDebugger(db, {
     container: $('debugger'),
     title: `Debugger: ${DATABASE_NAME}`,

@@ -192,6 +192,17 @@ async function runBoardAndDebuggerChecks(page) {
     }, { s: deleteSeq, sel: PANEL });
   });
 
+  await check('debugger: Play steps forward through the commits by itself, and Pause stops it', async () => {
+    await scrub(page, 1);
+    await page.click(`${PANEL} .hsd-play`);
+    await page.waitForFunction((sel) => Number(document.querySelector(sel).dataset.renderedSeq) >= 3, PANEL, { timeout: STEP_TIMEOUT_MS });
+    await page.click(`${PANEL} .hsd-play`);
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));   // the last step's render
+    const stopped = await page.evaluate((sel) => ({ seq: document.querySelector(sel).dataset.renderedSeq, label: document.querySelector(`${sel} .hsd-play`).textContent, playing: window.hindsightDemo.debugger.playing }), PANEL);
+    await page.waitForTimeout(400);
+    const later = await page.evaluate((sel) => document.querySelector(sel).dataset.renderedSeq, PANEL);
+    return (!stopped.playing && stopped.label === 'Play' && later === stopped.seq) || `after pause: ${JSON.stringify(stopped)}, 400 ms later at ${later}`;
+  });
   await check('debugger: export gives a history that imports (openDebugger({ history })) to the same state', () => page.evaluate(async (sel) => {
     const { db, debugger: handle } = window.hindsightDemo;
     const text = handle.exportHistory();
