@@ -9,8 +9,10 @@
  * the writers' BroadcastChannel are read from the store (readSince) and shown through the
  * change feed as a rebase ({ rebased: true }).
  * Must stay true: nothing is ever written to the IndexedDB database (append and writeSnapshot
- * reject with HindsightError READ_ONLY-style INVALID_ARGUMENT and change nothing); a name
- * with no database behind it is refused before anything is created.
+ * reject with HindsightError INVALID_ARGUMENT, "opened read-only", and change nothing); no Web
+ * Lock is ever requested; a name with no database behind it is refused before anything is
+ * created. The Database object itself still accepts writes in memory (there is no public
+ * read-only mode); the panel makes none, and they never reach the store.
  */
 import { Database, IndexedDbStore, HindsightError, ErrorCode } from '../index.js';
 

@@ -346,25 +346,45 @@ async function main() {
       }, saved.seq);
     });
 
-    await check('openDebugger({ name }): opens the same database read-only and follows another tab\'s commits', async () => {
-      const opened = await page.evaluate(async (name) => {
-        const { openDebugger } = await import('/debugger/index.js');
-        const host = document.createElement('div');
-        host.id = 'readonly-host';
-        document.body.append(host);
-        window.readOnlyDebugger = await openDebugger({ name }, { container: host });
-        return { head: window.readOnlyDebugger.head, seq: window.hindsightDemo.db.seq, revertDisabled: host.querySelector('.hsd-revert').disabled };
-      }, dbName);
-      if (opened.head !== opened.seq || !opened.revertDisabled) return `read-only head ${opened.head}, db ${opened.seq}, revert disabled ${opened.revertDisabled}`;
-      await addTaskByUi(tab2, 'planner-bot', 'Seen by the read-only debugger', 'sync');
-      await tab2.evaluate(() => window.hindsightDemo.db.flush());
-      await page.waitForFunction((s) => window.readOnlyDebugger.head === s + 1, opened.seq, { timeout: STEP_TIMEOUT_MS });
-      return page.evaluate(async () => {
-        const refused = await window.readOnlyDebugger.db.executeQuery({ className: 'Query', target: 'tasks', type: 'clear' }) && await window.readOnlyDebugger.db.flush().then(() => 'flushed', (e) => e.code);
-        await window.readOnlyDebugger.destroy();
-        document.getElementById('readonly-host').remove();
-        return refused !== 'flushed' || 'a write of the read-only database reached the store';
-      });
+    await check('openDebugger({ name }): a page with no writer opens the database read-only, follows another tab, takes no lock and writes nothing', async () => {
+      const reader = await context.newPage();
+      watch(reader, 'reader');
+      try {
+        await reader.goto(`${served.origin}/tests/browsers/pages/blank.html`, { waitUntil: 'load' });   // no writer in this page
+        const opened = await reader.evaluate(async (name) => {
+          // Spy on the two ways a page could get in the writers' way: the Web Lock and a readwrite transaction.
+          window.lockRequests = 0;
+          window.transactionModes = [];
+          const request = navigator.locks.request.bind(navigator.locks);
+          navigator.locks.request = (...args) => { window.lockRequests++; return request(...args); };
+          const transaction = IDBDatabase.prototype.transaction;
+          IDBDatabase.prototype.transaction = function (names, mode, ...rest) { window.transactionModes.push(mode ?? 'readonly'); return transaction.call(this, names, mode, ...rest); };
+          const { openDebugger } = await import('/debugger/index.js');
+          const host = document.createElement('div');
+          document.body.append(host);
+          window.readOnlyDebugger = await openDebugger({ name }, { container: host });
+          return { head: window.readOnlyDebugger.head, revertDisabled: host.querySelector('.hsd-revert').disabled };
+        }, dbName);
+        const writerSeq = await tab2.evaluate(() => window.hindsightDemo.db.seq);
+        if (opened.head !== writerSeq || !opened.revertDisabled) return `read-only head ${opened.head}, writer ${writerSeq}, revert disabled ${opened.revertDisabled}`;
+        await addTaskByUi(tab2, 'planner-bot', 'Seen by the read-only debugger', 'sync');
+        await tab2.evaluate(() => window.hindsightDemo.db.flush());
+        await reader.waitForFunction((s) => window.readOnlyDebugger.head === s + 1 &&
+          document.querySelector('.hsd-panel').dataset.renderedSeq === String(s + 1), writerSeq, { timeout: STEP_TIMEOUT_MS });
+        return await reader.evaluate(async () => {
+          const shown = window.readOnlyDebugger.db.toDict().collections.tasks.data.some((t) => t.title === 'Seen by the read-only debugger');
+          const refused = window.readOnlyDebugger.db.executeQuery({ className: 'Query', target: 'tasks', type: 'clear' }) &&
+            await window.readOnlyDebugger.db.flush().then(() => 'flushed', (e) => e.code);
+          await window.readOnlyDebugger.destroy();
+          const writes = window.transactionModes.filter((m) => m !== 'readonly');
+          if (!shown) return 'the new task is not in the read-only database';
+          if (window.lockRequests !== 0) return `${window.lockRequests} Web Lock requests`;
+          if (writes.length) return `transactions ${writes.join(',')}`;
+          return refused !== 'flushed' || 'a write of the read-only database reached the store';
+        });
+      } finally {
+        await reader.close();
+      }
     });
     await check('openDebugger({ name }): an unknown name is refused with a HindsightError and creates nothing', () => page.evaluate(async () => {
       const { openDebugger } = await import('/debugger/index.js');
