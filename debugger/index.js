@@ -44,11 +44,13 @@ export function mountDebugger(db, { container, hotkey = 'Alt+Shift+D', title, on
     document.body.append(overlay);
     host = overlay;
   }
-  const mountFork = (fork, forkHost, seq) => {
-    const inner = mountDebugger(fork, { container: forkHost, title: `Fork of seq ${seq} (in memory)` });
-    return { destroy() { inner.destroy(); fork.close().catch(() => {}); }, handle: inner, db: fork };
+  // A fork, or an imported history file, shown in a panel of its own inside this one.
+  const mountChild = (child, childHost, childTitle) => {
+    const inner = mountDebugger(child, { container: childHost, title: childTitle });
+    return { destroy() { inner.destroy(); child.close().catch(() => {}); }, handle: inner, db: child };
   };
-  const panel = createPanel(host, db, { readOnly, title, onSelect, mountFork, pageKeys, hashLink });
+  const importHistory = (text) => Database.importHistory(JSON.parse(text));
+  const panel = createPanel(host, db, { readOnly, title, onSelect, mountChild, importHistory, pageKeys, hashLink });
   const onKey = (event) => {
     if (overlay && hotkey && matchesHotkey(event, hotkey)) { overlay.hidden = !overlay.hidden; event.preventDefault(); }
   };

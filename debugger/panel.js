@@ -15,7 +15,9 @@
  *   - errors are shown in the panel's status line, never thrown out of an event handler;
  *   - with pageKeys, ←/→/Home/End move the timeline from anywhere but a form field; with
  *     hashLink, #seq=N in the address opens that point and follows the selection;
- *   - writes (revert) carry a Cause and ask first; a read-only panel offers none.
+ *   - writes (revert) carry a Cause and ask first; a read-only panel offers none;
+ *   - a fork or an opened history file (button or drop) is a separate in-memory database in a
+ *     nested panel; it never touches the database this panel is attached to.
  */
 import { h, clear, shortJson, describeError, idFieldOf } from './dom.js';
 import { pathDiff, formatPath } from './path-diff.js';
@@ -37,7 +39,7 @@ function typingIn(target) {
   return target instanceof Element && (target.closest('input, textarea, select, [contenteditable=""], [contenteditable="true"]') !== null);
 }
 
-export function createPanel(host, db, { readOnly = false, title = 'Hindsight debugger', onSelect, mountFork, pageKeys = false, hashLink = false } = {}) {
+export function createPanel(host, db, { readOnly = false, title = 'Hindsight debugger', onSelect, mountChild, importHistory, pageKeys = false, hashLink = false } = {}) {
   const ui = {};
   const root = h('section', { class: 'hsd-panel', 'aria-label': title },
     h('header', { class: 'hsd-head' },
@@ -52,7 +54,9 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
     h('div', { class: 'hsd-actions' },
       ui.exportButton = h('button', { type: 'button', class: 'hsd-export', text: 'Export history' }),
       ui.forkButton = h('button', { type: 'button', class: 'hsd-fork', text: 'Fork at this point' }),
-      ui.revertButton = h('button', { type: 'button', class: 'hsd-revert', text: 'Revert to this point', disabled: readOnly })),
+      ui.revertButton = h('button', { type: 'button', class: 'hsd-revert', text: 'Revert to this point', disabled: readOnly }),
+      h('label', { class: 'hsd-import' }, 'Open a history file ',
+        ui.importInput = h('input', { type: 'file', accept: '.json,application/json', class: 'hsd-import-file' }))),
     h('div', { class: 'hsd-log-head' },
       h('h3', { text: 'Commits' }),
       ui.filter = h('input', { type: 'search', class: 'hsd-filter', placeholder: 'filter: who, what, collection', 'aria-label': 'filter commits' }),
@@ -303,11 +307,27 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
       const seq = selected;
       const fork = db.fork(seq);
       forkHandle?.destroy();
-      forkHandle = mountFork?.(fork, ui.fork, seq) ?? null;
+      forkHandle = mountChild?.(fork, ui.fork, `Fork of seq ${seq} (in memory)`) ?? null;
       setStatus('ok', `Forked at seq ${seq} into a new in-memory database (shown below)`);
       return fork;
     } catch (error) {
       setStatus('error', describeError(error));
+      return null;
+    }
+  }
+
+  /* An exported history file (chosen or dropped) opens in memory in a panel below this one. */
+  async function openHistoryFile(file) {
+    if (!file || !importHistory || !mountChild) return null;
+    try {
+      setStatus('ok', `Opening ${file.name}…`);
+      const imported = await importHistory(await file.text());
+      forkHandle?.destroy();
+      forkHandle = mountChild(imported, ui.fork, `History file ${file.name} (in memory)`);
+      setStatus('ok', `Opened ${file.name}: ${imported.seq} commits, shown below`);
+      return imported;
+    } catch (error) {
+      setStatus('error', `${file.name} is not a Hindsight history file: ${describeError(error)}`);
       return null;
     }
   }
@@ -346,6 +366,14 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
   ui.exportButton.addEventListener('click', exportHistory);
   ui.forkButton.addEventListener('click', forkHere);
   ui.revertButton.addEventListener('click', () => revertHere());
+  ui.importInput.addEventListener('change', () => { openHistoryFile(ui.importInput.files?.[0]); ui.importInput.value = ''; });
+  root.addEventListener('dragover', (event) => { if (event.dataTransfer?.types?.includes('Files')) event.preventDefault(); });
+  root.addEventListener('drop', (event) => {
+    const file = event.dataTransfer?.files?.[0];
+    if (!file) return;
+    event.preventDefault();
+    openHistoryFile(file);
+  });
 
   // ←/→ step, Home/End jump, from anywhere on the page (not while typing in a field).
   const onPageKey = (event) => {
@@ -400,7 +428,8 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
     revert: (options) => revertHere(options),
     togglePlay,
     get playing() { return playTimer !== null; },
-    /* The database of the last "Fork at this point", or null. */
+    openHistoryFile,
+    /* The database of the last "Fork at this point" or opened history file, or null. */
     get forked() { return forkHandle?.db ?? null; },
     /* The last render times in ms (most recent last), for speed figures. */
     timings: () => [...timings],

@@ -30,7 +30,7 @@ export interface DebuggerHandle {
   /** The latest seq the panel knows of. */
   readonly head: number;
   readonly playing: boolean;
-  /** The database of the last "Fork at this point", or null. */
+  /** The database of the last "Fork at this point" or opened history file, or null. */
   readonly forked: Database | null;
   select(seq: number): void;
   render(): void;
@@ -40,6 +40,8 @@ export interface DebuggerHandle {
   /** Reverts to the shown seq as one new commit; asks with confirm() unless confirmed. */
   revert(options?: { confirmed?: boolean }): number | null;
   togglePlay(): void;
+  /** Opens an exported history file in memory, shown in a nested panel (what the file button and a drop do). */
+  openHistoryFile(file: Blob & { name: string }): Promise<Database | null>;
   toggle(show?: boolean): void;
   /** The latest render times in milliseconds. */
   timings(): number[];
