@@ -46,8 +46,8 @@ const CSS = `
 .hsd-doc[data-deleted="true"] .hsd-doc-json { color: #a3262a; }
 .hsd-link { border: none !important; background: none !important; color: #2d5bd7; padding: 0 !important; text-decoration: underline; }
 .hsd-fork-area:empty { display: none; }
-.hsd-import { display: inline-flex; flex-wrap: wrap; gap: 0.3rem; align-items: center; max-width: 100%; }
-.hsd-import input { max-width: 100%; min-width: 0; font: inherit; }
+.hsd-open-file { display: inline-flex; flex-wrap: wrap; gap: 0.3rem; align-items: center; max-width: 100%; }
+.hsd-open-file input { max-width: 100%; min-width: 0; font: inherit; }
 .hsd-fork-area { border-left: 3px solid #2d5bd7; padding-left: 0.4rem; }
 .hsd-overlay { position: fixed; right: 0; top: 0; bottom: 0; width: min(34rem, 100vw); overflow: auto; z-index: 2147483000; box-shadow: -4px 0 16px rgba(0,0,0,.15); background: #fff; }
 .hsd-overlay[hidden] { display: none; }

@@ -220,7 +220,7 @@ async function runBoardAndDebuggerChecks(page) {
 
   await check('debugger: "Open a history file" shows an exported file in a panel of its own; a bad file is an error in the panel', async () => {
     const text = await page.evaluate(() => JSON.stringify(window.hindsightDemo.db.exportHistory()));
-    await page.setInputFiles(`${PANEL} .hsd-import-file`, { name: 'board-history.json', mimeType: 'application/json', buffer: Buffer.from(text) });
+    await page.setInputFiles(`${PANEL} .hsd-history-file`, { name: 'board-history.json', mimeType: 'application/json', buffer: Buffer.from(text) });
     await page.waitForSelector(`${PANEL} .hsd-fork-area .hsd-panel`, { timeout: STEP_TIMEOUT_MS });
     const opened = await page.evaluate(() => {
       const { db, debugger: handle } = window.hindsightDemo;
@@ -228,7 +228,7 @@ async function runBoardAndDebuggerChecks(page) {
         handle.forked.seq === db.seq) || `opened seq ${handle.forked?.seq}, db ${db.seq}`;
     });
     if (opened !== true) return opened;
-    await page.setInputFiles(`${PANEL} .hsd-import-file`, { name: 'not-history.json', mimeType: 'application/json', buffer: Buffer.from('{"hello": 1}') });
+    await page.setInputFiles(`${PANEL} .hsd-history-file`, { name: 'not-history.json', mimeType: 'application/json', buffer: Buffer.from('{"hello": 1}') });
     await page.waitForFunction((sel) => document.querySelector(`${sel} > .hsd-head .hsd-status`).classList.contains('error'), PANEL, { timeout: STEP_TIMEOUT_MS });
     return page.evaluate((sel) => /not-history\.json is not a Hindsight history file/.test(document.querySelector(`${sel} > .hsd-head .hsd-status`).textContent) || 'wrong message', PANEL);
   });
