@@ -194,7 +194,7 @@ bench: build
 
 demo: build
 	@test -f demo/index.html || echo "warning: demo/index.html does not exist yet" >&2
-	$(NODE) scripts/serve.mjs $(PORT)
+	@$(NODE) scripts/serve.mjs $(PORT)
 
 clean:
 	rm -rf build/native build/tests build/fuzz build/valgrind build/workerd $(CONFORMANCE_JSONL) $(WASM)
