@@ -1,89 +1,102 @@
 /*
- * app.js: the demo page's entry: opens an in-memory Hindsight database and wires the query
- * console, the "simulate an app" button and the time-travel panel together.
+ * app.js: the demo page's entry: opens the board's database in IndexedDB (so a reload keeps
+ * everything and other tabs follow), draws the board, and mounts the debugger beside it.
  *
- * Owns: the one Database of the page and window.hindsightDemo, the handle tests and curious
- * visitors use: { db, console, timeline, lastSimulation, ready, error }.
- *
- * Must stay true: every write made by the page tells the time-travel panel which collections
- * to follow; a failure to start is shown in the page (and in window.hindsightDemo.error), never
- * left as an uncaught error.
+ * Owns: the page's one Database and window.hindsightDemo = { db, debugger, ready, error, name },
+ * the handle tests and curious visitors use.
+ * Must stay true: the board redraws from the change feed (its own writes, other tabs' writes
+ * and the debugger's reverts alike); when the debugger shows a past commit the board shows that
+ * state read-only; a failure is shown in the page, never left uncaught.
  */
-import { Database } from '../js/index.js';
-import { el, replaceChildren, describeError } from './dom.js';
-import { createConsole } from './console.js';
-import { createTimeline } from './timeline.js';
-import { runTodoAppSimulation } from './seed.js';
+import { Database } from '../index.js';
+import { mountDebugger } from '../debugger/index.js';
+import { TASKS, PEOPLE, renderBoard, addTask, moveTask, assignTask, deleteTask, archiveDone, fillHistory } from './board.js';
 
-window.hindsightDemo = { db: null, ready: false, error: null, lastSimulation: null };
+export const DATABASE_NAME = new URLSearchParams(location.search).get('db') || 'hindsight-demo-board';
+window.hindsightDemo = { db: null, debugger: null, ready: false, error: null, name: DATABASE_NAME };
 
-/* The collections a Query or TransactionQuery dict writes to. */
-function targetsOf(query) {
-  if (query?.className === 'TransactionQuery' && Array.isArray(query.queries)) return query.queries.flatMap(targetsOf);
-  return [query?.target, query?.mergeQueryParams?.output].filter((t) => typeof t === 'string');
-}
+const $ = (id) => document.getElementById(id);
 
-function setStatus(node, kind, text) {
+function setStatus(kind, text) {
+  const node = $('app-status');
   node.className = `status ${kind}`;
   node.textContent = text;
 }
 
-function describeSimulation(summary, seqBefore, seqAfter) {
-  const range = typeof seqAfter === 'number' ? ` (seq ${seqBefore} → ${seqAfter})` : '';
-  const failed = summary.failedAsExpected.map((what) => `"${what}"`).join(', ');
-  return `Simulated ${summary.committed} commits${range}. ` +
-    `${summary.failedAsExpected.length} step failed as planned and changed nothing: ${failed}.`;
+function currentUser() {
+  return PEOPLE.find((p) => p.id === $('who').value) ?? PEOPLE[0];
 }
 
-function wireSimulation(button, statusNode, db, timeline) {
-  button.addEventListener('click', () => {
-    button.disabled = true;
-    const seqBefore = db.seq;
-    try {
-      const summary = runTodoAppSimulation(db, (index, step, result, query) => {
-        // Follow each collection from its first commit on; the listener then tracks later ones.
-        if (result.isSuccess) for (const target of targetsOf(query)) timeline.watch(target);
-      });
-      timeline.sync();
-      window.hindsightDemo.lastSimulation = summary;
-      if (summary.unexpected.length) {
-        setStatus(statusNode, 'error', `The simulation went wrong: ${summary.unexpected.map((u) => `"${u.what}": ${u.errorMessage}`).join('; ')}`);
-      } else {
-        setStatus(statusNode, 'ok', describeSimulation(summary, seqBefore, db.seq));
-      }
-    } catch (error) {
-      setStatus(statusNode, 'error', `The simulation failed: ${describeError(error)}`);
-    } finally {
-      button.disabled = false;
-    }
-  });
-}
+function describe(error) { return error?.message ? `${error.code ?? error.name}: ${error.message}` : String(error); }
 
 async function start() {
-  const appStatus = document.getElementById('app-status');
-  try {
-    const db = await Database.open();
-    window.hindsightDemo.db = db;
-    const timeline = createTimeline(document.getElementById('time-travel'), { db });
-    const queryConsole = createConsole(document.getElementById('console'), {
-      db,
-      onExecuted: (query, result) => {
-        if (result.isSuccess) for (const target of targetsOf(query)) timeline.watch(target);
-        timeline.sync();
-      },
-    });
-    wireSimulation(document.getElementById('simulate'), document.getElementById('simulate-status'), db, timeline);
-    Object.assign(window.hindsightDemo, { console: queryConsole, timeline, ready: true });
-    replaceChildren(appStatus, timeline.available
-      ? 'Ready: an empty in-memory database. Simulate an app, or write your own queries.'
-      : 'Ready: an empty in-memory database (time travel is not available in this build).');
-    appStatus.className = 'status ok';
-  } catch (error) {
-    window.hindsightDemo.error = describeError(error);
-    replaceChildren(appStatus, el('strong', { text: 'The database could not start. ' }), describeError(error),
-      ' Was the package built (make build) and is the page served over http://127.0.0.1?');
-    appStatus.className = 'status error';
+  const db = await Database.open({ name: DATABASE_NAME, onError: (e) => setStatus('error', `Storage: ${describe(e)}`) });
+  window.hindsightDemo.db = db;
+  $('who').replaceChildren(...PEOPLE.map((p) => Object.assign(document.createElement('option'), { value: p.id, textContent: p.name })));
+
+  let viewing = null;   // null: the present; else { seq, tasks } from the debugger
+  const tasksNow = () => db.toDict().collections[TASKS]?.data ?? [];
+  const act = (fn) => {
+    try {
+      const result = fn();
+      const ok = result === null || result?.isSuccess !== false;
+      setStatus(ok ? 'ok' : 'error', ok ? `Saved as commit ${db.seq}` : `Not saved: ${result.errorMessage}`);
+    } catch (error) { setStatus('error', describe(error)); }
+  };
+  const actions = {
+    move: (task, status) => act(() => moveTask(db, currentUser(), task, status)),
+    assign: (task, id) => act(() => assignTask(db, currentUser(), task, id)),
+    remove: (task) => act(() => deleteTask(db, currentUser(), task)),
+    archive: () => act(() => archiveDone(db, currentUser(), tasksNow())),
+  };
+  function draw() {
+    const past = viewing !== null && viewing.seq !== db.seq;
+    $('past-banner').hidden = !past;
+    $('past-banner').textContent = past ? `Showing the board as it was at commit ${viewing.seq} (read-only). Move the slider to the end to edit.` : '';
+    renderBoard($('board'), past ? viewing.tasks : tasksNow(), { readOnly: past, actions });
   }
+
+  $('add-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const title = $('new-title').value.trim();
+    if (!title) return;
+    const tags = $('new-tags').value.split(',').map((t) => t.trim()).filter(Boolean);
+    act(() => addTask(db, currentUser(), { title, tags }));
+    $('new-title').value = '';
+  });
+  $('fill-history').addEventListener('click', () => {
+    $('fill-history').disabled = true;
+    setStatus('ok', 'Filling in history…');
+    setTimeout(() => {
+      try {
+        const made = fillHistory(db, 2000);
+        setStatus('ok', `Filled in ${made} commits by ${PEOPLE.length} people; latest is ${db.seq}`);
+      } catch (error) { setStatus('error', describe(error)); }
+      $('fill-history').disabled = false;
+    }, 0);
+  });
+
+  // One redraw per frame however many commits arrive (the long-history button makes thousands).
+  let drawQueued = false;
+  db.subscribeChanges(() => {
+    if (drawQueued) return;
+    drawQueued = true;
+    requestAnimationFrame(() => { drawQueued = false; if (viewing === null || viewing.seq === db.seq) { viewing = null; draw(); } });
+  });
+  const debuggerHandle = mountDebugger(db, {
+    container: $('debugger'),
+    title: `Debugger: ${DATABASE_NAME}`,
+    pageKeys: true,
+    hashLink: true,
+    onSelect: (seq, dict) => { viewing = seq === db.seq ? null : { seq, tasks: dict.collections[TASKS]?.data ?? [] }; draw(); },
+  });
+  window.hindsightDemo.debugger = debuggerHandle;
+  draw();
+  window.hindsightDemo.ready = true;
+  setStatus('ok', db.seq ? `Loaded ${db.seq} commits from IndexedDB` : 'A new, empty board in IndexedDB: add a task, or fill in a long history');
 }
 
-start();
+start().catch((error) => {
+  window.hindsightDemo.error = describe(error);
+  setStatus('error', `The database could not start: ${describe(error)}. Was the package built (make build) and is the page served over http://127.0.0.1?`);
+});

@@ -4,7 +4,8 @@
  * Owns: the command line only (port choice, the printed URL, request logging).
  * The file serving itself lives in scripts/static-server.mjs.
  *
- * Must stay true: listens on 127.0.0.1 only; runs until interrupted (Ctrl-C).
+ * Must stay true: listens on 127.0.0.1 only; prints one URL, the demo's; / leads to the demo;
+ * runs until interrupted (Ctrl-C).
  * Usage: node scripts/serve.mjs [port]   (default 8080; HINDSIGHT_PORT also works; 0 = any free port)
  */
 import path from 'node:path';
@@ -23,16 +24,15 @@ try {
   served = await startStaticServer({
     rootDir: repoRoot,
     port: requestedPort,
-    onRequest: (method, urlPath, status) => { if (status !== 200) console.log(`${status} ${method} ${urlPath}`); },
+    redirects: { '/': '/demo/' },
+    onRequest: (method, urlPath, status) => { if (status !== 200 && status !== 301) console.log(`${status} ${method} ${urlPath}`); },
   });
 } catch (err) {
   console.error(`serve: cannot listen on 127.0.0.1:${requestedPort}: ${err.message}` +
     (err.code === 'EADDRINUSE' ? ' (pick another port: make demo PORT=8081)' : ''));
   process.exit(1);
 }
-console.log(`Serving ${repoRoot} on ${served.origin}`);
-console.log(`Demo: ${served.origin}/demo/index.html`);
-console.log('Press Ctrl-C to stop.');
+console.log(`Hindsight demo: ${served.origin}/demo/  (serving ${repoRoot}; Ctrl-C stops it)`);
 const stop = () => served.close().then(() => process.exit(0));
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

@@ -7,7 +7,9 @@
  * Must stay true:
  *   - it listens on 127.0.0.1 only;
  *   - it never serves a file outside its root (no "..", no symlink escape);
- *   - it only answers GET and HEAD, and sends no-store so tests always see fresh builds.
+ *   - it only answers GET and HEAD, and sends no-store so tests always see fresh builds;
+ *   - a folder asked for without its trailing slash (/demo) is redirected to /demo/, so the
+ *     page's relative URLs resolve inside it; `redirects` maps exact paths (such as /) elsewhere.
  */
 import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
@@ -41,6 +43,7 @@ async function resolveInsideRoot(rootDir, urlPath) {
   let candidate = path.join(rootDir, path.normalize('/' + decoded));
   let info;
   try { info = await stat(candidate); } catch { return null; }
+  if (info.isDirectory() && !urlPath.endsWith('/') && !urlPath.startsWith('//')) return { redirect: `${urlPath}/` };
   if (info.isDirectory()) {
     candidate = path.join(candidate, 'index.html');
     try { info = await stat(candidate); } catch { return null; }
@@ -55,18 +58,23 @@ async function resolveInsideRoot(rootDir, urlPath) {
  * Starts serving rootDir. port 0 picks a free port.
  * Returns { server, port, origin, close() }. onRequest(method, urlPath, status) is an optional log hook.
  */
-export async function startStaticServer({ rootDir, port = 0, onRequest = () => {} }) {
+export async function startStaticServer({ rootDir, port = 0, onRequest = () => {}, redirects = {} }) {
   const root = await realpath(rootDir);
   const server = createServer(async (req, res) => {
-    const urlPath = new URL(req.url, 'http://127.0.0.1').pathname;
+    const { pathname: urlPath, search } = new URL(req.url, 'http://127.0.0.1');
     const reply = (status, text) => {
       onRequest(req.method, urlPath, status);
       res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
       res.end(req.method === 'HEAD' ? undefined : text);
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') return reply(405, 'method not allowed\n');
-    const found = await resolveInsideRoot(root, urlPath);
+    const found = Object.hasOwn(redirects, urlPath) ? { redirect: redirects[urlPath] } : await resolveInsideRoot(root, urlPath);
     if (!found) return reply(404, `not found: ${urlPath}\n`);
+    if (found.redirect) {
+      onRequest(req.method, urlPath, 301);
+      res.writeHead(301, { Location: found.redirect + search, 'Cache-Control': 'no-store' });
+      return res.end();
+    }
     onRequest(req.method, urlPath, 200);
     res.writeHead(200, {
       'Content-Type': mimeTypeFor(found.filePath),

@@ -1,6 +1,7 @@
 /*
  * entries.test.mjs: the package entries and the layer rule behind them (ARCHITECTURE.md §1, §7).
  *   - js/ imports nothing from web/, node/, sync/, debugger/ and no node: module;
+ *   - debugger/ imports only the package's public entry (index.js) and its own files;
  *   - the main entry (index.js) reaches no node: module, following static and dynamic imports;
  *   - a bare { name } is never a silent in-memory database: an error where no persistent store
  *     exists (Node), IndexedDB wherever globalThis.indexedDB exists (also without `window`);
@@ -37,6 +38,19 @@ test('js/ imports nothing from web/, node/, sync/, debugger/ and no node: module
     for (const spec of specifiers(await readFile(file, 'utf8'))) {
       const target = spec.startsWith('.') ? path.relative(repoRoot, path.resolve(path.dirname(file), spec)) : spec;
       if (/^(web|node|sync|debugger)\//.test(target) || spec.startsWith('node:')) offenders.push(`${path.relative(repoRoot, file)} -> ${spec}`);
+    }
+  }
+  assert.deepEqual(offenders, []);
+});
+
+test('debugger/ imports only the public entry (index.js) and its own files: no runtime dependency', async () => {
+  const offenders = [];
+  const files = await jsFiles('debugger');
+  assert.ok(files.length > 0, 'no debugger/ files');
+  for (const file of files) {
+    for (const spec of specifiers(await readFile(file, 'utf8'))) {
+      const target = spec.startsWith('.') ? path.relative(repoRoot, path.resolve(path.dirname(file), spec)) : spec;
+      if (target !== 'index.js' && !/^debugger\/[\w-]+\.js$/.test(target)) offenders.push(`${path.relative(repoRoot, file)} -> ${spec}`);
     }
   }
   assert.deepEqual(offenders, []);

@@ -444,7 +444,7 @@ async function main() {
   await check('npm pack: the tarball has dist/, types/, LICENSE, THIRD_PARTY_NOTICES.md and no source folders', async () => {
     packed = await pack();
     const need = ['LICENSE', 'THIRD_PARTY_NOTICES.md', 'package.json', 'dist/index.js', 'dist/node.js', 'dist/indexeddb.js', 'dist/cli.js',
-      'dist/hindsight.wasm', 'types/index.d.ts', 'types/node.d.ts'];
+      'dist/hindsight.wasm', 'dist/debugger.js', 'types/index.d.ts', 'types/node.d.ts', 'types/debugger.d.ts'];
     const missing = need.filter((f) => !packed.files.includes(f));
     expect(!missing.length, `missing: ${missing}`);
     const stray = packed.files.filter((f) => /^(js|node|web|c|tests)\//.test(f));

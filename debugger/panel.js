@@ -1,0 +1,446 @@
+/*
+ * panel.js: the debugger panel: timeline slider, commit card, diff, state table, document
+ * viewer and actions (export, fork, revert, play), attached to one live Database.
+ *
+ * Owns: createPanel(host, db, options) -> handle. The panel's root carries data-rendered-seq
+ * (the seq it shows) so pages and tests can wait for it.
+ * Must stay true:
+ *   - everything shown is read from the database at the selected seq (db.at(seq).toDict(),
+ *     db.diff(seq - 1, seq), db.commits(), db.changes()): collections are discovered, never
+ *     listed by hand; the commit list (virtual, filterable) marks the selected commit;
+ *   - slider input is coalesced into one render per animation frame, and the state table
+ *     draws only the rows in view (virtual-table.js), so a step costs the same at 10,000 commits;
+ *   - the panel follows the database through db.subscribeChanges: a new commit extends the
+ *     slider (and moves it when it stood at the head); a rebase re-reads the commit list;
+ *   - errors are shown in the panel's status line, never thrown out of an event handler;
+ *   - with pageKeys, ←/→/Home/End move the timeline from anywhere but a form field; with
+ *     hashLink, #seq=N in the address opens that point and follows the selection;
+ *   - writes (revert) carry a Cause and ask first; a read-only panel offers none;
+ *   - a fork or an opened history file (button or drop) is a separate in-memory database in a
+ *     nested panel; it never touches the database this panel is attached to.
+ */
+import { h, clear, shortJson, describeError, idFieldOf } from './dom.js';
+import { pathDiff, formatPath } from './path-diff.js';
+import { createVirtualTable, columnsOf } from './virtual-table.js';
+
+const DEBUGGER_ACTOR = { type: 'human', id: 'hindsight-debugger', name: 'Hindsight debugger' };
+const PLAY_INTERVAL_MS = 120;
+const MAX_DIFF_ITEMS = 50;   // per kind and collection; the rest is counted, not drawn
+const MAX_MARKS = 1000;      // highlighted rows located per kind
+
+function who(cause) {
+  const w = cause?.who;
+  if (!w) return '(no cause recorded)';
+  return `${w.name ?? w.id ?? '?'}${w.type ? ` (${w.type})` : ''}`;
+}
+
+/* Keys typed into a form field belong to it, not to the timeline. */
+function typingIn(target) {
+  return target instanceof Element && (target.closest('input, textarea, select, [contenteditable=""], [contenteditable="true"]') !== null);
+}
+
+export function createPanel(host, db, { readOnly = false, title = 'Hindsight debugger', onSelect, mountChild, importHistory, pageKeys = false, hashLink = false } = {}) {
+  const ui = {};
+  const root = h('section', { class: 'hsd-panel', 'aria-label': title },
+    h('header', { class: 'hsd-head' },
+      h('strong', { text: title }),
+      ui.status = h('span', { class: 'hsd-status', role: 'status', text: 'Loading…' })),
+    h('div', { class: 'hsd-timeline' },
+      ui.back = h('button', { type: 'button', class: 'hsd-step-back', 'aria-label': 'previous commit', text: '◀' }),
+      ui.slider = h('input', { type: 'range', class: 'hsd-slider', min: '0', max: '0', value: '0', step: '1', 'aria-label': 'commit timeline' }),
+      ui.forward = h('button', { type: 'button', class: 'hsd-step-forward', 'aria-label': 'next commit', text: '▶' }),
+      ui.play = h('button', { type: 'button', class: 'hsd-play', text: 'Play' }),
+      ui.position = h('span', { class: 'hsd-position' })),
+    h('div', { class: 'hsd-actions' },
+      ui.exportButton = h('button', { type: 'button', class: 'hsd-export', text: 'Export history' }),
+      ui.forkButton = h('button', { type: 'button', class: 'hsd-fork', text: 'Fork at this point' }),
+      ui.revertButton = h('button', { type: 'button', class: 'hsd-revert', text: 'Revert to this point', disabled: readOnly }),
+      h('label', { class: 'hsd-open-file' }, 'Open a history file ',
+        ui.importInput = h('input', { type: 'file', accept: '.json,application/json', class: 'hsd-history-file' }))),
+    h('div', { class: 'hsd-log-head' },
+      h('h3', { text: 'Commits' }),
+      ui.filter = h('input', { type: 'search', class: 'hsd-filter', placeholder: 'filter: who, what, collection', 'aria-label': 'filter commits' }),
+      ui.logCount = h('span', { class: 'hsd-count' })),
+    ui.log = h('div', { class: 'hsd-log' }),
+    ui.commit = h('div', { class: 'hsd-commit' }),
+    h('h3', { text: 'Changes in this commit' }),
+    ui.diff = h('ul', { class: 'hsd-diff' }),
+    h('div', { class: 'hsd-state-head' },
+      h('h3', { text: 'State at this point' }),
+      h('label', {}, 'Collection ', ui.collection = h('select', { class: 'hsd-collection' })),
+      ui.count = h('span', { class: 'hsd-count' })),
+    ui.table = h('div', { class: 'hsd-table' }),
+    ui.doc = h('div', { class: 'hsd-doc', hidden: true }),
+    ui.fork = h('div', { class: 'hsd-fork-area' }));
+  host.append(root);
+
+  const table = createVirtualTable(ui.table, { onOpen: (doc) => openDocument(ui.collection.value, doc) });
+  const log = createVirtualTable(ui.log, { onOpen: (row) => select(row.seq), label: 'commits' });
+  const LOG_COLUMNS = ['seq', 'time', 'who', 'what', 'collections', 'changes'];
+  let logRows = [];        // one row per commit, same order as commits
+  let shownLog = [];       // logRows after the filter
+  let commits = [];      // every kept commit, ascending seq; commits[i].seq === base + 1 + i
+  let base = 0;          // the oldest kept point (the state before commits[0])
+  let head = 0;
+  let selected = 0;
+  let frame = 0;
+  let playTimer = null;
+  let followHead = true;
+  const timings = [];
+  let lastStatusKind = '';
+
+  function setStatus(kind, text) {
+    lastStatusKind = kind;
+    ui.status.className = `hsd-status ${kind}`;
+    ui.status.textContent = text;
+  }
+
+  /* One commit-list row: seq, time, who, what, the collections it touched and +added −removed ~changed. */
+  function logRow(commit, info) {
+    const changes = info?.changes ?? {};
+    let added = 0, removed = 0, changed = 0;
+    for (const c of Object.values(changes)) { added += c.added.length; removed += c.removed.length; changed += c.changed.length; }
+    return { seq: commit.seq, time: commit.time?.replace('T', ' ').slice(0, 19), who: who(commit.cause), what: commit.cause?.what ?? commit.query?.type ?? '',
+      collections: Object.keys(changes).join(', '), changes: `+${added} −${removed} ~${changed}` };
+  }
+
+  function loadCommits() {
+    commits = db.commits();
+    head = db.seq;
+    base = commits.length ? commits[0].seq - 1 : head;
+    const infos = commits.length ? db.changes({ since: base }) : [];
+    logRows = commits.map((c, i) => logRow(c, infos[i]?.seq === c.seq ? infos[i] : null));
+    applyFilter();
+    updateSlider();
+  }
+
+  function applyFilter() {
+    const text = ui.filter.value.trim().toLowerCase();
+    shownLog = text ? logRows.filter((r) => `${r.who}\u0000${r.what}\u0000${r.collections}`.toLowerCase().includes(text)) : logRows;
+    ui.logCount.textContent = text ? `${shownLog.length} of ${logRows.length}` : `${logRows.length}`;
+  }
+
+  /* The commit list in step with the slider: the selected commit marked and scrolled into view. */
+  function renderLog(seq) {
+    let lo = 0, hi = shownLog.length - 1, at = -1;
+    while (lo <= hi) { const mid = (lo + hi) >> 1; if (shownLog[mid].seq === seq) { at = mid; break; } if (shownLog[mid].seq < seq) lo = mid + 1; else hi = mid - 1; }
+    log.setRows(shownLog, LOG_COLUMNS, at >= 0 ? new Map([[at, 'selected']]) : new Map(), { focus: at });
+  }
+
+  function updateSlider() {
+    ui.slider.min = String(base);
+    ui.slider.max = String(head);
+    if (followHead) selected = head;
+    selected = Math.min(Math.max(selected, base), head);
+    ui.slider.value = String(selected);
+  }
+
+  const commitAt = (seq) => commits[seq - base - 1] ?? null;
+
+  /* Coalesces any number of requests into one render in the next animation frame. */
+  function requestRender() {
+    if (frame) return;
+    frame = requestAnimationFrame(() => { frame = 0; render(); });
+  }
+
+  function select(seq) {
+    selected = Math.min(Math.max(Number(seq), base), head);
+    followHead = selected === head;
+    ui.slider.value = String(selected);
+    requestRender();
+  }
+
+  function render() {
+    const t0 = performance.now();
+    try {
+      const seq = selected;
+      const view = db.at(seq);
+      const dict = view.toDict();
+      view.close?.();
+      const diff = seq > base ? db.diff(seq - 1, seq) : {};
+      const commit = commitAt(seq);
+      renderCommit(seq, commit);
+      renderDiff(diff);
+      renderState(dict, diff);
+      renderLog(seq);
+      table.applyScroll();   // after every DOM change of this render: one layout, not one per table
+      log.applyScroll();
+      ui.slider.setAttribute('aria-valuetext', `commit ${seq} of ${head}${commit?.cause?.what ? `: ${commit.cause.what}` : ''}`);
+      ui.position.textContent = `seq ${seq} of ${head}`;
+      root.dataset.renderedSeq = String(seq);
+      if (hashLink && location.hash !== `#seq=${seq}`) history.replaceState(history.state, '', `#seq=${seq}`);
+      if (lastStatusKind !== 'error') setStatus('ok', seq === head ? `Live: at the latest commit (${head})` : `Viewing seq ${seq}; latest is ${head}`);
+      onSelect?.(seq, dict);
+    } catch (error) {
+      setStatus('error', describeError(error));
+    }
+    timings.push(performance.now() - t0);
+    if (timings.length > 200) timings.shift();
+  }
+
+  function renderCommit(seq, commit) {
+    if (!commit) {
+      clear(ui.commit, h('p', { class: 'hsd-empty', text: seq === 0 ? 'seq 0: the empty database, before any commit.' : `seq ${seq}: the oldest kept state.` }));
+      ui.commit.dataset.seq = String(seq);
+      return;
+    }
+    const c = commit.cause;
+    const row = (label, cls, value) => [h('dt', { text: label }), h('dd', { class: cls, text: value ?? '—' })];
+    const query = h('details', { class: 'hsd-query' }, h('summary', { text: `Query: ${commit.query?.className ?? ''} ${commit.query?.type ?? ''} ${commit.query?.target ?? ''}` }),
+      h('pre', { text: JSON.stringify(commit.query, null, 2) }));
+    clear(ui.commit, h('dl', { class: 'hsd-card' },
+      row('seq', 'seq', String(commit.seq)), row('id', 'id', commit.id),
+      row('time', 'time', commit.time), row('who', 'who', who(c)),
+      row('what', 'what', c?.what), row('why', 'why', c?.why)), query);
+    ui.commit.dataset.seq = String(seq);
+  }
+
+  function renderDiff(diff) {
+    const items = [];
+    for (const [name, d] of Object.entries(diff)) {
+      for (const doc of d.added.slice(0, MAX_DIFF_ITEMS)) items.push(h('li', { class: 'hsd-added', dataset: { collection: name } }, `+ ${name}: `, h('code', { text: shortJson(doc) })));
+      d.removed.slice(0, MAX_DIFF_ITEMS).forEach((doc, i) => items.push(h('li', { class: 'hsd-removed', dataset: { collection: name, rowId: String(d.removedIds?.[i] ?? '') } },
+        `− ${name}: `, h('code', { text: shortJson(doc, 60) }), ' ',
+        h('button', { type: 'button', class: 'hsd-open-removed', text: 'open', on: { click: () => openDocument(name, doc, true) } }))));
+      const hidden = [['added', d.added], ['removed', d.removed], ['changed', d.changed]].filter(([, list]) => list.length > MAX_DIFF_ITEMS);
+      for (const ch of d.changed.slice(0, MAX_DIFF_ITEMS)) {
+        const paths = pathDiff(ch.before, ch.after);
+        const idField = idFieldOf(ch.after);
+        items.push(h('li', { class: 'hsd-changed', dataset: { collection: name, rowId: String(ch.rowId ?? '') } },
+          `~ ${name}${idField ? ` ${idField}=${JSON.stringify(ch.after[idField])}` : ''}: `,
+          h('ul', { class: 'hsd-paths' }, paths.map((p) => h('li', { dataset: { path: formatPath(p.path) } },
+            h('code', { class: 'hsd-path', text: formatPath(p.path) }), ' ',
+            h('span', { class: 'hsd-before', text: shortJson(p.before, 60) }), ' → ',
+            h('span', { class: 'hsd-after', text: shortJson(p.after, 60) }))))));
+      }
+      for (const [kind, list] of hidden) items.push(h('li', { class: 'hsd-more', text: `… and ${list.length - MAX_DIFF_ITEMS} more ${kind} in ${name}` }));
+    }
+    if (!items.length) items.push(h('li', { class: 'hsd-empty', text: 'No document changed here.' }));
+    clear(ui.diff, items);
+  }
+
+  /* Finds documents' positions in rows: by their id field through one map when they have one,
+     else by their JSON. Returns doc -> index (or -1). */
+  function locator(rows) {
+    let byId = null;
+    return (doc) => {
+      const field = idFieldOf(doc);
+      const text = JSON.stringify(doc);
+      if (field) {
+        if (!byId) {
+          byId = new Map();
+          for (let i = 0; i < rows.length; i++) { const v = rows[i]?.[field]; if (v !== undefined && !byId.has(v)) byId.set(v, i); }
+        }
+        const i = byId.get(doc[field]);
+        if (i !== undefined && JSON.stringify(rows[i]) === text) return i;
+      }
+      for (let i = 0; i < rows.length; i++) if (JSON.stringify(rows[i]) === text) return i;
+      return -1;
+    };
+  }
+
+  function renderState(dict, diff) {
+    const names = Object.keys(dict.collections);
+    const current = ui.collection.value;
+    const changedNames = Object.keys(diff).filter((n) => names.includes(n));
+    // Follow the commit: show the collection it changed unless the person picked one it also changed.
+    const wanted = changedNames.length && !changedNames.includes(current) ? changedNames[0] : (names.includes(current) ? current : names[0]);
+    if ([...ui.collection.options].map((o) => o.value).join('\u0000') !== names.join('\u0000')) {
+      clear(ui.collection, names.map((n) => h('option', { value: n, text: n })));
+    }
+    if (wanted !== undefined) ui.collection.value = wanted;
+    const rows = wanted !== undefined ? dict.collections[wanted].data : [];
+    const marks = new Map();
+    const d = diff[wanted];
+    if (d) {
+      const indexOf = locator(rows);
+      for (const doc of d.added.slice(0, MAX_MARKS)) { const i = indexOf(doc); if (i >= 0) marks.set(i, 'added'); }
+      for (const ch of d.changed.slice(0, MAX_MARKS)) { const i = indexOf(ch.after); if (i >= 0) marks.set(i, 'changed'); }
+    }
+    ui.count.textContent = `${rows.length} document${rows.length === 1 ? '' : 's'}${d ? ` · +${d.added.length} −${d.removed.length} ~${d.changed.length}` : ''}`;
+    const firstMark = Math.min(...marks.keys());
+    table.setRows(rows, columnsOf(rows, marks), marks, { focus: Number.isFinite(firstMark) ? firstMark : undefined });
+  }
+
+  /* Shows one document (a deleted one too) and its whole kept history. */
+  function openDocument(collection, doc, deleted = false) {
+    try {
+      const field = idFieldOf(doc);
+      const history = field ? db.history(collection, { type: 'equals_', field, value: doc[field], vType: 'auto_', version: '2' }) : [];
+      ui.doc.hidden = false;
+      ui.doc.dataset.collection = collection;
+      ui.doc.dataset.deleted = String(deleted);
+      clear(ui.doc,
+        h('div', { class: 'hsd-doc-head' }, h('strong', { text: `${deleted ? 'Deleted document' : 'Document'} in ${collection}` }),
+          h('button', { type: 'button', class: 'hsd-doc-close', text: 'Close', on: { click: () => { ui.doc.hidden = true; } } })),
+        h('pre', { class: 'hsd-doc-json', text: JSON.stringify(doc, null, 2) }),
+        history.length ? h('ol', { class: 'hsd-doc-history' }, history.map((e) => h('li', { dataset: { seq: String(e.seq), op: e.op } },
+          h('button', { type: 'button', class: 'hsd-link', text: `seq ${e.seq}`, on: { click: () => select(e.seq) } }),
+          ` ${{ I: 'inserted', U: 'updated', D: 'deleted' }[e.op] ?? e.op} by ${who(e.cause)}${e.cause?.what ? `: ${e.cause.what}` : ''}`,
+          e.seq === selected ? h('span', { class: 'hsd-here', text: ' ← you are here' }) : null))) : null);
+      ui.doc.scrollIntoView?.({ block: 'nearest' });
+    } catch (error) {
+      setStatus('error', describeError(error));
+    }
+  }
+
+  function exportHistory() {
+    try {
+      const text = JSON.stringify(db.exportHistory());
+      const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+      const link = h('a', { href: url, download: `hindsight-history-seq${head}.json` });
+      root.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      setStatus('ok', `Exported ${commits.length} commits (${Math.round(text.length / 1024)} KiB)`);
+      return text;
+    } catch (error) {
+      setStatus('error', describeError(error));
+      return null;
+    }
+  }
+
+  let forkHandle = null;
+  function forkHere() {
+    try {
+      const seq = selected;
+      const fork = db.fork(seq);
+      forkHandle?.destroy();
+      forkHandle = mountChild?.(fork, ui.fork, `Fork of seq ${seq} (in memory)`) ?? null;
+      setStatus('ok', `Forked at seq ${seq} into a new in-memory database (shown below)`);
+      return fork;
+    } catch (error) {
+      setStatus('error', describeError(error));
+      return null;
+    }
+  }
+
+  /* An exported history file (chosen or dropped) opens in memory in a panel below this one. */
+  async function openHistoryFile(file) {
+    if (!file || !importHistory || !mountChild) return null;
+    try {
+      setStatus('ok', `Opening ${file.name}…`);
+      const imported = await importHistory(await file.text());
+      forkHandle?.destroy();
+      forkHandle = mountChild(imported, ui.fork, `History file ${file.name} (in memory)`);
+      setStatus('ok', `Opened ${file.name}: ${imported.seq} commits, shown below`);
+      return imported;
+    } catch (error) {
+      setStatus('error', `${file.name} is not a Hindsight history file: ${describeError(error)}`);
+      return null;
+    }
+  }
+
+  function revertHere({ confirmed = false } = {}) {
+    const seq = selected;
+    if (readOnly) return null;
+    if (!confirmed && !globalThis.confirm?.(`Revert the database to seq ${seq}? This adds one new commit; nothing is lost.`)) return null;
+    try {
+      const cause = { who: DEBUGGER_ACTOR, what: `Revert to seq ${seq}`, why: 'chosen in the Hindsight debugger', from: 'hindsight debugger' };
+      followHead = true;
+      const made = db.revertTo(seq, cause);
+      return made;
+    } catch (error) {
+      setStatus('error', describeError(error));
+      return null;
+    }
+  }
+
+  function togglePlay() {
+    if (playTimer) { clearInterval(playTimer); playTimer = null; ui.play.textContent = 'Play'; return; }
+    if (selected >= head) select(base);
+    ui.play.textContent = 'Pause';
+    playTimer = setInterval(() => {
+      if (selected >= head) { togglePlay(); return; }
+      select(selected + 1);
+    }, PLAY_INTERVAL_MS);
+  }
+
+  ui.slider.addEventListener('input', () => select(ui.slider.value));
+  ui.back.addEventListener('click', () => select(selected - 1));
+  ui.forward.addEventListener('click', () => select(selected + 1));
+  ui.play.addEventListener('click', togglePlay);
+  ui.collection.addEventListener('change', () => { render(); });
+  ui.filter.addEventListener('input', () => { applyFilter(); renderLog(selected); log.applyScroll(); });
+  ui.exportButton.addEventListener('click', exportHistory);
+  ui.forkButton.addEventListener('click', forkHere);
+  ui.revertButton.addEventListener('click', () => revertHere());
+  ui.importInput.addEventListener('change', () => { openHistoryFile(ui.importInput.files?.[0]); ui.importInput.value = ''; });
+  root.addEventListener('dragover', (event) => { if (event.dataTransfer?.types?.includes('Files')) event.preventDefault(); });
+  root.addEventListener('drop', (event) => {
+    const file = event.dataTransfer?.files?.[0];
+    if (!file) return;
+    event.preventDefault();
+    openHistoryFile(file);
+  });
+
+  // ←/→ step, Home/End jump, from anywhere on the page (not while typing in a field).
+  const onPageKey = (event) => {
+    if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey || typingIn(event.target)) return;
+    const to = { ArrowLeft: selected - 1, ArrowRight: selected + 1, Home: base, End: head }[event.key];
+    if (to === undefined) return;
+    event.preventDefault();
+    select(to);
+  };
+  // #seq=N: a link to one point in history.
+  const fromHash = () => {
+    const m = /^#seq=(\d+)$/.exec(location.hash);
+    if (m) select(Number(m[1]));
+  };
+  if (pageKeys) document.addEventListener('keydown', onPageKey);
+  if (hashLink) globalThis.addEventListener('hashchange', fromHash);
+
+  const unsubscribe = db.subscribeChanges((info) => {
+    try {
+      if (info.rebased || commits.length === 0 || info.seq !== head + 1) {
+        loadCommits();
+      } else {
+        const added = db.commits({ from: info.seq, to: info.seq });
+        commits.push(...added);
+        logRows.push(...added.map((c) => logRow(c, info)));
+        applyFilter();
+        head = info.seq;
+        updateSlider();
+      }
+      lastStatusKind = '';
+      requestRender();
+    } catch (error) {
+      setStatus('error', describeError(error));
+    }
+  });
+
+  loadCommits();
+  if (hashLink) {
+    const m = /^#seq=(\d+)$/.exec(location.hash);
+    if (m) { selected = Math.min(Math.max(Number(m[1]), base), head); followHead = selected === head; ui.slider.value = String(selected); }
+  }
+  render();
+
+  return {
+    element: root,
+    get seq() { return selected; },
+    get head() { return head; },
+    select,
+    render,
+    exportHistory,
+    fork: forkHere,
+    revert: (options) => revertHere(options),
+    togglePlay,
+    get playing() { return playTimer !== null; },
+    openHistoryFile,
+    /* The database of the last "Fork at this point" or opened history file, or null. */
+    get forked() { return forkHandle?.db ?? null; },
+    /* The last render times in ms (most recent last), for speed figures. */
+    timings: () => [...timings],
+    destroy() {
+      unsubscribe();
+      document.removeEventListener('keydown', onPageKey);
+      globalThis.removeEventListener('hashchange', fromHash);
+      if (playTimer) clearInterval(playTimer);
+      if (frame) cancelAnimationFrame(frame);
+      forkHandle?.destroy();
+      root.remove();
+    },
+  };
+}

@@ -1,0 +1,108 @@
+/*
+ * virtual-table.js: a table of documents that draws only the rows in view, so 5,000 or
+ * 100,000 rows cost the same to show as 20 (the debugger's state view).
+ *
+ * Owns: createVirtualTable(host, { onOpen, label }) -> { setRows(rows, columns, marks, { focus }), applyScroll() }.
+ * marks: Map(index -> 'added' | 'changed' | 'selected'). Rows are fixed height (ROW_HEIGHT px); a spacer
+ * gives the scroll area its full height and the drawn rows are translated into place.
+ * Must stay true: at most the visible rows plus OVERSCAN on each side exist in the DOM; every
+ * drawn row carries data-index and data-json (its document), and the mark as a class; the
+ * table scrolls inside its own box (never widens the page).
+ */
+import { h, cellText } from './dom.js';
+
+export const ROW_HEIGHT = 26;
+const OVERSCAN = 6;
+const MAX_COLUMNS = 8;
+
+/* Column names: the keys of a sample of rows (the first ones and the marked ones), in order of first appearance. */
+export function columnsOf(rows, marks) {
+  const seen = new Set();
+  const add = (doc) => { if (doc && typeof doc === 'object') for (const k of Object.keys(doc)) seen.add(k); };
+  for (let i = 0; i < Math.min(rows.length, 50); i++) add(rows[i]);
+  for (const i of marks?.keys?.() ?? []) add(rows[i]);
+  return [...seen].slice(0, MAX_COLUMNS);
+}
+
+export function createVirtualTable(host, { onOpen, label = 'documents' } = {}) {
+  const head = h('div', { class: 'hsd-vt-head', role: 'row' });
+  const spacer = h('div', { class: 'hsd-vt-spacer' });
+  const body = h('div', { class: 'hsd-vt-body', role: 'rowgroup' });
+  const scroller = h('div', { class: 'hsd-vt-scroll', tabindex: '0', role: 'table', 'aria-label': label }, head, spacer);
+  spacer.append(body);
+  host.append(scroller);
+  let rows = [], columns = [], marks = new Map(), drawnRange = '';
+  let pending = false;
+  // Sizes are cached (ResizeObserver, scroll events) so drawing never forces a layout.
+  let viewHeight = 300, scrollTop = 0, pendingScroll = null;
+  if (typeof ResizeObserver === 'function') {
+    new ResizeObserver((entries) => {
+      const height = entries[0]?.contentRect?.height;
+      if (height > 0 && height !== viewHeight) { viewHeight = height; drawnRange = ''; draw(); }
+    }).observe(scroller);
+  }
+
+  function gridTemplate() { return `repeat(${Math.max(columns.length, 1)}, minmax(6rem, 1fr))`; }
+
+  function draw() {
+    pending = false;
+    const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
+    const last = Math.min(rows.length, Math.ceil((scrollTop + viewHeight) / ROW_HEIGHT) + OVERSCAN);
+    const key = `${first}:${last}`;
+    if (key === drawnRange) return;
+    drawnRange = key;
+    const template = gridTemplate();
+    const fragment = document.createDocumentFragment();
+    for (let i = first; i < last; i++) {
+      const doc = rows[i];
+      const mark = marks.get(i);
+      const row = h('div', { class: `hsd-vt-row${mark ? ` ${mark}` : ''}`, role: 'row', dataset: { index: String(i), json: JSON.stringify(doc) } });
+      row.style.gridTemplateColumns = template;
+      row.style.transform = `translateY(${i * ROW_HEIGHT}px)`;
+      for (const c of columns) row.append(h('span', { role: 'cell', text: cellText(doc?.[c]) }));
+      if (onOpen) row.addEventListener('click', () => onOpen(doc, i));
+      fragment.append(row);
+    }
+    body.replaceChildren(fragment);
+  }
+
+  function schedule() {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(draw);
+  }
+  scroller.addEventListener('scroll', () => { scrollTop = scroller.scrollTop; schedule(); }, { passive: true });
+
+  return {
+    element: scroller,
+    /* Shows rows; with focus (a row index) scrolls it into view (centred when it was out of
+       view). The new scroll position is applied by applyScroll(), so a page with several
+       tables makes all its DOM changes first and lays out once. */
+    setRows(nextRows, nextColumns, nextMarks, { focus } = {}) {
+      rows = nextRows;
+      marks = nextMarks ?? new Map();
+      const columnsKey = nextColumns.join('\u0000');
+      if (columnsKey !== columns.join('\u0000')) {
+        columns = nextColumns;
+        head.style.gridTemplateColumns = gridTemplate();
+        head.replaceChildren(...columns.map((c) => h('span', { role: 'columnheader', text: c })));
+      }
+      spacer.style.height = `${rows.length * ROW_HEIGHT}px`;
+      const maxTop = Math.max(0, (rows.length + 1) * ROW_HEIGHT - viewHeight);
+      let top = Math.min(scrollTop, maxTop);
+      if (focus !== undefined && focus >= 0) {
+        const y = focus * ROW_HEIGHT;
+        if (y < top || y + 2 * ROW_HEIGHT > top + viewHeight) top = Math.min(maxTop, Math.max(0, Math.round(y - viewHeight / 2)));
+      }
+      if (top !== scrollTop) { scrollTop = top; pendingScroll = top; }
+      drawnRange = '';
+      draw();
+    },
+    applyScroll() {
+      if (pendingScroll === null) return;
+      scroller.scrollTop = pendingScroll;
+      pendingScroll = null;
+    },
+    get rowCount() { return rows.length; },
+  };
+}
