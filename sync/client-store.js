@@ -52,6 +52,8 @@ export class SyncStore {
 
   async close() { this.#mirror.close(); }
 
+  get mirrorSeq() { return this.#mirror.seq(); }
+
   /* Appends server commits (in server order) to the mirror. */
   addServerCommits(commits) {
     if (!commits.length) return;

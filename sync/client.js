@@ -121,11 +121,14 @@ export class SyncClient {
         return;
       }
     } while (this.#again && !this.#closed);
-    if (!this.#store.pending.length && this.db.durableSeq === this.db.seq) {
+    if (this.#inSync()) {
       this.#setState('in sync');
     }
     this.#schedule(this.#options.pollMs ?? 5000);
   }
+
+  /* Nothing pending and the Database holds exactly the server commits it may read. */
+  #inSync() { return !this.#store.pending.length && this.db.seq === this.#store.mirrorSeq; }
 
   #schedule(ms) {
     if (this.#closed || this.#timer) return;
@@ -206,7 +209,7 @@ export class SyncClient {
   async synced() {
     for (;;) {
       await this.sync();
-      if (this.#closed || (this.state === 'in sync' && !this.#store.pending.length && this.db.durableSeq === this.db.seq)) return;
+      if (this.#closed || (this.state === 'in sync' && this.#inSync())) return;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }

@@ -144,8 +144,12 @@ export function syncObjectClass({ wasm }) {
         return { status: 'rejected', code: 'QUERY_FAILED', reason: String(error?.message ?? error) };
       }
       if (engine.seq() === before + 1) return { status: 'accepted', seq: engine.seq() };
-      const reason = result?.errorMessage || 'the query made no commit on the server';
-      return { status: 'rejected', code: /permission/i.test(reason) ? 'PERMISSION_DENIED' : 'QUERY_FAILED', reason };
+      const message = result?.errorMessage || 'the query made no commit on the server';
+      // DeltaTraceDB's refusal is "Operation not permitted."; say whose permissions refused it.
+      if (/not permitted|permission/i.test(message)) {
+        return { status: 'rejected', code: 'PERMISSION_DENIED', reason: `${message} The user's collection permissions do not allow this commit (${q.type ?? 'transaction'} on ${q.target ?? 'several collections'}).` };
+      }
+      return { status: 'rejected', code: 'QUERY_FAILED', reason: message };
     }
 
     #pull(engine, params, permissions) {

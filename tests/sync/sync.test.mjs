@@ -1,0 +1,177 @@
+/*
+ * sync.test.mjs: the sync suite: real workerd on 127.0.0.1 running the sync Worker and
+ * Durable Object (tests/sync/worker.js), and SyncClients in this process.
+ *
+ * Checks: concurrent clients converge to one history (same ids, same order, same state);
+ * a retried push is idempotent and a reused id with other content is refused; a commit the
+ * user may not write is rejected with its reason, reported, and gone from the client; a user
+ * who may not read a collection never receives its commits; commits made while the server is
+ * down are pushed when it is back; the WebSocket tells the other client at once. Prints the
+ * push rate (commits/s) and the poke-to-arrival latency.
+ * Must stay true: every workerd started here is stopped; every client is closed.
+ * Usage: node --experimental-websocket --test tests/sync/sync.test.mjs
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { SyncClient } from '../../sync/index.js';
+import { startWorkerd, freePort } from './workerd.mjs';
+
+const workDir = mkdtempSync(path.join(os.tmpdir(), 'hindsight-sync-'));
+let port, server;
+const clients = [];
+
+const add = (target, doc, cause) => ({ className: 'Query', version: '6', target, type: 'add', addData: [doc], ...(cause ? { cause } : {}) });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function client(name, token, extra = {}) {
+  const c = await SyncClient.open({ url: server.url, name, token, pollMs: 60_000, ...extra });
+  clients.push(c);
+  return c;
+}
+
+async function until(what, fn, ms = 10_000) {
+  const deadline = Date.now() + ms;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+async function raw(name, verb, token, body) {
+  const response = await fetch(`${server.url}/v1/${name}/${verb}`, {
+    method: body ? 'POST' : 'GET', headers: { authorization: `Bearer ${token}` }, body: body && JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+const history = (db) => db.commits().map((c) => ({ id: c.id, time: c.time, cause: c.cause, query: c.query }));
+
+before(async () => {
+  port = await freePort();
+  server = await startWorkerd(workDir, port);
+});
+
+after(async () => {
+  for (const c of clients) await c.close().catch(() => {});
+  await server?.stop();
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+test('two clients writing at once converge to the same history, ids kept', async () => {
+  const a = await client('converge', 'token-alice');
+  const b = await client('converge', 'token-bob');
+  const made = new Set();
+  for (let i = 0; i < 20; i++) {
+    a.db.executeQuery(add('notes', { by: 'a', i }, { who: 'alice', why: `a${i}` }));
+    b.db.executeQuery(add('notes', { by: 'b', i }, { who: 'bob', why: `b${i}` }));
+    if (i % 5 === 4) { a.sync(); b.sync(); await sleep(5); }
+  }
+  for (const c of [a, b]) for (const commit of c.db.commits()) made.add(commit.id);
+  await a.synced(); await b.synced(); await a.synced();
+  const ha = history(a.db), hb = history(b.db);
+  assert.equal(ha.length, 40);
+  assert.deepEqual(ha, hb);
+  assert.deepEqual(new Set(ha.map((c) => c.id)), made, 'every local id reached the shared history unchanged');
+  assert.deepEqual(a.db.toDict(), b.db.toDict());
+  const server = await raw('converge', 'pull', 'token-alice');
+  assert.deepEqual(server.body.commits.map((c) => c.id), ha.map((c) => c.id), 'the server order is the clients\' order');
+  assert.ok(ha.some((c) => c.cause?.why === 'a3') && ha.some((c) => c.cause?.why === 'b7'), 'causes kept');
+});
+
+test('a retried push is idempotent by id; a reused id with other content is refused', async () => {
+  const commit = { id: 'retry.1', time: Date.now(), cause: { why: 'retry' }, query: add('notes', { x: 1 }) };
+  const first = await raw('retry', 'push', 'token-alice', { protocol: 1, base: 0, commits: [commit] });
+  assert.equal(first.body.results[0].status, 'accepted');
+  const again = await raw('retry', 'push', 'token-alice', { protocol: 1, base: 0, commits: [commit] });
+  assert.deepEqual(again.body.results[0], { id: 'retry.1', status: 'duplicate', seq: first.body.results[0].seq });
+  assert.equal(again.body.head, first.body.head);
+  const forged = await raw('retry', 'push', 'token-alice', { protocol: 1, base: 0, commits: [{ ...commit, query: add('notes', { x: 2 }) }] });
+  assert.equal(forged.body.results[0].code, 'ID_REUSED');
+  const pulled = await raw('retry', 'pull', 'token-alice');
+  assert.equal(pulled.body.commits.length, 1);
+  assert.deepEqual(pulled.body.commits[0].query.addData, [{ x: 1 }]);
+  const bad = await raw('retry', 'push', 'token-alice', { protocol: 1, base: 0, commits: [{ id: 'x"y', time: 1, query: {} }] });
+  assert.equal(bad.body.results[0].code, 'BAD_COMMIT');
+  const noAuth = await raw('retry', 'pull', 'token-nobody');
+  assert.equal(noAuth.status, 401);
+});
+
+test('a commit the user may not write is rejected with its reason, reported, and gone', async () => {
+  const rejected = [];
+  const alice = await client('perm', 'token-alice');
+  alice.db.executeQuery(add('notes', { by: 'alice' }));
+  await alice.synced();
+  const carol = await client('perm', 'token-carol', { onRejected: (r) => rejected.push(r) });
+  await carol.synced();
+  const before = carol.db.toDict();
+  carol.db.executeQuery(add('notes', { by: 'carol' }));
+  await carol.synced();
+  assert.equal(rejected.length, 1);
+  assert.equal(rejected[0].code, 'PERMISSION_DENIED');
+  assert.match(rejected[0].reason, /not permitted.*permissions do not allow/);
+  assert.deepEqual(rejected[0].query.addData, [{ by: 'carol' }]);
+  assert.deepEqual(carol.db.toDict(), before, 'the rejected commit is gone from the client');
+  const pulled = await raw('perm', 'pull', 'token-alice');
+  assert.equal(pulled.body.head, 1);
+});
+
+test('a user who may not read a collection never receives its commits', async () => {
+  const alice = await client('secret', 'token-alice');
+  alice.db.executeQuery(add('secret', { pin: 1234 }));
+  alice.db.executeQuery(add('notes', { text: 'hello' }));
+  alice.db.executeQuery({ className: 'TransactionQuery', version: '1', queries: [add('notes', { t: 1 }), add('secret', { pin: 5 })] });
+  await alice.synced();
+  const dave = await client('secret', 'token-dave');
+  await dave.synced();
+  const seen = JSON.stringify(dave.db.commits());
+  assert.ok(!seen.includes('secret') && !seen.includes('pin'), seen);
+  assert.deepEqual(dave.db.toDict().collections.notes.data.map((d) => d.text), ['hello']);
+  const pulled = await raw('secret', 'pull', 'token-dave');
+  assert.ok(!JSON.stringify(pulled.body.commits).includes('pin'));
+  assert.equal(pulled.body.cursor, 3, 'the cursor moves past what is left out');
+  dave.db.executeQuery(add('notes', { text: 'from dave' }));
+  await dave.synced();
+  await alice.synced();
+  assert.equal(alice.db.toDict().collections.notes.data.length, 3);
+});
+
+test('commits made while the server is down are pushed when it is back', async () => {
+  const a = await client('offline', 'token-alice', { pollMs: 100 });
+  const b = await client('offline', 'token-bob');
+  a.db.executeQuery(add('notes', { n: 0 }));
+  await a.synced();
+  await server.stop();
+  for (let n = 1; n <= 5; n++) a.db.executeQuery(add('notes', { n }));
+  await until('the client to notice', () => a.state === 'offline');
+  assert.equal(a.pending.length, 5);
+  server = await startWorkerd(workDir, port);   // same port, same storage folder
+  await a.synced();
+  await b.synced();
+  assert.deepEqual(history(b.db), history(a.db));
+  assert.equal(b.db.seq, 6);
+});
+
+test('the WebSocket tells a connected client at once; push rate', async () => {
+  const a = await client('ws', 'token-alice');
+  const b = await client('ws', 'token-bob');   // polls once a minute: only the socket can bring it
+  await a.synced(); await b.synced();
+  await sleep(300);   // the sockets are open
+  const latencies = [];
+  for (let i = 0; i < 10; i++) {
+    const t0 = performance.now();
+    a.db.executeQuery(add('notes', { i }));
+    await until('the poke', () => b.db.seq === i + 1, 5000);
+    latencies.push(performance.now() - t0);
+  }
+  latencies.sort((x, y) => x - y);
+  const N = 1000;
+  const t0 = performance.now();
+  for (let i = 0; i < N; i++) a.db.executeQuery(add('bulk', { i }));
+  await a.synced();
+  const ms = performance.now() - t0;
+  console.log(`# sync figures: ${N} commits pushed and acknowledged through workerd in ${ms.toFixed(0)} ms (${(N / ms * 1000).toFixed(0)} commits/s); commit-to-other-client median ${latencies[5].toFixed(1)} ms, max ${latencies[9].toFixed(1)} ms`);
+  await until('b to catch up', () => b.db.seq === a.db.seq, 20_000);
+});
