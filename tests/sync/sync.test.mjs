@@ -145,8 +145,7 @@ test('commits made while the server is down are pushed when it is back', async (
   await a.synced();
   await server.stop();
   for (let n = 1; n <= 5; n++) a.db.executeQuery(add('notes', { n }));
-  await until('the client to notice', () => a.state === 'offline');
-  assert.equal(a.pending.length, 5);
+  await until('the client to notice, with the 5 commits pending', () => a.state === 'offline' && a.pending.length === 5);
   server = await startWorkerd(workDir, port);   // same port, same storage folder
   await a.synced();
   await b.synced();
