@@ -37,7 +37,8 @@ export class SyncClient {
   /* options: url (the Worker's origin), name (the database), token, wasm, pushBatch,
      onRejected({ id, code, reason, query }), onStateChange(state), onError(error),
      WebSocket (a constructor; default globalThis.WebSocket; none: HTTP polling only),
-     pollMs (the HTTP fallback period, default 5000), database: extra Database.open options. */
+     pollMs (the HTTP fallback period, default 5000), fetch (default globalThis.fetch),
+     database: extra Database.open options. */
   static async open(options) {
     const client = new SyncClient(options);
     await client.#open();
@@ -85,7 +86,7 @@ export class SyncClient {
   }
 
   async #request(path, init = {}) {
-    const response = await fetch(`${this.#url}/v1/${this.#name}/${path}`, {
+    const response = await (this.#options.fetch ?? fetch)(`${this.#url}/v1/${this.#name}/${path}`, {
       ...init, headers: { authorization: `Bearer ${this.#token}`, 'content-type': 'application/json', ...init.headers },
     });
     const body = await response.json().catch(() => null);

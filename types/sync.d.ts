@@ -39,6 +39,7 @@ export interface SyncOptions {
   pushBatch?: number;
   pollMs?: number;
   WebSocket?: typeof WebSocket | null;
+  fetch?: typeof fetch;
   onRejected?: (rejection: SyncRejection) => void;
   onStateChange?: (state: SyncState) => void;
   onError?: (error: Error) => void;

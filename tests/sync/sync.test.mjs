@@ -99,6 +99,23 @@ test('a retried push is idempotent by id; a reused id with other content is refu
   assert.equal(noAuth.status, 401);
 });
 
+test('a push whose answer is lost is retried and applied once', async () => {
+  let dropped = 0;
+  // The server appends, then the answer never arrives: the client must retry, and the retry must not double.
+  const lossy = async (url, init) => {
+    const response = await fetch(url, init);
+    if (String(url).endsWith('/push') && dropped++ === 0) { await response.text(); throw new TypeError('connection reset'); }
+    return response;
+  };
+  const a = await client('lost', 'token-alice', { fetch: lossy, pollMs: 100 });
+  for (let n = 0; n < 3; n++) a.db.executeQuery(add('notes', { n }));
+  await a.synced();
+  assert.ok(dropped >= 2, 'one answer was lost and the push was sent again');
+  const pulled = await raw('lost', 'pull', 'token-alice');
+  assert.equal(pulled.body.head, 3, 'nothing doubled on the server');
+  assert.deepEqual(pulled.body.commits.map((c) => c.id), a.db.commits().map((c) => c.id));
+});
+
 test('a commit the user may not write is rejected with its reason, reported, and gone', async () => {
   const rejected = [];
   const alice = await client('perm', 'token-alice');
