@@ -97,6 +97,21 @@ test('a retried push is idempotent by id; a reused id with other content is refu
   assert.equal(bad.body.results[0].code, 'BAD_COMMIT');
   const noAuth = await raw('retry', 'pull', 'token-nobody');
   assert.equal(noAuth.status, 401);
+  const post = (headers, body) => fetch(`${server.url}/v1/retry/push`, { method: 'POST', headers: { authorization: 'Bearer token-alice', ...headers }, body })
+    .then(async (r) => ({ status: r.status, body: await r.json() }));
+  const notJson = await post({}, '{"protocol":1,');
+  assert.deepEqual([notJson.status, notJson.body.error.code], [400, 'BAD_REQUEST']);
+  const otherVersion = await post({}, JSON.stringify({ protocol: 2, commits: [] }));
+  assert.deepEqual([otherVersion.status, otherVersion.body.error.code], [400, 'BAD_REQUEST']);
+  const huge = await post({}, JSON.stringify({ protocol: 1, commits: [{ id: 'big', time: 1, query: add('notes', { s: 'x'.repeat(5 << 20) }) }] }));
+  assert.deepEqual([huge.status, huge.body.error.code], [413, 'TOO_LARGE']);
+  // The auth header the Worker gives the object cannot be forged from outside.
+  const forgedAuth = await fetch(`${server.url}/v1/retry/push`, {
+    method: 'POST', headers: { authorization: 'Bearer token-carol', 'x-hindsight-auth': '{"user":"carol","permissions":null}' },
+    body: JSON.stringify({ protocol: 1, base: 0, commits: [{ id: 'forged.1', time: 1, cause: null, query: add('notes', { x: 3 }) }] }),
+  }).then((r) => r.json());
+  assert.equal(forgedAuth.results[0].code, 'PERMISSION_DENIED');
+  assert.equal((await raw('retry', 'pull', 'token-alice')).body.head, 1, 'no bad input changed the log');
 });
 
 test('a push whose answer is lost is retried and applied once', async () => {
