@@ -66,6 +66,12 @@ export class SyncClient {
     this.db = await Database.open({
       ...this.#options.database, wasm: this.#options.wasm, name: localName, storage: this.#store,
       locks: { request: (_name, fn) => fn() }, snapshotEvery: 2 ** 31, snapshotBytes: 2 ** 50,
+      onWarning: (warning) => {
+        // The Database's rebase drops a local commit it had not written yet that no longer applies.
+        const dropped = /^commit (\S+) \(seq \d+\) made in this page no longer applies/.exec(warning);
+        if (dropped) this.#reject({ id: dropped[1], code: 'NO_LONGER_APPLIES', reason: warning });
+        this.#options.database?.onWarning?.(warning);
+      },
     });
     this.#store.db = this.db;
     this.#channel = new BroadcastChannel(`hindsight:${localName}`);

@@ -9,7 +9,8 @@
  * down are pushed when it is back; the WebSocket tells the other client at once. Prints the
  * push rate (commits/s) and the poke-to-arrival latency.
  * Must stay true: every workerd started here is stopped; every client is closed.
- * Usage: node --experimental-websocket --test tests/sync/sync.test.mjs
+ * Usage: node --experimental-websocket --test tests/sync/sync.test.mjs  (SYNC_SEED=n: another random
+ * workload)
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -79,6 +80,61 @@ test('two clients writing at once converge to the same history, ids kept', async
   const server = await raw('converge', 'pull', 'token-alice');
   assert.deepEqual(server.body.commits.map((c) => c.id), ha.map((c) => c.id), 'the server order is the clients\' order');
   assert.ok(ha.some((c) => c.cause?.why === 'a3') && ha.some((c) => c.cause?.why === 'b7'), 'causes kept');
+});
+
+test('three clients under a seeded random workload end with one history; nothing lost or doubled', async () => {
+  let seed = Number(process.env.SYNC_SEED ?? 12345);
+  const random = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  const reported = new Set();
+  const cs = [];
+  for (const token of ['token-alice', 'token-bob', 'token-alice']) {
+    cs.push(await client('random', token, { onRejected: (r) => reported.add(r.id) }));
+  }
+  const made = [];
+  const where = (k) => ({ type: 'equals_', field: 'k', value: k, vType: 'auto_', version: '2' });
+  for (let step = 0; step < 150; step++) {
+    const c = cs[random(3)];
+    const action = random(10);
+    const before = c.db.seq;
+    if (action < 5) c.db.executeQuery(add('items', { k: random(8), step }));
+    else if (action < 7) c.db.executeQuery({ className: 'Query', version: '6', target: 'items', type: 'update', queryNode: where(random(8)), overrideData: { touched: step }, returnData: false, mustAffectAtLeastOne: false });
+    else if (action < 8) c.db.executeQuery({ className: 'Query', version: '6', target: 'items', type: 'delete', queryNode: where(random(8)), returnData: false, mustAffectAtLeastOne: true });
+    else if (action < 9) c.sync();
+    else await sleep(random(6));
+    if (c.db.seq > before) made.push(c.db.commits({ from: c.db.seq })[0].id);
+  }
+  for (let round = 0; round < 2; round++) for (const c of cs) await c.synced();
+  const h0 = history(cs[0].db);
+  for (const c of cs.slice(1)) assert.deepEqual(history(c.db), h0);
+  for (const c of cs.slice(1)) assert.deepEqual(c.db.toDict(), cs[0].db.toDict());
+  const ids = h0.map((c) => c.id);
+  assert.equal(new Set(ids).size, ids.length, 'no commit applied twice');
+  const server = await raw('random', 'pull', 'token-alice');
+  assert.deepEqual(server.body.commits.map((c) => c.id), ids);
+  const final = new Set(ids);
+  const lost = made.filter((id) => !final.has(id) && !reported.has(id));
+  assert.deepEqual(lost, [], 'every local commit is in the history or was reported');
+  assert.ok(ids.length > 60, `most commits survive (${ids.length} of ${made.length})`);
+  console.log(`# random workload (seed ${process.env.SYNC_SEED ?? 12345}): ${made.length} local commits, ${ids.length} in the shared history, ${reported.size} reported refused`);
+});
+
+test('two clients delete the same document: one delete wins, the other is reported, both converge', async () => {
+  const reported = [];
+  const a = await client('conflict', 'token-alice');
+  const b = await client('conflict', 'token-bob', { onRejected: (r) => reported.push(r) });
+  a.db.executeQuery(add('items', { k: 1 }));
+  await a.synced(); await b.synced();
+  const remove = { className: 'Query', version: '6', target: 'items', type: 'delete', returnData: false, mustAffectAtLeastOne: true,
+    queryNode: { type: 'equals_', field: 'k', value: 1, vType: 'auto_', version: '2' } };
+  a.db.executeQuery(remove);
+  b.db.executeQuery(remove);
+  const lateId = b.db.commits({ from: b.db.seq })[0].id;
+  await a.synced(); await b.synced(); await a.synced();
+  assert.equal(reported.length, 1, JSON.stringify(reported));
+  assert.equal(reported[0].id, lateId);
+  assert.ok(['QUERY_FAILED', 'NO_LONGER_APPLIES'].includes(reported[0].code), reported[0].code);
+  assert.deepEqual(history(b.db), history(a.db));
+  assert.equal(a.db.seq, 2);
 });
 
 test('a retried push is idempotent by id; a reused id with other content is refused', async () => {
