@@ -8,7 +8,9 @@
  * How a rebase reaches the Database: the Database is opened as a shared store's writer (its
  * multi-tab machinery, js/persistence.js); when the client asks for a rebuild, the next
  * readSince answers with a snapshot of the mirror plus the pending records that still apply on
- * it, and the Database's #rebase replays its own unwritten commits on top, ids kept.
+ * it, and the Database's #rebase replays its own unwritten commits on top, ids kept. When
+ * nothing is pending and the Database holds exactly the mirror's first commits, the answer is
+ * only the mirror's newer records (no snapshot: the Database forks itself and replays them).
  * Must stay true: every local commit is either in pending, acknowledged by the server, or
  * reported as dropped; readSince never returns records that do not replay (each is tried on a
  * fork of the mirror first); the Database's durableSeq only grows, so commits it has not
@@ -23,6 +25,7 @@ export class SyncStore {
   #mirror;
   #rebuild = false;
   #writtenSeq = 0;          // the seq of the last record the Database appended (after a rebuild: what it holds)
+  #alignedSeq = 0;          // the Database's commits 1..alignedSeq are the mirror's 1..alignedSeq
   #onAppend;
   #onDropped;
   #rebuilt = [];            // resolvers waiting for the next rebuild to be taken
@@ -66,6 +69,7 @@ export class SyncStore {
   takeAcknowledgedPrefix(ids) {
     if (ids.length > this.pending.length || ids.some((id, i) => this.pending[i].id !== id)) return false;
     this.pending.splice(0, ids.length);
+    if (this.#alignedSeq === this.#mirror.seq() - ids.length) this.#alignedSeq = this.#mirror.seq();
     return true;
   }
 
@@ -91,6 +95,13 @@ export class SyncStore {
       }
     }
     const mirror = this.#mirror;
+    if (!this.pending.length && seq === this.#writtenSeq && seq === this.#alignedSeq) {
+      // The Database holds exactly the mirror's first seq commits: the new ones are enough.
+      const records = JSON.parse(mirror.commitsText(seq + 1, 0xffffffff, 0xffffffff)).map((c) => ({ seq: c.seq, text: JSON.stringify(c) }));
+      this.#writtenSeq = this.#alignedSeq = mirror.seq();
+      this.#handedOver();
+      return { snapshot: null, records };
+    }
     const scratch = mirror.fork(mirror.seq());
     const records = [], kept = [];
     try {
@@ -110,9 +121,15 @@ export class SyncStore {
     }
     this.pending = kept;
     this.#writtenSeq = mirror.seq() + kept.length;
+    this.#alignedSeq = mirror.seq();
     const snapshot = { seq: mirror.seq(), text: encodeSnapshot({ format: 2, seq: mirror.seq(), retention: null, horizon: 0 }, mirror.dumpText()) };
+    this.#handedOver();
+    return { snapshot, records };
+  }
+
+  /* The rebase runs as soon as readSince's answer is taken: wake the waiters just after. */
+  #handedOver() {
     const waiting = this.#rebuilt.splice(0);
     setTimeout(() => { for (const resolve of waiting) resolve(); }, 0);
-    return { snapshot, records };
   }
 }

@@ -32,6 +32,7 @@ export class SyncClient {
   #url; #name; #token; #options;
   #store; #channel; #socket = null;
   #running = null; #again = false; #timer = null; #failures = 0; #closed = false;
+  #needRebuild = false;
   #acked = new Map();         // id -> server seq, for commits the server accepted but this client may not read back
 
   /* options: url (the Worker's origin), name (the database), token, wasm, pushBatch,
@@ -117,7 +118,8 @@ export class SyncClient {
         let rebuild = false;
         if (this.#store.pending.length) rebuild = (await this.#push()) || rebuild;
         rebuild = (await this.#pull()) || rebuild;
-        if (rebuild) await this.#rebuild();
+        if (rebuild) this.#needRebuild = true;   // kept until done: a failed round must not forget it
+        if (this.#needRebuild) { await this.#rebuild(); this.#needRebuild = false; }
         this.#failures = 0;
       } catch (error) {
         if (this.#closed) return;
