@@ -8,7 +8,7 @@
  * Must stay true: pushes run one at a time; a pushed commit is executed with its own id, time
  * and cause and the pushing user's permissions; the commits a push accepts are appended in
  * one storage transaction before the answer, and if that write fails the engine is dropped
- * and rebuilt from storage (it never holds a commit storage does not); a pull sends only the
+ * and rebuilt from storage; a pull or poke never reaches past what storage holds; a pull sends only the
  * commits every collection of which the user may read; a known id is never applied twice.
  */
 import { Engine } from '../js/engine.js';
@@ -35,6 +35,7 @@ export function syncObjectClass({ wasm }) {
     #engine = null;
     #loading = null;
     #ids = new Map();          // commit id -> its server seq
+    #durableHead = 0;          // the last seq in storage: pulls and pokes never go past it
     #turn = Promise.resolve(); // pushes, one at a time
 
     constructor(ctx) { this.#ctx = ctx; }
@@ -73,6 +74,7 @@ export function syncObjectClass({ wasm }) {
         for (let i = 0; i < texts.length; i += 1000) engine.replay(`[${texts.slice(i, i + 1000).join(',')}]`);
         for (const c of JSON.parse(engine.commitInfoText(1, MAX_SEQ))) ids.set(c.id, c.seq);
         this.#ids = ids;
+        this.#durableHead = engine.seq();
         this.#engine = engine;
         return engine;
       })().finally(() => { this.#loading = null; });
@@ -125,9 +127,10 @@ export function syncObjectClass({ wasm }) {
           throw error;
         }
         for (const [id, seq] of seen) this.#ids.set(id, seq);
+        this.#durableHead = engine.seq();
         this.#poke(engine.seq());
       }
-      return { protocol: PROTOCOL_VERSION, head: engine.seq(), results };
+      return { protocol: PROTOCOL_VERSION, head: this.#durableHead, results };
     }
 
     /* { status: 'accepted', seq } or { status: 'rejected', code, reason }. */
@@ -156,9 +159,10 @@ export function syncObjectClass({ wasm }) {
       const after = Number(params.get('after') ?? 0);
       const limit = Math.min(MAX_PULL_COMMITS, Number(params.get('limit') ?? MAX_PULL_COMMITS));
       if (!Number.isInteger(after) || after < 0 || !Number.isInteger(limit) || limit < 1) throw new BadRequest(400, 'BAD_REQUEST', 'after must be a seq and limit a positive integer');
-      const head = engine.seq();
+      // A push may be between applying and storing its commits: what is not stored is not sent.
+      const head = this.#durableHead;
       if (after >= head) return { protocol: PROTOCOL_VERSION, head, cursor: Math.min(after, head), more: false, commits: [] };
-      const page = JSON.parse(engine.commitsText(after + 1, MAX_SEQ, limit));
+      const page = JSON.parse(engine.commitsText(after + 1, head, limit));
       const cursor = page.length ? page[page.length - 1].seq : head;
       return { protocol: PROTOCOL_VERSION, head, cursor, more: cursor < head, commits: visibleCommits(engine, page, permissions) };
     }
@@ -167,7 +171,7 @@ export function syncObjectClass({ wasm }) {
       if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') throw new BadRequest(400, 'BAD_REQUEST', 'ws needs a WebSocket upgrade');
       const [client, server] = Object.values(new WebSocketPair());
       this.#ctx.acceptWebSocket(server);
-      server.send(JSON.stringify({ type: 'poke', head: engine.seq() }));
+      server.send(JSON.stringify({ type: 'poke', head: this.#durableHead }));
       return new Response(null, { status: 101, webSocket: client });
     }
 
