@@ -206,6 +206,18 @@ test('a commit the user may not write is rejected with its reason, reported, and
   assert.equal(pulled.body.head, 1);
 });
 
+test('undo does not sync in protocol 1: it is refused as UNSUPPORTED, reported, and taken back', async () => {
+  const rejected = [];
+  const a = await client('undo', 'token-alice', { onRejected: (r) => rejected.push(r) });
+  a.db.executeQuery(add('notes', { keep: 1 }));
+  await a.synced();
+  a.db.undo();
+  assert.equal(a.db.toDict().collections.notes?.data.length ?? 0, 0);
+  await a.synced();
+  assert.deepEqual(rejected.map((r) => r.code), ['UNSUPPORTED']);
+  assert.equal(a.db.toDict().collections.notes.data.length, 1, 'the client is back to the server state');
+});
+
 test('a user who may not read a collection never receives its commits', async () => {
   const alice = await client('secret', 'token-alice');
   alice.db.executeQuery(add('secret', { pin: 1234 }));
