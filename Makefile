@@ -85,7 +85,7 @@ $(WASM): $(WASM_SOURCES) $(C_HEADERS) $(CJSON_STAMP) $(EMCC_FLAGS_STAMP) | setup
 # }====
 
 # {==== dist/: one ESM file per package entry + the wasm (scripts/build-dist.mjs)
-DIST_SOURCES := index.js $(wildcard js/*.js js/*/*.js web/*.js node/*.js debugger/*.js) scripts/build-dist.mjs
+DIST_SOURCES := index.js $(wildcard js/*.js js/*/*.js web/*.js node/*.js debugger/*.js sync/*.js) scripts/build-dist.mjs
 dist: dist/index.js
 
 dist/index.js: $(WASM) $(DIST_SOURCES) | setup

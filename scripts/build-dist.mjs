@@ -7,6 +7,8 @@
  *   dist/indexeddb.js  'hindsight-db/indexeddb' (web/index.js): re-exports from ./index.js
  *   dist/cli.js        the `hindsight` command (node/cli.js): imports ./node.js
  *   dist/debugger.js   'hindsight-db/debugger' (debugger/index.js): imports ./index.js, adds the panel
+ *   dist/sync.js       'hindsight-db/sync' (sync/index.js): the sync Worker, Durable Object and
+ *                      client; imports the Database from ./index.js
  *   dist/hindsight.wasm  js/hindsight.wasm, found by new URL('./hindsight.wasm', import.meta.url)
  *
  * Must stay true: the classes with identity (Database, HindsightError, the store registry)
@@ -62,10 +64,12 @@ await build({ ...common, entryPoints: [fromRoot('node/cli.js')], outfile: path.j
   plugins: [externalShared([[fromRoot('node/index.js'), './node.js']])] });
 await build({ ...common, entryPoints: [fromRoot('debugger/index.js')], outfile: path.join(dist, 'debugger.js'), platform: 'browser',
   plugins: [externalShared([])] });
+await build({ ...common, entryPoints: [fromRoot('sync/index.js')], outfile: path.join(dist, 'sync.js'), platform: 'neutral',
+  plugins: [externalShared([])] });
 await copyFile(fromRoot('js/hindsight.wasm'), path.join(dist, 'hindsight.wasm'));
 
 const mainText = await readFile(path.join(dist, 'index.js'), 'utf8');
 if (/["']node:/.test(mainText)) throw new Error('dist/index.js mentions a node: module; the main entry must reach none');
-for (const name of ['index.js', 'node.js', 'indexeddb.js', 'cli.js', 'debugger.js', 'hindsight.wasm']) {
+for (const name of ['index.js', 'node.js', 'indexeddb.js', 'cli.js', 'debugger.js', 'sync.js', 'hindsight.wasm']) {
   console.log(`dist/${name}: ${(await stat(path.join(dist, name))).size} bytes`);
 }

@@ -1,0 +1,135 @@
+/*
+ * client-store.js: the store (js/stores/store.js) a synced Database writes to, and the way
+ * the sync client changes that Database's state without touching js/database.js.
+ *
+ * Owns: the mirror (an engine holding exactly the server commits this client may read, in
+ * server order, with their ids, times and causes) and the pending list (the local commits the
+ * server has not acknowledged, as the Database's own record texts, in order).
+ * How a rebase reaches the Database: the Database is opened as a shared store's writer (its
+ * multi-tab machinery, js/persistence.js); when the client asks for a rebuild, the next
+ * readSince answers with a snapshot of the mirror plus the pending records that still apply on
+ * it, and the Database's #rebase replays its own unwritten commits on top, ids kept. When
+ * nothing is pending and the Database holds exactly the mirror's first commits, the answer is
+ * only the mirror's newer records (no snapshot: the Database forks itself and replays them).
+ * Must stay true: every local commit is either in pending, acknowledged by the server, or
+ * reported as dropped; readSince never returns records that do not replay (each is tried on a
+ * fork of the mirror first); the Database's durableSeq only grows, so commits it has not
+ * written yet but whose seq is at or below it are taken into pending here (the rebase would
+ * not see them).
+ */
+import { encodeSnapshot } from '../js/persistence.js';
+
+const recordText = (seq, r) => JSON.stringify({ seq, id: r.id, time: r.time ?? null, cause: r.cause ?? null, query: r.query });
+
+export class SyncStore {
+  #mirror;
+  #rebuild = false;
+  #writtenSeq = 0;          // the seq of the last record the Database appended (after a rebuild: what it holds)
+  #alignedSeq = 0;          // the Database's commits 1..alignedSeq are the mirror's 1..alignedSeq
+  #onAppend;
+  #onDropped;
+  #rebuilt = [];            // resolvers waiting for the next rebuild to be taken
+  pending = [];             // [{ id, time, cause, query }]
+  db = null;                // set once the Database is open
+
+  constructor(mirror, { onAppend, onDropped }) {
+    this.#mirror = mirror;
+    this.#onAppend = onAppend;
+    this.#onDropped = onDropped;
+  }
+
+  async open() { return { snapshot: null, records: [], warnings: [] }; }
+
+  async append(records) {
+    for (const { seq, text } of records) {
+      const r = JSON.parse(text);
+      const record = { id: r.id, time: r.time, cause: r.cause, query: r.query };
+      const at = this.pending.findIndex((p) => p.id === r.id);
+      if (at >= 0) this.pending[at] = record; else this.pending.push(record);
+      this.#writtenSeq = seq;
+    }
+    this.#onAppend();
+  }
+
+  async writeSnapshot() { /* the mirror and pending are the state; nothing else to keep */ }
+
+  async close() { this.#mirror.close(); }
+
+  get mirrorSeq() { return this.#mirror.seq(); }
+
+  /* Appends server commits (in server order) to the mirror. */
+  addServerCommits(commits) {
+    if (!commits.length) return;
+    const base = this.#mirror.seq();
+    this.#mirror.replay(`[${commits.map((c, i) => recordText(base + i + 1, c)).join(',')}]`);
+  }
+
+  /* True when the first pending commits are exactly `ids` (our own, acknowledged in order):
+     the Database already holds that state, so they leave pending without a rebuild. */
+  takeAcknowledgedPrefix(ids) {
+    if (ids.length > this.pending.length || ids.some((id, i) => this.pending[i].id !== id)) return false;
+    this.pending.splice(0, ids.length);
+    if (this.#alignedSeq === this.#mirror.seq() - ids.length) this.#alignedSeq = this.#mirror.seq();
+    return true;
+  }
+
+  dropPending(ids) {
+    const gone = new Set(ids);
+    this.pending = this.pending.filter((p) => !gone.has(p.id));
+  }
+
+  /* Asks that the Database be rebuilt as mirror + pending at its next catch-up. Resolves once
+     readSince has handed the rebuild over (the rebase runs right after). */
+  requestRebuild() {
+    this.#rebuild = true;
+    return new Promise((resolve) => this.#rebuilt.push(resolve));
+  }
+
+  async readSince(seq) {
+    if (!this.#rebuild) return { snapshot: null, records: [] };
+    this.#rebuild = false;
+    if (seq > this.#writtenSeq && this.db) {
+      // Unwritten local commits at or below the Database's durableSeq: the rebase skips them.
+      for (const c of this.db.commits({ from: this.#writtenSeq + 1, to: seq })) {
+        if (!this.pending.some((p) => p.id === c.id)) this.pending.push({ id: c.id, time: Date.parse(c.time), cause: c.cause, query: c.query });
+      }
+    }
+    const mirror = this.#mirror;
+    if (!this.pending.length && seq === this.#writtenSeq && seq === this.#alignedSeq) {
+      // The Database holds exactly the mirror's first seq commits: the new ones are enough.
+      const records = JSON.parse(mirror.commitsText(seq + 1, 0xffffffff, 0xffffffff)).map((c) => ({ seq: c.seq, text: JSON.stringify(c) }));
+      this.#writtenSeq = this.#alignedSeq = mirror.seq();
+      this.#handedOver();
+      return { snapshot: null, records };
+    }
+    const scratch = mirror.fork(mirror.seq());
+    const records = [], kept = [];
+    try {
+      for (const p of this.pending) {
+        const text = recordText(scratch.seq() + 1, p);
+        try {
+          scratch.replay(`[${text}]`);
+        } catch (error) {
+          this.#onDropped(p, error);
+          continue;
+        }
+        kept.push(p);
+        records.push({ seq: scratch.seq(), text });
+      }
+    } finally {
+      scratch.close();
+    }
+    this.pending = kept;
+    this.#writtenSeq = mirror.seq() + kept.length;
+    this.#alignedSeq = mirror.seq();
+    const snapshot = { seq: mirror.seq(), text: encodeSnapshot({ format: 2, seq: mirror.seq(), retention: null, horizon: 0 }, mirror.dumpText()) };
+    this.#handedOver();
+    return { snapshot, records };
+  }
+
+  /* The rebase runs as soon as readSince's answer is taken: wake the waiters just after. */
+  #handedOver() {
+    const waiting = this.#rebuilt.splice(0);
+    setTimeout(() => { for (const resolve of waiting) resolve(); }, 0);
+  }
+}

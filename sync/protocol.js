@@ -1,0 +1,59 @@
+/*
+ * protocol.js: the sync protocol, written down once (version 1), and the checks both ends
+ * share. The server part (sync/worker.js, sync/object.js) and the client (sync/client.js)
+ * speak exactly this.
+ *
+ * Every request goes to /v1/<database name>/<verb>; the name is 1..128 of [A-Za-z0-9_.-].
+ * Auth: "Authorization: Bearer <token>" (or ?token= for the WebSocket, which browsers cannot
+ * give headers). The Worker hands the request to the app's authenticate(request, env), which
+ * returns { user, collectionPermissions } (collectionPermissions as executeQueryObject takes
+ * them; null/undefined = everything) or null (401). The object never sees the token.
+ *
+ *   POST /v1/<db>/push   { protocol: 1, base, commits: [{ id, time, cause, query }] }
+ *       base: the last server seq the client had pulled (informational: the server applies
+ *       each commit, in order, on its current state, with the user's permissions).
+ *       -> 200 { protocol: 1, head, results: [{ id, status, seq?, code?, reason? }] }
+ *       status 'accepted' (seq: its server seq), 'duplicate' (already in the log, by id, with
+ *       the same content; seq: where), 'rejected' (code + reason; the log is unchanged by it).
+ *       The accepted commits of one push are appended in one storage transaction.
+ *   GET  /v1/<db>/pull?after=<seq>&limit=<n>
+ *       -> 200 { protocol: 1, head, cursor, more, commits: [{ seq, id, time, cause, query }] }
+ *       The commits with seq > after, in server order, that the user may read (every
+ *       collection a commit writes must be readable); cursor is the last seq examined, so
+ *       the next pull starts after it even when the last commits were left out.
+ *   GET  /v1/<db>/ws (WebSocket upgrade)
+ *       The server sends { type: 'poke', head } at once and whenever commits are appended;
+ *       the client then pulls. Polling the pull endpoint is the fallback.
+ *   Errors: { protocol: 1, error: { code, message } } with HTTP 400 BAD_REQUEST, 401
+ *   UNAUTHORIZED, 404 NOT_FOUND, 413 TOO_LARGE, 500 INTERNAL.
+ *   Rejection codes: PERMISSION_DENIED / QUERY_FAILED (the engine refused the query, its
+ *   message is the reason), NOT_A_WRITE, UNSUPPORTED (reverts, undo and redo: their target is
+ *   a local seq), ID_REUSED (an id already in the log with other content), BAD_COMMIT.
+ * Retention, snapshots for new clients: not in version 1 (the log is kept whole).
+ */
+export const PROTOCOL_VERSION = 1;
+export const MAX_BODY_BYTES = 4 << 20;
+export const MAX_PUSH_COMMITS = 1000;
+export const MAX_PULL_COMMITS = 1000;
+export const DB_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+export const REVERT_CLASS = 'HindsightRevert';
+const DATE_MAX_MS = 8.64e15;
+
+/* null when commit is a well-formed pushed commit, else why not. */
+export function commitProblem(commit) {
+  if (commit === null || typeof commit !== 'object' || Array.isArray(commit)) return 'a commit must be an object { id, time, cause, query }';
+  const { id, time, query } = commit;
+  if (typeof id !== 'string' || !/^[\x20-\x7e]{1,128}$/.test(id) || /["\\]/.test(id)) return 'id must be a printable string of 1 to 128 characters without quotes or backslashes';
+  if (time !== null && (typeof time !== 'number' || !Number.isFinite(time) || Math.abs(time) > DATE_MAX_MS)) return 'time must be milliseconds in the Date range, or null';
+  if (query === null || typeof query !== 'object' || Array.isArray(query)) return 'query must be an object';
+  return null;
+}
+
+/* The text a commit is compared by when its id comes again (idempotent retries). */
+export function commitContent({ time, cause, query }) {
+  return JSON.stringify([time ?? null, cause ?? null, query]);
+}
+
+export function errorBody(code, message) {
+  return { protocol: PROTOCOL_VERSION, error: { code, message } };
+}

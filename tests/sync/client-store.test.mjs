@@ -1,0 +1,59 @@
+/*
+ * client-store.test.mjs: the SyncStore (sync/client-store.js) without a server: how a
+ * rebuild reaches a Database through its multi-tab catch-up, and that a local commit the
+ * Database has not written yet is never lost to a rebuild, even after a rebuild that shrank
+ * the Database (its durableSeq stays above its seq: the case client-store.js takes care of).
+ * Usage: node --test tests/sync/client-store.test.mjs
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Database } from '../../js/index.js';
+import { Engine } from '../../js/engine.js';
+import { loadEngine } from '../../js/wasm-loader.js';
+import { SyncStore } from '../../sync/client-store.js';
+
+const add = (doc) => ({ className: 'Query', version: '6', target: 'items', type: 'add', addData: [doc] });
+
+async function setUp(name) {
+  const mirror = new Engine(await loadEngine());
+  mirror.setOrigin('mirror');
+  const dropped = [];
+  const store = new SyncStore(mirror, { onAppend() {}, onDropped: (p) => dropped.push(p.id) });
+  const db = await Database.open({ name, storage: store, locks: { request: (_n, fn) => fn() } });
+  store.db = db;
+  const channel = new BroadcastChannel(`hindsight:${name}`);
+  const rebuild = () => { const done = store.requestRebuild(); channel.postMessage({ type: 'commit', seq: Number.MAX_SAFE_INTEGER }); return done; };
+  return { mirror, store, db, dropped, rebuild, close: async () => { channel.close(); await db.close(); } };
+}
+
+test('a rebuild makes the Database the server commits plus its pending ones, ids kept', async () => {
+  const t = await setUp('store-rebuild');
+  t.db.executeQuery(add({ mine: 1 }));
+  await t.db.flush();
+  const mine = t.db.commits()[0];
+  t.store.addServerCommits([{ id: 'other.1', time: 5, cause: { who: 'other' }, query: add({ theirs: 1 }) }]);
+  await t.rebuild();
+  assert.deepEqual(t.db.commits().map((c) => c.id), ['other.1', mine.id]);
+  assert.deepEqual(t.db.commits()[1].time, mine.time, 'the rebased commit keeps its time');
+  assert.deepEqual(t.store.pending.map((p) => p.id), [mine.id]);
+  await t.close();
+});
+
+test('a commit not yet written survives a rebuild after a rebuild that dropped a commit', async () => {
+  const t = await setUp('store-shrink');
+  t.db.executeQuery(add({ refused: 1 }));
+  await t.db.flush();
+  // The server refused it: it leaves pending and the Database goes back to seq 0 (durableSeq stays 1).
+  t.store.dropPending([t.db.commits()[0].id]);
+  await t.rebuild();
+  assert.equal(t.db.seq, 0);
+  // A new local commit (seq 1, not written yet) and, in the same tick, a server commit arrives.
+  t.db.executeQuery(add({ later: 1 }));
+  const later = t.db.commits()[0].id;
+  t.store.addServerCommits([{ id: 'other.2', time: 9, cause: null, query: add({ theirs: 2 }) }]);
+  await t.rebuild();
+  await t.db.flush();
+  assert.deepEqual(t.db.commits().map((c) => c.id), ['other.2', later], 'the unwritten commit is still there, on top');
+  assert.deepEqual(t.store.pending.map((p) => p.id), [later]);
+  await t.close();
+});

@@ -1,0 +1,276 @@
+/*
+ * sync.test.mjs: the sync suite: real workerd on 127.0.0.1 running the sync Worker and
+ * Durable Object (tests/sync/worker.js), and SyncClients in this process.
+ *
+ * Checks: concurrent clients converge to one history (same ids, same order, same state);
+ * a retried push is idempotent and a reused id with other content is refused; a commit the
+ * user may not write is rejected with its reason, reported, and gone from the client; a user
+ * who may not read a collection never receives its commits; commits made while the server is
+ * down are pushed when it is back; the WebSocket tells the other client at once. Prints the
+ * push rate (commits/s) and the poke-to-arrival latency.
+ * Must stay true: every workerd started here is stopped; every client is closed.
+ * Usage: node --experimental-websocket --test tests/sync/sync.test.mjs  (SYNC_SEED=n: another random
+ * workload)
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { SyncClient } from '../../sync/index.js';
+import { startWorkerd, freePort } from './workerd.mjs';
+
+const workDir = mkdtempSync(path.join(os.tmpdir(), 'hindsight-sync-'));
+let port, server;
+const clients = [];
+
+const add = (target, doc, cause) => ({ className: 'Query', version: '6', target, type: 'add', addData: [doc], ...(cause ? { cause } : {}) });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function client(name, token, extra = {}) {
+  const c = await SyncClient.open({ url: server.url, name, token, pollMs: 60_000, ...extra });
+  clients.push(c);
+  return c;
+}
+
+async function until(what, fn, ms = 10_000) {
+  const deadline = Date.now() + ms;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+async function raw(name, verb, token, body) {
+  const response = await fetch(`${server.url}/v1/${name}/${verb}`, {
+    method: body ? 'POST' : 'GET', headers: { authorization: `Bearer ${token}` }, body: body && JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+const history = (db) => db.commits().map((c) => ({ id: c.id, time: c.time, cause: c.cause, query: c.query }));
+
+before(async () => {
+  port = await freePort();
+  server = await startWorkerd(workDir, port);
+});
+
+after(async () => {
+  for (const c of clients) await c.close().catch(() => {});
+  await server?.stop();
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+test('two clients writing at once converge to the same history, ids kept', async () => {
+  const a = await client('converge', 'token-alice');
+  const b = await client('converge', 'token-bob');
+  const made = new Set();
+  for (let i = 0; i < 20; i++) {
+    a.db.executeQuery(add('notes', { by: 'a', i }, { who: 'alice', why: `a${i}` }));
+    b.db.executeQuery(add('notes', { by: 'b', i }, { who: 'bob', why: `b${i}` }));
+    if (i % 5 === 4) { a.sync(); b.sync(); await sleep(5); }
+  }
+  for (const c of [a, b]) for (const commit of c.db.commits()) made.add(commit.id);
+  await a.synced(); await b.synced(); await a.synced();
+  const ha = history(a.db), hb = history(b.db);
+  assert.equal(ha.length, 40);
+  assert.deepEqual(ha, hb);
+  assert.deepEqual(new Set(ha.map((c) => c.id)), made, 'every local id reached the shared history unchanged');
+  assert.deepEqual(a.db.toDict(), b.db.toDict());
+  const server = await raw('converge', 'pull', 'token-alice');
+  assert.deepEqual(server.body.commits.map((c) => c.id), ha.map((c) => c.id), 'the server order is the clients\' order');
+  assert.ok(ha.some((c) => c.cause?.why === 'a3') && ha.some((c) => c.cause?.why === 'b7'), 'causes kept');
+});
+
+test('three clients under a seeded random workload end with one history; nothing lost or doubled', async () => {
+  let seed = Number(process.env.SYNC_SEED ?? 12345);
+  const random = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  const reported = new Set();
+  const cs = [];
+  for (const token of ['token-alice', 'token-bob', 'token-alice']) {
+    cs.push(await client('random', token, { onRejected: (r) => reported.add(r.id) }));
+  }
+  const made = [];
+  const where = (k) => ({ type: 'equals_', field: 'k', value: k, vType: 'auto_', version: '2' });
+  for (let step = 0; step < 150; step++) {
+    const c = cs[random(3)];
+    const action = random(10);
+    const before = c.db.seq;
+    if (action < 5) c.db.executeQuery(add('items', { k: random(8), step }));
+    else if (action < 7) c.db.executeQuery({ className: 'Query', version: '6', target: 'items', type: 'update', queryNode: where(random(8)), overrideData: { touched: step }, returnData: false, mustAffectAtLeastOne: false });
+    else if (action < 8) c.db.executeQuery({ className: 'Query', version: '6', target: 'items', type: 'delete', queryNode: where(random(8)), returnData: false, mustAffectAtLeastOne: true });
+    else if (action < 9) c.sync();
+    else await sleep(random(6));
+    if (c.db.seq > before) made.push(c.db.commits({ from: c.db.seq })[0].id);
+  }
+  for (let round = 0; round < 2; round++) for (const c of cs) await c.synced();
+  const h0 = history(cs[0].db);
+  for (const c of cs.slice(1)) assert.deepEqual(history(c.db), h0);
+  for (const c of cs.slice(1)) assert.deepEqual(c.db.toDict(), cs[0].db.toDict());
+  const ids = h0.map((c) => c.id);
+  assert.equal(new Set(ids).size, ids.length, 'no commit applied twice');
+  const server = await raw('random', 'pull', 'token-alice');
+  assert.deepEqual(server.body.commits.map((c) => c.id), ids);
+  const final = new Set(ids);
+  const lost = made.filter((id) => !final.has(id) && !reported.has(id));
+  assert.deepEqual(lost, [], 'every local commit is in the history or was reported');
+  assert.ok(ids.length > 60, `most commits survive (${ids.length} of ${made.length})`);
+  console.log(`# random workload (seed ${process.env.SYNC_SEED ?? 12345}): ${made.length} local commits, ${ids.length} in the shared history, ${reported.size} reported refused`);
+});
+
+test('two clients delete the same document: one delete wins, the other is reported, both converge', async () => {
+  const reported = [];
+  const a = await client('conflict', 'token-alice');
+  const b = await client('conflict', 'token-bob', { onRejected: (r) => reported.push(r) });
+  a.db.executeQuery(add('items', { k: 1 }));
+  await a.synced(); await b.synced();
+  const remove = { className: 'Query', version: '6', target: 'items', type: 'delete', returnData: false, mustAffectAtLeastOne: true,
+    queryNode: { type: 'equals_', field: 'k', value: 1, vType: 'auto_', version: '2' } };
+  a.db.executeQuery(remove);
+  b.db.executeQuery(remove);
+  const lateId = b.db.commits({ from: b.db.seq })[0].id;
+  await a.synced(); await b.synced(); await a.synced();
+  assert.equal(reported.length, 1, JSON.stringify(reported));
+  assert.equal(reported[0].id, lateId);
+  assert.ok(['QUERY_FAILED', 'NO_LONGER_APPLIES'].includes(reported[0].code), reported[0].code);
+  assert.deepEqual(history(b.db), history(a.db));
+  assert.equal(a.db.seq, 2);
+});
+
+test('a retried push is idempotent by id; a reused id with other content is refused', async () => {
+  const commit = { id: 'retry.1', time: Date.now(), cause: { why: 'retry' }, query: add('notes', { x: 1 }) };
+  const first = await raw('retry', 'push', 'token-alice', { protocol: 1, base: 0, commits: [commit] });
+  assert.equal(first.body.results[0].status, 'accepted');
+  const again = await raw('retry', 'push', 'token-alice', { protocol: 1, base: 0, commits: [commit] });
+  assert.deepEqual(again.body.results[0], { id: 'retry.1', status: 'duplicate', seq: first.body.results[0].seq });
+  assert.equal(again.body.head, first.body.head);
+  const forged = await raw('retry', 'push', 'token-alice', { protocol: 1, base: 0, commits: [{ ...commit, query: add('notes', { x: 2 }) }] });
+  assert.equal(forged.body.results[0].code, 'ID_REUSED');
+  const pulled = await raw('retry', 'pull', 'token-alice');
+  assert.equal(pulled.body.commits.length, 1);
+  assert.deepEqual(pulled.body.commits[0].query.addData, [{ x: 1 }]);
+  const bad = await raw('retry', 'push', 'token-alice', { protocol: 1, base: 0, commits: [{ id: 'x"y', time: 1, query: {} }] });
+  assert.equal(bad.body.results[0].code, 'BAD_COMMIT');
+  const noAuth = await raw('retry', 'pull', 'token-nobody');
+  assert.equal(noAuth.status, 401);
+  const post = (headers, body) => fetch(`${server.url}/v1/retry/push`, { method: 'POST', headers: { authorization: 'Bearer token-alice', ...headers }, body })
+    .then(async (r) => ({ status: r.status, body: await r.json() }));
+  const notJson = await post({}, '{"protocol":1,');
+  assert.deepEqual([notJson.status, notJson.body.error.code], [400, 'BAD_REQUEST']);
+  const otherVersion = await post({}, JSON.stringify({ protocol: 2, commits: [] }));
+  assert.deepEqual([otherVersion.status, otherVersion.body.error.code], [400, 'BAD_REQUEST']);
+  const huge = await post({}, JSON.stringify({ protocol: 1, commits: [{ id: 'big', time: 1, query: add('notes', { s: 'x'.repeat(5 << 20) }) }] }));
+  assert.deepEqual([huge.status, huge.body.error.code], [413, 'TOO_LARGE']);
+  // The auth header the Worker gives the object cannot be forged from outside.
+  const forgedAuth = await fetch(`${server.url}/v1/retry/push`, {
+    method: 'POST', headers: { authorization: 'Bearer token-carol', 'x-hindsight-auth': '{"user":"carol","permissions":null}' },
+    body: JSON.stringify({ protocol: 1, base: 0, commits: [{ id: 'forged.1', time: 1, cause: null, query: add('notes', { x: 3 }) }] }),
+  }).then((r) => r.json());
+  assert.equal(forgedAuth.results[0].code, 'PERMISSION_DENIED');
+  assert.equal((await raw('retry', 'pull', 'token-alice')).body.head, 1, 'no bad input changed the log');
+});
+
+test('a push whose answer is lost is retried and applied once', async () => {
+  let dropped = 0;
+  // The server appends, then the answer never arrives: the client must retry, and the retry must not double.
+  const lossy = async (url, init) => {
+    const response = await fetch(url, init);
+    if (String(url).endsWith('/push') && dropped++ === 0) { await response.text(); throw new TypeError('connection reset'); }
+    return response;
+  };
+  const a = await client('lost', 'token-alice', { fetch: lossy, pollMs: 100 });
+  for (let n = 0; n < 3; n++) a.db.executeQuery(add('notes', { n }));
+  await a.synced();
+  assert.ok(dropped >= 2, 'one answer was lost and the push was sent again');
+  const pulled = await raw('lost', 'pull', 'token-alice');
+  assert.equal(pulled.body.head, 3, 'nothing doubled on the server');
+  assert.deepEqual(pulled.body.commits.map((c) => c.id), a.db.commits().map((c) => c.id));
+});
+
+test('a commit the user may not write is rejected with its reason, reported, and gone', async () => {
+  const rejected = [];
+  const alice = await client('perm', 'token-alice');
+  alice.db.executeQuery(add('notes', { by: 'alice' }));
+  await alice.synced();
+  const carol = await client('perm', 'token-carol', { onRejected: (r) => rejected.push(r) });
+  await carol.synced();
+  const before = carol.db.toDict();
+  carol.db.executeQuery(add('notes', { by: 'carol' }));
+  await carol.synced();
+  assert.equal(rejected.length, 1);
+  assert.equal(rejected[0].code, 'PERMISSION_DENIED');
+  assert.match(rejected[0].reason, /not permitted.*permissions do not allow/);
+  assert.deepEqual(rejected[0].query.addData, [{ by: 'carol' }]);
+  assert.deepEqual(carol.db.toDict(), before, 'the rejected commit is gone from the client');
+  const pulled = await raw('perm', 'pull', 'token-alice');
+  assert.equal(pulled.body.head, 1);
+});
+
+test('undo does not sync in protocol 1: it is refused as UNSUPPORTED, reported, and taken back', async () => {
+  const rejected = [];
+  const a = await client('undo', 'token-alice', { onRejected: (r) => rejected.push(r) });
+  a.db.executeQuery(add('notes', { keep: 1 }));
+  await a.synced();
+  a.db.undo();
+  assert.equal(a.db.toDict().collections.notes?.data.length ?? 0, 0);
+  await a.synced();
+  assert.deepEqual(rejected.map((r) => r.code), ['UNSUPPORTED']);
+  assert.equal(a.db.toDict().collections.notes.data.length, 1, 'the client is back to the server state');
+});
+
+test('a user who may not read a collection never receives its commits', async () => {
+  const alice = await client('secret', 'token-alice');
+  alice.db.executeQuery(add('secret', { pin: 1234 }));
+  alice.db.executeQuery(add('notes', { text: 'hello' }));
+  alice.db.executeQuery({ className: 'TransactionQuery', version: '1', queries: [add('notes', { t: 1 }), add('secret', { pin: 5 })] });
+  await alice.synced();
+  const dave = await client('secret', 'token-dave');
+  await dave.synced();
+  const seen = JSON.stringify(dave.db.commits());
+  assert.ok(!seen.includes('secret') && !seen.includes('pin'), seen);
+  assert.deepEqual(dave.db.toDict().collections.notes.data.map((d) => d.text), ['hello']);
+  const pulled = await raw('secret', 'pull', 'token-dave');
+  assert.ok(!JSON.stringify(pulled.body.commits).includes('pin'));
+  assert.equal(pulled.body.cursor, 3, 'the cursor moves past what is left out');
+  dave.db.executeQuery(add('notes', { text: 'from dave' }));
+  await dave.synced();
+  await alice.synced();
+  assert.equal(alice.db.toDict().collections.notes.data.length, 3);
+});
+
+test('commits made while the server is down are pushed when it is back', async () => {
+  const a = await client('offline', 'token-alice', { pollMs: 100 });
+  const b = await client('offline', 'token-bob');
+  a.db.executeQuery(add('notes', { n: 0 }));
+  await a.synced();
+  await server.stop();
+  for (let n = 1; n <= 5; n++) a.db.executeQuery(add('notes', { n }));
+  await until('the client to notice, with the 5 commits pending', () => a.state === 'offline' && a.pending.length === 5);
+  server = await startWorkerd(workDir, port);   // same port, same storage folder
+  await a.synced();
+  await b.synced();
+  assert.deepEqual(history(b.db), history(a.db));
+  assert.equal(b.db.seq, 6);
+});
+
+test('the WebSocket tells a connected client at once; push rate', async () => {
+  const a = await client('ws', 'token-alice');
+  const b = await client('ws', 'token-bob');   // polls once a minute: only the socket can bring it
+  await a.synced(); await b.synced();
+  await sleep(300);   // the sockets are open
+  const latencies = [];
+  for (let i = 0; i < 10; i++) {
+    const t0 = performance.now();
+    a.db.executeQuery(add('notes', { i }));
+    await until('the poke', () => b.db.seq === i + 1, 5000);
+    latencies.push(performance.now() - t0);
+  }
+  latencies.sort((x, y) => x - y);
+  const N = 1000;
+  const t0 = performance.now();
+  for (let i = 0; i < N; i++) a.db.executeQuery(add('bulk', { i }));
+  await a.synced();
+  const ms = performance.now() - t0;
+  console.log(`# sync figures: ${N} commits pushed and acknowledged through workerd in ${ms.toFixed(0)} ms (${(N / ms * 1000).toFixed(0)} commits/s); commit-to-other-client median ${latencies[5].toFixed(1)} ms, max ${latencies[9].toFixed(1)} ms`);
+  await until('b to catch up', () => b.db.seq === a.db.seq, 20_000);
+});

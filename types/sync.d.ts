@@ -1,0 +1,62 @@
+/*
+ * sync.d.ts: declarations of 'hindsight-db/sync' (sync/index.js): the sync Worker, the
+ * Durable Object class and the client. Hand-written; keep in step with sync/ (protocol:
+ * sync/protocol.js).
+ */
+import type { Database } from './index.js';
+
+export declare const PROTOCOL_VERSION: 1;
+
+export interface SyncAuth {
+  user?: unknown;
+  /** As executeQueryObject takes them; omitted or null: every collection, every query. */
+  collectionPermissions?: Record<string, { allows: string[] }> | null;
+}
+
+/** The Worker: authenticate runs before any request reaches the database's object. */
+export declare function createSyncWorker(options: {
+  authenticate: (request: Request, env: any) => SyncAuth | null | Promise<SyncAuth | null>;
+  /** The Durable Object namespace binding in env (default HINDSIGHT_SYNC). */
+  binding?: string;
+}): { fetch(request: Request, env: any): Promise<Response> };
+
+/** The Durable Object class; export it under the class name your wrangler.toml names. */
+export declare function syncObjectClass(options: { wasm: WebAssembly.Module }): new (ctx: any, env: any) => {
+  fetch(request: Request): Promise<Response>;
+};
+
+export type SyncState = 'offline' | 'connecting' | 'pulling' | 'pushing' | 'in sync' | 'error';
+
+export interface SyncRejection { id: string; code: string; reason: string; query?: unknown }
+
+export interface SyncOptions {
+  /** The Worker's origin, e.g. https://sync.example.com */
+  url: string;
+  /** The database's name on the server: 1 to 128 of A-Z a-z 0-9 _ . - */
+  name: string;
+  token?: string;
+  wasm?: WebAssembly.Module | BufferSource | URL | string;
+  pushBatch?: number;
+  pollMs?: number;
+  WebSocket?: typeof WebSocket | null;
+  fetch?: typeof fetch;
+  onRejected?: (rejection: SyncRejection) => void;
+  onStateChange?: (state: SyncState) => void;
+  onError?: (error: Error) => void;
+  database?: Record<string, unknown>;
+}
+
+export declare class SyncClient {
+  static open(options: SyncOptions): Promise<SyncClient>;
+  readonly db: Database;
+  readonly state: SyncState;
+  /** The last server seq pulled. */
+  readonly cursor: number;
+  /** Ids of local commits the server has not acknowledged. */
+  readonly pending: string[];
+  synced(): Promise<void>;
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export declare function openSyncedDatabase(options: SyncOptions): Promise<SyncClient>;
