@@ -204,7 +204,8 @@ int hs_vsnprintf(char *out, size_t cap, const char *fmt, va_list ap) {
             const char *str = va_arg(ap, const char *);
             if (!str) str = "(null)";
             size_t len = 0;
-            while (str[len] && (prec < 0 || len < (size_t)prec)) len++;
+            /* The precision first: "%.*s" may name bytes with no NUL after them. */
+            while ((prec < 0 || len < (size_t)prec) && str[len]) len++;
             put_field(&s, "", str, len, width, left, 0);
             continue;
         }

@@ -107,5 +107,15 @@ int main(void) {
         SAME(64, "%.0f|%.1f|%.2f|%.*g|%.3e", small, small, small, p, small, small);
     }
     report("random doubles in %g (precisions 1..17), %.0f, and exact binary fractions with ties");
+
+    {   /* "%.*s" over bytes with no NUL after them reads no byte past the precision (ASan;
+           valgrind found the read past the end in node.c's error messages). */
+        char *bytes = malloc(5);
+        memcpy(bytes, "abcde", 5);
+        char out[16];
+        hs_snprintf(out, sizeof out, "[%.*s]", 5, bytes);
+        CHECK(strcmp(out, "[abcde]") == 0, "%.*s stops at the precision without reading past it");
+        free(bytes);
+    }
     return check_done();
 }
