@@ -153,6 +153,14 @@ static void page(const query *q, val *docs, size_t n, size_t *from, size_t *coun
     *count = hi - lo;
 }
 
+/* How many documents of the sorted order the page can reach (offset + limit), or
+   UINT64_MAX when it may need them all (no limit, or a page found by startAfter/endBefore). */
+static uint64_t page_prefix(const query *q) {
+    if (!q->has_limit || q->limit < 0 || q->start_after || q->end_before) return UINT64_MAX;
+    uint64_t off = q->has_offset && q->offset > 0 ? (uint64_t)q->offset : 0;
+    return off + (uint64_t)q->limit < off ? UINT64_MAX : off + (uint64_t)q->limit;
+}
+
 static const char *sort_docs(const query *q, val *docs, size_t n, char *err, size_t cap) {
     if (!q->sort) return NULL;
     return sort_apply(q->sort, docs, n, err, cap);
@@ -174,7 +182,10 @@ static int exec_read(hs_db *db, const query *q) {
         return r;
     }
     char err[200];
-    const char *e = sort_docs(q, h.docs, h.n, err, sizeof err);
+    const char *e;
+    uint64_t wanted = page_prefix(q);
+    if (q->sort && wanted < h.n) e = sort_apply_top(q->sort, h.docs, h.n, (size_t)wanted, err, sizeof err);
+    else e = sort_docs(q, h.docs, h.n, err, sizeof err);
     if (e) { hits_free(&h); return fail_unexpected(db, q, e); }
     size_t from, count;
     page(q, h.docs, h.n, &from, &count);

@@ -51,6 +51,7 @@ struct qnode {
     int op, vtype;
     char *field;
     size_t flen;
+    int dotted;         /* field is a dot path (else one top-level member: a shorter walk) */
     uint8_t *value;     /* encoded node value (or the values array of in_/notIn_) */
     conv_value cv;
     rx_regex *re;
@@ -180,6 +181,7 @@ static int set_field(qnode *n, val json, const char *tname, size_t tlen, char *e
     if (!n->field) return fail(err, cap, "out of memory%.*s", NULL, 0);
     memcpy(n->field, s, n->flen);
     n->field[n->flen] = 0;
+    n->dotted = memchr(n->field, '.', n->flen) != NULL;
     return 1;
 }
 
@@ -406,6 +408,11 @@ static int match_order(const qnode *n, val f, node_ctx *ctx) {
     int c;
     switch (n->vtype) {
     case VT_AUTO: {
+        if (val_is_int(f) && val_is_int(n->value)) {   /* the common scan: int against int */
+            int64_t x = val_int(f), y = val_int(n->value);
+            c = x < y ? -1 : x > y;
+            break;
+        }
         int bad = 0;
         c = val_order(f, n->value, &bad);
         if (bad) return 0;
@@ -503,7 +510,7 @@ int node_match(const qnode *n, val d, node_ctx *ctx) {
         return !node_match(n->kids[0], d, ctx);
     default: break;
     }
-    val f = val_path(d, n->field, n->flen);
+    val f = n->dotted ? val_path(d, n->field, n->flen) : val_obj_get(d, n->field, n->flen);
     switch (n->op) {
     case N_EQ: case N_NE: return match_eq_ne(n, f, ctx, n->op == N_EQ);
     case N_GT: case N_LT: case N_GE: case N_LE: return match_order(n, f, ctx);
