@@ -6,6 +6,7 @@
  */
 #include "coll.h"
 #include "index.h"
+#include "range_index.h"
 #include <stdlib.h>
 
 coll *coll_new(const char *name, size_t name_len) {
@@ -37,6 +38,7 @@ void coll_free(coll *c) {
     }
     free(c->rows);
     idx_free(c->ix);
+    range_free(c->rx);
     free(c->serials);
     free(c->lives);
     free(c->orders);

@@ -15,6 +15,7 @@
 #include "hsint.h"
 #include <assert.h>
 #include "json_in.h"
+#include "plan.h"
 #include "jarena.h"
 #include <math.h>
 #include <stdio.h>
@@ -155,6 +156,7 @@ void hs_db_close(hs_db *db) {
     buf_free(&db->envelope);
     hist_free(&db->hist);
     commits_free(&db->commits);
+    declared_free(&db->declared);
     free(db);
 }
 

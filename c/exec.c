@@ -11,7 +11,7 @@
 #include "hsint.h"
 #include <assert.h>
 #include "json_in.h"
-#include "index.h"
+#include "plan.h"
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -87,7 +87,8 @@ static int collect(hs_db *db, coll *c, const qnode *node, size_t max, uint32_t s
     if (cap == 0) cap = 1;
     /* An index, when one answers this node, gives the few rows worth looking at. */
     size_t *cand = NULL, ncand = 0;
-    int indexed = node && s == SEQ_PRESENT && idx_candidates(c, node, &cand, &ncand);
+    const char *field;
+    int indexed = plan_candidates(db, c, node, s, 0, &cand, &ncand, &field) != PLAN_SCAN;
     if (indexed && ncand < cap) cap = ncand ? ncand : 1;
     h->docs = malloc(cap * sizeof *h->docs);
     if (want_pos) h->pos = malloc(cap * sizeof *h->pos);
@@ -153,14 +154,6 @@ static void page(const query *q, val *docs, size_t n, size_t *from, size_t *coun
     *count = hi - lo;
 }
 
-/* How many documents of the sorted order the page can reach (offset + limit), or
-   UINT64_MAX when it may need them all (no limit, or a page found by startAfter/endBefore). */
-static uint64_t page_prefix(const query *q) {
-    if (!q->has_limit || q->limit < 0 || q->start_after || q->end_before) return UINT64_MAX;
-    uint64_t off = q->has_offset && q->offset > 0 ? (uint64_t)q->offset : 0;
-    return off + (uint64_t)q->limit < off ? UINT64_MAX : off + (uint64_t)q->limit;
-}
-
 static const char *sort_docs(const query *q, val *docs, size_t n, char *err, size_t cap) {
     if (!q->sort) return NULL;
     return sort_apply(q->sort, docs, n, err, cap);
@@ -183,7 +176,7 @@ static int exec_read(hs_db *db, const query *q) {
     }
     char err[200];
     const char *e;
-    uint64_t wanted = page_prefix(q);
+    uint64_t wanted = plan_page_prefix(q);
     if (q->sort && wanted < h.n) e = sort_apply_top(q->sort, h.docs, h.n, (size_t)wanted, err, sizeof err);
     else e = sort_docs(q, h.docs, h.n, err, sizeof err);
     if (e) { hits_free(&h); return fail_unexpected(db, q, e); }

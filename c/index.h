@@ -26,5 +26,10 @@ void idx_free(idx_set *s);
 /* Row positions that may match node, in insertion order, when an index can answer it.
    Returns 1 and sets *pos and *n (malloc'd; caller frees), or 0 when the caller must scan
    (no usable index yet; this call may count a use and build one for next time). */
-int idx_candidates(coll *c, const qnode *node, size_t **pos, size_t *n);
+int idx_candidates(coll *c, const qnode *node, int dry, size_t **pos, size_t *n);
+/* With dry set, nothing is counted and only a declared index is built (explain): returns 1
+   when an index would answer, with *pos NULL. */
+
+/* Marks field's equality index as declared (db.createIndex): built at its first use. */
+int idx_declare(coll *c, const char *field, size_t flen);
 #endif

@@ -321,6 +321,40 @@ int node_equality_terms(const qnode *n, eq_term *terms, int max) {
     }
 }
 
+/* A leaf greaterThan_/lessThan_/...OrEqual_ with auto_ and a number: its bounds. NaN has no
+   place in an order, so it gives no term. */
+static int leaf_range(const qnode *n, range_term *t) {
+    if (n->vtype != VT_AUTO || val_kind(n->value) != K_NUM) return 0;
+    double v = val_num(n->value);
+    if (isnan(v)) return 0;
+    *t = (range_term){n->field, n->flen, 0, 0, -INFINITY, INFINITY};
+    if (n->op == N_GT || n->op == N_GE) t->has_lo = 1, t->lo = v;
+    else t->has_hi = 1, t->hi = v;
+    return 1;
+}
+
+int node_range_term(const qnode *n, range_term *t) {
+    if (n->may_fail) return 0;
+    switch (n->op) {
+    case N_GT: case N_GE: case N_LT: case N_LE: return leaf_range(n, t);
+    case N_AND: {
+        /* Any one child's range is a necessary condition; the others on the same field narrow it. */
+        int found = 0;
+        for (size_t i = 0; i < n->nkids; i++) {
+            range_term k;
+            if (!node_range_term(n->kids[i], &k)) continue;
+            if (!found) { *t = k; found = 1; continue; }
+            if (k.flen != t->flen || memcmp(k.field, t->field, k.flen) != 0) continue;
+            if (k.has_lo && (!t->has_lo || k.lo > t->lo)) t->has_lo = 1, t->lo = k.lo;
+            if (k.has_hi && (!t->has_hi || k.hi < t->hi)) t->has_hi = 1, t->hi = k.hi;
+        }
+        return found;
+    }
+    default:
+        return 0;
+    }
+}
+
 /* ---- evaluate ---- */
 
 /* Converts field f for an int_, float or datetime_ comparison, as Python's int(str(f)),
