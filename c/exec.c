@@ -88,7 +88,8 @@ static int collect(hs_db *db, coll *c, const qnode *node, size_t max, uint32_t s
     /* An index, when one answers this node, gives the few rows worth looking at. */
     size_t *cand = NULL, ncand = 0;
     const char *field;
-    int indexed = plan_candidates(db, c, node, s, 0, &cand, &ncand, &field) != PLAN_SCAN;
+    int exact;
+    int indexed = plan_candidates(db, c, node, s, 0, &cand, &ncand, &field, &exact) != PLAN_SCAN;
     if (indexed && ncand < cap) cap = ncand ? ncand : 1;
     h->docs = malloc(cap * sizeof *h->docs);
     if (want_pos) h->pos = malloc(cap * sizeof *h->pos);
@@ -99,7 +100,7 @@ static int collect(hs_db *db, coll *c, const qnode *node, size_t max, uint32_t s
         const doc *dd = row_doc(&c->rows[i], s);
         if (!dd) continue;
         val d = dd->v;
-        if (node && !node_match(node, d, &db->nctx)) {
+        if (node && !(indexed && exact) && !node_match(node, d, &db->nctx)) {
             if (db->nctx.error) break;   /* out of regex budget: the query fails, stop scanning */
             continue;
         }

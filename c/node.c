@@ -327,9 +327,9 @@ static int leaf_range(const qnode *n, range_term *t) {
     if (n->vtype != VT_AUTO || val_kind(n->value) != K_NUM) return 0;
     double v = val_num(n->value);
     if (isnan(v)) return 0;
-    *t = (range_term){n->field, n->flen, 0, 0, -INFINITY, INFINITY};
-    if (n->op == N_GT || n->op == N_GE) t->has_lo = 1, t->lo = v;
-    else t->has_hi = 1, t->hi = v;
+    *t = (range_term){n->field, n->flen, 0, 0, 0, 0, fabs(v) < 9007199254740992.0, -INFINITY, INFINITY};
+    if (n->op == N_GT || n->op == N_GE) t->has_lo = 1, t->lo = v, t->lo_strict = n->op == N_GT;
+    else t->has_hi = 1, t->hi = v, t->hi_strict = n->op == N_LT;
     return 1;
 }
 
@@ -339,16 +339,30 @@ int node_range_term(const qnode *n, range_term *t) {
     case N_GT: case N_GE: case N_LT: case N_LE: return leaf_range(n, t);
     case N_AND: {
         /* Any one child's range is a necessary condition; the others on the same field narrow it. */
-        int found = 0;
+        int found = 0, pure = 1;
         for (size_t i = 0; i < n->nkids; i++) {
             range_term k;
-            if (!node_range_term(n->kids[i], &k)) continue;
+            int leaf = n->kids[i]->op >= N_GT && n->kids[i]->op <= N_LE;
+            if (!leaf || !node_range_term(n->kids[i], &k)) { pure = 0; continue; }
             if (!found) { *t = k; found = 1; continue; }
-            if (k.flen != t->flen || memcmp(k.field, t->field, k.flen) != 0) continue;
-            if (k.has_lo && (!t->has_lo || k.lo > t->lo)) t->has_lo = 1, t->lo = k.lo;
-            if (k.has_hi && (!t->has_hi || k.hi < t->hi)) t->has_hi = 1, t->hi = k.hi;
+            if (k.flen != t->flen || memcmp(k.field, t->field, k.flen) != 0) { pure = 0; continue; }
+            t->exact &= k.exact;
+            if (k.has_lo) {   /* the tighter lower bound; at a tie, strict wins */
+                if (!t->has_lo || k.lo > t->lo) { t->has_lo = 1; t->lo = k.lo; t->lo_strict = k.lo_strict; }
+                else if (k.lo == t->lo) t->lo_strict |= k.lo_strict;
+            }
+            if (k.has_hi) {
+                if (!t->has_hi || k.hi < t->hi) { t->has_hi = 1; t->hi = k.hi; t->hi_strict = k.hi_strict; }
+                else if (k.hi == t->hi) t->hi_strict |= k.hi_strict;
+            }
         }
-        return found;
+        if (!found) {   /* no leaf child: maybe a nested and_ gives a necessary range */
+            for (size_t i = 0; i < n->nkids; i++)
+                if (node_range_term(n->kids[i], t)) { t->exact = 0; return 1; }
+            return 0;
+        }
+        t->exact &= pure;
+        return 1;
     }
     default:
         return 0;

@@ -66,14 +66,15 @@ static void apply_declared(const hs_db *db, coll *c) {
     }
 }
 
-int plan_candidates(hs_db *db, coll *c, const qnode *node, uint32_t s, int dry, size_t **cand, size_t *ncand, const char **field) {
+int plan_candidates(hs_db *db, coll *c, const qnode *node, uint32_t s, int dry, size_t **cand, size_t *ncand, const char **field, int *exact) {
+    *exact = 0;
     *cand = NULL;
     *ncand = 0;
     *field = NULL;
     if (!c || !node || s != SEQ_PRESENT) return PLAN_SCAN;
     apply_declared(db, c);
     if (idx_candidates(c, node, dry, cand, ncand)) return PLAN_EQUALITY_INDEX;
-    if (range_candidates(c, node, dry, cand, ncand, field)) return PLAN_RANGE_INDEX;
+    if (range_candidates(c, node, dry, cand, ncand, field, exact)) return PLAN_RANGE_INDEX;
     return PLAN_SCAN;
 }
 
@@ -112,8 +113,9 @@ hs_rc hs_db_explain(hs_db *db, const char *text, size_t len) {
                 q.type == Q_DELETE || q.type == Q_DELETE_ONE;
     coll *c = reads ? db_find_at(db, q.target, q.as_of) : db_find(db, q.target);
     size_t *cand, ncand;
-    const char *field;
-    int plan = finds ? plan_candidates(db, c, q.node, q.as_of, 1, &cand, &ncand, &field) : PLAN_SCAN;
+    const char *field = NULL;
+    int exact = 0;
+    int plan = finds ? plan_candidates(db, c, q.node, q.as_of, 1, &cand, &ncand, &field, &exact) : PLAN_SCAN;
     eq_term term;
     if (plan == PLAN_EQUALITY_INDEX && node_equality_terms(q.node, &term, 1) == 1) field = term.field;
     const char *how = !finds && q.type != Q_GET_ALL ? "none" : plan_names[plan];

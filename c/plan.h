@@ -16,8 +16,9 @@ enum { PLAN_SCAN, PLAN_EQUALITY_INDEX, PLAN_RANGE_INDEX };
 
 /* Candidate rows of c for node as seen at seq s: returns the plan; for an index plan *cand
    (malloc'd, caller frees) and *ncand hold row positions in insertion order. With dry set
-   nothing is counted or allocated, and only declared indexes get built. */
-int plan_candidates(hs_db *db, coll *c, const qnode *node, uint32_t s, int dry, size_t **cand, size_t *ncand, const char **field);
+   nothing is counted or allocated, and only declared indexes get built. *exact: the
+   candidates are exactly the matches (range_index.h), so the node need not be evaluated. */
+int plan_candidates(hs_db *db, coll *c, const qnode *node, uint32_t s, int dry, size_t **cand, size_t *ncand, const char **field, int *exact);
 
 /* How many documents of the sorted order the query's page can reach (offset + limit), or
    UINT64_MAX when it may need them all. */

@@ -28,6 +28,7 @@ typedef struct ridx {
     rentry *recent;
     size_t nrecent, caprecent;
     size_t nnan;          /* rows whose field is NaN: while any, the index answers nothing */
+    size_t nbig;          /* keys of 2^53 or more in size: may be rounded, so never exact */
 } ridx;
 
 struct range_set {
@@ -39,7 +40,7 @@ static void clear_index(ridx *x) {
     free(x->main);
     free(x->recent);
     x->main = x->recent = NULL;
-    x->nmain = x->ndead = x->nrecent = x->caprecent = x->nnan = 0;
+    x->nmain = x->ndead = x->nrecent = x->caprecent = x->nnan = x->nbig = 0;
     x->built = 0;
     x->uses = 0;
 }
@@ -62,6 +63,8 @@ static int key_of(const ridx *x, const doc *d, double *key) {
     *key = val_num(v);
     return 1;
 }
+
+#define EXACT_LIMIT 9007199254740992.0   /* 2^53: every integer below it is a double */
 
 static int entry_cmp(const void *a, const void *b) {
     const rentry *x = a, *y = b;
@@ -97,6 +100,7 @@ static int build(ridx *x, const coll *c) {
         double k;
         if (!key_of(x, c->rows[i].cur, &k)) continue;
         if (isnan(k)) { x->nnan++; continue; }
+        x->nbig += fabs(k) >= EXACT_LIMIT;
         x->main[x->nmain++] = (rentry){k, c->rows[i].id, 0};
     }
     qsort(x->main, x->nmain, sizeof *x->main, entry_cmp);
@@ -118,6 +122,7 @@ static size_t lower_bound(const ridx *x, double key, uint32_t row_id) {
 
 static void erase(ridx *x, double key, uint32_t row_id) {
     if (isnan(key)) { x->nnan--; return; }
+    x->nbig -= fabs(key) >= EXACT_LIMIT;
     size_t at = lower_bound(x, key, row_id);
     if (at < x->nmain && x->main[at].key == key && x->main[at].row_id == row_id && !x->main[at].dead) {
         x->main[at].dead = 1;
@@ -138,6 +143,7 @@ static int insert(ridx *x, double key, uint32_t row_id) {
         x->caprecent = cap;
     }
     x->recent[x->nrecent++] = (rentry){key, row_id, 0};
+    x->nbig += fabs(key) >= EXACT_LIMIT;
     return 1;
 }
 
@@ -189,7 +195,15 @@ static int id_cmp(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-int range_candidates(coll *c, const qnode *node, int dry, size_t **pos, size_t *n, const char **field) {
+/* Whether key lies in t's bounds: exactly (strict bounds kept) or loosely (inclusive). */
+static int in_range(const range_term *t, double key, int exact) {
+    if (t->has_lo && (key < t->lo || (exact && t->lo_strict && key == t->lo))) return 0;
+    if (t->has_hi && (key > t->hi || (exact && t->hi_strict && key == t->hi))) return 0;
+    return 1;
+}
+
+int range_candidates(coll *c, const qnode *node, int dry, size_t **pos, size_t *n, const char **field, int *exact) {
+    *exact = 0;
     if (!c || c->live < MIN_ROWS) return 0;
     range_term t;
     if (!node_range_term(node, &t)) return 0;
@@ -201,21 +215,26 @@ int range_candidates(coll *c, const qnode *node, int dry, size_t **pos, size_t *
         if (!build(x, c)) { clear_index(x); return 0; }
     }
     if (x->nnan) return 0;
-    size_t from = t.has_lo ? lower_bound(x, t.lo, 0) : 0;
-    size_t to = t.has_hi && t.hi < INFINITY ? lower_bound(x, nextafter(t.hi, INFINITY), 0) : x->nmain;
+    int ex = t.exact && x->nbig == 0;
+    size_t from = !t.has_lo ? 0 : ex && t.lo_strict ? lower_bound(x, nextafter(t.lo, INFINITY), 0) : lower_bound(x, t.lo, 0);
+    size_t to = !t.has_hi || t.hi == INFINITY ? x->nmain
+              : ex && t.hi_strict ? lower_bound(x, t.hi, 0) : lower_bound(x, nextafter(t.hi, INFINITY), 0);
     if (to < from) to = from;
     size_t span = to - from;
     /* Past a quarter of the rows, a scan (which needs no sorting by row) is cheaper. */
     if (span > c->live / 4 + x->ndead || x->nrecent > c->live / 4) return 0;
-    if (dry) { *pos = NULL; *n = span; *field = x->field; return 1; }
+    if (dry) { *pos = NULL; *n = span; *field = x->field; *exact = ex; return 1; }
     uint32_t *ids = malloc((span + x->nrecent + 1) * sizeof *ids);
     if (!ids) return 0;
     size_t k = 0;
     for (size_t i = from; i < to; i++)
         if (!x->main[i].dead) ids[k++] = x->main[i].row_id;
     for (size_t i = 0; i < x->nrecent; i++)
-        if ((!t.has_lo || x->recent[i].key >= t.lo) && (!t.has_hi || x->recent[i].key <= t.hi)) ids[k++] = x->recent[i].row_id;
-    if (k > 1) qsort(ids, k, sizeof *ids, id_cmp);
+        if (in_range(&t, x->recent[i].key, ex)) ids[k++] = x->recent[i].row_id;
+    /* Keys that grow with insertion (ages, times, counters) give ids already in order. */
+    int sorted = 1;
+    for (size_t i = 1; sorted && i < k; i++) sorted = ids[i - 1] < ids[i];
+    if (!sorted) qsort(ids, k, sizeof *ids, id_cmp);
     size_t *out = malloc((k ? k : 1) * sizeof *out), m = 0;
     if (!out) { free(ids); return 0; }
     for (size_t i = 0; i < k; i++) {
@@ -226,5 +245,6 @@ int range_candidates(coll *c, const qnode *node, int dry, size_t **pos, size_t *
     *pos = out;
     *n = m;
     *field = x->field;
+    *exact = ex;
     return 1;
 }

@@ -31,6 +31,8 @@ int range_declare(coll *c, const char *field, size_t flen);
 /* Row positions that may match node, in insertion order, when a range index answers it and
    the range holds at most a quarter of the rows (else a scan is cheaper). Returns 1 and sets
    *pos and *n (malloc'd; caller frees), or 0 when the caller must scan. With dry set, nothing
-   is counted or built (explain). *field is set to the index's field when one answered. */
-int range_candidates(coll *c, const qnode *node, int dry, size_t **pos, size_t *n, const char **field);
+   is counted or built (explain). *field is set to the index's field when one answered.
+   *exact is set when the candidates are exactly the matches (node_range_term's exact, and
+   no key of 2^53 or more in the index): the caller may then skip evaluating the node. */
+int range_candidates(coll *c, const qnode *node, int dry, size_t **pos, size_t *n, const char **field, int *exact);
 #endif

@@ -2,7 +2,8 @@
  * bench/native/steps.c: the query steps issue 14 names, run natively on 100,000 speed-test
  * documents, one step per run, so `valgrind --tool=callgrind` counts each step's instructions
  * (stable on a noisy machine, unlike wall time). Not part of any test.
- * Usage: steps STEP [N]   STEP: none count top searchOne updateOne update deleteOne
+ * Usage: steps STEP [N]   STEP: none count top searchOne updateOne update deleteOne range1
+ * (range1: 100 counts of a 1% age range with a declared index)
  * Build: gcc -O2 -Ic -Ibuild/cjson bench/native/steps.c c/[a-v]*.c (not wasm.c) build/cjson/cJSON.c -lm
  */
 #include "hindsight.h"
@@ -43,6 +44,15 @@ int main(int argc, char **argv) {
                  "{\"type\":\"equals_\",\"field\":\"name\",\"value\":\"sample%ld\",\"vType\":\"auto_\",\"version\":\"2\"}]},\"overrideData\":{\"age\":%ld}}", head, n / 2 - 1, n - 1, n + 1);
     else if (!strcmp(step, "deleteOne"))
         snprintf(q, sizeof q, "%s,\"type\":\"deleteOne\",\"returnData\":true,\"queryNode\":{\"type\":\"equals_\",\"field\":\"age\",\"value\":%ld,\"vType\":\"auto_\",\"version\":\"2\"}}", head, n / 2);
+    else if (!strcmp(step, "range1")) {
+        hs_db_create_index(db, "users", 5, "age", 3);
+        for (int i = 0; i < 100; i++) {
+            snprintf(q, sizeof q, "%s,\"type\":\"search\",\"limit\":0,\"queryNode\":{\"type\":\"and_\",\"conditions\":[{\"type\":\"greaterThanOrEqual_\",\"field\":\"age\",\"value\":%ld},"
+                     "{\"type\":\"lessThan_\",\"field\":\"age\",\"value\":%ld}]}}", head, (i * 7919L) % (n - n / 100), (i * 7919L) % (n - n / 100) + n / 100);
+            run(db, q);
+        }
+        q[0] = 0;
+    }
     else q[0] = 0;
     if (q[0]) run(db, q);
     hs_db_close(db);
