@@ -6,7 +6,9 @@
  * mustAffectAtLeastOne, reserves the memory the change needs, and only then touches the
  * collection through coll_set/coll_append, which record each change as part of the pending
  * commit. So a query that fails leaves no trace, and a read never creates a collection.
- * Reads with asOf see each row as row_at(seq) instead of its current document.
+ * Reads with asOf see each row as row_at(seq) instead of its current document. Which rows a
+ * query looks at is the planner's choice (plan.h: scan or index); sort + limit keeps only
+ * the top k of one sort key (sort_apply_top) instead of sorting every hit.
  */
 #include "hsint.h"
 #include <assert.h>

@@ -1,10 +1,11 @@
 /*
  * index.h: adaptive equality indexes: a hash from one field's value to the rows holding it.
  *
- * Nobody declares an index. After a collection has been searched three times by equality
- * on the same field, the planner builds one, and later equality searches on that field look
- * up candidate rows instead of scanning (ARCHITECTURE.md §6: the user never changes the
- * query). Invariants: an index lists exactly the current rows whose field holds a non-null
+ * After a collection has been searched three times by equality on the same field, the
+ * planner (plan.c) builds one, and later equality searches on that field look up candidate
+ * rows instead of scanning (ARCHITECTURE.md §6: the user never changes the query). A field
+ * declared with db.createIndex gets its index at the first such search instead. Every change
+ * also reaches the range indexes (range_index.h) through idx_row_changed. Invariants: an index lists exactly the current rows whose field holds a non-null
  * scalar (bool, number or string), keyed by row id; every change to a row's current
  * document goes through idx_row_changed; indexes serve present-state reads only (as-of
  * reads scan), and the full query node is still evaluated on every candidate, so a hash
