@@ -44,6 +44,7 @@ typedef struct coll {
     seq_value *serials, *lives, *orders;  /* past values, oldest first: value before commit seq */
     size_t nserials, nlives, norders;
     struct idx_set *ix;              /* adaptive equality indexes (index.h), or NULL */
+    struct range_set *rx;            /* range indexes (range_index.h), or NULL */
 } coll;
 
 /* One row touched by one commit. */

@@ -16,6 +16,7 @@
 #include <assert.h>
 #include "fmt.h"
 #include "json_in.h"
+#include "plan.h"
 #include "jarena.h"
 #include <math.h>
 #include <stdio.h>
@@ -164,6 +165,7 @@ void hs_db_close(hs_db *db) {
     buf_free(&db->envelope);
     hist_free(&db->hist);
     commits_free(&db->commits);
+    declared_free(&db->declared);
     free(db);
 }
 

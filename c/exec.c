@@ -6,13 +6,15 @@
  * mustAffectAtLeastOne, reserves the memory the change needs, and only then touches the
  * collection through coll_set/coll_append, which record each change as part of the pending
  * commit. So a query that fails leaves no trace, and a read never creates a collection.
- * Reads with asOf see each row as row_at(seq) instead of its current document.
+ * Reads with asOf see each row as row_at(seq) instead of its current document. Which rows a
+ * query looks at is the planner's choice (plan.h: scan or index); sort + limit keeps only
+ * the top k of one sort key (sort_apply_top) instead of sorting every hit.
  */
 #include "hsint.h"
 #include <assert.h>
 #include "fmt.h"
 #include "json_in.h"
-#include "index.h"
+#include "plan.h"
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -88,7 +90,9 @@ static int collect(hs_db *db, coll *c, const qnode *node, size_t max, uint32_t s
     if (cap == 0) cap = 1;
     /* An index, when one answers this node, gives the few rows worth looking at. */
     size_t *cand = NULL, ncand = 0;
-    int indexed = node && s == SEQ_PRESENT && idx_candidates(c, node, &cand, &ncand);
+    const char *field;
+    int exact;
+    int indexed = plan_candidates(db, c, node, s, 0, &cand, &ncand, &field, &exact) != PLAN_SCAN;
     if (indexed && ncand < cap) cap = ncand ? ncand : 1;
     h->docs = malloc(cap * sizeof *h->docs);
     if (want_pos) h->pos = malloc(cap * sizeof *h->pos);
@@ -99,7 +103,7 @@ static int collect(hs_db *db, coll *c, const qnode *node, size_t max, uint32_t s
         const doc *dd = row_doc(&c->rows[i], s);
         if (!dd) continue;
         val d = dd->v;
-        if (node && !node_match(node, d, &db->nctx)) {
+        if (node && !(indexed && exact) && !node_match(node, d, &db->nctx)) {
             if (db->nctx.error) break;   /* out of regex budget: the query fails, stop scanning */
             continue;
         }
@@ -175,7 +179,10 @@ static int exec_read(hs_db *db, const query *q) {
         return r;
     }
     char err[200];
-    const char *e = sort_docs(q, h.docs, h.n, err, sizeof err);
+    const char *e;
+    uint64_t wanted = plan_page_prefix(q);
+    if (q->sort && wanted < h.n) e = sort_apply_top(q->sort, h.docs, h.n, (size_t)wanted, err, sizeof err);
+    else e = sort_docs(q, h.docs, h.n, err, sizeof err);
     if (e) { hits_free(&h); return fail_unexpected(db, q, e); }
     size_t from, count;
     page(q, h.docs, h.n, &from, &count);

@@ -113,6 +113,16 @@ hs_rc hs_db_load(hs_db *db, const char *json, size_t len);
 /* {"seq","oldestSeq","commits","versions","historyBytes","liveDocuments"}, in O(collections). */
 hs_rc hs_db_stats(hs_db *db);
 
+/* Declares an index on field (a dot path) of collection target, which need not exist yet:
+   the planner then builds an equality and a range index there at their first use instead of
+   after a few. Not a commit; kept in hs_db_dump. Output {"created": true|false (already)}. */
+hs_rc hs_db_create_index(hs_db *db, const char *target, size_t tlen, const char *field, size_t flen);
+/* The plan the query would run with now, without running it or counting a use:
+   {"plan": "scan"|"equalityIndex"|"rangeIndex"|"none", "field": name|null, "asOf": bool,
+    "sort": "none"|"all"|"topK"(, "k": n)}. "topK" keeps the first k of the order (it falls
+   back to sorting all when the hits are fewer than 4k). */
+hs_rc hs_db_explain(hs_db *db, const char *query, size_t len);
+
 /* The same calls limited by collectionPermissions (access.c has the rules); permissions
    of length 0 allow everything. A refusal is HS_ERROR with {"error": ...}. */
 hs_rc hs_db_to_dict_at_for(hs_db *db, uint32_t s, const char *permissions, size_t plen);

@@ -50,6 +50,10 @@ typedef struct commit_meta {
     uint32_t min_seq;         /* undo/redo: the oldest seq they may go back to */
 } commit_meta;
 
+/* Indexes users declared (plan.h): (collection, field) pairs. */
+typedef struct declared_index { char *target, *field; } declared_index;
+typedef struct declared_list { declared_index *items; size_t n; } declared_list;
+
 struct hs_db {
     coll **colls;
     size_t ncolls, cap;
@@ -66,6 +70,7 @@ struct hs_db {
     commit_log commits;
     commit_meta meta;        /* of the call running now */
     const cJSON *revert_perms;   /* set by access.c for one revert/undo/redo: who may replace what */
+    declared_list declared;      /* db.createIndex (plan.h); in the dump */
 };
 
 #define SEQ_PRESENT UINT32_MAX

@@ -7,6 +7,7 @@
  */
 #include "index.h"
 #include "hsort.h"
+#include "range_index.h"
 #include <math.h>
 #include <stdlib.h>
 
@@ -21,7 +22,7 @@ typedef struct hidx {
     char *field;
     size_t flen;
     uint32_t uses;        /* equality lookups seen before the index was built */
-    int built;
+    int built, declared;  /* declared (db.createIndex): built at its first use, no counting */
     uint32_t *heads;
     uint32_t mask;        /* nbuckets - 1 */
     entry *ents;
@@ -68,6 +69,8 @@ static int indexable(val v) {
     return v && (v[0] == T_FALSE || v[0] == T_TRUE || val_kind(v) == K_NUM || val_kind(v) == K_STR);
 }
 
+static hidx *find_or_add(coll *c, const char *field, size_t flen);
+
 static void clear_table(hidx *x) {
     free(x->heads);
     free(x->ents);
@@ -77,6 +80,13 @@ static void clear_table(hidx *x) {
     x->free_head = NIL;
     x->built = 0;
     x->uses = 0;
+}
+
+int idx_declare(coll *c, const char *field, size_t flen) {
+    hidx *x = find_or_add(c, field, flen);
+    if (!x) return 0;
+    x->declared = 1;
+    return 1;
 }
 
 void idx_free(idx_set *s) {
@@ -158,6 +168,7 @@ static int build(hidx *x, const coll *c) {
 }
 
 void idx_row_changed(coll *c, uint32_t row_id, const doc *old, const doc *cur) {
+    range_row_changed(c, row_id, old, cur);
     idx_set *s = c->ix;
     if (!s) return;
     for (size_t i = 0; i < s->n; i++) {
@@ -196,7 +207,7 @@ static int id_cmp(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-int idx_candidates(coll *c, const qnode *node, size_t **pos, size_t *n) {
+int idx_candidates(coll *c, const qnode *node, int dry, size_t **pos, size_t *n) {
     if (!c || c->live < MIN_ROWS) return 0;
     eq_term terms[MAX_TERMS];
     int nt = node_equality_terms(node, terms, MAX_TERMS);
@@ -209,11 +220,12 @@ int idx_candidates(coll *c, const qnode *node, size_t **pos, size_t *n) {
         /* One use per query and field, however many terms name the field (or_ of equals). */
         int seen = 0;
         for (int u = 0; u < t; u++) seen |= xs[u] == x;
-        if (!seen && !x->built && ++x->uses >= BUILD_AFTER_USES) build(x, c);
+        if (!seen && !x->built && (x->declared || (!dry && ++x->uses >= BUILD_AFTER_USES))) build(x, c);
         if (!x->built) ready = 0;
         xs[t] = x;
     }
     if (!ready) return 0;
+    if (dry) { *pos = NULL; *n = 0; return 1; }
     /* Gather the row ids of every term's chain, then sort into insertion order. */
     size_t cap = 16, k = 0;
     uint32_t *ids = malloc(cap * sizeof *ids);

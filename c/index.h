@@ -1,10 +1,11 @@
 /*
  * index.h: adaptive equality indexes: a hash from one field's value to the rows holding it.
  *
- * Nobody declares an index. After a collection has been searched three times by equality
- * on the same field, the planner builds one, and later equality searches on that field look
- * up candidate rows instead of scanning (ARCHITECTURE.md §6: the user never changes the
- * query). Invariants: an index lists exactly the current rows whose field holds a non-null
+ * After a collection has been searched three times by equality on the same field, the
+ * planner (plan.c) builds one, and later equality searches on that field look up candidate
+ * rows instead of scanning (ARCHITECTURE.md §6: the user never changes the query). A field
+ * declared with db.createIndex gets its index at the first such search instead. Every change
+ * also reaches the range indexes (range_index.h) through idx_row_changed. Invariants: an index lists exactly the current rows whose field holds a non-null
  * scalar (bool, number or string), keyed by row id; every change to a row's current
  * document goes through idx_row_changed; indexes serve present-state reads only (as-of
  * reads scan), and the full query node is still evaluated on every candidate, so a hash
@@ -26,5 +27,10 @@ void idx_free(idx_set *s);
 /* Row positions that may match node, in insertion order, when an index can answer it.
    Returns 1 and sets *pos and *n (malloc'd; caller frees), or 0 when the caller must scan
    (no usable index yet; this call may count a use and build one for next time). */
-int idx_candidates(coll *c, const qnode *node, size_t **pos, size_t *n);
+int idx_candidates(coll *c, const qnode *node, int dry, size_t **pos, size_t *n);
+/* With dry set, nothing is counted and only a declared index is built (explain): returns 1
+   when an index would answer, with *pos NULL. */
+
+/* Marks field's equality index as declared (db.createIndex): built at its first use. */
+int idx_declare(coll *c, const char *field, size_t flen);
 #endif

@@ -52,6 +52,7 @@ struct qnode {
     int op, vtype;
     char *field;
     size_t flen;
+    int dotted;         /* field is a dot path (else one top-level member: a shorter walk) */
     uint8_t *value;     /* encoded node value (or the values array of in_/notIn_) */
     conv_value cv;
     rx_regex *re;
@@ -181,6 +182,7 @@ static int set_field(qnode *n, val json, const char *tname, size_t tlen, char *e
     if (!n->field) return fail(err, cap, "out of memory%.*s", NULL, 0);
     memcpy(n->field, s, n->flen);
     n->field[n->flen] = 0;
+    n->dotted = memchr(n->field, '.', n->flen) != NULL;
     return 1;
 }
 
@@ -320,6 +322,54 @@ int node_equality_terms(const qnode *n, eq_term *terms, int max) {
     }
 }
 
+/* A leaf greaterThan_/lessThan_/...OrEqual_ with auto_ and a number: its bounds. NaN has no
+   place in an order, so it gives no term. */
+static int leaf_range(const qnode *n, range_term *t) {
+    if (n->vtype != VT_AUTO || val_kind(n->value) != K_NUM) return 0;
+    double v = val_num(n->value);
+    if (isnan(v)) return 0;
+    *t = (range_term){n->field, n->flen, 0, 0, 0, 0, fabs(v) < 9007199254740992.0, -INFINITY, INFINITY};
+    if (n->op == N_GT || n->op == N_GE) t->has_lo = 1, t->lo = v, t->lo_strict = n->op == N_GT;
+    else t->has_hi = 1, t->hi = v, t->hi_strict = n->op == N_LT;
+    return 1;
+}
+
+int node_range_term(const qnode *n, range_term *t) {
+    if (n->may_fail) return 0;
+    switch (n->op) {
+    case N_GT: case N_GE: case N_LT: case N_LE: return leaf_range(n, t);
+    case N_AND: {
+        /* Any one child's range is a necessary condition; the others on the same field narrow it. */
+        int found = 0, pure = 1;
+        for (size_t i = 0; i < n->nkids; i++) {
+            range_term k;
+            int leaf = n->kids[i]->op >= N_GT && n->kids[i]->op <= N_LE;
+            if (!leaf || !node_range_term(n->kids[i], &k)) { pure = 0; continue; }
+            if (!found) { *t = k; found = 1; continue; }
+            if (k.flen != t->flen || memcmp(k.field, t->field, k.flen) != 0) { pure = 0; continue; }
+            t->exact &= k.exact;
+            if (k.has_lo) {   /* the tighter lower bound; at a tie, strict wins */
+                if (!t->has_lo || k.lo > t->lo) { t->has_lo = 1; t->lo = k.lo; t->lo_strict = k.lo_strict; }
+                else if (k.lo == t->lo) t->lo_strict |= k.lo_strict;
+            }
+            if (k.has_hi) {
+                if (!t->has_hi || k.hi < t->hi) { t->has_hi = 1; t->hi = k.hi; t->hi_strict = k.hi_strict; }
+                else if (k.hi == t->hi) t->hi_strict |= k.hi_strict;
+            }
+        }
+        if (!found) {   /* no leaf child: maybe a nested and_ gives a necessary range */
+            for (size_t i = 0; i < n->nkids; i++)
+                if (node_range_term(n->kids[i], t)) { t->exact = 0; return 1; }
+            return 0;
+        }
+        t->exact &= pure;
+        return 1;
+    }
+    default:
+        return 0;
+    }
+}
+
 /* ---- evaluate ---- */
 
 /* Converts field f for an int_, float or datetime_ comparison, as Python's int(str(f)),
@@ -407,6 +457,11 @@ static int match_order(const qnode *n, val f, node_ctx *ctx) {
     int c;
     switch (n->vtype) {
     case VT_AUTO: {
+        if (val_is_int(f) && val_is_int(n->value)) {   /* the common scan: int against int */
+            int64_t x = val_int(f), y = val_int(n->value);
+            c = x < y ? -1 : x > y;
+            break;
+        }
         int bad = 0;
         c = val_order(f, n->value, &bad);
         if (bad) return 0;
@@ -504,7 +559,7 @@ int node_match(const qnode *n, val d, node_ctx *ctx) {
         return !node_match(n->kids[0], d, ctx);
     default: break;
     }
-    val f = val_path(d, n->field, n->flen);
+    val f = n->dotted ? val_path(d, n->field, n->flen) : val_obj_get(d, n->field, n->flen);
     switch (n->op) {
     case N_EQ: case N_NE: return match_eq_ne(n, f, ctx, n->op == N_EQ);
     case N_GT: case N_LT: case N_GE: case N_LE: return match_order(n, f, ctx);

@@ -16,6 +16,7 @@
  *   baseTime      | ms time of the commit at `oldest`, or null when unknown
  *   collections   | [COLL, ..] in the engine's internal order (not toDict's)
  *   commits       | [COMMIT, ..] one per kept commit, seqs oldest+1 .. seq in order
+ *   indexes       | [[collection, field], ..] declared indexes (plan.h); absent when none
  *
  *   COLL    = {"name","alive":0|1,"serial","order","nextId","serials":[[seq,before],..],
  *              "lives":[..],"orders":[..],"rows":[ROW,..]}
@@ -38,12 +39,13 @@
  * `oldest` is one change). A version 1 text may carry "commits" in the form above (JS
  * converts an old snapshot's log so).
  * Invariants: loading a dump gives a database whose every readable seq reads the same as the
- * dumped one, with the same commit records; a bad text changes nothing. Indexes are not
- * dumped: they are rebuilt when queries ask for them.
+ * dumped one, with the same commit records; a bad text changes nothing. Index contents are
+ * not dumped (rebuilt when queries ask for them); only which indexes were declared.
  */
 #include "hsint.h"
 #include "fmt.h"
 #include "hsort.h"
+#include "plan.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,7 +162,9 @@ hs_rc hs_db_dump(hs_db *db) {
         if (r->kind == CK_UNDO || r->kind == CK_REDO) { buf_puts(o, ",\""); buf_put(o, ref, r->ref_len); buf_putc(o, '"'); }
         buf_putc(o, ']');
     }
-    buf_puts(o, "]}");
+    buf_putc(o, ']');
+    declared_dump(&db->declared, o);
+    buf_putc(o, '}');
     return o->oom ? HS_NOMEM : HS_OK;
 }
 
@@ -407,6 +411,23 @@ static void load_commits(loader *l, hs_db *f, val list, uint32_t seq, uint32_t o
 /* Deep enough for any query envelope the engine accepts (db.c ENVELOPE_MAX_DEPTH). */
 #define DUMP_MAX_DEPTH 1100
 
+/* The optional "indexes": [[collection, field], ..] into out. */
+static void load_declared(loader *l, val list, declared_list *out) {
+    if (!list) return;
+    if (list[0] != T_ARR) { l->err = "snapshot: indexes must be a list"; return; }
+    val_iter it;
+    val_iter_init(&it, list);
+    for (val p; !l->err && (p = val_iter_next(&it, 0));) {
+        val_iter f;
+        val t = NULL, fd = NULL;
+        if (p[0] == T_ARR && val_count(p) == 2) { val_iter_init(&f, p); t = val_iter_next(&f, 0); fd = val_iter_next(&f, 0); }
+        size_t tl, fl;
+        const char *ts = t && val_is_str(t) ? val_str(t, &tl) : NULL, *fs = fd && val_is_str(fd) ? val_str(fd, &fl) : NULL;
+        if (!ts || !fs || !tl || !fl || has_nul(ts, tl) || has_nul(fs, fl)) l->err = "snapshot: an index must be [collection, field]";
+        else if (!declared_add(out, ts, tl, fs, fl)) l->err = "out of memory";
+    }
+}
+
 static hs_rc load(hs_db *db, const char *text, size_t len) {
     buf enc;
     buf_init(&enc);
@@ -459,8 +480,11 @@ static hs_rc load(hs_db *db, const char *text, size_t len) {
     if (!l.err && os) { memcpy(fresh->commits.origin, os, ol); fresh->commits.origin[ol] = 0; }
     if (!l.err && counter) fresh->commits.counter = (uint64_t)get_int(&l, counter, 0, INT64_MAX, "snapshot: bad counter");
     if (!l.err && base_time && val_kind(base_time) == K_NUM) fresh->commits.base_time = val_num(base_time);
+    declared_list declared = {NULL, 0};
+    if (!l.err) load_declared(&l, get(root, "indexes"), &declared);
     buf_free(&enc);
     if (l.err) {
+        declared_free(&declared);
         hs_db_close(fresh);
         char m[200];
         hs_snprintf(m, sizeof m, "%s%s", strncmp(l.err, "snapshot:", 9) == 0 ? "" : "snapshot: ", l.err);
@@ -476,6 +500,8 @@ static hs_rc load(hs_db *db, const char *text, size_t len) {
     db->seq = seq;
     db->oldest = oldest;
     db->hist.seq = seq + 1;
+    declared_free(&db->declared);
+    db->declared = declared;
     db_recount(db);
     buf_clear(&db->out);
     buf_puts(&db->out, "{}");

@@ -338,6 +338,92 @@ done:
     return e;
 }
 
+/* The first k rows of the stable order (the sort's index order breaks ties), for sort + limit:
+   a bounded max-heap of k indices, so n rows cost about n comparisons with the heap's top
+   instead of a full sort. Only for one sort key, where the single group check_groups would
+   make of the first key is the whole set, which a linear pass checks the same way. */
+static int top_worse(const sort_ctx *c, uint32_t a, uint32_t b) {   /* a after b in the stable order */
+    int r = row_cmp(c, a, b);
+    return r ? r > 0 : a > b;
+}
+
+static void heap_sift_down(const sort_ctx *c, uint32_t *h, size_t n, size_t i) {
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && top_worse(c, h[l], h[m])) m = l;
+        if (r < n && top_worse(c, h[r], h[m])) m = r;
+        if (m == i) return;
+        uint32_t t = h[i]; h[i] = h[m]; h[m] = t;
+        i = m;
+    }
+}
+
+static const char *check_one_group(const sort_ctx *c, size_t n, char *err, size_t cap) {
+    int kind = SK_NULL, bad = 0;
+    size_t nonnull = 0;
+    for (size_t r = 0; r < n; r++) {
+        const sort_key *k = &c->keys[r];
+        if (k->kind == SK_FAIL) return k->fail;
+        if (k->kind == SK_NULL) continue;
+        nonnull++;
+        bad |= k->kind == SK_BAD;
+        if (kind == SK_NULL) kind = k->kind;
+        else if (k->kind != kind) {
+            hs_snprintf(err, cap, "Incompatible types on sort field '%s'", c->spec->orders[0].field);
+            return err;
+        }
+    }
+    if (bad && nonnull > 1) {
+        hs_snprintf(err, cap, "Field not comparable: sort field '%s' holds a map or list", c->spec->orders[0].field);
+        return err;
+    }
+    return NULL;
+}
+
+const char *sort_apply_top(const qsort_spec *s, val *docs, size_t n, size_t k, char *err, size_t cap) {
+    if (s->n != 1 || k >= n / 4) return sort_apply(s, docs, n, err, cap);
+    if (n > UINT32_MAX) return "too many documents to sort";
+    sort_ctx c = {s, NULL, NULL, 0};
+    buf arena, scratch;
+    buf_init(&arena);
+    buf_init(&scratch);
+    const char *e = NULL;
+    c.keys = malloc(n * sizeof *c.keys);
+    uint32_t *heap = malloc((k ? k : 1) * sizeof *heap);
+    val *top = malloc((k ? k : 1) * sizeof *top);
+    if (!c.keys || !heap || !top) { e = "out of memory"; goto done; }
+    for (size_t i = 0; i < n && !e; i++) e = extract(&s->orders[0], docs[i], &c.keys[i], &arena, &scratch);
+    if (e) goto done;
+    c.arena = arena.data;
+    if ((e = check_one_group(&c, n, err, cap)) != NULL || k == 0) goto done;
+    size_t h = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (h < k) {   /* sift up */
+            size_t j = h++;
+            heap[j] = i;
+            while (j && top_worse(&c, heap[j], heap[(j - 1) / 2])) {
+                uint32_t t = heap[j]; heap[j] = heap[(j - 1) / 2]; heap[(j - 1) / 2] = t;
+                j = (j - 1) / 2;
+            }
+        } else if (top_worse(&c, heap[0], i)) {
+            heap[0] = i;
+            heap_sift_down(&c, heap, h, 0);
+        }
+    }
+    /* Pop the worst first, filling the answer from its end. */
+    for (size_t m = h; m > 0; m--) {
+        top[m - 1] = docs[heap[0]];
+        heap[0] = heap[m - 1];
+        heap_sift_down(&c, heap, m - 1, 0);
+    }
+    memcpy(docs, top, h * sizeof *docs);
+done:
+    free(c.keys); free(heap); free(top);
+    buf_free(&arena);
+    buf_free(&scratch);
+    return e;
+}
+
 /* ---- keys of one document (live queries keep a sorted set one change at a time) ---- */
 
 struct sort_keys {

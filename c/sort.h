@@ -17,6 +17,9 @@ qsort_spec *sort_compile(val json, char *err, size_t errcap);
 void sort_free(qsort_spec *s);
 /* Sorts docs[0..n) in place (stable). Returns NULL, or an error message written to err. */
 const char *sort_apply(const qsort_spec *s, val *docs, size_t n, char *err, size_t errcap);
+/* The same answer for docs[0..k) as sort_apply (same order, same errors), for sort + limit;
+   docs[k..n) is left in no particular order. Cheaper when k is small against n. */
+const char *sort_apply_top(const qsort_spec *s, val *docs, size_t n, size_t k, char *err, size_t errcap);
 
 /* One document's keys, extracted once, for keeping documents sorted one at a time (live.c).
    They may borrow from the document, which must outlive them. A key that cannot be

@@ -227,6 +227,21 @@ export class Database {
     return core.liveQueries.open(query, onChange, options);
   }
 
+  /* Declares an index on field (a dot path) of target, which need not exist yet: equality and
+     range searches use it from their first run. Kept in the engine's snapshot, so it is
+     written at once and survives a reopen. */
+  async createIndex(target, field) {
+    if (typeof target !== 'string' || typeof field !== 'string') throw new HindsightError(ErrorCode.INVALID_ARGUMENT, 'createIndex(target, field) needs two strings');
+    const result = this.#core.live().createIndex(target, field);
+    await this.#core.persistence?.snapshot();
+    return result;
+  }
+
+  /* The plan a read query would run with now, without running it: { plan, field, asOf, sort, k? }. */
+  explain(query) {
+    return this.#core.live().explain(queryParts(query, 'explain').text);
+  }
+
   /* Calls callback after each successful write to target. With a name, a later
      addListener with the same name replaces it. */
   addListener(target, callback, name) {

@@ -221,6 +221,21 @@ export class Engine {
 
   liveClose(handle) { this.wasm.hsw_live_close(handle); }
 
+  /* ---- planner (c/plan.h) ---- */
+  /* Declares an index on field of collection target (need not exist yet); kept in dumpText.
+     Returns true when it was new. */
+  createIndex(target, field) {
+    this.withTexts([target, field], (tp, tl, fp, fl) => this.check(this.wasm.hsw_create_index(this.handle, tp, tl, fp, fl)));
+    return JSON.parse(this.output()).created;
+  }
+
+  /* The plan queryText would run with now, without running it:
+     { plan: 'scan'|'equalityIndex'|'rangeIndex'|'none', field, asOf, sort: 'none'|'all'|'topK', k? }. */
+  explain(queryText) {
+    this.withText(queryText, (p, l) => this.check(this.wasm.hsw_explain(this.handle, p, l)));
+    return JSON.parse(this.output());
+  }
+
   heapUsed() { return this.wasm.hsw_heap_used(); }
   memoryBytes() { return this.wasm.memory.buffer.byteLength; }
 

@@ -453,6 +453,25 @@ export interface OpenOptions {
 
 export type Listener = (seq: number) => void;
 
+export interface ChangeInfo {
+  seq: number;
+  id: string | null;
+  rebased?: boolean;
+  changes: { [collection: string]: { added: number[]; removed: number[]; changed: number[] } } | null;
+}
+export interface LiveSnapshot<T = Doc> { seq: number; result: QueryResult<T>; rows: { id: number | null; doc: T }[] }
+export interface LiveDelta<T = Doc> {
+  added: { id: number | null; index: number; doc: T }[];
+  removed: { id: number | null; from: number }[];
+  changed: { id: number; from: number; doc: T }[];
+  moved: { id: number; from: number; index: number }[];
+}
+export interface LiveQuery<T = Doc> {
+  getSnapshot(): LiveSnapshot<T>;
+  subscribe(fn: (snapshot: LiveSnapshot<T>) => void): () => void;
+  unsubscribe(): void;
+}
+
 export declare class Database {
   private constructor();
   static open(options?: OpenOptions): Promise<Database>;
@@ -474,7 +493,17 @@ export declare class Database {
   toDict(): DatabaseDict;
   toJSONText(): string;
 
-  commits(range?: { from?: number; to?: number; limit?: number }): Commit[];
+  commits(range?: { from?: number; to?: number; limit?: number; collectionPermissions?: CollectionPermissions | null }): Commit[];
+  /** The change feed: fn after every commit; returns the unsubscribe function. */
+  subscribeChanges(fn: (info: ChangeInfo) => void): () => void;
+  changes(range?: { since?: number; until?: number }): ChangeInfo[];
+  /** A live query: onChange now and after every commit that changes the result. */
+  live<T = Doc>(query: AnyQuery, onChange?: (snapshot: LiveSnapshot<T>, delta: LiveDelta<T>) => void,
+    options?: { collectionPermissions?: CollectionPermissions | null }): LiveQuery<T>;
+  /** Declares an index on field of target; kept across reopen. */
+  createIndex(target: string, field: string): Promise<boolean>;
+  /** The plan a read query would run with now, without running it. */
+  explain(query: AnyQuery): { plan: 'scan' | 'equalityIndex' | 'rangeIndex' | 'none'; field: string | null; asOf: boolean; sort: 'none' | 'all' | 'topK'; k?: number };
   at(point: Point): DatabaseView;
   history<T = Doc>(target: string, queryNode?: NodeArg | null, range?: { from?: number; to?: number }): HistoryEntry<T>[];
   diff<T = Doc>(from: Point, to: Point): Diff<T>;

@@ -53,6 +53,7 @@ static hs_db *sample(void) {
     hs_db_undo(db, NULL, 0);                                                                                               /* 4: undo of 3 */
     hs_db_redo(db, NULL, 0);                                                                                               /* 5: redo of 3 */
     run(db, "{\"target\":\"users\",\"type\":\"add\",\"addData\":[{\"id\":-1,\"n\":4}],\"serialKey\":\"id\"}");                     /* 6: add with serialKey: kept whole */
+    hs_db_create_index(db, "users", 5, "n", 1);                                                                         /* a declared index: not a commit */
     return db;
 }
 

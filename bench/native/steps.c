@@ -1,0 +1,60 @@
+/*
+ * bench/native/steps.c: the query steps issue 14 names, run natively on 100,000 speed-test
+ * documents, one step per run, so `valgrind --tool=callgrind` counts each step's instructions
+ * (stable on a noisy machine, unlike wall time). Not part of any test.
+ * Usage: steps STEP [N]   STEP: none count top searchOne updateOne update deleteOne range1
+ * (range1: 100 counts of a 1% age range with a declared index)
+ * Build: gcc -O2 -Ic -Ibuild/cjson bench/native/steps.c c/[a-v]*.c (not wasm.c) build/cjson/cJSON.c -lm
+ */
+#include "hindsight.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void run(hs_db *db, const char *q) {
+    if (hs_db_execute(db, q, strlen(q), NULL, 0) != HS_OK) { fprintf(stderr, "failed: %s\n", q); exit(1); }
+}
+
+int main(int argc, char **argv) {
+    const char *step = argc > 1 ? argv[1] : "none";
+    long n = argc > 2 ? atol(argv[2]) : 100000;
+    size_t cap = (size_t)n * 200 + 200, len = 0;
+    char *add = malloc(cap);
+    len += sprintf(add, "{\"className\":\"Query\",\"version\":\"7\",\"target\":\"users\",\"type\":\"add\",\"addData\":[");
+    for (long i = 0; i < n; i++)
+        len += sprintf(add + len, "%s{\"id\":\"%ld\",\"name\":\"sample%ld\",\"age\":%ld,\"createdAt\":\"2026-01-01T00:00:00.000Z\",\"updatedAt\":\"2026-01-01T00:00:00.000Z\",\"nestedObj\":{\"num\":%ld}}",
+                       i ? "," : "", i, i, i, i);
+    strcpy(add + len, "]}");
+    hs_db *db = hs_db_open();
+    run(db, add);
+    free(add);
+    char q[1000];
+    const char *head = "{\"className\":\"Query\",\"version\":\"7\",\"target\":\"users\"";
+    if (!strcmp(step, "count"))
+        snprintf(q, sizeof q, "%s,\"type\":\"search\",\"limit\":0,\"queryNode\":{\"type\":\"greaterThan_\",\"field\":\"age\",\"value\":%ld,\"vType\":\"auto_\",\"version\":\"2\"}}", head, n / 2);
+    else if (!strcmp(step, "top"))
+        snprintf(q, sizeof q, "%s,\"type\":\"search\",\"limit\":10,\"queryNode\":{\"type\":\"greaterThan_\",\"field\":\"age\",\"value\":%ld,\"vType\":\"auto_\",\"version\":\"2\"},"
+                 "\"sortObj\":{\"className\":\"SingleSort\",\"version\":\"5\",\"field\":\"age\",\"reversed\":true,\"vType\":\"auto_\"}}", head, n / 2);
+    else if (!strcmp(step, "searchOne"))
+        snprintf(q, sizeof q, "%s,\"type\":\"searchOne\",\"queryNode\":{\"type\":\"equals_\",\"field\":\"age\",\"value\":%ld,\"vType\":\"auto_\",\"version\":\"2\"}}", head, n - 1);
+    else if (!strcmp(step, "updateOne"))
+        snprintf(q, sizeof q, "%s,\"type\":\"updateOne\",\"queryNode\":{\"type\":\"equals_\",\"field\":\"name\",\"value\":\"sample%ld\",\"vType\":\"auto_\",\"version\":\"2\"},\"overrideData\":{\"age\":%ld}}", head, n / 2 - 1, n);
+    else if (!strcmp(step, "update"))
+        snprintf(q, sizeof q, "%s,\"type\":\"update\",\"queryNode\":{\"type\":\"or_\",\"version\":\"1\",\"conditions\":[{\"type\":\"equals_\",\"field\":\"name\",\"value\":\"sample%ld\",\"vType\":\"auto_\",\"version\":\"2\"},"
+                 "{\"type\":\"equals_\",\"field\":\"name\",\"value\":\"sample%ld\",\"vType\":\"auto_\",\"version\":\"2\"}]},\"overrideData\":{\"age\":%ld}}", head, n / 2 - 1, n - 1, n + 1);
+    else if (!strcmp(step, "deleteOne"))
+        snprintf(q, sizeof q, "%s,\"type\":\"deleteOne\",\"returnData\":true,\"queryNode\":{\"type\":\"equals_\",\"field\":\"age\",\"value\":%ld,\"vType\":\"auto_\",\"version\":\"2\"}}", head, n / 2);
+    else if (!strcmp(step, "range1")) {
+        hs_db_create_index(db, "users", 5, "age", 3);
+        for (int i = 0; i < 100; i++) {
+            snprintf(q, sizeof q, "%s,\"type\":\"search\",\"limit\":0,\"queryNode\":{\"type\":\"and_\",\"conditions\":[{\"type\":\"greaterThanOrEqual_\",\"field\":\"age\",\"value\":%ld},"
+                     "{\"type\":\"lessThan_\",\"field\":\"age\",\"value\":%ld}]}}", head, (i * 7919L) % (n - n / 100), (i * 7919L) % (n - n / 100) + n / 100);
+            run(db, q);
+        }
+        q[0] = 0;
+    }
+    else q[0] = 0;
+    if (q[0]) run(db, q);
+    hs_db_close(db);
+    return 0;
+}

@@ -1,0 +1,37 @@
+/*
+ * create-index.test.mjs: Database.createIndex and Database.explain (issue 14): a declared index
+ * is used from the first search, answers like a scan, and survives close and reopen through the
+ * file store; bad arguments are HindsightError INVALID_ARGUMENT.
+ */
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Database } from '../../node/index.js';
+
+const search = (value) => ({ className: 'Query', version: '7', type: 'search', target: 'users',
+  queryNode: { type: 'greaterThan_', field: 'age', value } });
+
+test('a declared index is planned from the first search, answers as a scan, and survives reopen', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'hs-index-'));
+  try {
+    const db = await Database.open({ storage: 'file', path: dir });
+    db.executeQuery({ className: 'Query', version: '7', type: 'add', target: 'users',
+      addData: Array.from({ length: 400 }, (_, i) => ({ name: `u${i}`, age: (i * 37) % 100 })) });
+    assert.equal(db.explain(search(98)).plan, 'scan');
+    const scanned = db.executeQuery(search(98)).result;
+    assert.equal(await db.createIndex('users', 'age'), true);
+    assert.equal(db.explain(search(98)).plan, 'rangeIndex');
+    assert.deepEqual(db.executeQuery(search(98)).result, scanned);
+    await db.close();
+    const again = await Database.open({ storage: 'file', path: dir });
+    assert.equal(again.explain(search(98)).plan, 'rangeIndex', 'the declaration was kept');
+    assert.deepEqual(again.executeQuery(search(98)).result, scanned);
+    assert.throws(() => again.explain(null), (e) => e.code === 'INVALID_ARGUMENT');
+    await assert.rejects(again.createIndex('users', 3), (e) => e.code === 'INVALID_ARGUMENT');
+    await again.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

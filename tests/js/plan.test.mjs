@@ -1,0 +1,119 @@
+/*
+ * plan.test.mjs: the planner through js/engine.js (createIndex, explain): declared indexes
+ * are used at the first search, reported by explain, kept by dumpText/loadText, and never
+ * change an answer: the same random range, between and equality searches (present and
+ * as of past commits, with sort + limit) give identical results on an engine with declared
+ * indexes and on one without any. Bad input is a HindsightError that changes nothing.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { HindsightError } from '../../js/index.js';
+import { Engine } from '../../js/engine.js';
+import { loadEngine } from '../../js/wasm-loader.js';
+
+const q = (extra) => JSON.stringify({ className: 'Query', version: '7', target: 'users', ...extra });
+const gt = (field, value) => ({ type: 'greaterThan_', field, value, vType: 'auto_', version: '2' });
+
+function seeded(seed) {
+  let s = seed >>> 0;
+  return (n) => { s = (s * 1664525 + 1013904223) >>> 0; return s % n; };
+}
+
+function fill(engine, n, rnd) {
+  const docs = Array.from({ length: n }, (_, i) => ({ id: i, age: i % 11 === 0 ? String(i) : rnd(1000), nested: { v: rnd(500) / 4 }, name: `u${rnd(50)}` }));
+  engine.execute(q({ type: 'add', addData: docs }), null);
+}
+
+test('explain reports a scan, then the declared range index, and as-of reads scan', async () => {
+  const engine = new Engine(await loadEngine());
+  try {
+    fill(engine, 2000, seeded(1));
+    engine.execute(q({ type: 'updateOne', queryNode: gt('age', 500), overrideData: { age: 1 } }), null);
+    const search = { type: 'search', queryNode: gt('age', 990) };
+    assert.deepEqual(engine.explain(q(search)), { plan: 'scan', field: null, asOf: false, sort: 'none' });
+    assert.equal(engine.createIndex('users', 'age'), true);
+    assert.equal(engine.createIndex('users', 'age'), false, 'declaring twice is a no-op');
+    assert.deepEqual(engine.explain(q(search)), { plan: 'rangeIndex', field: 'age', asOf: false, sort: 'none' });
+    assert.equal(engine.explain(q({ ...search, asOf: { seq: 1 } })).plan, 'scan');
+    const sorted = { ...search, sortObj: { className: 'SingleSort', version: '5', field: 'age' }, limit: 5, offset: 2 };
+    assert.deepEqual(engine.explain(q(sorted)), { plan: 'rangeIndex', field: 'age', asOf: false, sort: 'topK', k: 7 });
+    assert.equal(engine.explain(q({ type: 'add', addData: [{}] })).plan, 'none');
+  } finally {
+    engine.close();
+  }
+});
+
+test('createIndex and explain refuse bad input with INVALID_ARGUMENT and change nothing', async () => {
+  const engine = new Engine(await loadEngine());
+  try {
+    fill(engine, 100, seeded(2));
+    const before = engine.dumpText();
+    for (const [target, field] of [['', 'age'], ['users', ''], ['us\u0000ers', 'age']]) {
+      assert.throws(() => engine.createIndex(target, field), (e) => e instanceof HindsightError && e.code === 'INVALID_ARGUMENT', JSON.stringify([target, field]));
+    }
+    for (const text of ['{', '[]', JSON.stringify({ type: 'nope', target: 'users' })]) {
+      assert.throws(() => engine.explain(text), (e) => e instanceof HindsightError && e.code === 'INVALID_ARGUMENT', text);
+    }
+    assert.equal(engine.dumpText(), before);
+  } finally {
+    engine.close();
+  }
+});
+
+test('declared indexes survive dumpText/loadText', async () => {
+  const wasm = await loadEngine();
+  const a = new Engine(wasm), b = new Engine(wasm);
+  try {
+    fill(a, 500, seeded(3));
+    a.createIndex('users', 'nested.v');
+    a.createIndex('later', 'x');
+    const dump = a.dumpText();
+    assert.deepEqual(JSON.parse(dump).indexes, [['users', 'nested.v'], ['later', 'x']]);
+    b.loadText(dump);
+    assert.equal(b.explain(q({ type: 'search', queryNode: { type: 'lessThan_', field: 'nested.v', value: 3 } })).plan, 'rangeIndex');
+    assert.equal(b.dumpText(), dump);
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
+test('model: indexed and unindexed engines answer every random search identically, present and past', async () => {
+  const wasm = await loadEngine();
+  const indexed = new Engine(wasm), plain = new Engine(wasm);
+  const rnd = seeded(4);
+  const ops = ['greaterThan_', 'greaterThanOrEqual_', 'lessThan_', 'lessThanOrEqual_'];
+  try {
+    for (const e of [indexed, plain]) fill(e, 3000, seeded(5));
+    indexed.createIndex('users', 'age');
+    indexed.createIndex('users', 'nested.v');
+    indexed.createIndex('users', 'name');
+    let used = 0;
+    for (let round = 0; round < 30; round++) {
+      for (let k = 0; k < 20; k++) {
+        const field = rnd(2) ? 'age' : 'nested.v';
+        const a = rnd(1100) - 50;
+        const node = rnd(3) === 0
+          ? { type: 'and_', conditions: [{ type: ops[rnd(2)], field, value: a }, { type: ops[2 + rnd(2)], field, value: a + rnd(40) }] }
+          : rnd(4) === 0 ? { type: 'equals_', field: 'name', value: `u${rnd(50)}` } : { type: ops[rnd(4)], field, value: a + (rnd(2) ? 0.5 : 0) };
+        const query = { type: rnd(6) ? 'search' : 'searchOne', queryNode: node };
+        if (rnd(2)) Object.assign(query, { sortObj: { className: 'SingleSort', version: '5', field: rnd(2) ? 'id' : 'nested.v', reversed: !!rnd(2) }, limit: rnd(15) });
+        const seq = plain.seq();
+        if (seq > 1 && rnd(3) === 0) query.asOf = { seq: 1 + rnd(seq) };
+        if (indexed.explain(q(query)).plan !== 'scan') used++;
+        const [x, y] = [indexed, plain].map((e) => { try { return e.execute(q(query), null); } catch (err) { return String(err); } });
+        assert.equal(x, y, `${q(query)} (seq ${seq})`);
+      }
+      // Writes that move rows in and out of the indexes, many at a time.
+      const lo = rnd(1000), w = 1 + rnd(round % 5 === 0 ? 1000 : 60);
+      const write = rnd(3)
+        ? { type: 'update', queryNode: { type: 'and_', conditions: [gt('age', lo), { type: 'lessThan_', field: 'age', value: lo + w }] }, overrideData: { age: rnd(1000), nested: { v: rnd(500) / 4 } } }
+        : { type: 'delete', queryNode: { type: 'equals_', field: 'name', value: `u${rnd(50)}` } };
+      for (const e of [indexed, plain]) e.execute(q(write), null);
+    }
+    assert.ok(used > 100, `the indexes answered ${used} searches`);
+  } finally {
+    indexed.close();
+    plain.close();
+  }
+});
