@@ -349,7 +349,10 @@ static hs_rc list_commits(hs_db *db, uint32_t from, uint32_t to, uint32_t limit,
     buf_clear(o);
     buf_putc(o, '[');
     uint32_t n = 0;
-    for (size_t i = 0; i < db->commits.n && n < limit; i++) {
+    /* The records are dense in seq order: start at from's record, not at the first one (a
+       scan from the first made writing each commit's record cost O(commits)). */
+    size_t first = db->commits.n && from > db->commits.recs[0].seq ? from - db->commits.recs[0].seq : 0;
+    for (size_t i = first; i < db->commits.n && n < limit; i++) {
         const commit_rec *r = &db->commits.recs[i];
         if (r->seq < from) continue;
         if (r->seq > to) break;
