@@ -194,6 +194,16 @@ int64_t coll_serial_at(const coll *c, uint32_t s) { return value_at(c->serials, 
 int coll_alive_at(const coll *c, uint32_t s) { return (int)value_at(c->lives, c->nlives, c->alive, s); }
 int64_t coll_order_at(const coll *c, uint32_t s) { return value_at(c->orders, c->norders, c->order, s); }
 
+size_t hist_changes_after(const hist *h, uint32_t s) {
+    size_t lo = 0, hi = h->nchanges;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (h->changes[mid].seq <= s) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
 void hist_rollback(hist *h) {
     while (h->nchanges && h->changes[h->nchanges - 1].seq == h->seq) {
         change ch = h->changes[--h->nchanges];

@@ -104,6 +104,8 @@ int64_t coll_serial_at(const coll *c, uint32_t s);
 int coll_alive_at(const coll *c, uint32_t s);
 /* Undoes every change of commit h->seq (after a failed transaction). */
 void hist_rollback(hist *h);
+/* The index of the first change with seq > s (binary search: the log is sorted by seq). */
+size_t hist_changes_after(const hist *h, uint32_t s);
 /* Drops history that no seq >= horizon can see. Returns the number of rows removed. */
 size_t coll_prune(coll *c, uint32_t horizon);
 

@@ -177,17 +177,6 @@ static size_t coll_index(const hs_db *db, const coll *c) {
     return SIZE_MAX;
 }
 
-/* First change with seq > s (binary search; the log is sorted by seq). */
-static size_t changes_after(const hist *h, uint32_t s) {
-    size_t lo = 0, hi = h->nchanges;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (h->changes[mid].seq <= s) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo;
-}
-
 static void put_doc_list(buf *o, const char *name, const doc *const *docs, size_t n) {
     buf_putc(o, '"');
     buf_puts(o, name);
@@ -204,7 +193,7 @@ hs_rc hs_db_diff(hs_db *db, uint32_t a, uint32_t b) {
     if (!readable(db, a) || !readable(db, b))
         return db_fail(db, a < db->oldest || b < db->oldest ? HS_TOO_OLD : HS_ERROR, "diff: a point is outside the kept history");
     uint32_t lo = a < b ? a : b, hi = a < b ? b : a;
-    size_t first = changes_after(&db->hist, lo), last = changes_after(&db->hist, hi);
+    size_t first = hist_changes_after(&db->hist, lo), last = hist_changes_after(&db->hist, hi);
     size_t n = last - first;
     touched *t = n ? malloc(n * sizeof *t) : NULL;
     if (n && !t) return HS_NOMEM;
@@ -401,7 +390,7 @@ hs_db *hs_db_fork(const hs_db *db, uint32_t s) {
         if (db_append_coll(f, n)) { oom = oom || 0; } else { coll_free(n); oom = 1; }
     }
     /* The change log up to s, pointing at the fork's collections. */
-    size_t keep = changes_after(&db->hist, s);
+    size_t keep = hist_changes_after(&db->hist, s);
     if (!oom && keep && !hist_reserve(&f->hist, 0, keep)) oom = 1;
     for (size_t k = 0; k < keep && !oom; k++) {
         size_t ci = coll_index(db, db->hist.changes[k].c);
@@ -433,7 +422,7 @@ hs_rc hs_db_set_horizon(hs_db *db, uint32_t h) {
             db_unlink_free(db, c);
         }
     }
-    size_t keep_from = changes_after(&db->hist, h);
+    size_t keep_from = hist_changes_after(&db->hist, h);
     memmove(db->hist.changes, db->hist.changes + keep_from, (db->hist.nchanges - keep_from) * sizeof *db->hist.changes);
     db->hist.nchanges -= keep_from;
     db->oldest = h;
@@ -767,7 +756,7 @@ hs_rc hs_db_changes(hs_db *db, uint32_t since, uint32_t until) {
     buf *o = &db->out;
     buf_clear(o);
     buf_putc(o, '[');
-    size_t k = changes_after(&db->hist, since);
+    size_t k = hist_changes_after(&db->hist, since);
     int first_commit = 1;
     for (uint32_t s = since + 1; s <= until && s > since; s++) {
         if (!first_commit) buf_putc(o, ',');

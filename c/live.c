@@ -485,17 +485,6 @@ static hs_rc put_full(hs_live *lv) {
 
 /* ---- applying commits ---- */
 
-/* The first change of a commit after s. */
-static size_t changes_after(const hist *h, uint32_t s) {
-    size_t lo = 0, hi = h->nchanges;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (h->changes[mid].seq <= s) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo;
-}
-
 static int cmp_u32(const void *a, const void *b) {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
     return x < y ? -1 : x > y;
@@ -625,7 +614,7 @@ static hs_rc update(hs_live *lv) {
         return finish(lv);
     }
     /* The rows of this collection touched since lv->seq, each once. */
-    size_t from = changes_after(&db->hist, lv->seq), nt = 0;
+    size_t from = hist_changes_after(&db->hist, lv->seq), nt = 0;
     touched *t = malloc((db->hist.nchanges - from + 1) * sizeof *t);
     if (!t) return HS_NOMEM;
     for (size_t i = from; i < db->hist.nchanges; i++)

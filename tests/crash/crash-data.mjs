@@ -2,23 +2,15 @@
  * crash-data.mjs: what the crash-test children write, as pure functions of seq, so the parent
  * can check every recovered byte without hearing it from the child.
  *
- * Owns: the seeded PRNG (mulberry32), the record and snapshot texts of the FileStore child,
- * the commit a Database child makes at each seq, and the model of the documents after N commits.
+ * Owns: the record and snapshot texts of the FileStore child, the commit a Database child makes
+ * at each seq, and the model of the documents after N commits. (It re-exports the tests' seeded
+ * PRNG, mulberry32, from tests/seeded-random.mjs.)
  * Must stay true: deterministic (no clock, no Math.random); a commit's effect never depends on
  * anything but its seq, so "the state after commit N" has exactly one right answer.
  */
 
-/* A small, well-mixed 32-bit PRNG: the same seed gives the same kill times on every run. */
-export function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/* The same seed gives the same kill times on every run. */
+export { mulberry32 } from '../seeded-random.mjs';
 
 /* Record texts of varied length (0 .. ~600 bytes) with multi-byte characters now and then. */
 export function recordText(seq) {

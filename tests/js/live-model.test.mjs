@@ -15,20 +15,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Database } from '../../js/index.js';
 import { applyDelta } from '../../js/live.js';
+import { mulberry32 } from '../seeded-random.mjs';
 
 const SEED = 0x11fe2026;
 const COMMITS = 3000;
 
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 const rand = prng(SEED);
 const int = (n) => Math.floor(rand() * n);
 const pick = (list) => list[int(list.length)];

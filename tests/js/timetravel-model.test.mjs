@@ -16,23 +16,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Database, HindsightError } from '../../js/index.js';
+import { mulberry32 } from '../seeded-random.mjs';
 
 const SEED = 0x5eed2026;
 const TARGET_COMMITS = 3000;
 const COLLECTIONS = ['users', 'items', 'logs'];
 const START_MS = Date.UTC(2025, 0, 1);
 
-/* mulberry32: a small, well-mixed 32-bit PRNG; the same seed gives the same run. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 const rand = prng(SEED);
 const int = (n) => Math.floor(rand() * n);

@@ -14,6 +14,7 @@
  * the kept history are checked against the workload too, so the run cannot pass by doing nothing.
  */
 import { Database } from '../../js/index.js';
+import { mulberry32 } from '../seeded-random.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -33,17 +34,7 @@ function check(ok, name) {
   console.log(`${ok ? 'ok' : 'not ok'} ${tests} - ${name}`);
 }
 
-/* mulberry32: a small seeded generator, so every run does the same commits. */
-function generator(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const generator = mulberry32;
 
 let now = Date.UTC(2026, 0, 1);
 const db = await Database.open({ clock: () => now });
