@@ -22,17 +22,13 @@
  * collectionPermissions do not allow gets the "Operation not permitted." result, never updated.
  */
 import { HindsightError, ErrorCode } from './errors.js';
+import { queryParts, permissionsText } from './query-checks.js';
 
 const LIVE_TYPES = new Set(['search', 'searchOne', 'getAll', 'count']);
 const NOT_PERMITTED = 'Operation not permitted.';
 
 function invalid(message) { return new HindsightError(ErrorCode.INVALID_ARGUMENT, message); }
 
-function plainQuery(query) {
-  if (query && typeof query.toJSON === 'function') return query.toJSON();
-  if (query && typeof query.build === 'function') return query.build();
-  return query;
-}
 
 function queryResult(query, rows, hitCount, dbLength) {
   return {
@@ -129,11 +125,10 @@ function emptyDelta(delta) {
 }
 
 function allowed(permissions, query) {
-  if (permissions === undefined || permissions === null) return true;
-  if (typeof permissions !== 'object' || Array.isArray(permissions)) throw invalid('collectionPermissions must be an object of collection names to Permission');
-  const plain = JSON.parse(JSON.stringify(permissions));
-  const allows = plain?.[query.target]?.allows;
-  return Array.isArray(allows) && allows.includes(query.type);
+  const text = permissionsText(permissions);   // the shape checks executeQueryObject makes
+  if (text === null) return true;
+  const map = JSON.parse(text);
+  return Object.hasOwn(map, query.target) && map[query.target].allows.includes(query.type);
 }
 
 export class LiveQuery {
@@ -157,18 +152,13 @@ export class LiveQuery {
     this.#registry = registry;
     this.#onChange = onChange;
     this.#onError = onError;
-    const plain = plainQuery(query);
-    if (plain === null || typeof plain !== 'object' || Array.isArray(plain)) throw invalid('live: the query must be a Query object');
+    const { plain, text } = queryParts(query, 'live');
     if (plain.className === 'TransactionQuery' || Array.isArray(plain.queries)) throw invalid('live: a TransactionQuery cannot be live; use one read query');
     if (!LIVE_TYPES.has(plain.type)) throw invalid(`live: only reads (search, searchOne, getAll, count) can be live, not '${plain.type}'`);
     if (plain.asOf !== undefined && plain.asOf !== null) throw invalid('live: an asOf read never changes, so it cannot be live; use executeQuery');
     if (onChange !== undefined && onChange !== null && typeof onChange !== 'function') throw invalid('live: onChange must be a function');
     this.#query = plain;
-    try {
-      this.#queryText = JSON.stringify(plain);
-    } catch (error) {
-      throw new HindsightError(ErrorCode.INVALID_ARGUMENT, `live: the query cannot be written as JSON: ${error.message}`, { cause: error });
-    }
+    this.#queryText = text;
     this.#open(engine);   // throws for a query the engine refuses
     if (!allowed(options?.collectionPermissions, plain)) {
       this.#closeHandle();

@@ -243,3 +243,14 @@ test('a multi-tab rebase rebuilds live queries on the new engine', async () => {
   assert.deepEqual(sub.getSnapshot().result, a.executeQuery(query));
   await Promise.all([a.close(), b.close()]);
 });
+
+test('live() checks its query and permissions as executeQueryObject does', async () => {
+  const db = await Database.open();
+  const nan = { type: 'search', target: 'users', queryNode: { type: 'equals_', field: 'score', value: NaN } };
+  assert.throws(() => db.live(nan, () => {}), (e) => e.code === 'INVALID_ARGUMENT' && /finite/.test(e.message));
+  const throwing = { build() { throw new Error('no'); } };
+  assert.throws(() => db.live(throwing, () => {}), (e) => e.code === 'INVALID_ARGUMENT');
+  const nullPermissions = { toJSON: () => null };
+  assert.throws(() => db.live({ type: 'getAll', target: 'users' }, () => {}, { collectionPermissions: nullPermissions }), (e) => e.code === 'INVALID_ARGUMENT');
+  await db.close();
+});
