@@ -47,14 +47,14 @@ import { HindsightError, ErrorCode } from './errors.js';
 import { crc32 } from './crc32.js';
 import { MemoryBackupTarget, DownloadBackupTarget } from './backup-targets.js';
 import { folderBackupTarget } from './stores/registry.js';
+import { HISTORY_CLASS } from './history-export.js';
+import { REVERT_CLASS } from './database-core.js';
 
 export { MemoryBackupTarget, DownloadBackupTarget };
 
 export const MANIFEST_NAME = 'hindsight-manifest.json';
 const MANIFEST_CLASS = 'HindsightBackupManifest';
 const DELTA_CLASS = 'HindsightBackupDelta';
-const HISTORY_CLASS = 'HindsightHistory';
-const REVERT_CLASS = 'HindsightRevert';
 const SEQ_DIGITS = 12;
 /* Files a sweep may delete when no manifest lists them: only names this module makes. */
 const BACKUP_FILE = /^hindsight-(full|delta)-[0-9]+-[0-9A-Z]+(-[0-9]+)?\.json$/;
