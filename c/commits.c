@@ -142,6 +142,44 @@ static size_t copy_minified(char *w, const char *s, size_t n) {
     return k;
 }
 
+/* Prints a commit's cause or query canonically (val_print), as a dump's loader prints it, so a
+   record reads back byte for byte whatever spacing and escapes the caller's text had. For an
+   add (is_add), prints member by member and sets *add_at where the top-level addData's 0 lands
+   (relative to where printing started); returns 0 when there is no such 0. */
+int commit_print_query(buf *o, val q, int is_add, size_t *add_at) {
+    if (!is_add) { val_print(o, q); return 1; }
+    size_t at = o->len;
+    int found = 0;
+    val_iter mi;
+    val_iter_init(&mi, q);
+    buf_putc(o, '{');
+    int first = 1;
+    for (val m; (m = val_iter_next(&mi, 1));) {
+        if (!first) buf_putc(o, ',');
+        first = 0;
+        buf_put_json_string(o, mi.key, mi.klen);
+        buf_putc(o, ':');
+        if (mi.klen == 7 && memcmp(mi.key, "addData", 7) == 0 && val_is_int(m) && val_int(m) == 0) { found = 1; *add_at = o->len - at; }
+        val_print(o, m);
+    }
+    buf_putc(o, '}');
+    return found;
+}
+
+/* Appends the canonical form of JSON text s (already checked strictly); 0 on out of memory.
+   The texts were checked before, so a parse error cannot happen; if it did, s is kept as is. */
+static int put_canonical(buf *o, const char *s, size_t n, int is_add, size_t *add_at) {
+    buf enc;
+    buf_init(&enc);
+    size_t pos = 0;
+    const char *e = jscan_value_depth(s, n, &pos, &enc, 1000);
+    if (e || enc.oom) { buf_put(o, s, n); }
+    else if (!commit_print_query(o, (val)enc.data, is_add, add_at)) { buf_free(&enc); return 0; }
+    int ok = !enc.oom && !o->oom;
+    buf_free(&enc);
+    return ok;
+}
+
 int commits_record(hs_db *db, int kind, uint32_t to_seq, const char *query, size_t qlen, const jscan_span *add_span) {
     commit_log *l = &db->commits;
     const commit_meta *m = &db->meta;
@@ -160,25 +198,36 @@ int commits_record(hs_db *db, int kind, uint32_t to_seq, const char *query, size
         id = idbuf;
         id_len = (size_t)n;
     }
+    /* The query without an add's documents (they are kept once, in the versions), spacing
+       dropped, then printed canonically into the record: id, cause, query, ref. */
     size_t kept_qlen = query ? (add_span ? qlen - (add_span->end - add_span->start) + 1 : qlen) : 0;
-    size_t total = id_len + m->cause_len + kept_qlen + m->ref_len;
-    char *text = malloc(total ? total : 1);
-    if (!text) return 0;
-    char *w = text;
-    memcpy(w, id, id_len); w += id_len;
-    size_t cause_len = m->cause_len ? copy_minified(w, m->cause, m->cause_len) : 0;
-    w += cause_len;
-    const char *query_at = w;
-    size_t add_at = 0;
+    char *minified = malloc(kept_qlen + m->cause_len + 1);
+    if (!minified) return 0;
+    char *w = minified;
     if (query && add_span) {
-        w += add_at = copy_minified(w, query, add_span->start);
+        w += copy_minified(w, query, add_span->start);
         *w++ = '0';
         w += copy_minified(w, query + add_span->end, qlen - add_span->end);
     } else if (query) {
         w += copy_minified(w, query, qlen);
     }
-    kept_qlen = (size_t)(w - query_at);
-    if (m->ref_len) { memcpy(w, m->ref, m->ref_len); w += m->ref_len; }
+    size_t mq = (size_t)(w - minified);
+    buf out;
+    buf_init(&out);
+    buf_put(&out, id, id_len);
+    size_t add_at = 0, cause_len = 0, at;
+    int ok = 1;
+    if (m->cause_len) { at = out.len; ok = put_canonical(&out, m->cause, m->cause_len, 0, NULL); cause_len = out.len - at; }
+    at = out.len;
+    if (ok && query) ok = put_canonical(&out, minified, mq, add_span != NULL, &add_at);
+    kept_qlen = out.len - at;
+    free(minified);
+    if (m->ref_len) buf_put(&out, m->ref, m->ref_len);
+    if (!ok || out.oom) { buf_free(&out); return 0; }
+    char *text = malloc(out.len ? out.len : 1);
+    if (!text) { buf_free(&out); return 0; }
+    memcpy(text, out.data, out.len);
+    buf_free(&out);
     commit_rec *r = &l->recs[l->n++];
     memset(r, 0, sizeof *r);
     r->seq = db->hist.seq;

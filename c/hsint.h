@@ -154,6 +154,9 @@ void db_adopt(hs_db *db, hs_db *fresh);
 hs_rc db_execute_prepared(hs_db *db, const char *text, size_t len, const char *perms, size_t plen);
 /* A revert to s as the next commit, with db->meta already set (hs_db_revert_meta, undo, replay). */
 hs_rc db_revert_now(hs_db *db, uint32_t s);
+/* commits.c: a commit's query (or cause) printed canonically; for an add, *add_at gets where the
+   top-level addData's 0 lands (0 returned when there is none). */
+int commit_print_query(buf *o, val q, int is_add, size_t *add_at);
 /* access.c: NULL when db->revert_perms allow a revert to s (clearAdd on every collection it
    changes), else the refusal, already written as the output. */
 hs_rc access_check_revert(hs_db *db, uint32_t s);

@@ -376,28 +376,12 @@ static void load_commits(loader *l, hs_db *f, val list, uint32_t seq, uint32_t o
         } else {
             if (vpay[0] != T_OBJ) { l->err = "a commit query must be an object"; break; }
             size_t at = tmp.len;
-            if (r->kind != CK_ADD) val_print(&tmp, vpay);
-            else {
-                /* Printed again, the 0 may move: print member by member and note where
-                   the top-level addData's 0 lands. */
-                (void)get_int(l, vextra, 0, UINT32_MAX, "bad add offset");
-                int found = 0;
-                val_iter mi;
-                val_iter_init(&mi, vpay);
-                buf_putc(&tmp, '{');
-                int first = 1;
-                for (val m; (m = val_iter_next(&mi, 1));) {
-                    if (!first) buf_putc(&tmp, ',');
-                    first = 0;
-                    buf_put_json_string(&tmp, mi.key, mi.klen);
-                    buf_putc(&tmp, ':');
-                    if (mi.klen == 7 && memcmp(mi.key, "addData", 7) == 0 && val_is_int(m) && val_int(m) == 0) { found = 1; r->add_at = (uint32_t)(tmp.len - at); }
-                    val_print(&tmp, m);
-                }
-                buf_putc(&tmp, '}');
-                if (!found && !l->err) l->err = "an add commit lost its documents' place";
-                if (l->err) break;
-            }
+            if (r->kind == CK_ADD) (void)get_int(l, vextra, 0, UINT32_MAX, "bad add offset");
+            size_t add_at = 0;
+            /* Printed again, the 0 may move: commit_print_query notes where it lands. */
+            if (!commit_print_query(&tmp, vpay, r->kind == CK_ADD, &add_at) && !l->err) l->err = "an add commit lost its documents' place";
+            if (l->err) break;
+            r->add_at = (uint32_t)add_at;
             r->query_len = (uint32_t)(tmp.len - at);
         }
         if (tmp.oom || !(r->text = malloc(tmp.len ? tmp.len : 1))) { l->err = "out of memory"; break; }
