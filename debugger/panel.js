@@ -393,6 +393,8 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
 
   const unsubscribe = db.subscribeChanges((info) => {
     try {
+      // A rebase's reports after its rewind ({ rebased: true }) are already in the reloaded list.
+      if (!info.rebased && commits.length && info.seq <= head && head === db.seq) return;
       if (info.rebased || commits.length === 0 || info.seq !== head + 1) {
         loadCommits();
       } else {

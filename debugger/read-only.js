@@ -7,7 +7,7 @@
  * IndexedDB transaction each) and refuses every write, and a `locks` option whose request() runs
  * its callback at once, so this page never takes the writers' Web Lock. Commits announced on
  * the writers' BroadcastChannel are read from the store (readSince) and shown through the
- * change feed as a rebase ({ rebased: true }).
+ * change feed as the rebase reports js/change-feed.js describes (one per commit read).
  * Must stay true: nothing is ever written to the IndexedDB database (append and writeSnapshot
  * reject with HindsightError INVALID_ARGUMENT, "opened read-only", and change nothing); no Web
  * Lock is ever requested; a name with no database behind it is refused before anything is

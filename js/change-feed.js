@@ -3,12 +3,22 @@
  * for live queries in js/live.js and anyone else inside the library) and the per-collection
  * listeners (db.addListener, DeltaTraceDB's notifications).
  *
- * Owns the set of feed subscribers and the listeners by collection. The Database publishes one CommitInfo per commit, after the
- * commit is made and recorded, in seq order, including reverts, undo/redo and imports:
+ * Owns the set of feed subscribers and the listeners by collection. The Database publishes one
+ * report per commit, after the commit is made and recorded, in seq order, including reverts,
+ * undo/redo and imports:
  *   { seq, id, changes: { [collection]: { added: [rowId], removed: [rowId], changed: [rowId] } } }
  * (c/history.c hs_db_changes classifies each touched row by whether it was alive before
- * and after the commit). After a multi-tab rebase, one info with rebased: true and
- * changes: null says "the state was rebuilt: read it again". Invariants: a subscriber that
+ * and after the commit). Applying the reports in order to a map of row ids gives the rows
+ * alive now; after each report the state it describes is db.at(report.seq).
+ * A multi-tab rebase (js/rebase.js) keeps to the same rule. When this page had commits not
+ * yet written, it first publishes one rewind report
+ *   { seq: confirmed, id: null, rebased: true, changes }
+ * whose changes take those commits back (the state becomes the shared one at seq
+ * `confirmed`; later seqs are renumbered), then an ordinary report for every commit after
+ * it: the other pages', then its own replayed (same ids, new seqs). Only when row ids cannot
+ * be carried over (the state was rebuilt from another page's snapshot) is it one reset
+ * report { seq, id: null, rebased: true, changes: null }: "read the state again".
+ * Invariants: a subscriber that
  * throws never breaks the write nor the other subscribers (onError gets it); a subscriber
  * added during a publish sees the next commit, not the current one. The same holds for
  * listeners, which get the commit's seq once for each collection it changed.

@@ -9,8 +9,15 @@
  * own commits after `confirmed`. Invariants: rebased commits get new seqs but keep their ids,
  * times and causes, so undo/redo (which name ids) still take back the right commits; a
  * commit that no longer applies is dropped with a storage warning, never half applied; live
- * queries move to the new engine before the old one closes; listeners of every collection
- * touched on either side hear of it, and the feed publishes one { rebased: true } info.
+ * queries move to the new engine before the old one closes. What the change feed publishes
+ * (feedReports, format in js/change-feed.js): the reports that take a subscriber from the old
+ * state to the new one: one { rebased: true } rewind report that takes back this page's
+ * unwritten commits (only when there were any), then one ordinary { seq, id, changes } report
+ * per commit after `confirmed` (the incoming ones, then ours replayed), exactly as
+ * db.changes({ since: confirmed }) lists them; each report also reaches the listeners of the
+ * collections it changed. Only when row ids cannot be carried over (the new state came from
+ * another page's snapshot, or retention dropped `confirmed`) is it one reset report,
+ * { rebased: true, changes: null }, for every collection touched on either side.
  */
 import { Engine } from './engine.js';
 import { applyMemoryBudget, maxMemoryMB } from './memory-budget.js';
@@ -34,6 +41,46 @@ function touchedSince(engine, from, touched) {
   }
 }
 
+/* The changes that take old's state back to its state at seq `to`, by row id, in the feed's
+   shape; null when nothing changed. Read from the old engine before it closes. */
+function rewindChanges(old, to) {
+  const changes = {};
+  for (const [name, d] of Object.entries(JSON.parse(old.diffText(old.seq(), to)))) {
+    changes[name] = { added: d.addedIds, removed: d.removedIds, changed: d.changed.map((c) => c.rowId) };
+  }
+  return changes;
+}
+
+/* The feed's reports for a rebase (see the header), computed while the old engine lives;
+   publish() sends them once the new engine is in place. */
+function feedReports(core, old, fromSnapshot, confirmed, hadOwn) {
+  if (core.feed.size === 0 && core.listeners.size === 0) return { publish() {} };
+  const reset = fromSnapshot || confirmed < old.oldest();
+  if (reset) {
+    const touched = new Set();
+    touchedSince(old, confirmed, touched);
+    return {
+      publish(engine) {
+        if (engine.seq() <= confirmed && !hadOwn) return;
+        touchedSince(engine, confirmed, touched);
+        send(core, { seq: engine.seq(), id: null, rebased: true, changes: null }, touched);
+      },
+    };
+  }
+  const rewind = hadOwn ? rewindChanges(old, confirmed) : null;
+  return {
+    publish(engine) {
+      if (rewind) send(core, { seq: confirmed, id: null, rebased: true, changes: rewind }, Object.keys(rewind));
+      for (const info of JSON.parse(engine.changesText(confirmed, engine.seq()))) send(core, info, Object.keys(info.changes));
+    },
+  };
+}
+
+function send(core, info, targets) {
+  core.feed.publish(info);
+  for (const target of targets) core.listeners.fire(target, info.seq);
+}
+
 /* Another page wrote commits after `confirmed`: rebuild this page's state as the shared
    history (the store's records, or its snapshot) plus this page's own commits that were not
    written yet, applied again on top. Returns them as the records to write, and the seq of
@@ -41,8 +88,7 @@ function touchedSince(engine, from, touched) {
 export function rebase(core, { snapshot, records }, confirmed) {
   const old = core.engine;
   const ours = JSON.parse(old.commitsText(confirmed + 1, MAX_SEQ, MAX_SEQ));
-  const touched = new Set();
-  touchedSince(old, confirmed, touched);
+  const reports = feedReports(core, old, Boolean(snapshot), confirmed, ours.length > 0);
   let engine;
   if (snapshot) {
     engine = new Engine(old.wasm);
@@ -81,10 +127,6 @@ export function rebase(core, { snapshot, records }, confirmed) {
   core.engine = engine;
   core.liveQueries?.rebuilt(engine);   // live queries hook: reopen on the new engine while the old one lives
   old.close();
-  if (engine.seq() > confirmed) {
-    touchedSince(engine, confirmed, touched);
-    core.feed.publish({ seq: engine.seq(), id: null, rebased: true, changes: null });
-    for (const target of touched) core.listeners.fire(target, engine.seq());
-  }
+  reports.publish(engine);
   return { pending, seq: sharedSeq };
 }

@@ -156,3 +156,111 @@ test('a rebase keeps each commit its id, time and cause; undo still takes back t
   await a.close();
   await b.close();
 });
+
+/* A feed subscriber that keeps the alive row ids of each collection by applying every report,
+   and checks each report against the state it describes (db.at(report.seq)). */
+function feedModel(db) {
+  const model = {
+    reports: [], rows: new Map(), problems: [],
+    apply(info) {
+      model.reports.push(info);
+      if (info.changes === null) { model.problems.push(`seq ${info.seq}: a reset report`); return; }
+      for (const [name, c] of Object.entries(info.changes)) {
+        if (!model.rows.has(name)) model.rows.set(name, new Set());
+        const alive = model.rows.get(name);
+        for (const id of c.removed) if (!alive.delete(id)) model.problems.push(`seq ${info.seq}: ${name} removed ${id}, not alive`);
+        for (const id of c.changed) if (!alive.has(id)) model.problems.push(`seq ${info.seq}: ${name} changed ${id}, not alive`);
+        for (const id of c.added) {
+          if (alive.has(id)) model.problems.push(`seq ${info.seq}: ${name} added ${id}, already alive`);
+          alive.add(id);
+        }
+      }
+      const view = db.at(info.seq);
+      try {
+        for (const [name, alive] of model.rows) {
+          const data = view.toDict().collections[name]?.data ?? [];
+          if (data.length !== alive.size) model.problems.push(`seq ${info.seq}: ${name} has ${data.length} documents, the reports say ${alive.size}`);
+        }
+      } finally {
+        view.release();
+      }
+    },
+    /* The alive row ids now, from the engine (the database started empty at seq 0). */
+    expected() {
+      const out = {};
+      for (const [name, d] of Object.entries(db.diff(0, db.seq))) out[name] = [...d.addedIds].sort((x, y) => x - y);
+      return out;
+    },
+    held() {
+      const out = {};
+      for (const [name, alive] of model.rows) if (alive.size) out[name] = [...alive].sort((x, y) => x - y);
+      return out;
+    },
+  };
+  db.subscribeChanges(model.apply);
+  return model;
+}
+
+test('a rebase reports every commit in the feed: a rewind of the unwritten commits, then one report per commit', async (tc) => {
+  const store = new MemoryStore(), locks = makeLocks(), warnings = [];
+  let t = Date.UTC(2026, 0, 1);
+  const clock = () => (t += 1000);
+  const a = await Database.open({ name: 'feed', storage: store, locks, clock, onWarning: (w) => warnings.push(w) });
+  const b = await Database.open({ name: 'feed', storage: store, locks, clock });
+  tc.after(() => Promise.all([a.close(), b.close()]));
+  const ma = feedModel(a), mb = feedModel(b);
+  const heardA = [];
+  a.addListener('todos', (seq) => heardA.push(seq));
+  a.executeQuery({ target: 'todos', type: 'add', addData: [{ n: 1 }, { n: 2 }, { n: 3 }] });
+  await a.flush();
+  await converge([a, b]);
+  // Both write at once: a updates, deletes and adds (not written yet); b deletes n=3 and adds.
+  a.executeQuery({ target: 'todos', type: 'updateOne', queryNode: { type: 'equals_', field: 'n', value: 1 }, overrideData: { by: 'a' } });
+  a.executeQuery({ target: 'todos', type: 'deleteOne', queryNode: { type: 'equals_', field: 'n', value: 3 }, mustAffectAtLeastOne: true });
+  a.executeQuery({ target: 'todos', type: 'add', addData: [{ n: 4, by: 'a' }] });
+  b.executeQuery({ target: 'todos', type: 'deleteOne', queryNode: { type: 'equals_', field: 'n', value: 3 } });
+  b.executeQuery({ target: 'todos', type: 'add', addData: [{ n: 5, by: 'b' }] });
+  const madeInA = a.commits({ from: 2 }).map((c) => c.id), madeInB = b.commits({ from: 2 }).map((c) => c.id);
+  const reportsBefore = ma.reports.length;
+  await b.flush();
+  await a.flush();   // a rebases its three commits on b's two; its deleteOne no longer applies
+  await converge([a, b]);
+  assert.equal(warnings.length, 1, 'a warns of the dropped commit');
+  assert.equal(a.seq, 5);
+  assert.equal(JSON.stringify(a.toDict()), JSON.stringify(b.toDict()), 'both tabs hold the same state');
+
+  const rebase = ma.reports.slice(reportsBefore);   // what a heard after its own three commits
+  assert.deepEqual(rebase[0].rebased, true, 'the rewind comes first');
+  assert.equal(rebase[0].seq, 1, 'it takes the state back to the shared seq 1');
+  assert.equal(rebase[0].id, null);
+  assert.deepEqual(rebase[0].changes, { todos: { added: [2], removed: [3], changed: [0] } }, "it takes back a's update, delete and add (row ids of a's old state)");
+  assert.deepEqual(rebase.slice(1), a.changes({ since: 1 }), 'then every commit after it, as db.changes lists them');
+  assert.deepEqual(rebase.slice(1).map((r) => r.id), [...madeInB, madeInA[0], madeInA[2]], "b's commits, then a's replayed with their ids; the dropped one is not reported");
+  assert.ok(rebase.slice(1).every((r) => r.rebased === undefined), 'the later reports are ordinary ones');
+  assert.deepEqual(ma.problems, [], 'every report applies to the rows the earlier ones left');
+  assert.deepEqual(ma.held(), ma.expected(), "a's reports lead to the rows alive now");
+  assert.deepEqual(mb.problems, []);
+  assert.deepEqual(mb.held(), mb.expected(), "b's reports (it heard a's commits) lead to the rows alive now");
+  assert.ok(mb.reports.every((r) => !r.rebased), 'b had nothing unwritten: ordinary reports only');
+  assert.deepEqual(mb.reports.map((r) => r.seq), [1, 2, 3, 4, 5], 'b heard every commit once, in order');
+  assert.deepEqual(heardA.slice(-5), [1, 2, 3, 4, 5], "a's listener heard the rewind and each commit after it");
+});
+
+test('a tab rebuilt from another tab\'s snapshot hears one reset report (changes: null)', async (tc) => {
+  const store = new MemoryStore(), locks = makeLocks();
+  // Two names on one store: b does not hear a's broadcasts, so it falls behind a's snapshot.
+  const a = await Database.open({ name: 'snap-feed-a', storage: store, locks, snapshotEvery: 5 });
+  const b = await Database.open({ name: 'snap-feed-b', storage: store, locks, shared: true });
+  tc.after(() => Promise.all([a.close(), b.close()]));
+  const reports = [], heard = [];
+  b.subscribeChanges((info) => reports.push(info));
+  b.addListener('todos', (seq) => heard.push(seq));
+  for (let i = 0; i < 12; i++) { a.executeQuery(add('a', i)); await a.flush(); }
+  b.executeQuery(add('b', 0));
+  await b.flush();   // b catches up from a's snapshot, then writes its commit after a's
+  assert.equal(b.seq, 13);
+  assert.deepEqual(b.toDict().collections.todos.data.map((d) => d.by), [...Array(12).fill('a'), 'b']);
+  assert.equal(reports.length, 2, "b's own commit, then the reset");
+  assert.deepEqual(reports[1], { seq: 13, id: null, rebased: true, changes: null });
+  assert.deepEqual(heard, [1, 13], 'the listener hears the reset too');
+});
