@@ -453,6 +453,8 @@ export interface OpenOptions {
 
 export type Listener = (seq: number) => void;
 
+/** One change-feed report. rebased: a multi-tab rebase's rewind (changes take this tab's
+ *  unwritten commits back; seq is the shared point) or, with changes null, a reset. */
 export interface ChangeInfo {
   seq: number;
   id: string | null;

@@ -61,7 +61,7 @@ async function runIn(name, origin) {
     }), '');
     for (const [label, tab] of [['A', a], ['B', c]]) {
       const f = await tab.evaluate('window.tab.feed()');
-      // No snapshot is written at 51 commits, so no reset: every rebase reports row by row.
+      // No snapshot is written at 50 commits, so no reset: every rebase reports row by row.
       tap.report(`${name}: tab ${label}'s change feed leads to the rows it holds`, f.resets === 0 && f.problems.length === 0 && JSON.stringify(f.held) === JSON.stringify(f.alive) && f.reports >= 50,
         `${f.reports} reports, ${f.rewinds} rewinds, ${f.resets} resets ${f.problems.join('; ')}`);
     }
