@@ -1,7 +1,11 @@
 // conformance.test.mjs: runs the data-driven query cases in tests/conformance/*.test.
 //
 // Owns: parsing the case format (documented in tests/conformance/README.md) and comparing the
-// engine's QueryResult / TransactionQueryResult and toDict() collections with each case.
+// engine's QueryResult / TransactionQueryResult and toDict() collections with each case; for
+// time-travel cases, running their `steps` through the public API (executeQuery with a clock,
+// undo, redo, revertTo, setRetention) and checking the `call` (at, diff, history, changes,
+// undo, redo, revertTo) as { return } or { error: code }. Commit ids are compared as o.N
+// (this database's random origin is rewritten to o, the origin the native runner sets).
 //
 // What must stay true: one node:test test() per case, named by its ID, so a failure points at one
 // case; every database is built fresh with Database.fromDict from the case's `before`; a case file
@@ -15,8 +19,8 @@ import { fileURLToPath } from 'node:url';
 import { join, dirname } from 'node:path';
 
 const casesDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'conformance');
-const knownFields = new Set(['before', 'query', 'permissions', 'expect', 'after', 'keyOrder']);
-const requiredFields = ['query', 'expect', 'after'];
+const knownFields = new Set(['before', 'steps', 'query', 'call', 'permissions', 'expect', 'after', 'keyOrder']);
+const requiredFields = ['expect', 'after'];
 const idPattern = /^[a-z][a-z0-9]*(-[a-z0-9]+)*-\d+(\.\d+)+$/;
 
 // Splits one file into raw cases: { id, description, line, fields: {name: text} }.
@@ -95,8 +99,13 @@ function buildCase(raw, problems) {
   for (const name of requiredFields) {
     if (!(name in raw.fields)) problems.push(`${where}: missing field "${name}"`);
   }
+  if (('query' in raw.fields) === ('call' in raw.fields)) problems.push(`${where}: give exactly one of "query" and "call"`);
   const before = 'before' in raw.fields ? parseJsonField(raw, 'before', problems) : {};
-  const query = 'query' in raw.fields ? parseJsonField(raw, 'query', problems) : undefined;
+  const steps = 'steps' in raw.fields ? parseJsonField(raw, 'steps', problems) : [];
+  const call = 'call' in raw.fields ? parseJsonField(raw, 'call', problems) : null;
+  if (!Array.isArray(steps) || steps.some((x) => x === null || typeof x !== 'object' || Array.isArray(x))) problems.push(`${where}: "steps" must be a list of objects`);
+  if (call !== null && (typeof call !== 'object' || Array.isArray(call) || !CALLS.some((k) => k in call))) problems.push(`${where}: "call" must be an object with one of ${CALLS.join(', ')}`);
+  const query = 'query' in raw.fields ? parseJsonField(raw, 'query', problems) : call ? null : undefined;
   const permissions = 'permissions' in raw.fields ? parseJsonField(raw, 'permissions', problems) : undefined;
   const expect = 'expect' in raw.fields ? parseJsonField(raw, 'expect', problems) : undefined;
   let after;
@@ -108,13 +117,16 @@ function buildCase(raw, problems) {
       problems.push(`${where}: "${name}" must be a JSON object`);
     }
   }
-  if (before === undefined || query === undefined || expect === undefined || after === undefined) return null;
+  if (before === undefined || query === undefined || expect === undefined || after === undefined || steps === undefined || call === undefined) return null;
   const beforeCollections = normalizeCollections(before, null);
   return {
     id: raw.id,
     name: `${raw.id}: ${raw.description}`,
     beforeCollections,
-    query: addQueryClass(query),
+    steps,
+    call,
+    unchanged: after === 'unchanged',
+    query: query === null ? null : addQueryClass(query),
     permissions: permissions === undefined ? undefined : expandPermissions(permissions),
     expect,
     afterCollections: after === 'unchanged' ? beforeCollections : normalizeCollections(after, beforeCollections),
@@ -194,6 +206,61 @@ function databaseDict(collections) {
   return dict;
 }
 
+const CALLS = ['at', 'diff', 'history', 'changes', 'undo', 'redo', 'revertTo'];
+
+/* Every commit id `<origin>.<n>` in value, rewritten to `o.<n>`. */
+function withOriginO(value, origin) {
+  if (origin === null) return value;
+  if (typeof value === 'string') return value.startsWith(origin + '.') && /^\d+$/.test(value.slice(origin.length + 1)) ? `o.${value.slice(origin.length + 1)}` : value;
+  if (Array.isArray(value)) return value.map((v) => withOriginO(v, origin));
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withOriginO(v, origin)]));
+  return value;
+}
+
+/* Runs the case's steps, each at its time (a step without one keeps the previous time). */
+function runSteps(db, steps, clock) {
+  steps.forEach((step, i) => {
+    if (step.time !== undefined) clock.now = Date.parse(step.time);
+    let made;
+    if ('query' in step) {
+      const r = db.executeQuery(addQueryClass(structuredClone(step.query)));
+      made = r.isSuccess;
+    } else if ('undo' in step) made = db.undo(step.cause) !== null;
+    else if ('redo' in step) made = db.redo(step.cause) !== null;
+    else if ('revertTo' in step) made = db.revertTo(step.revertTo, step.cause) !== null;
+    else if ('setRetention' in step) { db.setRetention(step.setRetention); made = true; }
+    else throw new Error(`step ${i + 1}: unknown step ${JSON.stringify(step)}`);
+    assert.ok(made, `step ${i + 1} (${JSON.stringify(step).slice(0, 80)}) must succeed`);
+  });
+}
+
+/* The time-travel call's output: { return } or { error: HindsightError code }. */
+function runCall(db, call, clock) {
+  if (call.time !== undefined) clock.now = Date.parse(call.time);
+  try {
+    if ('at' in call) {
+      const view = db.at(call.at);
+      try {
+        return { return: Object.fromEntries(Object.entries(view.toDict().collections).map(([n, c]) => [n, { data: c.data, serialNum: c.serialNum }])) };
+      } finally {
+        view.release();
+      }
+    }
+    if ('diff' in call) return { return: db.diff(call.diff[0], call.diff[1]) };
+    if ('history' in call) {
+      const { target, queryNode, ...range } = call.history;
+      return { return: db.history(target, queryNode, range) };
+    }
+    if ('changes' in call) return { return: db.changes(call.changes) };
+    if ('undo' in call) return { return: db.undo(call.cause) };
+    if ('redo' in call) return { return: db.redo(call.cause) };
+    return { return: db.revertTo(call.revertTo, call.cause) };
+  } catch (error) {
+    if (typeof error?.code !== 'string') throw error;
+    return { error: error.code };
+  }
+}
+
 const { cases, problems } = loadAllCases();
 
 test('conformance case files are well-formed', () => {
@@ -207,16 +274,30 @@ const loadEngine = () => (enginePromise ??= import('../../js/index.js'));
 for (const c of cases) {
   test(c.name, async () => {
     const { Database } = await loadEngine();
-    const db = await Database.fromDict(databaseDict(c.beforeCollections));
+    const clock = { now: 0 };
+    const db = await Database.fromDict(databaseDict(c.beforeCollections), { clock: () => clock.now });
     try {
-      const query = structuredClone(c.query);
-      const permissions = c.permissions === undefined ? undefined : structuredClone(c.permissions);
-      let result = await db.executeQueryObject(query, permissions);
-      if (result && typeof result.toDict === 'function') result = result.toDict();
-      result = plain(result);
-      assert.ok(result && typeof result === 'object', 'executeQueryObject returned an object');
-      checkResult(result, c.expect, c.strictKeyOrder);
-      checkCollections(db.toDict(), c.afterCollections, c.strictKeyOrder);
+      runSteps(db, c.steps, clock);
+      const afterSteps = db.toDict();
+      let result;
+      if (c.call) {
+        result = runCall(db, c.call, clock);
+        const origin = db.commits()[0]?.id.replace(/\.\d+$/, '') ?? null;
+        result = plain(withOriginO(result, origin));
+        const expect = 'return' in c.expect && 'at' in c.call ? { ...c.expect, return: normalizeCollections(c.expect.return, null) } : c.expect;
+        assert.deepStrictEqual(Object.keys(result).sort(), Object.keys(expect).sort(), 'the call returns or fails as expected');
+        checkResult(result, expect, c.strictKeyOrder);
+      } else {
+        const query = structuredClone(c.query);
+        const permissions = c.permissions === undefined ? undefined : structuredClone(c.permissions);
+        result = await db.executeQueryObject(query, permissions);
+        if (result && typeof result.toDict === 'function') result = result.toDict();
+        result = plain(result);
+        assert.ok(result && typeof result === 'object', 'executeQueryObject returned an object');
+        checkResult(result, c.expect, c.strictKeyOrder);
+      }
+      if (c.steps.length && c.unchanged) assert.deepStrictEqual(plain(db.toDict()), plain(afterSteps), 'unchanged: the state after the steps');
+      else checkCollections(db.toDict(), c.afterCollections, c.strictKeyOrder);
     } finally {
       await db.close?.();
     }
