@@ -6,10 +6,19 @@
 // className/version defaults, permission shorthand, after: unchanged, bare lists and serialNum).
 //
 // Output: line 1 is {"cases": N, "problems": [...]}; then one line per case:
-//   {"id", "name", "before": TEXT, "query": TEXT, "permissions": TEXT|null, "expect": {...},
+//   {"id", "name", "before": TEXT, "query": TEXT|null, "permissions": TEXT|null, "expect": {...},
 //    "after": {name: {"data": [...], "serialNum": n}}, "keyOrder": bool}
 // before/query/permissions are the exact JSON texts the JS wrapper would send (JSON.stringify),
 // so the C side passes the same bytes; `after` is already resolved ("unchanged" = before).
+// Time-travel cases (README.md) add what the JS API works out before it calls the engine:
+//   "steps": [{"query": TEXT, "time": ms|absent, "cause": JSON (the commit's cause, as
+//              database.js causeOf reads it from the query)} | {"undo"|"redo": true, "time",
+//              "cause"} | {"revertTo": POINT, "time", "cause"} | {"setRetention": {...}}],
+//   "call": the call with its points resolved and "time" in ms, or null,
+//   "asOfTime": ms when the query reads asOf a time, "afterUnchanged": true when `after` is
+//   "unchanged" and there are steps (then the state after the steps is compared),
+// where a POINT is a seq or {"time": ms}; an `at` call's expected return is resolved like
+// `after`.
 // Must stay true: a case file that does not parse is reported in "problems" (test_engine then
 // fails), never silently dropped; the file is always written, even when there are problems.
 
@@ -18,8 +27,9 @@ import { fileURLToPath } from 'node:url';
 import { join, dirname } from 'node:path';
 
 const casesDir = dirname(fileURLToPath(import.meta.url));
-const FIELDS = ['before', 'query', 'permissions', 'expect', 'after', 'keyOrder'];
-const REQUIRED = ['query', 'expect', 'after'];
+const FIELDS = ['before', 'steps', 'query', 'call', 'permissions', 'expect', 'after', 'keyOrder'];
+const REQUIRED = ['expect', 'after'];
+const CALLS = ['at', 'diff', 'history', 'changes', 'undo', 'redo', 'revertTo'];
 const ID_SHAPE = /^[a-z][a-z0-9]*(-[a-z0-9]+)*-\d+(\.\d+)+$/;
 
 // One file -> raw cases {id, description, where, fields}; every odd line becomes a problem.
@@ -102,6 +112,7 @@ function convert(raw, file, problems) {
   const where = `${raw.where} ${raw.id}`;
   if (!ID_SHAPE.test(raw.id)) problems.push(`${where}: malformed ID`);
   for (const f of REQUIRED) if (!Object.hasOwn(raw.fields, f)) problems.push(`${where}: missing field "${f}"`);
+  if (Object.hasOwn(raw.fields, 'query') === Object.hasOwn(raw.fields, 'call')) problems.push(`${where}: give exactly one of "query" and "call"`);
   const json = (name) => {
     try { return JSON.parse(raw.fields[name]); } catch (e) {
       problems.push(`${where}: field "${name}" is not JSON (${e.message})`);
@@ -110,7 +121,11 @@ function convert(raw, file, problems) {
   };
   const has = (f) => Object.hasOwn(raw.fields, f);
   const before = has('before') ? json('before') : {};
-  const query = has('query') ? json('query') : undefined;
+  const query = has('query') ? json('query') : has('call') ? null : undefined;
+  const steps = has('steps') ? json('steps') : [];
+  const call = has('call') ? json('call') : null;
+  if (!Array.isArray(steps) || !steps.every(isDict)) { problems.push(`${where}: "steps" must be a list of objects`); return null; }
+  if (call !== null && !(isDict(call) && CALLS.some((k) => Object.hasOwn(call, k)))) { problems.push(`${where}: "call" must be an object with one of ${CALLS.join(', ')}`); return null; }
   const permissions = has('permissions') ? json('permissions') : undefined;
   const expect = has('expect') ? json('expect') : undefined;
   const unchanged = has('after') && raw.fields.after.trim() === 'unchanged';
@@ -126,16 +141,53 @@ function convert(raw, file, problems) {
     return null;
   }
   const beforeColls = collections(before, null);
+  const tt = timeTravelParts(steps, call, query, expect);
   return {
+    ...tt,
+    afterUnchanged: unchanged && steps.length > 0,
     id: raw.id,
     name: `${raw.id}: ${raw.description}`,
     before: databaseText(beforeColls),
-    query: JSON.stringify(withClass(query)),
+    query: query === null ? null : JSON.stringify(withClass(query)),
     permissions: permissions === undefined ? null : JSON.stringify(permissionsFrom(permissions)),
     expect,
     after: unchanged ? beforeColls : collections(after, beforeColls),
     keyOrder: keyOrder === 'strict',
   };
+}
+
+/* A commit's cause as database.js causeOf reads it: the query's, or a transaction's first. */
+function causeOf(q) {
+  if (!isDict(q)) return null;
+  if (q.cause) return q.cause;
+  if (Array.isArray(q.queries)) return q.queries.find((x) => x?.cause)?.cause ?? null;
+  return null;
+}
+
+/* A point in history: a seq stays a number, an ISO 8601 time becomes {"time": ms}. */
+const point = (p) => (typeof p === 'string' ? { time: Date.parse(p) } : p);
+const withTime = (x) => (x.time === undefined ? {} : { time: Date.parse(x.time) });
+
+function timeTravelParts(steps, call, query, expect) {
+  const out = {};
+  if (steps.length) {
+    out.steps = steps.map((st) => {
+      if (Object.hasOwn(st, 'query')) return { query: JSON.stringify(withClass(st.query)), ...withTime(st), cause: causeOf(st.query) };
+      if (Object.hasOwn(st, 'revertTo')) return { revertTo: point(st.revertTo), ...withTime(st), cause: st.cause ?? null };
+      if (Object.hasOwn(st, 'undo') || Object.hasOwn(st, 'redo')) return { ...st, ...withTime(st), cause: st.cause ?? null };
+      return st;
+    });
+  }
+  if (call) {
+    const c = { ...call, ...withTime(call), cause: call.cause ?? null };
+    if (Object.hasOwn(c, 'at')) c.at = point(c.at);
+    if (Object.hasOwn(c, 'revertTo')) c.revertTo = point(c.revertTo);
+    if (Array.isArray(c.diff)) c.diff = c.diff.map(point);
+    out.call = c;
+    if (Object.hasOwn(call, 'at') && isDict(expect?.return)) expect.return = collections(expect.return, null);
+  }
+  if (isDict(query) && isDict(query.asOf) && typeof query.asOf.time === 'string') out.asOfTime = Date.parse(query.asOf.time);
+  return out;
 }
 
 function main() {
