@@ -42,7 +42,7 @@ function touchedSince(engine, from, touched) {
 }
 
 /* The changes that take old's state back to its state at seq `to`, by row id, in the feed's
-   shape; null when nothing changed. Read from the old engine before it closes. */
+   shape ({} when the rows are the same). Read from the old engine before it closes. */
 function rewindChanges(old, to) {
   const changes = {};
   for (const [name, d] of Object.entries(JSON.parse(old.diffText(old.seq(), to)))) {
