@@ -417,16 +417,20 @@ async function serveAndTest(browser, label, buildFn, dir, options) {
   return built;
 }
 
+/* The entry chunk and the wasm of a Vite build, gzipped. */
+async function loadedBytes(built) {
+  const html = await readFile(path.join(built.out, 'index.html'), 'utf8');
+  const entry = /<script[^>]*src="\/?([^"]+\.js)"/.exec(html)?.[1];
+  expect(entry, `no script in the built index.html: ${html}`);
+  const wasm = (await readdir(path.join(built.out, 'assets'))).filter((f) => f.endsWith('.wasm'));
+  expect(wasm.length === 1, `expected one wasm asset, found ${wasm}`);
+  const gz = async (rel) => gzipSync(await readFile(path.join(built.out, rel)), { level: 9 }).length;
+  return { jsBytes: await gz(entry), wasmBytes: await gz(`assets/${wasm[0]}`) };
+}
+
 async function testSize(built) {
-  await check(`size: what a browser app loads (JS + wasm, gzipped, Vite build) is within ${SIZE_BUDGET_BYTES} bytes`, async () => {
-    const html = await readFile(path.join(built.out, 'index.html'), 'utf8');
-    const entry = /<script[^>]*src="\/?([^"]+\.js)"/.exec(html)?.[1];
-    expect(entry, `no script in the built index.html: ${html}`);
-    const wasm = (await readdir(path.join(built.out, 'assets'))).filter((f) => f.endsWith('.wasm'));
-    expect(wasm.length === 1, `expected one wasm asset, found ${wasm}`);
-    const gz = async (rel) => gzipSync(await readFile(path.join(built.out, rel)), { level: 9 }).length;
-    const jsBytes = await gz(entry);
-    const wasmBytes = await gz(`assets/${wasm[0]}`);
+  await check(`size: what a browser app loads (JS + wasm, gzipped, Vite 7 build) is within ${SIZE_BUDGET_BYTES} bytes`, async () => {
+    const { jsBytes, wasmBytes } = await loadedBytes(built);
     tap.comment(`size: JS ${jsBytes} B + wasm ${wasmBytes} B = ${jsBytes + wasmBytes} B gzipped (budget ${SIZE_BUDGET_BYTES} B)`);
     expect(jsBytes + wasmBytes <= SIZE_BUDGET_BYTES, `${jsBytes + wasmBytes} B is over the budget`);
   });
@@ -539,8 +543,14 @@ async function main() {
     await serveAndTest(browser, 'webpack 5', buildWebpack, dirs.webpack, { worker: true });
     const vite = await serveAndTest(browser, 'vite 7 build', buildVite(7), dirs.vite, { worker: true });
     if (vite) await testSize(vite);
-    await serveAndTest(browser, 'vite 6 build', buildVite(6), dirs.vite6, { worker: true });
-    await serveAndTest(browser, 'vite 8 build', buildVite(8), dirs.vite8, { worker: true });
+    for (const major of [6, 8]) {
+      const built = await serveAndTest(browser, `vite ${major} build`, buildVite(major), dirs[`vite${major}`], { worker: true });
+      // Printed, not asserted: the budget is checked on the Vite 7 build above.
+      if (built) {
+        await loadedBytes(built).then(({ jsBytes, wasmBytes }) => tap.comment(`size with vite ${major}: JS ${jsBytes} B + wasm ${wasmBytes} B = ${jsBytes + wasmBytes} B gzipped`),
+          (error) => tap.comment(`size with vite ${major}: not measured (${error.message})`));
+      }
+    }
     for (const [major, dir] of [[7, dirs.web], [6, dirs.vite6], [8, dirs.vite8]]) {
       try {
         await testViteDev(browser, dir, major);
