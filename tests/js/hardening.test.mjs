@@ -234,10 +234,13 @@ const pathologicalCases = [
   ['(?:a?){500}a{500} over 100,000 docs of 300 chars', Array.from({ length: 100000 }, () => ({ s: 'a'.repeat(300) })), '(?:a?){500}a{500}'],
 ];
 for (const [label, docs, pattern] of pathologicalCases) {
-  test(`7: ${label} fails (or finishes) within about a second`, async () => {
+  /* The engine's guarantee is a step budget, which takes about a second here; the wall-clock
+     bound is ten times that, so a loaded machine does not fail it, while a backtracking blow-up
+     (which runs for hours on these inputs) still does. */
+  test(`7: ${label} fails (or finishes) within the regex budget`, async () => {
     const [ms, r] = await timedRegexSearch(docs, pattern);
     if (!r.isSuccess) assert.match(r.errorMessage, /regex budget/);
-    assert.ok(ms < 1500, `${label}: took ${ms.toFixed(0)} ms`);
+    assert.ok(ms < 15000, `${label}: took ${ms.toFixed(0)} ms`);
     console.log(`# ${label}: ${r.isSuccess ? 'finished' : 'failed'} in ${ms.toFixed(0)} ms`);
   });
 }
