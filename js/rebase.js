@@ -11,6 +11,9 @@
  * commit that no longer applies is dropped with a storage warning, never half applied; live
  * queries move to the new engine before the old one closes; listeners of every collection
  * touched on either side hear of it, and the feed publishes one { rebased: true } info.
+ * The options' onRebase({ sharedSeq, kept, dropped }) hook (types/index.d.ts) is told, after
+ * each rebase, which of this page's commits were put back (kept: [{ id, seq }]) and which no
+ * longer applied (dropped: [{ id, seq, reason }]); the sync client relies on it.
  */
 import { Engine } from './engine.js';
 import { applyMemoryBudget, maxMemoryMB } from './memory-budget.js';
@@ -59,23 +62,27 @@ export function rebase(core, { snapshot, records }, confirmed) {
   }
   if (records.length) engine.replay(`[${records.map((r) => r.text).join(',')}]`);
   const sharedSeq = engine.seq();
-  const pending = [];
+  const pending = [], kept = [], dropped = [];
   for (const c of ours) {
     const before = engine.seq();
     const q = c.query;
+    let failure = null;
     const keep = `{"time":${c.time},"cause":${JSON.stringify(c.cause)},"id":${JSON.stringify(c.id)}`;
     try {
       if (q?.className === REVERT_CLASS && !q.state) {
         const ref = q.undo !== undefined ? `,"undo":${JSON.stringify(q.undo)}` : q.redo !== undefined ? `,"redo":${JSON.stringify(q.redo)}` : '';
         engine.revert(q.toSeq, `${keep}${ref}}`);
       } else {
-        engine.execute(JSON.stringify(q), null, `${keep}}`);
+        const out = engine.execute(JSON.stringify(q), null, `${keep}}`);
+        if (engine.seq() === before) failure = { message: JSON.parse(out)?.errorMessage || 'the query made no commit' };
       }
-    } catch { /* reported below as not applying */ }
+    } catch (error) { failure = error; /* reported below as not applying */ }
     if (engine.seq() === before) {
       core.warn(`commit ${c.id} (seq ${c.seq}) made in this page no longer applies after another page's commits; it was dropped`);
+      dropped.push({ id: c.id, seq: c.seq, reason: String(failure?.message ?? 'it made no change on the new state') });
       continue;
     }
+    kept.push({ id: c.id, seq: engine.seq() });
     pending.push({ seq: engine.seq(), text: recordText(engine, engine.seq()) });
   }
   core.engine = engine;
@@ -85,6 +92,13 @@ export function rebase(core, { snapshot, records }, confirmed) {
     touchedSince(engine, confirmed, touched);
     core.feed.publish({ seq: engine.seq(), id: null, rebased: true, changes: null });
     for (const target of touched) core.listeners.fire(target, engine.seq());
+  }
+  if (core.options.onRebase) {
+    try {
+      core.options.onRebase({ sharedSeq, kept, dropped });
+    } catch (error) {
+      (core.options.onListenerError ?? ((e) => console.error('hindsight onRebase failed:', e)))(error, null);
+    }
   }
   return { pending, seq: sharedSeq };
 }

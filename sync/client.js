@@ -67,11 +67,10 @@ export class SyncClient {
     this.db = await Database.open({
       ...this.#options.database, wasm: this.#options.wasm, name: localName, storage: this.#store,
       locks: { request: (_name, fn) => fn() }, snapshotEvery: 2 ** 31, snapshotBytes: 2 ** 50,
-      onWarning: (warning) => {
-        // The Database's rebase drops a local commit it had not written yet that no longer applies.
-        const dropped = /^commit (\S+) \(seq \d+\) made in this page no longer applies/.exec(warning);
-        if (dropped) this.#reject({ id: dropped[1], code: 'NO_LONGER_APPLIES', reason: warning });
-        this.#options.database?.onWarning?.(warning);
+      onRebase: (report) => {
+        // A local commit the Database had not written yet that no longer applies on the server's order.
+        for (const d of report.dropped) this.#reject({ id: d.id, code: 'NO_LONGER_APPLIES', reason: d.reason });
+        this.#options.database?.onRebase?.(report);
       },
     });
     this.#store.db = this.db;
