@@ -18,7 +18,9 @@
  * not see them).
  */
 import { encodeSnapshot } from '../js/persistence.js';
+import { REVERT_CLASS } from './protocol.js';
 
+const isSeqRevert = (q) => q?.className === REVERT_CLASS && q.state === undefined;
 const recordText = (seq, r) => JSON.stringify({ seq, id: r.id, time: r.time ?? null, cause: r.cause ?? null, query: r.query });
 
 export class SyncStore {
@@ -29,7 +31,9 @@ export class SyncStore {
   #onAppend;
   #onDropped;
   #rebuilt = [];            // resolvers waiting for the next rebuild to be taken
-  pending = [];             // [{ id, time, cause, query }]
+  #serverSeqs = [];         // the server seq of each mirror commit (mirror seq i + 1), ascending
+  #mirrorIds = new Map();   // commit id -> mirror seq
+  pending = [];             // [{ id, time, cause, query, toId? }] (toId: a revert's target, by id)
   db = null;                // set once the Database is open
 
   constructor(mirror, { onAppend, onDropped }) {
@@ -43,12 +47,19 @@ export class SyncStore {
   async append(records) {
     for (const { seq, text } of records) {
       const r = JSON.parse(text);
-      const record = { id: r.id, time: r.time, cause: r.cause, query: r.query };
+      const record = this.#pendingRecord(r);
       const at = this.pending.findIndex((p) => p.id === r.id);
       if (at >= 0) this.pending[at] = record; else this.pending.push(record);
       this.#writtenSeq = seq;
     }
     this.#onAppend();
+  }
+
+  /* A local commit as it is pushed: a revert also names its target by id (protocol.js). */
+  #pendingRecord({ id, time, cause, query }) {
+    const record = { id, time: time ?? null, cause: cause ?? null, query };
+    if (isSeqRevert(query)) record.toId = query.toSeq > 0 ? this.db?.commits({ from: query.toSeq, to: query.toSeq })[0]?.id ?? null : null;
+    return record;
   }
 
   async writeSnapshot() { /* the mirror and pending are the state; nothing else to keep */ }
@@ -61,7 +72,21 @@ export class SyncStore {
   addServerCommits(commits) {
     if (!commits.length) return;
     const base = this.#mirror.seq();
-    this.#mirror.replay(`[${commits.map((c, i) => recordText(base + i + 1, c)).join(',')}]`);
+    const texts = commits.map((c, i) => {
+      // A revert's toSeq is a server seq: the mirror holds only what this user may read.
+      const query = isSeqRevert(c.query) ? { ...c.query, toSeq: this.#mirrorSeqAt(c.query.toSeq) } : c.query;
+      this.#serverSeqs.push(c.seq);
+      this.#mirrorIds.set(c.id, base + i + 1);
+      return recordText(base + i + 1, { ...c, query });
+    });
+    this.#mirror.replay(`[${texts.join(',')}]`);
+  }
+
+  /* The mirror seq whose state is the server's at serverSeq (as far as this user sees it). */
+  #mirrorSeqAt(serverSeq) {
+    let lo = 0, hi = this.#serverSeqs.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (this.#serverSeqs[mid] <= serverSeq) lo = mid + 1; else hi = mid; }
+    return lo;
   }
 
   /* True when the first pending commits are exactly `ids` (our own, acknowledged in order):
@@ -91,7 +116,7 @@ export class SyncStore {
     if (seq > this.#writtenSeq && this.db) {
       // Unwritten local commits at or below the Database's durableSeq: the rebase skips them.
       for (const c of this.db.commits({ from: this.#writtenSeq + 1, to: seq })) {
-        if (!this.pending.some((p) => p.id === c.id)) this.pending.push({ id: c.id, time: Date.parse(c.time), cause: c.cause, query: c.query });
+        if (!this.pending.some((p) => p.id === c.id)) this.pending.push(this.#pendingRecord({ id: c.id, time: Date.parse(c.time), cause: c.cause, query: c.query }));
       }
     }
     const mirror = this.#mirror;
@@ -105,7 +130,14 @@ export class SyncStore {
     const scratch = mirror.fork(mirror.seq());
     const records = [], kept = [];
     try {
+      const keptSeqs = new Map();   // id -> seq on the scratch, for the pending commits kept so far
       for (const p of this.pending) {
+        if (isSeqRevert(p.query)) {
+          // Its target moves with the rebase: find it again by id.
+          const toSeq = p.toId === null || p.toId === undefined ? 0 : keptSeqs.get(p.toId) ?? this.#mirrorIds.get(p.toId);
+          if (toSeq === undefined) { this.#onDropped(p, new Error(`the commit this revert goes back to (${p.toId}) is gone`)); continue; }
+          p.query = { ...p.query, toSeq };
+        }
         const text = recordText(scratch.seq() + 1, p);
         try {
           scratch.replay(`[${text}]`);
@@ -114,6 +146,7 @@ export class SyncStore {
           continue;
         }
         kept.push(p);
+        keptSeqs.set(p.id, scratch.seq());
         records.push({ seq: scratch.seq(), text });
       }
     } finally {

@@ -103,12 +103,12 @@ export function syncObjectClass({ wasm }) {
         const known = this.#ids.get(commit.id) ?? seen.get(commit.id);
         if (known !== undefined) {
           const record = JSON.parse(engine.commitsText(known, known, 1))[0];
-          results.push(commitContent(record) === commitContent(commit)
+          results.push(this.#contentOf(engine, record, true) === this.#contentOf(engine, commit, false)
             ? { id: commit.id, status: 'duplicate', seq: known }
             : { id: commit.id, status: 'rejected', code: 'ID_REUSED', reason: `id ${commit.id} is already in the log (seq ${known}) with other content` });
           continue;
         }
-        const verdict = this.#apply(engine, commit, permissions);
+        const verdict = this.#apply(engine, commit, permissions, seen);
         if (verdict.seq) { appended.push(verdict.seq); seen.set(commit.id, verdict.seq); }
         results.push({ id: commit.id, ...verdict });
       }
@@ -134,9 +134,9 @@ export function syncObjectClass({ wasm }) {
     }
 
     /* { status: 'accepted', seq } or { status: 'rejected', code, reason }. */
-    #apply(engine, commit, permissions) {
+    #apply(engine, commit, permissions, seen) {
       const q = commit.query;
-      if (q.className === REVERT_CLASS) return { status: 'rejected', code: 'UNSUPPORTED', reason: 'reverts, undo and redo do not sync in protocol 1 (they name a local seq)' };
+      if (q.className === REVERT_CLASS) return this.#applyRevert(engine, commit, permissions, seen);
       if (READ_TYPES.has(q.type) && !Array.isArray(q.queries)) return { status: 'rejected', code: 'NOT_A_WRITE', reason: `a ${q.type} query is a read, not a commit` };
       const meta = `{"time":${commit.time ?? null},"cause":${JSON.stringify(commit.cause ?? null)},"id":${JSON.stringify(commit.id)}}`;
       const before = engine.seq();
@@ -153,6 +153,49 @@ export function syncObjectClass({ wasm }) {
         return { status: 'rejected', code: 'PERMISSION_DENIED', reason: `${message} The user's collection permissions do not allow this commit (${q.type ?? 'transaction'} on ${q.target ?? 'several collections'}).` };
       }
       return { status: 'rejected', code: 'QUERY_FAILED', reason: message };
+    }
+
+    /* A revert, undo or redo: its target is named by id (toId; undo/redo by their commit's id
+       too), never by the client's seq, and found in the server's order. */
+    #applyRevert(engine, commit, permissions, seen) {
+      const q = commit.query;
+      if (q.state !== undefined) return { status: 'rejected', code: 'UNSUPPORTED', reason: 'a revert that carries a whole state (an imported history\'s form) does not sync' };
+      const seqOf = (id) => this.#ids.get(id) ?? seen.get(id);
+      const ref = q.undo !== undefined ? ['undo', q.undo] : q.redo !== undefined ? ['redo', q.redo] : null;
+      if (ref && (typeof ref[1] !== 'string' || seqOf(ref[1]) === undefined)) {
+        return { status: 'rejected', code: 'NO_TARGET', reason: `the commit this ${ref[0]} takes back (${ref[1]}) is not in the server's log` };
+      }
+      let target;
+      if (commit.toId === null || commit.toId === undefined) {
+        if (q.toSeq !== 0 && !ref) return { status: 'rejected', code: 'BAD_COMMIT', reason: 'a revert names the commit it goes back to by toId (null: back to the empty state, toSeq 0)' };
+        target = 0;
+      } else {
+        target = seqOf(commit.toId);
+        if (target === undefined) return { status: 'rejected', code: 'NO_TARGET', reason: `the commit this revert goes back to (${commit.toId}) is not in the server's log` };
+      }
+      const refText = ref ? `,${JSON.stringify(ref[0])}:${JSON.stringify(ref[1])}` : '';
+      const meta = `{"time":${commit.time ?? null},"cause":${JSON.stringify(commit.cause ?? null)},"id":${JSON.stringify(commit.id)}${refText}}`;
+      const before = engine.seq();
+      try {
+        engine.revert(target, meta, permissions);
+      } catch (error) {
+        const message = String(error?.message ?? error);
+        if (/not permitted|permission/i.test(message)) return { status: 'rejected', code: 'PERMISSION_DENIED', reason: `${message} The user's collection permissions do not allow this revert.` };
+        return { status: 'rejected', code: 'QUERY_FAILED', reason: message };
+      }
+      if (engine.seq() === before + 1) return { status: 'accepted', seq: engine.seq() };
+      return { status: 'rejected', code: 'QUERY_FAILED', reason: 'the revert made no commit on the server' };
+    }
+
+    /* The text a pushed commit and a logged one are compared by (idempotent retries). A
+       revert's logged toSeq is a server seq: compare the id it names instead. */
+    #contentOf(engine, commit, logged) {
+      const q = commit.query;
+      if (q?.className !== REVERT_CLASS || q.state !== undefined) return commitContent(commit);
+      let toId = commit.toId ?? null;
+      if (logged) toId = q.toSeq > 0 ? JSON.parse(engine.commitInfoText(q.toSeq, q.toSeq))[0]?.id ?? null : null;
+      const ref = q.undo ?? q.redo;
+      return JSON.stringify([commit.time ?? null, commit.cause ?? null, q.undo ?? null, q.redo ?? null, ref === undefined ? toId : null]);
     }
 
     #pull(engine, params, permissions) {

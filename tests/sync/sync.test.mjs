@@ -206,16 +206,79 @@ test('a commit the user may not write is rejected with its reason, reported, and
   assert.equal(pulled.body.head, 1);
 });
 
-test('undo does not sync in protocol 1: it is refused as UNSUPPORTED, reported, and taken back', async () => {
+const notes = (db) => (db.toDict().collections.notes?.data ?? []).map((d) => d.n).sort((x, y) => x - y);
+
+test('revert, undo and redo sync: they replay on the server and the other client, by id, in the server order', async () => {
   const rejected = [];
-  const a = await client('undo', 'token-alice', { onRejected: (r) => rejected.push(r) });
-  a.db.executeQuery(add('notes', { keep: 1 }));
-  await a.synced();
-  a.db.undo();
-  assert.equal(a.db.toDict().collections.notes?.data.length ?? 0, 0);
-  await a.synced();
-  assert.deepEqual(rejected.map((r) => r.code), ['UNSUPPORTED']);
-  assert.equal(a.db.toDict().collections.notes.data.length, 1, 'the client is back to the server state');
+  const a = await client('revert', 'token-alice', { onRejected: (r) => rejected.push(r) });
+  const b = await client('revert', 'token-bob', { onRejected: (r) => rejected.push(r) });
+  a.db.executeQuery(add('notes', { n: 1 }));
+  a.db.executeQuery(add('notes', { n: 2 }));
+  await a.synced(); await b.synced();
+  b.db.executeQuery(add('notes', { n: 3 }));
+  await b.synced();
+  // a has not pulled b's commit: its revert names a's seq 1, which is the server's seq 1 too,
+  // and on the server it also takes back b's commit (a revert is a state commit).
+  a.db.revertTo(1, { why: 'back to one' });
+  await a.synced(); await b.synced();
+  assert.deepEqual(notes(a.db), [1]);
+  assert.deepEqual(notes(b.db), [1]);
+  b.db.undo({ why: 'b undoes the revert' });
+  assert.deepEqual(notes(b.db), [1, 2, 3]);
+  await b.synced(); await a.synced();
+  assert.deepEqual(notes(a.db), [1, 2, 3]);
+  a.db.redo();
+  await a.synced(); await b.synced();
+  assert.deepEqual(notes(b.db), [1]);
+  // A revert whose target is a pending commit pushed in the same batch, while b writes too.
+  a.db.executeQuery(add('notes', { n: 10 }));
+  const targetId = a.db.commits({ from: a.db.seq })[0].id;
+  a.db.executeQuery(add('notes', { n: 11 }));
+  b.db.executeQuery(add('notes', { n: 20 }));
+  await b.synced();
+  // b's commit may have arrived and been put under a's pending ones: find the target by id.
+  a.db.revertTo(a.db.commits().find((c) => c.id === targetId).seq, { why: 'drop 11' });
+  assert.ok(!notes(a.db).includes(11));
+  await a.synced(); await b.synced(); await a.synced();
+  assert.deepEqual(rejected, []);
+  assert.deepEqual(history(a.db), history(b.db));
+  assert.deepEqual(a.db.toDict(), b.db.toDict());
+  const server = await raw('revert', 'pull', 'token-alice');
+  // The revert goes back to the state right after n:10 in the server's order.
+  const order = server.body.commits.slice(6).map((c) => c.query.addData?.[0]?.n);
+  assert.deepEqual(notes(a.db), [1, ...order.slice(0, order.indexOf(10) + 1)].sort((x, y) => x - y));
+  assert.deepEqual(server.body.commits.map((c) => c.id), history(a.db).map((c) => c.id));
+  const kinds = server.body.commits.map((c) => c.query.className === 'HindsightRevert' ? (c.query.undo ? 'undo' : c.query.redo ? 'redo' : 'revert') : 'add');
+  assert.deepEqual(kinds, ['add', 'add', 'add', 'revert', 'undo', 'redo', 'add', 'add', 'add', 'revert']);
+  // A client that starts now replays the reverts from the log to the same state.
+  const c = await client('revert', 'token-bob');
+  await c.synced();
+  assert.deepEqual(c.db.toDict(), a.db.toDict());
+});
+
+test('a pushed revert: retried is a duplicate; unknown target, a whole state, or no write permission are refused', async () => {
+  const first = await raw('revert-raw', 'push', 'token-alice', { protocol: 1, base: 0, commits: [
+    { id: 'rr.1', time: 1, cause: null, query: add('notes', { n: 1 }) },
+    { id: 'rr.2', time: 2, cause: null, query: add('notes', { n: 2 }) }] });
+  assert.deepEqual(first.body.results.map((r) => r.status), ['accepted', 'accepted']);
+  const revert = { id: 'rr.3', time: 3, cause: { why: 'x' }, query: { className: 'HindsightRevert', version: '1', toSeq: 77 }, toId: 'rr.1' };
+  const pushed = await raw('revert-raw', 'push', 'token-alice', { protocol: 1, base: 0, commits: [revert] });
+  assert.deepEqual(pushed.body.results[0], { id: 'rr.3', status: 'accepted', seq: 3 });
+  const again = await raw('revert-raw', 'push', 'token-alice', { protocol: 1, base: 0, commits: [revert] });
+  assert.deepEqual(again.body.results[0], { id: 'rr.3', status: 'duplicate', seq: 3 });
+  const other = await raw('revert-raw', 'push', 'token-alice', { protocol: 1, base: 0, commits: [{ ...revert, toId: 'rr.2' }] });
+  assert.equal(other.body.results[0].code, 'ID_REUSED');
+  const pulled = await raw('revert-raw', 'pull', 'token-alice');
+  assert.equal(pulled.body.commits[2].query.toSeq, 1, 'logged with the server\'s seq of its target');
+  const refused = await raw('revert-raw', 'push', 'token-alice', { protocol: 1, base: 0, commits: [
+    { ...revert, id: 'rr.4', toId: 'nowhere.1' },
+    { id: 'rr.5', time: 5, cause: null, query: { className: 'HindsightRevert', version: '1', toSeq: 1, undo: 'nowhere.2' } },
+    { id: 'rr.6', time: 6, cause: null, query: { className: 'HindsightRevert', version: '1', toSeq: 0, state: { collections: {} } } },
+    { id: 'rr.7', time: 7, cause: null, query: { className: 'HindsightRevert', version: '1', toSeq: 2 } }] });
+  assert.deepEqual(refused.body.results.map((r) => r.code), ['NO_TARGET', 'NO_TARGET', 'UNSUPPORTED', 'BAD_COMMIT']);
+  const carol = await raw('revert-raw', 'push', 'token-carol', { protocol: 1, base: 0, commits: [{ ...revert, id: 'rr.8', toId: null, query: { ...revert.query, toSeq: 0 } }] });
+  assert.equal(carol.body.results[0].code, 'PERMISSION_DENIED', JSON.stringify(carol.body));
+  assert.equal((await raw('revert-raw', 'pull', 'token-alice')).body.head, 3, 'nothing refused reached the log');
 });
 
 test('a user who may not read a collection never receives its commits', async () => {
