@@ -7,7 +7,8 @@
  * Owns: the choice of whether a store is shared (Web Locks and BroadcastChannel, or the
  * options' own), and rebuilding the core's engine as the shared history plus this page's
  * own commits after `confirmed`. Invariants: rebased commits get new seqs but keep their ids,
- * times and causes, so undo/redo (which name ids) still take back the right commits; a
+ * times and causes, so undo/redo (which name ids) still take back the right commits, and a
+ * plain revert goes back to the same commit, found again by id; a
  * commit that no longer applies is dropped with a storage warning, never half applied; live
  * queries move to the new engine before the old one closes; listeners of every collection
  * touched on either side hear of it, and the feed publishes one { rebased: true } info.
@@ -35,6 +36,20 @@ function touchedSince(engine, from, touched) {
   for (const info of JSON.parse(engine.changesText(Math.max(from, engine.oldest()), engine.seq()))) {
     for (const name of Object.keys(info.changes)) touched.add(name);
   }
+}
+
+/* A plain revert names its target by seq, and the rebase may move that commit: its seq on
+   the new engine, found by id (kept: this page's commits put back so far); null when it was
+   one of this page's commits that is gone (a shared one no longer kept stays where it was).
+   (Undo and redo name their commit's id, which the engine follows itself.) */
+function movedTarget(old, engine, toSeq, kept, confirmed) {
+  if (toSeq === 0 || toSeq < old.oldest()) return toSeq;
+  const id = JSON.parse(old.commitInfoText(toSeq, toSeq))[0]?.id;
+  if (!id) return toSeq;
+  const mine = kept.find((k) => k.id === id);
+  if (mine) return mine.seq;
+  const found = JSON.parse(engine.commitInfoText(Math.max(1, engine.oldest()), engine.seq())).find((x) => x.id === id);
+  return found ? found.seq : toSeq <= confirmed ? toSeq : null;
 }
 
 /* Another page wrote commits after `confirmed`: rebuild this page's state as the shared
@@ -71,7 +86,9 @@ export function rebase(core, { snapshot, records }, confirmed) {
     try {
       if (q?.className === REVERT_CLASS && !q.state) {
         const ref = q.undo !== undefined ? `,"undo":${JSON.stringify(q.undo)}` : q.redo !== undefined ? `,"redo":${JSON.stringify(q.redo)}` : '';
-        engine.revert(q.toSeq, `${keep}${ref}}`);
+        const toSeq = ref ? q.toSeq : movedTarget(old, engine, q.toSeq, kept, confirmed);
+        if (toSeq === null) throw new Error('the commit this revert goes back to is gone');
+        engine.revert(toSeq, `${keep}${ref}}`);
       } else {
         const out = engine.execute(JSON.stringify(q), null, `${keep}}`);
         if (engine.seq() === before) failure = { message: JSON.parse(out)?.errorMessage || 'the query made no commit' };
