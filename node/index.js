@@ -2,6 +2,7 @@
  * node/index.js: the 'hindsight-db/node' entry. Everything the main entry has, plus Node's
  * file store and folder backups.
  *
+ * Also exports the sync client's folder state (sync/state-file.js), which needs node:fs.
  * Owns: registering the file store as { storage: 'file', path } and folder paths as backup
  * targets. A bare { name } stays an error in Node (ARCHITECTURE.md §7): the file store is
  * used only when asked for, with a folder path.
@@ -15,6 +16,7 @@ import { FolderBackupTarget } from './folder-backup-target.js';
 export * from '../index.js';
 export { FileStore } from './file-store.js';
 export { FolderBackupTarget } from './folder-backup-target.js';
+export { FileSyncState, fileSyncState } from '../sync/state-file.js';   // a sync client's state kept in a folder
 
 registerStorage('file', (options) => {
   const path = options.path ?? options.name;

@@ -3,8 +3,11 @@
  * the sync client changes that Database's state without touching js/database.js.
  *
  * Owns: the mirror (an engine holding exactly the server commits this client may read, in
- * server order, with their ids, times and causes) and the pending list (the local commits the
- * server has not acknowledged, as the Database's own record texts, in order).
+ * server order, with their ids, times and causes), the pending list (the local commits the
+ * server has not acknowledged, as the Database's own record texts, in order), the cursor, and
+ * keeping all three between runs through a SyncState (sync/state-file.js in Node,
+ * sync/state-indexeddb.js in browsers) when the client has one: a reopened client starts as
+ * the kept mirror plus the kept pending commits, and pushes those.
  * How a rebase reaches the Database: the Database is opened as a shared store's writer (its
  * multi-tab machinery, js/persistence.js); when the client asks for a rebuild, the next
  * readSince answers with a snapshot of the mirror plus the pending records that still apply on
@@ -12,7 +15,8 @@
  * nothing is pending and the Database holds exactly the mirror's first commits, the answer is
  * only the mirror's newer records (no snapshot: the Database forks itself and replays them).
  * Must stay true: every local commit is either in pending, acknowledged by the server, or
- * reported as dropped; readSince never returns records that do not replay (each is tried on a
+ * reported as dropped; the Database's append resolves only once pending is kept; the cursor
+ * is kept only with (after) the pulled commits it passes; readSince never returns records that do not replay (each is tried on a
  * fork of the mirror first); the Database's durableSeq only grows, so commits it has not
  * written yet but whose seq is at or below it are taken into pending here (the rebase would
  * not see them).
@@ -36,13 +40,41 @@ export class SyncStore {
   pending = [];             // [{ id, time, cause, query, toId? }] (toId: a revert's target, by id)
   db = null;                // set once the Database is open
 
-  constructor(mirror, { onAppend, onDropped }) {
+  cursor = 0;               // the last server seq pulled (examined)
+  #state;                   // where the sync state is kept between runs (SyncState), or null
+
+  constructor(mirror, { onAppend, onDropped, state = null }) {
     this.#mirror = mirror;
     this.#onAppend = onAppend;
     this.#onDropped = onDropped;
+    this.#state = state;
   }
 
-  async open() { return { snapshot: null, records: [], warnings: [] }; }
+  /* Takes back the kept sync state (before the Database opens over this store). */
+  async restore() {
+    const kept = await this.#state?.load();
+    if (!kept) return;
+    this.addServerCommits(kept.serverCommits);
+    this.cursor = kept.cursor;
+    this.pending = kept.pending;
+  }
+
+  /* The Database opens as the mirror plus the pending commits (restored ones, or none). */
+  async open() {
+    if (!this.#mirror.seq() && !this.pending.length) return { snapshot: null, records: [], warnings: [] };
+    const { snapshot, records } = this.#mirrorPlusPending();
+    await this.#savePending();
+    return { snapshot, records, warnings: [] };
+  }
+
+  #savePending() { return this.#state ? this.#state.savePending(this.pending, this.cursor) : Promise.resolve(); }
+
+  /* After a pull: the pulled commits are in the mirror (addServerCommits) and pending has
+     been trimmed; keeps both with the new cursor, then moves the cursor. */
+  async pulled(commits, cursor) {
+    await this.#state?.saveServer(commits, cursor, this.pending);
+    this.cursor = cursor;
+  }
 
   async append(records) {
     for (const { seq, text } of records) {
@@ -52,6 +84,7 @@ export class SyncStore {
       if (at >= 0) this.pending[at] = record; else this.pending.push(record);
       this.#writtenSeq = seq;
     }
+    await this.#savePending();   // the Database's flush resolves once its commits are kept
     this.#onAppend();
   }
 
@@ -64,7 +97,10 @@ export class SyncStore {
 
   async writeSnapshot() { /* the mirror and pending are the state; nothing else to keep */ }
 
-  async close() { this.#mirror.close(); }
+  async close() {
+    this.#mirror.close();
+    await this.#state?.close();
+  }
 
   get mirrorSeq() { return this.#mirror.seq(); }
 
@@ -98,9 +134,12 @@ export class SyncStore {
     return true;
   }
 
+  /* Removes ids from pending; resolves when that is kept. */
   dropPending(ids) {
+    if (!ids.length) return Promise.resolve();
     const gone = new Set(ids);
     this.pending = this.pending.filter((p) => !gone.has(p.id));
+    return this.#savePending();
   }
 
   /* Asks that the Database be rebuilt as mirror + pending at its next catch-up. Resolves once
@@ -127,6 +166,16 @@ export class SyncStore {
       this.#handedOver();
       return { snapshot: null, records };
     }
+    const answer = this.#mirrorPlusPending();
+    await this.#savePending();
+    this.#handedOver();
+    return answer;
+  }
+
+  /* The state as a snapshot of the mirror plus the pending records that still apply on it
+     (the others are reported dropped and leave pending). */
+  #mirrorPlusPending() {
+    const mirror = this.#mirror;
     const scratch = mirror.fork(mirror.seq());
     const records = [], kept = [];
     try {
@@ -156,7 +205,6 @@ export class SyncStore {
     this.#writtenSeq = mirror.seq() + kept.length;
     this.#alignedSeq = mirror.seq();
     const snapshot = { seq: mirror.seq(), text: encodeSnapshot({ format: 2, seq: mirror.seq(), retention: null, horizon: 0 }, mirror.dumpText()) };
-    this.#handedOver();
     return { snapshot, records };
   }
 

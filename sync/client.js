@@ -28,7 +28,6 @@ class SyncHttpError extends Error {
 export class SyncClient {
   db = null;
   state = 'connecting';
-  cursor = 0;                 // the last server seq pulled (examined)
   #url; #name; #token; #options;
   #store; #channel; #socket = null;
   #running = null; #again = false; #timer = null; #failures = 0; #closed = false;
@@ -39,7 +38,13 @@ export class SyncClient {
      onRejected({ id, code, reason, query }), onStateChange(state), onError(error),
      WebSocket (a constructor; default globalThis.WebSocket; none: HTTP polling only),
      pollMs (the HTTP fallback period, default 5000), fetch (default globalThis.fetch),
-     database: extra Database.open options. */
+     database: extra Database.open options, state: where the sync state (pulled commits,
+     cursor, pending commits) is kept between runs, a SyncState: fileSyncState(dir) from
+     'hindsight-db/node', or await indexedDBSyncState(name); without it, a closed client
+     forgets its pending commits.
+     A SyncState: load() -> { cursor, serverCommits, pending } | null; saveServer(commits,
+     cursor, pending) (appends, atomically with the cursor); savePending(pending, cursor);
+     close(). */
   static async open(options) {
     const client = new SyncClient(options);
     await client.#open();
@@ -63,7 +68,9 @@ export class SyncClient {
     this.#store = new SyncStore(mirror, {
       onAppend: () => this.#kick(),
       onDropped: (p, error) => this.#reject({ id: p.id, code: 'NO_LONGER_APPLIES', reason: error.message, query: p.query }),
+      state: this.#options.state ?? null,
     });
+    await this.#store.restore();
     this.db = await Database.open({
       ...this.#options.database, wasm: this.#options.wasm, name: localName, storage: this.#store,
       locks: { request: (_name, fn) => fn() }, snapshotEvery: 2 ** 31, snapshotBytes: 2 ** 50,
@@ -80,6 +87,9 @@ export class SyncClient {
   }
 
   get pending() { return this.#store.pending.map((p) => p.id); }
+
+  /* The last server seq pulled (examined). */
+  get cursor() { return this.#store?.cursor ?? 0; }
 
   #setState(state) {
     if (this.state === state) return;
@@ -157,7 +167,7 @@ export class SyncClient {
         this.#acked.set(r.id, r.seq);
       }
     }
-    this.#store.dropPending(rejected);
+    await this.#store.dropPending(rejected);
     return rejected.length > 0;
   }
 
@@ -170,18 +180,18 @@ export class SyncClient {
       const ids = body.commits.map((c) => c.id);
       this.#store.addServerCommits(body.commits);
       if (!this.#store.takeAcknowledgedPrefix(ids)) {
-        this.#store.dropPending(ids);
+        this.#store.dropPending(ids);   // kept by pulled() just below
         rebuild = true;
       }
       for (const id of ids) this.#acked.delete(id);
-      this.cursor = body.cursor;
+      await this.#store.pulled(body.commits, body.cursor);
       if (!body.more) break;
     }
     // Accepted commits this user may not read never come back: they leave pending here.
     const unseen = [...this.#acked].filter(([, seq]) => seq <= this.cursor).map(([id]) => id);
     if (unseen.length) {
       for (const id of unseen) this.#acked.delete(id);
-      this.#store.dropPending(unseen);
+      await this.#store.dropPending(unseen);
       rebuild = true;
     }
     return rebuild;

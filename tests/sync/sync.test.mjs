@@ -6,7 +6,8 @@
  * a retried push is idempotent and a reused id with other content is refused; a commit the
  * user may not write is rejected with its reason, reported, and gone from the client; a user
  * who may not read a collection never receives its commits; commits made while the server is
- * down are pushed when it is back; the WebSocket tells the other client at once. Prints the
+ * down are pushed when it is back; a client with a kept state (sync/state-file.js) reopens
+ * with its pending commits and cursor and pushes them; the WebSocket tells the other client at once. Prints the
  * push rate (commits/s) and the poke-to-arrival latency.
  * Must stay true: every workerd started here is stopped; every client is closed.
  * Usage: node --experimental-websocket --test tests/sync/sync.test.mjs  (SYNC_SEED=n: another random
@@ -18,6 +19,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SyncClient } from '../../sync/index.js';
+import { fileSyncState } from '../../node/index.js';
 import { startWorkerd, freePort } from './workerd.mjs';
 
 const workDir = mkdtempSync(path.join(os.tmpdir(), 'hindsight-sync-'));
@@ -314,6 +316,48 @@ test('commits made while the server is down are pushed when it is back', async (
   await b.synced();
   assert.deepEqual(history(b.db), history(a.db));
   assert.equal(b.db.seq, 6);
+});
+
+test('a client with a kept state reopens with its pending commits and cursor, and pushes them', async () => {
+  const stateDir = path.join(workDir, 'client-state');
+  const pulls = [];
+  const counting = (url, init) => { if (String(url).includes('/pull?')) pulls.push(Number(new URL(url).searchParams.get('after'))); return fetch(url, init); };
+  const open = () => SyncClient.open({ url: server.url, name: 'reopen', token: 'token-alice', pollMs: 100, fetch: counting, state: fileSyncState(stateDir) });
+  const b = await client('reopen', 'token-bob');
+  b.db.executeQuery(add('notes', { n: 0 }));
+  await b.synced();
+  let a = await open();
+  await a.synced();
+  a.db.executeQuery(add('notes', { n: 1 }));
+  await a.synced();
+  const cursor = a.cursor;
+  assert.equal(cursor, 2);
+  await server.stop();
+  for (let n = 2; n <= 4; n++) a.db.executeQuery(add("notes", { n }));
+  a.db.revertTo(3, { why: 'offline revert' });   // back to right after n:2
+  const offline = history(a.db);
+  await a.close();
+  // Reopened while the server is still down: the same state, the same pending commits.
+  a = await open();
+  clients.push(a);
+  assert.deepEqual(history(a.db), offline);
+  assert.deepEqual(a.pending, offline.slice(2).map((c) => c.id));
+  assert.equal(a.cursor, cursor);
+  pulls.length = 0;
+  server = await startWorkerd(workDir, port);
+  await a.synced();
+  assert.ok(pulls.length && pulls[0] === cursor, `the first pull after reopening starts at the kept cursor (${pulls})`);
+  await b.synced();
+  assert.deepEqual(history(b.db), offline, 'the commits made offline before the close reached the server and b');
+  assert.deepEqual(notes(b.db), [0, 1, 2]);
+  assert.deepEqual(a.pending, []);
+  await a.close();
+  // Reopened once more: nothing pending, nothing pushed twice.
+  a = await open();
+  clients.push(a);
+  await a.synced();
+  assert.deepEqual(history(a.db), offline);
+  assert.equal((await raw('reopen', 'pull', 'token-alice')).body.head, offline.length);
 });
 
 test('the WebSocket tells a connected client at once; push rate', async () => {
