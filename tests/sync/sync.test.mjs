@@ -19,6 +19,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SyncClient } from '../../sync/index.js';
+import { Database } from '../../js/index.js';
 import { fileSyncState } from '../../node/index.js';
 import { startWorkerd, freePort } from './workerd.mjs';
 
@@ -170,6 +171,24 @@ test('a retried push is idempotent by id; a reused id with other content is refu
   }).then((r) => r.json());
   assert.equal(forgedAuth.results[0].code, 'PERMISSION_DENIED');
   assert.equal((await raw('retry', 'pull', 'token-alice')).body.head, 1, 'no bad input changed the log');
+});
+
+test('a synced history whose times go backwards exports and imports again, times kept', async () => {
+  // Two devices: the later-made commit reaches the server first.
+  const made = [{ id: 'late.1', time: Date.UTC(2026, 0, 2) }, { id: 'early.1', time: Date.UTC(2026, 0, 1) }];
+  const pushed = await raw('times', 'push', 'token-alice', { protocol: 1, base: 0, commits: made.map((c, n) => ({ ...c, cause: null, query: add('notes', { n }) })) });
+  assert.deepEqual(pushed.body.results.map((r) => r.status), ['accepted', 'accepted']);
+  const a = await client('times', 'token-alice');
+  await a.synced();
+  const history = a.db.exportHistory();
+  assert.deepEqual(history.commits.map((c) => Date.parse(c.time)), made.map((c) => c.time));
+  const copy = await Database.importHistory(history);
+  assert.deepEqual(copy.commits().map((c) => [c.id, c.time]), a.db.commits().map((c) => [c.id, c.time]));
+  assert.deepEqual(copy.toDict(), a.db.toDict());
+  await copy.close();
+  // Without ids (an old export) times must still go forward.
+  const old = { ...history, commits: history.commits.map(({ id, ...c }) => c) };
+  await assert.rejects(Database.importHistory(old), /before the previous commit/);
 });
 
 test('a push whose answer is lost is retried and applied once', async () => {
