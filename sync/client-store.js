@@ -7,7 +7,8 @@
  * server has not acknowledged, as the Database's own record texts, in order), the cursor, and
  * keeping all three between runs through a SyncState (sync/state-file.js in Node,
  * sync/state-indexeddb.js in browsers) when the client has one: a reopened client starts as
- * the kept mirror plus the kept pending commits, and pushes those.
+ * the kept mirror plus the kept pending commits, and pushes those. The mirror may start from
+ * a server snapshot (startFrom: a new client, or a cursor older than the server keeps).
  * How a rebase reaches the Database: the Database is opened as a shared store's writer (its
  * multi-tab machinery, js/persistence.js); when the client asks for a rebuild, the next
  * readSince answers with a snapshot of the mirror plus the pending records that still apply on
@@ -22,6 +23,7 @@
  * not see them).
  */
 import { encodeSnapshot } from '../js/persistence.js';
+import { Engine } from '../js/engine.js';
 import { REVERT_CLASS } from './protocol.js';
 
 const isSeqRevert = (q) => q?.className === REVERT_CLASS && q.state === undefined;
@@ -54,6 +56,7 @@ export class SyncStore {
   async restore() {
     const kept = await this.#state?.load();
     if (!kept) return;
+    if (kept.base) this.#startMirror(kept.base);
     this.addServerCommits(kept.serverCommits);
     this.cursor = kept.cursor;
     this.pending = kept.pending;
@@ -65,6 +68,31 @@ export class SyncStore {
     const { snapshot, records } = this.#mirrorPlusPending();
     await this.#savePending();
     return { snapshot, records, warnings: [] };
+  }
+
+  /* The mirror starts again as the server's snapshot (GET snapshot: { seq, db }); pending
+     stays, and the Database must be rebuilt. Kept before it returns. */
+  async startFrom(base) {
+    this.#startMirror(base);
+    this.#alignedSeq = -1;   // the Database holds none of the new mirror: a whole rebuild
+    await this.#state?.saveServer([], base.seq, this.pending, base);
+    this.cursor = base.seq;
+  }
+
+  #startMirror({ seq, db }) {
+    const mirror = new Engine(this.#mirror.wasm);
+    try {
+      mirror.setOrigin('mirror');
+      mirror.fromDictText(JSON.stringify(db));
+      mirror.setBase(seq);
+    } catch (error) {
+      mirror.close();
+      throw error;
+    }
+    this.#mirror.close();
+    this.#mirror = mirror;
+    this.#serverSeqs = [];
+    this.#mirrorIds = new Map();
   }
 
   #savePending() { return this.#state ? this.#state.savePending(this.pending, this.cursor) : Promise.resolve(); }
@@ -122,7 +150,7 @@ export class SyncStore {
   #mirrorSeqAt(serverSeq) {
     let lo = 0, hi = this.#serverSeqs.length;
     while (lo < hi) { const mid = (lo + hi) >> 1; if (this.#serverSeqs[mid] <= serverSeq) lo = mid + 1; else hi = mid; }
-    return lo;
+    return this.#mirror.oldest() + lo;   // oldest: the snapshot the mirror started from (0: none)
   }
 
   /* True when the first pending commits are exactly `ids` (our own, acknowledged in order):
@@ -146,12 +174,22 @@ export class SyncStore {
      readSince has handed the rebuild over (the rebase runs right after). */
   requestRebuild() {
     this.#rebuild = true;
-    return new Promise((resolve) => this.#rebuilt.push(resolve));
+    return new Promise((resolve, reject) => this.#rebuilt.push({ resolve, reject }));
   }
 
   async readSince(seq) {
     if (!this.#rebuild) return { snapshot: null, records: [] };
     this.#rebuild = false;
+    try {
+      return await this.#rebuildAnswer(seq);
+    } catch (error) {
+      // The waiters fail with it (the client retries), rather than wait for ever.
+      for (const { reject } of this.#rebuilt.splice(0)) reject(error);
+      throw error;
+    }
+  }
+
+  async #rebuildAnswer(seq) {
     if (seq > this.#writtenSeq && this.db) {
       // Unwritten local commits at or below the Database's durableSeq: the rebase skips them.
       for (const c of this.db.commits({ from: this.#writtenSeq + 1, to: seq })) {
@@ -211,6 +249,6 @@ export class SyncStore {
   /* The rebase runs as soon as readSince's answer is taken: wake the waiters just after. */
   #handedOver() {
     const waiting = this.#rebuilt.splice(0);
-    setTimeout(() => { for (const resolve of waiting) resolve(); }, 0);
+    setTimeout(() => { for (const { resolve } of waiting) resolve(); }, 0);
   }
 }

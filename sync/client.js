@@ -2,8 +2,9 @@
  * client.js: the sync client: a Database whose commits go to a sync server (protocol.js) and
  * whose state follows the server's one order, with local commits pending on top.
  *
- * Owns: the server cursor, the push/pull loop, reconnection with backoff, the WebSocket that
- * tells it to pull, and the state (offline, connecting, pulling, pushing, in sync, error).
+ * Owns: the push/pull loop (a pull the server refuses as TOO_OLD starts the mirror again from
+ * its snapshot), reconnection with backoff, the WebSocket that tells it to pull, and the
+ * state (offline, connecting, pulling, pushing, in sync, error). The cursor is the store's.
  * The Database is opened here over a SyncStore (client-store.js), which is how pulled commits
  * and rebases reach it: the state becomes server commits + pending commits replayed, ids,
  * times and causes kept.
@@ -176,7 +177,18 @@ export class SyncClient {
     this.#setState('pulling');
     let rebuild = false;
     for (;;) {
-      const body = await this.#request(`pull?after=${this.cursor}`);
+      let body;
+      try {
+        body = await this.#request(`pull?after=${this.cursor}`);
+      } catch (error) {
+        if (!(error instanceof SyncHttpError && error.code === 'TOO_OLD')) throw error;
+        // The server no longer keeps the commits after our cursor (or we are new and it
+        // keeps only the latest): start again from its snapshot, pending kept on top.
+        const snapshot = await this.#request('snapshot');
+        await this.#store.startFrom({ seq: snapshot.seq, db: snapshot.db });
+        rebuild = true;
+        continue;
+      }
       const ids = body.commits.map((c) => c.id);
       this.#store.addServerCommits(body.commits);
       if (!this.#store.takeAcknowledgedPrefix(ids)) {

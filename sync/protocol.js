@@ -29,17 +29,27 @@
  *       The commits with seq > after, in server order, that the user may read (every
  *       collection a commit writes must be readable); cursor is the last seq examined, so
  *       the next pull starts after it even when the last commits were left out.
+ *       A pull from before what the server keeps (after < the kept history's start) is
+ *       refused with 410 TOO_OLD: the client starts again from GET snapshot.
+ *   GET  /v1/<db>/snapshot
+ *       -> 200 { protocol: 1, seq, head, db }: the state at seq, where the server's kept
+ *       history starts, as a DeltaTraceDB dict with only the collections the user may read;
+ *       the client starts its mirror there and pulls after seq. seq 0, db null: the whole
+ *       log is kept, pull from 0. Retention (the server's keepCommits) bounds the kept
+ *       history; the server stores a snapshot every snapshotEvery commits and then drops
+ *       the log it covers (sync/object.js). A new client starts from this snapshot.
  *   GET  /v1/<db>/ws (WebSocket upgrade)
  *       The server sends { type: 'poke', head } at once and whenever commits are appended;
  *       the client then pulls. Polling the pull endpoint is the fallback.
  *   Errors: { protocol: 1, error: { code, message } } with HTTP 400 BAD_REQUEST, 401
- *   UNAUTHORIZED, 404 NOT_FOUND, 413 TOO_LARGE, 500 INTERNAL.
+ *   UNAUTHORIZED, 404 NOT_FOUND, 410 TOO_OLD, 413 TOO_LARGE, 500 INTERNAL.
  *   Rejection codes: PERMISSION_DENIED / QUERY_FAILED (the engine refused the query, its
  *   message is the reason), NOT_A_WRITE, NO_TARGET (a revert's toId, undo or redo names a
  *   commit the server does not have), UNSUPPORTED (a revert carrying a whole state, the form
  *   an imported history uses), ID_REUSED (an id already in the log with other content),
  *   BAD_COMMIT.
- * Retention, snapshots for new clients: not in version 1 (the log is kept whole).
+ * A retried push is idempotent within the kept history (an id older than keepCommits is
+ * forgotten by the server).
  */
 export const PROTOCOL_VERSION = 1;
 export const MAX_BODY_BYTES = 4 << 20;

@@ -5,8 +5,8 @@
  * node:fs, so sync/index.js, which Workers and browsers load, does not import it).
  *
  * Files: server.jsonl, one pulled server commit a line ({ seq, id, time, cause, query }),
- * appended; state.json, { cursor, pending }, replaced whole (written to a temporary file,
- * fsynced, renamed).
+ * appended; state.json, { cursor, pending, base }, replaced whole (written to a temporary
+ * file, fsynced, renamed); base: the server snapshot ({ seq, db }) the mirror started from.
  * Must stay true: pulled commits reach server.jsonl (fsynced) before state.json names a
  * cursor past them, so a crash between the two leaves lines after the cursor, which load()
  * drops (and a torn last line); saves run one at a time, in the order they were asked for.
@@ -17,6 +17,7 @@ import path from 'node:path';
 export class FileSyncState {
   #dir;
   #queue = Promise.resolve();
+  #base = null;              // the server snapshot the mirror started from ({ seq, db }), or null
 
   constructor(dir) { this.#dir = dir; }
 
@@ -45,6 +46,7 @@ export class FileSyncState {
     } catch (error) {
       if (error.code !== 'ENOENT') throw error;
     }
+    this.#base = state.base ?? null;
     const serverCommits = [];
     let clean = true;
     for (const line of lines) {
@@ -52,10 +54,11 @@ export class FileSyncState {
       let commit = null;
       try { commit = JSON.parse(line); } catch { /* a torn last line */ }
       if (!commit || commit.seq > state.cursor) { clean = false; break; }
+      if (this.#base && commit.seq <= this.#base.seq) { clean = false; continue; }   // before a newer base
       serverCommits.push(commit);
     }
     if (!clean) await this.#rewrite(serverCommits);
-    return { cursor: state.cursor, serverCommits, pending: state.pending ?? [] };
+    return { cursor: state.cursor, serverCommits, pending: state.pending ?? [], base: this.#base };
   }
 
   async #rewrite(commits) {
@@ -74,9 +77,16 @@ export class FileSyncState {
     await rename(temporary, this.#file(name));
   }
 
-  /* Appends pulled commits, then records the cursor past them (with the pending list). */
-  saveServer(commits, cursor, pending) {
+  /* Appends pulled commits, then records the cursor past them (with the pending list). With
+     base (a server snapshot the mirror starts again from): state.json names it first, then
+     the older commits go (load skips any left at or before base.seq). */
+  saveServer(commits, cursor, pending, base) {
     return this.#turn(async () => {
+      if (base) {
+        this.#base = base;
+        await this.#replace('state.json', this.#stateText(cursor, pending));
+        await this.#rewrite([]);
+      }
       if (commits.length) {
         const handle = await open(this.#file('server.jsonl'), 'a');
         try {
@@ -86,13 +96,15 @@ export class FileSyncState {
           await handle.close();
         }
       }
-      await this.#replace('state.json', JSON.stringify({ cursor, pending }));
+      await this.#replace('state.json', this.#stateText(cursor, pending));
     });
   }
 
+  #stateText(cursor, pending) { return JSON.stringify({ cursor, pending, base: this.#base }); }
+
   /* Replaces the pending list, keeping the cursor. */
   savePending(pending, cursor) {
-    return this.#turn(() => this.#replace('state.json', JSON.stringify({ cursor, pending })));
+    return this.#turn(() => this.#replace('state.json', this.#stateText(cursor, pending)));
   }
 
   async close() { await this.#queue; }

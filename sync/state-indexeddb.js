@@ -4,7 +4,8 @@
  * server commits it pulled, its cursor, and its pending commits.
  *
  * Object stores: "server" (the pulled commits, keyed by their server seq) and "meta" (one
- * record, key "state": { cursor, pending }).
+ * record, key "state": { cursor, pending, base }; base: the server snapshot { seq, db } the
+ * mirror started from, or null).
  * Must stay true: pulled commits and the cursor past them are written in one transaction, so
  * a reload never sees one without the other; saves run one at a time, in order.
  */
@@ -22,6 +23,7 @@ const committed = (tx) => new Promise((resolve, reject) => {
 export class IndexedDBSyncState {
   #db;
   #queue = Promise.resolve();
+  #base = null;              // the server snapshot the mirror started from ({ seq, db }), or null
 
   constructor(db) { this.#db = db; }
 
@@ -46,15 +48,18 @@ export class IndexedDBSyncState {
     const tx = this.#db.transaction(['server', 'meta'], 'readonly');
     const [state, serverCommits] = await Promise.all([done(tx.objectStore('meta').get('state')), done(tx.objectStore('server').getAll())]);
     if (!state) return null;
-    return { cursor: state.cursor, serverCommits, pending: state.pending ?? [] };
+    this.#base = state.base ?? null;
+    return { cursor: state.cursor, serverCommits, pending: state.pending ?? [], base: this.#base };
   }
 
-  saveServer(commits, cursor, pending) {
+  /* base: a server snapshot the mirror starts again from; the older commits go with it. */
+  saveServer(commits, cursor, pending, base) {
     return this.#turn(() => {
       const tx = this.#db.transaction(['server', 'meta'], 'readwrite');
       const server = tx.objectStore('server');
+      if (base) { this.#base = base; server.clear(); }
       for (const c of commits) server.put({ seq: c.seq, id: c.id, time: c.time ?? null, cause: c.cause ?? null, query: c.query });
-      tx.objectStore('meta').put({ cursor, pending }, 'state');
+      tx.objectStore('meta').put({ cursor, pending, base: this.#base }, 'state');
       return committed(tx);
     });
   }
@@ -62,7 +67,7 @@ export class IndexedDBSyncState {
   savePending(pending, cursor) {
     return this.#turn(() => {
       const tx = this.#db.transaction(['meta'], 'readwrite');
-      tx.objectStore('meta').put({ cursor, pending }, 'state');
+      tx.objectStore('meta').put({ cursor, pending, base: this.#base }, 'state');
       return committed(tx);
     });
   }

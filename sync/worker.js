@@ -22,8 +22,8 @@ export function createSyncWorker({ authenticate, binding = 'HINDSIGHT_SYNC' }) {
   return {
     async fetch(request, env) {
       const url = new URL(request.url);
-      const m = /^\/v1\/([^/]+)\/(push|pull|ws)$/.exec(url.pathname);
-      if (!m) return fail(404, 'NOT_FOUND', `no sync endpoint at ${url.pathname}; use /v1/<database>/push, pull or ws`);
+      const m = /^\/v1\/([^/]+)\/(push|pull|ws|snapshot)$/.exec(url.pathname);
+      if (!m) return fail(404, 'NOT_FOUND', `no sync endpoint at ${url.pathname}; use /v1/<database>/push, pull, snapshot or ws`);
       if (!DB_NAME.test(m[1])) return fail(400, 'BAD_REQUEST', 'the database name must be 1 to 128 of A-Z a-z 0-9 _ . -');
       let auth;
       try {

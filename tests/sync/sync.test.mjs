@@ -7,7 +7,9 @@
  * user may not write is rejected with its reason, reported, and gone from the client; a user
  * who may not read a collection never receives its commits; commits made while the server is
  * down are pushed when it is back; a client with a kept state (sync/state-file.js) reopens
- * with its pending commits and cursor and pushes them; the WebSocket tells the other client at once. Prints the
+ * with its pending commits and cursor and pushes them; the server stores snapshots and keeps
+ * only the latest commits (retention), and a new or far-behind client starts from the
+ * snapshot; the WebSocket tells the other client at once. Prints the
  * push rate (commits/s) and the poke-to-arrival latency.
  * Must stay true: every workerd started here is stopped; every client is closed.
  * Usage: node --experimental-websocket --test tests/sync/sync.test.mjs  (SYNC_SEED=n: another random
@@ -44,8 +46,8 @@ async function until(what, fn, ms = 10_000) {
   }
 }
 
-async function raw(name, verb, token, body) {
-  const response = await fetch(`${server.url}/v1/${name}/${verb}`, {
+async function raw(name, verb, token, body, query = '') {
+  const response = await fetch(`${server.url}/v1/${name}/${verb}${query}`, {
     method: body ? 'POST' : 'GET', headers: { authorization: `Bearer ${token}` }, body: body && JSON.stringify(body),
   });
   return { status: response.status, body: await response.json() };
@@ -377,6 +379,59 @@ test('a client with a kept state reopens with its pending commits and cursor, an
   await a.synced();
   assert.deepEqual(history(a.db), offline);
   assert.equal((await raw('reopen', 'pull', 'token-alice')).body.head, offline.length);
+});
+
+test('snapshots and retention: the server keeps the latest commits, a new or far-behind client starts from the snapshot', async () => {
+  const name = 'retain-one';
+  const stateDir = path.join(workDir, 'retain-state');
+  // c syncs early, keeps its state, and goes away.
+  let offline = false;
+  const flaky = (url, init) => (offline ? Promise.reject(new TypeError('offline')) : fetch(url, init));
+  let c = await SyncClient.open({ url: server.url, name, token: 'token-alice', pollMs: 60_000, fetch: flaky, WebSocket: null, state: fileSyncState(stateDir) });
+  const a = await client(name, 'token-alice');
+  for (let batch = 0; batch < 10; batch++) {
+    for (let i = 0; i < 10; i++) a.db.executeQuery(add('notes', { n: batch * 10 + i }));
+    await a.synced();
+    if (batch === 0) { await c.synced(); assert.equal(c.db.seq, 10); }
+    if (batch === 1) {
+      offline = true;
+      c.db.executeQuery(add('notes', { n: 'c offline' }));   // made, kept, never pushed before the close
+      await c.db.flush();
+      await c.close();
+    }
+  }
+  const head = a.db.seq;
+  assert.equal(head, 100);
+  const tooOld = await raw(name, 'pull', 'token-alice');
+  assert.deepEqual([tooOld.status, tooOld.body.error.code], [410, 'TOO_OLD']);
+  const snapshot = await raw(name, 'snapshot', 'token-alice');
+  assert.equal(snapshot.body.seq, head - 30, 'the kept history starts keepCommits before the head');
+  assert.deepEqual(snapshot.body.db.collections.notes.data, JSON.parse(JSON.stringify(a.db.at(head - 30).executeQuery({ className: 'Query', version: '6', target: 'notes', type: 'getAll' }).result)));
+  // A new client starts from the snapshot and pulls only the kept log.
+  const b = await client(name, 'token-bob');
+  await b.synced();
+  assert.deepEqual(b.db.toDict(), a.db.toDict());
+  assert.equal(b.db.seq, head);
+  assert.deepEqual(b.db.commits().map((x) => x.id), a.db.commits({ from: head - 29 }).map((x) => x.id));
+  // The object reloads from its snapshot and the log after it.
+  await server.stop();
+  server = await startWorkerd(workDir, port);
+  const after = await raw(name, 'pull', 'token-alice', undefined, `?after=${head - 30}`);
+  assert.deepEqual(after.body.commits.map((x) => x.id), a.db.commits({ from: head - 29 }).map((x) => x.id));
+  const last = a.db.commits({ from: head })[0];
+  const retry = await raw(name, 'push', 'token-alice', { protocol: 1, base: 0, commits: [{ id: last.id, time: Date.parse(last.time), cause: last.cause, query: last.query }] });
+  assert.deepEqual(retry.body.results[0], { id: last.id, status: 'duplicate', seq: head });
+  // c comes back with a cursor (10) older than what is kept: it starts again from the
+  // snapshot, keeps its pending commit on top and pushes it.
+  offline = false;
+  c = await SyncClient.open({ url: server.url, name, token: 'token-alice', pollMs: 60_000, fetch: flaky, state: fileSyncState(stateDir) });
+  clients.push(c);
+  assert.equal(c.cursor, 10);
+  await c.synced();
+  await a.synced();
+  assert.deepEqual(c.db.toDict(), a.db.toDict());
+  assert.ok(a.db.toDict().collections.notes.data.some((d) => d.n === 'c offline'));
+  assert.equal(a.db.seq, head + 1);
 });
 
 test('the WebSocket tells a connected client at once; push rate', async () => {
