@@ -22,10 +22,23 @@ import os from 'node:os';
 import path from 'node:path';
 import { SyncClient } from '../../sync/index.js';
 import { Database } from '../../js/index.js';
-import { fileSyncState } from '../../node/index.js';
+import { fileSyncState, startSyncServer } from '../../node/index.js';
+import { authenticate, RETAIN } from './users.js';
 import { startWorkerd, freePort } from './workerd.mjs';
 
 const workDir = mkdtempSync(path.join(os.tmpdir(), 'hindsight-sync-'));
+// SYNC_SERVER=node runs the same suite against the self-hosted Node server (node-server.test.mjs).
+const backend = process.env.SYNC_SERVER ?? 'workerd';
+
+/* Starts the server under test on port, its storage in workDir (kept across a restart). */
+async function startServer() {
+  if (backend !== 'node') return startWorkerd(workDir, port);
+  const node = await startSyncServer({ dir: path.join(workDir, 'node-server'), port, authenticate,
+    settings: (name) => (name.startsWith('retain-') ? RETAIN : {}) });
+  // As startWorkerd does: answer once, so a pooled connection to the old server is dropped.
+  for (let i = 0; i < 3; i++) if (await fetch(`${node.url}/`).then(() => true, () => false)) break;
+  return { url: node.url, stop: () => node.close() };
+}
 let port, server;
 const clients = [];
 
@@ -57,7 +70,7 @@ const history = (db) => db.commits().map((c) => ({ id: c.id, time: c.time, cause
 
 before(async () => {
   port = await freePort();
-  server = await startWorkerd(workDir, port);
+  server = await startServer();
 });
 
 after(async () => {
@@ -332,7 +345,7 @@ test('commits made while the server is down are pushed when it is back', async (
   await server.stop();
   for (let n = 1; n <= 5; n++) a.db.executeQuery(add('notes', { n }));
   await until('the client to notice, with the 5 commits pending', () => a.state === 'offline' && a.pending.length === 5);
-  server = await startWorkerd(workDir, port);   // same port, same storage folder
+  server = await startServer();   // same port, same storage folder
   await a.synced();
   await b.synced();
   assert.deepEqual(history(b.db), history(a.db));
@@ -365,7 +378,7 @@ test('a client with a kept state reopens with its pending commits and cursor, an
   assert.deepEqual(a.pending, offline.slice(2).map((c) => c.id));
   assert.equal(a.cursor, cursor);
   pulls.length = 0;
-  server = await startWorkerd(workDir, port);
+  server = await startServer();
   await a.synced();
   assert.ok(pulls.length && pulls[0] === cursor, `the first pull after reopening starts at the kept cursor (${pulls})`);
   await b.synced();
@@ -415,7 +428,7 @@ test('snapshots and retention: the server keeps the latest commits, a new or far
   assert.deepEqual(b.db.commits().map((x) => x.id), a.db.commits({ from: head - 29 }).map((x) => x.id));
   // The object reloads from its snapshot and the log after it.
   await server.stop();
-  server = await startWorkerd(workDir, port);
+  server = await startServer();
   const after = await raw(name, 'pull', 'token-alice', undefined, `?after=${head - 30}`);
   assert.deepEqual(after.body.commits.map((x) => x.id), a.db.commits({ from: head - 29 }).map((x) => x.id));
   const last = a.db.commits({ from: head })[0];
@@ -452,6 +465,6 @@ test('the WebSocket tells a connected client at once; push rate', async () => {
   for (let i = 0; i < N; i++) a.db.executeQuery(add('bulk', { i }));
   await a.synced();
   const ms = performance.now() - t0;
-  console.log(`# sync figures: ${N} commits pushed and acknowledged through workerd in ${ms.toFixed(0)} ms (${(N / ms * 1000).toFixed(0)} commits/s); commit-to-other-client median ${latencies[5].toFixed(1)} ms, max ${latencies[9].toFixed(1)} ms`);
+  console.log(`# sync figures: ${N} commits pushed and acknowledged through ${backend} in ${ms.toFixed(0)} ms (${(N / ms * 1000).toFixed(0)} commits/s); commit-to-other-client median ${latencies[5].toFixed(1)} ms, max ${latencies[9].toFixed(1)} ms`);
   await until('b to catch up', () => b.db.seq === a.db.seq, 20_000);
 });
