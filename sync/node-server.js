@@ -62,8 +62,9 @@ function listen(socket, onClose) {
 /* options: dir (the folder the databases live in), authenticate(request) as createSyncWorker
    takes it, port (default 0: any free port), host (default 127.0.0.1), wasm (default: the
    package's hindsight.wasm), settings(name) -> { snapshotEvery, keepCommits } for a database
-   (syncObjectClass's options). Resolves to { url, port, close() }. */
-export async function startSyncServer({ dir, authenticate, port = 0, host = '127.0.0.1', wasm, settings = () => ({}) }) {
+   (syncObjectClass's options), allowOrigins (CORS, as createSyncWorker takes it). Resolves
+   to { url, port, close() }. */
+export async function startSyncServer({ dir, authenticate, port = 0, host = '127.0.0.1', wasm, settings = () => ({}), allowOrigins = [] }) {
   if (typeof dir !== 'string' || !dir) throw new TypeError('startSyncServer needs dir, the folder its databases live in');
   const databases = new Map();   // name -> Promise<{ object, sockets }>
   const databaseFor = (name) => {
@@ -96,7 +97,7 @@ export async function startSyncServer({ dir, authenticate, port = 0, host = '127
     }),
   };
   const env = { HINDSIGHT_SYNC: namespace };
-  const worker = createSyncWorker({ authenticate });
+  const worker = createSyncWorker({ authenticate, allowOrigins });
   const open = new Set();
   let origin;
 

@@ -11,7 +11,8 @@ import { createSyncWorker, syncObjectClass } from './sync/index.js';
 
 import { authenticate, RETAIN } from './users.js';
 
-const plain = createSyncWorker({ binding: 'SYNC', authenticate });
+// Any origin: the browser test's pages come from another local port.
+const plain = createSyncWorker({ binding: 'SYNC', authenticate, allowOrigins: '*' });
 // Databases named retain-*: a snapshot every 20 commits, and only the latest 30 kept.
 const retaining = createSyncWorker({ binding: 'SYNC_RETAIN', authenticate });
 
