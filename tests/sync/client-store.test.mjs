@@ -2,7 +2,9 @@
  * client-store.test.mjs: the SyncStore (sync/client-store.js) without a server: how a
  * rebuild reaches a Database through its multi-tab catch-up, and that a local commit the
  * Database has not written yet is never lost to a rebuild, even after a rebuild that shrank
- * the Database (its durableSeq stays above its seq: the case client-store.js takes care of).
+ * the Database (its durableSeq stays above its seq: the case client-store.js takes care of);
+ * and the two SyncStates (sync/state-file.js, sync/state-indexeddb.js on fake-indexeddb) keep
+ * pulled commits, cursor and pending, a torn or uncommitted tail of the folder's log dropped.
  * Usage: node --test tests/sync/client-store.test.mjs
  */
 import { test } from 'node:test';
