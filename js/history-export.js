@@ -7,7 +7,8 @@
  * ids) and 2 are read. A revert to a state older than the base travels with the collections
  * it changed (query.state), since the base cannot replay it. Invariants: an import refuses,
  * with INVALID_ARGUMENT and before any database exists, what no real history holds (seqs
- * out of order, reverts outside 0..seq-1, times going backwards or outside the Date range,
+ * out of order, reverts outside 0..seq-1, times going backwards in commits without an id
+ * (a commit with an id keeps its time, as synced and rebased ones do) or outside the Date range,
  * empty transactions, duplicate or unprintable ids, causes that are not JSON); a record the
  * engine cannot replay is INVALID_ARGUMENT too, and the half-built database is closed.
  */
@@ -73,8 +74,10 @@ function importRecords(history, baseSeq) {
     let time = null;
     if (c.time !== null && c.time !== undefined) {
       time = timeMs(c.time, where);
-      if (time < last) throw invalid(`${where}: its time ${new Date(time).toISOString()} is before the previous commit's`);
-      last = time;
+      // A commit with an id keeps the time it was made at, as the engine does on replay: a
+      // synced or rebased history may go back in time (time lookups use the running latest).
+      if (time < last && c.id === undefined) throw invalid(`${where}: its time ${new Date(time).toISOString()} is before the previous commit's`);
+      last = Math.max(last, time);
     }
     let id;
     if (c.id !== undefined) {

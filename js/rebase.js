@@ -7,7 +7,8 @@
  * Owns: the choice of whether a store is shared (Web Locks and BroadcastChannel, or the
  * options' own), and rebuilding the core's engine as the shared history plus this page's
  * own commits after `confirmed`. Invariants: rebased commits get new seqs but keep their ids,
- * times and causes, so undo/redo (which name ids) still take back the right commits; a
+ * times and causes, so undo/redo (which name ids) still take back the right commits, and a
+ * plain revert goes back to the same commit, found again by id; a
  * commit that no longer applies is dropped with a storage warning, never half applied; live
  * queries move to the new engine before the old one closes. What the change feed publishes
  * (feedReports, format in js/change-feed.js): the reports that take a subscriber from the old
@@ -18,6 +19,9 @@
  * collections it changed. Only when row ids cannot be carried over (the new state came from
  * another page's snapshot, or retention dropped `confirmed`) is it one reset report,
  * { rebased: true, changes: null }, for every collection touched on either side.
+ * The options' onRebase({ sharedSeq, kept, dropped }) hook (types/index.d.ts) is told, after
+ * each rebase, which of this page's commits were put back (kept: [{ id, seq }]) and which no
+ * longer applied (dropped: [{ id, seq, reason }]); the sync client relies on it.
  */
 import { Engine } from './engine.js';
 import { applyMemoryBudget, maxMemoryMB } from './memory-budget.js';
@@ -81,6 +85,20 @@ function send(core, info, targets) {
   for (const target of targets) core.listeners.fire(target, info.seq);
 }
 
+/* A plain revert names its target by seq, and the rebase may move that commit: its seq on
+   the new engine, found by id (kept: this page's commits put back so far); null when it was
+   one of this page's commits that is gone (a shared one no longer kept stays where it was).
+   (Undo and redo name their commit's id, which the engine follows itself.) */
+function movedTarget(old, engine, toSeq, kept, confirmed) {
+  if (toSeq === 0 || toSeq < old.oldest()) return toSeq;
+  const id = JSON.parse(old.commitInfoText(toSeq, toSeq))[0]?.id;
+  if (!id) return toSeq;
+  const mine = kept.find((k) => k.id === id);
+  if (mine) return mine.seq;
+  const found = JSON.parse(engine.commitInfoText(Math.max(1, engine.oldest()), engine.seq())).find((x) => x.id === id);
+  return found ? found.seq : toSeq <= confirmed ? toSeq : null;
+}
+
 /* Another page wrote commits after `confirmed`: rebuild this page's state as the shared
    history (the store's records, or its snapshot) plus this page's own commits that were not
    written yet, applied again on top. Returns them as the records to write, and the seq of
@@ -105,28 +123,41 @@ export function rebase(core, { snapshot, records }, confirmed) {
   }
   if (records.length) engine.replay(`[${records.map((r) => r.text).join(',')}]`);
   const sharedSeq = engine.seq();
-  const pending = [];
+  const pending = [], kept = [], dropped = [];
   for (const c of ours) {
     const before = engine.seq();
     const q = c.query;
+    let failure = null;
     const keep = `{"time":${c.time},"cause":${JSON.stringify(c.cause)},"id":${JSON.stringify(c.id)}`;
     try {
       if (q?.className === REVERT_CLASS && !q.state) {
         const ref = q.undo !== undefined ? `,"undo":${JSON.stringify(q.undo)}` : q.redo !== undefined ? `,"redo":${JSON.stringify(q.redo)}` : '';
-        engine.revert(q.toSeq, `${keep}${ref}}`);
+        const toSeq = ref ? q.toSeq : movedTarget(old, engine, q.toSeq, kept, confirmed);
+        if (toSeq === null) throw new Error('the commit this revert goes back to is gone');
+        engine.revert(toSeq, `${keep}${ref}}`);
       } else {
-        engine.execute(JSON.stringify(q), null, `${keep}}`);
+        const out = engine.execute(JSON.stringify(q), null, `${keep}}`);
+        if (engine.seq() === before) failure = { message: JSON.parse(out)?.errorMessage || 'the query made no commit' };
       }
-    } catch { /* reported below as not applying */ }
+    } catch (error) { failure = error; /* reported below as not applying */ }
     if (engine.seq() === before) {
       core.warn(`commit ${c.id} (seq ${c.seq}) made in this page no longer applies after another page's commits; it was dropped`);
+      dropped.push({ id: c.id, seq: c.seq, reason: String(failure?.message ?? 'it made no change on the new state') });
       continue;
     }
+    kept.push({ id: c.id, seq: engine.seq() });
     pending.push({ seq: engine.seq(), text: recordText(engine, engine.seq()) });
   }
   core.engine = engine;
   core.liveQueries?.rebuilt(engine);   // live queries hook: reopen on the new engine while the old one lives
   old.close();
   reports.publish(engine);
+  if (core.options.onRebase) {
+    try {
+      core.options.onRebase({ sharedSeq, kept, dropped });
+    } catch (error) {
+      (core.options.onListenerError ?? ((e) => console.error('hindsight onRebase failed:', e)))(error, null);
+    }
+  }
   return { pending, seq: sharedSeq };
 }

@@ -3,8 +3,12 @@
  * the sync client changes that Database's state without touching js/database.js.
  *
  * Owns: the mirror (an engine holding exactly the server commits this client may read, in
- * server order, with their ids, times and causes) and the pending list (the local commits the
- * server has not acknowledged, as the Database's own record texts, in order).
+ * server order, with their ids, times and causes), the pending list (the local commits the
+ * server has not acknowledged, as the Database's own record texts, in order), the cursor, and
+ * keeping all three between runs through a SyncState (sync/state-file.js in Node,
+ * sync/state-indexeddb.js in browsers) when the client has one: a reopened client starts as
+ * the kept mirror plus the kept pending commits, and pushes those. The mirror may start from
+ * a server snapshot (startFrom: a new client, or a cursor older than the server keeps).
  * How a rebase reaches the Database: the Database is opened as a shared store's writer (its
  * multi-tab machinery, js/persistence.js); when the client asks for a rebuild, the next
  * readSince answers with a snapshot of the mirror plus the pending records that still apply on
@@ -12,13 +16,17 @@
  * nothing is pending and the Database holds exactly the mirror's first commits, the answer is
  * only the mirror's newer records (no snapshot: the Database forks itself and replays them).
  * Must stay true: every local commit is either in pending, acknowledged by the server, or
- * reported as dropped; readSince never returns records that do not replay (each is tried on a
+ * reported as dropped; the Database's append resolves only once pending is kept; the cursor
+ * is kept only with (after) the pulled commits it passes; readSince never returns records that do not replay (each is tried on a
  * fork of the mirror first); the Database's durableSeq only grows, so commits it has not
  * written yet but whose seq is at or below it are taken into pending here (the rebase would
  * not see them).
  */
 import { encodeSnapshot } from '../js/persistence.js';
+import { Engine } from '../js/engine.js';
+import { REVERT_CLASS } from './protocol.js';
 
+const isSeqRevert = (q) => q?.className === REVERT_CLASS && q.state === undefined;
 const recordText = (seq, r) => JSON.stringify({ seq, id: r.id, time: r.time ?? null, cause: r.cause ?? null, query: r.query });
 
 export class SyncStore {
@@ -29,31 +37,98 @@ export class SyncStore {
   #onAppend;
   #onDropped;
   #rebuilt = [];            // resolvers waiting for the next rebuild to be taken
-  pending = [];             // [{ id, time, cause, query }]
+  #serverSeqs = [];         // the server seq of each mirror commit (mirror seq i + 1), ascending
+  #mirrorIds = new Map();   // commit id -> mirror seq
+  pending = [];             // [{ id, time, cause, query, toId? }] (toId: a revert's target, by id)
   db = null;                // set once the Database is open
 
-  constructor(mirror, { onAppend, onDropped }) {
+  cursor = 0;               // the last server seq pulled (examined)
+  #state;                   // where the sync state is kept between runs (SyncState), or null
+
+  constructor(mirror, { onAppend, onDropped, state = null }) {
     this.#mirror = mirror;
     this.#onAppend = onAppend;
     this.#onDropped = onDropped;
+    this.#state = state;
   }
 
-  async open() { return { snapshot: null, records: [], warnings: [] }; }
+  /* Takes back the kept sync state (before the Database opens over this store). */
+  async restore() {
+    const kept = await this.#state?.load();
+    if (!kept) return;
+    if (kept.base) this.#startMirror(kept.base);
+    this.addServerCommits(kept.serverCommits);
+    this.cursor = kept.cursor;
+    this.pending = kept.pending;
+  }
+
+  /* The Database opens as the mirror plus the pending commits (restored ones, or none). */
+  async open() {
+    if (!this.#mirror.seq() && !this.pending.length) return { snapshot: null, records: [], warnings: [] };
+    const { snapshot, records } = this.#mirrorPlusPending();
+    await this.#savePending();
+    return { snapshot, records, warnings: [] };
+  }
+
+  /* The mirror starts again as the server's snapshot (GET snapshot: { seq, db }); pending
+     stays, and the Database must be rebuilt. Kept before it returns. */
+  async startFrom(base) {
+    this.#startMirror(base);
+    this.#alignedSeq = -1;   // the Database holds none of the new mirror: a whole rebuild
+    await this.#state?.saveServer([], base.seq, this.pending, base);
+    this.cursor = base.seq;
+  }
+
+  #startMirror({ seq, db }) {
+    const mirror = new Engine(this.#mirror.wasm);
+    try {
+      mirror.setOrigin('mirror');
+      mirror.fromDictText(JSON.stringify(db));
+      mirror.setBase(seq);
+    } catch (error) {
+      mirror.close();
+      throw error;
+    }
+    this.#mirror.close();
+    this.#mirror = mirror;
+    this.#serverSeqs = [];
+    this.#mirrorIds = new Map();
+  }
+
+  #savePending() { return this.#state ? this.#state.savePending(this.pending, this.cursor) : Promise.resolve(); }
+
+  /* After a pull: the pulled commits are in the mirror (addServerCommits) and pending has
+     been trimmed; keeps both with the new cursor, then moves the cursor. */
+  async pulled(commits, cursor) {
+    await this.#state?.saveServer(commits, cursor, this.pending);
+    this.cursor = cursor;
+  }
 
   async append(records) {
     for (const { seq, text } of records) {
       const r = JSON.parse(text);
-      const record = { id: r.id, time: r.time, cause: r.cause, query: r.query };
+      const record = this.#pendingRecord(r);
       const at = this.pending.findIndex((p) => p.id === r.id);
       if (at >= 0) this.pending[at] = record; else this.pending.push(record);
       this.#writtenSeq = seq;
     }
+    await this.#savePending();   // the Database's flush resolves once its commits are kept
     this.#onAppend();
+  }
+
+  /* A local commit as it is pushed: a revert also names its target by id (protocol.js). */
+  #pendingRecord({ id, time, cause, query }) {
+    const record = { id, time: time ?? null, cause: cause ?? null, query };
+    if (isSeqRevert(query)) record.toId = query.toSeq > 0 ? this.db?.commits({ from: query.toSeq, to: query.toSeq })[0]?.id ?? null : null;
+    return record;
   }
 
   async writeSnapshot() { /* the mirror and pending are the state; nothing else to keep */ }
 
-  async close() { this.#mirror.close(); }
+  async close() {
+    this.#mirror.close();
+    await this.#state?.close();
+  }
 
   get mirrorSeq() { return this.#mirror.seq(); }
 
@@ -61,7 +136,21 @@ export class SyncStore {
   addServerCommits(commits) {
     if (!commits.length) return;
     const base = this.#mirror.seq();
-    this.#mirror.replay(`[${commits.map((c, i) => recordText(base + i + 1, c)).join(',')}]`);
+    const texts = commits.map((c, i) => {
+      // A revert's toSeq is a server seq: the mirror holds only what this user may read.
+      const query = isSeqRevert(c.query) ? { ...c.query, toSeq: this.#mirrorSeqAt(c.query.toSeq) } : c.query;
+      this.#serverSeqs.push(c.seq);
+      this.#mirrorIds.set(c.id, base + i + 1);
+      return recordText(base + i + 1, { ...c, query });
+    });
+    this.#mirror.replay(`[${texts.join(',')}]`);
+  }
+
+  /* The mirror seq whose state is the server's at serverSeq (as far as this user sees it). */
+  #mirrorSeqAt(serverSeq) {
+    let lo = 0, hi = this.#serverSeqs.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (this.#serverSeqs[mid] <= serverSeq) lo = mid + 1; else hi = mid; }
+    return this.#mirror.oldest() + lo;   // oldest: the snapshot the mirror started from (0: none)
   }
 
   /* True when the first pending commits are exactly `ids` (our own, acknowledged in order):
@@ -73,25 +162,38 @@ export class SyncStore {
     return true;
   }
 
+  /* Removes ids from pending; resolves when that is kept. */
   dropPending(ids) {
+    if (!ids.length) return Promise.resolve();
     const gone = new Set(ids);
     this.pending = this.pending.filter((p) => !gone.has(p.id));
+    return this.#savePending();
   }
 
   /* Asks that the Database be rebuilt as mirror + pending at its next catch-up. Resolves once
      readSince has handed the rebuild over (the rebase runs right after). */
   requestRebuild() {
     this.#rebuild = true;
-    return new Promise((resolve) => this.#rebuilt.push(resolve));
+    return new Promise((resolve, reject) => this.#rebuilt.push({ resolve, reject }));
   }
 
   async readSince(seq) {
     if (!this.#rebuild) return { snapshot: null, records: [] };
     this.#rebuild = false;
+    try {
+      return await this.#rebuildAnswer(seq);
+    } catch (error) {
+      // The waiters fail with it (the client retries), rather than wait for ever.
+      for (const { reject } of this.#rebuilt.splice(0)) reject(error);
+      throw error;
+    }
+  }
+
+  async #rebuildAnswer(seq) {
     if (seq > this.#writtenSeq && this.db) {
       // Unwritten local commits at or below the Database's durableSeq: the rebase skips them.
       for (const c of this.db.commits({ from: this.#writtenSeq + 1, to: seq })) {
-        if (!this.pending.some((p) => p.id === c.id)) this.pending.push({ id: c.id, time: Date.parse(c.time), cause: c.cause, query: c.query });
+        if (!this.pending.some((p) => p.id === c.id)) this.pending.push(this.#pendingRecord({ id: c.id, time: Date.parse(c.time), cause: c.cause, query: c.query }));
       }
     }
     const mirror = this.#mirror;
@@ -102,10 +204,27 @@ export class SyncStore {
       this.#handedOver();
       return { snapshot: null, records };
     }
+    const answer = this.#mirrorPlusPending();
+    await this.#savePending();
+    this.#handedOver();
+    return answer;
+  }
+
+  /* The state as a snapshot of the mirror plus the pending records that still apply on it
+     (the others are reported dropped and leave pending). */
+  #mirrorPlusPending() {
+    const mirror = this.#mirror;
     const scratch = mirror.fork(mirror.seq());
     const records = [], kept = [];
     try {
+      const keptSeqs = new Map();   // id -> seq on the scratch, for the pending commits kept so far
       for (const p of this.pending) {
+        if (isSeqRevert(p.query)) {
+          // Its target moves with the rebase: find it again by id.
+          const toSeq = p.toId === null || p.toId === undefined ? 0 : keptSeqs.get(p.toId) ?? this.#mirrorIds.get(p.toId);
+          if (toSeq === undefined) { this.#onDropped(p, new Error(`the commit this revert goes back to (${p.toId}) is gone`)); continue; }
+          p.query = { ...p.query, toSeq };
+        }
         const text = recordText(scratch.seq() + 1, p);
         try {
           scratch.replay(`[${text}]`);
@@ -114,6 +233,7 @@ export class SyncStore {
           continue;
         }
         kept.push(p);
+        keptSeqs.set(p.id, scratch.seq());
         records.push({ seq: scratch.seq(), text });
       }
     } finally {
@@ -123,13 +243,12 @@ export class SyncStore {
     this.#writtenSeq = mirror.seq() + kept.length;
     this.#alignedSeq = mirror.seq();
     const snapshot = { seq: mirror.seq(), text: encodeSnapshot({ format: 2, seq: mirror.seq(), retention: null, horizon: 0 }, mirror.dumpText()) };
-    this.#handedOver();
     return { snapshot, records };
   }
 
   /* The rebase runs as soon as readSince's answer is taken: wake the waiters just after. */
   #handedOver() {
     const waiting = this.#rebuilt.splice(0);
-    setTimeout(() => { for (const resolve of waiting) resolve(); }, 0);
+    setTimeout(() => { for (const { resolve } of waiting) resolve(); }, 0);
   }
 }

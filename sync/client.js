@@ -2,8 +2,9 @@
  * client.js: the sync client: a Database whose commits go to a sync server (protocol.js) and
  * whose state follows the server's one order, with local commits pending on top.
  *
- * Owns: the server cursor, the push/pull loop, reconnection with backoff, the WebSocket that
- * tells it to pull, and the state (offline, connecting, pulling, pushing, in sync, error).
+ * Owns: the push/pull loop (a pull the server refuses as TOO_OLD starts the mirror again from
+ * its snapshot), reconnection with backoff, the WebSocket that tells it to pull, and the
+ * state (offline, connecting, pulling, pushing, in sync, error). The cursor is the store's.
  * The Database is opened here over a SyncStore (client-store.js), which is how pulled commits
  * and rebases reach it: the state becomes server commits + pending commits replayed, ids,
  * times and causes kept.
@@ -28,7 +29,6 @@ class SyncHttpError extends Error {
 export class SyncClient {
   db = null;
   state = 'connecting';
-  cursor = 0;                 // the last server seq pulled (examined)
   #url; #name; #token; #options;
   #store; #channel; #socket = null;
   #running = null; #again = false; #timer = null; #failures = 0; #closed = false;
@@ -39,7 +39,13 @@ export class SyncClient {
      onRejected({ id, code, reason, query }), onStateChange(state), onError(error),
      WebSocket (a constructor; default globalThis.WebSocket; none: HTTP polling only),
      pollMs (the HTTP fallback period, default 5000), fetch (default globalThis.fetch),
-     database: extra Database.open options. */
+     database: extra Database.open options, state: where the sync state (pulled commits,
+     cursor, pending commits) is kept between runs, a SyncState: fileSyncState(dir) from
+     'hindsight-db/node', or await indexedDBSyncState(name); without it, a closed client
+     forgets its pending commits.
+     A SyncState: load() -> { cursor, serverCommits, pending } | null; saveServer(commits,
+     cursor, pending) (appends, atomically with the cursor); savePending(pending, cursor);
+     close(). */
   static async open(options) {
     const client = new SyncClient(options);
     await client.#open();
@@ -63,15 +69,16 @@ export class SyncClient {
     this.#store = new SyncStore(mirror, {
       onAppend: () => this.#kick(),
       onDropped: (p, error) => this.#reject({ id: p.id, code: 'NO_LONGER_APPLIES', reason: error.message, query: p.query }),
+      state: this.#options.state ?? null,
     });
+    await this.#store.restore();
     this.db = await Database.open({
       ...this.#options.database, wasm: this.#options.wasm, name: localName, storage: this.#store,
       locks: { request: (_name, fn) => fn() }, snapshotEvery: 2 ** 31, snapshotBytes: 2 ** 50,
-      onWarning: (warning) => {
-        // The Database's rebase drops a local commit it had not written yet that no longer applies.
-        const dropped = /^commit (\S+) \(seq \d+\) made in this page no longer applies/.exec(warning);
-        if (dropped) this.#reject({ id: dropped[1], code: 'NO_LONGER_APPLIES', reason: warning });
-        this.#options.database?.onWarning?.(warning);
+      onRebase: (report) => {
+        // A local commit the Database had not written yet that no longer applies on the server's order.
+        for (const d of report.dropped) this.#reject({ id: d.id, code: 'NO_LONGER_APPLIES', reason: d.reason });
+        this.#options.database?.onRebase?.(report);
       },
     });
     this.#store.db = this.db;
@@ -81,6 +88,9 @@ export class SyncClient {
   }
 
   get pending() { return this.#store.pending.map((p) => p.id); }
+
+  /* The last server seq pulled (examined). */
+  get cursor() { return this.#store?.cursor ?? 0; }
 
   #setState(state) {
     if (this.state === state) return;
@@ -158,7 +168,7 @@ export class SyncClient {
         this.#acked.set(r.id, r.seq);
       }
     }
-    this.#store.dropPending(rejected);
+    await this.#store.dropPending(rejected);
     return rejected.length > 0;
   }
 
@@ -167,22 +177,33 @@ export class SyncClient {
     this.#setState('pulling');
     let rebuild = false;
     for (;;) {
-      const body = await this.#request(`pull?after=${this.cursor}`);
+      let body;
+      try {
+        body = await this.#request(`pull?after=${this.cursor}`);
+      } catch (error) {
+        if (!(error instanceof SyncHttpError && error.code === 'TOO_OLD')) throw error;
+        // The server no longer keeps the commits after our cursor (or we are new and it
+        // keeps only the latest): start again from its snapshot, pending kept on top.
+        const snapshot = await this.#request('snapshot');
+        await this.#store.startFrom({ seq: snapshot.seq, db: snapshot.db });
+        rebuild = true;
+        continue;
+      }
       const ids = body.commits.map((c) => c.id);
       this.#store.addServerCommits(body.commits);
       if (!this.#store.takeAcknowledgedPrefix(ids)) {
-        this.#store.dropPending(ids);
+        this.#store.dropPending(ids);   // kept by pulled() just below
         rebuild = true;
       }
       for (const id of ids) this.#acked.delete(id);
-      this.cursor = body.cursor;
+      await this.#store.pulled(body.commits, body.cursor);
       if (!body.more) break;
     }
     // Accepted commits this user may not read never come back: they leave pending here.
     const unseen = [...this.#acked].filter(([, seq]) => seq <= this.cursor).map(([id]) => id);
     if (unseen.length) {
       for (const id of unseen) this.#acked.delete(id);
-      this.#store.dropPending(unseen);
+      await this.#store.dropPending(unseen);
       rebuild = true;
     }
     return rebuild;

@@ -3,13 +3,18 @@
  * database's commits (protocol.js) in the object's transactional storage.
  *
  * Owns: the server engine (the same hindsight.wasm, holding the log replayed), the id -> seq
- * map, and the connected WebSockets (hibernation API). Storage keys: "c:<seq, 10 digits>" ->
- * the engine's record text of that commit, "head" -> the latest seq.
+ * map, the snapshots and retention, and the connected WebSockets (hibernation API). Storage
+ * keys: "c:<seq, 10 digits>" -> the engine's record text of that commit, "head" -> the latest
+ * seq, "snapshot" -> { seq, chunks, horizon } and "s:<seq>:<i>" -> the chunks of the engine's
+ * dump at seq (its state and the history it keeps, after horizon).
  * Must stay true: pushes run one at a time; a pushed commit is executed with its own id, time
  * and cause and the pushing user's permissions; the commits a push accepts are appended in
  * one storage transaction before the answer, and if that write fails the engine is dropped
  * and rebuilt from storage; a pull or poke never reaches past what storage holds; a pull sends only the
- * commits every collection of which the user may read; a known id is never applied twice.
+ * commits every collection of which the user may read; a known id is never applied twice
+ * (within the kept history: ids older than keepCommits are forgotten); a snapshot is stored
+ * whole before "snapshot" names it, and only then is the log it covers deleted; a pull from
+ * before the kept history is refused (TOO_OLD), never answered with a gap.
  */
 import { Engine } from '../js/engine.js';
 import { loadEngine } from '../js/wasm-loader.js';
@@ -21,18 +26,29 @@ import {
 
 const MAX_SEQ = 0xffffffff;
 const key = (seq) => `c:${String(seq).padStart(10, '0')}`;
-const READ_TYPES = new Set(['search', 'searchOne', 'getAll', 'count']);
+const READ_TYPES_LIST = ['search', 'searchOne', 'getAll', 'count'];
+const READ_TYPES = new Set(READ_TYPES_LIST);
+const CHUNK_CHARS = 30_000;                      // a stored value stays under 128 KiB, even in 4-byte UTF-8
+const chunkKey = (seq, i) => `s:${String(seq).padStart(10, '0')}:${String(i).padStart(6, '0')}`;
+const idsOf = (engine) => new Map(JSON.parse(engine.commitInfoText(engine.oldest() + 1, MAX_SEQ)).map((c) => [c.id, c.seq]));
 
 class BadRequest extends Error {
   constructor(status, code, message) { super(message); this.status = status; this.code = code; }
 }
 
 /* The Durable Object class for hindsight.wasm given as wasm (a WebAssembly.Module in
-   Workers). Export it from the Worker module under the class name wrangler.toml names. */
-export function syncObjectClass({ wasm }) {
+   Workers). Export it from the Worker module under the class name wrangler.toml names.
+   snapshotEvery: a snapshot of the state (and the kept history) every that many commits
+   (default 5000; the log it covers is then deleted); keepCommits: how many of the latest
+   commits the server keeps (default: all). A pull from before what is kept answers 410
+   TOO_OLD and the client starts again from GET snapshot. */
+export function syncObjectClass({ wasm, snapshotEvery = 5000, keepCommits = null }) {
+  if (!Number.isInteger(snapshotEvery) || snapshotEvery < 1) throw new TypeError('snapshotEvery must be a positive integer');
+  if (keepCommits !== null && (!Number.isInteger(keepCommits) || keepCommits < 0)) throw new TypeError('keepCommits must be a count of commits, or null (keep all)');
   return class HindsightSyncObject {
     #ctx;
     #engine = null;
+    #snapshotSeq = 0;          // the seq of the stored snapshot (0: none)
     #loading = null;
     #ids = new Map();          // commit id -> its server seq
     #durableHead = 0;          // the last seq in storage: pulls and pokes never go past it
@@ -48,6 +64,7 @@ export function syncObjectClass({ wasm }) {
         const engine = await this.#load();
         if (verb === 'ws') return this.#accept(request, engine);
         if (verb === 'pull') return Response.json(this.#pull(engine, new URL(request.url).searchParams, auth.permissions));
+        if (verb === 'snapshot') return Response.json(this.#snapshotFor(engine, auth.permissions));
         if (verb === 'push') {
           if (request.method !== 'POST') throw new BadRequest(400, 'BAD_REQUEST', 'push is a POST');
           const body = await this.#body(request);
@@ -68,12 +85,22 @@ export function syncObjectClass({ wasm }) {
       this.#loading ??= (async () => {
         const engine = new Engine(await loadEngine(wasm));
         engine.setOrigin('server');
-        const ids = new Map();
-        const stored = await this.#ctx.storage.list({ prefix: 'c:' });
+        const storage = this.#ctx.storage;
+        const snapshot = await storage.get('snapshot');
+        if (snapshot) {
+          const chunks = [];
+          for (let i = 0; i < snapshot.chunks; i += 128) {
+            const got = await storage.get(Array.from({ length: Math.min(128, snapshot.chunks - i) }, (_, k) => chunkKey(snapshot.seq, i + k)));
+            for (let k = i; k < Math.min(i + 128, snapshot.chunks); k++) chunks.push(got.get(chunkKey(snapshot.seq, k)));
+          }
+          engine.loadText(chunks.join(''));
+          engine.setOrigin('server');
+          this.#snapshotSeq = snapshot.seq;
+        }
+        const stored = await storage.list({ prefix: 'c:', start: key(this.#snapshotSeq + 1) });
         const texts = [...stored.values()];
         for (let i = 0; i < texts.length; i += 1000) engine.replay(`[${texts.slice(i, i + 1000).join(',')}]`);
-        for (const c of JSON.parse(engine.commitInfoText(1, MAX_SEQ))) ids.set(c.id, c.seq);
-        this.#ids = ids;
+        this.#ids = idsOf(engine);
         this.#durableHead = engine.seq();
         this.#engine = engine;
         return engine;
@@ -103,12 +130,12 @@ export function syncObjectClass({ wasm }) {
         const known = this.#ids.get(commit.id) ?? seen.get(commit.id);
         if (known !== undefined) {
           const record = JSON.parse(engine.commitsText(known, known, 1))[0];
-          results.push(commitContent(record) === commitContent(commit)
+          results.push(this.#contentOf(engine, record, true) === this.#contentOf(engine, commit, false)
             ? { id: commit.id, status: 'duplicate', seq: known }
             : { id: commit.id, status: 'rejected', code: 'ID_REUSED', reason: `id ${commit.id} is already in the log (seq ${known}) with other content` });
           continue;
         }
-        const verdict = this.#apply(engine, commit, permissions);
+        const verdict = this.#apply(engine, commit, permissions, seen);
         if (verdict.seq) { appended.push(verdict.seq); seen.set(commit.id, verdict.seq); }
         results.push({ id: commit.id, ...verdict });
       }
@@ -129,14 +156,18 @@ export function syncObjectClass({ wasm }) {
         for (const [id, seq] of seen) this.#ids.set(id, seq);
         this.#durableHead = engine.seq();
         this.#poke(engine.seq());
+        if (this.#durableHead - this.#snapshotSeq >= snapshotEvery) {
+          // The log stays the truth when this fails: the next push tries again.
+          await this.#writeSnapshot(engine).catch(() => {});
+        }
       }
       return { protocol: PROTOCOL_VERSION, head: this.#durableHead, results };
     }
 
     /* { status: 'accepted', seq } or { status: 'rejected', code, reason }. */
-    #apply(engine, commit, permissions) {
+    #apply(engine, commit, permissions, seen) {
       const q = commit.query;
-      if (q.className === REVERT_CLASS) return { status: 'rejected', code: 'UNSUPPORTED', reason: 'reverts, undo and redo do not sync in protocol 1 (they name a local seq)' };
+      if (q.className === REVERT_CLASS) return this.#applyRevert(engine, commit, permissions, seen);
       if (READ_TYPES.has(q.type) && !Array.isArray(q.queries)) return { status: 'rejected', code: 'NOT_A_WRITE', reason: `a ${q.type} query is a read, not a commit` };
       const meta = `{"time":${commit.time ?? null},"cause":${JSON.stringify(commit.cause ?? null)},"id":${JSON.stringify(commit.id)}}`;
       const before = engine.seq();
@@ -155,12 +186,99 @@ export function syncObjectClass({ wasm }) {
       return { status: 'rejected', code: 'QUERY_FAILED', reason: message };
     }
 
+    /* A revert, undo or redo: its target is named by id (toId; undo/redo by their commit's id
+       too), never by the client's seq, and found in the server's order. */
+    #applyRevert(engine, commit, permissions, seen) {
+      const q = commit.query;
+      if (q.state !== undefined) return { status: 'rejected', code: 'UNSUPPORTED', reason: 'a revert that carries a whole state (an imported history\'s form) does not sync' };
+      const seqOf = (id) => this.#ids.get(id) ?? seen.get(id);
+      const ref = q.undo !== undefined ? ['undo', q.undo] : q.redo !== undefined ? ['redo', q.redo] : null;
+      if (ref && (typeof ref[1] !== 'string' || seqOf(ref[1]) === undefined)) {
+        return { status: 'rejected', code: 'NO_TARGET', reason: `the commit this ${ref[0]} takes back (${ref[1]}) is not in the server's log` };
+      }
+      let target;
+      if (commit.toId === null || commit.toId === undefined) {
+        if (q.toSeq !== 0 && !ref) return { status: 'rejected', code: 'BAD_COMMIT', reason: 'a revert names the commit it goes back to by toId (null: back to the empty state, toSeq 0)' };
+        target = 0;
+      } else {
+        target = seqOf(commit.toId);
+        if (target === undefined) return { status: 'rejected', code: 'NO_TARGET', reason: `the commit this revert goes back to (${commit.toId}) is not in the server's log` };
+      }
+      const refText = ref ? `,${JSON.stringify(ref[0])}:${JSON.stringify(ref[1])}` : '';
+      const meta = `{"time":${commit.time ?? null},"cause":${JSON.stringify(commit.cause ?? null)},"id":${JSON.stringify(commit.id)}${refText}}`;
+      const before = engine.seq();
+      try {
+        engine.revert(target, meta, permissions);
+      } catch (error) {
+        const message = String(error?.message ?? error);
+        if (/not permitted|permission/i.test(message)) return { status: 'rejected', code: 'PERMISSION_DENIED', reason: `${message} The user's collection permissions do not allow this revert.` };
+        return { status: 'rejected', code: 'QUERY_FAILED', reason: message };
+      }
+      if (engine.seq() === before + 1) return { status: 'accepted', seq: engine.seq() };
+      return { status: 'rejected', code: 'QUERY_FAILED', reason: 'the revert made no commit on the server' };
+    }
+
+    /* The text a pushed commit and a logged one are compared by (idempotent retries). A
+       revert's logged toSeq is a server seq: compare the id it names instead. */
+    #contentOf(engine, commit, logged) {
+      const q = commit.query;
+      if (q?.className !== REVERT_CLASS || q.state !== undefined) return commitContent(commit);
+      let toId = commit.toId ?? null;
+      if (logged) toId = q.toSeq > 0 ? JSON.parse(engine.commitInfoText(q.toSeq, q.toSeq))[0]?.id ?? null : null;
+      const ref = q.undo ?? q.redo;
+      return JSON.stringify([commit.time ?? null, commit.cause ?? null, q.undo ?? null, q.redo ?? null, ref === undefined ? toId : null]);
+    }
+
+    /* Trims the kept history to keepCommits, stores the state (and the kept history) at the
+       head in chunks, then deletes the previous snapshot and the log it covers. */
+    async #writeSnapshot(engine) {
+      const storage = this.#ctx.storage;
+      const head = engine.seq();
+      if (keepCommits !== null && head - keepCommits > engine.oldest()) {
+        engine.setHorizon(head - keepCommits);
+        this.#ids = idsOf(engine);
+      }
+      const text = engine.dumpText();
+      const chunks = [];
+      for (let i = 0; i < text.length; i += CHUNK_CHARS) chunks.push(text.slice(i, i + CHUNK_CHARS));
+      for (let i = 0; i < chunks.length; i += 128) {
+        const entries = {};
+        for (let k = i; k < Math.min(i + 128, chunks.length); k++) entries[chunkKey(head, k)] = chunks[k];
+        await storage.put(entries);
+      }
+      const previous = await storage.get('snapshot');
+      await storage.put('snapshot', { seq: head, chunks: chunks.length, horizon: engine.oldest() });
+      this.#snapshotSeq = head;
+      const covered = [...(await storage.list({ prefix: 'c:', end: key(head + 1) })).keys()];
+      if (previous) for (let k = 0; k < previous.chunks; k++) covered.push(chunkKey(previous.seq, k));
+      for (let i = 0; i < covered.length; i += 128) await storage.delete(covered.slice(i, i + 128));
+    }
+
+    /* GET snapshot: the state where the kept history starts, as a DeltaTraceDB dict holding
+       only the collections the user may read; a new client starts there and pulls after it
+       (so every revert the server accepts, which goes back no further, replays there too).
+       seq 0 (and db null): the whole log is kept, pull from the start. */
+    #snapshotFor(engine, permissions) {
+      const seq = engine.oldest();
+      if (seq === 0) return { protocol: PROTOCOL_VERSION, seq: 0, head: this.#durableHead, db: null };
+      const db = JSON.parse(engine.toDictTextAt(seq));
+      if (permissions !== null) {
+        const perms = JSON.parse(permissions);
+        for (const name of Object.keys(db.collections ?? {})) {
+          const allows = Object.prototype.hasOwnProperty.call(perms, name) ? perms[name].allows : [];
+          if (!READ_TYPES_LIST.some((t) => allows.includes(t))) delete db.collections[name];
+        }
+      }
+      return { protocol: PROTOCOL_VERSION, seq, head: this.#durableHead, db };
+    }
+
     #pull(engine, params, permissions) {
       const after = Number(params.get('after') ?? 0);
       const limit = Math.min(MAX_PULL_COMMITS, Number(params.get('limit') ?? MAX_PULL_COMMITS));
       if (!Number.isInteger(after) || after < 0 || !Number.isInteger(limit) || limit < 1) throw new BadRequest(400, 'BAD_REQUEST', 'after must be a seq and limit a positive integer');
       // A push may be between applying and storing its commits: what is not stored is not sent.
       const head = this.#durableHead;
+      if (after < engine.oldest()) throw new BadRequest(410, 'TOO_OLD', `the server keeps the commits after seq ${engine.oldest()} only; start again from GET snapshot`);
       if (after >= head) return { protocol: PROTOCOL_VERSION, head, cursor: Math.min(after, head), more: false, commits: [] };
       const page = JSON.parse(engine.commitsText(after + 1, head, limit));
       const cursor = page.length ? page[page.length - 1].seq : head;

@@ -9,9 +9,17 @@
  * returns { user, collectionPermissions } (collectionPermissions as executeQueryObject takes
  * them; null/undefined = everything) or null (401). The object never sees the token.
  *
- *   POST /v1/<db>/push   { protocol: 1, base, commits: [{ id, time, cause, query }] }
+ *   POST /v1/<db>/push   { protocol: 1, base, commits: [{ id, time, cause, query, toId? }] }
  *       base: the last server seq the client had pulled (informational: the server applies
  *       each commit, in order, on its current state, with the user's permissions).
+ *       Reverts, undo and redo (query.className 'HindsightRevert') sync too. Their query's
+ *       toSeq is the client's own seq, so a revert also names its target by id: toId, the
+ *       id of the commit whose state it goes back to (null: the empty state, toSeq 0); an
+ *       undo or redo names its commit in query.undo / query.redo. The server finds them in
+ *       its order and logs the revert with its own toSeq; a pulled revert's toSeq is a server
+ *       seq (the client maps it onto its own). A revert is a state commit: on the server it
+ *       goes back to its target's state in the server's order, so it also takes back other
+ *       clients' commits that landed after that target.
  *       -> 200 { protocol: 1, head, results: [{ id, status, seq?, code?, reason? }] }
  *       status 'accepted' (seq: its server seq), 'duplicate' (already in the log, by id, with
  *       the same content; seq: where), 'rejected' (code + reason; the log is unchanged by it).
@@ -21,15 +29,27 @@
  *       The commits with seq > after, in server order, that the user may read (every
  *       collection a commit writes must be readable); cursor is the last seq examined, so
  *       the next pull starts after it even when the last commits were left out.
+ *       A pull from before what the server keeps (after < the kept history's start) is
+ *       refused with 410 TOO_OLD: the client starts again from GET snapshot.
+ *   GET  /v1/<db>/snapshot
+ *       -> 200 { protocol: 1, seq, head, db }: the state at seq, where the server's kept
+ *       history starts, as a DeltaTraceDB dict with only the collections the user may read;
+ *       the client starts its mirror there and pulls after seq. seq 0, db null: the whole
+ *       log is kept, pull from 0. Retention (the server's keepCommits) bounds the kept
+ *       history; the server stores a snapshot every snapshotEvery commits and then drops
+ *       the log it covers (sync/object.js). A new client starts from this snapshot.
  *   GET  /v1/<db>/ws (WebSocket upgrade)
  *       The server sends { type: 'poke', head } at once and whenever commits are appended;
  *       the client then pulls. Polling the pull endpoint is the fallback.
  *   Errors: { protocol: 1, error: { code, message } } with HTTP 400 BAD_REQUEST, 401
- *   UNAUTHORIZED, 404 NOT_FOUND, 413 TOO_LARGE, 500 INTERNAL.
+ *   UNAUTHORIZED, 404 NOT_FOUND, 410 TOO_OLD, 413 TOO_LARGE, 500 INTERNAL.
  *   Rejection codes: PERMISSION_DENIED / QUERY_FAILED (the engine refused the query, its
- *   message is the reason), NOT_A_WRITE, UNSUPPORTED (reverts, undo and redo: their target is
- *   a local seq), ID_REUSED (an id already in the log with other content), BAD_COMMIT.
- * Retention, snapshots for new clients: not in version 1 (the log is kept whole).
+ *   message is the reason), NOT_A_WRITE, NO_TARGET (a revert's toId, undo or redo names a
+ *   commit the server does not have), UNSUPPORTED (a revert carrying a whole state, the form
+ *   an imported history uses), ID_REUSED (an id already in the log with other content),
+ *   BAD_COMMIT.
+ * A retried push is idempotent within the kept history (an id older than keepCommits is
+ * forgotten by the server).
  */
 export const PROTOCOL_VERSION = 1;
 export const MAX_BODY_BYTES = 4 << 20;
@@ -46,6 +66,8 @@ export function commitProblem(commit) {
   if (typeof id !== 'string' || !/^[\x20-\x7e]{1,128}$/.test(id) || /["\\]/.test(id)) return 'id must be a printable string of 1 to 128 characters without quotes or backslashes';
   if (time !== null && (typeof time !== 'number' || !Number.isFinite(time) || Math.abs(time) > DATE_MAX_MS)) return 'time must be milliseconds in the Date range, or null';
   if (query === null || typeof query !== 'object' || Array.isArray(query)) return 'query must be an object';
+  const { toId } = commit;
+  if (toId !== undefined && toId !== null && (typeof toId !== 'string' || toId.length > 128)) return 'toId must be a commit id or null';
   return null;
 }
 

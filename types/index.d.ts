@@ -449,6 +449,16 @@ export interface OpenOptions {
   onError?: (error: HindsightError) => void;
   onWarning?: (warning: string) => void;
   onListenerError?: (error: unknown) => void;
+  /** After each multi-tab (or sync) rebase: this page's unwritten commits put back on top of
+   *  the shared history (kept, with their new seqs) and those that no longer applied (dropped). */
+  onRebase?: (report: RebaseReport) => void;
+}
+
+export interface RebaseReport {
+  /** The seq of the shared history the commits were replayed on. */
+  sharedSeq: number;
+  kept: { id: string; seq: number }[];
+  dropped: { id: string; seq: number; reason: string }[];
 }
 
 export type Listener = (seq: number) => void;

@@ -18,12 +18,39 @@ export declare function createSyncWorker(options: {
   authenticate: (request: Request, env: any) => SyncAuth | null | Promise<SyncAuth | null>;
   /** The Durable Object namespace binding in env (default HINDSIGHT_SYNC). */
   binding?: string;
+  /** Web origins whose pages may call the server from another origin (CORS), or '*'. */
+  allowOrigins?: string[] | '*';
 }): { fetch(request: Request, env: any): Promise<Response> };
 
+export interface SyncObjectSettings {
+  /** A snapshot every that many commits (default 5000); the log it covers is then dropped. */
+  snapshotEvery?: number;
+  /** How many of the latest commits the server keeps (default null: all). */
+  keepCommits?: number | null;
+}
+
 /** The Durable Object class; export it under the class name your wrangler.toml names. */
-export declare function syncObjectClass(options: { wasm: WebAssembly.Module }): new (ctx: any, env: any) => {
+export declare function syncObjectClass(options: { wasm: WebAssembly.Module } & SyncObjectSettings): new (ctx: any, env: any) => {
   fetch(request: Request): Promise<Response>;
 };
+
+/** Where a client keeps its sync state between runs (pulled commits, cursor, pending commits). */
+export interface SyncStateStore {
+  load(): Promise<{ cursor: number; serverCommits: unknown[]; pending: unknown[]; base?: { seq: number; db: unknown } | null } | null>;
+  saveServer(commits: unknown[], cursor: number, pending: unknown[], base?: { seq: number; db: unknown }): Promise<void>;
+  savePending(pending: unknown[], cursor: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A browser client's sync state in the IndexedDB database `name`. */
+export declare function indexedDBSyncState(name: string, factory?: IDBFactory): Promise<SyncStateStore>;
+export declare class IndexedDBSyncState implements SyncStateStore {
+  static open(name: string, factory?: IDBFactory): Promise<IndexedDBSyncState>;
+  load(): ReturnType<SyncStateStore['load']>;
+  saveServer(commits: unknown[], cursor: number, pending: unknown[], base?: { seq: number; db: unknown }): Promise<void>;
+  savePending(pending: unknown[], cursor: number): Promise<void>;
+  close(): Promise<void>;
+}
 
 export type SyncState = 'offline' | 'connecting' | 'pulling' | 'pushing' | 'in sync' | 'error';
 
@@ -44,6 +71,9 @@ export interface SyncOptions {
   onStateChange?: (state: SyncState) => void;
   onError?: (error: Error) => void;
   database?: Record<string, unknown>;
+  /** Keeps pending commits and the cursor across a reopen: fileSyncState(dir) from
+   *  'hindsight-db/node', or await indexedDBSyncState(name). */
+  state?: SyncStateStore | null;
 }
 
 export declare class SyncClient {

@@ -108,6 +108,56 @@ test('a commit that no longer applies after the others is dropped with a warning
   await b.close();
 });
 
+test('onRebase reports which of the page\'s commits were put back and which were dropped, with ids', async (t) => {
+  const store = new MemoryStore(), locks = makeLocks(), reports = [];
+  const a = await Database.open({ name: 'onrebase', storage: store, locks });
+  const b = await Database.open({ name: 'onrebase', storage: store, locks, onRebase: (r) => reports.push(r) });
+  t.after(async () => { await a.close(); await b.close(); });
+  a.executeQuery({ target: 'todos', type: 'add', addData: [{ n: 1 }] });
+  await a.flush();
+  await settle();
+  a.executeQuery({ target: 'todos', type: 'deleteOne', queryNode: { type: 'equals_', field: 'n', value: 1 } });
+  b.executeQuery({ target: 'todos', type: 'deleteOne', queryNode: { type: 'equals_', field: 'n', value: 1 } });
+  const lost = b.commits({ from: b.seq })[0].id;
+  b.executeQuery({ target: 'todos', type: 'add', addData: [{ n: 2 }] });
+  const put = b.commits({ from: b.seq })[0].id;
+  await a.flush();
+  await b.flush();
+  await settle();
+  const report = reports.find((r) => r.dropped.length);
+  assert.ok(report, JSON.stringify(reports));
+  assert.deepEqual(report.dropped.map((d) => d.id), [lost]);
+  assert.match(report.dropped[0].reason, /./);
+  assert.equal(report.sharedSeq, 2);
+  assert.deepEqual(report.kept, [{ id: put, seq: 3 }]);
+  assert.equal(b.commits({ from: 3 })[0].id, put);
+});
+
+test('a revert rebased under another tab\'s commit still goes back to the commit it named', async (t) => {
+  const store = new MemoryStore(), locks = makeLocks();
+  const a = await Database.open({ name: 'revert-moved', storage: store, locks });
+  const b = await Database.open({ name: 'revert-moved', storage: store, locks });
+  t.after(async () => { await a.close(); await b.close(); });
+  const put = (db, n) => db.executeQuery({ target: 'todos', type: 'add', addData: [{ n }] });
+  put(a, 1);
+  await a.flush();
+  await settle();
+  // b writes first; a's two commits and its revert to the first of them are rebased on top.
+  put(b, 5);
+  put(a, 2);
+  put(a, 3);
+  const target = a.commits({ from: a.seq - 1 })[0];
+  a.revertTo(target.seq);
+  await b.flush();
+  await a.flush();
+  await settle();
+  assert.equal(a.commits({ from: 2, to: 2 })[0].query.addData[0].n, 5, 'b\'s commit went first (the case under test)');
+  const ns = (db) => db.toDict().collections.todos.data.map((d) => d.n).sort();
+  assert.deepEqual(ns(a), [1, 2, 5]);
+  assert.deepEqual(ns(b), [1, 2, 5]);
+  assert.equal(a.commits({ from: a.seq })[0].query.toSeq, a.commits().find((c) => c.id === target.id).seq);
+});
+
 test('a tab that was behind a snapshot catches up from the snapshot', async () => {
   const store = new MemoryStore(), locks = makeLocks();
   const a = await Database.open({ name: 'snap', storage: store, locks, snapshotEvery: 5 });

@@ -17,7 +17,13 @@ const syncWorker :Workerd.Worker = (
 @MODULES@
   ],
   compatibilityDate = "2025-01-01",
-  durableObjectNamespaces = [ (className = "HindsightSyncObject", uniqueKey = "hindsight-sync-test") ],
+  durableObjectNamespaces = [
+    (className = "HindsightSyncObject", uniqueKey = "hindsight-sync-test"),
+    (className = "HindsightSyncObjectRetain", uniqueKey = "hindsight-sync-test-retain"),
+  ],
   durableObjectStorage = (localDisk = "storage"),
-  bindings = [ (name = "SYNC", durableObjectNamespace = "HindsightSyncObject") ],
+  bindings = [
+    (name = "SYNC", durableObjectNamespace = "HindsightSyncObject"),
+    (name = "SYNC_RETAIN", durableObjectNamespace = "HindsightSyncObjectRetain"),
+  ],
 );

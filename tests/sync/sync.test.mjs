@@ -6,7 +6,10 @@
  * a retried push is idempotent and a reused id with other content is refused; a commit the
  * user may not write is rejected with its reason, reported, and gone from the client; a user
  * who may not read a collection never receives its commits; commits made while the server is
- * down are pushed when it is back; the WebSocket tells the other client at once. Prints the
+ * down are pushed when it is back; a client with a kept state (sync/state-file.js) reopens
+ * with its pending commits and cursor and pushes them; the server stores snapshots and keeps
+ * only the latest commits (retention), and a new or far-behind client starts from the
+ * snapshot; the WebSocket tells the other client at once. Prints the
  * push rate (commits/s) and the poke-to-arrival latency.
  * Must stay true: every workerd started here is stopped; every client is closed.
  * Usage: node --experimental-websocket --test tests/sync/sync.test.mjs  (SYNC_SEED=n: another random
@@ -18,9 +21,24 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SyncClient } from '../../sync/index.js';
+import { Database } from '../../js/index.js';
+import { fileSyncState, startSyncServer } from '../../node/index.js';
+import { authenticate, RETAIN } from './users.js';
 import { startWorkerd, freePort } from './workerd.mjs';
 
 const workDir = mkdtempSync(path.join(os.tmpdir(), 'hindsight-sync-'));
+// SYNC_SERVER=node runs the same suite against the self-hosted Node server (node-server.test.mjs).
+const backend = process.env.SYNC_SERVER ?? 'workerd';
+
+/* Starts the server under test on port, its storage in workDir (kept across a restart). */
+async function startServer() {
+  if (backend !== 'node') return startWorkerd(workDir, port);
+  const node = await startSyncServer({ dir: path.join(workDir, 'node-server'), port, authenticate,
+    settings: (name) => (name.startsWith('retain-') ? RETAIN : {}) });
+  // As startWorkerd does: answer once, so a pooled connection to the old server is dropped.
+  for (let i = 0; i < 3; i++) if (await fetch(`${node.url}/`).then(() => true, () => false)) break;
+  return { url: node.url, stop: () => node.close() };
+}
 let port, server;
 const clients = [];
 
@@ -41,8 +59,8 @@ async function until(what, fn, ms = 10_000) {
   }
 }
 
-async function raw(name, verb, token, body) {
-  const response = await fetch(`${server.url}/v1/${name}/${verb}`, {
+async function raw(name, verb, token, body, query = '') {
+  const response = await fetch(`${server.url}/v1/${name}/${verb}${query}`, {
     method: body ? 'POST' : 'GET', headers: { authorization: `Bearer ${token}` }, body: body && JSON.stringify(body),
   });
   return { status: response.status, body: await response.json() };
@@ -52,7 +70,7 @@ const history = (db) => db.commits().map((c) => ({ id: c.id, time: c.time, cause
 
 before(async () => {
   port = await freePort();
-  server = await startWorkerd(workDir, port);
+  server = await startServer();
 });
 
 after(async () => {
@@ -170,6 +188,24 @@ test('a retried push is idempotent by id; a reused id with other content is refu
   assert.equal((await raw('retry', 'pull', 'token-alice')).body.head, 1, 'no bad input changed the log');
 });
 
+test('a synced history whose times go backwards exports and imports again, times kept', async () => {
+  // Two devices: the later-made commit reaches the server first.
+  const made = [{ id: 'late.1', time: Date.UTC(2026, 0, 2) }, { id: 'early.1', time: Date.UTC(2026, 0, 1) }];
+  const pushed = await raw('times', 'push', 'token-alice', { protocol: 1, base: 0, commits: made.map((c, n) => ({ ...c, cause: null, query: add('notes', { n }) })) });
+  assert.deepEqual(pushed.body.results.map((r) => r.status), ['accepted', 'accepted']);
+  const a = await client('times', 'token-alice');
+  await a.synced();
+  const history = a.db.exportHistory();
+  assert.deepEqual(history.commits.map((c) => Date.parse(c.time)), made.map((c) => c.time));
+  const copy = await Database.importHistory(history);
+  assert.deepEqual(copy.commits().map((c) => [c.id, c.time]), a.db.commits().map((c) => [c.id, c.time]));
+  assert.deepEqual(copy.toDict(), a.db.toDict());
+  await copy.close();
+  // Without ids (an old export) times must still go forward.
+  const old = { ...history, commits: history.commits.map(({ id, ...c }) => c) };
+  await assert.rejects(Database.importHistory(old), /before the previous commit/);
+});
+
 test('a push whose answer is lost is retried and applied once', async () => {
   let dropped = 0;
   // The server appends, then the answer never arrives: the client must retry, and the retry must not double.
@@ -206,16 +242,79 @@ test('a commit the user may not write is rejected with its reason, reported, and
   assert.equal(pulled.body.head, 1);
 });
 
-test('undo does not sync in protocol 1: it is refused as UNSUPPORTED, reported, and taken back', async () => {
+const notes = (db) => (db.toDict().collections.notes?.data ?? []).map((d) => d.n).sort((x, y) => x - y);
+
+test('revert, undo and redo sync: they replay on the server and the other client, by id, in the server order', async () => {
   const rejected = [];
-  const a = await client('undo', 'token-alice', { onRejected: (r) => rejected.push(r) });
-  a.db.executeQuery(add('notes', { keep: 1 }));
-  await a.synced();
-  a.db.undo();
-  assert.equal(a.db.toDict().collections.notes?.data.length ?? 0, 0);
-  await a.synced();
-  assert.deepEqual(rejected.map((r) => r.code), ['UNSUPPORTED']);
-  assert.equal(a.db.toDict().collections.notes.data.length, 1, 'the client is back to the server state');
+  const a = await client('revert', 'token-alice', { onRejected: (r) => rejected.push(r) });
+  const b = await client('revert', 'token-bob', { onRejected: (r) => rejected.push(r) });
+  a.db.executeQuery(add('notes', { n: 1 }));
+  a.db.executeQuery(add('notes', { n: 2 }));
+  await a.synced(); await b.synced();
+  b.db.executeQuery(add('notes', { n: 3 }));
+  await b.synced();
+  // a has not pulled b's commit: its revert names a's seq 1, which is the server's seq 1 too,
+  // and on the server it also takes back b's commit (a revert is a state commit).
+  a.db.revertTo(1, { why: 'back to one' });
+  await a.synced(); await b.synced();
+  assert.deepEqual(notes(a.db), [1]);
+  assert.deepEqual(notes(b.db), [1]);
+  b.db.undo({ why: 'b undoes the revert' });
+  assert.deepEqual(notes(b.db), [1, 2, 3]);
+  await b.synced(); await a.synced();
+  assert.deepEqual(notes(a.db), [1, 2, 3]);
+  a.db.redo();
+  await a.synced(); await b.synced();
+  assert.deepEqual(notes(b.db), [1]);
+  // A revert whose target is a pending commit pushed in the same batch, while b writes too.
+  a.db.executeQuery(add('notes', { n: 10 }));
+  const targetId = a.db.commits({ from: a.db.seq })[0].id;
+  a.db.executeQuery(add('notes', { n: 11 }));
+  b.db.executeQuery(add('notes', { n: 20 }));
+  await b.synced();
+  // b's commit may have arrived and been put under a's pending ones: find the target by id.
+  a.db.revertTo(a.db.commits().find((c) => c.id === targetId).seq, { why: 'drop 11' });
+  assert.ok(!notes(a.db).includes(11));
+  await a.synced(); await b.synced(); await a.synced();
+  assert.deepEqual(rejected, []);
+  assert.deepEqual(history(a.db), history(b.db));
+  assert.deepEqual(a.db.toDict(), b.db.toDict());
+  const server = await raw('revert', 'pull', 'token-alice');
+  // The revert goes back to the state right after n:10 in the server's order.
+  const order = server.body.commits.slice(6).map((c) => c.query.addData?.[0]?.n);
+  assert.deepEqual(notes(a.db), [1, ...order.slice(0, order.indexOf(10) + 1)].sort((x, y) => x - y));
+  assert.deepEqual(server.body.commits.map((c) => c.id), history(a.db).map((c) => c.id));
+  const kinds = server.body.commits.map((c) => c.query.className === 'HindsightRevert' ? (c.query.undo ? 'undo' : c.query.redo ? 'redo' : 'revert') : 'add');
+  assert.deepEqual(kinds, ['add', 'add', 'add', 'revert', 'undo', 'redo', 'add', 'add', 'add', 'revert']);
+  // A client that starts now replays the reverts from the log to the same state.
+  const c = await client('revert', 'token-bob');
+  await c.synced();
+  assert.deepEqual(c.db.toDict(), a.db.toDict());
+});
+
+test('a pushed revert: retried is a duplicate; unknown target, a whole state, or no write permission are refused', async () => {
+  const first = await raw('revert-raw', 'push', 'token-alice', { protocol: 1, base: 0, commits: [
+    { id: 'rr.1', time: 1, cause: null, query: add('notes', { n: 1 }) },
+    { id: 'rr.2', time: 2, cause: null, query: add('notes', { n: 2 }) }] });
+  assert.deepEqual(first.body.results.map((r) => r.status), ['accepted', 'accepted']);
+  const revert = { id: 'rr.3', time: 3, cause: { why: 'x' }, query: { className: 'HindsightRevert', version: '1', toSeq: 77 }, toId: 'rr.1' };
+  const pushed = await raw('revert-raw', 'push', 'token-alice', { protocol: 1, base: 0, commits: [revert] });
+  assert.deepEqual(pushed.body.results[0], { id: 'rr.3', status: 'accepted', seq: 3 });
+  const again = await raw('revert-raw', 'push', 'token-alice', { protocol: 1, base: 0, commits: [revert] });
+  assert.deepEqual(again.body.results[0], { id: 'rr.3', status: 'duplicate', seq: 3 });
+  const other = await raw('revert-raw', 'push', 'token-alice', { protocol: 1, base: 0, commits: [{ ...revert, toId: 'rr.2' }] });
+  assert.equal(other.body.results[0].code, 'ID_REUSED');
+  const pulled = await raw('revert-raw', 'pull', 'token-alice');
+  assert.equal(pulled.body.commits[2].query.toSeq, 1, 'logged with the server\'s seq of its target');
+  const refused = await raw('revert-raw', 'push', 'token-alice', { protocol: 1, base: 0, commits: [
+    { ...revert, id: 'rr.4', toId: 'nowhere.1' },
+    { id: 'rr.5', time: 5, cause: null, query: { className: 'HindsightRevert', version: '1', toSeq: 1, undo: 'nowhere.2' } },
+    { id: 'rr.6', time: 6, cause: null, query: { className: 'HindsightRevert', version: '1', toSeq: 0, state: { collections: {} } } },
+    { id: 'rr.7', time: 7, cause: null, query: { className: 'HindsightRevert', version: '1', toSeq: 2 } }] });
+  assert.deepEqual(refused.body.results.map((r) => r.code), ['NO_TARGET', 'NO_TARGET', 'UNSUPPORTED', 'BAD_COMMIT']);
+  const carol = await raw('revert-raw', 'push', 'token-carol', { protocol: 1, base: 0, commits: [{ ...revert, id: 'rr.8', toId: null, query: { ...revert.query, toSeq: 0 } }] });
+  assert.equal(carol.body.results[0].code, 'PERMISSION_DENIED', JSON.stringify(carol.body));
+  assert.equal((await raw('revert-raw', 'pull', 'token-alice')).body.head, 3, 'nothing refused reached the log');
 });
 
 test('a user who may not read a collection never receives its commits', async () => {
@@ -246,11 +345,106 @@ test('commits made while the server is down are pushed when it is back', async (
   await server.stop();
   for (let n = 1; n <= 5; n++) a.db.executeQuery(add('notes', { n }));
   await until('the client to notice, with the 5 commits pending', () => a.state === 'offline' && a.pending.length === 5);
-  server = await startWorkerd(workDir, port);   // same port, same storage folder
+  server = await startServer();   // same port, same storage folder
   await a.synced();
   await b.synced();
   assert.deepEqual(history(b.db), history(a.db));
   assert.equal(b.db.seq, 6);
+});
+
+test('a client with a kept state reopens with its pending commits and cursor, and pushes them', async () => {
+  const stateDir = path.join(workDir, 'client-state');
+  const pulls = [];
+  const counting = (url, init) => { if (String(url).includes('/pull?')) pulls.push(Number(new URL(url).searchParams.get('after'))); return fetch(url, init); };
+  const open = () => SyncClient.open({ url: server.url, name: 'reopen', token: 'token-alice', pollMs: 100, fetch: counting, state: fileSyncState(stateDir) });
+  const b = await client('reopen', 'token-bob');
+  b.db.executeQuery(add('notes', { n: 0 }));
+  await b.synced();
+  let a = await open();
+  await a.synced();
+  a.db.executeQuery(add('notes', { n: 1 }));
+  await a.synced();
+  const cursor = a.cursor;
+  assert.equal(cursor, 2);
+  await server.stop();
+  for (let n = 2; n <= 4; n++) a.db.executeQuery(add("notes", { n }));
+  a.db.revertTo(3, { why: 'offline revert' });   // back to right after n:2
+  const offline = history(a.db);
+  await a.close();
+  // Reopened while the server is still down: the same state, the same pending commits.
+  a = await open();
+  clients.push(a);
+  assert.deepEqual(history(a.db), offline);
+  assert.deepEqual(a.pending, offline.slice(2).map((c) => c.id));
+  assert.equal(a.cursor, cursor);
+  pulls.length = 0;
+  server = await startServer();
+  await a.synced();
+  assert.ok(pulls.length && pulls[0] === cursor, `the first pull after reopening starts at the kept cursor (${pulls})`);
+  await b.synced();
+  assert.deepEqual(history(b.db), offline, 'the commits made offline before the close reached the server and b');
+  assert.deepEqual(notes(b.db), [0, 1, 2]);
+  assert.deepEqual(a.pending, []);
+  await a.close();
+  // Reopened once more: nothing pending, nothing pushed twice.
+  a = await open();
+  clients.push(a);
+  await a.synced();
+  assert.deepEqual(history(a.db), offline);
+  assert.equal((await raw('reopen', 'pull', 'token-alice')).body.head, offline.length);
+});
+
+test('snapshots and retention: the server keeps the latest commits, a new or far-behind client starts from the snapshot', async () => {
+  const name = 'retain-one';
+  const stateDir = path.join(workDir, 'retain-state');
+  // c syncs early, keeps its state, and goes away.
+  let offline = false;
+  const flaky = (url, init) => (offline ? Promise.reject(new TypeError('offline')) : fetch(url, init));
+  let c = await SyncClient.open({ url: server.url, name, token: 'token-alice', pollMs: 60_000, fetch: flaky, WebSocket: null, state: fileSyncState(stateDir) });
+  const a = await client(name, 'token-alice');
+  for (let batch = 0; batch < 10; batch++) {
+    for (let i = 0; i < 10; i++) a.db.executeQuery(add('notes', { n: batch * 10 + i }));
+    await a.synced();
+    if (batch === 0) { await c.synced(); assert.equal(c.db.seq, 10); }
+    if (batch === 1) {
+      offline = true;
+      c.db.executeQuery(add('notes', { n: 'c offline' }));   // made, kept, never pushed before the close
+      await c.db.flush();
+      await c.close();
+    }
+  }
+  const head = a.db.seq;
+  assert.equal(head, 100);
+  const tooOld = await raw(name, 'pull', 'token-alice');
+  assert.deepEqual([tooOld.status, tooOld.body.error.code], [410, 'TOO_OLD']);
+  const snapshot = await raw(name, 'snapshot', 'token-alice');
+  assert.equal(snapshot.body.seq, head - 30, 'the kept history starts keepCommits before the head');
+  assert.deepEqual(snapshot.body.db.collections.notes.data, JSON.parse(JSON.stringify(a.db.at(head - 30).executeQuery({ className: 'Query', version: '6', target: 'notes', type: 'getAll' }).result)));
+  // A new client starts from the snapshot and pulls only the kept log.
+  const b = await client(name, 'token-bob');
+  await b.synced();
+  assert.deepEqual(b.db.toDict(), a.db.toDict());
+  assert.equal(b.db.seq, head);
+  assert.deepEqual(b.db.commits().map((x) => x.id), a.db.commits({ from: head - 29 }).map((x) => x.id));
+  // The object reloads from its snapshot and the log after it.
+  await server.stop();
+  server = await startServer();
+  const after = await raw(name, 'pull', 'token-alice', undefined, `?after=${head - 30}`);
+  assert.deepEqual(after.body.commits.map((x) => x.id), a.db.commits({ from: head - 29 }).map((x) => x.id));
+  const last = a.db.commits({ from: head })[0];
+  const retry = await raw(name, 'push', 'token-alice', { protocol: 1, base: 0, commits: [{ id: last.id, time: Date.parse(last.time), cause: last.cause, query: last.query }] });
+  assert.deepEqual(retry.body.results[0], { id: last.id, status: 'duplicate', seq: head });
+  // c comes back with a cursor (10) older than what is kept: it starts again from the
+  // snapshot, keeps its pending commit on top and pushes it.
+  offline = false;
+  c = await SyncClient.open({ url: server.url, name, token: 'token-alice', pollMs: 60_000, fetch: flaky, state: fileSyncState(stateDir) });
+  clients.push(c);
+  assert.equal(c.cursor, 10);
+  await c.synced();
+  await a.synced();
+  assert.deepEqual(c.db.toDict(), a.db.toDict());
+  assert.ok(a.db.toDict().collections.notes.data.some((d) => d.n === 'c offline'));
+  assert.equal(a.db.seq, head + 1);
 });
 
 test('the WebSocket tells a connected client at once; push rate', async () => {
@@ -271,6 +465,6 @@ test('the WebSocket tells a connected client at once; push rate', async () => {
   for (let i = 0; i < N; i++) a.db.executeQuery(add('bulk', { i }));
   await a.synced();
   const ms = performance.now() - t0;
-  console.log(`# sync figures: ${N} commits pushed and acknowledged through workerd in ${ms.toFixed(0)} ms (${(N / ms * 1000).toFixed(0)} commits/s); commit-to-other-client median ${latencies[5].toFixed(1)} ms, max ${latencies[9].toFixed(1)} ms`);
+  console.log(`# sync figures: ${N} commits pushed and acknowledged through ${backend} in ${ms.toFixed(0)} ms (${(N / ms * 1000).toFixed(0)} commits/s); commit-to-other-client median ${latencies[5].toFixed(1)} ms, max ${latencies[9].toFixed(1)} ms`);
   await until('b to catch up', () => b.db.seq === a.db.seq, 20_000);
 });

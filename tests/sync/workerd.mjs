@@ -35,8 +35,10 @@ export function writeConfig(workDir, port) {
   const embed = (repoPath) => JSON.stringify(path.relative(workDir, path.join(repoRoot, repoPath)));
   const modules = [
     `    (name = "worker.js", esModule = embed ${embed('tests/sync/worker.js')}),`,
+    `    (name = "users.js", esModule = embed ${embed('tests/sync/users.js')}),`,
     `    (name = "hindsight.wasm", wasm = embed ${embed('js/hindsight.wasm')}),`,
-    ...[...jsFilesUnder('js'), ...jsFilesUnder('sync')].map((f) => `    (name = ${JSON.stringify(f)}, esModule = embed ${embed(f)}),`),
+    // Node-only files (the self-hosted server, the folder state) are not Workers modules.
+    ...[...jsFilesUnder('js'), ...jsFilesUnder('sync')].filter((f) => !/from 'node:/.test(readFileSync(path.join(repoRoot, f), 'utf8'))).map((f) => `    (name = ${JSON.stringify(f)}, esModule = embed ${embed(f)}),`),
   ];
   const storage = path.join(workDir, 'storage');
   mkdirSync(storage, { recursive: true });
