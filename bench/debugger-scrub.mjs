@@ -70,8 +70,9 @@ try {
   console.log(`debugger scrub (Chromium), ${COMMITS} commits over ${DOCS} documents, ${STEPS} slider steps:`);
   console.log(`  step, input to painted frame: median ${f(r.median)} ms, worst ${f(r.max)} ms (target 16 / 50)`);
   console.log(`  the panel's render alone:     median ${f(r.renderMedian)} ms`);
-  console.log(`  peer, db.at(seq).toDict():    median ${f(r.peerMedian)} ms at the same seqs`);
-  console.log(`  ratio step / peer:            ${f(r.median / r.peerMedian)}x (below 1: a step costs less than re-reading the state once)`);
+  console.log(`  peer, re-reading the rows:    median ${f(r.peerMedian)} ms, worst ${f(r.peerMax)} ms (same panel, rereadRows, steps alternated)`);
+  console.log(`  ratio step / peer:            ${f(r.median / r.peerMedian)}x (below 1: applying the diff beats re-reading)`);
+  console.log(`  db.at(seq).toDict() alone:    median ${f(r.toDictMedian)} ms at the same seqs`);
   console.log(`  mount to first paint:         ${f(r.mountMs)} ms; rows drawn ${r.drawnRows}; highlighted ${r.highlighted}`);
 } finally {
   if (browser) await browser.close().catch(() => {});
