@@ -15,7 +15,9 @@
  */
 import { HindsightError, ErrorCode } from '../index.js';
 
-const countOf = (r) => (r.type === 'count' ? r.hitCount : Array.isArray(r.result) ? r.result.length : 0);
+/* The number a condition compares: hitCount (a search's matches before paging, a count's
+   collection length), else the number of results. */
+const countOf = (r) => (typeof r.hitCount === 'number' ? r.hitCount : Array.isArray(r.result) ? r.result.length : 0);
 const resultText = (r) => JSON.stringify({ ok: r.isSuccess, count: countOf(r), result: r.result, error: r.errorMessage ?? null });
 
 /* A condition from a plain description (what the debugger's form gives). */

@@ -49,7 +49,7 @@ export function createTools(host, { db, selected, select, onError, currentCollec
     ui.compareDiff = h('ul', { class: 'hsd-diff hsd-compare-diff' }),
     h('h3', { text: 'Query, and bisect on it' }),
     h('label', { class: 'hsd-query-label' }, 'Query (JSON; empty: count of the shown collection) ',
-      ui.query = h('textarea', { class: 'hsd-query-input', rows: '2', spellcheck: 'false', placeholder: '{"target": "tasks", "type": "count", "queryNode": {"type": "equals_", "field": "status", "value": "done", "vType": "auto_", "version": "2"}}' })),
+      ui.query = h('textarea', { class: 'hsd-query-input', rows: '2', spellcheck: 'false', placeholder: '{"target": "tasks", "type": "search", "queryNode": {"type": "equals_", "field": "status", "value": "done", "vType": "auto_", "version": "2"}}' })),
     h('div', { class: 'hsd-bisect-form' },
       h('label', {}, 'first commit where ', ui.kind = h('select', { class: 'hsd-bisect-kind', 'aria-label': 'condition' },
         h('option', { value: 'changes', text: 'the result changes (from A, or the oldest point)' }),
@@ -86,7 +86,7 @@ export function createTools(host, { db, selected, select, onError, currentCollec
         const texts = (r) => (Array.isArray(r.result) ? r.result.map((d) => JSON.stringify(d)) : []);
         const ta = new Set(texts(ra)), tb = new Set(texts(rb));
         const entered = [...tb].filter((t) => !ta.has(t)), left = [...ta].filter((t) => !tb.has(t));
-        const count = (r) => (r.type === 'count' ? r.hitCount : r.result.length);
+        const count = (r) => (typeof r.hitCount === 'number' ? r.hitCount : r.result.length);
         ui.compareQuery.dataset.counts = `${count(ra)},${count(rb)}`;
         ui.compareQuery.append(h('p', { text: `Query ${query.type} on ${query.target}: ${count(ra)} at A, ${count(rb)} at B` }),
           h('ul', { class: 'hsd-diff' },

@@ -113,7 +113,7 @@ test('bisect finds the planted commit in O(log n) reads, and says why when there
     const status = i === planted ? 'done' : 'todo';
     db.executeQuery(q('tasks', 'add', { addData: [{ id: i, status }] }));
   }
-  const done = q('tasks', 'count', { queryNode: eq('status', 'done') });
+  const done = q('tasks', 'search', { queryNode: eq('status', 'done') });
   const found = bisect(db, done, { condition: conditions({ kind: 'countAbove', n: 0 }) });
   assert.equal(found.seq, planted);
   assert.equal(found.commit.seq, planted);
