@@ -85,7 +85,8 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
 
   const rows = createRowCache(db, { reread: rereadRows });
   const tools = createTools(ui.tools, { db, selected: () => selected, select, onError: (error) => setStatus('error', describeError(error)), currentCollection: () => ui.collection.value });
-  let shownIds = [];       // the row ids of the rows in the state table, same order
+  let shownIds = [];
+  let shownState = { rowIds: [], data: [] };       // the row ids of the rows in the state table, same order
   const table = createVirtualTable(ui.table, { onOpen: (doc, i) => openDocument(ui.collection.value, doc, shownIds[i]) });
   const log = createVirtualTable(ui.log, { onOpen: (row) => select(row.seq), label: 'commits' });
   const LOG_COLUMNS = ['seq', 'time', 'who', 'what', 'collections', 'changes'];
@@ -257,6 +258,7 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
     ui.count.textContent = `${state.data.length} document${state.data.length === 1 ? '' : 's'}${d ? ` · +${d.added.length} −${d.removed.length} ~${d.changed.length}` : ''}`;
     const firstMark = Math.min(...marks.keys());
     table.setRows(shownRows, columnsOf(shownRows, marks), marks, { focus: Number.isFinite(firstMark) ? firstMark : undefined });
+    shownState = state;
     return { name: wanted, data: state.data };
   }
 
@@ -444,6 +446,9 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
     get forked() { return forkHandle?.db ?? null; },
     /* The last render times in ms (most recent last), for speed figures. */
     timings: () => [...timings],
+    /* The shown collection at the shown seq, as the panel holds it (copies): it equals
+       db.at(seq).rows(collection) (tests check this). */
+    state: () => ({ seq: rows.seq === -1 ? selected : rows.seq, collection: rows.name, rowIds: [...shownState.rowIds], data: [...shownState.data] }),
     destroy() {
       unsubscribe();
       document.removeEventListener('keydown', onPageKey);

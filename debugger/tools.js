@@ -69,8 +69,9 @@ export function createTools(host, { db, selected, select, onError, currentCollec
     return n;
   };
 
-  function compare(a = point(ui.a, 'A'), b = point(ui.b, 'B')) {
+  function compare(givenA, givenB) {
     try {
+      const a = givenA ?? point(ui.a, 'A'), b = givenB ?? point(ui.b, 'B');
       ui.a.value = String(a);
       ui.b.value = String(b);
       const diff = db.diff(a, b);

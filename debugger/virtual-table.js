@@ -6,7 +6,8 @@
  * marks: Map(index -> 'added' | 'changed' | 'removed' | 'selected'). Rows are fixed height (ROW_HEIGHT px); a spacer
  * gives the scroll area its full height and the drawn rows are translated into place.
  * Must stay true: at most the visible rows plus OVERSCAN on each side exist in the DOM; every
- * drawn row carries data-index and data-json (its document), and the mark as a class; a row
+ * drawn row carries data-index and data-json (its document), and the mark as a class; rows
+ * are in the DOM in row order; a row
  * is redrawn only when its document object, mark or columns changed (callers give a new
  * object for a changed document); the table scrolls inside its own box (never widens the page).
  */
@@ -56,7 +57,7 @@ export function createVirtualTable(host, { onOpen, label = 'documents' } = {}) {
     drawnRange = key;
     const template = columnsKey;
     const next = new Map();
-    const fresh = [];
+    let fresh = 0;
     for (let i = first; i < last; i++) {
       const doc = rows[i];
       const mark = marks.get(i);
@@ -67,11 +68,18 @@ export function createVirtualTable(host, { onOpen, label = 'documents' } = {}) {
       for (const c of columns) row.append(h('span', { role: 'cell', text: cellText(doc?.[c]) }));
       if (onOpen) row.addEventListener('click', () => onOpen(doc, i));
       next.set(i, { row, doc, mark, template });
-      fresh.push(row);
+      fresh++;
     }
     for (const old of drawn.values()) old.row.remove();
     drawn = next;
-    if (fresh.length) body.append(...fresh);
+    if (!fresh) return;
+    // DOM order = row order (screen readers read it); kept rows are already in order.
+    let cursor = body.firstChild;
+    for (let i = first; i < last; i++) {
+      const { row } = next.get(i);
+      if (row === cursor) cursor = cursor.nextSibling;
+      else body.insertBefore(row, cursor);
+    }
   }
 
   function schedule() {

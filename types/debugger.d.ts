@@ -64,6 +64,14 @@ export interface DebuggerHandle {
   /** Opens an exported history file in memory, shown in a nested panel (what the file button and a drop do). */
   openHistoryFile(file: Blob & { name: string }): Promise<Database | null>;
   toggle(show?: boolean): void;
+  /** The shown collection at the shown seq as the panel holds it (copies); equals db.at(seq).rows(collection). */
+  state(): { seq: number; collection: string | null; rowIds: number[]; data: Doc[] };
+  /** Compares two points (what the Compare button does); null on bad input (shown in the panel). */
+  compare(a?: number, b?: number): import('./index.js').Diff | null;
+  /** Runs bisect with the form's query and condition (what the Bisect button does). */
+  bisect(): BisectResult | null;
+  /** Opens the story (blame, history) of one row. */
+  openDocument(collection: string, rowId: number, deleted?: boolean): BlameResult | null;
   /** The latest render times in milliseconds. */
   timings(): number[];
   /** Removes the panel (openDebugger's handle also closes the database it opened). */
