@@ -402,6 +402,7 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
   const unsubscribe = db.subscribeChanges((info) => {
     try {
       if (info.rebased || commits.length === 0 || info.seq !== head + 1) {
+        if (info.rebased) rows.reset();   // the rows held may belong to a rewritten history
         loadCommits();
       } else {
         const added = db.commits({ from: info.seq, to: info.seq });

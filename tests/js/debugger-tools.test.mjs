@@ -126,3 +126,17 @@ test('bisect finds the planted commit in O(log n) reads, and says why when there
   assert.throws(() => bisect(db, null), (e) => e.code === 'INVALID_ARGUMENT');
   assert.throws(() => conditions({ kind: 'nope' }), (e) => e.code === 'INVALID_ARGUMENT');
 });
+
+test('the row cache re-reads when retention dropped the seq it holds', async () => {
+  const db = await Database.open();
+  for (let i = 0; i < 30; i++) db.executeQuery(q('t', 'add', { addData: [{ n: i }] }));
+  const cache = createRowCache(db);
+  cache.moveTo(5, 't', cache.names(5));
+  db.setRetention({ maxCommits: 10 });
+  for (let i = 0; i < 5; i++) db.executeQuery(q('t', 'updateOne', { queryNode: eq('n', i), overrideData: { n: -i } }));
+  assert.throws(() => db.diff(5, db.seq), (e) => e.code === 'TOO_OLD', 'seq 5 is no longer kept');
+  const got = cache.moveTo(db.seq, 't', cache.names(db.seq));
+  const view = db.at(db.seq);
+  assert.deepEqual(got.data, view.rows('t').data);
+  view.release();
+});
