@@ -205,7 +205,7 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
       seq,
       collections: names,
       rows(name) {
-        if (name === shown.name && rows.seq === seq) return shown.data;
+        if (name === shown.name && rows.seq === seq) return shown.data.slice();   // the cache's array changes with the next step
         if (!names.includes(name)) return [];
         const view = db.at(seq);
         try { return view.rows(name).data ?? []; } finally { view.release(); }
