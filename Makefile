@@ -202,6 +202,8 @@ bench: build
 	$(NODE) bench/commit-core.mjs
 	$(NODE) bench/persist-node.mjs
 	$(NODE) bench/browser-persist.mjs
+	$(NODE) bench/debugger-scrub.mjs
+	$(NODE) bench/debugger-scrub.mjs --browser firefox
 
 demo: build
 	@test -f demo/index.html || echo "warning: demo/index.html does not exist yet" >&2

@@ -504,6 +504,63 @@ hs_rc db_to_dict_for(hs_db *db, uint32_t s, const cJSON *perms) {
     return o->oom ? HS_NOMEM : HS_OK;
 }
 
+/* One collection at commit s with its row ids, for readers that follow rows by identity
+   (the debugger applies diffs, which name row ids, to rows it already holds):
+   {"collections":[names alive at s, in order],"rowIds":[...],"data":[...]}, rowIds ascending
+   and data in the same order as toDict; both null when name is NULL or not alive at s. */
+hs_rc hs_db_rows_at(hs_db *db, uint32_t s, const char *name, size_t name_len) {
+    if (!db) return HS_MISUSE;
+    if (s > db->seq || s < db->oldest) return db_fail(db, s > db->seq ? HS_ERROR : HS_TOO_OLD, s > db->seq ? "seq is after the latest commit" : "seq is older than the kept history");
+    uint32_t view = s == db->seq ? SEQ_PRESENT : s;
+    buf *o = &db->out;
+    buf_clear(o);
+    buf_puts(o, "{\"collections\":[");
+    coll **live = db->ncolls ? malloc(db->ncolls * sizeof *live) : NULL;
+    int64_t *keys = db->ncolls ? malloc(db->ncolls * sizeof *keys) : NULL;
+    size_t nlive = 0;
+    if (db->ncolls && (!live || !keys)) { free(live); free(keys); return HS_NOMEM; }
+    for (size_t i = 0; i < db->ncolls; i++) {
+        coll *c = db->colls[i];
+        if (view == SEQ_PRESENT ? !c->alive : !coll_alive_at(c, view)) continue;
+        int64_t key = view == SEQ_PRESENT ? c->order : coll_order_at(c, view);
+        size_t j = nlive++;
+        while (j > 0 && keys[j - 1] > key) { keys[j] = keys[j - 1]; live[j] = live[j - 1]; j--; }
+        keys[j] = key;
+        live[j] = c;
+    }
+    coll *found = NULL;
+    for (size_t i = 0; i < nlive; i++) {
+        if (i) buf_putc(o, ',');
+        buf_put_json_string(o, live[i]->name, live[i]->name_len);
+        if (name && live[i]->name_len == name_len && memcmp(live[i]->name, name, name_len) == 0) found = live[i];
+    }
+    free(live);
+    free(keys);
+    if (!found) {
+        buf_puts(o, "],\"rowIds\":null,\"data\":null}");
+        return o->oom ? HS_NOMEM : HS_OK;
+    }
+    buf_puts(o, "],\"rowIds\":[");
+    int first = 1;
+    for (size_t r = 0; r < found->len; r++) {
+        if (!row_doc(&found->rows[r], view)) continue;
+        if (!first) buf_putc(o, ',');
+        first = 0;
+        buf_put_i64(o, found->rows[r].id);
+    }
+    buf_puts(o, "],\"data\":[");
+    first = 1;
+    for (size_t r = 0; r < found->len; r++) {
+        const doc *d = row_doc(&found->rows[r], view);
+        if (!d) continue;
+        if (!first) buf_putc(o, ',');
+        first = 0;
+        val_print(o, d->v);
+    }
+    buf_puts(o, "]}");
+    return o->oom ? HS_NOMEM : HS_OK;
+}
+
 /* Appends the documents of a cut-out array to col. Returns NULL or an error. */
 static const char *load_span(hs_db *db, coll *col, const char *text, jscan_span span) {
     size_t pos = span.start;

@@ -48,6 +48,9 @@ hs_rc hs_db_execute_meta(hs_db *db, const char *query, size_t len, const char *p
 hs_rc hs_db_to_dict(hs_db *db);
 /* The same, as of commit s (oldest <= s <= seq). */
 hs_rc hs_db_to_dict_at(hs_db *db, uint32_t s);
+/* One collection as of commit s with its row ids: {"collections":[names],"rowIds":[...],"data":[...]}
+   (rowIds and data null when name is NULL or not a collection at s). */
+hs_rc hs_db_rows_at(hs_db *db, uint32_t s, const char *name, size_t name_len);
 /* Replaces the whole database with a DeltaTraceDatabase dict; on error nothing changes.
    Its documents exist since the current seq (see hs_db_set_base). */
 hs_rc hs_db_from_dict(hs_db *db, const char *json, size_t len);

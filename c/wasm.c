@@ -69,6 +69,7 @@ EMSCRIPTEN_KEEPALIVE size_t hsw_heap_used(void) { struct mallinfo mi = mallinfo(
 EMSCRIPTEN_KEEPALIVE uint32_t hsw_seq(hs_db *db) { return hs_db_seq(db); }
 EMSCRIPTEN_KEEPALIVE uint32_t hsw_oldest(hs_db *db) { return hs_db_oldest(db); }
 EMSCRIPTEN_KEEPALIVE int hsw_to_dict_at(hs_db *db, uint32_t s) { return METERED(db, hs_db_to_dict_at(db, s)); }
+EMSCRIPTEN_KEEPALIVE int hsw_rows_at(hs_db *db, uint32_t s, const char *n, size_t nl) { return METERED(db, hs_db_rows_at(db, s, n, nl)); }
 EMSCRIPTEN_KEEPALIVE int hsw_set_base(hs_db *db, uint32_t s) { return METERED(db, hs_db_set_base(db, s)); }
 EMSCRIPTEN_KEEPALIVE int hsw_history(hs_db *db, const char *t, size_t tl, const char *n, size_t nl, uint32_t from, uint32_t to) {
     return METERED(db, hs_db_history(db, t, tl, n, nl, from, to));

@@ -1,11 +1,15 @@
 /*
  * debugger/index.js: the 'hindsight-db/debugger' entry: a time-travel debugger any page can mount.
  *
- *   mountDebugger(db, { container?, hotkey?, title?, onSelect?, pageKeys?, hashLink? })
- *       attaches to a live Database
+ *   mountDebugger(db, { container?, hotkey?, title?, onSelect?, pageKeys?, hashLink?, rereadRows? })
+ *       attaches to a live Database (rereadRows: re-read the shown collection at every step
+ *       instead of applying diffs to the rows held; for speed comparisons only)
  *   openDebugger({ name } | { history }, { container?, hotkey? })   opens one by IndexedDB name
  *       (read-only: no writer lock, no write; read-only.js) or from an exported history
  *       (Database.importHistory, an in-memory copy), then mounts the panel on it
+ *   blame(db, collection, { rowId, doc?, at? }), documentHistory(...)   who set each field (blame.js)
+ *   bisect(db, query, { condition?, from?, to? }), conditions(spec)   first commit where a
+ *       condition on a query's result became true (bisect.js)
  *
  * Owns: where the panel goes (the container, or a fixed overlay toggled by the hotkey) and the
  * handle given back. The panel itself is panel.js.
@@ -16,6 +20,9 @@ import { Database, HindsightError, ErrorCode } from '../index.js';
 import { createPanel } from './panel.js';
 import { installStyle } from './style.js';
 import { openReadOnly } from './read-only.js';
+
+export { blame, documentHistory } from './blame.js';
+export { bisect, conditions } from './bisect.js';
 
 function checkDatabase(db) {
   if (!db || typeof db.at !== 'function' || typeof db.subscribeChanges !== 'function') {
@@ -32,7 +39,7 @@ function matchesHotkey(event, hotkey) {
   return event.key.toLowerCase() === key || event.code.toLowerCase() === `key${key}`;
 }
 
-export function mountDebugger(db, { container, hotkey = 'Alt+Shift+D', title, onSelect, readOnly = false, pageKeys = false, hashLink = false } = {}) {
+export function mountDebugger(db, { container, hotkey = 'Alt+Shift+D', title, onSelect, readOnly = false, pageKeys = false, hashLink = false, rereadRows = false } = {}) {
   checkDatabase(db);
   installStyle();
   let host = container;
@@ -50,7 +57,7 @@ export function mountDebugger(db, { container, hotkey = 'Alt+Shift+D', title, on
     return { destroy() { inner.destroy(); child.close().catch(() => {}); }, handle: inner, db: child };
   };
   const importHistory = (text) => Database.importHistory(JSON.parse(text));
-  const panel = createPanel(host, db, { readOnly, title, onSelect, mountChild, importHistory, pageKeys, hashLink });
+  const panel = createPanel(host, db, { readOnly, title, onSelect, mountChild, importHistory, pageKeys, hashLink, rereadRows });
   const onKey = (event) => {
     if (overlay && hotkey && matchesHotkey(event, hotkey)) { overlay.hidden = !overlay.hidden; event.preventDefault(); }
   };

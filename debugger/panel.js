@@ -5,11 +5,16 @@
  * Owns: createPanel(host, db, options) -> handle. The panel's root carries data-rendered-seq
  * (the seq it shows) so pages and tests can wait for it.
  * Must stay true:
- *   - everything shown is read from the database at the selected seq (db.at(seq).toDict(),
- *     db.diff(seq - 1, seq), db.commits(), db.changes()): collections are discovered, never
- *     listed by hand; the commit list (virtual, filterable) marks the selected commit;
- *   - slider input is coalesced into one render per animation frame, and the state table
- *     draws only the rows in view (virtual-table.js), so a step costs the same at 10,000 commits;
+ *   - everything shown is read from the database at the selected seq (view.rows(name),
+ *     db.diff, db.commits(), db.changes()) and equals db.at(seq): collections are discovered,
+ *     never listed by hand; the commit list (virtual, filterable) marks the selected commit;
+ *     removed rows are drawn faded where they were; a document opens with its blame and
+ *     history (doc-view.js); compare and bisect are tools.js;
+ *   - the first slider input in a frame renders at once and later ones in that frame are
+ *     coalesced into one render in the next frame; a step reads only the commit's diff and
+ *     the diff from the shown seq (row-cache.js: rows followed by row id, never by a field),
+ *     and the tables draw only the rows in view, redrawing only rows that changed
+ *     (virtual-table.js), so a step costs the same at 10,000 commits;
  *   - the panel follows the database through db.subscribeChanges: a new commit extends the
  *     slider (and moves it when it stood at the head); a rebase re-reads the commit list;
  *   - errors are shown in the panel's status line, never thrown out of an event handler;
@@ -19,9 +24,12 @@
  *   - a fork or an opened history file (button or drop) is a separate in-memory database in a
  *     nested panel; it never touches the database this panel is attached to.
  */
-import { h, clear, shortJson, describeError, idFieldOf } from './dom.js';
-import { pathDiff, formatPath } from './path-diff.js';
+import { h, clear, describeError } from './dom.js';
+import { renderDocument } from './doc-view.js';
+import { createTools } from './tools.js';
+import { diffItems } from './diff-view.js';
 import { createVirtualTable, columnsOf } from './virtual-table.js';
+import { createRowCache } from './row-cache.js';
 
 const DEBUGGER_ACTOR = { type: 'human', id: 'hindsight-debugger', name: 'Hindsight debugger' };
 const PLAY_INTERVAL_MS = 120;
@@ -39,7 +47,7 @@ function typingIn(target) {
   return target instanceof Element && (target.closest('input, textarea, select, [contenteditable=""], [contenteditable="true"]') !== null);
 }
 
-export function createPanel(host, db, { readOnly = false, title = 'Hindsight debugger', onSelect, mountChild, importHistory, pageKeys = false, hashLink = false } = {}) {
+export function createPanel(host, db, { readOnly = false, title = 'Hindsight debugger', onSelect, mountChild, importHistory, pageKeys = false, hashLink = false, rereadRows = false } = {}) {
   const ui = {};
   const root = h('section', { class: 'hsd-panel', 'aria-label': title },
     h('header', { class: 'hsd-head' },
@@ -71,10 +79,15 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
       ui.count = h('span', { class: 'hsd-count' })),
     ui.table = h('div', { class: 'hsd-table' }),
     ui.doc = h('div', { class: 'hsd-doc', hidden: true }),
+    ui.tools = h('div', { class: 'hsd-tools' }),
     ui.fork = h('div', { class: 'hsd-fork-area' }));
   host.append(root);
 
-  const table = createVirtualTable(ui.table, { onOpen: (doc) => openDocument(ui.collection.value, doc) });
+  const rows = createRowCache(db, { reread: rereadRows });
+  const tools = createTools(ui.tools, { db, selected: () => selected, select, onError: (error) => setStatus('error', describeError(error)), currentCollection: () => ui.collection.value });
+  let shownIds = [];
+  let shownState = { rowIds: [], data: [] };       // the row ids of the rows in the state table, same order
+  const table = createVirtualTable(ui.table, { onOpen: (doc, i) => openDocument(ui.collection.value, doc, shownIds[i]) });
   const log = createVirtualTable(ui.log, { onOpen: (row) => select(row.seq), label: 'commits' });
   const LOG_COLUMNS = ['seq', 'time', 'who', 'what', 'collections', 'changes'];
   let logRows = [];        // one row per commit, same order as commits
@@ -137,9 +150,18 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
 
   const commitAt = (seq) => commits[seq - base - 1] ?? null;
 
-  /* Coalesces any number of requests into one render in the next animation frame. */
+  /* The first request in a frame renders at once (input arrives aligned to frames, so the
+     step is painted in the same frame); any more requests before the next frame are
+     coalesced into one render in that frame. */
+  let renderedThisFrame = false;
+  let frameReset = 0;
+  function markRendered() {
+    renderedThisFrame = true;
+    if (!frameReset) frameReset = requestAnimationFrame(() => { frameReset = 0; renderedThisFrame = false; });
+  }
   function requestRender() {
     if (frame) return;
+    if (!renderedThisFrame) { render(); return; }
     frame = requestAnimationFrame(() => { frame = 0; render(); });
   }
 
@@ -152,30 +174,43 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
 
   function render() {
     const t0 = performance.now();
+    markRendered();
     try {
       const seq = selected;
-      const view = db.at(seq);
-      const dict = view.toDict();
-      view.close?.();
+      const names = rows.names(seq);
       const diff = seq > base ? db.diff(seq - 1, seq) : {};
       const commit = commitAt(seq);
       renderCommit(seq, commit);
       renderDiff(diff);
-      renderState(dict, diff);
+      const shown = renderState(seq, names, diff);
       renderLog(seq);
-      table.applyScroll();   // after every DOM change of this render: one layout, not one per table
-      log.applyScroll();
       ui.slider.setAttribute('aria-valuetext', `commit ${seq} of ${head}${commit?.cause?.what ? `: ${commit.cause.what}` : ''}`);
       ui.position.textContent = `seq ${seq} of ${head}`;
-      root.dataset.renderedSeq = String(seq);
       if (hashLink && location.hash !== `#seq=${seq}`) history.replaceState(history.state, '', `#seq=${seq}`);
       if (lastStatusKind !== 'error') setStatus('ok', seq === head ? `Live: at the latest commit (${head})` : `Viewing seq ${seq}; latest is ${head}`);
-      onSelect?.(seq, dict);
+      table.applyScroll();   // after every DOM change of this render: one layout, not one per table
+      log.applyScroll();
+      root.dataset.renderedSeq = String(seq);
+      onSelect?.(seq, stateAt(seq, names, shown));
     } catch (error) {
       setStatus('error', describeError(error));
     }
     timings.push(performance.now() - t0);
     if (timings.length > 200) timings.shift();
+  }
+
+  /* What onSelect gets: the state at seq, read lazily (the shown collection from the row cache). */
+  function stateAt(seq, names, shown) {
+    return {
+      seq,
+      collections: names,
+      rows(name) {
+        if (name === shown.name && rows.seq === seq) return shown.data.slice();   // the cache's array changes with the next step
+        if (!names.includes(name)) return [];
+        const view = db.at(seq);
+        try { return view.rows(name).data ?? []; } finally { view.release(); }
+      },
+    };
   }
 
   function renderCommit(seq, commit) {
@@ -196,51 +231,12 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
   }
 
   function renderDiff(diff) {
-    const items = [];
-    for (const [name, d] of Object.entries(diff)) {
-      for (const doc of d.added.slice(0, MAX_DIFF_ITEMS)) items.push(h('li', { class: 'hsd-added', dataset: { collection: name } }, `+ ${name}: `, h('code', { text: shortJson(doc) })));
-      d.removed.slice(0, MAX_DIFF_ITEMS).forEach((doc, i) => items.push(h('li', { class: 'hsd-removed', dataset: { collection: name, rowId: String(d.removedIds?.[i] ?? '') } },
-        `− ${name}: `, h('code', { text: shortJson(doc, 60) }), ' ',
-        h('button', { type: 'button', class: 'hsd-open-removed', text: 'open', on: { click: () => openDocument(name, doc, true) } }))));
-      const hidden = [['added', d.added], ['removed', d.removed], ['changed', d.changed]].filter(([, list]) => list.length > MAX_DIFF_ITEMS);
-      for (const ch of d.changed.slice(0, MAX_DIFF_ITEMS)) {
-        const paths = pathDiff(ch.before, ch.after);
-        const idField = idFieldOf(ch.after);
-        items.push(h('li', { class: 'hsd-changed', dataset: { collection: name, rowId: String(ch.rowId ?? '') } },
-          `~ ${name}${idField ? ` ${idField}=${JSON.stringify(ch.after[idField])}` : ''}: `,
-          h('ul', { class: 'hsd-paths' }, paths.map((p) => h('li', { dataset: { path: formatPath(p.path) } },
-            h('code', { class: 'hsd-path', text: formatPath(p.path) }), ' ',
-            h('span', { class: 'hsd-before', text: shortJson(p.before, 60) }), ' → ',
-            h('span', { class: 'hsd-after', text: shortJson(p.after, 60) }))))));
-      }
-      for (const [kind, list] of hidden) items.push(h('li', { class: 'hsd-more', text: `… and ${list.length - MAX_DIFF_ITEMS} more ${kind} in ${name}` }));
-    }
-    if (!items.length) items.push(h('li', { class: 'hsd-empty', text: 'No document changed here.' }));
-    clear(ui.diff, items);
+    clear(ui.diff, diffItems(diff, { onOpen: openDocument, max: MAX_DIFF_ITEMS }));
   }
 
-  /* Finds documents' positions in rows: by their id field through one map when they have one,
-     else by their JSON. Returns doc -> index (or -1). */
-  function locator(rows) {
-    let byId = null;
-    return (doc) => {
-      const field = idFieldOf(doc);
-      const text = JSON.stringify(doc);
-      if (field) {
-        if (!byId) {
-          byId = new Map();
-          for (let i = 0; i < rows.length; i++) { const v = rows[i]?.[field]; if (v !== undefined && !byId.has(v)) byId.set(v, i); }
-        }
-        const i = byId.get(doc[field]);
-        if (i !== undefined && JSON.stringify(rows[i]) === text) return i;
-      }
-      for (let i = 0; i < rows.length; i++) if (JSON.stringify(rows[i]) === text) return i;
-      return -1;
-    };
-  }
-
-  function renderState(dict, diff) {
-    const names = Object.keys(dict.collections);
+  /* The state table: the collection the commit changed (or the one picked), its rows from
+     the row cache, matched to the diff by row id; removed rows are drawn faded in place. */
+  function renderState(seq, names, diff) {
     const current = ui.collection.value;
     const changedNames = Object.keys(diff).filter((n) => names.includes(n));
     // Follow the commit: show the collection it changed unless the person picked one it also changed.
@@ -249,38 +245,50 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
       clear(ui.collection, names.map((n) => h('option', { value: n, text: n })));
     }
     if (wanted !== undefined) ui.collection.value = wanted;
-    const rows = wanted !== undefined ? dict.collections[wanted].data : [];
+    const state = rows.moveTo(seq, wanted ?? null, names);
+    let shownRows = state.data;
+    shownIds = state.rowIds;
     const marks = new Map();
     const d = diff[wanted];
     if (d) {
-      const indexOf = locator(rows);
-      for (const doc of d.added.slice(0, MAX_MARKS)) { const i = indexOf(doc); if (i >= 0) marks.set(i, 'added'); }
-      for (const ch of d.changed.slice(0, MAX_MARKS)) { const i = indexOf(ch.after); if (i >= 0) marks.set(i, 'changed'); }
+      for (const id of d.addedIds.slice(0, MAX_MARKS)) { const i = rows.indexOf(id); if (i >= 0) marks.set(i, 'added'); }
+      for (const ch of d.changed.slice(0, MAX_MARKS)) { const i = rows.indexOf(ch.rowId); if (i >= 0) marks.set(i, 'changed'); }
+      if (d.removed.length && d.removed.length <= MAX_MARKS) shownRows = withRemoved(state, d, marks);
     }
-    ui.count.textContent = `${rows.length} document${rows.length === 1 ? '' : 's'}${d ? ` · +${d.added.length} −${d.removed.length} ~${d.changed.length}` : ''}`;
+    ui.count.textContent = `${state.data.length} document${state.data.length === 1 ? '' : 's'}${d ? ` · +${d.added.length} −${d.removed.length} ~${d.changed.length}` : ''}`;
     const firstMark = Math.min(...marks.keys());
-    table.setRows(rows, columnsOf(rows, marks), marks, { focus: Number.isFinite(firstMark) ? firstMark : undefined });
+    table.setRows(shownRows, columnsOf(shownRows, marks), marks, { focus: Number.isFinite(firstMark) ? firstMark : undefined });
+    shownState = state;
+    return { name: wanted, data: state.data };
   }
 
-  /* Shows one document (a deleted one too) and its whole kept history. */
-  function openDocument(collection, doc, deleted = false) {
+  /* The rows with the removed documents put back where their row ids were, marked 'removed';
+     marks (by index in state.data) are moved to the new indexes. */
+  function withRemoved(state, d, marks) {
+    const ghosts = d.removedIds.map((id, k) => ({ id, doc: d.removed[k] })).sort((a, b) => a.id - b.id);
+    const out = [], ids = [];
+    const moved = new Map();
+    let g = 0;
+    for (let i = 0; i <= state.data.length; i++) {
+      while (g < ghosts.length && (i === state.data.length || ghosts[g].id < state.rowIds[i])) { moved.set(out.length, 'removed'); ids.push(ghosts[g].id); out.push(ghosts[g++].doc); }
+      if (i === state.data.length) break;
+      if (marks.has(i)) moved.set(out.length, marks.get(i));
+      ids.push(state.rowIds[i]);
+      out.push(state.data[i]);
+    }
+    shownIds = ids;
+    marks.clear();
+    for (const [i, mark] of moved) marks.set(i, mark);
+    return out;
+  }
+
+  /* Shows one document (a deleted one too), its blame and its whole kept history (doc-view.js). */
+  function openDocument(collection, doc, rowId, deleted = false) {
     try {
-      const field = idFieldOf(doc);
-      const history = field ? db.history(collection, { type: 'equals_', field, value: doc[field], vType: 'auto_', version: '2' }) : [];
-      ui.doc.hidden = false;
-      ui.doc.dataset.collection = collection;
-      ui.doc.dataset.deleted = String(deleted);
-      clear(ui.doc,
-        h('div', { class: 'hsd-doc-head' }, h('strong', { text: `${deleted ? 'Deleted document' : 'Document'} in ${collection}` }),
-          h('button', { type: 'button', class: 'hsd-doc-close', text: 'Close', on: { click: () => { ui.doc.hidden = true; } } })),
-        h('pre', { class: 'hsd-doc-json', text: JSON.stringify(doc, null, 2) }),
-        history.length ? h('ol', { class: 'hsd-doc-history' }, history.map((e) => h('li', { dataset: { seq: String(e.seq), op: e.op } },
-          h('button', { type: 'button', class: 'hsd-link', text: `seq ${e.seq}`, on: { click: () => select(e.seq) } }),
-          ` ${{ I: 'inserted', U: 'updated', D: 'deleted' }[e.op] ?? e.op} by ${who(e.cause)}${e.cause?.what ? `: ${e.cause.what}` : ''}`,
-          e.seq === selected ? h('span', { class: 'hsd-here', text: ' ← you are here' }) : null))) : null);
-      ui.doc.scrollIntoView?.({ block: 'nearest' });
+      return renderDocument(ui.doc, { db, collection, doc, rowId, deleted, at: selected, select, who });
     } catch (error) {
       setStatus('error', describeError(error));
+      return null;
     }
   }
 
@@ -396,6 +404,7 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
       // A rebase's reports after its rewind ({ rebased: true }) are already in the reloaded list.
       if (!info.rebased && commits.length && info.seq <= head && head === db.seq) return;
       if (info.rebased || commits.length === 0 || info.seq !== head + 1) {
+        if (info.rebased) rows.reset();   // the rows held may belong to a rewritten history
         loadCommits();
       } else {
         const added = db.commits({ from: info.seq, to: info.seq });
@@ -425,6 +434,11 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
     get head() { return head; },
     select,
     render,
+    /* Compares two points (the "Compare" button); reruns bisect from the form ("Bisect"). */
+    compare: tools.compare,
+    bisect: tools.runBisect,
+    /* Opens the document story (blame, history) of one row of a collection. */
+    openDocument: (collection, rowId, deleted = false) => openDocument(collection, undefined, rowId, deleted),
     exportHistory,
     fork: forkHere,
     revert: (options) => revertHere(options),
@@ -435,12 +449,16 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
     get forked() { return forkHandle?.db ?? null; },
     /* The last render times in ms (most recent last), for speed figures. */
     timings: () => [...timings],
+    /* The shown collection at the shown seq, as the panel holds it (copies): it equals
+       db.at(seq).rows(collection) (tests check this). */
+    state: () => ({ seq: rows.seq === -1 ? selected : rows.seq, collection: rows.name, rowIds: [...shownState.rowIds], data: [...shownState.data] }),
     destroy() {
       unsubscribe();
       document.removeEventListener('keydown', onPageKey);
       globalThis.removeEventListener('hashchange', fromHash);
       if (playTimer) clearInterval(playTimer);
       if (frame) cancelAnimationFrame(frame);
+      if (frameReset) cancelAnimationFrame(frameReset);
       forkHandle?.destroy();
       root.remove();
     },

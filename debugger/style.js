@@ -30,12 +30,17 @@ const CSS = `
 .hsd-before { text-decoration: line-through; color: #a3262a; } .hsd-after { color: #17663a; }
 .hsd-table { min-width: 0; }
 .hsd-vt-scroll { height: 16rem; overflow: auto; border: 1px solid var(--hsd-line); border-radius: 5px; position: relative; contain: strict; }
-.hsd-vt-head { position: sticky; top: 0; z-index: 1; display: grid; background: #eef1f5; font-weight: 600; min-width: 100%; width: max-content; }
+.hsd-vt-head { position: sticky; top: 0; z-index: 1; display: block; white-space: nowrap; background: #eef1f5; font-weight: 600; min-width: 100%; width: max-content; }
 .hsd-vt-spacer { position: relative; min-width: 100%; }
-.hsd-vt-row { position: absolute; top: 0; left: 0; min-width: 100%; height: 26px; display: grid; cursor: pointer; border-bottom: 1px solid #f0f2f5; }
-.hsd-vt-head span, .hsd-vt-row span { padding: 0.2rem 0.4rem; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; min-width: 0; }
+/* The drawn rows on a layer of their own: a step repaints them, not the panel around them. */
+.hsd-vt-body { will-change: transform; }
+/* Rows are blocks of fixed-width inline cells with their layout contained: a grid per row made
+   each slider step's layout several times dearer (measured in Chromium). */
+.hsd-vt-row { position: absolute; top: 0; left: 0; min-width: 100%; width: max-content; height: 26px; display: block; white-space: nowrap; contain: layout style; cursor: pointer; border-bottom: 1px solid #f0f2f5; }
+.hsd-vt-head span, .hsd-vt-row span { display: inline-block; vertical-align: top; width: 9rem; padding: 0.2rem 0.4rem; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .hsd-vt-row.added { background: #e3f6e8; box-shadow: inset 3px 0 #17663a; }
 .hsd-vt-row.changed { background: #fff3d6; box-shadow: inset 3px 0 #7a5300; }
+.hsd-vt-row.removed { background: #fbe9ea; color: #8a5a5c; opacity: 0.6; text-decoration: line-through; box-shadow: inset 3px 0 #a3262a; }
 .hsd-vt-row.selected { background: #e4ebfb; box-shadow: inset 3px 0 #2d5bd7; font-weight: 600; }
 .hsd-log .hsd-vt-scroll { height: 10rem; }
 .hsd-log-head { display: flex; flex-wrap: wrap; gap: 0.4rem; align-items: center; }
@@ -49,6 +54,15 @@ const CSS = `
 .hsd-open-file { display: inline-flex; flex-wrap: wrap; gap: 0.3rem; align-items: center; max-width: 100%; }
 .hsd-open-file input { max-width: 100%; min-width: 0; font: inherit; }
 .hsd-fork-area { border-left: 3px solid #2d5bd7; padding-left: 0.4rem; }
+.hsd-blame { border-collapse: collapse; font-size: 12px; display: block; max-width: 100%; overflow: auto; max-height: 14rem; }
+.hsd-blame th, .hsd-blame td { text-align: left; padding: 0.1rem 0.4rem; border-bottom: 1px solid #f0f2f5; vertical-align: top; }
+.hsd-panel h4 { font-size: 0.85rem; margin: 0.3rem 0 0; }
+.hsd-compare-form, .hsd-bisect-form { display: flex; flex-wrap: wrap; gap: 0.4rem; align-items: center; }
+.hsd-compare-form input { width: 6rem; font: inherit; }
+.hsd-bisect-form select { max-width: 100%; font: inherit; }
+.hsd-query-label { display: flex; flex-direction: column; gap: 0.2rem; }
+.hsd-query-input { width: 100%; font: 12px ui-monospace, monospace; }
+.hsd-bisect-steps { margin: 0; padding-left: 1.4rem; max-height: 10rem; overflow: auto; }
 .hsd-overlay { position: fixed; right: 0; top: 0; bottom: 0; width: min(34rem, 100vw); overflow: auto; z-index: 2147483000; box-shadow: -4px 0 16px rgba(0,0,0,.15); background: #fff; }
 .hsd-overlay[hidden] { display: none; }
 `;

@@ -3,16 +3,18 @@
  * 100,000 rows cost the same to show as 20 (the debugger's state view).
  *
  * Owns: createVirtualTable(host, { onOpen, label }) -> { setRows(rows, columns, marks, { focus }), applyScroll() }.
- * marks: Map(index -> 'added' | 'changed' | 'selected'). Rows are fixed height (ROW_HEIGHT px); a spacer
+ * marks: Map(index -> 'added' | 'changed' | 'removed' | 'selected'). Rows are fixed height (ROW_HEIGHT px); a spacer
  * gives the scroll area its full height and the drawn rows are translated into place.
  * Must stay true: at most the visible rows plus OVERSCAN on each side exist in the DOM; every
- * drawn row carries data-index and data-json (its document), and the mark as a class; the
- * table scrolls inside its own box (never widens the page).
+ * drawn row carries data-index and data-json (its document), and the mark as a class; rows
+ * are in the DOM in row order; a row
+ * is redrawn only when its document object, mark or columns changed (callers give a new
+ * object for a changed document); the table scrolls inside its own box (never widens the page).
  */
 import { h, cellText } from './dom.js';
 
 export const ROW_HEIGHT = 26;
-const OVERSCAN = 6;
+const OVERSCAN = 3;   // rows drawn beyond the view on each side: fewer rows, less layout per step
 const MAX_COLUMNS = 8;
 
 /* Column names: the keys of a sample of rows (the first ones and the marked ones), in order of first appearance. */
@@ -32,6 +34,8 @@ export function createVirtualTable(host, { onOpen, label = 'documents' } = {}) {
   spacer.append(body);
   host.append(scroller);
   let rows = [], columns = [], marks = new Map(), drawnRange = '';
+  let columnsKey = '';
+  let drawn = new Map();   // index -> { row, doc, mark, template } of the rows in the DOM
   let pending = false;
   // Sizes are cached (ResizeObserver, scroll events) so drawing never forces a layout.
   let viewHeight = 300, scrollTop = 0, pendingScroll = null;
@@ -42,8 +46,8 @@ export function createVirtualTable(host, { onOpen, label = 'documents' } = {}) {
     }).observe(scroller);
   }
 
-  function gridTemplate() { return `repeat(${Math.max(columns.length, 1)}, minmax(6rem, 1fr))`; }
-
+  /* Draws the rows in view. A row element already drawn for the same index, document object,
+     mark and columns is kept as it is, so a step that changes a few rows touches only those. */
   function draw() {
     pending = false;
     const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
@@ -51,19 +55,31 @@ export function createVirtualTable(host, { onOpen, label = 'documents' } = {}) {
     const key = `${first}:${last}`;
     if (key === drawnRange) return;
     drawnRange = key;
-    const template = gridTemplate();
-    const fragment = document.createDocumentFragment();
+    const template = columnsKey;
+    const next = new Map();
+    let fresh = 0;
     for (let i = first; i < last; i++) {
       const doc = rows[i];
       const mark = marks.get(i);
+      const old = drawn.get(i);
+      if (old && old.doc === doc && old.mark === mark && old.template === template) { next.set(i, old); drawn.delete(i); continue; }
       const row = h('div', { class: `hsd-vt-row${mark ? ` ${mark}` : ''}`, role: 'row', dataset: { index: String(i), json: JSON.stringify(doc) } });
-      row.style.gridTemplateColumns = template;
       row.style.transform = `translateY(${i * ROW_HEIGHT}px)`;
       for (const c of columns) row.append(h('span', { role: 'cell', text: cellText(doc?.[c]) }));
       if (onOpen) row.addEventListener('click', () => onOpen(doc, i));
-      fragment.append(row);
+      next.set(i, { row, doc, mark, template });
+      fresh++;
     }
-    body.replaceChildren(fragment);
+    for (const old of drawn.values()) old.row.remove();
+    drawn = next;
+    if (!fresh) return;
+    // DOM order = row order (screen readers read it); kept rows are already in order.
+    let cursor = body.firstChild;
+    for (let i = first; i < last; i++) {
+      const { row } = next.get(i);
+      if (row === cursor) cursor = cursor.nextSibling;
+      else body.insertBefore(row, cursor);
+    }
   }
 
   function schedule() {
@@ -81,10 +97,10 @@ export function createVirtualTable(host, { onOpen, label = 'documents' } = {}) {
     setRows(nextRows, nextColumns, nextMarks, { focus } = {}) {
       rows = nextRows;
       marks = nextMarks ?? new Map();
-      const columnsKey = nextColumns.join('\u0000');
-      if (columnsKey !== columns.join('\u0000')) {
+      const nextKey = nextColumns.join('\u0000');
+      if (nextKey !== columnsKey) {
         columns = nextColumns;
-        head.style.gridTemplateColumns = gridTemplate();
+        columnsKey = nextKey;
         head.replaceChildren(...columns.map((c) => h('span', { role: 'columnheader', text: c })));
       }
       spacer.style.height = `${rows.length * ROW_HEIGHT}px`;

@@ -88,7 +88,7 @@ async function start() {
     title: `Debugger: ${DATABASE_NAME}`,
     pageKeys: true,
     hashLink: true,
-    onSelect: (seq, dict) => { viewing = seq === db.seq ? null : { seq, tasks: dict.collections[TASKS]?.data ?? [] }; draw(); },
+    onSelect: (seq, state) => { viewing = seq === db.seq ? null : { seq, tasks: state.rows(TASKS) }; draw(); },
   });
   window.hindsightDemo.debugger = debuggerHandle;
   draw();

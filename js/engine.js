@@ -98,6 +98,13 @@ export class Engine {
     return this.output();
   }
 
+  /* One collection at seq with its row ids (hs_db_rows_at); name null: the names only. */
+  rowsAtText(seq, name) {
+    if (name === null) this.check(this.wasm.hsw_rows_at(this.handle, seq, 0, 0));
+    else this.withText(name, (ptr, len) => this.check(this.wasm.hsw_rows_at(this.handle, seq, ptr, len)));
+    return this.output();
+  }
+
   setBase(seq) { this.check(this.wasm.hsw_set_base(this.handle, seq)); }
   setBaseTime(ms) { this.check(this.wasm.hsw_set_base_time(this.handle, ms ?? NaN)); }
 

@@ -57,6 +57,7 @@ export function at(core, point, read) {
     (query, s, permissions) => read({ ...query, asOf: { seq: s } }, permissions),
     (s, permissions) => JSON.parse(access.toDictTextAt(core.live(), s, permissionsText(permissions))),
     (view, s) => core.retention.pin(view, s),
+    (s, name) => JSON.parse(core.live().rowsAtText(s, name)),
   );
 }
 

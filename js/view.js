@@ -15,15 +15,17 @@ const READ_TYPES = new Set(['search', 'searchOne', 'getAll', 'count']);
 export class DatabaseView {
   #read;
   #toDict;
+  #rows;
   #unpin;                   // gives the pin back; null once released
   #released = false;
 
-  /* read(query, seq, permissions) and toDict(seq, permissions) read the database;
-     pin(view, seq) pins seq for this view and returns the function that unpins it. */
-  constructor(seq, read, toDict, pin) {
+  /* read(query, seq, permissions), toDict(seq, permissions) and rows(seq, name) read the
+     database; pin(view, seq) pins seq for this view and returns the function that unpins it. */
+  constructor(seq, read, toDict, pin, rows) {
     this.seq = seq;
     this.#read = read;
     this.#toDict = toDict;
+    this.#rows = rows;
     this.#unpin = pin(this, seq);
   }
 
@@ -64,5 +66,16 @@ export class DatabaseView {
   toDict({ collectionPermissions } = {}) {
     this.#check();
     return this.#toDict(this.seq, collectionPermissions);
+  }
+
+  /* One collection at this.seq with the engine's row ids, for following rows by identity
+     (diff gives rowId, addedIds and removedIds): { collections: the names at this.seq,
+     rowIds: ascending, data: the documents in the same order as toDict }. rowIds and data
+     are null when the collection does not exist at this.seq; rows(null) gives the names only.
+     Unrestricted: it takes no collectionPermissions. */
+  rows(collection) {
+    this.#check();
+    if (collection !== null && typeof collection !== 'string') throw new HindsightError(ErrorCode.INVALID_ARGUMENT, 'rows(collection): collection must be a string or null');
+    return this.#rows(this.seq, collection);
   }
 }

@@ -348,7 +348,10 @@ export interface HistoryEntry<T = Doc> {
 export interface CollectionDiff<T = Doc> {
   added: T[];
   removed: T[];
-  changed: Array<{ before: T; after: T }>;
+  changed: Array<{ before: T; after: T; rowId: number }>;
+  /** The engine's row ids of added and removed, in the same order (see DatabaseView.rows). */
+  addedIds: number[];
+  removedIds: number[];
 }
 export type Diff<T = Doc> = Record<string, CollectionDiff<T>>;
 
@@ -358,8 +361,13 @@ export interface DatabaseView {
   readonly seq: number;
   executeQuery<T = Doc>(query: AnyQuery): QueryResult<T>;
   toDict(): DatabaseDict;
+  /** One collection with the engine's row ids (ascending; data in toDict order), so rows can be
+   *  followed by identity through diff's rowId / addedIds / removedIds. rowIds and data are null
+   *  when the collection does not exist at this seq; rows(null) gives only the names. */
+  rows<T = Doc>(collection: string | null): CollectionRows<T>;
   release(): void;
 }
+export interface CollectionRows<T = Doc> { collections: string[]; rowIds: number[] | null; data: T[] | null }
 
 /** A DeltaTraceDatabase dict (toDict / fromDict). */
 export interface DatabaseDict { className: string; version: string; collections: Record<string, JsonObject>; [key: string]: unknown }

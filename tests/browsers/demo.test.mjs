@@ -435,48 +435,11 @@ async function main() {
 
     await check(`speed: scrubbing ${SPEED_COMMITS} commits over ${SPEED_DOCS} documents (figure printed)`, async () => {
       const speed = await page.evaluate(async ({ commits, docs, steps }) => {
-        const { Database } = await import('/index.js');
-        const { mountDebugger } = await import('/debugger/index.js');
-        const db = await Database.open();
-        const batch = 500;
-        for (let i = 0; i < docs; i += batch) {
-          db.executeQuery({ className: 'Query', version: '7', target: 'items', type: 'add', serialKey: 'id',
-            addData: Array.from({ length: batch }, (_, k) => ({ id: -1, title: `item ${i + k}`, n: 0, meta: { owner: `u${k % 7}` } })) });
-        }
-        while (db.seq < commits) {
-          const id = (db.seq * 7919) % docs;
-          db.executeQuery({ className: 'Query', version: '7', target: 'items', type: 'updateOne',
-            queryNode: { type: 'equals_', field: 'id', value: id, vType: 'auto_', version: '2' }, overrideData: { n: db.seq },
-            cause: { who: { type: 'human', id: `u${db.seq % 5}`, name: `User ${db.seq % 5}` }, what: `bump ${id}`, why: 'speed test' } });
-        }
-        const host = document.createElement('div');
-        document.body.prepend(host);
-        const t0 = performance.now();
-        const handle = mountDebugger(db, { container: host });
-        const mountMs = performance.now() - t0;
-        const slider = host.querySelector('.hsd-slider');
-        const times = [];
-        let s = Math.floor(commits / 2);
-        for (let i = 0; i < steps; i++) {
-          s += (i % 2 ? -1 : 3);
-          const start = performance.now();
-          slider.value = String(s);
-          slider.dispatchEvent(new Event('input', { bubbles: true }));
-          while (host.firstElementChild.dataset.renderedSeq !== String(s)) await new Promise((r) => requestAnimationFrame(r));
-          void host.offsetHeight;   // the layout the step caused
-          times.push(performance.now() - start);
-        }
-        const highlighted = host.querySelectorAll('.hsd-vt-row.changed').length;
-        const drawnRows = host.querySelectorAll('.hsd-vt-row').length;
-        const renders = handle.timings().slice(-steps).sort((a, b) => a - b);
-        handle.destroy();
-        host.remove();
-        await db.close();
-        times.sort((a, b) => a - b);
-        return { median: times[steps >> 1], max: times[steps - 1], renderMedian: renders[renders.length >> 1], mountMs, highlighted, drawnRows };
+        const { scrubWorkload } = await import('/bench/debugger-workload.js');   // what make bench times
+        return scrubWorkload({ commits, docs, steps, peer: false });
       }, { commits: SPEED_COMMITS, docs: SPEED_DOCS, steps: SPEED_STEPS });
       tap.comment(`scrub speed at ${SPEED_COMMITS} commits / ${SPEED_DOCS} docs: median ${speed.median.toFixed(1)} ms per slider step ` +
-        `(input to painted frame; worst ${speed.max.toFixed(1)} ms; render itself median ${speed.renderMedian.toFixed(1)} ms; mount ${speed.mountMs.toFixed(0)} ms; ${speed.drawnRows} rows drawn)`);
+        `(input to painted frame; worst ${speed.max.toFixed(1)} ms; render itself median ${speed.renderMedian.toFixed(1)} ms; mount ${speed.mountMs.toFixed(0)} ms; ${speed.drawnRows} rows drawn; make bench prints the ratio to a peer)`);
       return (speed.highlighted === 1 && speed.drawnRows < 60) || `highlighted ${speed.highlighted}, rows drawn ${speed.drawnRows}`;
     });
 
