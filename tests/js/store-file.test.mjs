@@ -177,6 +177,18 @@ test('crc32 of a string is the crc32 of its UTF-8 bytes, and it can continue', (
   assert.throws(() => crc32(42), (e) => e instanceof HindsightError && e.code === 'INVALID_ARGUMENT');
 });
 
+test('crc32 of a long string (encoded in chunks) is the crc32 of its UTF-8 bytes: pairs across chunk ends, lone surrogates', () => {
+  const utf8 = new TextEncoder();
+  // Chunks hold 16,384 characters: shift a pair across every position near the boundaries.
+  for (let shift = 0; shift < 4; shift++) {
+    const text = 'a'.repeat(16380 + shift) + '\u{1F600}é\ud800x\udc00'.repeat(6000) + 'z';
+    assert.equal(crc32(text), crc32(utf8.encode(text)), `shift ${shift}`);
+    assert.equal(crc32(text, 7), crc32(utf8.encode(text), 7), `shift ${shift}, continued`);
+  }
+  const endsHigh = 'b'.repeat(16383) + '\ud83d';
+  assert.equal(crc32(endsHigh), crc32(utf8.encode(endsHigh)), 'a lone high surrogate at the very end');
+});
+
 /*{==== the contract ====*/
 
 storeContract(test, () => {
