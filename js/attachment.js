@@ -14,7 +14,7 @@ import { HindsightError, ErrorCode } from './errors.js';
 import { Persistence } from './persistence.js';
 import { checkStore, MemoryStore } from './stores/store.js';
 import { storageFactory, defaultStorageKind } from './stores/registry.js';
-import { loadSnapshot, snapshotText, checkLoads } from './stored-snapshot.js';
+import { loadSnapshot, snapshotBytes, snapshotPayload, checkLoads } from './stored-snapshot.js';
 import { sharingFor } from './rebase.js';
 import { invalid, newOrigin } from './database-core.js';
 
@@ -52,7 +52,7 @@ export class Attachment {
     if (snapshot) {
       let meta;
       try {
-        meta = loadSnapshot(engine, snapshot.text);
+        meta = loadSnapshot(engine, snapshotPayload(snapshot));
       } catch (error) {
         throw new HindsightError(ErrorCode.CORRUPT, `the stored snapshot cannot be loaded: ${error.message}`, { cause: error });
       }
@@ -75,8 +75,8 @@ export class Attachment {
       snapshotEvery: options.snapshotEvery,
       snapshotBytes: options.snapshotBytes,
       onError: (error) => options.onError?.(error),
-      snapshotText: () => ({ seq: core.engine.seq(), text: snapshotText(core.engine, core.retention.state) }),
-      verifySnapshot: (text) => checkLoads(core.engine.wasm, text),
+      takeSnapshot: () => ({ seq: core.engine.seq(), bytes: snapshotBytes(core.engine, core.retention.state) }),
+      verifySnapshot: (textOrBytes) => checkLoads(core.engine.wasm, textOrBytes),
       shared: sharingFor(core, store),
       replayed: { commits: records.length, bytes: records.reduce((n, r) => n + r.text.length, 0) },
     }));

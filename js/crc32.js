@@ -32,20 +32,15 @@ const TABLES = (() => {
 })();
 const [T0, T1, T2, T3, T4, T5, T6, T7] = TABLES;
 
-const utf8 = new TextEncoder();
-
 function asBytes(data) {
-  if (typeof data === 'string') return utf8.encode(data);
   if (data instanceof Uint8Array) return data;
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   throw new HindsightError(ErrorCode.INVALID_ARGUMENT, `crc32 needs a Uint8Array or a string, got ${data === null ? 'null' : typeof data}`);
 }
 
-export function crc32(bytesOrString, previous = 0) {
-  const bytes = asBytes(bytesOrString);
-  const n = bytes.length;
-  let crc = ~(previous >>> 0);
+/* The running (inverted) CRC over bytes[0 .. n). */
+function crcOfBytes(bytes, n, crc) {
   let i = 0;
   for (; i + 8 <= n; i += 8) {
     const low = crc ^ (bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24));
@@ -53,5 +48,33 @@ export function crc32(bytesOrString, previous = 0) {
       ^ T3[bytes[i + 4]] ^ T2[bytes[i + 5]] ^ T1[bytes[i + 6]] ^ T0[bytes[i + 7]];
   }
   for (; i < n; i++) crc = (crc >>> 8) ^ T0[(crc ^ bytes[i]) & 0xff];
-  return ~crc >>> 0;
+  return crc;
+}
+
+const utf8 = new TextEncoder();
+const TEXT_CHUNK = 1 << 14;                   // characters per encodeInto; 3 bytes each at most
+const scratch = new Uint8Array(3 * TEXT_CHUNK);
+
+/* The running CRC over text's UTF-8 bytes, encoded chunk by chunk into one reused buffer: no
+   allocation per text (a batch checksums a thousand small texts; a snapshot is megabytes).
+   A chunk never ends between the two halves of a surrogate pair. */
+function crcOfText(text, crc) {
+  for (let at = 0; at < text.length;) {
+    let end = Math.min(text.length, at + TEXT_CHUNK);
+    if (end < text.length) {
+      const last = text.charCodeAt(end - 1);
+      if (last >= 0xd800 && last <= 0xdbff) end--;
+    }
+    const { written } = utf8.encodeInto(at === 0 && end === text.length ? text : text.slice(at, end), scratch);
+    crc = crcOfBytes(scratch, written, crc);
+    at = end;
+  }
+  return crc;
+}
+
+export function crc32(bytesOrString, previous = 0) {
+  const start = ~(previous >>> 0);
+  if (typeof bytesOrString === 'string') return ~crcOfText(bytesOrString, start) >>> 0;
+  const bytes = asBytes(bytesOrString);
+  return ~crcOfBytes(bytes, bytes.length, start) >>> 0;
 }

@@ -2,7 +2,7 @@
  * engine.js: one engine handle and the text that crosses the wasm boundary.
  *
  * Owns: the hs_db pointer. Each call encodes its JSON texts into wasm memory, calls C once,
- * and decodes the one JSON text C wrote. Invariants: every wasm allocation made here is
+ * and decodes the one JSON text C wrote (snapshots cross as UTF-8 bytes, undecoded). Invariants: every wasm allocation made here is
  * freed in the same call (try/finally); views over memory are taken after the call, since
  * the call may have grown (and so detached) the old buffer; every engine result code maps
  * to the HindsightError code of the same name (ENGINE_CODES, c/hindsight.h's hs_rc), with
@@ -45,6 +45,30 @@ export class Engine {
       }
       capacity = text.length * 3 + 16;
     }
+  }
+
+  /* Copies bytes (UTF-8 JSON) into wasm memory and runs fn(ptr, len): no decoding or encoding. */
+  withBytes(bytes, fn) {
+    const w = this.wasm;
+    const ptr = w.hsw_alloc(bytes.length + 1);
+    if (!ptr) throw new HindsightError(ErrorCode.NOMEM, `out of memory allocating ${bytes.length} bytes for the input`);
+    try {
+      new Uint8Array(w.memory.buffer, ptr, bytes.length).set(bytes);
+      return fn(ptr, bytes.length);
+    } finally {
+      w.hsw_free(ptr);
+    }
+  }
+
+  /* The output as UTF-8 bytes after `prefix` (bytes): one copy out of wasm memory, no decoding. */
+  outputBytes(prefix) {
+    const w = this.wasm;
+    const ptr = w.hsw_output_ptr(this.handle), len = w.hsw_output_len(this.handle);
+    const bytes = new Uint8Array(prefix.length + len);
+    bytes.set(prefix);
+    bytes.set(new Uint8Array(w.memory.buffer, ptr, len), prefix.length);
+    if (len > KEEP_OUTPUT_BYTES) w.hsw_release_output(this.handle);
+    return bytes;
   }
 
   output() {
@@ -180,6 +204,17 @@ export class Engine {
 
   loadText(text) {
     this.withText(text, (ptr, len) => this.check(this.wasm.hsw_load(this.handle, ptr, len)));
+  }
+
+  /* dumpText's bytes (UTF-8) after prefix, and loadText from such bytes: snapshots stay bytes
+     from the dump to the store and back (js/stored-snapshot.js). */
+  dumpBytes(prefix = new Uint8Array(0)) {
+    this.check(this.wasm.hsw_dump(this.handle));
+    return this.outputBytes(prefix);
+  }
+
+  loadBytes(bytes) {
+    this.withBytes(bytes, (ptr, len) => this.check(this.wasm.hsw_load(this.handle, ptr, len)));
   }
 
   /* Applies a JSON list of commit records ({ seq, id, time, cause, query }), each as the

@@ -11,7 +11,9 @@
  * in-memory database is never rolled back because a write failed.
  * Snapshots: the records a snapshot holds are appended before it is written (the store keeps
  * the log from its previous snapshot on, so a damaged newest snapshot never costs a commit),
- * and the store keeps it only after verifySnapshot(text) accepts it as read back.
+ * and the store keeps it only after verifySnapshot accepts it and it read back as written.
+ * Snapshots go to stores that declare takesSnapshotBytes as UTF-8 bytes (never decoded),
+ * to other stores as text.
  * Sharing (many tabs, one history): one writer at a time holds a lock (Web Locks); before
  * writing it reads what other writers added since its durableSeq and, if anything, has the
  * database rebase its own not-yet-written commits on top through shared.rebase (js/rebase.js;
@@ -21,23 +23,53 @@
 import { HindsightError, ErrorCode } from './errors.js';
 
 const SNAPSHOT_MAGIC = 'HSNAP1';
+const textDecoder = new TextDecoder();
 const MAX_RETRY_MS = 30_000;
 
 /* A snapshot is the engine's dump plus the JS-side metadata, framed so that opening parses
-   the metadata without parsing the (large) dump twice: "HSNAP1 <meta length>\n<meta><dump>". */
+   the metadata without parsing the (large) dump twice: "HSNAP1 <meta length>\n<meta><dump>".
+   The meta is written as ASCII (\u escapes), so its length counts characters and bytes alike
+   and the framing reads the same in a text and in its UTF-8 bytes. */
+function metaAscii(meta) {
+  return JSON.stringify(meta).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export function encodeSnapshot(meta, dumpText) {
-  const metaText = JSON.stringify(meta);
-  return `${SNAPSHOT_MAGIC} ${metaText.length}\n${metaText}${dumpText}`;
+  return `${snapshotHeader(meta)}${dumpText}`;
+}
+
+/* Everything before the dump, as text; its UTF-8 bytes are its characters (ASCII). */
+export function snapshotHeader(meta) {
+  const metaText = metaAscii(meta);
+  return `${SNAPSHOT_MAGIC} ${metaText.length}\n${metaText}`;
+}
+
+function notASnapshot() {
+  return new HindsightError(ErrorCode.INVALID_ARGUMENT, 'the stored snapshot is not a Hindsight snapshot');
 }
 
 export function decodeSnapshot(text) {
   const nl = text.indexOf('\n');
   const head = nl > 0 ? text.slice(0, nl).split(' ') : [];
   const length = Number(head[1]);
-  if (head[0] !== SNAPSHOT_MAGIC || !Number.isInteger(length) || nl + 1 + length > text.length) {
-    throw new HindsightError(ErrorCode.INVALID_ARGUMENT, 'the stored snapshot is not a Hindsight snapshot');
-  }
+  if (head[0] !== SNAPSHOT_MAGIC || !Number.isInteger(length) || nl + 1 + length > text.length) throw notASnapshot();
   return { meta: JSON.parse(text.slice(nl + 1, nl + 1 + length)), dumpText: text.slice(nl + 1 + length) };
+}
+
+const HEADER_SCAN = 40;   // "HSNAP1 " and a length fit well within this
+const asciiDecoder = new TextDecoder();
+
+/* decodeSnapshot for the snapshot's UTF-8 bytes: { meta, dumpBytes } (a view, not a copy), or
+   null when its meta is not ASCII (written as text by an earlier version: decode it as text). */
+export function decodeSnapshotBytes(bytes) {
+  let nl = -1;
+  for (let i = 0; i < Math.min(bytes.length, HEADER_SCAN); i++) if (bytes[i] === 10) { nl = i; break; }
+  const head = nl > 0 ? asciiDecoder.decode(bytes.subarray(0, nl)).split(' ') : [];
+  const length = Number(head[1]);
+  if (head[0] !== SNAPSHOT_MAGIC || !Number.isInteger(length) || length < 0 || nl + 1 + length > bytes.length) throw notASnapshot();
+  const metaBytes = bytes.subarray(nl + 1, nl + 1 + length);
+  for (let i = 0; i < metaBytes.length; i++) if (metaBytes[i] > 0x7f) return null;
+  return { meta: JSON.parse(asciiDecoder.decode(metaBytes)), dumpBytes: bytes.subarray(nl + 1 + length) };
 }
 
 /* A QuotaExceededError, however the runtime wraps it, becomes HindsightError QUOTA. */
@@ -59,15 +91,15 @@ export class Persistence {
   #retryTimer = null;
   #failures = 0;
   #sinceSnapshot = { commits: 0, bytes: 0 };
-  #snapshotText;          // () => { seq, text }
+  #takeSnapshot;          // () => { seq, bytes } (UTF-8) or { seq, text }
   #onError;
   #shared;                // { locks, lockName, channel, rebase } or null
   #needSync = false;
   #again = false;         // more work arrived while a drain was running
   #lastSnapshotBytes = 0;
-  #verifySnapshot;        // (text) => void, throws when a snapshot would not load; or undefined
+  #verifySnapshot;        // (textOrBytes) => void, throws when a snapshot would not load; or undefined
 
-  constructor(store, { durableSeq, snapshotEvery = 1000, snapshotBytes = 8 << 20, onError, snapshotText, verifySnapshot, shared = null, replayed = { commits: 0, bytes: 0 } }) {
+  constructor(store, { durableSeq, snapshotEvery = 1000, snapshotBytes = 8 << 20, onError, takeSnapshot, verifySnapshot, shared = null, replayed = { commits: 0, bytes: 0 } }) {
     this.#store = store;
     this.#verifySnapshot = verifySnapshot;
     // The log records replayed at open count toward the next snapshot, so processes that
@@ -84,7 +116,7 @@ export class Persistence {
     this.snapshotEvery = snapshotEvery;
     this.snapshotBytes = snapshotBytes;
     this.#onError = onError;
-    this.#snapshotText = snapshotText;
+    this.#takeSnapshot = takeSnapshot;
     this.lastError = null;
   }
 
@@ -224,7 +256,7 @@ export class Persistence {
   /* The records go to the log before the snapshot that holds them, so the log always holds
      every commit after the store's previous snapshot: should the new snapshot ever be
      damaged or fail to load, the previous one plus the log still give them all. The store
-     keeps a snapshot only once verifySnapshot accepts it as read back. */
+     keeps a snapshot only once verifySnapshot accepts it and it read back as written. */
   async #writeSnapshot(replacesHistory = false) {
     try {
       if (this.#shared) await this.#catchUp();
@@ -244,10 +276,12 @@ export class Persistence {
       this.#onError?.(error);
       throw error;
     }
-    const { seq, text } = this.#snapshotText();
+    const { seq, bytes, text } = this.#takeSnapshot();
+    const size = bytes ? bytes.length : text.length;
     const covered = { ...this.#sinceSnapshot };   // commits made while it is written count toward the next one
     try {
-      const request = { seq, text };
+      // Stores that say so take the snapshot's UTF-8 bytes as they are; others get its text.
+      const request = bytes && this.#store.takesSnapshotBytes === true ? { seq, bytes } : { seq, text: text ?? textDecoder.decode(bytes) };
       if (this.#verifySnapshot) request.verify = this.#verifySnapshot;
       if (replacesHistory) request.replacesHistory = true;
       await this.#store.writeSnapshot(request);
@@ -261,7 +295,7 @@ export class Persistence {
       throw error;
     }
     this.#sinceSnapshot = this.#since(covered);
-    this.#lastSnapshotBytes = text.length;
+    this.#lastSnapshotBytes = size;
     this.#pending = this.#pending.filter((r) => r.seq > seq);   // none: they were appended first
     this.#durable(seq);
   }

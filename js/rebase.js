@@ -25,7 +25,7 @@
  */
 import { Engine } from './engine.js';
 import { applyMemoryBudget, maxMemoryMB } from './memory-budget.js';
-import { loadSnapshot } from './stored-snapshot.js';
+import { loadSnapshot, snapshotPayload } from './stored-snapshot.js';
 import { MAX_SEQ, REVERT_CLASS, newOrigin, recordText } from './database-core.js';
 
 /* Writers take turns when the store can be shared and the runtime has Web Locks and
@@ -112,7 +112,7 @@ export function rebase(core, { snapshot, records }, confirmed) {
     engine = new Engine(old.wasm);
     applyMemoryBudget(engine, maxMemoryMB(core.options));
     try {
-      loadSnapshot(engine, snapshot.text);
+      loadSnapshot(engine, snapshotPayload(snapshot));
     } catch (error) {
       engine.close();
       throw error;

@@ -2,14 +2,15 @@
  * stored-snapshot.js: the snapshot text a store keeps, made from and loaded into an engine.
  *
  * Owns: the JS meta beside the engine's dump ({ format: 2, seq, retention, horizon }; the
- * framing is js/persistence.js's encodeSnapshot), loading a snapshot into an engine, and
+ * framing is js/persistence.js's encodeSnapshot), made and loaded as UTF-8 bytes (a text
+ * snapshot, from a store that keeps text, loads too), loading a snapshot into an engine, and
  * reading the snapshots written before the engine owned the commits (format 1: a JS
  * meta.log beside an engine dump without commit records), which are converted, never written.
  * Invariants: a snapshot a store keeps is one that loads (checkLoads runs on a scratch
  * engine first); loading changes only the engine it is given.
  */
 import { Engine } from './engine.js';
-import { encodeSnapshot, decodeSnapshot } from './persistence.js';
+import { snapshotHeader, decodeSnapshot, decodeSnapshotBytes } from './persistence.js';
 import { REVERT_CLASS } from './database-core.js';
 
 /* An old snapshot (JS meta.log beside an engine dump of version 1) as a dump the engine
@@ -30,25 +31,50 @@ function convertLegacyDump(meta, dumpText) {
   return `${dumpText.slice(0, end)},"baseTime":${baseTime},"commits":[${commits.join(',')}]}`;
 }
 
-/* Loads a stored snapshot into engine; returns its JS meta ({ retention, horizon }). */
-export function loadSnapshot(engine, text) {
-  const { meta, dumpText } = decodeSnapshot(text);
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
+
+/* A stored snapshot's content: its UTF-8 bytes (the stores of this package) or its text
+   (stores that keep text: custom stores, older rows). */
+export function snapshotPayload(snapshot) {
+  return snapshot.bytes ?? snapshot.text;
+}
+
+/* Loads a stored snapshot (text or UTF-8 bytes) into engine; returns its JS meta
+   ({ retention, horizon }). Bytes go into the engine as they are, never decoded. */
+export function loadSnapshot(engine, textOrBytes) {
+  if (typeof textOrBytes !== 'string') {
+    const decoded = decodeSnapshotBytes(textOrBytes);
+    if (decoded && !decoded.meta.log) {
+      engine.loadBytes(decoded.dumpBytes);
+      return decoded.meta;
+    }
+    textOrBytes = fromUtf8.decode(textOrBytes);   // a format-1 snapshot, or a non-ASCII meta: rare
+  }
+  const { meta, dumpText } = decodeSnapshot(textOrBytes);
   engine.loadText(meta.log ? convertLegacyDump(meta, dumpText) : dumpText);
   return meta;
 }
 
-/* The snapshot of engine now, with the retention state ({ retention, horizon }). */
-export function snapshotText(engine, retentionState) {
+/* The snapshot of engine now, with the retention state ({ retention, horizon }), as UTF-8
+   bytes: the dump is copied once out of wasm memory and never decoded. */
+export function snapshotBytes(engine, retentionState) {
   const meta = { format: 2, seq: engine.seq(), retention: retentionState.retention, horizon: retentionState.horizon };
-  return encodeSnapshot(meta, engine.dumpText());
+  return engine.dumpBytes(utf8.encode(snapshotHeader(meta)));
 }
 
-/* Throws unless text loads as this database's snapshots do (a scratch engine on the same
-   wasm): the store keeps a snapshot, and drops what it covers, only once this passes. */
-export function checkLoads(wasm, text) {
+/* The same as text (for stores that keep text). */
+export function snapshotText(engine, retentionState) {
+  return fromUtf8.decode(snapshotBytes(engine, retentionState));
+}
+
+/* Throws unless the snapshot (text or bytes) loads as this database's snapshots do (a
+   scratch engine on the same wasm): the store keeps a snapshot, and drops what it covers,
+   only once this passes. */
+export function checkLoads(wasm, textOrBytes) {
   const scratch = new Engine(wasm);
   try {
-    loadSnapshot(scratch, text);
+    loadSnapshot(scratch, textOrBytes);
   } finally {
     scratch.close();
   }

@@ -22,9 +22,10 @@
  * Must stay true:
  *   - an append is one write + one fdatasync, cut off again if it fails, so a log is a dense
  *     run of frames;
- *   - a snapshot is written to a temp file, fsynced, read back and compared byte for byte (and
- *     given to the caller's verify(text), which decodes it), and only then renamed into place
- *     and named by the manifest (temp file, fsync, rename, folder fsync);
+ *   - a snapshot is written to a temp file and fsynced (the caller's verify(textOrBytes),
+ *     which loads it into a scratch engine, runs meanwhile), read back and compared byte for
+ *     byte with what was written, and only when both pass renamed into place and named by
+ *     the manifest (temp file, fsync, rename, folder fsync);
  *   - two snapshots are kept: the current one and the one before it (the one this store
  *     opened from, or wrote before the current one), with every log segment holding a record
  *     after the older one. So a snapshot that is later damaged, deleted or unreadable is never
@@ -223,6 +224,19 @@ function encodeFrames(magic, items) {
   return buffer;
 }
 
+/* One frame around payload (UTF-8 bytes, not copied twice): a snapshot's bytes go to disk as
+   they came from the engine. */
+function encodeFrameOfBytes(magic, seq, payload) {
+  const buffer = Buffer.allocUnsafe(HEADER_BYTES + payload.length);
+  buffer.writeUInt32LE(magic, 0);
+  buffer.writeUInt32LE(seq % TWO_32, 8);
+  buffer.writeUInt32LE(Math.floor(seq / TWO_32), 12);
+  buffer.writeUInt32LE(payload.length, 16);
+  buffer.set(payload, HEADER_BYTES);
+  buffer.writeUInt32LE(crc32(buffer.subarray(8)), 4);
+  return buffer;
+}
+
 /* Checks the frame at buffer[at..]: { ok, seq, length, crc } or { ok: false, torn, problem }.
    `available`: the bytes of the file from `at`, all in buffer up to the frame's end. */
 function decodeFrame(buffer, at, available, magic) {
@@ -353,25 +367,33 @@ export class FileStore {
     });
   }
 
-  /* verify (optional): async (text) => void, given the snapshot's text as read back from the
-     file; it throws when the snapshot would not load (the Database decodes it). A snapshot
-     that fails is never named by the manifest, and nothing it covers is deleted.
+  /* The snapshot may come as text or as its UTF-8 bytes (bytes: no transcoding on the way). */
+  get takesSnapshotBytes() { return true; }
+
+  /* verify (optional): async (textOrBytes) => void, given the snapshot as the caller gave it
+     (text or bytes); it throws when the snapshot would not load (the Database loads it into
+     a scratch engine). It runs while the file is written and synced; the file is then read
+     back and must equal, byte for byte, what was written (so what verify accepted is what
+     the file holds). A snapshot that fails either is never named by the manifest, and
+     nothing it covers is deleted.
      replacesHistory: the state was replaced (fromDict), so no older snapshot or log can stand
      in for this one: they are deleted once it is in place, before the manifest names it. */
-  writeSnapshot({ seq, text, verify, replacesHistory = false } = {}) {
+  writeSnapshot({ seq, text, bytes: payload, verify, replacesHistory = false } = {}) {
     return this.#serial(async () => {
       await this.#ready();
       checkSeq(seq, 'a snapshot seq');
       if (seq < this.#snapshotSeq) throw invalid(`snapshot seq ${seq} is older than the current snapshot (${this.#snapshotSeq})`);
       if (verify !== undefined && typeof verify !== 'function') throw invalid('writeSnapshot: verify must be a function');
+      if (payload !== undefined && !(payload instanceof Uint8Array)) throw invalid('writeSnapshot: bytes must be a Uint8Array');
       const name = snapshotName(seq);
-      const bytes = encodeFrames(MAGIC_SNAPSHOT, [{ seq, text: String(text) }]);
+      const given = payload ?? String(text);
+      const bytes = encodeFrameOfBytes(MAGIC_SNAPSHOT, seq, payload ?? Buffer.from(given, 'utf8'));
       const manifest = { format: 'hindsight-file-store', version: 1, snapshot: { file: name, seq, bytes: bytes.length, crc: bytes.readUInt32LE(4) } };
       const doing = `writing the snapshot at seq ${seq} to ${this.#dir}`;
       const replacesCurrent = name === this.#snapshotName;
       let renamed = false;
       try {
-        await this.#writeVerified(name, bytes, seq, verify);
+        await this.#writeVerified(name, bytes, seq, verify && (() => verify(given)));
         renamed = true;
         if (replacesHistory) await this.#dropHistoryBefore(name, seq);
         await this.#writeDurably(MANIFEST, encodeFrames(MAGIC_MANIFEST, [{ seq, text: JSON.stringify(manifest) }]));
@@ -605,27 +627,31 @@ export class FileStore {
     return this.#writeVerified(name, bytes, null, undefined, false);
   }
 
-  /* #writeDurably, and before the rename (when check): the temp file is read back and must
-     equal bytes, then verify(text) must accept it. Failures leave no temp file. */
+  /* #writeDurably, and before the rename (when check): verify() runs while the temp file is
+     written and synced (its CPU work overlaps the I/O), then the file is read back and must
+     equal bytes. Failures leave no temp file. */
   async #writeVerified(name, bytes, seq, verify, check = true) {
     const temp = `${name}.tmp`;
     let handle;
     try {
       handle = await this.#fs.open(this.#file(temp), 'w');
-      await writeAll(handle, bytes, 0);
-      await handle.sync();
+      const opened = handle;
+      const written = writeAll(opened, bytes, 0).then(() => opened.sync());
+      written.catch(() => {});   // awaited below; not an unhandled rejection while verify runs
+      if (check && verify) {
+        try {
+          await verify();
+        } catch (error) {
+          await written.catch(() => {});
+          throw new HindsightError(ErrorCode.CORRUPT, `the snapshot at seq ${seq} would not load back (${error?.message ?? error}); it was not kept, and the log still holds every commit`, { cause: error });
+        }
+      }
+      await written;
       await handle.close();
       handle = null;
       if (check) {
         const back = await this.#fs.readFile(this.#file(temp));
-        if (!Buffer.from(back).equals(bytes)) throw corrupt(`the snapshot at seq ${seq} read back differently from what was written to ${this.#dir}; it was not kept`);
-        if (verify) {
-          try {
-            await verify(Buffer.from(back).toString('utf8', HEADER_BYTES));
-          } catch (error) {
-            throw new HindsightError(ErrorCode.CORRUPT, `the snapshot at seq ${seq} would not load back (${error?.message ?? error}); it was not kept, and the log still holds every commit`, { cause: error });
-          }
-        }
+        if (!sameBytes(back, bytes)) throw corrupt(`the snapshot at seq ${seq} read back differently from what was written to ${this.#dir}; it was not kept`);
       }
       await this.#fs.rename(this.#file(temp), this.#file(name));
     } catch (error) {
@@ -937,6 +963,12 @@ export class FileStore {
       }
     }
   }
+}
+
+/* True when a (a Buffer or Uint8Array read back) holds exactly the bytes of b; no copies. */
+function sameBytes(a, b) {
+  const view = Buffer.isBuffer(a) ? a : Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+  return view.equals(b);
 }
 
 /* FileHandle.write may write less than asked; loops until the whole buffer is at `position`. */

@@ -387,7 +387,8 @@ export interface DatabaseStats {
 /* ---------- stores ---------- */
 
 export interface StoreRecord { seq: number; text: string }
-export interface StoreSnapshot { seq: number; text: string }
+/** A snapshot as text; a store whose takesSnapshotBytes is true may get and give back its UTF-8 bytes instead. */
+export interface StoreSnapshot { seq: number; text?: string; bytes?: Uint8Array }
 /** What a store's open() gives back: the newest snapshot (if any) and the records after it. */
 export interface StoreOpened { snapshot: StoreSnapshot | null; records: StoreRecord[]; warnings?: string[] }
 /** The store interface (js/stores/store.js): implement it to persist somewhere else. */
@@ -400,6 +401,8 @@ export interface Store {
   readSince?(seq: number): Promise<{ snapshot: StoreSnapshot | null; records: StoreRecord[] }>;
   estimate?(): Promise<{ usage?: number; quota?: number } | null>;
   persist?(): Promise<boolean>;
+  /** True: writeSnapshot may be given { seq, bytes } (UTF-8) instead of { seq, text }. */
+  readonly takesSnapshotBytes?: boolean;
 }
 export declare class MemoryStore implements Store {
   constructor();
@@ -414,6 +417,7 @@ export declare function checkStore<S extends Store>(value: S): S;
 /** The browser's store: a log and snapshots in IndexedDB. */
 export declare class IndexedDbStore implements Store {
   constructor(options: { name: string; durability?: 'strict' | 'relaxed' | 'default'; indexedDB?: IDBFactory | unknown });
+  readonly takesSnapshotBytes: true;
   open(): Promise<StoreOpened>;
   append(records: StoreRecord[]): Promise<void>;
   writeSnapshot(snapshot: StoreSnapshot): Promise<void>;

@@ -10,6 +10,7 @@ import type { Store, StoreOpened, StoreRecord, StoreSnapshot, BackupTarget } fro
 export declare class FileStore implements Store {
   constructor(options: { path: string; fs?: unknown });
   readonly path: string;
+  readonly takesSnapshotBytes: true;
   open(): Promise<StoreOpened>;
   append(records: StoreRecord[]): Promise<void>;
   writeSnapshot(snapshot: StoreSnapshot): Promise<void>;
@@ -21,6 +22,7 @@ export declare class FileStore implements Store {
 export declare class FolderBackupTarget implements BackupTarget {
   constructor(path: string);
   readonly path: string;
+  readonly takesSnapshotBytes: true;
   writeFile(name: string, text: string): Promise<void>;
   readFile(name: string): Promise<string | null>;
   list(): Promise<string[]>;

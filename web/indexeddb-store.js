@@ -5,16 +5,19 @@
  * Owns the IndexedDB database `hindsight:<name>` and its three object stores:
  *   log        key last seq     -> { first, texts: [string], crc }  one appended batch: records
  *                                   first .. first + texts.length - 1 (= the key)
- *   snapshots  key seq          -> { text, crc }                    the whole database at seq
+ *   snapshots  key seq          -> { bytes, crc } or { text, crc }  the whole database at seq
+ *                                   (its UTF-8 bytes, as the Database gives them; text from
+ *                                   earlier versions and from callers that pass text)
  *   meta       key 'manifest'   -> { format: 1, snapshotSeq }       names the current snapshot
- * A snapshot's crc is crc32(text); a batch's is crc32 of "first:count|" then "length:text" for
- * each text (js/crc32.js), checked on every read. One row per batch, not per record: Chromium
+ * A snapshot's crc is crc32 of its bytes (or text: the same value); a batch's is crc32 of
+ * "first:count|" then "length:text" for each text (js/crc32.js), checked on every read. Open
+ * reads only the batches after the snapshot it tries. One row per batch, not per record: Chromium
  * spends ~70 us on each put, which would cap commits at ~14,000/s; keying by the last seq lets
  * one range delete drop exactly the batches a snapshot covers.
  *
  * Must stay true:
  *   - one append is one readwrite transaction, and it resolves on `complete`, never before;
- *   - a snapshot is verified (the caller's verify(text) decodes it), written in a strict
+ *   - a snapshot is verified (the caller's verify(textOrBytes) loads it), written in a strict
  *     transaction, read back and compared, and only then named by the manifest, in one strict
  *     transaction that also deletes what is no longer needed: every snapshot but the new one
  *     and the previous current one, and the batches wholly covered by that previous one. So
@@ -87,7 +90,7 @@ function isSeq(value) { return Number.isSafeInteger(value) && value >= 0; }
 function batchChecksum(first, texts) {
   let framed = `${first}:${texts.length}|`;
   for (const text of texts) framed += `${text.length}:${text}`;
-  return crc32(framed);
+  return crc32(framed);   // encoded in chunks into a reused buffer (js/crc32.js), not copied whole
 }
 
 /* The texts of an intact batch row stored under key, or null. */
@@ -120,10 +123,32 @@ function finished(tx) {
   });
 }
 
-/* An intact { text, crc } row, or null. */
-function intactText(row) {
-  if (!row || typeof row.text !== 'string' || typeof row.crc !== 'number') return null;
-  return crc32(row.text) === row.crc ? row.text : null;
+/* The content of an intact snapshot row, { bytes, crc } (UTF-8) or { text, crc }, or null. */
+function intactSnapshot(row) {
+  if (!row || typeof row.crc !== 'number') return null;
+  const payload = row.bytes instanceof Uint8Array ? row.bytes : typeof row.text === 'string' ? row.text : null;
+  return payload !== null && crc32(payload) === row.crc ? payload : null;
+}
+
+/* The snapshot of a row as open() and readSince() give it: { seq, bytes } or { seq, text }. */
+function snapshotOf(seq, payload) {
+  return typeof payload === 'string' ? { seq, text: payload } : { seq, bytes: payload };
+}
+
+/* True when a row read back holds exactly payload (a string, or bytes compared in 4-byte words). */
+function holds(row, payload) {
+  if (typeof payload === 'string') return row?.text === payload;
+  const back = row?.bytes;
+  if (!(back instanceof Uint8Array) || back.length !== payload.length) return false;
+  const n = payload.length;
+  let i = 0;
+  if (back.byteOffset % 4 === 0 && payload.byteOffset % 4 === 0) {
+    const a = new Int32Array(back.buffer, back.byteOffset, n >>> 2), b = new Int32Array(payload.buffer, payload.byteOffset, n >>> 2);
+    for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+    i = a.length * 4;
+  }
+  for (; i < n; i++) if (back[i] !== payload[i]) return false;
+  return true;
 }
 
 function validManifest(value) {
@@ -278,8 +303,7 @@ export class IndexedDbStore {
   async #read(tx, warnings) {
     const snapshots = tx.objectStore(SNAPSHOTS);
     const log = tx.objectStore(LOG);
-    const [manifestValue, snapshotKeys, logKeys, rows] = await Promise.all([
-      settled(tx.objectStore(META).get(MANIFEST_KEY)), settled(snapshots.getAllKeys()), settled(log.getAllKeys()), settled(log.getAll())]);
+    const [manifestValue, snapshotKeys] = await Promise.all([settled(tx.objectStore(META).get(MANIFEST_KEY)), settled(snapshots.getAllKeys())]);
     const manifest = validManifest(manifestValue);
     if (manifestValue !== undefined && !manifest) warnings.push('the snapshot manifest is unreadable; using the newest intact snapshot');
     if (manifest && !snapshotKeys.includes(manifest.snapshotSeq)) warnings.push(`the snapshot at seq ${manifest.snapshotSeq} named by the manifest is missing`);
@@ -289,14 +313,17 @@ export class IndexedDbStore {
     for (const key of [...snapshotKeys].reverse().concat([null])) {
       let snapshot = null;
       if (key !== null) {
-        const text = intactText(await settled(snapshots.get(key)));
-        if (text === null) {
+        const payload = intactSnapshot(await settled(snapshots.get(key)));
+        if (payload === null) {
           warnings.push(`the snapshot at seq ${key} is corrupt (checksum mismatch); skipped`);
           continue;
         }
-        snapshot = { seq: key, text };
+        snapshot = snapshotOf(key, payload);
       }
       const seq = key ?? 0;
+      // Only the batches after this candidate: those before it are kept for an older snapshot.
+      const after = key === null ? undefined : this.#keyRange.lowerBound(key, true);
+      const [logKeys, rows] = await Promise.all([settled(log.getAllKeys(after)), settled(log.getAll(after))]);
       const found = this.#logAfter(seq, logKeys, rows);
       const reached = Math.max(seq, found.records.at(-1)?.seq ?? 0);
       const from = snapshot ? `the snapshot at seq ${seq}` : 'the start of the log';
@@ -377,9 +404,9 @@ export class IndexedDbStore {
       const holdsNext = keys.length > 0 && rows[0]?.first <= seq + 1;
       let snapshot = null;
       if (manifest && manifest.snapshotSeq > seq && !holdsNext) {
-        const text = intactText(await settled(tx.objectStore(SNAPSHOTS).get(manifest.snapshotSeq)));
-        if (text === null) throw new HindsightError(ErrorCode.CORRUPT, `the snapshot at seq ${manifest.snapshotSeq} is missing or corrupt`);
-        snapshot = { seq: manifest.snapshotSeq, text };
+        const payload = intactSnapshot(await settled(tx.objectStore(SNAPSHOTS).get(manifest.snapshotSeq)));
+        if (payload === null) throw new HindsightError(ErrorCode.CORRUPT, `the snapshot at seq ${manifest.snapshotSeq} is missing or corrupt`);
+        snapshot = snapshotOf(manifest.snapshotSeq, payload);
       }
       const base = snapshot ? snapshot.seq : seq;
       const records = [];
@@ -417,27 +444,35 @@ export class IndexedDbStore {
     await done;
   }
 
-  /* verify (optional): async (text) => void, throws when the snapshot would not load. The
-     snapshot is verified, written (strict), read back and compared, and only then named by
-     the manifest; the same transaction deletes what the previous snapshot covers (with
-     replacesHistory, everything older: the state was replaced and the log cannot rebuild it). */
-  async writeSnapshot({ seq, text, verify, replacesHistory = false } = {}) {
+  /* The snapshot may come as text or as its UTF-8 bytes (kept as bytes: no transcoding). */
+  get takesSnapshotBytes() { return true; }
+
+  /* verify (optional): async (textOrBytes) => void, throws when the snapshot would not load.
+     The snapshot is verified, written (strict), read back and compared with what was given,
+     and only then named by the manifest; the same transaction deletes what the previous
+     snapshot covers (with replacesHistory, everything older: the state was replaced and the
+     log cannot rebuild it). */
+  async writeSnapshot({ seq, text, bytes, verify, replacesHistory = false } = {}) {
     if (!isSeq(seq)) throw invalid('writeSnapshot needs an integer seq');
     if (verify !== undefined && typeof verify !== 'function') throw invalid('writeSnapshot: verify must be a function');
-    text = String(text);
+    if (bytes !== undefined && !(bytes instanceof Uint8Array)) throw invalid('writeSnapshot: bytes must be a Uint8Array');
+    // A view of a larger buffer would store all of that buffer: keep exactly the snapshot.
+    if (bytes && (bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength)) bytes = bytes.slice();
+    const payload = bytes ?? String(text);
     if (verify) {
       try {
-        await verify(text);
+        await verify(payload);
       } catch (error) {
         throw new HindsightError(ErrorCode.CORRUPT, `the snapshot at seq ${seq} would not load back (${error?.message ?? error}); it was not kept, and the log still holds every commit`, { cause: error });
       }
     }
-    const crc = crc32(text);
+    const crc = crc32(payload);
+    const row = bytes ? { bytes, crc } : { text: payload, crc };
     const written = await this.#begin('writeSnapshot', [SNAPSHOTS, META], 'readwrite', 'strict', (tx) => {
       const request = tx.objectStore(META).get(MANIFEST_KEY);
       request.onsuccess = () => {
         // Never over the current snapshot: a same-seq rewrite goes in only once verified below.
-        if (validManifest(request.result)?.snapshotSeq !== seq) tx.objectStore(SNAPSHOTS).put({ text, crc }, seq);
+        if (validManifest(request.result)?.snapshotSeq !== seq) tx.objectStore(SNAPSHOTS).put(row, seq);
       };
     });
     await written.done;
@@ -449,8 +484,8 @@ export class IndexedDbStore {
       request.onsuccess = () => {
         const current = validManifest(request.result)?.snapshotSeq ?? null;
         if (current === seq) {
-          tx.objectStore(SNAPSHOTS).put({ text, crc }, seq);   // verified (above), replaces it in one step
-        } else if (intactText(stored) !== text) {
+          tx.objectStore(SNAPSHOTS).put(row, seq);   // verified (above), replaces it in one step
+        } else if (!holds(stored, payload)) {
           tx.objectStore(SNAPSHOTS).delete(seq);
           return;
         }

@@ -208,18 +208,20 @@ test('a bit flipped in the newest snapshot of 133 commits: reopening still gives
 
 /* A file store whose snapshots reach the disk mangled (the shape of a dump the engine refuses,
    like the too-deep documents of issue 10 item 1). */
-async function manglingFileStore(dir) {
+async function manglingFileStore(dir, { bytes: takesBytes = false } = {}) {
   const { FileStore } = await import('../../node/file-store.js');
   const inner = new FileStore({ path: dir });
   let refused = 0;
   return {
+    takesSnapshotBytes: takesBytes,
     get refused() { return refused; },
     open: () => inner.open(),
     append: (records) => inner.append(records),
     close: () => inner.close(),
-    writeSnapshot: async ({ seq, text, verify }) => {
+    writeSnapshot: async ({ seq, text, bytes, verify }) => {
+      assert.equal(bytes !== undefined, takesBytes, 'bytes go only to a store that takes them');
       try {
-        return await inner.writeSnapshot({ seq, text: text.slice(0, -3), verify });
+        return await inner.writeSnapshot(takesBytes ? { seq, bytes: bytes.subarray(0, -3), verify } : { seq, text: text.slice(0, -3), verify });
       } catch (error) {
         refused++;
         throw error;
@@ -228,9 +230,9 @@ async function manglingFileStore(dir) {
   };
 }
 
-test('a snapshot the engine would not load is never kept, and the log it covers stays', () => withFolder(async (dir) => {
+for (const bytes of [false, true]) test(`a snapshot the engine would not load is never kept, and the log it covers stays (${bytes ? 'bytes' : 'text'})`, () => withFolder(async (dir) => {
   const errors = [];
-  const store = await manglingFileStore(dir);
+  const store = await manglingFileStore(dir, { bytes });
   const db = await Database.open({ storage: store, clock, snapshotEvery: 10, onError: (e) => errors.push(e) });
   for (let i = 0; i < 35; i++) { db.executeQuery(add('a', [{ id: -1, i }])); await db.flush(); }
   const before = everyState(db);
@@ -239,5 +241,22 @@ test('a snapshot the engine would not load is never kept, and the log it covers 
   assert.ok(errors.length >= 3 && errors.every((e) => e.code === 'CORRUPT'), errors.map((e) => e.message).join('\n'));
   const again = await Database.open({ storage: 'file', path: dir, clock });
   assert.deepEqual(everyState(again), before);
+  await again.close();
+}));
+
+test('snapshots as bytes through the file store: non-ASCII documents, causes and retention reopen exactly', () => withFolder(async (dir) => {
+  const db = await Database.open({ storage: 'file', path: dir, clock, snapshotEvery: 7 });
+  db.setRetention({ maxCommits: 30 });
+  for (let i = 0; i < 40; i++) {
+    db.executeQueryObject(add('naïve', [{ id: -1, name: `é ${i} \u{1F600}`, lone: i % 5 === 0 ? 'x\ud800y' : 'ok' }]), undefined);
+    if (i % 3 === 0) await db.flush();
+  }
+  await db.createIndex('naïve', 'name');   // writes a snapshot now, at the last seq
+  const before = everyState(db);
+  assert.ok(before.states.length <= 31, 'retention applied');
+  await db.close();
+  const again = await Database.open({ storage: 'file', path: dir, clock });
+  assert.deepEqual(everyState(again), before);
+  assert.deepEqual(again.stats().storageWarnings, []);
   await again.close();
 }));

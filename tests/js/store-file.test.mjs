@@ -177,6 +177,18 @@ test('crc32 of a string is the crc32 of its UTF-8 bytes, and it can continue', (
   assert.throws(() => crc32(42), (e) => e instanceof HindsightError && e.code === 'INVALID_ARGUMENT');
 });
 
+test('crc32 of a long string (encoded in chunks) is the crc32 of its UTF-8 bytes: pairs across chunk ends, lone surrogates', () => {
+  const utf8 = new TextEncoder();
+  // Chunks hold 16,384 characters: shift a pair across every position near the boundaries.
+  for (let shift = 0; shift < 4; shift++) {
+    const text = 'a'.repeat(16380 + shift) + '\u{1F600}é\ud800x\udc00'.repeat(6000) + 'z';
+    assert.equal(crc32(text), crc32(utf8.encode(text)), `shift ${shift}`);
+    assert.equal(crc32(text, 7), crc32(utf8.encode(text), 7), `shift ${shift}, continued`);
+  }
+  const endsHigh = 'b'.repeat(16383) + '\ud83d';
+  assert.equal(crc32(endsHigh), crc32(utf8.encode(endsHigh)), 'a lone high surrogate at the very end');
+});
+
 /*{==== the contract ====*/
 
 storeContract(test, () => {
@@ -737,6 +749,60 @@ test('a snapshot is kept only once it reads back and verify() accepts it; until 
   assert.deepEqual(opened.snapshot, { seq: 15, text: 'S15' });
   assert.deepEqual(opened.records, []);
   await assert.rejects(new FileStore({ path: dir }).writeSnapshot({ seq: 16, text: '', verify: 'yes' }), (e) => e.code === 'INVALID_ARGUMENT');
+}));
+
+test('a snapshot given as UTF-8 bytes: verify gets those bytes, the file frames them, open gives the text; refused or read back wrong, nothing changes', () => withDir(async (dir) => {
+  const control = faultyFs();
+  const store = new FileStore({ path: dir, fs: control.fs });
+  assert.equal(store.takesSnapshotBytes, true);
+  await store.open();
+  await store.append(recordsFrom(1, 5));
+  await store.writeSnapshot({ seq: 5, text: 'S5' });
+  await store.append(recordsFrom(6, 10));
+  const text = 'S10 é \u{1F600}';
+  const bytes = new TextEncoder().encode(text);
+  const before = await folderBytes(dir);
+  let seen = null;
+  await assert.rejects(store.writeSnapshot({ seq: 10, bytes, verify: (given) => { seen = given; throw new Error('would not load'); } }), isCorrupt);
+  assert.equal(seen, bytes, 'verify gets the bytes given, which are what the file must read back as');
+  assert.deepEqual(await folderBytes(dir), before, 'a refused snapshot changes nothing');
+  const realRead = control.fs.readFile;
+  control.fs.readFile = async (file, ...rest) => {
+    const back = await realRead(file, ...rest);
+    if (String(file).endsWith('.hsnap.tmp')) back[back.length - 1] ^= 1;
+    return back;
+  };
+  await assert.rejects(store.writeSnapshot({ seq: 10, bytes, verify: () => {} }), (e) => isCorrupt(e) && /read back/.test(e.message));
+  control.fs.readFile = realRead;
+  assert.deepEqual(await folderBytes(dir), before, 'bytes that read back wrong change nothing');
+  await assert.rejects(store.writeSnapshot({ seq: 10, bytes: 'not bytes' }), (e) => e.code === 'INVALID_ARGUMENT');
+  await store.writeSnapshot({ seq: 10, bytes, verify: () => {} });
+  await store.close();
+  assert.ok((await realFs.readFile(path.join(dir, `snapshot-${seqName(10)}.hsnap`))).equals(frame('HSS1', 10, text)), 'the same frame as the text would have');
+  const opened = await openFresh(dir);
+  assert.deepEqual(opened.snapshot, { seq: 10, text });
+  assert.deepEqual(opened.records, []);
+}));
+
+test('verify runs while the snapshot is written: a write that fails meanwhile leaves no temp file, and a verify that fails waits for the write', () => withDir(async (dir) => {
+  const control = faultyFs();
+  const store = new FileStore({ path: dir, fs: control.fs });
+  await store.open();
+  await store.append(recordsFrom(1, 5));
+  const before = await folderBytes(dir);
+  const slowly = (fail) => async () => { await new Promise((resolve) => setTimeout(resolve, 30)); if (fail) throw new Error('would not load'); };
+  control.plan = (op, file) => (op === 'write' && String(file).endsWith('.hsnap.tmp') ? { code: 'ENOSPC', partial: true } : null);
+  await assert.rejects(store.writeSnapshot({ seq: 5, text: 'S5', verify: slowly(false) }), (e) => e.code === 'QUOTA');
+  await assert.rejects(store.writeSnapshot({ seq: 5, text: 'S5', verify: slowly(true) }), isCorrupt);
+  control.plan = (op, file) => (op === 'sync' && String(file).endsWith('.hsnap.tmp') ? { code: 'EIO' } : null);
+  await assert.rejects(store.writeSnapshot({ seq: 5, text: 'S5', verify: slowly(false) }), (e) => e.code === 'EIO');
+  control.plan = null;
+  assert.deepEqual(await folderBytes(dir), before, 'no temp file and nothing else left behind');
+  let verified = false;
+  await store.writeSnapshot({ seq: 5, text: 'S5', verify: async () => { await slowly(false)(); verified = true; } });
+  assert.ok(verified, 'the snapshot is named only after verify resolved');
+  await store.close();
+  assert.deepEqual((await openFresh(dir)).snapshot, { seq: 5, text: 'S5' });
 }));
 
 /* Fails file-system step k of `action` and every step after it, like a process killed there,

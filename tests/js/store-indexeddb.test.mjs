@@ -591,3 +591,66 @@ test('a snapshot that verify() refuses is not kept, and nothing it covers is del
   const opened = await reopened(fx);
   assert.deepEqual(opened.snapshot, { seq: 15, text: 'state at 15' });
 });
+
+test('a snapshot given as UTF-8 bytes is kept as bytes: open and readSince give them back; a flipped byte falls back to the previous snapshot', async () => {
+  const fx = fixture();
+  assert.equal(fx.store.takesSnapshotBytes, true);
+  await fx.store.open();
+  await fx.store.append(records(1, 5));
+  await fx.store.writeSnapshot({ seq: 5, text: 'state at 5' });
+  await fx.store.append(records(6, 10));
+  const bytes = new TextEncoder().encode('state at 10 é \u{1F600}');
+  let seen = null;
+  const before = await rawDump(fx.factory, fx.name);
+  await assert.rejects(fx.store.writeSnapshot({ seq: 10, bytes, verify: (given) => { seen = given; throw new Error('would not load'); } }), isCorrupt);
+  assert.equal(seen, bytes, 'verify gets the bytes given');
+  assert.deepEqual(await rawDump(fx.factory, fx.name), before, 'a refused snapshot changes nothing');
+  await assert.rejects(fx.store.writeSnapshot({ seq: 10, bytes: [1, 2] }), (e) => e.code === 'INVALID_ARGUMENT');
+  // A view into a larger buffer keeps only its own bytes.
+  const padded = new Uint8Array(bytes.length + 8);
+  padded.set(bytes, 4);
+  await fx.store.writeSnapshot({ seq: 10, bytes: padded.subarray(4, 4 + bytes.length), verify: () => {} });
+  await fx.store.append(records(11, 12));
+  const since = await fx.reopen().readSince(3);
+  assert.deepEqual([...since.snapshot.bytes], [...bytes]);
+  assert.equal(since.snapshot.seq, 10);
+  await fx.store.close();
+  const opened = await reopened(fx);
+  assert.equal(opened.snapshot.seq, 10);
+  assert.ok(opened.snapshot.bytes instanceof Uint8Array && opened.snapshot.bytes.buffer.byteLength === bytes.length, 'exactly the snapshot was stored');
+  assert.deepEqual([...opened.snapshot.bytes], [...bytes]);
+  assert.equal(opened.snapshot.text, undefined);
+  assert.deepEqual(texts(opened.records), texts(records(11, 12)));
+  // A flipped byte: the checksum catches it; the previous snapshot and the log give every record.
+  const db = await rawOpen(fx.factory, fx.name);
+  const stored = await request(db.transaction('snapshots').objectStore('snapshots').get(10));
+  db.close();
+  assert.equal(stored.crc, crc32(bytes), 'the crc is the one of the bytes (the same as of the text)');
+  stored.bytes[3] ^= 1;
+  await rawWrite(fx.factory, fx.name, ({ snapshots }) => snapshots.put(stored, 10));
+  const fallback = await reopened(fx);
+  assert.deepEqual(fallback.snapshot, { seq: 5, text: 'state at 5' });
+  assert.deepEqual(texts(fallback.records), texts(records(6, 12)));
+  assert.match(fallback.warnings.join('\n'), /snapshot at seq 10 is corrupt/);
+});
+
+test('open reads only the batches after the snapshot it uses, and all of them when it falls back', async () => {
+  const fx = fixture();
+  await fx.store.open();
+  await fx.store.close();
+  await rawWrite(fx.factory, fx.name, ({ log, snapshots, meta }) => {
+    snapshots.put(row('state at 4'), 4);
+    snapshots.put(row('state at 9'), 9);
+    meta.put({ format: 1, snapshotSeq: 9 }, 'manifest');
+    putBatch(log, 1, textsOf(1, 4));
+    putBatch(log, 5, textsOf(5, 8));
+    putBatch(log, 9, textsOf(9, 12));
+    // A batch before the snapshot in use, damaged: not read, so no warning and no repair.
+    log.put({ first: 1, texts: ['damaged'], crc: 1 }, 4);
+  });
+  const opened = await reopened(fx);
+  assert.deepEqual(opened.snapshot, { seq: 9, text: 'state at 9' });
+  assert.deepEqual(texts(opened.records), texts(records(10, 12)));
+  assert.deepEqual(opened.warnings, []);
+  assert.deepEqual(await rawKeys(fx.factory, fx.name, 'log'), [4, 8, 12]);
+});
