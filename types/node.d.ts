@@ -14,7 +14,6 @@ export declare class FileStore implements Store {
   open(): Promise<StoreOpened>;
   append(records: StoreRecord[]): Promise<void>;
   writeSnapshot(snapshot: StoreSnapshot): Promise<void>;
-  readSince(seq: number): Promise<{ snapshot: StoreSnapshot | null; records: StoreRecord[] }>;
   close(): Promise<void>;
 }
 
@@ -22,7 +21,6 @@ export declare class FileStore implements Store {
 export declare class FolderBackupTarget implements BackupTarget {
   constructor(path: string);
   readonly path: string;
-  readonly takesSnapshotBytes: true;
   writeFile(name: string, text: string): Promise<void>;
   readFile(name: string): Promise<string | null>;
   list(): Promise<string[]>;
