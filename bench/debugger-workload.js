@@ -64,7 +64,9 @@ async function mount(db, options, row) {
   const handle = mountDebugger(db, { container: host, ...options });
   await nextFrame();
   await afterThisFrame();
-  return { host, handle, slider: host.querySelector('.hsd-slider'), mountMs: performance.now() - t0 };
+  const mountMs = performance.now() - t0;
+  await handle.commitsLoaded();   // the steps are timed once the whole commit list is read
+  return { host, handle, slider: host.querySelector('.hsd-slider'), mountMs };
 }
 
 export async function scrubWorkload({ commits, docs, steps, peer = true }) {
@@ -116,8 +118,8 @@ export async function firstPaintWorkload({ commits, docs }) {
   performance.mark('hsd-open-start');
   const handle = mountDebugger(db, { container: host });
   const mountReturnedMs = performance.now() - performance.getEntriesByName('hsd-open-start').at(-1).startTime;
-  while (host.firstElementChild?.dataset.renderedSeq !== String(db.seq)) await nextFrame();
-  await afterThisFrame();
+  do await nextFrame(); while (host.firstElementChild?.dataset.renderedSeq !== String(db.seq));
+  await afterThisFrame();   // posted from a frame callback: runs after that frame is painted
   performance.mark('hsd-first-paint');
   const firstPaintMs = performance.measure('hsd-first-paint', 'hsd-open-start', 'hsd-first-paint').duration;
   const drawnRows = host.querySelectorAll('.hsd-vt-row').length;

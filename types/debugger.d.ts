@@ -39,6 +39,8 @@ export type ConditionSpec = BisectConditionSpec;
 export type { BlameField, BlameResult, BisectStep, BisectResult } from './index.js';
 
 export interface DebuggerHandle {
+  /** Resolves when the whole commit list has been read (it is read in chunks after the first paint). */
+  commitsLoaded(): Promise<void>;
   readonly element: HTMLElement;
   readonly db: Database;
   /** The overlay element, or null when mounted in a container. */
