@@ -178,7 +178,8 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
     commits = new Array(count);
     logRows = Array.from({ length: count }, (_, i) => placeholder(base + 1 + i));
     loadedChunks = new Set();
-    if (count) loadChunk(Math.floor((Math.min(Math.max(selected, base + 1), head) - base - 1) / COMMIT_CHUNK));
+    const shown = followHead ? head : Math.min(Math.max(selected, base + 1), head);
+    if (count) loadChunk(Math.floor((shown - base - 1) / COMMIT_CHUNK));
     if (count) loadChunk(Math.floor((count - 1) / COMMIT_CHUNK));
     backfillDone = new Promise((resolve) => { finishBackfill = () => { finishBackfill = null; resolve(); }; });
     // after the next frame: the first paint does not wait for the background reads
