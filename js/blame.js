@@ -11,7 +11,7 @@
  * document (a field named id, _id, key or uuid in `doc` is used only to narrow the history
  * query, then every entry is checked against the row id); reads only, through the
  * Database's own public methods (db.history); bad input throws HindsightError
- * INVALID_ARGUMENT before anything is read.
+ * INVALID_ARGUMENT before anything is read, and so does a row with no kept version up to `at`.
  */
 import { HindsightError, ErrorCode } from './errors.js';
 import { pathDiff, formatPath } from './path-diff.js';
