@@ -8,12 +8,16 @@
  * it caused). The peer is what a step cost before the debugger kept its rows: re-reading the
  * whole state at the same seqs (db.at(seq).toDict()), timed alone in the same page. It also
  * prints the worst step, the panel's own render time and the time to first paint on mount.
+ * Then it opens the debugger on a larger database (100,000 documents, 10,000 commits by
+ * default) and prints the time from mountDebugger to the first painted frame (performance
+ * marks; the issue's target is 500 ms).
  * With --profile (Chromium) it prints the functions with the most self time over the steps (CDP
  * profiler); with --browser firefox it runs the same workload in Firefox ESR (puppeteer-core).
  *
  * Must stay true: figures are printed, never asserted; the server listens on 127.0.0.1 only;
  * the browser and the server are closed on every path.
  * Usage: node bench/debugger-scrub.mjs [--browser chromium|firefox] [--profile] [--commits N] [--docs N] [--steps N]
+ *          [--open-docs N] [--open-commits N] [--only scrub|open]
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,11 +34,17 @@ const PROFILE = args.includes('--profile');
 const BROWSER = args.includes('--browser') ? args[args.indexOf('--browser') + 1] : 'chromium';
 const FIREFOX_PATH = process.env.HINDSIGHT_FIREFOX ?? '/usr/bin/firefox-esr';
 const COMMITS = option('commits', 10_000), DOCS = option('docs', 5_000), STEPS = option('steps', 100);
+const OPEN_COMMITS = option('open-commits', 10_000), OPEN_DOCS = option('open-docs', 100_000);
+const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
+const sizes = { commits: COMMITS, docs: DOCS, steps: STEPS, openCommits: OPEN_COMMITS, openDocs: OPEN_DOCS, only: ONLY };
 
-/* Runs in the page: builds the database, mounts the debugger, and times the steps and the peer. */
-async function scrubInPage({ commits, docs, steps }) {
-  const { scrubWorkload } = await import('/bench/debugger-workload.js');
-  return scrubWorkload({ commits, docs, steps });
+/* Runs in the page: builds the database, mounts the debugger, and times the steps and the
+   peer; then the first paint on the larger database. */
+async function scrubInPage({ commits, docs, steps, openCommits, openDocs, only }) {
+  const { scrubWorkload, firstPaintWorkload } = await import('/bench/debugger-workload.js');
+  const scrub = only === 'open' ? null : await scrubWorkload({ commits, docs, steps });
+  const open = only === 'scrub' ? null : await firstPaintWorkload({ commits: openCommits, docs: openDocs });
+  return { ...scrub, open };
 }
 
 function summarise(profile, top = 15) {
@@ -57,7 +67,7 @@ async function runInFirefox(origin) {
     const page = await browser.newPage();
     await page.setViewport({ width: 1366, height: 900 });
     await page.goto(`${origin}/tests/browsers/pages/blank.html`, { waitUntil: 'load' });
-    return await page.evaluate(scrubInPage, { commits: COMMITS, docs: DOCS, steps: STEPS });
+    return await page.evaluate(scrubInPage, sizes);
   } finally {
     await browser.close().catch(() => {});
   }
@@ -78,24 +88,31 @@ try {
       cdp = await page.context().newCDPSession(page);
       await cdp.send('Profiler.enable');
       await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
-      await page.exposeFunction('__profileStart', () => cdp.send('Profiler.start'));
+      // the profile covers the steps, or with --only open the opening
+      await page.exposeFunction(ONLY === 'open' ? '__profileOpenStart' : '__profileStart', () => cdp.send('Profiler.start'));
     }
-    r = await page.evaluate(scrubInPage, { commits: COMMITS, docs: DOCS, steps: STEPS });
+    r = await page.evaluate(scrubInPage, sizes);
     if (cdp) {
       const { profile } = await cdp.send('Profiler.stop');
-      console.log('# self time over the steps (ms):');
+      console.log(`# self time over the ${ONLY === 'open' ? 'opening' : 'steps'} (ms):`);
       for (const [name, ms] of summarise(profile)) console.log(`#   ${ms.toFixed(1).padStart(8)}  ${name}`);
     }
   }
   const f = (x) => x.toFixed(1);
   const name = BROWSER === 'firefox' ? 'Firefox' : 'Chromium';
-  console.log(`debugger scrub (${name}), ${COMMITS} commits over ${DOCS} documents, ${STEPS} slider steps:`);
-  console.log(`  step, input to painted frame: median ${f(r.median)} ms, worst ${f(r.max)} ms (target 16 / 50)`);
-  console.log(`  the panel's render alone:     median ${f(r.renderMedian)} ms`);
-  console.log(`  peer, re-reading the rows:    median ${f(r.peerMedian)} ms, worst ${f(r.peerMax)} ms (same panel, rereadRows, steps alternated)`);
-  console.log(`  ratio step / peer:            ${f(r.median / r.peerMedian)}x (below 1: applying the diff beats re-reading)`);
-  console.log(`  db.at(seq).toDict() alone:    median ${f(r.toDictMedian)} ms at the same seqs`);
-  console.log(`  mount to first paint:         ${f(r.mountMs)} ms; rows drawn ${r.drawnRows}; highlighted ${r.highlighted}`);
+  if (ONLY !== 'open') {
+    console.log(`debugger scrub (${name}), ${COMMITS} commits over ${DOCS} documents, ${STEPS} slider steps:`);
+    console.log(`  step, input to painted frame: median ${f(r.median)} ms, worst ${f(r.max)} ms (target 16 / 50)`);
+    console.log(`  the panel's render alone:     median ${f(r.renderMedian)} ms`);
+    console.log(`  peer, re-reading the rows:    median ${f(r.peerMedian)} ms, worst ${f(r.peerMax)} ms (same panel, rereadRows, steps alternated)`);
+    console.log(`  ratio step / peer:            ${f(r.median / r.peerMedian)}x (below 1: applying the diff beats re-reading)`);
+    console.log(`  db.at(seq).toDict() alone:    median ${f(r.toDictMedian)} ms at the same seqs`);
+    console.log(`  mount to first paint:         ${f(r.mountMs)} ms; rows drawn ${r.drawnRows}; highlighted ${r.highlighted}`);
+  }
+  if (r.open) {
+    console.log(`debugger open (${name}), ${OPEN_COMMITS} commits over ${OPEN_DOCS} documents:`);
+    console.log(`  mountDebugger to first paint: ${f(r.open.firstPaintMs)} ms (target 500; performance measure hsd-first-paint); mountDebugger returned after ${f(r.open.mountReturnedMs)} ms; rows drawn ${r.open.drawnRows}`);
+  }
 } finally {
   if (browser) await browser.close().catch(() => {});
   await served.close();

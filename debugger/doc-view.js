@@ -3,19 +3,18 @@
  * that last set each of its fields (blame), and every kept version with a "you are here" marker.
  *
  * Owns: renderDocument(container, { db, collection, doc, rowId, deleted, at, select, who }).
- * Must stay true: the row is followed by its row id (blame.js); what is shown is the row as
+ * Must stay true: the row is followed by its row id (db.blame, js/blame.js); what is shown is the row as
  * it was at `at` (the seq the panel shows; a deleted row: its last version); every seq shown
  * is a button that selects it; text goes in as text.
  */
 import { h, clear, shortJson } from './dom.js';
-import { blame } from './blame.js';
 
 const OPS = { I: 'inserted', U: 'updated', D: 'deleted' };
 
 export function renderDocument(container, { db, collection, doc, rowId, deleted = false, at, select, who }) {
-  const story = blame(db, collection, { rowId, doc, at });
+  const story = db.blame(collection, { rowId, doc, at });
   const history = story.history.length && story.history[story.history.length - 1].seq >= at
-    ? story.history : blame(db, collection, { rowId, doc }).history;   // versions after `at` too
+    ? story.history : db.blame(collection, { rowId, doc }).history;   // versions after `at` too
   let here = -1;
   history.forEach((e, i) => { if (e.seq <= at) here = i; });
   const seqButton = (seq) => h('button', { type: 'button', class: 'hsd-link', text: `seq ${seq}`, on: { click: () => select(seq) } });

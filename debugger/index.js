@@ -7,9 +7,11 @@
  *   openDebugger({ name } | { history }, { container?, hotkey? })   opens one by IndexedDB name
  *       (read-only: no writer lock, no write; read-only.js) or from an exported history
  *       (Database.importHistory, an in-memory copy), then mounts the panel on it
- *   blame(db, collection, { rowId, doc?, at? }), documentHistory(...)   who set each field (blame.js)
+ *   blame(db, collection, { rowId, doc?, at? }), documentHistory(...)   who set each field:
+ *       thin doors to db.blame (js/blame.js), kept for code written against this entry
  *   bisect(db, query, { condition?, from?, to? }), conditions(spec)   first commit where a
- *       condition on a query's result became true (bisect.js)
+ *       condition on a query's result became true: doors to db.bisect and bisectCondition
+ *       (js/bisect.js)
  *
  * Owns: where the panel goes (the container, or a fixed overlay toggled by the hotkey) and the
  * handle given back. The panel itself is panel.js.
@@ -21,8 +23,21 @@ import { createPanel } from './panel.js';
 import { installStyle } from './style.js';
 import { openReadOnly } from './read-only.js';
 
-export { blame, documentHistory } from './blame.js';
-export { bisect, conditions } from './bisect.js';
+/* Blame and bisect are Database methods (js/blame.js, js/bisect.js); these keep the names
+   this entry exported first. */
+export const blame = (db, collection, options) => db.blame(collection, options);
+export const bisect = (db, query, options) => db.bisect(query, options);
+export { bisectCondition as conditions } from '../index.js';
+
+/* Every kept version of one row up to `to`, oldest first ([] when none is kept). */
+export function documentHistory(db, collection, { rowId, doc, to } = {}) {
+  try {
+    return db.blame(collection, { rowId, doc, at: to }).history;
+  } catch (error) {
+    if (error?.code === ErrorCode.INVALID_ARGUMENT && /no kept version/.test(error.message)) return [];
+    throw error;
+  }
+}
 
 function checkDatabase(db) {
   if (!db || typeof db.at !== 'function' || typeof db.subscribeChanges !== 'function') {

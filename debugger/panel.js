@@ -8,6 +8,9 @@
  *   - everything shown is read from the database at the selected seq (view.rows(name),
  *     db.diff, db.commits(), db.changes()) and equals db.at(seq): collections are discovered,
  *     never listed by hand; the commit list (virtual, filterable) marks the selected commit;
+ *     it is read in chunks: at open only the chunks of the shown and the latest commit, the
+ *     rest in background timeouts, newest first (handle.commitsLoaded() resolves after), so
+ *     the first paint does not wait for a long history; a filter reads every chunk first;
  *     removed rows are drawn faded where they were; a document opens with its blame and
  *     history (doc-view.js); compare and bisect are tools.js;
  *   - the first slider input in a frame renders at once and later ones in that frame are
@@ -92,7 +95,10 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
   const LOG_COLUMNS = ['seq', 'time', 'who', 'what', 'collections', 'changes'];
   let logRows = [];        // one row per commit, same order as commits
   let shownLog = [];       // logRows after the filter
-  let commits = [];      // every kept commit, ascending seq; commits[i].seq === base + 1 + i
+  let commits = [];      // every kept commit, ascending seq; commits[i].seq === base + 1 + i;
+                         // read in chunks (loadChunk): undefined until its chunk is read
+  let loadedChunks = new Set();   // chunk numbers read (chunk k: commits[k * COMMIT_CHUNK ...])
+  let backfillTimer = 0;          // the next background chunk read (a timeout, or { cancel } before the first frame)
   let base = 0;          // the oldest kept point (the state before commits[0])
   let head = 0;
   let selected = 0;
@@ -117,27 +123,84 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
       collections: Object.keys(changes).join(', '), changes: `+${added} −${removed} ~${changed}` };
   }
 
+  /* The commit list is read in chunks so that opening a long history paints at once: the
+     chunk of the shown commit now, the rest in the background, newest first (a commit's query
+     can be large: an import of thousands of documents). Rows of chunks not yet read show the
+     seq only. */
+  const COMMIT_CHUNK = 256;
+  const placeholder = (seq) => ({ seq, time: '', who: '', what: '…', collections: '', changes: '' });
+
+  function loadChunk(k) {
+    if (loadedChunks.has(k)) return;
+    const start = k * COMMIT_CHUNK, end = Math.min(commits.length, start + COMMIT_CHUNK);   // [start, end)
+    if (start >= end) return;
+    const from = base + 1 + start, to = base + end;
+    const read = db.commits({ from, to });
+    const infos = db.changes({ since: from - 1, until: to });
+    const infoBySeq = new Map(infos.map((info) => [info.seq, info]));
+    for (const c of read) {
+      const i = c.seq - base - 1;
+      commits[i] = c;
+      logRows[i] = logRow(c, infoBySeq.get(c.seq) ?? null);
+    }
+    loadedChunks.add(k);
+  }
+
+  function loadAllCommits() {
+    for (let k = Math.ceil(commits.length / COMMIT_CHUNK) - 1; k >= 0; k--) loadChunk(k);
+  }
+
+  function backfillCommits() {
+    backfillTimer = 0;
+    try {
+      for (let k = Math.ceil(commits.length / COMMIT_CHUNK) - 1; k >= 0; k--) {
+        if (loadedChunks.has(k)) continue;
+        loadChunk(k);
+        if (!ui.filter.value.trim()) renderLog(selected, { focus: false });
+        backfillTimer = setTimeout(backfillCommits, 0);
+        return;
+      }
+      finishBackfill?.();
+    } catch (error) {
+      setStatus('error', describeError(error));
+    }
+  }
+  let finishBackfill = null;
+  let backfillDone = Promise.resolve();
+
+  const stopBackfill = () => { if (backfillTimer?.cancel) backfillTimer.cancel(); else clearTimeout(backfillTimer); backfillTimer = 0; };
+
   function loadCommits() {
-    commits = db.commits();
+    stopBackfill();
     head = db.seq;
-    base = commits.length ? commits[0].seq - 1 : head;
-    const infos = commits.length ? db.changes({ since: base }) : [];
-    logRows = commits.map((c, i) => logRow(c, infos[i]?.seq === c.seq ? infos[i] : null));
+    base = db.stats().oldestSeq;
+    const count = head - base;
+    commits = new Array(count);
+    logRows = Array.from({ length: count }, (_, i) => placeholder(base + 1 + i));
+    loadedChunks = new Set();
+    const shown = followHead ? head : Math.min(Math.max(selected, base + 1), head);
+    if (count) loadChunk(Math.floor((shown - base - 1) / COMMIT_CHUNK));
+    if (count) loadChunk(Math.floor((count - 1) / COMMIT_CHUNK));
+    backfillDone = new Promise((resolve) => { finishBackfill = () => { finishBackfill = null; resolve(); }; });
+    // after the next frame: the first paint does not wait for the background reads
+    const frameId = requestAnimationFrame(() => { backfillTimer = setTimeout(backfillCommits, 0); });
+    backfillTimer = { cancel: () => cancelAnimationFrame(frameId) };
     applyFilter();
     updateSlider();
   }
 
   function applyFilter() {
     const text = ui.filter.value.trim().toLowerCase();
+    if (text) loadAllCommits();   // the filter reads every row
     shownLog = text ? logRows.filter((r) => `${r.who}\u0000${r.what}\u0000${r.collections}`.toLowerCase().includes(text)) : logRows;
     ui.logCount.textContent = text ? `${shownLog.length} of ${logRows.length}` : `${logRows.length}`;
   }
 
   /* The commit list in step with the slider: the selected commit marked and scrolled into view. */
-  function renderLog(seq) {
+  function renderLog(seq, { focus = true } = {}) {
     let lo = 0, hi = shownLog.length - 1, at = -1;
     while (lo <= hi) { const mid = (lo + hi) >> 1; if (shownLog[mid].seq === seq) { at = mid; break; } if (shownLog[mid].seq < seq) lo = mid + 1; else hi = mid - 1; }
-    log.setRows(shownLog, LOG_COLUMNS, at >= 0 ? new Map([[at, 'selected']]) : new Map(), { focus: at });
+    log.setRows(shownLog, LOG_COLUMNS, at >= 0 ? new Map([[at, 'selected']]) : new Map(), { focus: focus ? at : undefined });
   }
 
   function updateSlider() {
@@ -148,7 +211,12 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
     ui.slider.value = String(selected);
   }
 
-  const commitAt = (seq) => commits[seq - base - 1] ?? null;
+  const commitAt = (seq) => {
+    const i = seq - base - 1;
+    if (i < 0 || i >= commits.length) return null;
+    if (!commits[i]) loadChunk(Math.floor(i / COMMIT_CHUNK));
+    return commits[i] ?? null;
+  };
 
   /* The first request in a frame renders at once (input arrives aligned to frames, so the
      step is painted in the same frame); any more requests before the next frame are
@@ -408,7 +476,7 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
         loadCommits();
       } else {
         const added = db.commits({ from: info.seq, to: info.seq });
-        commits.push(...added);
+        commits.push(...added);   // into the last chunk, or a new one that loadChunk may read again (same rows)
         logRows.push(...added.map((c) => logRow(c, info)));
         applyFilter();
         head = info.seq;
@@ -447,6 +515,9 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
     openHistoryFile,
     /* The database of the last "Fork at this point" or opened history file, or null. */
     get forked() { return forkHandle?.db ?? null; },
+    /* Resolves when the whole commit list has been read (it is read in the background after
+       the first paint). */
+    commitsLoaded: () => backfillDone,
     /* The last render times in ms (most recent last), for speed figures. */
     timings: () => [...timings],
     /* The shown collection at the shown seq, as the panel holds it (copies): it equals
@@ -459,6 +530,8 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
       if (playTimer) clearInterval(playTimer);
       if (frame) cancelAnimationFrame(frame);
       if (frameReset) cancelAnimationFrame(frameReset);
+      stopBackfill();
+      finishBackfill?.();
       forkHandle?.destroy();
       root.remove();
     },

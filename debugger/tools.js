@@ -5,14 +5,13 @@
  * runBisect() }. Compare: points A and B (typed, or "A = here" / "B = here"), the diff of the
  * whole state from A to B (db.diff, down to the JSON paths), and, when a query is given, its
  * results at A and at B and which documents entered or left them. Bisect: a read query and a
- * condition (bisect.js); the steps it took, and the commit it found with a button to go there.
- * Must stay true: reads only (db.diff, db.at(seq).executeQuery); bad input (a seq out of
+ * condition (db.bisect, js/bisect.js); the steps it took, and the commit it found with a button to go there.
+ * Must stay true: reads only (db.diff, db.bisect, db.at(seq).executeQuery); bad input (a seq out of
  * range, a query that is not JSON or fails) is reported through onError and changes nothing;
  * every point shown is a button that selects it.
  */
 import { h, clear, shortJson, describeError } from './dom.js';
 import { diffItems } from './diff-view.js';
-import { bisect, conditions } from './bisect.js';
 
 const MAX_COMPARE_ITEMS = 100;
 
@@ -109,7 +108,7 @@ export function createTools(host, { db, selected, select, onError, currentCollec
       if ((kind === 'countAbove' || kind === 'countBelow') && (ui.value.value.trim() === '' || !Number.isFinite(spec.n))) throw new RangeError('give the count to compare with');
       const from = ui.a.value.trim() === '' ? undefined : point(ui.a, 'A');
       const to = ui.b.value.trim() === '' ? undefined : point(ui.b, 'B');
-      const found = bisect(db, query, { condition: conditions(spec), from, to });
+      const found = db.bisect(query, { condition: spec, from, to });
       clear(ui.bisectSteps, found.steps.map((s) => h('li', { dataset: { seq: String(s.seq), holds: String(s.holds) } },
         seqButton(s.seq), ` ${s.holds ? 'holds' : 'does not hold'} (count ${s.count})`)));
       ui.bisectResult.dataset.seq = found.seq === null ? '' : String(found.seq);

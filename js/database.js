@@ -8,8 +8,9 @@
  * store attachment): time travel (js/time-travel.js), retention and view pins
  * (js/retention.js), the change feed and listeners (js/change-feed.js), export/import
  * (js/history-export.js), the store (js/attachment.js; multi-tab rebase in js/rebase.js),
- * live queries (js/live.js). The core sits in a private field: nothing outside these
- * modules reaches the engine. Invariants: after close() every method throws HindsightError
+ * live queries (js/live.js), blame and bisect over the history (js/blame.js, js/bisect.js,
+ * which use only the public methods). The core sits in a private field: nothing outside
+ * these modules reaches the engine. Invariants: after close() every method throws HindsightError
  * CLOSED (close itself is idempotent); a listener that throws never breaks the write that
  * triggered it; live queries hear of each commit (core.committed), each rebase
  * (js/rebase.js) and the close.
@@ -24,6 +25,8 @@ import { DatabaseCore, invalid, MAX_SEQ } from './database-core.js';
 import { Attachment, resolveStore } from './attachment.js';
 import { exportHistory, readHistory, applyHistory } from './history-export.js';
 import * as timeTravel from './time-travel.js';
+import { blame } from './blame.js';
+import { bisect } from './bisect.js';
 
 /* DeltaTraceDB (protocol §11) notifies these on success even when no row changed (clear of
    an empty collection); every other notification comes from the change feed. */
@@ -289,6 +292,15 @@ export class Database {
 
   /* What changed between two points: { [collection]: { added, removed, changed: [{ before, after }] } }. */
   diff(fromPoint, toPoint, options = {}) { return timeTravel.diff(this.#core, fromPoint, toPoint, options); }
+
+  /* Who last set each field of one row (by row id), as it was at `at` (default: now), and
+     the row's kept versions: { rowId, deleted, deletedBy, doc, fields: [{ path, value, seq,
+     op, time, cause }], history } (js/blame.js). */
+  blame(collection, options) { return blame(this, collection, options); }
+
+  /* The first commit where condition(result of query) became true, between from and to, in
+     O(log n) as-of reads: { seq, commit, steps, reads } or { seq: null, reason, ... } (js/bisect.js). */
+  bisect(query, options) { return bisect(this, query, options); }
 
   /* A new commit whose state equals the state at point, serial counters included. */
   revertTo(point, cause, options = {}) { return timeTravel.revertTo(this.#core, point, cause, options); }

@@ -6,6 +6,8 @@
  */
 export { Database } from './database.js';
 export { HindsightError, ErrorCode } from './errors.js';
+export { pathDiff, formatPath } from './path-diff.js';
+export { bisectCondition } from './bisect.js';
 export * from './builders/index.js';
 export { MemoryStore, checkStore } from './stores/store.js';
 export { registerStorage, registerFolderBackupTarget } from './stores/registry.js';

@@ -2,7 +2,7 @@
  * debugger.d.ts: the TypeScript declarations of 'hindsight-db/debugger' (debugger/index.js).
  * Hand-written: keep in step with debugger/index.js and debugger/panel.js.
  */
-import type { Database, HindsightHistory, HistoryEntry, Commit, AnyQuery, QueryResult, Doc, JsonObject } from './index.js';
+import type { Database, HindsightHistory, HistoryEntry, AnyQuery, QueryResult, Doc, BlameOptions, BlameResult, BisectOptions, BisectResult, BisectConditionSpec } from './index.js';
 
 export interface MountOptions {
   /** Where the panel goes; without it, a fixed overlay toggled by the hotkey (hidden at first). */
@@ -26,22 +26,21 @@ export interface MountOptions {
  *  db.at(seq).rows(name).data; [] when it does not exist), collections the names there. */
 export interface SelectedState { seq: number; collections: string[]; rows<T = Doc>(collection: string): T[] }
 
-export interface BlameField { path: string; value: unknown; seq: number; op: 'I' | 'U' | 'D'; time: string | null; cause: JsonObject | null }
-export interface BlameResult { rowId: number; deleted: boolean; deletedBy: HistoryEntry | null; doc: Doc; fields: BlameField[]; history: Array<HistoryEntry & { rowId: number }> }
-/** Who last set each field of one row (followed by its row id) as it was at `at` (default: the latest commit). */
-export declare function blame(db: Database, collection: string, options: { rowId: number; doc?: Doc; at?: number }): BlameResult;
-/** Every kept version of one row, oldest first. doc (any version) only narrows the query by its id field. */
+/** Doors to db.blame (js/blame.js), kept for code written against this entry. */
+export declare function blame(db: Database, collection: string, options: BlameOptions): BlameResult;
+/** Every kept version of one row up to `to`, oldest first ([] when none is kept); db.blame(...).history. */
 export declare function documentHistory(db: Database, collection: string, options: { rowId: number; doc?: Doc; to?: number }): Array<HistoryEntry & { rowId: number }>;
-
-export interface BisectStep { seq: number; holds: boolean; count: number }
-export type BisectResult = { seq: number; commit: Commit | null; steps: BisectStep[]; reads: number } | { seq: null; reason: string; steps: BisectStep[]; reads: number };
-export type ConditionSpec = { kind: 'changes' } | { kind: 'countAbove' | 'countBelow'; n: number } | { kind: 'contains'; text: string } | { kind: 'empty' } | { kind: 'nonEmpty' };
-/** The first commit in (from, to] where condition(result) became true (false at from, true at to), in O(log n) as-of reads. Without a condition: where the result first differs from the result at from. */
-export declare function bisect(db: Database, query: AnyQuery, options?: { condition?: ((result: QueryResult, seq: number) => boolean) | null; from?: number; to?: number }): BisectResult;
-/** A condition from a plain description; null for 'changes' (bisect's default). */
-export declare function conditions(spec?: ConditionSpec): ((result: QueryResult) => boolean) | null;
+/** Door to db.bisect (js/bisect.js). */
+export declare function bisect(db: Database, query: AnyQuery, options?: BisectOptions): BisectResult;
+/** bisectCondition of the main entry, under the name this entry gave it first. */
+export declare function conditions(spec?: BisectConditionSpec): ((result: QueryResult) => boolean) | null;
+/** @deprecated the main entry's BisectConditionSpec. */
+export type ConditionSpec = BisectConditionSpec;
+export type { BlameField, BlameResult, BisectStep, BisectResult } from './index.js';
 
 export interface DebuggerHandle {
+  /** Resolves when the whole commit list has been read (it is read in chunks after the first paint). */
+  commitsLoaded(): Promise<void>;
   readonly element: HTMLElement;
   readonly db: Database;
   /** The overlay element, or null when mounted in a container. */

@@ -345,6 +345,22 @@ export interface HistoryEntry<T = Doc> {
   doc: T;
   cause: JsonObject | null;
 }
+
+/* ---------- blame and bisect (js/blame.js, js/bisect.js) ---------- */
+
+export interface BlameOptions { rowId: number; doc?: Doc; at?: number }
+export interface BlameField { path: string; value: unknown; seq: number; op: 'I' | 'U' | 'D'; time: string | null; cause: JsonObject | null }
+export interface BlameResult { rowId: number; deleted: boolean; deletedBy: HistoryEntry | null; doc: Doc; fields: BlameField[]; history: Array<HistoryEntry & { rowId: number }> }
+export interface BisectStep { seq: number; holds: boolean; count: number }
+export type BisectResult = { seq: number; commit: Commit | null; steps: BisectStep[]; reads: number } | { seq: null; reason: string; steps: BisectStep[]; reads: number };
+export type BisectConditionSpec = { kind: 'changes' } | { kind: 'countAbove' | 'countBelow'; n: number } | { kind: 'contains'; text: string } | { kind: 'empty' } | { kind: 'nonEmpty' };
+export interface BisectOptions { condition?: ((result: QueryResult, seq: number) => boolean) | BisectConditionSpec | null; from?: number; to?: number }
+/** A bisect condition from a plain description; null for 'changes' (bisect's default). */
+export declare function bisectCondition(spec?: BisectConditionSpec): ((result: QueryResult) => boolean) | null;
+/** The changed JSON paths between two versions of a document (leaf-most; a type change is one entry). */
+export declare function pathDiff(before: unknown, after: unknown): Array<{ path: Array<string | number>; before: unknown; after: unknown }>;
+/** ["meta", "tags", 1] -> "meta.tags[1]"; [] -> "(whole document)". */
+export declare function formatPath(path: Array<string | number>): string;
 export interface CollectionDiff<T = Doc> {
   added: T[];
   removed: T[];
@@ -531,6 +547,10 @@ export declare class Database {
   at(point: Point): DatabaseView;
   history<T = Doc>(target: string, queryNode?: NodeArg | null, range?: { from?: number; to?: number }): HistoryEntry<T>[];
   diff<T = Doc>(from: Point, to: Point): Diff<T>;
+  /** Who last set each field of one row (followed by its row id) as it was at `at` (default: now), with the row's kept versions. */
+  blame(collection: string, options: BlameOptions): BlameResult;
+  /** The first commit in (from, to] where the condition on query's result became true (false at from, true at to), in O(log n) as-of reads. Without a condition: where the result first differs from the one at from. */
+  bisect(query: AnyQuery, options?: BisectOptions): BisectResult;
   revertTo(point: Point, cause?: CauseArg): number;
   undo(cause?: CauseArg): number | null;
   redo(cause?: CauseArg): number | null;

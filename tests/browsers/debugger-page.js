@@ -8,7 +8,8 @@
  * DOM, as a person would use it: scrubbing shows db.at(seq) exactly; the changed row is matched
  * by row id (a document changed to equal another); rows are in the DOM in row order; removed rows are drawn faded; blame names the
  * commit and cause of each field; bisect finds the planted commit; comparing two points shows
- * db.diff(A, B); and a random scrub keeps the rows equal to db.at(seq).
+ * db.diff(A, B); a random scrub keeps the rows equal to db.at(seq); and a history longer than
+ * the commit list's read chunks (600 commits) shows an old commit, filters and fills every row.
  * Must stay true: expected values are computed from the database in the page, never
  * hard-coded from a past run; each check is bounded (waits give up after STEP_TIMEOUT_MS).
  */
@@ -194,5 +195,51 @@ export async function runDebuggerChecks(host) {
 
   handle.destroy();
   await db.close();
+
+  await check('commit list: a history of three chunks opens at the head; an old commit, the filter and, once read, every row match db.commits()', async () => {
+    const long = await Database.open();
+    long.executeQuery(q('t', 'add', { addData: [{ n: 0 }], cause: person('Old', 'the first commit') }));
+    for (let i = 1; i < 600; i++) long.executeQuery(q('t', 'updateOne', { queryNode: eq('n', i - 1), overrideData: { n: i }, cause: person('Zed', `step ${i}`) }));
+    const box = document.createElement('div');
+    host.append(box);
+    const h2 = mountDebugger(long, { container: box });
+    try {
+      const p2 = box.querySelector('.hsd-panel');
+      const commits = long.commits();
+      const logRows = () => [...p2.querySelectorAll('.hsd-log .hsd-vt-row')].map((r) => JSON.parse(r.dataset.json));
+      if (h2.seq !== long.seq) return `opened at ${h2.seq}, head ${long.seq}`;
+      // before the background reads: the filter reads every chunk, so commits of the
+      // oldest and the middle chunk are found
+      const filter = p2.querySelector('.hsd-filter');
+      for (const [text, seq, name] of [['the first commit', 1, 'Old'], ['step 300', 301, 'Zed']]) {
+        filter.value = text;
+        filter.dispatchEvent(new Event('input'));
+        const found = logRows();
+        if (found.length !== 1 || found[0].seq !== seq || !found[0].who.startsWith(name)) return `filter "${text}" showed ${JSON.stringify(found)}`;
+      }
+      filter.value = '';
+      filter.dispatchEvent(new Event('input'));
+      h2.select(1);
+      await until(() => p2.dataset.renderedSeq === '1', 'seq 1');
+      if (p2.querySelector('.hsd-commit .what')?.textContent !== 'the first commit') return `commit card at 1: ${p2.querySelector('.hsd-commit')?.textContent}`;
+      await h2.commitsLoaded();
+      for (const seq of [1, 300, 600]) {
+        h2.select(seq);
+        await until(() => p2.dataset.renderedSeq === String(seq), `seq ${seq}`);
+        await frame();
+        const rows = logRows();
+        if (!rows.some((r) => r.seq === seq)) return `the log does not show seq ${seq}`;
+        for (const r of rows) {
+          const c = commits[r.seq - 1];
+          if (r.what !== c.cause.what || !r.who.startsWith(c.cause.who.name)) return `log row ${JSON.stringify(r)} vs commit ${JSON.stringify(c.cause)}`;
+        }
+      }
+      return true;
+    } finally {
+      h2.destroy();
+      await long.close();
+    }
+  });
+
   return results;
 }

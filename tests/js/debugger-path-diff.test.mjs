@@ -1,11 +1,11 @@
 /*
- * debugger-path-diff.test.mjs: the debugger's path-level diff (debugger/path-diff.js), the part
+ * debugger-path-diff.test.mjs: the path-level diff (js/path-diff.js, used by db.blame and the debugger), the part
  * of "a nested change shows only the changed fields" that needs no browser.
  * Must stay true: expected paths are written out by hand from the inputs below.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pathDiff, formatPath } from '../../debugger/path-diff.js';
+import { pathDiff, formatPath } from '../../js/path-diff.js';
 
 const paths = (a, b) => pathDiff(a, b).map((p) => formatPath(p.path));
 

@@ -1,17 +1,17 @@
 /*
  * debugger-tools.test.mjs: the debugger's parts that need no browser, on real databases:
  * DatabaseView.rows (one collection with its row ids), the row cache that applies diffs to
- * rows by row id (debugger/row-cache.js), blame (debugger/blame.js) and bisect
- * (debugger/bisect.js).
+ * rows by row id (debugger/row-cache.js), and the library API the debugger's blame and bisect
+ * use: db.blame (js/blame.js) and db.bisect (js/bisect.js), with the thin doors that
+ * 'hindsight-db/debugger' keeps for them.
  * Must stay true: expected values come from the database itself (db.at(seq).toDict(),
  * db.history) or are written out by hand from the writes below; random walks are seeded.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Database, HindsightError } from '../../js/index.js';
+import { Database, HindsightError, bisectCondition } from '../../js/index.js';
 import { createRowCache } from '../../debugger/row-cache.js';
-import { blame } from '../../debugger/blame.js';
-import { bisect, conditions } from '../../debugger/bisect.js';
+import * as debuggerEntry from '../../debugger/index.js';
 
 const eq = (field, value) => ({ type: 'equals_', field, value, vType: 'auto_', version: '2' });
 const who = (name) => ({ who: { type: 'human', id: name.toLowerCase(), name }, what: `${name} edits`, why: `because ${name}` });
@@ -85,46 +85,106 @@ test('the row cache, moved by diffs in a seeded random walk, always equals view.
   }
 });
 
-test('blame names, per field, the commit and cause that last set it, following the row by row id', async () => {
+test('db.blame names, per field, the commit and cause that last set it, following the row by row id', async () => {
   const db = await sample();
   const rows = db.at(db.seq).rows('items');
-  const first = blame(db, 'items', { rowId: rows.rowIds[0], doc: rows.data[0] });
+  const first = db.blame('items', { rowId: rows.rowIds[0], doc: rows.data[0] });
   const by = Object.fromEntries(first.fields.map((f) => [f.path, `${f.seq} ${f.cause?.who?.name}`]));
   assert.deepEqual(by, { id: '2 Bob', v: '2 Bob', 'meta.tags[0]': '2 Bob', 'meta.tags[1]': '5 Dee' });
+  assert.deepEqual(first.history.map((e) => [e.seq, e.op]), [[2, 'I'], [5, 'U']]);
+  assert.deepEqual(first.doc, rows.data[0]);
   // the second document with id 1: its v was set by Cy at 3, not by anyone who edited the first
-  const second = blame(db, 'items', { rowId: rows.rowIds[1], doc: rows.data[1] });
+  const second = db.blame('items', { rowId: rows.rowIds[1], doc: rows.data[1] });
   assert.deepEqual(second.fields.map((f) => [f.path, f.seq, f.cause.why]), [['id', 2, 'because Bob'], ['v', 3, 'because Cy']]);
   // as of seq 4 Dee's change had not happened
-  assert.ok(blame(db, 'items', { rowId: rows.rowIds[0], at: 4 }).fields.every((f) => f.seq === 2));
+  assert.ok(db.blame('items', { rowId: rows.rowIds[0], at: 4 }).fields.every((f) => f.seq === 2));
   // a deleted row without an id field: its fields and who deleted it
-  const gone = blame(db, 'notes', { rowId: 2 });
+  const gone = db.blame('notes', { rowId: 2 });
   assert.equal(gone.deleted, true);
   assert.equal(gone.deletedBy.seq, 4);
   assert.deepEqual(gone.doc, { text: 'other' });
-  assert.throws(() => blame(db, 'notes', { rowId: 99 }), (e) => e instanceof HindsightError && e.code === 'INVALID_ARGUMENT');
-  assert.throws(() => blame(db, 'notes', { rowId: -1 }), (e) => e.code === 'INVALID_ARGUMENT');
+  // the debugger entry's door gives the same answer
+  assert.deepEqual(debuggerEntry.blame(db, 'items', { rowId: rows.rowIds[1] }), db.blame('items', { rowId: rows.rowIds[1] }));
+  assert.deepEqual(debuggerEntry.documentHistory(db, 'notes', { rowId: 99 }), []);
+  assert.deepEqual(debuggerEntry.documentHistory(db, 'notes', { rowId: 2 }).map((e) => e.op), ['I', 'D']);
 });
 
-test('bisect finds the planted commit in O(log n) reads, and says why when there is none', async () => {
+test('db.blame refuses bad input with INVALID_ARGUMENT, and after close with CLOSED', async () => {
+  const db = await sample();
+  const seqBefore = db.seq;
+  const bad = (e) => e instanceof HindsightError && e.code === 'INVALID_ARGUMENT';
+  assert.throws(() => db.blame('notes', { rowId: 99 }), bad, 'no such row');
+  assert.throws(() => db.blame('notes', { rowId: -1 }), bad);
+  assert.throws(() => db.blame('notes', { rowId: 1.5 }), bad);
+  assert.throws(() => db.blame('notes', { rowId: '1' }), bad);
+  assert.throws(() => db.blame('notes'), bad, 'no options');
+  assert.throws(() => db.blame('notes', null), bad);
+  assert.throws(() => db.blame(5, { rowId: 0 }), bad);
+  assert.throws(() => db.blame('', { rowId: 0 }), bad);
+  assert.throws(() => db.blame('notes', { rowId: 3, at: 5 }), bad, 'row 3 came at 6');
+  assert.equal(db.seq, seqBefore, 'nothing written');
+  await db.close();
+  assert.throws(() => db.blame('notes', { rowId: 0 }), (e) => e.code === 'CLOSED');
+});
+
+async function plantedDatabase(n, planted) {
   const db = await Database.open();
-  const n = 500, planted = 337;
   db.executeQuery(q('tasks', 'add', { addData: [{ id: 0, status: 'todo' }] }));
   for (let i = 2; i <= n; i++) {
     const status = i === planted ? 'done' : 'todo';
-    db.executeQuery(q('tasks', 'add', { addData: [{ id: i, status }] }));
+    db.executeQuery(q('tasks', 'add', { addData: [{ id: i, status }], cause: who(i === planted ? 'Eve' : 'Ann') }));
   }
+  return db;
+}
+
+test('db.bisect finds the planted commit in O(log n) reads, and says why when there is none', async () => {
+  const n = 500, planted = 337;
+  const db = await plantedDatabase(n, planted);
   const done = q('tasks', 'search', { queryNode: eq('status', 'done') });
-  const found = bisect(db, done, { condition: conditions({ kind: 'countAbove', n: 0 }) });
-  assert.equal(found.seq, planted);
-  assert.equal(found.commit.seq, planted);
-  assert.ok(found.reads <= 2 + Math.ceil(Math.log2(n)), `${found.reads} reads`);
+  for (const condition of [{ kind: 'countAbove', n: 0 }, bisectCondition({ kind: 'nonEmpty' }), (r) => r.result.length > 0]) {
+    const found = db.bisect(done, { condition });
+    assert.equal(found.seq, planted);
+    assert.equal(found.commit.seq, planted);
+    assert.equal(found.commit.cause.who.name, 'Eve');
+    assert.ok(found.reads <= 2 + Math.ceil(Math.log2(n)), `${found.reads} reads`);
+    assert.equal(found.steps.length, found.reads);
+    assert.ok(found.steps.every((st) => st.holds === (st.seq >= planted)), 'every step read the truth at its seq');
+  }
   // the default condition: the result differs from the one at from
-  assert.equal(bisect(db, q('tasks', 'search', { queryNode: eq('status', 'done') }), { from: 1 }).seq, planted);
-  assert.equal(bisect(db, done, { condition: conditions({ kind: 'countAbove', n: 5 }) }).seq, null);
-  assert.match(bisect(db, done, { condition: () => true }).reason, /already holds/);
-  assert.throws(() => bisect(db, done, { from: 10, to: 5 }), (e) => e.code === 'INVALID_ARGUMENT');
-  assert.throws(() => bisect(db, null), (e) => e.code === 'INVALID_ARGUMENT');
-  assert.throws(() => conditions({ kind: 'nope' }), (e) => e.code === 'INVALID_ARGUMENT');
+  assert.equal(db.bisect(done, { from: 1 }).seq, planted);
+  assert.equal(db.bisect(done).seq, planted);
+  // within a range
+  assert.equal(db.bisect(done, { condition: { kind: 'nonEmpty' }, from: 300, to: 400 }).seq, planted);
+  assert.equal(db.bisect(done, { condition: { kind: 'countAbove', n: 5 } }).seq, null);
+  assert.match(db.bisect(done, { condition: () => true }).reason, /already holds/);
+  assert.match(db.bisect(done, { condition: { kind: 'nonEmpty' }, to: 300 }).reason, /does not hold at seq 300/);
+  // the debugger entry's doors give the same answer
+  assert.deepEqual(debuggerEntry.bisect(db, done, { condition: debuggerEntry.conditions({ kind: 'nonEmpty' }) }).seq, planted);
+});
+
+test('db.bisect refuses bad input with a HindsightError code and reads nothing', async () => {
+  const db = await plantedDatabase(50, 20);
+  const done = q('tasks', 'search', { queryNode: eq('status', 'done') });
+  const bad = (e) => e instanceof HindsightError && e.code === 'INVALID_ARGUMENT';
+  const seqBefore = db.seq;
+  assert.throws(() => db.bisect(done, { from: 10, to: 5 }), bad);
+  assert.throws(() => db.bisect(done, { from: 10, to: 10 }), bad);
+  assert.throws(() => db.bisect(done, { to: db.seq + 1 }), bad, 'a future seq');
+  assert.throws(() => db.bisect(done, { from: 1.5 }), bad);
+  assert.throws(() => db.bisect(null), bad);
+  assert.throws(() => db.bisect([done]), bad);
+  assert.throws(() => db.bisect(q('tasks', 'add', { addData: [{ id: 99 }] })), bad, 'a write is not bisected');
+  assert.throws(() => db.bisect(done, { condition: 3 }), bad);
+  assert.throws(() => db.bisect(done, { condition: { kind: 'nope' } }), bad);
+  assert.throws(() => db.bisect(done, { condition: { kind: 'countAbove' } }), bad, 'countAbove needs n');
+  assert.throws(() => db.bisect(done, null), bad);
+  assert.throws(() => bisectCondition({ kind: 'nope' }), bad);
+  assert.throws(() => bisectCondition('countAbove'), bad);
+  assert.throws(() => db.bisect(q('tasks', 'search', { queryNode: { type: 'nope' } })), bad, 'a query that fails at a point');
+  assert.equal(db.seq, seqBefore, 'nothing written');
+  db.setRetention({ maxCommits: 10 });
+  assert.throws(() => db.bisect(done, { from: 5 }), (e) => e.code === 'TOO_OLD');
+  assert.equal(db.bisect(done).steps[0].seq, db.stats().oldestSeq, 'from defaults to the oldest kept point');
 });
 
 test('the row cache re-reads when retention dropped the seq it holds', async () => {
