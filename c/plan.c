@@ -42,6 +42,14 @@ int declared_add(declared_list *l, const char *target, size_t tlen, const char *
     return 1;
 }
 
+int declared_copy(declared_list *dst, const declared_list *src) {
+    for (size_t i = 0; i < src->n; i++) {
+        const declared_index *d = &src->items[i];
+        if (!declared_add(dst, d->target, strlen(d->target), d->field, strlen(d->field))) return 0;
+    }
+    return 1;
+}
+
 void declared_dump(const declared_list *l, buf *out) {
     if (!l->n) return;
     buf_puts(out, ",\"indexes\":[");

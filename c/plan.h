@@ -28,6 +28,8 @@ uint64_t plan_page_prefix(const query *q);
 void declared_free(declared_list *l);
 /* Adds a pair (no duplicates). 0 on out of memory. */
 int declared_add(declared_list *l, const char *target, size_t tlen, const char *field, size_t flen);
+/* Adds every pair of src to dst (a fork keeps its parent's declarations). 0 on out of memory. */
+int declared_copy(declared_list *dst, const declared_list *src);
 /* Writes ,"indexes":[[target,field],..] when the list is not empty (snapshot.c). */
 void declared_dump(const declared_list *l, buf *out);
 #endif

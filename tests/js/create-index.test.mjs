@@ -35,3 +35,17 @@ test('a declared index is planned from the first search, answers as a scan, and 
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('a fork keeps the declared indexes of the database it was forked from', async () => {
+  const db = await Database.open();
+  db.executeQuery({ className: 'Query', version: '7', type: 'add', target: 'users',
+    addData: Array.from({ length: 400 }, (_, i) => ({ name: `u${i}`, age: (i * 37) % 100 })) });
+  await db.createIndex('users', 'age');
+  assert.equal(db.explain(search(98)).plan, 'rangeIndex');
+  const fork = db.fork(db.seq);
+  assert.equal(fork.explain(search(98)).plan, 'rangeIndex', 'the fork plans with the declared index from its first search');
+  assert.deepEqual(fork.executeQuery(search(98)).result, db.executeQuery(search(98)).result);
+  assert.equal(await fork.createIndex('users', 'age'), false, 'already declared in the fork');
+  await fork.close();
+  await db.close();
+});
