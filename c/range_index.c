@@ -9,6 +9,7 @@
  * every row costs a few merges, not a memmove per row.
  */
 #include "range_index.h"
+#include "hsort.h"
 #include <math.h>
 #include <stdlib.h>
 
@@ -117,7 +118,7 @@ static int merge(ridx *x) {
     size_t live = x->nmain - x->ndead + x->nrecent;
     rentry *out = malloc((live ? live : 1) * sizeof *out);
     if (!out) return 0;
-    if (x->nrecent > 1) qsort(x->recent, x->nrecent, sizeof *x->recent, entry_cmp);
+    if (x->nrecent > 1) hs_qsort(x->recent, x->nrecent, sizeof *x->recent, entry_cmp);
     size_t i = 0, j = 0, k = 0;
     while (i < x->nmain || j < x->nrecent) {
         if (i < x->nmain && x->main[i].dead) { if (x->main[i].is_str) free(x->main[i].s); i++; continue; }
@@ -144,8 +145,10 @@ static int build(ridx *x, const coll *c) {
         if (!own(&x->main[x->nmain], &k, c->rows[i].id)) return 0;
         x->nmain++;
     }
-    qsort(x->main, x->nmain, sizeof *x->main, entry_cmp);
     x->built = 1;
+    /* Keys that grow with insertion (ages, times, counters) come already in order. */
+    for (size_t i = 1; i < x->nmain; i++)
+        if (entry_cmp(&x->main[i - 1], &x->main[i]) > 0) { hs_qsort(x->main, x->nmain, sizeof *x->main, entry_cmp); break; }
     return 1;
 }
 
@@ -342,7 +345,7 @@ int range_candidates(coll *c, const qnode *node, int dry, size_t **pos, size_t *
     /* Keys that grow with insertion (ages, times, counters) give ids already in order. */
     int sorted = 1;
     for (size_t i = 1; sorted && i < k; i++) sorted = ids[i - 1] < ids[i];
-    if (!sorted) qsort(ids, k, sizeof *ids, id_cmp);
+    if (!sorted) hs_qsort(ids, k, sizeof *ids, id_cmp);
     size_t *out = malloc((k ? k : 1) * sizeof *out), m = 0;
     if (!out) { free(ids); return 0; }
     for (size_t i = 0; i < k; i++) {

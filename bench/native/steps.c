@@ -3,7 +3,9 @@
  * documents, one step per run, so `valgrind --tool=callgrind` counts each step's instructions
  * (stable on a noisy machine, unlike wall time). Not part of any test.
  * Usage: steps STEP [N]   STEP: none count top searchOne updateOne update deleteOne range1
- * (range1: 100 counts of a 1% age range with a declared index)
+ * topIndexed strRange (range1: 100 counts of a 1% age range with a declared index;
+ * topIndexed: top with a declared index on age; strRange: 100 counts of a string range on
+ * name with a declared index)
  * Build: gcc -O2 -Ic -Ibuild/cjson bench/native/steps.c c/[a-v]*.c (not wasm.c) build/cjson/cJSON.c -lm
  */
 #include "hindsight.h"
@@ -49,6 +51,20 @@ int main(int argc, char **argv) {
         for (int i = 0; i < 100; i++) {
             snprintf(q, sizeof q, "%s,\"type\":\"search\",\"limit\":0,\"queryNode\":{\"type\":\"and_\",\"conditions\":[{\"type\":\"greaterThanOrEqual_\",\"field\":\"age\",\"value\":%ld},"
                      "{\"type\":\"lessThan_\",\"field\":\"age\",\"value\":%ld}]}}", head, (i * 7919L) % (n - n / 100), (i * 7919L) % (n - n / 100) + n / 100);
+            run(db, q);
+        }
+        q[0] = 0;
+    }
+    else if (!strcmp(step, "topIndexed")) {   /* the top step with a declared index on age */
+        hs_db_create_index(db, "users", 5, "age", 3);
+        snprintf(q, sizeof q, "%s,\"type\":\"search\",\"limit\":10,\"queryNode\":{\"type\":\"greaterThan_\",\"field\":\"age\",\"value\":%ld,\"vType\":\"auto_\",\"version\":\"2\"},"
+                 "\"sortObj\":{\"className\":\"SingleSort\",\"version\":\"5\",\"field\":\"age\",\"reversed\":true,\"vType\":\"auto_\"}}", head, n / 2);
+    }
+    else if (!strcmp(step, "strRange")) {   /* 100 counts of a string range on name, declared */
+        hs_db_create_index(db, "users", 5, "name", 4);
+        for (int i = 0; i < 100; i++) {
+            snprintf(q, sizeof q, "%s,\"type\":\"search\",\"limit\":0,\"queryNode\":{\"type\":\"and_\",\"conditions\":[{\"type\":\"greaterThanOrEqual_\",\"field\":\"name\",\"value\":\"sample%d\"},"
+                     "{\"type\":\"lessThan_\",\"field\":\"name\",\"value\":\"sample%d~\"}]}}", head, 100 + i, 100 + i);
             run(db, q);
         }
         q[0] = 0;
