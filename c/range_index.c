@@ -101,6 +101,26 @@ static int entry_cmp(const void *a, const void *b) {
 static int key_is_nan(const rentry *k) { return !k->is_str && isnan(k->key); }
 static int key_is_big(const rentry *k) { return !k->is_str && fabs(k->key) >= EXACT_LIMIT; }
 
+/* Sorts n entries by entry_cmp: a bottom-up merge sort (direct comparisons and whole-entry
+   moves; an index build sorts every row), or hs_qsort when no scratch memory is left. */
+static void sort_entries(rentry *a, size_t n) {
+    rentry *tmp = n > 1 ? malloc(n * sizeof *tmp) : NULL;
+    if (!tmp) { if (n > 1) hs_qsort(a, n, sizeof *a, entry_cmp); return; }
+    rentry *src = a, *dst = tmp;
+    for (size_t width = 1; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi) dst[k++] = entry_cmp(&src[j], &src[i]) < 0 ? src[j++] : src[i++];
+            while (i < mid) dst[k++] = src[i++];
+            while (j < hi) dst[k++] = src[j++];
+        }
+        rentry *t = src; src = dst; dst = t;
+    }
+    if (src != a) memcpy(a, src, n * sizeof *a);
+    free(tmp);
+}
+
 /* An entry of the index for key (a string is copied). 0 on out of memory. */
 static int own(rentry *e, const rentry *key, uint32_t row_id) {
     *e = *key;
@@ -118,7 +138,7 @@ static int merge(ridx *x) {
     size_t live = x->nmain - x->ndead + x->nrecent;
     rentry *out = malloc((live ? live : 1) * sizeof *out);
     if (!out) return 0;
-    if (x->nrecent > 1) hs_qsort(x->recent, x->nrecent, sizeof *x->recent, entry_cmp);
+    sort_entries(x->recent, x->nrecent);
     size_t i = 0, j = 0, k = 0;
     while (i < x->nmain || j < x->nrecent) {
         if (i < x->nmain && x->main[i].dead) { if (x->main[i].is_str) free(x->main[i].s); i++; continue; }
@@ -148,7 +168,7 @@ static int build(ridx *x, const coll *c) {
     x->built = 1;
     /* Keys that grow with insertion (ages, times, counters) come already in order. */
     for (size_t i = 1; i < x->nmain; i++)
-        if (entry_cmp(&x->main[i - 1], &x->main[i]) > 0) { hs_qsort(x->main, x->nmain, sizeof *x->main, entry_cmp); break; }
+        if (entry_cmp(&x->main[i - 1], &x->main[i]) > 0) { sort_entries(x->main, x->nmain); break; }
     return 1;
 }
 
