@@ -5,7 +5,8 @@
  * Usage: steps STEP [N]   STEP: none count top searchOne updateOne update deleteOne range1
  * topIndexed strRange (range1: 100 counts of a 1% age range with a declared index;
  * topIndexed: top with a declared index on age; strRange: 100 counts of a string range on
- * name with a declared index)
+ * name with a declared index; dump: the snapshot written; load: written, then read into a
+ * new database: load's cost is load minus dump)
  * Build: gcc -O2 -Ic -Ibuild/cjson bench/native/steps.c c/[a-v]*.c (not wasm.c) build/cjson/cJSON.c -lm
  */
 #include "hindsight.h"
@@ -67,6 +68,18 @@ int main(int argc, char **argv) {
                      "{\"type\":\"lessThan_\",\"field\":\"name\",\"value\":\"sample%d~\"}]}}", head, 100 + i, 100 + i);
             run(db, q);
         }
+        q[0] = 0;
+    }
+    else if (!strcmp(step, "load") || !strcmp(step, "dump")) {   /* the snapshot of the 100k: written, then (load) read */
+        if (hs_db_dump(db) != HS_OK) { fprintf(stderr, "dump failed\n"); exit(1); }
+        size_t dlen;
+        const char *out = hs_db_output(db, &dlen);
+        char *dump = malloc(dlen);
+        memcpy(dump, out, dlen);
+        hs_db *other = hs_db_open();
+        if (!strcmp(step, "load") && hs_db_load(other, dump, dlen) != HS_OK) { fprintf(stderr, "load failed\n"); exit(1); }
+        hs_db_close(other);
+        free(dump);
         q[0] = 0;
     }
     else q[0] = 0;
