@@ -8,7 +8,8 @@
  * commit. So a query that fails leaves no trace, and a read never creates a collection.
  * Reads with asOf see each row as row_at(seq) instead of its current document. Which rows a
  * query looks at is the planner's choice (plan.h: scan or index); sort + limit keeps only
- * the top k of one sort key (sort_apply_top) instead of sorting every hit.
+ * the top k of one sort key (sort_apply_top) instead of sorting every hit, or takes the page
+ * straight from a range index (plan_top).
  */
 #include "hsint.h"
 #include <assert.h>
@@ -169,6 +170,19 @@ static int exec_read(hs_db *db, const query *q) {
     coll *c = db_find_at(db, q->target, q->as_of);
     int64_t len = (int64_t)count_at(c, q->as_of);
     if (q->type == Q_COUNT) return ok_result(db, q, NULL, 0, len, 0, len);
+    /* Sort + limit on the field of an indexed range: the page straight from the index. */
+    size_t *top, ntop, nhits;
+    if (plan_top(db, c, q, 0, &top, &ntop, &nhits)) {
+        val *docs = malloc((ntop ? ntop : 1) * sizeof *docs);
+        if (!docs) { free(top); return fail_unexpected(db, q, "out of memory"); }
+        for (size_t i = 0; i < ntop; i++) docs[i] = c->rows[top[i]].cur->v;
+        free(top);
+        size_t from, count;
+        page(q, docs, ntop, &from, &count);
+        int r = ok_result(db, q, docs + from, count, len, 0, (int64_t)nhits);
+        free(docs);
+        return r;
+    }
     hits h;
     size_t max = q->type == Q_SEARCH_ONE ? 1 : SIZE_MAX;
     if (!collect(db, c, q->type == Q_GET_ALL ? NULL : q->node, max, q->as_of, 0, &h)) { hits_free(&h); return fail_unexpected(db, q, "out of memory"); }

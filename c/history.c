@@ -13,6 +13,7 @@
 #include <assert.h>
 #include <math.h>
 #include "hsort.h"
+#include "plan.h"
 #include "fmt.h"
 #include "strtod.h"
 #include <stdio.h>
@@ -339,7 +340,7 @@ hs_db *hs_db_fork(const hs_db *db, uint32_t s) {
     if (!db || !readable(db, s)) return NULL;
     hs_db *f = hs_db_open();
     if (!f) return NULL;
-    int oom = !commits_copy(&f->commits, &db->commits, s);
+    int oom = !commits_copy(&f->commits, &db->commits, s) || !declared_copy(&f->declared, &db->declared);
     coll **map = db->ncolls ? calloc(db->ncolls, sizeof *map) : NULL;
     if (db->ncolls && !map) oom = 1;
     for (size_t i = 0; i < db->ncolls && !oom; i++) {

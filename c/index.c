@@ -141,6 +141,7 @@ static int insert(hidx *x, uint32_t hash, uint32_t row_id) {
 }
 
 static void erase(hidx *x, uint32_t hash, uint32_t row_id) {
+    if (!x->heads) return;   /* built with no entry yet: no table */
     uint32_t *link = &x->heads[hash & x->mask];
     while (*link != NIL) {
         entry *en = &x->ents[*link];
@@ -231,6 +232,8 @@ int idx_candidates(coll *c, const qnode *node, int dry, size_t **pos, size_t *n)
     uint32_t *ids = malloc(cap * sizeof *ids);
     if (!ids) return 0;
     for (int t = 0; t < nt; t++) {
+        /* An index built while no row held the field has no table yet: no candidates. */
+        if (!xs[t]->heads) continue;
         uint32_t h = value_hash(terms[t].value);
         for (uint32_t e = xs[t]->heads[h & xs[t]->mask]; e != NIL; e = xs[t]->ents[e].next) {
             if (xs[t]->ents[e].hash != h) continue;

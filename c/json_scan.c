@@ -54,6 +54,31 @@ static void put_utf8(buf *b, unsigned cp) {
     buf_put(b, u, n);
 }
 
+/* Bit 7 of each byte of the result is set where x holds '"', a backslash or (with
+   controls) a byte below 0x20. Bytes of 0x80 and above never count, so UTF-8 text passes 8
+   bytes at a time. A bit can be wrongly set only above a byte that really is special, so
+   the lowest set bit (special_at) is always exact. */
+static inline uint64_t special_mask(uint64_t x, int controls) {
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+    uint64_t m = ((q - ones) & ~q) | ((b - ones) & ~b);
+    if (controls) m |= (x - ones * 0x20) & ~x;
+    return m & highs;
+}
+
+/* The byte offset of the lowest special byte in a non-zero mask (bytes load little-endian). */
+static inline size_t special_at(uint64_t mask) { return (size_t)__builtin_ctzll(mask) >> 3; }
+
+/* Loads 8 bytes as a little-endian word (wasm and x86 are little-endian; others swap). */
+static inline uint64_t load8(const char *s) {
+    uint64_t x;
+    memcpy(&x, s, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    x = __builtin_bswap64(x);
+#endif
+    return x;
+}
+
 /* Parses a string at s[i] == '"' and appends its decoded bytes. Sets *plain to 0 when the
    decoded text needs escaping in JSON output. */
 static int parse_string_bytes(parser *p, int *plain) {
@@ -61,12 +86,18 @@ static int parse_string_bytes(parser *p, int *plain) {
     *plain = 1;
     for (;;) {
         size_t start = p->i;
+        /* Eight bytes at a time up to the first special byte (most strings), then byte by byte. */
+        while (p->i + 8 <= p->n) {
+            uint64_t m = special_mask(load8(p->s + p->i), 1);
+            if (m) { p->i += special_at(m); break; }
+            p->i += 8;
+        }
         while (p->i < p->n) {
             unsigned char c = (unsigned char)p->s[p->i];
             if (c == '"' || c == '\\' || c < 0x20) break;
             p->i++;
         }
-        buf_put(p->out, p->s + start, p->i - start);
+        buf_put_fast(p->out, p->s + start, p->i - start);
         if (p->i >= p->n) { p->err = "unterminated string"; return 0; }
         unsigned char c = (unsigned char)p->s[p->i];
         if (c == '"') { p->i++; return !p->out->oom; }
@@ -111,7 +142,7 @@ static int parse_string_bytes(parser *p, int *plain) {
 static int parse_string_value(parser *p) {
     size_t at = p->out->len;
     uint8_t head[5] = {T_STR};
-    buf_put(p->out, head, 5);
+    buf_put_fast(p->out, head, 5);
     int plain;
     if (!parse_string_bytes(p, &plain)) return 0;
     if (p->out->oom) return 0;
@@ -208,7 +239,7 @@ static int parse_object(parser *p, int depth) {
         size_t key_at = p->out->len;
         keys[count] = key_at;
         uint8_t head[4] = {0};
-        buf_put(p->out, head, 4);
+        buf_put_fast(p->out, head, 4);
         int plain;
         if (!parse_string_bytes(p, &plain)) goto done;
         wr32((uint8_t *)p->out->data + key_at, (uint32_t)(p->out->len - key_at - 4) | (plain ? 0 : 0x80000000u));
@@ -309,11 +340,20 @@ typedef struct frame {
 /* Skips a string starting at text[i] == '"'; returns the index after its closing quote. */
 static size_t skip_string(const char *t, size_t n, size_t i) {
     for (i++; i < n; i++) {
+        while (i + 8 <= n) {   /* eight bytes at a time up to the next quote or backslash */
+            uint64_t m = special_mask(load8(t + i), 0);
+            if (m) { i += special_at(m); break; }
+            i += 8;
+        }
+        if (i >= n) break;
         if (t[i] == '\\') { i++; continue; }
         if (t[i] == '"') return i + 1;
     }
     return n;
 }
+
+/* The bytes skip_value must look at inside a container: quotes and brackets. */
+static const unsigned char structural[256] = {['"'] = 1, ['['] = 1, ['{'] = 1, [']'] = 1, ['}'] = 1};
 
 /* Skips a whole value starting at t[i]; returns the index after it (n when malformed). */
 static size_t skip_value(const char *t, size_t n, size_t i) {
@@ -326,6 +366,7 @@ static size_t skip_value(const char *t, size_t n, size_t i) {
     size_t depth = 0;
     for (; i < n; i++) {
         char c = t[i];
+        if (!structural[(unsigned char)c]) continue;
         if (c == '"') { i = skip_string(t, n, i) - 1; continue; }
         if (c == '[' || c == '{') depth++;
         else if (c == ']' || c == '}') { if (--depth == 0) return i + 1; }

@@ -322,16 +322,52 @@ int node_equality_terms(const qnode *n, eq_term *terms, int max) {
     }
 }
 
-/* A leaf greaterThan_/lessThan_/...OrEqual_ with auto_ and a number: its bounds. NaN has no
-   place in an order, so it gives no term. */
+/* A leaf greaterThan_/lessThan_/...OrEqual_ with auto_ and a number or a string: its bounds.
+   NaN has no place in an order, so it gives no term. */
 static int leaf_range(const qnode *n, range_term *t) {
-    if (n->vtype != VT_AUTO || val_kind(n->value) != K_NUM) return 0;
+    if (n->vtype != VT_AUTO) return 0;
+    memset(t, 0, sizeof *t);
+    t->field = n->field;
+    t->flen = n->flen;
+    t->lo = -INFINITY;
+    t->hi = INFINITY;
+    int lower = n->op == N_GT || n->op == N_GE, strict = n->op == N_GT || n->op == N_LT;
+    if (val_kind(n->value) == K_STR) {
+        size_t len;
+        const char *s = val_str(n->value, &len);
+        t->is_str = 1;
+        t->exact = 1;
+        if (lower) t->has_lo = 1, t->lo_s = s, t->lo_n = len, t->lo_strict = strict;
+        else t->has_hi = 1, t->hi_s = s, t->hi_n = len, t->hi_strict = strict;
+        return 1;
+    }
+    if (val_kind(n->value) != K_NUM) return 0;
     double v = val_num(n->value);
     if (isnan(v)) return 0;
-    *t = (range_term){n->field, n->flen, 0, 0, 0, 0, fabs(v) < 9007199254740992.0, -INFINITY, INFINITY};
-    if (n->op == N_GT || n->op == N_GE) t->has_lo = 1, t->lo = v, t->lo_strict = n->op == N_GT;
-    else t->has_hi = 1, t->hi = v, t->hi_strict = n->op == N_LT;
+    t->exact = fabs(v) < 9007199254740992.0;
+    if (lower) t->has_lo = 1, t->lo = v, t->lo_strict = strict;
+    else t->has_hi = 1, t->hi = v, t->hi_strict = strict;
     return 1;
+}
+
+static int bytes_cmp(const char *a, size_t an, const char *b, size_t bn) {
+    int c = memcmp(a, b, an < bn ? an : bn);
+    return c ? (c < 0 ? -1 : 1) : (an < bn ? -1 : an > bn);
+}
+
+/* Narrows t by k (same field, same kind): the tighter bound wins; at a tie, strict wins. */
+static void narrow(range_term *t, const range_term *k) {
+    t->exact &= k->exact;
+    if (k->has_lo) {
+        int c = !t->has_lo ? 1 : t->is_str ? bytes_cmp(k->lo_s, k->lo_n, t->lo_s, t->lo_n) : (k->lo > t->lo) - (k->lo < t->lo);
+        if (c > 0) { t->has_lo = 1; t->lo = k->lo; t->lo_s = k->lo_s; t->lo_n = k->lo_n; t->lo_strict = k->lo_strict; }
+        else if (c == 0) t->lo_strict |= k->lo_strict;
+    }
+    if (k->has_hi) {
+        int c = !t->has_hi ? -1 : t->is_str ? bytes_cmp(k->hi_s, k->hi_n, t->hi_s, t->hi_n) : (k->hi > t->hi) - (k->hi < t->hi);
+        if (c < 0) { t->has_hi = 1; t->hi = k->hi; t->hi_s = k->hi_s; t->hi_n = k->hi_n; t->hi_strict = k->hi_strict; }
+        else if (c == 0) t->hi_strict |= k->hi_strict;
+    }
 }
 
 int node_range_term(const qnode *n, range_term *t) {
@@ -339,23 +375,16 @@ int node_range_term(const qnode *n, range_term *t) {
     switch (n->op) {
     case N_GT: case N_GE: case N_LT: case N_LE: return leaf_range(n, t);
     case N_AND: {
-        /* Any one child's range is a necessary condition; the others on the same field narrow it. */
+        /* Any one child's range is a necessary condition; the others on the same field and
+           of the same kind narrow it. */
         int found = 0, pure = 1;
         for (size_t i = 0; i < n->nkids; i++) {
             range_term k;
             int leaf = n->kids[i]->op >= N_GT && n->kids[i]->op <= N_LE;
             if (!leaf || !node_range_term(n->kids[i], &k)) { pure = 0; continue; }
             if (!found) { *t = k; found = 1; continue; }
-            if (k.flen != t->flen || memcmp(k.field, t->field, k.flen) != 0) { pure = 0; continue; }
-            t->exact &= k.exact;
-            if (k.has_lo) {   /* the tighter lower bound; at a tie, strict wins */
-                if (!t->has_lo || k.lo > t->lo) { t->has_lo = 1; t->lo = k.lo; t->lo_strict = k.lo_strict; }
-                else if (k.lo == t->lo) t->lo_strict |= k.lo_strict;
-            }
-            if (k.has_hi) {
-                if (!t->has_hi || k.hi < t->hi) { t->has_hi = 1; t->hi = k.hi; t->hi_strict = k.hi_strict; }
-                else if (k.hi == t->hi) t->hi_strict |= k.hi_strict;
-            }
+            if (k.flen != t->flen || memcmp(k.field, t->field, k.flen) != 0 || k.is_str != t->is_str) { pure = 0; continue; }
+            narrow(t, &k);
         }
         if (!found) {   /* no leaf child: maybe a nested and_ gives a necessary range */
             for (size_t i = 0; i < n->nkids; i++)
@@ -368,6 +397,18 @@ int node_range_term(const qnode *n, range_term *t) {
     default:
         return 0;
     }
+}
+
+int node_range_terms(const qnode *n, range_term *terms, int max) {
+    if (max < 1 || n->may_fail) return 0;
+    if (n->op != N_OR) return node_range_term(n, terms);
+    int total = 0;
+    for (size_t i = 0; i < n->nkids; i++) {
+        int k = node_range_terms(n->kids[i], terms + total, max - total);
+        if (!k) return 0;   /* one branch needs a scan: so does the whole or_ */
+        total += k;
+    }
+    return total;
 }
 
 /* ---- evaluate ---- */
@@ -546,6 +587,28 @@ void node_ctx_begin(node_ctx *ctx) {
 }
 
 int node_match(const qnode *n, val d, node_ctx *ctx) {
+    /* The common scan: a comparison with auto_ on a top-level field, an int against an int
+       (the same answers as match_eq_ne and match_order give). */
+    if (n->op >= N_EQ && n->op <= N_LE && n->vtype == VT_AUTO && !n->dotted) {
+        val f = val_obj_get(d, n->field, n->flen), v = n->value;
+        if (f && val_is_int(f) && val_is_int(v)) {
+            int64_t x = val_int(f), y = val_int(v);
+            switch (n->op) {
+            case N_EQ: return x == y;
+            case N_NE: return x != y;
+            case N_GT: return x > y;
+            case N_LT: return x < y;
+            case N_GE: return x >= y;
+            default: return x <= y;
+            }
+        }
+        if (n->op <= N_NE && f && (f[0] == T_STR || f[0] == T_STRX) && (v[0] == T_STR || v[0] == T_STRX)) {
+            uint32_t fl = rd32(f + 1);
+            int eq = fl == rd32(v + 1) && memcmp(f + 5, v + 5, fl) == 0;
+            return n->op == N_EQ ? eq : !eq;
+        }
+        return n->op <= N_NE ? match_eq_ne(n, f, ctx, n->op == N_EQ) : match_order(n, f, ctx);
+    }
     switch (n->op) {
     case N_AND:
         for (size_t i = 0; i < n->nkids; i++)

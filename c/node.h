@@ -30,15 +30,30 @@ typedef struct eq_term { const char *field; size_t flen; val value; } eq_term;
    (at most max); returns 0 otherwise. Used by the index planner (index.c). */
 int node_equality_terms(const qnode *n, eq_term *terms, int max);
 
-/* The numbers a matching document's field must lie in, when every match of the node needs
-   one (greaterThan_/lessThan_/...OrEqual_ with auto_ and a number; an and_ holding some, whose
-   bounds on one field intersect). lo_strict/hi_strict tell greaterThan_ from ...OrEqual_.
-   exact is 1 when the node is nothing but this range (a leaf, or an and_ of leaves on the
-   field) and its bounds are exact doubles (|v| < 2^53): then a number passes the node exactly
-   when it lies in the bounds, and anything else never does. Returns 1 and fills t, or 0.
-   Used by the range index planner (range_index.c). */
-typedef struct range_term { const char *field; size_t flen; int has_lo, has_hi, lo_strict, hi_strict, exact; double lo, hi; } range_term;
+/* The numbers, or the strings, a matching document's field must lie in, when every match of
+   the node needs one (greaterThan_/lessThan_/...OrEqual_ with auto_ and a number or a string
+   as value; an and_ holding some, whose bounds on one field and of one kind intersect).
+   is_str tells the kind: a number bound matches only number fields and a string bound only
+   string fields (val_order: other kinds are incomparable, so false); strings order by their
+   UTF-8 bytes, as Python orders code points. lo_strict/hi_strict tell greaterThan_ from
+   ...OrEqual_. exact is 1 when the node is nothing but this range (a leaf, or an and_ of
+   leaves on the field) and its bounds are exact (strings always; numbers when |v| < 2^53):
+   then a value of the kind passes the node exactly when it lies in the bounds, and anything
+   else never does. Returns 1 and fills t, or 0. Used by the range index planner. */
+typedef struct range_term {
+    const char *field;
+    size_t flen;
+    int has_lo, has_hi, lo_strict, hi_strict, exact, is_str;
+    double lo, hi;                 /* numbers */
+    const char *lo_s, *hi_s;       /* strings (bytes in the node's value) */
+    size_t lo_n, hi_n;
+} range_term;
 int node_range_term(const qnode *n, range_term *t);
+/* The ranges a matching document must lie in one of: node_range_term's one, or for an or_
+   each branch's (every branch must give some; at most max in all). Returns how many, or 0.
+   Each term's exact says that its branch is nothing but that range, so with every term
+   exact the node matches exactly the values in the union. */
+int node_range_terms(const qnode *n, range_term *terms, int max);
 
 /* Per-query evaluation state: scratch space, and a sticky error that fails the query (a regex
    that blew its budget, startsWith_/endsWith_ with a value that is not a string). */

@@ -3,12 +3,14 @@
  * true).
  *
  * The planner tries, in order: an equality index (index.h), then a range index
- * (range_index.h), then a scan. Both index kinds are built lazily after a few uses, or at the
+ * (range_index.h), then a scan. A search sorted by the field of its range (or a count of a
+ * range) with a bounded page is answered by walking the range index (plan_top). Both index kinds are built lazily after a few uses, or at the
  * first use when declared. As-of reads always scan: indexes hold the present only.
  */
 #include "plan.h"
 #include "index.h"
 #include "range_index.h"
+#include "sort.h"
 #include <stdlib.h>
 
 void declared_free(declared_list *l) {
@@ -39,6 +41,14 @@ int declared_add(declared_list *l, const char *target, size_t tlen, const char *
     char *t = dup_n(target, tlen), *f = dup_n(field, flen);
     if (!t || !f) { free(t); free(f); return 0; }
     l->items[l->n++] = (declared_index){t, f};
+    return 1;
+}
+
+int declared_copy(declared_list *dst, const declared_list *src) {
+    for (size_t i = 0; i < src->n; i++) {
+        const declared_index *d = &src->items[i];
+        if (!declared_add(dst, d->target, strlen(d->target), d->field, strlen(d->field))) return 0;
+    }
     return 1;
 }
 
@@ -76,6 +86,27 @@ int plan_candidates(hs_db *db, coll *c, const qnode *node, uint32_t s, int dry, 
     if (idx_candidates(c, node, dry, cand, ncand)) return PLAN_EQUALITY_INDEX;
     if (range_candidates(c, node, dry, cand, ncand, field, exact)) return PLAN_RANGE_INDEX;
     return PLAN_SCAN;
+}
+
+int plan_top(hs_db *db, coll *c, const query *q, int dry, size_t **pos, size_t *npos, size_t *hits) {
+    *pos = NULL;
+    *npos = *hits = 0;
+    if (!c || !q->node || q->type != Q_SEARCH || q->as_of != SEQ_PRESENT) return 0;
+    uint64_t k = plan_page_prefix(q);
+    if (k == UINT64_MAX) return 0;
+    const char *field;
+    size_t flen;
+    int reversed = 0;
+    if (q->sort) {
+        if (!sort_single_auto(q->sort, &field, &flen, &reversed)) return 0;
+    } else {
+        range_term t;   /* no sort: insertion order, so only a count (no documents) is served */
+        if (k != 0 || !node_range_term(q->node, &t)) return 0;
+        field = t.field;
+        flen = t.flen;
+    }
+    apply_declared(db, c);
+    return range_top(c, q->node, field, flen, reversed, (size_t)k, dry, pos, npos, hits);
 }
 
 uint64_t plan_page_prefix(const query *q) {
@@ -119,8 +150,13 @@ hs_rc hs_db_explain(hs_db *db, const char *text, size_t len) {
     eq_term term;
     if (plan == PLAN_EQUALITY_INDEX && node_equality_terms(q.node, &term, 1) == 1) field = term.field;
     const char *how = !finds && q.type != Q_GET_ALL ? "none" : plan_names[plan];
-    /* Reads sort their hits; a single sort key with a small page takes the top k only. */
-    const char *sort = !q.sort || q.type == Q_COUNT || q.type == Q_SEARCH_ONE ? "none"
+    /* Reads sort their hits; a single sort key with a small page takes the top k only, and
+       a range on the sort key's field with its index walks the index (sort "index"). */
+    size_t *tpos, tn, thits;
+    int walked = c && plan_top(db, c, &q, 1, &tpos, &tn, &thits);
+    if (walked) { plan = PLAN_RANGE_INDEX; field = NULL; range_term t; if (node_range_term(q.node, &t)) field = t.field; }
+    const char *sort = walked && q.sort ? "index"
+                     : !q.sort || q.type == Q_COUNT || q.type == Q_SEARCH_ONE ? "none"
                      : reads && sort_order_count(q.sort) == 1 && plan_page_prefix(&q) != UINT64_MAX ? "topK" : "all";
     buf *o = &db->out;
     buf_clear(o);
@@ -133,7 +169,7 @@ hs_rc hs_db_explain(hs_db *db, const char *text, size_t len) {
     buf_puts(o, q.as_of == SEQ_PRESENT ? "false" : "true");
     buf_puts(o, ",\"sort\":");
     buf_put_json_string(o, sort, strlen(sort));
-    if (!strcmp(sort, "topK")) { buf_puts(o, ",\"k\":"); buf_put_i64(o, (int64_t)plan_page_prefix(&q)); }
+    if (!strcmp(sort, "topK") || !strcmp(sort, "index")) { buf_puts(o, ",\"k\":"); buf_put_i64(o, (int64_t)plan_page_prefix(&q)); }
     buf_putc(o, '}');
     query_free(&q);
     cJSON_Delete(json);

@@ -20,6 +20,14 @@ enum { PLAN_SCAN, PLAN_EQUALITY_INDEX, PLAN_RANGE_INDEX };
    candidates are exactly the matches (range_index.h), so the node need not be evaluated. */
 int plan_candidates(hs_db *db, coll *c, const qnode *node, uint32_t s, int dry, size_t **cand, size_t *ncand, const char **field, int *exact);
 
+/* A search's page straight from a range index (range_top): when q is a present-state search
+   whose node is exactly a range on the field of its one auto_ sort key (or which has no
+   sort and wants no documents, as a count does) and the page reaches a bounded prefix, sets
+   *pos to the first rows of the sorted order (*npos of them, malloc'd, at most the prefix)
+   and *hits to the number of matches, and returns 1; 0 when the query must collect. With dry
+   set (explain) nothing is allocated. */
+int plan_top(hs_db *db, coll *c, const query *q, int dry, size_t **pos, size_t *npos, size_t *hits);
+
 /* How many documents of the sorted order the query's page can reach (offset + limit), or
    UINT64_MAX when it may need them all. */
 uint64_t plan_page_prefix(const query *q);
@@ -28,6 +36,8 @@ uint64_t plan_page_prefix(const query *q);
 void declared_free(declared_list *l);
 /* Adds a pair (no duplicates). 0 on out of memory. */
 int declared_add(declared_list *l, const char *target, size_t tlen, const char *field, size_t flen);
+/* Adds every pair of src to dst (a fork keeps its parent's declarations). 0 on out of memory. */
+int declared_copy(declared_list *dst, const declared_list *src);
 /* Writes ,"indexes":[[target,field],..] when the list is not empty (snapshot.c). */
 void declared_dump(const declared_list *l, buf *out);
 #endif

@@ -434,6 +434,14 @@ struct sort_keys {
 
 size_t sort_order_count(const qsort_spec *s) { return s->n; }
 
+int sort_single_auto(const qsort_spec *s, const char **field, size_t *flen, int *reversed) {
+    if (!s || s->n != 1 || s->orders[0].vtype != VT_AUTO) return 0;
+    *field = s->orders[0].field;
+    *flen = s->orders[0].flen;
+    *reversed = s->orders[0].reversed;
+    return 1;
+}
+
 size_t sort_keys_size(const qsort_spec *s) { return sizeof(sort_keys) + s->n * sizeof(sort_key); }
 
 int sort_keys_init(const qsort_spec *s, val d, sort_keys *k) {

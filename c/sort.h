@@ -35,6 +35,8 @@ int sort_keys_init(const qsort_spec *s, val d, sort_keys *k);
 /* Frees what init allocated besides k itself. */
 void sort_keys_release(sort_keys *k);
 size_t sort_order_count(const qsort_spec *s);
+/* For a sort by one key with vType auto_: its field and direction (1); else 0 (planner). */
+int sort_single_auto(const qsort_spec *s, const char **field, size_t *flen, int *reversed);
 int sort_keys_kind(const sort_keys *k, size_t order);
 /* The order sort_apply gives two documents whose keys all have compatible kinds (numbers
    with numbers, ...); keys of different kinds are ordered by kind, so this is a total

@@ -27,11 +27,13 @@ void doc_unref(doc *d) {
 /* Sizes of the fixed-size tags; 0 means "read the length". */
 static const uint8_t fixed_size[10] = {1, 1, 1, 9, 5, 9, 0, 0, 0, 0};
 
-size_t val_size(val v) {
+static inline size_t size_of(val v) {
     uint8_t t = v[0];
     if (fixed_size[t]) return fixed_size[t];
     return t <= T_STRX ? 5 + (size_t)rd32(v + 1) : 9 + (size_t)rd32(v + 5);
 }
+
+size_t val_size(val v) { return size_of(v); }
 
 int val_kind(val v) {
     switch (v[0]) {
@@ -99,12 +101,17 @@ val val_iter_next(val_iter *it, int is_object) {
 val val_obj_get(val obj, const char *key, size_t klen) {
     if (obj[0] != T_OBJ) return NULL;
     const uint8_t *p = obj + 9, *end = p + rd32(obj + 5);
+    /* Every scan looks up a field in each document: length and first byte first (most keys
+       differ there), then the rest byte by byte (keys are short), sizes inline. */
     while (p < end) {
         size_t n = rd32(p) & 0x7fffffffu;
         const uint8_t *v = p + 4 + n;
-        /* Test the first byte before calling memcmp: most keys differ there or in length. */
-        if (n == klen && (n == 0 || (p[4] == (uint8_t)key[0] && memcmp(p + 4, key, n) == 0))) return v;
-        p = v + val_size(v);
+        if (n == klen && (n == 0 || p[4] == (uint8_t)key[0])) {
+            size_t i = 1;
+            while (i < n && p[4 + i] == (uint8_t)key[i]) i++;
+            if (i >= n) return v;
+        }
+        p = v + size_of(v);
     }
     return NULL;
 }

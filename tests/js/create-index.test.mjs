@@ -35,3 +35,34 @@ test('a declared index is planned from the first search, answers as a scan, and 
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('a fork keeps the declared indexes of the database it was forked from', async () => {
+  const db = await Database.open();
+  db.executeQuery({ className: 'Query', version: '7', type: 'add', target: 'users',
+    addData: Array.from({ length: 400 }, (_, i) => ({ name: `u${i}`, age: (i * 37) % 100 })) });
+  await db.createIndex('users', 'age');
+  assert.equal(db.explain(search(98)).plan, 'rangeIndex');
+  const fork = db.fork(db.seq);
+  assert.equal(fork.explain(search(98)).plan, 'rangeIndex', 'the fork plans with the declared index from its first search');
+  assert.deepEqual(fork.executeQuery(search(98)).result, db.executeQuery(search(98)).result);
+  assert.equal(await fork.createIndex('users', 'age'), false, 'already declared in the fork');
+  await fork.close();
+  await db.close();
+});
+
+// Regression: an equality index declared on a field no row holds was built without a hash
+// table, and its first lookup read address 0 (in wasm: an endless chain walk, so the old
+// engine hangs here and the timeout fails the test).
+test('a declared equality index on a field no row holds answers like a scan', { timeout: 20000 }, async () => {
+  const db = await Database.open();
+  await db.createIndex('users', 'nickname');
+  db.executeQuery({ className: 'Query', version: '7', type: 'add', target: 'users',
+    addData: Array.from({ length: 40 }, (_, i) => ({ name: `u${i}` })) });
+  const find = { className: 'Query', version: '7', type: 'search', target: 'users', queryNode: { type: 'equals_', field: 'nickname', value: 'x' } };
+  assert.equal(db.explain(find).plan, 'equalityIndex');
+  assert.deepEqual(db.executeQuery(find).result, []);
+  const update = { className: 'Query', version: '7', type: 'update', target: 'users', queryNode: { type: 'equals_', field: 'name', value: 'u3' }, overrideData: { nickname: 'x' } };
+  assert.equal(db.executeQuery(update).updateCount, 1);
+  assert.deepEqual(db.executeQuery(find).result, [{ name: 'u3', nickname: 'x' }]);
+  await db.close();
+});

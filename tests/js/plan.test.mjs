@@ -3,7 +3,8 @@
  * are used at the first search, reported by explain, kept by dumpText/loadText, and never
  * change an answer: the same random range, between and equality searches (present and
  * as of past commits, with sort + limit) give identical results on an engine with declared
- * indexes and on one without any. Bad input is a HindsightError that changes nothing.
+ * indexes and on one without any: numbers and strings (mixed on one field, and missing),
+ * or_ of ranges, and sort + limit read off the index (ties, both directions, offsets, counts). Bad input is a HindsightError that changes nothing.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,7 +21,12 @@ function seeded(seed) {
 }
 
 function fill(engine, n, rnd) {
-  const docs = Array.from({ length: n }, (_, i) => ({ id: i, age: i % 11 === 0 ? String(i) : rnd(1000), nested: { v: rnd(500) / 4 }, name: `u${rnd(50)}` }));
+  // age: numbers, every 11th a string, every 17th missing; name: strings, every 13th a number.
+  const docs = Array.from({ length: n }, (_, i) => {
+    const d = { id: i, age: i % 11 === 0 ? String(i) : rnd(1000), nested: { v: rnd(500) / 4 }, name: i % 13 === 0 ? rnd(9) : `u${rnd(50)}` };
+    if (i % 17 === 3) delete d.age;
+    return d;
+  });
   engine.execute(q({ type: 'add', addData: docs }), null);
 }
 
@@ -35,8 +41,12 @@ test('explain reports a scan, then the declared range index, and as-of reads sca
     assert.equal(engine.createIndex('users', 'age'), false, 'declaring twice is a no-op');
     assert.deepEqual(engine.explain(q(search)), { plan: 'rangeIndex', field: 'age', asOf: false, sort: 'none' });
     assert.equal(engine.explain(q({ ...search, asOf: { seq: 1 } })).plan, 'scan');
+    // Sorted by the range's own field: the page is read off the index; by another field: top k.
     const sorted = { ...search, sortObj: { className: 'SingleSort', version: '5', field: 'age' }, limit: 5, offset: 2 };
-    assert.deepEqual(engine.explain(q(sorted)), { plan: 'rangeIndex', field: 'age', asOf: false, sort: 'topK', k: 7 });
+    assert.deepEqual(engine.explain(q(sorted)), { plan: 'rangeIndex', field: 'age', asOf: false, sort: 'index', k: 7 });
+    const byId = { ...sorted, sortObj: { className: 'SingleSort', version: '5', field: 'id' } };
+    assert.deepEqual(engine.explain(q(byId)), { plan: 'rangeIndex', field: 'age', asOf: false, sort: 'topK', k: 7 });
+    assert.equal(engine.explain(q({ ...sorted, asOf: { seq: 1 } })).sort, 'topK', 'as-of reads never walk the index');
     assert.equal(engine.explain(q({ type: 'add', addData: [{}] })).plan, 'none');
   } finally {
     engine.close();
@@ -83,35 +93,61 @@ test('model: indexed and unindexed engines answer every random search identicall
   const indexed = new Engine(wasm), plain = new Engine(wasm);
   const rnd = seeded(4);
   const ops = ['greaterThan_', 'greaterThanOrEqual_', 'lessThan_', 'lessThanOrEqual_'];
+  // A bound for field: numbers, strings (ordered by code points), both for the mixed age.
+  const bound = (field) => {
+    if (field === 'name') return rnd(5) ? `u${rnd(55)}` : rnd(2) ? 'u' : rnd(10);
+    if (field === 'age' && rnd(4) === 0) return String(rnd(3000));
+    return rnd(1100) - 50 + (rnd(2) ? 0.5 : 0);
+  };
+  const range = (field) => {
+    const a = bound(field);
+    if (rnd(3)) return { type: ops[rnd(4)], field, value: a };
+    const b = typeof a === 'string' ? (rnd(2) ? `${a}~` : bound(field)) : a + rnd(40);
+    return { type: 'and_', conditions: [{ type: ops[rnd(2)], field, value: a }, { type: ops[2 + rnd(2)], field, value: b }] };
+  };
+  const fields = ['age', 'nested.v', 'name'];
+  const sortFields = ['id', 'nested.v', 'age', 'name'];
   try {
     for (const e of [indexed, plain]) fill(e, 3000, seeded(5));
     indexed.createIndex('users', 'age');
     indexed.createIndex('users', 'nested.v');
     indexed.createIndex('users', 'name');
-    let used = 0;
+    let used = 0, walked = 0, ors = 0;
     for (let round = 0; round < 30; round++) {
-      for (let k = 0; k < 20; k++) {
-        const field = rnd(2) ? 'age' : 'nested.v';
-        const a = rnd(1100) - 50;
-        const node = rnd(3) === 0
-          ? { type: 'and_', conditions: [{ type: ops[rnd(2)], field, value: a }, { type: ops[2 + rnd(2)], field, value: a + rnd(40) }] }
-          : rnd(4) === 0 ? { type: 'equals_', field: 'name', value: `u${rnd(50)}` } : { type: ops[rnd(4)], field, value: a + (rnd(2) ? 0.5 : 0) };
+      for (let k = 0; k < 30; k++) {
+        const field = fields[rnd(3)];
+        const kind = rnd(8);
+        const node = kind === 0 ? { type: 'equals_', field: 'name', value: `u${rnd(50)}` }
+          : kind === 1 ? { type: 'or_', conditions: Array.from({ length: 2 + rnd(2) }, () => range(rnd(2) ? field : fields[rnd(3)])) }
+          : range(field);
         const query = { type: rnd(6) ? 'search' : 'searchOne', queryNode: node };
-        if (rnd(2)) Object.assign(query, { sortObj: { className: 'SingleSort', version: '5', field: rnd(2) ? 'id' : 'nested.v', reversed: !!rnd(2) }, limit: rnd(15) });
+        const r = rnd(4);
+        // Sort by the range's own field most often (the page off the index), else another.
+        if (r) Object.assign(query, { sortObj: { className: 'SingleSort', version: '5', field: r === 3 ? sortFields[rnd(4)] : field, reversed: !!rnd(2) }, limit: rnd(15) });
+        else if (rnd(2)) query.limit = 0;   // a count
+        if (query.limit !== undefined && rnd(3) === 0) query.offset = rnd(20);
         const seq = plain.seq();
-        if (seq > 1 && rnd(3) === 0) query.asOf = { seq: 1 + rnd(seq) };
-        if (indexed.explain(q(query)).plan !== 'scan') used++;
+        if (seq > 1 && rnd(4) === 0) query.asOf = { seq: 1 + rnd(seq) };
+        const plan = indexed.explain(q(query));
+        if (plan.plan !== 'scan') used++;
+        if (plan.sort === 'index') walked++;
+        if (plan.plan !== 'scan' && node.type === 'or_') ors++;
         const [x, y] = [indexed, plain].map((e) => { try { return e.execute(q(query), null); } catch (err) { return String(err); } });
         assert.equal(x, y, `${q(query)} (seq ${seq})`);
       }
-      // Writes that move rows in and out of the indexes, many at a time.
+      // Writes that move rows in and out of the indexes, many at a time, numbers and strings.
       const lo = rnd(1000), w = 1 + rnd(round % 5 === 0 ? 1000 : 60);
-      const write = rnd(3)
-        ? { type: 'update', queryNode: { type: 'and_', conditions: [gt('age', lo), { type: 'lessThan_', field: 'age', value: lo + w }] }, overrideData: { age: rnd(1000), nested: { v: rnd(500) / 4 } } }
-        : { type: 'delete', queryNode: { type: 'equals_', field: 'name', value: `u${rnd(50)}` } };
+      const write = [
+        { type: 'update', queryNode: { type: 'and_', conditions: [gt('age', lo), { type: 'lessThan_', field: 'age', value: lo + w }] }, overrideData: { age: rnd(1000), nested: { v: rnd(500) / 4 } } },
+        { type: 'update', queryNode: { type: 'equals_', field: 'name', value: `u${rnd(50)}` }, overrideData: { name: rnd(3) ? `u${rnd(50)}` : rnd(9), age: rnd(4) ? rnd(1000) : `${rnd(1000)}` } },
+        { type: 'delete', queryNode: { type: 'equals_', field: 'name', value: `u${rnd(50)}` } },
+        { type: 'add', addData: Array.from({ length: 1 + rnd(30) }, (_, i) => ({ id: 5000 + round * 100 + i, age: rnd(1000), name: `u${rnd(50)}`, nested: { v: rnd(500) / 4 } })) },
+      ][rnd(4)];
       for (const e of [indexed, plain]) e.execute(q(write), null);
     }
-    assert.ok(used > 100, `the indexes answered ${used} searches`);
+    assert.ok(used > 150, `the indexes answered ${used} searches`);
+    assert.ok(walked > 60, `the page was read off the index for ${walked} searches`);
+    assert.ok(ors > 10, `an or_ was answered by the indexes ${ors} times`);
   } finally {
     indexed.close();
     plain.close();
