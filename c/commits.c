@@ -166,9 +166,41 @@ int commit_print_query(buf *o, val q, int is_add, size_t *add_at) {
     return found;
 }
 
+/* 1 when minified JSON text s is already what val_print writes, checked in one pass without
+   decoding: strings with nothing to escape, integers of at most 15 digits other than -0,
+   literals, and structure (replayed and imported records are canonical already; parsing and
+   printing each one again was a quarter of replay). Anything else: 0 (the full path). A
+   duplicate key, refused when the text was checked, would keep the text as is on both paths. */
+static int already_canonical(const char *s, size_t n) {
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"') {
+            for (i++; i < n && s[i] != '"'; i++)
+                if (s[i] == '\\' || (unsigned char)s[i] < 0x20) return 0;
+            if (i++ >= n) return 0;
+        } else if (c == '-' || (c >= '0' && c <= '9')) {
+            size_t start = i;
+            if (c == '-') i++;
+            size_t digits = i;
+            while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+            digits = i - digits;
+            if (digits == 0 || digits > 15 || (digits > 1 && s[i - digits] == '0')) return 0;
+            if (c == '-' && digits == 1 && s[start + 1] == '0') return 0;
+            if (i < n && (s[i] == '.' || s[i] == 'e' || s[i] == 'E')) return 0;
+        } else if (c == '{' || c == '}' || c == '[' || c == ']' || c == ',' || c == ':') {
+            i++;
+        } else if (c == 't' && i + 4 <= n && memcmp(s + i, "true", 4) == 0) i += 4;
+        else if (c == 'f' && i + 5 <= n && memcmp(s + i, "false", 5) == 0) i += 5;
+        else if (c == 'n' && i + 4 <= n && memcmp(s + i, "null", 4) == 0) i += 4;
+        else return 0;
+    }
+    return 1;
+}
+
 /* Appends the canonical form of JSON text s (already checked strictly); 0 on out of memory.
    The texts were checked before, so a parse error cannot happen; if it did, s is kept as is. */
 static int put_canonical(buf *o, const char *s, size_t n, int is_add, size_t *add_at) {
+    if (!is_add && already_canonical(s, n)) { buf_put(o, s, n); return !o->oom; }
     buf enc;
     buf_init(&enc);
     size_t pos = 0;
@@ -201,10 +233,13 @@ int commits_record(hs_db *db, int kind, uint32_t to_seq, const char *query, size
     /* The query without an add's documents (they are kept once, in the versions), spacing
        dropped, then printed canonically into the record: id, cause, query, ref. */
     size_t kept_qlen = query ? (add_span ? qlen - (add_span->end - add_span->start) + 1 : qlen) : 0;
-    char *minified = malloc(kept_qlen + m->cause_len + 1);
+    /* Already canonical (a replayed or imported record): kept as it is, no second copy. */
+    int as_is = query && !add_span && already_canonical(query, qlen);
+    char *minified = malloc(as_is ? 1 : kept_qlen + 1);
     if (!minified) return 0;
     char *w = minified;
-    if (query && add_span) {
+    if (as_is) {
+    } else if (query && add_span) {
         w += copy_minified(w, query, add_span->start);
         *w++ = '0';
         w += copy_minified(w, query + add_span->end, qlen - add_span->end);
@@ -219,7 +254,8 @@ int commits_record(hs_db *db, int kind, uint32_t to_seq, const char *query, size
     int ok = 1;
     if (m->cause_len) { at = out.len; ok = put_canonical(&out, m->cause, m->cause_len, 0, NULL); cause_len = out.len - at; }
     at = out.len;
-    if (ok && query) ok = put_canonical(&out, minified, mq, add_span != NULL, &add_at);
+    if (ok && as_is) buf_put(&out, query, qlen);
+    else if (ok && query) ok = put_canonical(&out, minified, mq, add_span != NULL, &add_at);
     kept_qlen = out.len - at;
     free(minified);
     if (m->ref_len) buf_put(&out, m->ref, m->ref_len);

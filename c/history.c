@@ -471,6 +471,52 @@ hs_rc hs_db_stats(hs_db *db) {
     return o->oom ? HS_NOMEM : HS_OK;
 }
 
+/* Where the engine's bytes go, by part (payload bytes; the allocator's own overhead per block
+   is not in them, so the caller compares the sum with the heap). O(rows + commits): a
+   measuring tool (bench/commit-core.mjs), not for every call. */
+hs_rc hs_db_memory_parts(hs_db *db) {
+    if (!db) return HS_MISUSE;
+    uint64_t cur = 0, past = 0, rows = 0, blocks = 0;
+    for (size_t i = 0; i < db->ncolls; i++) {
+        const coll *c = db->colls[i];
+        rows += c->cap * sizeof(row);
+        for (size_t r = 0; r < c->len; r++) {
+            if (c->rows[r].cur) { cur += sizeof(doc) + c->rows[r].cur->size; blocks++; }
+            for (const version *v = c->rows[r].older; v; v = v->older) {
+                if (v->d && v->d->refs == 1) { past += sizeof(doc) + v->d->size; blocks++; }
+                blocks++;
+            }
+        }
+    }
+    const commit_log *l = &db->commits;
+    uint64_t ids = 0, causes = 0, queries = 0, refs = 0;
+    for (size_t k = 0; k < l->n; k++) {
+        ids += l->recs[k].id_len;
+        causes += l->recs[k].cause_len;
+        queries += l->recs[k].query_len;
+        refs += l->recs[k].ref_len;
+    }
+    blocks += l->n;
+    buf *o = &db->out;
+    buf_clear(o);
+#define PART(name, v) do { buf_puts(o, "\"" name "\":"); buf_put_i64(o, (int64_t)(v)); } while (0)
+    buf_putc(o, '{');
+    PART("currentDocuments", cur); buf_putc(o, ',');
+    PART("pastDocuments", past); buf_putc(o, ',');
+    PART("versionNodes", db->hist.nolder * sizeof(version)); buf_putc(o, ',');
+    PART("rowTables", rows); buf_putc(o, ',');
+    PART("changeLog", db->hist.capchanges * sizeof(change)); buf_putc(o, ',');
+    PART("commitTable", l->cap * sizeof(commit_rec)); buf_putc(o, ',');
+    PART("commitIds", ids); buf_putc(o, ',');
+    PART("commitCauses", causes); buf_putc(o, ',');
+    PART("commitQueries", queries); buf_putc(o, ',');
+    PART("commitRefs", refs); buf_putc(o, ',');
+    PART("blocks", blocks);
+    buf_putc(o, '}');
+#undef PART
+    return o->oom ? HS_NOMEM : HS_OK;
+}
+
 /* ---- replacing whole collections (import of a revert whose target was not kept) ---- */
 
 /* root: the "state" of a revert record; query/qlen: the whole record query, kept as the commit's query. */
