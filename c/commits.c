@@ -11,9 +11,11 @@
  *   an earlier life (replay, rebase: the meta names its id) keeps it as it was, and
  *   order_time, never going backwards, is what time lookups search;
  * - an id, once given, never changes: replay, rebase and import pass it back in the meta;
- * - the cause and the query are kept as the exact JSON text that was checked and executed,
- *   except a single add's documents, which are kept once, in the row versions, and put back
- *   into the query text when it is written out (commits_put).
+ * - the cause and the query are kept as the exact JSON text that was checked and executed
+ *   (printed canonically), except a single add's documents, which are kept once, in the row
+ *   versions, and put back into the query text when it is written out (commits_put), and a
+ *   query's shape, kept once per log as a template, its record keeping only its literal
+ *   values (commits_split_query; commits_put_query_text puts the text back together).
  * The meta of a call is checked whole (commits_begin) before the call changes anything.
  */
 #include "hsint.h"
@@ -212,6 +214,156 @@ static int put_canonical(buf *o, const char *s, size_t n, int is_add, size_t *ad
     return ok;
 }
 
+/* ---- query templates: most commits run a few query shapes with other values (an updateOne
+   of one document by id), so each record keeps the shape once per log and its own literal
+   values: an updateOne's record shrinks from ~125 bytes of text to its ~13 bytes of values. */
+
+#define TMPL_MARK '\x01'          /* a literal's place; canonical JSON never holds a raw 0x01 */
+#define TMPL_MAX_LITERALS 64
+#define TMPL_MAX_LEN 2048
+
+static uint32_t tmpl_hash(const char *t, size_t n) {
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) h = (h ^ (uint8_t)t[i]) * 16777619u;
+    return h;
+}
+
+/* Where literal token t[i..] ends (canonical JSON: a string, a number or a keyword). */
+static size_t literal_end(const char *t, size_t n, size_t i) {
+    if (t[i] == '"') {
+        for (i++; i < n && t[i] != '"'; i++) if (t[i] == '\\') i++;
+        return i < n ? i + 1 : n;
+    }
+    while (i < n && t[i] != ',' && t[i] != ']' && t[i] != '}') i++;
+    return i;
+}
+
+/* The template's index + 1, interned when new; 0 on out of memory. */
+static uint32_t tmpl_intern(commit_log *l, const char *t, size_t n) {
+    uint32_t h = tmpl_hash(t, n);
+    if (l->tmpl_slots) {
+        for (uint32_t k = h & l->tmpl_mask;; k = (k + 1) & l->tmpl_mask) {
+            uint32_t e = l->tmpl_slots[k];
+            if (!e) break;
+            const query_tmpl *q = &l->tmpls[e - 1];
+            if (q->hash == h && q->len == n && memcmp(q->text, t, n) == 0) return e;
+        }
+    }
+    if (l->ntmpl == l->captmpl) {
+        size_t cap = l->captmpl ? l->captmpl * 2 : 8;
+        query_tmpl *grown = realloc(l->tmpls, cap * sizeof *grown);
+        if (!grown) return 0;
+        l->tmpls = grown;
+        l->captmpl = cap;
+    }
+    if (!l->tmpl_slots || (l->ntmpl + 1) * 2 > (size_t)l->tmpl_mask + 1) {
+        uint32_t size = l->tmpl_slots ? (l->tmpl_mask + 1) * 2 : 16;
+        uint32_t *slots = calloc(size, sizeof *slots);
+        if (!slots) return 0;
+        for (size_t i = 0; i < l->ntmpl; i++) {
+            uint32_t k = l->tmpls[i].hash & (size - 1);
+            while (slots[k]) k = (k + 1) & (size - 1);
+            slots[k] = (uint32_t)i + 1;
+        }
+        free(l->tmpl_slots);
+        l->tmpl_slots = slots;
+        l->tmpl_mask = size - 1;
+    }
+    char *copy = malloc(n ? n : 1);
+    if (!copy) return 0;
+    memcpy(copy, t, n);
+    l->tmpls[l->ntmpl] = (query_tmpl){copy, (uint32_t)n, h};
+    uint32_t k = h & l->tmpl_mask;
+    while (l->tmpl_slots[k]) k = (k + 1) & l->tmpl_mask;
+    l->tmpl_slots[k] = (uint32_t)++l->ntmpl;
+    return (uint32_t)l->ntmpl;
+}
+
+int commits_split_query(commit_log *l, buf *o, size_t at, uint32_t *tmpl) {
+    *tmpl = 0;
+    const char *t = o->data + at;
+    size_t n = o->len - at;
+    char shape[TMPL_MAX_LEN];
+    char lits[TMPL_MAX_LEN];
+    size_t sl = 0, ll = 0, nlit = 0;
+    for (size_t i = 0; i < n;) {
+        char c = t[i];
+        size_t end;
+        if (c == '"') {
+            end = literal_end(t, n, i);
+            if (end < n && t[end] == ':') {   /* a key: part of the shape */
+                if (sl + (end - i) > sizeof shape) return 1;
+                memcpy(shape + sl, t + i, end - i);
+                sl += end - i;
+                i = end;
+                continue;
+            }
+        } else if (c == '{' || c == '}' || c == '[' || c == ']' || c == ',' || c == ':') {
+            if (sl == sizeof shape) return 1;
+            shape[sl++] = c;
+            i++;
+            continue;
+        } else end = literal_end(t, n, i);
+        if (++nlit > TMPL_MAX_LITERALS || sl == sizeof shape || ll + (end - i) + 1 > sizeof lits) return 1;
+        shape[sl++] = TMPL_MARK;
+        if (ll) lits[ll++] = ',';
+        memcpy(lits + ll, t + i, end - i);
+        ll += end - i;
+        i = end;
+    }
+    if (!nlit || ll >= n) return 1;   /* nothing to gain: kept whole */
+    uint32_t e = tmpl_intern(l, shape, sl);
+    if (!e) return 0;
+    o->len = at;
+    buf_put(o, lits, ll);
+    *tmpl = e;
+    return !o->oom;
+}
+
+void commits_put_query_text(const commit_log *l, const commit_rec *r, buf *o) {
+    const char *q = r->text + r->id_len + r->cause_len;
+    if (!r->tmpl) { buf_put(o, q, r->query_len); return; }
+    const query_tmpl *t = &l->tmpls[r->tmpl - 1];
+    size_t p = 0, start = 0;
+    for (size_t i = 0; i < t->len; i++) {
+        if (t->text[i] != TMPL_MARK) continue;
+        buf_put(o, t->text + start, i - start);
+        start = i + 1;
+        size_t end = literal_end(q, r->query_len, p);
+        buf_put(o, q + p, end - p);
+        p = end + 1;   /* past the ',' between literals */
+    }
+    buf_put(o, t->text + start, t->len - start);
+}
+
+static void free_templates(commit_log *l) {
+    for (size_t i = 0; i < l->ntmpl; i++) free(l->tmpls[i].text);
+    free(l->tmpls);
+    free(l->tmpl_slots);
+    l->tmpls = NULL;
+    l->tmpl_slots = NULL;
+    l->ntmpl = l->captmpl = 0;
+    l->tmpl_mask = 0;
+}
+
+void commits_move(commit_log *dst, commit_log *src) {
+    commits_free(dst);
+    dst->recs = src->recs;
+    dst->n = src->n;
+    dst->cap = src->cap;
+    dst->tmpls = src->tmpls;
+    dst->ntmpl = src->ntmpl;
+    dst->captmpl = src->captmpl;
+    dst->tmpl_slots = src->tmpl_slots;
+    dst->tmpl_mask = src->tmpl_mask;
+    src->recs = NULL;
+    src->n = src->cap = 0;
+    src->tmpls = NULL;
+    src->tmpl_slots = NULL;
+    src->ntmpl = src->captmpl = 0;
+    src->tmpl_mask = 0;
+}
+
 int commits_record(hs_db *db, int kind, uint32_t to_seq, const char *query, size_t qlen, const jscan_span *add_span) {
     commit_log *l = &db->commits;
     const commit_meta *m = &db->meta;
@@ -256,6 +408,9 @@ int commits_record(hs_db *db, int kind, uint32_t to_seq, const char *query, size
     at = out.len;
     if (ok && as_is) buf_put(&out, query, qlen);
     else if (ok && query) ok = put_canonical(&out, minified, mq, add_span != NULL, &add_at);
+    uint32_t tmpl = 0;
+    int rkind = query && add_span ? CK_ADD : kind;
+    if (ok && query && rkind == CK_QUERY) ok = commits_split_query(l, &out, at, &tmpl);
     kept_qlen = out.len - at;
     free(minified);
     if (m->ref_len) buf_put(&out, m->ref, m->ref_len);
@@ -268,7 +423,8 @@ int commits_record(hs_db *db, int kind, uint32_t to_seq, const char *query, size
     memset(r, 0, sizeof *r);
     r->seq = db->hist.seq;
     r->to_seq = to_seq;
-    r->kind = (uint8_t)(query && add_span ? CK_ADD : kind);
+    r->kind = (uint8_t)rkind;
+    r->tmpl = tmpl;
     r->add_at = (uint32_t)add_at;
     r->order_time = next_time(l, m->time);
     r->time = m->id && !isnan(m->time) ? m->time : r->order_time;
@@ -288,6 +444,7 @@ void commits_free(commit_log *l) {
     free(l->recs);
     l->recs = NULL;
     l->n = l->cap = 0;
+    free_templates(l);
 }
 
 void commits_prune(hs_db *db, uint32_t h) {
@@ -329,6 +486,11 @@ int commits_copy(commit_log *dst, const commit_log *src, uint32_t s) {
         dst->recs[i] = *r;
         dst->recs[i].text = t;
         dst->n = i + 1;
+    }
+    /* The templates keep their indexes: the copied records name them. */
+    for (size_t i = 0; i < src->ntmpl; i++) {
+        const query_tmpl *t = &src->tmpls[i];
+        if (tmpl_intern(dst, t->text, t->len) != i + 1) { commits_free(dst); return 0; }
     }
     memcpy(dst->origin, src->origin, sizeof dst->origin);
     dst->counter = src->counter;
@@ -384,7 +546,7 @@ static void put_query(const hs_db *db, buf *o, const commit_rec *r) {
         buf_putc(o, '}');
         return;
     default:
-        buf_put(o, q, r->query_len);
+        commits_put_query_text(&db->commits, r, o);
     }
 }
 

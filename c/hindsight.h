@@ -113,7 +113,8 @@ hs_rc hs_db_load(hs_db *db, const char *json, size_t len);
 /* {"seq","oldestSeq","commits","versions","historyBytes","liveDocuments"}, in O(collections). */
 hs_rc hs_db_stats(hs_db *db);
 /* Payload bytes by part: {"currentDocuments","pastDocuments","versionNodes","rowTables",
-   "changeLog","commitTable","commitIds","commitCauses","commitQueries","commitRefs","blocks"}
+   "changeLog","commitTable","commitIds","commitCauses","commitQueries","commitRefs",
+   "commitTemplates","blocks"}
    (blocks: how many allocations hold them). O(rows + commits): for measuring. */
 hs_rc hs_db_memory_parts(hs_db *db);
 

@@ -496,7 +496,9 @@ hs_rc hs_db_memory_parts(hs_db *db) {
         queries += l->recs[k].query_len;
         refs += l->recs[k].ref_len;
     }
-    blocks += l->n;
+    uint64_t tmpl = l->captmpl * sizeof(query_tmpl) + (l->tmpl_slots ? ((uint64_t)l->tmpl_mask + 1) * 4 : 0);
+    for (size_t k = 0; k < l->ntmpl; k++) tmpl += l->tmpls[k].len;
+    blocks += l->n + l->ntmpl;
     buf *o = &db->out;
     buf_clear(o);
 #define PART(name, v) do { buf_puts(o, "\"" name "\":"); buf_put_i64(o, (int64_t)(v)); } while (0)
@@ -511,6 +513,7 @@ hs_rc hs_db_memory_parts(hs_db *db) {
     PART("commitCauses", causes); buf_putc(o, ',');
     PART("commitQueries", queries); buf_putc(o, ',');
     PART("commitRefs", refs); buf_putc(o, ',');
+    PART("commitTemplates", tmpl); buf_putc(o, ',');
     PART("blocks", blocks);
     buf_putc(o, '}');
 #undef PART

@@ -30,11 +30,20 @@ typedef struct commit_rec {
     double order_time;        /* max(time, previous order_time): what time lookups search */
     char *text;               /* id, cause JSON (may be empty: null), query JSON, ref id; one allocation */
     uint32_t id_len, cause_len, query_len, ref_len;
+    uint32_t tmpl;            /* 0: the query part is the query text; else template tmpl - 1 of
+                                 the log, and the query part holds its literals (commits.c) */
 } commit_rec;
+
+/* A query with its literal values taken out (each is a 0x01 byte), kept once per log. */
+typedef struct query_tmpl { char *text; uint32_t len, hash; } query_tmpl;
 
 typedef struct commit_log {
     commit_rec *recs;
     size_t n, cap;
+    query_tmpl *tmpls;        /* interned templates, never removed while the log lives */
+    size_t ntmpl, captmpl;
+    uint32_t *tmpl_slots;     /* hash of tmpls: index + 1, 0 empty; tmpl_mask + 1 slots */
+    uint32_t tmpl_mask;
     char origin[65];          /* ids of new commits are origin "." counter */
     uint64_t counter;
     double last_time;         /* the latest commit's order_time; base_time when none is kept */
@@ -141,6 +150,13 @@ void commits_prune(hs_db *db, uint32_t h);
 void commits_free(commit_log *l);
 /* The record of commit seq, or NULL when it is not kept. */
 const commit_rec *commits_find(const hs_db *db, uint32_t seq);
+/* Appends the query text of rec (put back together from its template when it has one). */
+void commits_put_query_text(const commit_log *l, const commit_rec *rec, buf *o);
+/* Replaces the query text o[at..] (canonical) by its literals when it is worth keeping as a
+   template and literals; sets *tmpl (0: kept whole). Returns 0 on out of memory. */
+int commits_split_query(commit_log *l, buf *o, size_t at, uint32_t *tmpl);
+/* Moves src's records and templates into dst (emptied first); src is left empty. */
+void commits_move(commit_log *dst, commit_log *src);
 /* Appends {"seq","id","time","cause","query"} for rec (the store's log record). */
 void commits_put(const hs_db *db, buf *o, const commit_rec *rec);
 /* The index of the record with this id, or -1. */

@@ -103,7 +103,7 @@ static int integral_time(double t) { return t == floor(t) && fabs(t) < 9e15; }
 
 /* Two records that differ only in seq, id and time (written once, then counted). */
 static int same_record(const commit_rec *a, const commit_rec *b) {
-    return a->kind == b->kind && a->to_seq == b->to_seq && a->add_at == b->add_at && a->cause_len == b->cause_len &&
+    return a->kind == b->kind && a->tmpl == b->tmpl && a->to_seq == b->to_seq && a->add_at == b->add_at && a->cause_len == b->cause_len &&
            a->query_len == b->query_len && a->ref_len == b->ref_len &&
            memcmp(a->text + a->id_len, b->text + b->id_len, a->cause_len + a->query_len + a->ref_len) == 0;
 }
@@ -161,7 +161,7 @@ static void put_commits(const hs_db *db, buf *o) {
         buf_put_i64(o, kind_code[r->kind]);
         buf_putc(o, ',');
         if (r->kind == CK_REVERT || r->kind == CK_UNDO || r->kind == CK_REDO) buf_put_i64(o, r->to_seq);
-        else buf_put(o, query, r->query_len);
+        else commits_put_query_text(l, r, o);
         if (r->kind == CK_ADD) { buf_putc(o, ','); buf_put_i64(o, r->add_at); }
         if (r->kind == CK_UNDO || r->kind == CK_REDO) { buf_puts(o, ",\""); buf_put(o, ref, r->ref_len); buf_putc(o, '"'); }
         buf_putc(o, ']');
@@ -449,6 +449,7 @@ static int load_record(loader *l, hs_db *f, uint32_t seq, const char *id, size_t
         if (!commit_print_query(tmp, vpay, r->kind == CK_ADD, &add_at) && !l->err) l->err = "an add commit lost its documents' place";
         if (l->err) return 0;
         r->add_at = (uint32_t)add_at;
+        if (r->kind == CK_QUERY && !commits_split_query(&f->commits, tmp, at, &r->tmpl)) { l->err = "out of memory"; return 0; }
         r->query_len = (uint32_t)(tmp->len - at);
     }
     if (tmp->oom || !(r->text = malloc(tmp->len ? tmp->len : 1))) { l->err = "out of memory"; return 0; }

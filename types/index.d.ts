@@ -518,7 +518,7 @@ export declare class Database {
   memoryUsage(options?: { parts?: boolean }): {
     heapUsed: number; wasmMemory: number;
     /** With { parts: true }: payload bytes by part (allocator overhead not included). */
-    parts?: Record<'currentDocuments' | 'pastDocuments' | 'versionNodes' | 'rowTables' | 'changeLog' | 'commitTable' | 'commitIds' | 'commitCauses' | 'commitQueries' | 'commitRefs' | 'blocks', number>;
+    parts?: Record<'currentDocuments' | 'pastDocuments' | 'versionNodes' | 'rowTables' | 'changeLog' | 'commitTable' | 'commitIds' | 'commitCauses' | 'commitQueries' | 'commitRefs' | 'commitTemplates' | 'blocks', number>;
   };
   storageEstimate(): Promise<{ usage?: number; quota?: number } | null>;
   requestPersistence(): Promise<boolean>;
