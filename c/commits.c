@@ -279,19 +279,30 @@ static uint32_t tmpl_intern(commit_log *l, const char *t, size_t n) {
     return (uint32_t)l->ntmpl;
 }
 
+/* Members whose string values name things (a collection, a query or node type, a field, a
+   format version): few distinct values, so they stay in the shape. */
+static int names_a_thing(const char *key, size_t klen) {
+    static const char *const keys[] = {"\"target\"", "\"type\"", "\"field\"", "\"className\"", "\"version\"", "\"vType\"", "\"serialKey\""};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+        if (strlen(keys[k]) == klen && memcmp(keys[k], key, klen) == 0) return 1;
+    return 0;
+}
+
 int commits_split_query(commit_log *l, buf *o, size_t at, uint32_t *tmpl) {
     *tmpl = 0;
     const char *t = o->data + at;
     size_t n = o->len - at;
     char shape[TMPL_MAX_LEN];
     char lits[TMPL_MAX_LEN];
-    size_t sl = 0, ll = 0, nlit = 0;
+    size_t sl = 0, ll = 0, nlit = 0, key = 0, klen = 0;
     for (size_t i = 0; i < n;) {
         char c = t[i];
         size_t end;
         if (c == '"') {
             end = literal_end(t, n, i);
-            if (end < n && t[end] == ':') {   /* a key: part of the shape */
+            int is_key = end < n && t[end] == ':';
+            if (is_key) { key = i; klen = end - i; }
+            if (is_key || (i > 0 && t[i - 1] == ':' && names_a_thing(t + key, klen))) {   /* part of the shape */
                 if (sl + (end - i) > sizeof shape) return 1;
                 memcpy(shape + sl, t + i, end - i);
                 sl += end - i;
@@ -429,10 +440,10 @@ int commits_record(hs_db *db, int kind, uint32_t to_seq, const char *query, size
     r->order_time = next_time(l, m->time);
     r->time = m->id && !isnan(m->time) ? m->time : r->order_time;
     r->text = text;
-    r->id_len = (uint32_t)id_len;
+    r->id_len = (uint8_t)id_len;
     r->cause_len = (uint32_t)cause_len;
     r->query_len = (uint32_t)kept_qlen;
-    r->ref_len = (uint32_t)m->ref_len;
+    r->ref_len = (uint8_t)m->ref_len;
     l->last_time = r->order_time;
     if (!m->id) l->counter++;
     assert(l->n == 1 || l->recs[l->n - 2].seq + 1 == r->seq);

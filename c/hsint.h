@@ -21,17 +21,18 @@
 
 /* What the engine keeps of each commit besides its row versions (commits.c). */
 enum commit_kind { CK_QUERY, CK_ADD, CK_REVERT, CK_UNDO, CK_REDO, CK_STATE };
-typedef struct commit_rec {
+typedef struct commit_rec {   /* one per kept commit: its fields are ordered to pack */
     uint32_t seq;
     uint32_t to_seq;          /* reverts: the state it went back to */
     uint32_t add_at;          /* CK_ADD: where the documents go back into the query text */
-    uint8_t kind;
+    uint32_t tmpl;            /* 0: the query part is the query text; else template tmpl - 1 of
+                                 the log, and the query part holds its literals (commits.c) */
     double time;              /* ms since 1970: the clock's, or kept from an earlier life (rebase) */
     double order_time;        /* max(time, previous order_time): what time lookups search */
     char *text;               /* id, cause JSON (may be empty: null), query JSON, ref id; one allocation */
-    uint32_t id_len, cause_len, query_len, ref_len;
-    uint32_t tmpl;            /* 0: the query part is the query text; else template tmpl - 1 of
-                                 the log, and the query part holds its literals (commits.c) */
+    uint32_t cause_len, query_len;
+    uint8_t kind;
+    uint8_t id_len, ref_len;  /* ids are at most 128 bytes (commits.c MAX_ID) */
 } commit_rec;
 
 /* A query with its literal values taken out (each is a 0x01 byte), kept once per log. */

@@ -427,7 +427,7 @@ static int load_record(loader *l, hs_db *f, uint32_t seq, const char *id, size_t
     *last = r->order_time;
     buf_clear(tmp);
     buf_put(tmp, id, idl);
-    r->id_len = (uint32_t)idl;
+    r->id_len = (uint8_t)idl;
     if (!vcause) { l->err = "a commit needs a cause"; return 0; }
     if (vcause[0] != T_NULL) { size_t at = tmp->len; val_print(tmp, vcause); r->cause_len = (uint32_t)(tmp->len - at); }
     if (!vpay) { l->err = "a commit needs its query"; return 0; }
@@ -438,7 +438,7 @@ static int load_record(loader *l, hs_db *f, uint32_t seq, const char *id, size_t
             const char *ref = vextra && val_kind(vextra) == K_STR ? val_str(vextra, &rl) : NULL;
             if (!ref || !rl || rl > 128) { l->err = "an undo/redo needs the id it takes back"; return 0; }
             buf_put(tmp, ref, rl);
-            r->ref_len = (uint32_t)rl;
+            r->ref_len = (uint8_t)rl;
         }
     } else {
         if (vpay[0] != T_OBJ) { l->err = "a commit query must be an object"; return 0; }
