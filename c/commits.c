@@ -280,12 +280,16 @@ static uint32_t tmpl_intern(commit_log *l, const char *t, size_t n) {
 }
 
 /* Members whose string values name things (a collection, a query or node type, a field, a
-   format version): few distinct values, so they stay in the shape. */
+   format version): few distinct values, so they stay in the shape. key includes its quotes. */
 static int names_a_thing(const char *key, size_t klen) {
-    static const char *const keys[] = {"\"target\"", "\"type\"", "\"field\"", "\"className\"", "\"version\"", "\"vType\"", "\"serialKey\""};
-    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
-        if (strlen(keys[k]) == klen && memcmp(keys[k], key, klen) == 0) return 1;
-    return 0;
+    switch (klen) {
+    case 6: return memcmp(key, "\"type\"", 6) == 0;
+    case 7: return memcmp(key, "\"field\"", 7) == 0 || memcmp(key, "\"vType\"", 7) == 0;
+    case 8: return memcmp(key, "\"target\"", 8) == 0;
+    case 9: return memcmp(key, "\"version\"", 9) == 0;
+    case 11: return memcmp(key, "\"className\"", 11) == 0 || memcmp(key, "\"serialKey\"", 11) == 0;
+    default: return 0;
+    }
 }
 
 int commits_split_query(commit_log *l, buf *o, size_t at, uint32_t *tmpl) {
@@ -294,35 +298,29 @@ int commits_split_query(commit_log *l, buf *o, size_t at, uint32_t *tmpl) {
     size_t n = o->len - at;
     char shape[TMPL_MAX_LEN];
     char lits[TMPL_MAX_LEN];
-    size_t sl = 0, ll = 0, nlit = 0, key = 0, klen = 0;
+    size_t sl = 0, ll = 0, nlit = 0, key = 0, klen = 0, run = 0;   /* run: where the shape text resumes */
     for (size_t i = 0; i < n;) {
         char c = t[i];
         size_t end;
+        if (c == '{' || c == '}' || c == '[' || c == ']' || c == ',' || c == ':') { i++; continue; }
         if (c == '"') {
             end = literal_end(t, n, i);
-            int is_key = end < n && t[end] == ':';
-            if (is_key) { key = i; klen = end - i; }
-            if (is_key || (i > 0 && t[i - 1] == ':' && names_a_thing(t + key, klen))) {   /* part of the shape */
-                if (sl + (end - i) > sizeof shape) return 1;
-                memcpy(shape + sl, t + i, end - i);
-                sl += end - i;
-                i = end;
-                continue;
-            }
-        } else if (c == '{' || c == '}' || c == '[' || c == ']' || c == ',' || c == ':') {
-            if (sl == sizeof shape) return 1;
-            shape[sl++] = c;
-            i++;
-            continue;
+            if (end < n && t[end] == ':') { key = i; klen = end - i; i = end; continue; }   /* a key */
+            if (t[i - 1] == ':' && names_a_thing(t + key, klen)) { i = end; continue; }   /* a name */
         } else end = literal_end(t, n, i);
-        if (++nlit > TMPL_MAX_LITERALS || sl == sizeof shape || ll + (end - i) + 1 > sizeof lits) return 1;
+        /* A literal value: the shape so far, then its mark; the value goes to the literals. */
+        if (++nlit > TMPL_MAX_LITERALS || sl + (i - run) + 1 > sizeof shape || ll + (end - i) + 1 > sizeof lits) return 1;
+        memcpy(shape + sl, t + run, i - run);
+        sl += i - run;
         shape[sl++] = TMPL_MARK;
         if (ll) lits[ll++] = ',';
         memcpy(lits + ll, t + i, end - i);
         ll += end - i;
-        i = end;
+        i = run = end;
     }
-    if (!nlit || ll >= n) return 1;   /* nothing to gain: kept whole */
+    if (!nlit || ll >= n || sl + (n - run) > sizeof shape) return 1;   /* nothing to gain, or too long: kept whole */
+    memcpy(shape + sl, t + run, n - run);
+    sl += n - run;
     uint32_t e = tmpl_intern(l, shape, sl);
     if (!e) return 0;
     o->len = at;

@@ -660,9 +660,18 @@ static const char *record_meta(hs_db *db, const char *t, const rec_spans *r, buf
         if (n >= sizeof num || !(t[r->time.start] == '-' || (t[r->time.start] >= '0' && t[r->time.start] <= '9'))) return "time must be a number of milliseconds";
         memcpy(num, t + r->time.start, n);
         num[n] = 0;
-        char *endp;
-        m->time = hs_strtod(num, &endp);
-        if (*endp || !isfinite(m->time) || fabs(m->time) > 8.64e15) return "time is outside the Date range";
+        /* The usual time, whole milliseconds: read directly (hs_strtod was 2% of replay). */
+        int64_t whole = 0;
+        size_t d = num[0] == '-';
+        while (d < n && num[d] >= '0' && num[d] <= '9' && d < 16) whole = whole * 10 + (num[d++] - '0');
+        if (d == n && n > (size_t)(num[0] == '-') && (num[num[0] == '-'] != '0' || n == (size_t)(num[0] == '-') + 1)) {
+            m->time = (double)(num[0] == '-' ? -whole : whole);
+        } else {
+            char *endp;
+            m->time = hs_strtod(num, &endp);
+            if (*endp) return "time is outside the Date range";
+        }
+        if (!isfinite(m->time) || fabs(m->time) > 8.64e15) return "time is outside the Date range";
     }
     if (r->id.end) {
         size_t a = r->id.start, b = r->id.end;
@@ -688,8 +697,9 @@ static hs_rc replay_one(hs_db *db, const char *text, const rec_spans *r, buf *he
     size_t qs = r->query.start, qe = r->query.end;
     /* Only a text that names the class can be a revert: skip parsing the rest twice. */
     int maybe_revert = 0;
-    for (size_t k = qs; k + 17 <= qe && !maybe_revert; k++)
-        maybe_revert = text[k] == '"' && memcmp(text + k, "\"HindsightRevert\"", 17) == 0;
+    for (const char *h = qs + 1 < qe ? memchr(text + qs + 1, 'H', qe - qs - 1) : NULL; h && !maybe_revert;
+         h = h + 1 < text + qe ? memchr(h + 1, 'H', (size_t)(text + qe - h - 1)) : NULL)   /* 'H' is rare in queries */
+        maybe_revert = text + qe - h >= 16 && h[-1] == '"' && memcmp(h - 1, "\"HindsightRevert\"", 17) == 0;
     if (!maybe_revert) return db_execute_prepared(db, text + qs, qe - qs, NULL, 0);
     buf_clear(head);
     size_t p2 = qs;
