@@ -214,6 +214,53 @@ static int put_canonical(buf *o, const char *s, size_t n, int is_add, size_t *ad
     return ok;
 }
 
+/* ---- ids: most are origin "." counter, and a log holds few origins: a record keeps the
+   counter's digits and the index of its origin in the log's prefix table. ---- */
+
+size_t commit_id(const commit_log *l, const commit_rec *r, char *out) {
+    size_t n = 0;
+    if (r->id_prefix) {
+        const char *p = l->id_prefixes[r->id_prefix - 1];
+        n = strlen(p);
+        memcpy(out, p, n);
+        out[n++] = '.';
+    }
+    memcpy(out + n, r->text, r->id_len);
+    return n + r->id_len;
+}
+
+size_t commits_store_id(commit_log *l, buf *o, const char *id, size_t n, uint8_t *prefix) {
+    *prefix = 0;
+    size_t dot = n;
+    while (dot > 0 && id[dot - 1] != '.') dot--;
+    /* prefix "." digits, without a leading zero (so the digits print back the same) */
+    int counter = dot >= 2 && dot < n && n - dot <= 20 && (id[dot] != '0' || n - dot == 1);
+    for (size_t i = dot; counter && i < n; i++) counter = id[i] >= '0' && id[i] <= '9';
+    if (counter) {
+        size_t k = 0, plen = dot - 1;
+        while (k < l->nprefix && !(strlen(l->id_prefixes[k]) == plen && memcmp(l->id_prefixes[k], id, plen) == 0)) k++;
+        if (k == l->nprefix && k < sizeof l->id_prefixes / sizeof l->id_prefixes[0]) {
+            char *copy = malloc(plen + 1);
+            if (!copy) return 0;
+            memcpy(copy, id, plen);
+            copy[plen] = 0;
+            l->id_prefixes[l->nprefix++] = copy;
+        }
+        if (k < l->nprefix) {
+            *prefix = (uint8_t)(k + 1);
+            buf_put(o, id + dot, n - dot);
+            return o->oom ? 0 : n - dot;
+        }
+    }
+    buf_put(o, id, n);
+    return o->oom ? 0 : n;
+}
+
+static void free_prefixes(commit_log *l) {
+    for (size_t k = 0; k < l->nprefix; k++) free(l->id_prefixes[k]);
+    l->nprefix = 0;
+}
+
 /* ---- query templates: most commits run a few query shapes with other values (an updateOne
    of one document by id), so each record keeps the shape once per log and its own literal
    values: an updateOne's record shrinks from ~125 bytes of text to its ~13 bytes of values. */
@@ -365,6 +412,9 @@ void commits_move(commit_log *dst, commit_log *src) {
     dst->captmpl = src->captmpl;
     dst->tmpl_slots = src->tmpl_slots;
     dst->tmpl_mask = src->tmpl_mask;
+    memcpy(dst->id_prefixes, src->id_prefixes, sizeof dst->id_prefixes);
+    dst->nprefix = src->nprefix;
+    src->nprefix = 0;
     src->recs = NULL;
     src->n = src->cap = 0;
     src->tmpls = NULL;
@@ -410,7 +460,9 @@ int commits_record(hs_db *db, int kind, uint32_t to_seq, const char *query, size
     size_t mq = (size_t)(w - minified);
     buf out;
     buf_init(&out);
-    buf_put(&out, id, id_len);
+    uint8_t id_prefix;
+    size_t stored_id = commits_store_id(l, &out, id, id_len, &id_prefix);
+    if (!stored_id) { free(minified); buf_free(&out); return 0; }
     size_t add_at = 0, cause_len = 0, at;
     int ok = 1;
     if (m->cause_len) { at = out.len; ok = put_canonical(&out, m->cause, m->cause_len, 0, NULL); cause_len = out.len - at; }
@@ -438,7 +490,8 @@ int commits_record(hs_db *db, int kind, uint32_t to_seq, const char *query, size
     r->order_time = next_time(l, m->time);
     r->time = m->id && !isnan(m->time) ? m->time : r->order_time;
     r->text = text;
-    r->id_len = (uint8_t)id_len;
+    r->id_len = (uint8_t)stored_id;
+    r->id_prefix = id_prefix;
     r->cause_len = (uint32_t)cause_len;
     r->query_len = (uint32_t)kept_qlen;
     r->ref_len = (uint8_t)m->ref_len;
@@ -454,6 +507,7 @@ void commits_free(commit_log *l) {
     l->recs = NULL;
     l->n = l->cap = 0;
     free_templates(l);
+    free_prefixes(l);
 }
 
 void commits_prune(hs_db *db, uint32_t h) {
@@ -474,10 +528,15 @@ const commit_rec *commits_find(const hs_db *db, uint32_t seq) {
     return &l->recs[seq - l->recs[0].seq];
 }
 
+static int id_is(const commit_log *l, const commit_rec *r, const char *id, size_t n) {
+    char buf_id[MAX_ID + 70];
+    return commit_id(l, r, buf_id) == n && memcmp(buf_id, id, n) == 0;
+}
+
 long commits_find_id(const hs_db *db, const char *id, size_t n) {
     const commit_log *l = &db->commits;
     for (size_t i = l->n; i-- > 0;)
-        if (l->recs[i].id_len == n && memcmp(l->recs[i].text, id, n) == 0) return (long)i;
+        if (id_is(l, &l->recs[i], id, n)) return (long)i;
     return -1;
 }
 
@@ -495,6 +554,12 @@ int commits_copy(commit_log *dst, const commit_log *src, uint32_t s) {
         dst->recs[i] = *r;
         dst->recs[i].text = t;
         dst->n = i + 1;
+    }
+    for (size_t k = 0; k < src->nprefix; k++) {
+        size_t plen = strlen(src->id_prefixes[k]);
+        if (!(dst->id_prefixes[k] = malloc(plen + 1))) { commits_free(dst); return 0; }
+        memcpy(dst->id_prefixes[k], src->id_prefixes[k], plen + 1);
+        dst->nprefix = k + 1;
     }
     /* The templates keep their indexes: the copied records name them. */
     for (size_t i = 0; i < src->ntmpl; i++) {
@@ -568,7 +633,8 @@ static void put_record(const hs_db *db, buf *o, const commit_rec *r, int with_qu
     buf_puts(o, "{\"seq\":");
     buf_put_i64(o, r->seq);
     buf_puts(o, ",\"id\":\"");
-    buf_put(o, r->text, r->id_len);
+    char id[MAX_ID + 70];
+    buf_put(o, id, commit_id(&db->commits, r, id));
     buf_puts(o, "\",\"time\":");
     put_time(o, r->time);
     buf_puts(o, ",\"cause\":");
@@ -685,7 +751,7 @@ static int derive_stacks(const hs_db *db, size_t **undo, size_t *nu, size_t **re
             /* Normally the top; search deeper for a history rebuilt from several pages. */
             for (size_t k = *nfrom; k-- > 0;) {
                 const commit_rec *t = &l->recs[from[k]];
-                if (t->id_len == r->ref_len && memcmp(t->text, ref, r->ref_len) == 0) {
+                if (id_is(l, t, ref, r->ref_len)) {
                     to[(*nto)++] = from[k];
                     memmove(from + k, from + k + 1, (*nfrom - k - 1) * sizeof *from);
                     (*nfrom)--;
@@ -717,10 +783,9 @@ static hs_rc undo_redo(hs_db *db, const char *meta, size_t mlen, int kind) {
         buf_puts(&db->out, "{\"seq\":null}");
         return db->out.oom ? HS_NOMEM : HS_OK;
     }
-    char ref[MAX_ID + 1];
-    memcpy(ref, target->text, target->id_len);
+    char ref[MAX_ID + 70];
+    db->meta.ref_len = commit_id(&db->commits, target, ref);
     db->meta.ref = ref;
-    db->meta.ref_len = target->id_len;
     db->meta.ref_kind = kind;
     return db_revert_now(db, to);
 }

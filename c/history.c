@@ -498,7 +498,7 @@ hs_rc hs_db_memory_parts(hs_db *db) {
     }
     uint64_t tmpl = l->captmpl * sizeof(query_tmpl) + (l->tmpl_slots ? ((uint64_t)l->tmpl_mask + 1) * 4 : 0);
     for (size_t k = 0; k < l->ntmpl; k++) tmpl += l->tmpls[k].len;
-    blocks += l->n + l->ntmpl;
+    blocks += l->n + l->ntmpl + l->nprefix;
     buf *o = &db->out;
     buf_clear(o);
 #define PART(name, v) do { buf_puts(o, "\"" name "\":"); buf_put_i64(o, (int64_t)(v)); } while (0)
@@ -824,7 +824,8 @@ hs_rc hs_db_changes(hs_db *db, uint32_t since, uint32_t until) {
         buf_puts(o, "{\"seq\":");
         buf_put_i64(o, s);
         buf_puts(o, ",\"id\":");
-        if (rec) { buf_putc(o, '"'); buf_put(o, rec->text, rec->id_len); buf_putc(o, '"'); }
+        char id[200];
+        if (rec) { buf_putc(o, '"'); buf_put(o, id, commit_id(&db->commits, rec, id)); buf_putc(o, '"'); }
         else buf_puts(o, "null");
         buf_puts(o, ",\"changes\":{");
         size_t end = k;

@@ -32,7 +32,9 @@ typedef struct commit_rec {   /* one per kept commit: its fields are ordered to 
     char *text;               /* id, cause JSON (may be empty: null), query JSON, ref id; one allocation */
     uint32_t cause_len, query_len;
     uint8_t kind;
-    uint8_t id_len, ref_len;  /* ids are at most 128 bytes (commits.c MAX_ID) */
+    uint8_t id_len, ref_len;  /* stored bytes; ids are at most 128 bytes (commits.c MAX_ID) */
+    uint8_t id_prefix;        /* 0: the id is stored whole; k: it is id_prefixes[k - 1] "."
+                                 and the stored digits (commit_id puts it together) */
 } commit_rec;
 
 /* A query with its literal values taken out (each is a 0x01 byte), kept once per log. */
@@ -45,6 +47,8 @@ typedef struct commit_log {
     size_t ntmpl, captmpl;
     uint32_t *tmpl_slots;     /* hash of tmpls: index + 1, 0 empty; tmpl_mask + 1 slots */
     uint32_t tmpl_mask;
+    char *id_prefixes[255];   /* the prefixes of "prefix.counter" ids (an origin each), NUL-ended */
+    size_t nprefix;
     char origin[65];          /* ids of new commits are origin "." counter */
     uint64_t counter;
     double last_time;         /* the latest commit's order_time; base_time when none is kept */
@@ -151,6 +155,11 @@ void commits_prune(hs_db *db, uint32_t h);
 void commits_free(commit_log *l);
 /* The record of commit seq, or NULL when it is not kept. */
 const commit_rec *commits_find(const hs_db *db, uint32_t seq);
+/* The id of rec into out (at least 129 bytes); returns its length. */
+size_t commit_id(const commit_log *l, const commit_rec *rec, char *out);
+/* Appends id as a record stores it (the digits after an interned prefix, or whole) and sets
+   *prefix; returns the stored length, 0 on out of memory. */
+size_t commits_store_id(commit_log *l, buf *o, const char *id, size_t n, uint8_t *prefix);
 /* Appends the query text of rec (put back together from its template when it has one). */
 void commits_put_query_text(const commit_log *l, const commit_rec *rec, buf *o);
 /* Replaces the query text o[at..] (canonical) by its literals when it is worth keeping as a

@@ -112,21 +112,21 @@ static int same_record(const commit_rec *a, const commit_rec *b) {
 static void put_commits(const hs_db *db, buf *o) {
     const commit_log *l = &db->commits;
     buf_puts(o, "{\"ids\":[");
+    char id[200], next[200];
     for (size_t i = 0; i < l->n;) {
-        const commit_rec *r = &l->recs[i];
+        size_t idl = commit_id(l, &l->recs[i], id);
         size_t pl, j = i + 1;
         uint64_t first, k;
-        if (id_counter(r->text, r->id_len, &pl, &first)) {
+        if (id_counter(id, idl, &pl, &first)) {
             for (; j < l->n; j++) {
-                size_t pl2;
-                const commit_rec *q = &l->recs[j];
-                if (!id_counter(q->text, q->id_len, &pl2, &k) || pl2 != pl || k != first + (j - i) || memcmp(q->text, r->text, pl) != 0) break;
+                size_t pl2, nl = commit_id(l, &l->recs[j], next);
+                if (!id_counter(next, nl, &pl2, &k) || pl2 != pl || k != first + (j - i) || memcmp(next, id, pl) != 0) break;
             }
         }
         if (i) buf_putc(o, ',');
         if (j - i >= 2) {
             buf_putc(o, '[');
-            buf_put_json_string(o, r->text, pl);
+            buf_put_json_string(o, id, pl);
             buf_putc(o, ',');
             buf_put_i64(o, (int64_t)first);
             buf_putc(o, ',');
@@ -134,7 +134,7 @@ static void put_commits(const hs_db *db, buf *o) {
             buf_putc(o, ']');
             i = j;
         } else {
-            buf_put_json_string(o, r->text, r->id_len);
+            buf_put_json_string(o, id, idl);
             i++;
         }
     }
@@ -426,8 +426,9 @@ static int load_record(loader *l, hs_db *f, uint32_t seq, const char *id, size_t
     r->order_time = isnan(*last) || r->time > *last ? r->time : *last;
     *last = r->order_time;
     buf_clear(tmp);
-    buf_put(tmp, id, idl);
-    r->id_len = (uint8_t)idl;
+    size_t stored = commits_store_id(&f->commits, tmp, id, idl, &r->id_prefix);
+    if (!stored) { l->err = "out of memory"; return 0; }
+    r->id_len = (uint8_t)stored;
     if (!vcause) { l->err = "a commit needs a cause"; return 0; }
     if (vcause[0] != T_NULL) { size_t at = tmp->len; val_print(tmp, vcause); r->cause_len = (uint32_t)(tmp->len - at); }
     if (!vpay) { l->err = "a commit needs its query"; return 0; }
