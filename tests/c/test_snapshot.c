@@ -205,6 +205,38 @@ int main(void) {
     hs_db_close(cn2);
     hs_db_close(cn);
 
+    /* Ids of every form come back as they were: prefix.counter (kept as digits and a prefix
+       index), no counter, a leading zero, dots inside the prefix; through records, a dump and a fork. */
+    hs_db *idb = hs_db_open();
+    const char *idq = "{\"target\":\"i\",\"type\":\"add\",\"addData\":[{\"v\":1}]}";
+    const char *idmetas[] = {"{\"id\":\"x.1\"}", "{\"id\":\"plain\"}", "{\"id\":\"a.01\"}", "{\"id\":\"a.b.7\"}", "{\"id\":\"x.2\"}", "{\"id\":\"x.0\"}", "{\"id\":\"y.\"}", NULL};
+    for (int k = 0; idmetas[k]; k++) hs_db_execute_meta(idb, idq, strlen(idq), NULL, 0, idmetas[k], strlen(idmetas[k]));
+    hs_db_commits(idb, 0, 7, 100);
+    char *idr = out_copy(idb);
+    CHECK(hs_db_seq(idb) == 7 && strstr(idr, "\"id\":\"x.1\"") && strstr(idr, "\"id\":\"plain\"") && strstr(idr, "\"id\":\"a.01\"") && strstr(idr, "\"id\":\"a.b.7\"") &&
+          strstr(idr, "\"id\":\"x.2\"") && strstr(idr, "\"id\":\"x.0\"") && strstr(idr, "\"id\":\"y.\""), "every id reads back as given");
+    hs_db_dump(idb);
+    char *idd = out_copy(idb);
+    hs_db *idb2 = hs_db_open();
+    CHECK(hs_db_load(idb2, idd, strlen(idd)) == HS_OK, "a dump with such ids loads");
+    hs_db_commits(idb2, 0, 7, 100);
+    char *idr2 = out_copy(idb2);
+    CHECK(strcmp(idr, idr2) == 0, "with the same ids");
+    hs_db *idf = hs_db_fork(idb2, 7);
+    hs_db_commits(idf, 0, 7, 100);
+    char *idr3 = out_copy(idf);
+    CHECK(strcmp(idr, idr3) == 0, "and a fork of it too");
+    CHECK(hs_db_undo(idf, NULL, 0) == HS_OK && hs_db_undo(idf, NULL, 0) == HS_OK && hs_db_redo(idf, NULL, 0) == HS_OK && hs_db_seq(idf) == 10,
+          "undo and redo find their commits by id");
+    hs_db_commits(idf, 10, 10, 1);
+    char *redo_rec = out_copy(idf);
+    CHECK(strstr(redo_rec, "\"redo\":\"x.0\"") != NULL, "the redo names the commit it takes back (x.0, undone second)");
+    free(redo_rec);
+    free(idr); free(idr2); free(idr3); free(idd);
+    hs_db_close(idf);
+    hs_db_close(idb2);
+    hs_db_close(idb);
+
     /* Rows added one per commit: a STEP and a bare document each; equal records: one entry and a count. */
     hs_db *steps = hs_db_open();
     hs_db_set_origin(steps, "o", 1);
