@@ -11,9 +11,11 @@
  *   an earlier life (replay, rebase: the meta names its id) keeps it as it was, and
  *   order_time, never going backwards, is what time lookups search;
  * - an id, once given, never changes: replay, rebase and import pass it back in the meta;
- * - the cause and the query are kept as the exact JSON text that was checked and executed,
- *   except a single add's documents, which are kept once, in the row versions, and put back
- *   into the query text when it is written out (commits_put).
+ * - the cause and the query are kept as the exact JSON text that was checked and executed
+ *   (printed canonically), except a single add's documents, which are kept once, in the row
+ *   versions, and put back into the query text when it is written out (commits_put), and a
+ *   query's shape, kept once per log as a template, its record keeping only its literal
+ *   values (commits_split_query; commits_put_query_text puts the text back together).
  * The meta of a call is checked whole (commits_begin) before the call changes anything.
  */
 #include "hsint.h"
@@ -166,9 +168,41 @@ int commit_print_query(buf *o, val q, int is_add, size_t *add_at) {
     return found;
 }
 
+/* 1 when minified JSON text s is already what val_print writes, checked in one pass without
+   decoding: strings with nothing to escape, integers of at most 15 digits other than -0,
+   literals, and structure (replayed and imported records are canonical already; parsing and
+   printing each one again was a quarter of replay). Anything else: 0 (the full path). A
+   duplicate key, refused when the text was checked, would keep the text as is on both paths. */
+static int already_canonical(const char *s, size_t n) {
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"') {
+            for (i++; i < n && s[i] != '"'; i++)
+                if (s[i] == '\\' || (unsigned char)s[i] < 0x20) return 0;
+            if (i++ >= n) return 0;
+        } else if (c == '-' || (c >= '0' && c <= '9')) {
+            size_t start = i;
+            if (c == '-') i++;
+            size_t digits = i;
+            while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+            digits = i - digits;
+            if (digits == 0 || digits > 15 || (digits > 1 && s[i - digits] == '0')) return 0;
+            if (c == '-' && digits == 1 && s[start + 1] == '0') return 0;
+            if (i < n && (s[i] == '.' || s[i] == 'e' || s[i] == 'E')) return 0;
+        } else if (c == '{' || c == '}' || c == '[' || c == ']' || c == ',' || c == ':') {
+            i++;
+        } else if (c == 't' && i + 4 <= n && memcmp(s + i, "true", 4) == 0) i += 4;
+        else if (c == 'f' && i + 5 <= n && memcmp(s + i, "false", 5) == 0) i += 5;
+        else if (c == 'n' && i + 4 <= n && memcmp(s + i, "null", 4) == 0) i += 4;
+        else return 0;
+    }
+    return 1;
+}
+
 /* Appends the canonical form of JSON text s (already checked strictly); 0 on out of memory.
    The texts were checked before, so a parse error cannot happen; if it did, s is kept as is. */
 static int put_canonical(buf *o, const char *s, size_t n, int is_add, size_t *add_at) {
+    if (!is_add && already_canonical(s, n)) { buf_put(o, s, n); return !o->oom; }
     buf enc;
     buf_init(&enc);
     size_t pos = 0;
@@ -178,6 +212,215 @@ static int put_canonical(buf *o, const char *s, size_t n, int is_add, size_t *ad
     int ok = !enc.oom && !o->oom;
     buf_free(&enc);
     return ok;
+}
+
+/* ---- ids: most are origin "." counter, and a log holds few origins: a record keeps the
+   counter's digits and the index of its origin in the log's prefix table. ---- */
+
+size_t commit_id(const commit_log *l, const commit_rec *r, char *out) {
+    size_t n = 0;
+    if (r->id_prefix) {
+        const char *p = l->id_prefixes[r->id_prefix - 1];
+        n = strlen(p);
+        memcpy(out, p, n);
+        out[n++] = '.';
+    }
+    memcpy(out + n, r->text, r->id_len);
+    return n + r->id_len;
+}
+
+size_t commits_store_id(commit_log *l, buf *o, const char *id, size_t n, uint8_t *prefix) {
+    *prefix = 0;
+    size_t dot = n;
+    while (dot > 0 && id[dot - 1] != '.') dot--;
+    /* prefix "." digits, without a leading zero (so the digits print back the same) */
+    int counter = dot >= 2 && dot < n && n - dot <= 20 && (id[dot] != '0' || n - dot == 1);
+    for (size_t i = dot; counter && i < n; i++) counter = id[i] >= '0' && id[i] <= '9';
+    if (counter) {
+        size_t k = 0, plen = dot - 1;
+        while (k < l->nprefix && !(strlen(l->id_prefixes[k]) == plen && memcmp(l->id_prefixes[k], id, plen) == 0)) k++;
+        if (k == l->nprefix && k < sizeof l->id_prefixes / sizeof l->id_prefixes[0]) {
+            char *copy = malloc(plen + 1);
+            if (!copy) return 0;
+            memcpy(copy, id, plen);
+            copy[plen] = 0;
+            l->id_prefixes[l->nprefix++] = copy;
+        }
+        if (k < l->nprefix) {
+            *prefix = (uint8_t)(k + 1);
+            buf_put(o, id + dot, n - dot);
+            return o->oom ? 0 : n - dot;
+        }
+    }
+    buf_put(o, id, n);
+    return o->oom ? 0 : n;
+}
+
+static void free_prefixes(commit_log *l) {
+    for (size_t k = 0; k < l->nprefix; k++) free(l->id_prefixes[k]);
+    l->nprefix = 0;
+}
+
+/* ---- query templates: most commits run a few query shapes with other values (an updateOne
+   of one document by id), so each record keeps the shape once per log and its own literal
+   values: an updateOne's record shrinks from ~125 bytes of text to its ~13 bytes of values. */
+
+#define TMPL_MARK '\x01'          /* a literal's place; canonical JSON never holds a raw 0x01 */
+#define TMPL_MAX_LITERALS 64
+#define TMPL_MAX_LEN 2048
+
+static uint32_t tmpl_hash(const char *t, size_t n) {
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) h = (h ^ (uint8_t)t[i]) * 16777619u;
+    return h;
+}
+
+/* Where literal token t[i..] ends (canonical JSON: a string, a number or a keyword). */
+static size_t literal_end(const char *t, size_t n, size_t i) {
+    if (t[i] == '"') {
+        for (i++; i < n && t[i] != '"'; i++) if (t[i] == '\\') i++;
+        return i < n ? i + 1 : n;
+    }
+    while (i < n && t[i] != ',' && t[i] != ']' && t[i] != '}') i++;
+    return i;
+}
+
+/* The template's index + 1, interned when new; 0 on out of memory. */
+static uint32_t tmpl_intern(commit_log *l, const char *t, size_t n) {
+    uint32_t h = tmpl_hash(t, n);
+    if (l->tmpl_slots) {
+        for (uint32_t k = h & l->tmpl_mask;; k = (k + 1) & l->tmpl_mask) {
+            uint32_t e = l->tmpl_slots[k];
+            if (!e) break;
+            const query_tmpl *q = &l->tmpls[e - 1];
+            if (q->hash == h && q->len == n && memcmp(q->text, t, n) == 0) return e;
+        }
+    }
+    if (l->ntmpl == l->captmpl) {
+        size_t cap = l->captmpl ? l->captmpl * 2 : 8;
+        query_tmpl *grown = realloc(l->tmpls, cap * sizeof *grown);
+        if (!grown) return 0;
+        l->tmpls = grown;
+        l->captmpl = cap;
+    }
+    if (!l->tmpl_slots || (l->ntmpl + 1) * 2 > (size_t)l->tmpl_mask + 1) {
+        uint32_t size = l->tmpl_slots ? (l->tmpl_mask + 1) * 2 : 16;
+        uint32_t *slots = calloc(size, sizeof *slots);
+        if (!slots) return 0;
+        for (size_t i = 0; i < l->ntmpl; i++) {
+            uint32_t k = l->tmpls[i].hash & (size - 1);
+            while (slots[k]) k = (k + 1) & (size - 1);
+            slots[k] = (uint32_t)i + 1;
+        }
+        free(l->tmpl_slots);
+        l->tmpl_slots = slots;
+        l->tmpl_mask = size - 1;
+    }
+    char *copy = malloc(n ? n : 1);
+    if (!copy) return 0;
+    memcpy(copy, t, n);
+    l->tmpls[l->ntmpl] = (query_tmpl){copy, (uint32_t)n, h};
+    uint32_t k = h & l->tmpl_mask;
+    while (l->tmpl_slots[k]) k = (k + 1) & l->tmpl_mask;
+    l->tmpl_slots[k] = (uint32_t)++l->ntmpl;
+    return (uint32_t)l->ntmpl;
+}
+
+/* Members whose string values name things (a collection, a query or node type, a field, a
+   format version): few distinct values, so they stay in the shape. key includes its quotes. */
+static int names_a_thing(const char *key, size_t klen) {
+    switch (klen) {
+    case 6: return memcmp(key, "\"type\"", 6) == 0;
+    case 7: return memcmp(key, "\"field\"", 7) == 0 || memcmp(key, "\"vType\"", 7) == 0;
+    case 8: return memcmp(key, "\"target\"", 8) == 0;
+    case 9: return memcmp(key, "\"version\"", 9) == 0;
+    case 11: return memcmp(key, "\"className\"", 11) == 0 || memcmp(key, "\"serialKey\"", 11) == 0;
+    default: return 0;
+    }
+}
+
+int commits_split_query(commit_log *l, buf *o, size_t at, uint32_t *tmpl) {
+    *tmpl = 0;
+    const char *t = o->data + at;
+    size_t n = o->len - at;
+    char shape[TMPL_MAX_LEN];
+    char lits[TMPL_MAX_LEN];
+    size_t sl = 0, ll = 0, nlit = 0, key = 0, klen = 0, run = 0;   /* run: where the shape text resumes */
+    for (size_t i = 0; i < n;) {
+        char c = t[i];
+        size_t end;
+        if (c == '{' || c == '}' || c == '[' || c == ']' || c == ',' || c == ':') { i++; continue; }
+        if (c == '"') {
+            end = literal_end(t, n, i);
+            if (end < n && t[end] == ':') { key = i; klen = end - i; i = end; continue; }   /* a key */
+            if (t[i - 1] == ':' && names_a_thing(t + key, klen)) { i = end; continue; }   /* a name */
+        } else end = literal_end(t, n, i);
+        /* A literal value: the shape so far, then its mark; the value goes to the literals. */
+        if (++nlit > TMPL_MAX_LITERALS || sl + (i - run) + 1 > sizeof shape || ll + (end - i) + 1 > sizeof lits) return 1;
+        memcpy(shape + sl, t + run, i - run);
+        sl += i - run;
+        shape[sl++] = TMPL_MARK;
+        if (ll) lits[ll++] = ',';
+        memcpy(lits + ll, t + i, end - i);
+        ll += end - i;
+        i = run = end;
+    }
+    if (!nlit || ll >= n || sl + (n - run) > sizeof shape) return 1;   /* nothing to gain, or too long: kept whole */
+    memcpy(shape + sl, t + run, n - run);
+    sl += n - run;
+    uint32_t e = tmpl_intern(l, shape, sl);
+    if (!e) return 0;
+    o->len = at;
+    buf_put(o, lits, ll);
+    *tmpl = e;
+    return !o->oom;
+}
+
+void commits_put_query_text(const commit_log *l, const commit_rec *r, buf *o) {
+    const char *q = r->text + r->id_len + r->cause_len;
+    if (!r->tmpl) { buf_put(o, q, r->query_len); return; }
+    const query_tmpl *t = &l->tmpls[r->tmpl - 1];
+    size_t p = 0, start = 0;
+    for (size_t i = 0; i < t->len; i++) {
+        if (t->text[i] != TMPL_MARK) continue;
+        buf_put(o, t->text + start, i - start);
+        start = i + 1;
+        size_t end = literal_end(q, r->query_len, p);
+        buf_put(o, q + p, end - p);
+        p = end + 1;   /* past the ',' between literals */
+    }
+    buf_put(o, t->text + start, t->len - start);
+}
+
+static void free_templates(commit_log *l) {
+    for (size_t i = 0; i < l->ntmpl; i++) free(l->tmpls[i].text);
+    free(l->tmpls);
+    free(l->tmpl_slots);
+    l->tmpls = NULL;
+    l->tmpl_slots = NULL;
+    l->ntmpl = l->captmpl = 0;
+    l->tmpl_mask = 0;
+}
+
+void commits_move(commit_log *dst, commit_log *src) {
+    commits_free(dst);
+    dst->recs = src->recs;
+    dst->n = src->n;
+    dst->cap = src->cap;
+    dst->tmpls = src->tmpls;
+    dst->ntmpl = src->ntmpl;
+    dst->captmpl = src->captmpl;
+    dst->tmpl_slots = src->tmpl_slots;
+    dst->tmpl_mask = src->tmpl_mask;
+    memcpy(dst->id_prefixes, src->id_prefixes, sizeof dst->id_prefixes);
+    dst->nprefix = src->nprefix;
+    src->nprefix = 0;
+    src->recs = NULL;
+    src->n = src->cap = 0;
+    src->tmpls = NULL;
+    src->tmpl_slots = NULL;
+    src->ntmpl = src->captmpl = 0;
+    src->tmpl_mask = 0;
 }
 
 int commits_record(hs_db *db, int kind, uint32_t to_seq, const char *query, size_t qlen, const jscan_span *add_span) {
@@ -201,10 +444,13 @@ int commits_record(hs_db *db, int kind, uint32_t to_seq, const char *query, size
     /* The query without an add's documents (they are kept once, in the versions), spacing
        dropped, then printed canonically into the record: id, cause, query, ref. */
     size_t kept_qlen = query ? (add_span ? qlen - (add_span->end - add_span->start) + 1 : qlen) : 0;
-    char *minified = malloc(kept_qlen + m->cause_len + 1);
+    /* Already canonical (a replayed or imported record): kept as it is, no second copy. */
+    int as_is = query && !add_span && already_canonical(query, qlen);
+    char *minified = malloc(as_is ? 1 : kept_qlen + 1);
     if (!minified) return 0;
     char *w = minified;
-    if (query && add_span) {
+    if (as_is) {
+    } else if (query && add_span) {
         w += copy_minified(w, query, add_span->start);
         *w++ = '0';
         w += copy_minified(w, query + add_span->end, qlen - add_span->end);
@@ -214,12 +460,18 @@ int commits_record(hs_db *db, int kind, uint32_t to_seq, const char *query, size
     size_t mq = (size_t)(w - minified);
     buf out;
     buf_init(&out);
-    buf_put(&out, id, id_len);
+    uint8_t id_prefix;
+    size_t stored_id = commits_store_id(l, &out, id, id_len, &id_prefix);
+    if (!stored_id) { free(minified); buf_free(&out); return 0; }
     size_t add_at = 0, cause_len = 0, at;
     int ok = 1;
     if (m->cause_len) { at = out.len; ok = put_canonical(&out, m->cause, m->cause_len, 0, NULL); cause_len = out.len - at; }
     at = out.len;
-    if (ok && query) ok = put_canonical(&out, minified, mq, add_span != NULL, &add_at);
+    if (ok && as_is) buf_put(&out, query, qlen);
+    else if (ok && query) ok = put_canonical(&out, minified, mq, add_span != NULL, &add_at);
+    uint32_t tmpl = 0;
+    int rkind = query && add_span ? CK_ADD : kind;
+    if (ok && query && rkind == CK_QUERY) ok = commits_split_query(l, &out, at, &tmpl);
     kept_qlen = out.len - at;
     free(minified);
     if (m->ref_len) buf_put(&out, m->ref, m->ref_len);
@@ -232,15 +484,17 @@ int commits_record(hs_db *db, int kind, uint32_t to_seq, const char *query, size
     memset(r, 0, sizeof *r);
     r->seq = db->hist.seq;
     r->to_seq = to_seq;
-    r->kind = (uint8_t)(query && add_span ? CK_ADD : kind);
+    r->kind = (uint8_t)rkind;
+    r->tmpl = tmpl;
     r->add_at = (uint32_t)add_at;
     r->order_time = next_time(l, m->time);
     r->time = m->id && !isnan(m->time) ? m->time : r->order_time;
     r->text = text;
-    r->id_len = (uint32_t)id_len;
+    r->id_len = (uint8_t)stored_id;
+    r->id_prefix = id_prefix;
     r->cause_len = (uint32_t)cause_len;
     r->query_len = (uint32_t)kept_qlen;
-    r->ref_len = (uint32_t)m->ref_len;
+    r->ref_len = (uint8_t)m->ref_len;
     l->last_time = r->order_time;
     if (!m->id) l->counter++;
     assert(l->n == 1 || l->recs[l->n - 2].seq + 1 == r->seq);
@@ -252,6 +506,8 @@ void commits_free(commit_log *l) {
     free(l->recs);
     l->recs = NULL;
     l->n = l->cap = 0;
+    free_templates(l);
+    free_prefixes(l);
 }
 
 void commits_prune(hs_db *db, uint32_t h) {
@@ -272,10 +528,15 @@ const commit_rec *commits_find(const hs_db *db, uint32_t seq) {
     return &l->recs[seq - l->recs[0].seq];
 }
 
+static int id_is(const commit_log *l, const commit_rec *r, const char *id, size_t n) {
+    char buf_id[MAX_ID + 70];
+    return commit_id(l, r, buf_id) == n && memcmp(buf_id, id, n) == 0;
+}
+
 long commits_find_id(const hs_db *db, const char *id, size_t n) {
     const commit_log *l = &db->commits;
     for (size_t i = l->n; i-- > 0;)
-        if (l->recs[i].id_len == n && memcmp(l->recs[i].text, id, n) == 0) return (long)i;
+        if (id_is(l, &l->recs[i], id, n)) return (long)i;
     return -1;
 }
 
@@ -293,6 +554,17 @@ int commits_copy(commit_log *dst, const commit_log *src, uint32_t s) {
         dst->recs[i] = *r;
         dst->recs[i].text = t;
         dst->n = i + 1;
+    }
+    for (size_t k = 0; k < src->nprefix; k++) {
+        size_t plen = strlen(src->id_prefixes[k]);
+        if (!(dst->id_prefixes[k] = malloc(plen + 1))) { commits_free(dst); return 0; }
+        memcpy(dst->id_prefixes[k], src->id_prefixes[k], plen + 1);
+        dst->nprefix = k + 1;
+    }
+    /* The templates keep their indexes: the copied records name them. */
+    for (size_t i = 0; i < src->ntmpl; i++) {
+        const query_tmpl *t = &src->tmpls[i];
+        if (tmpl_intern(dst, t->text, t->len) != i + 1) { commits_free(dst); return 0; }
     }
     memcpy(dst->origin, src->origin, sizeof dst->origin);
     dst->counter = src->counter;
@@ -348,7 +620,7 @@ static void put_query(const hs_db *db, buf *o, const commit_rec *r) {
         buf_putc(o, '}');
         return;
     default:
-        buf_put(o, q, r->query_len);
+        commits_put_query_text(&db->commits, r, o);
     }
 }
 
@@ -361,7 +633,8 @@ static void put_record(const hs_db *db, buf *o, const commit_rec *r, int with_qu
     buf_puts(o, "{\"seq\":");
     buf_put_i64(o, r->seq);
     buf_puts(o, ",\"id\":\"");
-    buf_put(o, r->text, r->id_len);
+    char id[MAX_ID + 70];
+    buf_put(o, id, commit_id(&db->commits, r, id));
     buf_puts(o, "\",\"time\":");
     put_time(o, r->time);
     buf_puts(o, ",\"cause\":");
@@ -478,7 +751,7 @@ static int derive_stacks(const hs_db *db, size_t **undo, size_t *nu, size_t **re
             /* Normally the top; search deeper for a history rebuilt from several pages. */
             for (size_t k = *nfrom; k-- > 0;) {
                 const commit_rec *t = &l->recs[from[k]];
-                if (t->id_len == r->ref_len && memcmp(t->text, ref, r->ref_len) == 0) {
+                if (id_is(l, t, ref, r->ref_len)) {
                     to[(*nto)++] = from[k];
                     memmove(from + k, from + k + 1, (*nfrom - k - 1) * sizeof *from);
                     (*nfrom)--;
@@ -510,10 +783,9 @@ static hs_rc undo_redo(hs_db *db, const char *meta, size_t mlen, int kind) {
         buf_puts(&db->out, "{\"seq\":null}");
         return db->out.oom ? HS_NOMEM : HS_OK;
     }
-    char ref[MAX_ID + 1];
-    memcpy(ref, target->text, target->id_len);
+    char ref[MAX_ID + 70];
+    db->meta.ref_len = commit_id(&db->commits, target, ref);
     db->meta.ref = ref;
-    db->meta.ref_len = target->id_len;
     db->meta.ref_kind = kind;
     return db_revert_now(db, to);
 }

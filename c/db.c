@@ -105,12 +105,7 @@ static void free_collections(coll **colls, size_t n) {
 void db_adopt(hs_db *db, hs_db *fresh) {
     free_collections(db->colls, db->ncolls);
     free(db->hist.changes);
-    commits_free(&db->commits);
-    db->commits.recs = fresh->commits.recs;
-    db->commits.n = fresh->commits.n;
-    db->commits.cap = fresh->commits.cap;
-    fresh->commits.recs = NULL;
-    fresh->commits.n = fresh->commits.cap = 0;
+    commits_move(&db->commits, &fresh->commits);
     db->commits.base_time = db->commits.last_time = NAN;   /* load sets them again */
     db->colls = fresh->colls;
     db->ncolls = fresh->ncolls;

@@ -115,6 +115,11 @@ hs_rc hs_db_dump(hs_db *db);
 hs_rc hs_db_load(hs_db *db, const char *json, size_t len);
 /* {"seq","oldestSeq","commits","versions","historyBytes","liveDocuments"}, in O(collections). */
 hs_rc hs_db_stats(hs_db *db);
+/* Payload bytes by part: {"currentDocuments","pastDocuments","versionNodes","rowTables",
+   "changeLog","commitTable","commitIds","commitCauses","commitQueries","commitRefs",
+   "commitTemplates","blocks"}
+   (blocks: how many allocations hold them). O(rows + commits): for measuring. */
+hs_rc hs_db_memory_parts(hs_db *db);
 
 /* Declares an index on field (a dot path) of collection target, which need not exist yet:
    the planner then builds an equality and a range index there at their first use instead of

@@ -21,20 +21,34 @@
 
 /* What the engine keeps of each commit besides its row versions (commits.c). */
 enum commit_kind { CK_QUERY, CK_ADD, CK_REVERT, CK_UNDO, CK_REDO, CK_STATE };
-typedef struct commit_rec {
+typedef struct commit_rec {   /* one per kept commit: its fields are ordered to pack */
     uint32_t seq;
     uint32_t to_seq;          /* reverts: the state it went back to */
     uint32_t add_at;          /* CK_ADD: where the documents go back into the query text */
-    uint8_t kind;
+    uint32_t tmpl;            /* 0: the query part is the query text; else template tmpl - 1 of
+                                 the log, and the query part holds its literals (commits.c) */
     double time;              /* ms since 1970: the clock's, or kept from an earlier life (rebase) */
     double order_time;        /* max(time, previous order_time): what time lookups search */
     char *text;               /* id, cause JSON (may be empty: null), query JSON, ref id; one allocation */
-    uint32_t id_len, cause_len, query_len, ref_len;
+    uint32_t cause_len, query_len;
+    uint8_t kind;
+    uint8_t id_len, ref_len;  /* stored bytes; ids are at most 128 bytes (commits.c MAX_ID) */
+    uint8_t id_prefix;        /* 0: the id is stored whole; k: it is id_prefixes[k - 1] "."
+                                 and the stored digits (commit_id puts it together) */
 } commit_rec;
+
+/* A query with its literal values taken out (each is a 0x01 byte), kept once per log. */
+typedef struct query_tmpl { char *text; uint32_t len, hash; } query_tmpl;
 
 typedef struct commit_log {
     commit_rec *recs;
     size_t n, cap;
+    query_tmpl *tmpls;        /* interned templates, never removed while the log lives */
+    size_t ntmpl, captmpl;
+    uint32_t *tmpl_slots;     /* hash of tmpls: index + 1, 0 empty; tmpl_mask + 1 slots */
+    uint32_t tmpl_mask;
+    char *id_prefixes[255];   /* the prefixes of "prefix.counter" ids (an origin each), NUL-ended */
+    size_t nprefix;
     char origin[65];          /* ids of new commits are origin "." counter */
     uint64_t counter;
     double last_time;         /* the latest commit's order_time; base_time when none is kept */
@@ -141,6 +155,18 @@ void commits_prune(hs_db *db, uint32_t h);
 void commits_free(commit_log *l);
 /* The record of commit seq, or NULL when it is not kept. */
 const commit_rec *commits_find(const hs_db *db, uint32_t seq);
+/* The id of rec into out (at least 129 bytes); returns its length. */
+size_t commit_id(const commit_log *l, const commit_rec *rec, char *out);
+/* Appends id as a record stores it (the digits after an interned prefix, or whole) and sets
+   *prefix; returns the stored length, 0 on out of memory. */
+size_t commits_store_id(commit_log *l, buf *o, const char *id, size_t n, uint8_t *prefix);
+/* Appends the query text of rec (put back together from its template when it has one). */
+void commits_put_query_text(const commit_log *l, const commit_rec *rec, buf *o);
+/* Replaces the query text o[at..] (canonical) by its literals when it is worth keeping as a
+   template and literals; sets *tmpl (0: kept whole). Returns 0 on out of memory. */
+int commits_split_query(commit_log *l, buf *o, size_t at, uint32_t *tmpl);
+/* Moves src's records and templates into dst (emptied first); src is left empty. */
+void commits_move(commit_log *dst, commit_log *src);
 /* Appends {"seq","id","time","cause","query"} for rec (the store's log record). */
 void commits_put(const hs_db *db, buf *o, const commit_rec *rec);
 /* The index of the record with this id, or -1. */

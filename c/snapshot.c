@@ -2,42 +2,51 @@
  * snapshot.c: the whole engine state as one JSON text, and back: what persistent stores
  * keep so that opening a database does not replay its history.
  *
- * Layout of hs_db_dump's text, version "2" (hs_db_load also reads version "1"; the test
- * tests/c/test_snapshot.c checks a dump against this table):
+ * Layout of hs_db_dump's text, version "3" (hs_db_load also reads versions "1" and "2"; the
+ * test tests/c/test_snapshot.c checks a dump against this table):
  *
  *   member        | value
  *   --------------+-------------------------------------------------------------------------
  *   className     | "HindsightEngineState"
- *   version       | "2"
+ *   version       | "3"
  *   seq           | the latest commit
  *   oldest        | the retention horizon (oldest readable seq)
  *   origin        | the origin of new commit ids (string)
  *   counter       | the last counter given to a new id of that origin
  *   baseTime      | ms time of the commit at `oldest`, or null when unknown
  *   collections   | [COLL, ..] in the engine's internal order (not toDict's)
- *   commits       | [COMMIT, ..] one per kept commit, seqs oldest+1 .. seq in order
+ *   commits       | COMMITS: one record per kept commit, seqs oldest+1 .. seq in order
  *   indexes       | [[collection, field], ..] declared indexes (plan.h); absent when none
  *
  *   COLL    = {"name","alive":0|1,"serial","order","nextId","serials":[[seq,before],..],
- *              "lives":[..],"orders":[..],"rows":[ROW,..]}
- *   ROW     = DOC: a row with id = previous row's id + 1 (0 for the first), from = the from
- *                  of the last row without older versions (0 before any), no older
- *                  versions, alive
+ *              "lives":[..],"orders":[..],"rows":[ROW | STEP,..]}
+ *   ROW     = DOC: a row with id = previous row's id + 1 (0 for the first), from = FROM, no
+ *                  older versions, alive
  *           | [id, from, DOC|null, [[from, to, DOC|null], ..]]: any row (versions newest first)
- *   COMMIT  = [seq, id, time, cause|null, kind, payload(, extra)] with kind
- *              0 query:  payload = the query JSON as executed
- *              1 add:    payload = the query JSON with its addData array replaced by 0,
- *                        extra = that 0's byte offset in the query text (the documents are
- *                        the row versions the commit made)
- *              2 revert: payload = toSeq
- *              3 undo / 4 redo: payload = toSeq, extra = the id of the commit taken back
- *              5 state:  payload = the revert query with its "state" (an import)
+ *   STEP    = an integer d: FROM += d for the DOC rows after it (not a row)
+ *   FROM    = starts at 0; a DOC row or an array row without older versions sets it to its
+ *             from (so rows added one per commit cost one small STEP each)
+ *   COMMITS = {"ids":[ID,..],"times":[TIME,..],"records":[REC,..]}, three columns read in
+ *             step, commit by commit; "times" has exactly one entry per commit
+ *   ID      = "id": one commit | [prefix, first, count]: count (>= 2) commits with the ids
+ *             prefix "." first, prefix "." first+1, .. (decimal, no leading zeros)
+ *   TIME    = [ms]: any time | an integer d: the previous commit's time + d (both integral)
+ *   REC     = [cause|null, kind, payload(, extra)] | an integer k: k more commits with the
+ *             same cause, kind, payload and extra as the one before
+ *   kind      0 query:  payload = the query JSON as executed
+ *             1 add:    payload = the query JSON with its addData array replaced by 0,
+ *                       extra = that 0's byte offset in the query text (the documents are
+ *                       the row versions the commit made)
+ *             2 revert: payload = toSeq
+ *             3 undo / 4 redo: payload = toSeq, extra = the id of the commit taken back
+ *             5 state:  payload = the revert query with its "state" (an import)
  *
- * Version "1" (written before the commit table existed) had no origin/counter/baseTime/
- * commits, rows always in the array form, and "changes": [[collection index, row id, seq],..];
- * version 2 rebuilds the change log from the row versions (every version boundary after
- * `oldest` is one change). A version 1 text may carry "commits" in the form above (JS
- * converts an old snapshot's log so).
+ * Version "2" had no STEP, and "commits": [[seq, id, time|null, cause|null, kind, payload(,
+ * extra)], ..] (time null: the previous commit's). Version "1" (written before the commit
+ * table existed) had no origin/counter/baseTime/commits, rows always in the array form, and
+ * "changes": [[collection index, row id, seq],..]; versions 2 and 3 rebuild the change log
+ * from the row versions (every version boundary after `oldest` is one change). A version 1
+ * text may carry "commits" in the version 2 form (JS converts an old snapshot's log so).
  * Invariants: loading a dump gives a database whose every readable seq reads the same as the
  * dumped one, with the same commit records; a bad text changes nothing. Index contents are
  * not dumped (rebuilt when queries ask for them); only which indexes were declared.
@@ -74,11 +83,98 @@ static void put_doc(buf *o, const doc *d) {
     else buf_puts(o, "null");
 }
 
+/* An id of the form prefix "." counter (decimal, no leading zero, at most 15 digits): the
+   ids a database gives its own commits, written as runs. */
+static int id_counter(const char *id, size_t n, size_t *prefix_len, uint64_t *num) {
+    size_t dot = n;
+    while (dot > 0 && id[dot - 1] != '.') dot--;
+    if (dot < 2 || dot == n || n - dot > 15 || (id[dot] == '0' && n - dot > 1)) return 0;
+    uint64_t v = 0;
+    for (size_t i = dot; i < n; i++) {
+        if (id[i] < '0' || id[i] > '9') return 0;
+        v = v * 10 + (uint64_t)(id[i] - '0');
+    }
+    *prefix_len = dot - 1;
+    *num = v;
+    return 1;
+}
+
+static int integral_time(double t) { return t == floor(t) && fabs(t) < 9e15; }
+
+/* Two records that differ only in seq, id and time (written once, then counted). */
+static int same_record(const commit_rec *a, const commit_rec *b) {
+    return a->kind == b->kind && a->tmpl == b->tmpl && a->to_seq == b->to_seq && a->add_at == b->add_at && a->cause_len == b->cause_len &&
+           a->query_len == b->query_len && a->ref_len == b->ref_len &&
+           memcmp(a->text + a->id_len, b->text + b->id_len, a->cause_len + a->query_len + a->ref_len) == 0;
+}
+
+/* COMMITS of the table: ids, times and records, each column run-length coded. */
+static void put_commits(const hs_db *db, buf *o) {
+    const commit_log *l = &db->commits;
+    buf_puts(o, "{\"ids\":[");
+    char id[200], next[200];
+    for (size_t i = 0; i < l->n;) {
+        size_t idl = commit_id(l, &l->recs[i], id);
+        size_t pl, j = i + 1;
+        uint64_t first, k;
+        if (id_counter(id, idl, &pl, &first)) {
+            for (; j < l->n; j++) {
+                size_t pl2, nl = commit_id(l, &l->recs[j], next);
+                if (!id_counter(next, nl, &pl2, &k) || pl2 != pl || k != first + (j - i) || memcmp(next, id, pl) != 0) break;
+            }
+        }
+        if (i) buf_putc(o, ',');
+        if (j - i >= 2) {
+            buf_putc(o, '[');
+            buf_put_json_string(o, id, pl);
+            buf_putc(o, ',');
+            buf_put_i64(o, (int64_t)first);
+            buf_putc(o, ',');
+            buf_put_i64(o, (int64_t)(j - i));
+            buf_putc(o, ']');
+            i = j;
+        } else {
+            buf_put_json_string(o, id, idl);
+            i++;
+        }
+    }
+    buf_puts(o, "],\"times\":[");
+    for (size_t i = 0; i < l->n; i++) {
+        double t = l->recs[i].time;
+        if (i) buf_putc(o, ',');
+        if (i && integral_time(t) && integral_time(l->recs[i - 1].time)) buf_put_i64(o, (int64_t)t - (int64_t)l->recs[i - 1].time);
+        else { buf_putc(o, '['); put_number_or_null(o, t); buf_putc(o, ']'); }
+    }
+    buf_puts(o, "],\"records\":[");
+    size_t repeats = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        const commit_rec *r = &l->recs[i];
+        if (i && same_record(r, &l->recs[i - 1])) { repeats++; continue; }
+        if (repeats) { buf_putc(o, ','); buf_put_i64(o, (int64_t)repeats); repeats = 0; }
+        const char *cause = r->text + r->id_len, *query = cause + r->cause_len, *ref = query + r->query_len;
+        if (i) buf_putc(o, ',');
+        buf_putc(o, '[');
+        if (r->cause_len) buf_put(o, cause, r->cause_len);
+        else buf_puts(o, "null");
+        static const int kind_code[] = {[CK_QUERY] = 0, [CK_ADD] = 1, [CK_REVERT] = 2, [CK_UNDO] = 3, [CK_REDO] = 4, [CK_STATE] = 5};
+        buf_putc(o, ',');
+        buf_put_i64(o, kind_code[r->kind]);
+        buf_putc(o, ',');
+        if (r->kind == CK_REVERT || r->kind == CK_UNDO || r->kind == CK_REDO) buf_put_i64(o, r->to_seq);
+        else commits_put_query_text(l, r, o);
+        if (r->kind == CK_ADD) { buf_putc(o, ','); buf_put_i64(o, r->add_at); }
+        if (r->kind == CK_UNDO || r->kind == CK_REDO) { buf_puts(o, ",\""); buf_put(o, ref, r->ref_len); buf_putc(o, '"'); }
+        buf_putc(o, ']');
+    }
+    if (repeats) { buf_putc(o, ','); buf_put_i64(o, (int64_t)repeats); }
+    buf_puts(o, "]}");
+}
+
 hs_rc hs_db_dump(hs_db *db) {
     if (!db) return HS_MISUSE;
     buf *o = &db->out;
     buf_clear(o);
-    buf_puts(o, "{\"className\":\"HindsightEngineState\",\"version\":\"2\",\"seq\":");
+    buf_puts(o, "{\"className\":\"HindsightEngineState\",\"version\":\"3\",\"seq\":");
     buf_put_i64(o, db->seq);
     buf_puts(o, ",\"oldest\":");
     buf_put_i64(o, db->oldest);
@@ -113,10 +209,17 @@ hs_rc hs_db_dump(hs_db *db) {
         for (size_t r = 0; r < c->len; r++) {
             const row *w = &c->rows[r];
             if (r) buf_putc(o, ',');
-            int bare = w->cur && !w->older && w->id == prev_id + 1 && w->from == prev_from;
+            /* The short form; a from other than the previous one is a delta written first
+               (one commit per added document makes each row's from one more). */
+            if (w->cur && !w->older && w->id == prev_id + 1) {
+                if (w->from != prev_from) { buf_put_i64(o, (int64_t)w->from - (int64_t)prev_from); buf_putc(o, ','); }
+                prev_id = w->id;
+                prev_from = w->from;
+                val_print(o, w->cur->v);
+                continue;
+            }
             prev_id = w->id;
             if (!w->older) prev_from = w->from;
-            if (bare) { val_print(o, w->cur->v); continue; }
             buf_putc(o, '[');
             buf_put_i64(o, w->id);
             buf_putc(o, ',');
@@ -138,31 +241,8 @@ hs_rc hs_db_dump(hs_db *db) {
         }
         buf_puts(o, "]}");
     }
-    buf_puts(o, "],\"commits\":[");
-    for (size_t k = 0; k < db->commits.n; k++) {
-        const commit_rec *r = &db->commits.recs[k];
-        const char *cause = r->text + r->id_len, *query = cause + r->cause_len, *ref = query + r->query_len;
-        if (k) buf_putc(o, ',');
-        buf_putc(o, '[');
-        buf_put_i64(o, r->seq);
-        buf_puts(o, ",\"");
-        buf_put(o, r->text, r->id_len);
-        buf_puts(o, "\",");
-        put_number_or_null(o, r->time);
-        buf_putc(o, ',');
-        if (r->cause_len) buf_put(o, cause, r->cause_len);
-        else buf_puts(o, "null");
-        static const int kind_code[] = {[CK_QUERY] = 0, [CK_ADD] = 1, [CK_REVERT] = 2, [CK_UNDO] = 3, [CK_REDO] = 4, [CK_STATE] = 5};
-        buf_putc(o, ',');
-        buf_put_i64(o, kind_code[r->kind]);
-        buf_putc(o, ',');
-        if (r->kind == CK_REVERT || r->kind == CK_UNDO || r->kind == CK_REDO) buf_put_i64(o, r->to_seq);
-        else buf_put(o, query, r->query_len);
-        if (r->kind == CK_ADD) { buf_putc(o, ','); buf_put_i64(o, r->add_at); }
-        if (r->kind == CK_UNDO || r->kind == CK_REDO) { buf_puts(o, ",\""); buf_put(o, ref, r->ref_len); buf_putc(o, '"'); }
-        buf_putc(o, ']');
-    }
-    buf_putc(o, ']');
+    buf_puts(o, "],\"commits\":");
+    put_commits(db, o);
     declared_dump(&db->declared, o);
     buf_putc(o, '}');
     return o->oom ? HS_NOMEM : HS_OK;
@@ -237,13 +317,20 @@ static coll *load_coll(loader *l, val c, uint32_t seq) {
     uint32_t last_id = 0, last_from = 0;
     for (val r; !l->err && (r = val_iter_next(&it, 0));) {
         heap_hint(col->len);
+        if (val_is_int(r) && l->version >= 3) {
+            /* A step of the from of the short-form rows that follow. */
+            int64_t from = (int64_t)last_from + val_int(r);
+            if (from < 0 || from > seq) { l->err = "bad row from step"; break; }
+            last_from = (uint32_t)from;
+            continue;
+        }
         if (r[0] == T_OBJ && l->version >= 2) {
             /* The short form: the next id, the previous row's from, no older versions. */
             row *w = &col->rows[col->len];
             memset(w, 0, sizeof *w);
             w->id = col->len ? last_id + 1 : 0;
             if (col->len && last_id == UINT32_MAX) { l->err = "row ids must increase"; break; }
-            w->from = col->len ? last_from : 0;
+            w->from = last_from;
             w->cur = get_doc(l, r);
             col->len++;
             col->live += w->cur != NULL;
@@ -324,14 +411,67 @@ static void rebuild_changes(loader *l, hs_db *f, uint32_t oldest) {
     free(keys);
 }
 
-/* The commit records of a dump (see the table above). */
-static void load_commits(loader *l, hs_db *f, val list, uint32_t seq, uint32_t oldest) {
-    if (!list) return;
-    if (list[0] != T_ARR) { l->err = "commits must be a list"; return; }
-    uint32_t n = val_count(list);
-    if (n && n != seq - oldest) { l->err = "commits must hold one record per kept commit"; return; }
-    if (n && !(f->commits.recs = calloc(n, sizeof *f->commits.recs))) { l->err = "out of memory"; return; }
+/* One commit record from its parts (COMMIT of the table, or a version 3 column entry); time_null:
+   the time was null (version 2: the previous commit's). Returns 0 with l->err set. */
+static int load_record(loader *l, hs_db *f, uint32_t seq, const char *id, size_t idl, double time, int time_null,
+                       val vcause, val vkind, val vpay, val vextra, double *last, buf *tmp) {
+    commit_rec *r = &f->commits.recs[f->commits.n];
+    r->seq = f->commits.n ? f->commits.recs[f->commits.n - 1].seq + 1 : 0;
+    int64_t kind = get_int(l, vkind, 0, 5, "bad commit kind");
+    static const int kinds[] = {CK_QUERY, CK_ADD, CK_REVERT, CK_UNDO, CK_REDO, CK_STATE};
+    if (l->err) return 0;
+    r->kind = (uint8_t)kinds[kind];
+    if (!id || !idl || idl > 128) { l->err = "a commit id must be a string"; return 0; }
+    r->time = time_null ? (isnan(*last) ? 0 : *last) : time;
+    r->order_time = isnan(*last) || r->time > *last ? r->time : *last;
+    *last = r->order_time;
+    buf_clear(tmp);
+    size_t stored = commits_store_id(&f->commits, tmp, id, idl, &r->id_prefix);
+    if (!stored) { l->err = "out of memory"; return 0; }
+    r->id_len = (uint8_t)stored;
+    if (!vcause) { l->err = "a commit needs a cause"; return 0; }
+    if (vcause[0] != T_NULL) { size_t at = tmp->len; val_print(tmp, vcause); r->cause_len = (uint32_t)(tmp->len - at); }
+    if (!vpay) { l->err = "a commit needs its query"; return 0; }
+    if (r->kind == CK_REVERT || r->kind == CK_UNDO || r->kind == CK_REDO) {
+        r->to_seq = (uint32_t)get_int(l, vpay, 0, seq, "bad revert seq");
+        if (r->kind != CK_REVERT) {
+            size_t rl;
+            const char *ref = vextra && val_kind(vextra) == K_STR ? val_str(vextra, &rl) : NULL;
+            if (!ref || !rl || rl > 128) { l->err = "an undo/redo needs the id it takes back"; return 0; }
+            buf_put(tmp, ref, rl);
+            r->ref_len = (uint8_t)rl;
+        }
+    } else {
+        if (vpay[0] != T_OBJ) { l->err = "a commit query must be an object"; return 0; }
+        size_t at = tmp->len;
+        if (r->kind == CK_ADD) (void)get_int(l, vextra, 0, UINT32_MAX, "bad add offset");
+        size_t add_at = 0;
+        /* Printed again, the 0 may move: commit_print_query notes where it lands. */
+        if (!commit_print_query(tmp, vpay, r->kind == CK_ADD, &add_at) && !l->err) l->err = "an add commit lost its documents' place";
+        if (l->err) return 0;
+        r->add_at = (uint32_t)add_at;
+        if (r->kind == CK_QUERY && !commits_split_query(&f->commits, tmp, at, &r->tmpl)) { l->err = "out of memory"; return 0; }
+        r->query_len = (uint32_t)(tmp->len - at);
+    }
+    if (tmp->oom || !(r->text = malloc(tmp->len ? tmp->len : 1))) { l->err = "out of memory"; return 0; }
+    memcpy(r->text, tmp->data, tmp->len);
+    f->commits.n++;
+    return 1;
+}
+
+/* Room for n records; n must be 0 or one per kept commit. */
+static int alloc_records(loader *l, hs_db *f, uint32_t n, uint32_t seq, uint32_t oldest) {
+    if (n && n != seq - oldest) { l->err = "commits must hold one record per kept commit"; return 0; }
+    if (n && !(f->commits.recs = calloc(n, sizeof *f->commits.recs))) { l->err = "out of memory"; return 0; }
     f->commits.cap = n;
+    return 1;
+}
+
+/* The commit records of a version 1 or 2 dump: [COMMIT, ..] with COMMIT = [seq, id, time,
+   cause, kind, payload(, extra)]. */
+static void load_commits_v2(loader *l, hs_db *f, val list, uint32_t seq, uint32_t oldest) {
+    if (list[0] != T_ARR) { l->err = "commits must be a list"; return; }
+    if (!alloc_records(l, f, val_count(list), seq, oldest)) return;
     buf tmp;
     buf_init(&tmp);
     val_iter it;
@@ -345,51 +485,112 @@ static void load_commits(loader *l, hs_db *f, val list, uint32_t seq, uint32_t o
         val vseq = val_iter_next(&f2, 0), vid = val_iter_next(&f2, 0), vtime = val_iter_next(&f2, 0);
         val vcause = val_iter_next(&f2, 0), vkind = val_iter_next(&f2, 0), vpay = val_iter_next(&f2, 0);
         val vextra = cnt == 7 ? val_iter_next(&f2, 0) : NULL;
-        commit_rec *r = &f->commits.recs[f->commits.n];
-        r->seq = (uint32_t)get_int(l, vseq, 0, seq, "bad commit seq");
-        if (!l->err && r->seq != oldest + 1 + f->commits.n) { l->err = "commit seqs must follow each other"; break; }
-        int64_t kind = get_int(l, vkind, 0, 5, "bad commit kind");
-        static const int kinds[] = {CK_QUERY, CK_ADD, CK_REVERT, CK_UNDO, CK_REDO, CK_STATE};
-        if (l->err) break;
-        r->kind = (uint8_t)kinds[kind];
-        size_t idl;
+        uint32_t s = (uint32_t)get_int(l, vseq, 0, seq, "bad commit seq");
+        if (!l->err && s != oldest + 1 + f->commits.n) { l->err = "commit seqs must follow each other"; break; }
+        size_t idl = 0;
         const char *id = vid && val_kind(vid) == K_STR ? val_str(vid, &idl) : NULL;
-        if (!id || !idl || idl > 128) { l->err = "a commit id must be a string"; break; }
-        if (vtime && val_kind(vtime) == K_NUM) r->time = val_num(vtime);
-        else if (vtime && vtime[0] == T_NULL) r->time = isnan(last) ? 0 : last;
-        else { l->err = "a commit time must be a number"; break; }
-        r->order_time = isnan(last) || r->time > last ? r->time : last;
-        last = r->order_time;
-        buf_clear(&tmp);
-        buf_put(&tmp, id, idl);
-        r->id_len = (uint32_t)idl;
-        if (vcause[0] != T_NULL) { size_t at = tmp.len; val_print(&tmp, vcause); r->cause_len = (uint32_t)(tmp.len - at); }
-        if (r->kind == CK_REVERT || r->kind == CK_UNDO || r->kind == CK_REDO) {
-            r->to_seq = (uint32_t)get_int(l, vpay, 0, seq, "bad revert seq");
-            if (r->kind != CK_REVERT) {
-                size_t rl;
-                const char *ref = vextra && val_kind(vextra) == K_STR ? val_str(vextra, &rl) : NULL;
-                if (!ref || !rl || rl > 128) { l->err = "an undo/redo needs the id it takes back"; break; }
-                buf_put(&tmp, ref, rl);
-                r->ref_len = (uint32_t)rl;
-            }
-        } else {
-            if (vpay[0] != T_OBJ) { l->err = "a commit query must be an object"; break; }
-            size_t at = tmp.len;
-            if (r->kind == CK_ADD) (void)get_int(l, vextra, 0, UINT32_MAX, "bad add offset");
-            size_t add_at = 0;
-            /* Printed again, the 0 may move: commit_print_query notes where it lands. */
-            if (!commit_print_query(&tmp, vpay, r->kind == CK_ADD, &add_at) && !l->err) l->err = "an add commit lost its documents' place";
-            if (l->err) break;
-            r->add_at = (uint32_t)add_at;
-            r->query_len = (uint32_t)(tmp.len - at);
-        }
-        if (tmp.oom || !(r->text = malloc(tmp.len ? tmp.len : 1))) { l->err = "out of memory"; break; }
-        memcpy(r->text, tmp.data, tmp.len);
-        f->commits.n++;
+        int time_null = vtime && vtime[0] == T_NULL;
+        if (!time_null && !(vtime && val_kind(vtime) == K_NUM)) { l->err = "a commit time must be a number"; break; }
+        if (!load_record(l, f, seq, id, idl, time_null ? 0 : val_num(vtime), time_null, vcause, vkind, vpay, vextra, &last, &tmp)) break;
+        f->commits.recs[f->commits.n - 1].seq = s;
     }
     buf_free(&tmp);
     f->commits.last_time = last;
+}
+
+/* The commit records of a version 3 dump: {"ids", "times", "records"} (COMMITS of the table). */
+static void load_commits_v3(loader *l, hs_db *f, val obj, uint32_t seq, uint32_t oldest) {
+    val ids = get(obj, "ids"), times = get(obj, "times"), recs = get(obj, "records");
+    if (!ids || ids[0] != T_ARR || !times || times[0] != T_ARR || !recs || recs[0] != T_ARR) { l->err = "commits must be {ids, times, records} of lists"; return; }
+    /* The count: the ids column's commits. */
+    uint64_t n = 0;
+    val_iter it;
+    val_iter_init(&it, ids);
+    for (val e; (e = val_iter_next(&it, 0));) {
+        if (e[0] == T_ARR && val_count(e) == 3) {
+            val_iter p;
+            val_iter_init(&p, e);
+            val_iter_next(&p, 0);
+            val_iter_next(&p, 0);
+            n += (uint64_t)get_int(l, val_iter_next(&p, 0), 2, UINT32_MAX, "bad id run");
+        } else n++;
+        if (l->err || n > UINT32_MAX) { l->err = "bad id run"; return; }
+    }
+    if (n != val_count(times)) { l->err = "the commit columns do not have one entry per commit"; return; }
+    if (!alloc_records(l, f, (uint32_t)n, seq, oldest)) return;
+    buf tmp;
+    buf_init(&tmp);
+    val_iter ii, ti, ri;
+    val_iter_init(&ii, ids);
+    val_iter_init(&ti, times);
+    val_iter_init(&ri, recs);
+    /* The current id run and record entry with what is left of them. */
+    const char *prefix = NULL;
+    size_t prefix_len = 0;
+    int64_t next_num = 0, run_left = 0, repeats_left = 0;
+    val entry = NULL;
+    double last = NAN, prev_time = NAN;
+    char idbuf[160];
+    for (uint32_t k = 0; k < n && !l->err; k++) {
+        const char *id = NULL;
+        size_t idl = 0;
+        if (!run_left) {
+            val e = val_iter_next(&ii, 0);
+            if (e && val_kind(e) == K_STR) { id = val_str(e, &idl); }
+            else if (e && e[0] == T_ARR) {
+                val_iter p;
+                val_iter_init(&p, e);
+                val vp = val_iter_next(&p, 0);
+                prefix = vp && val_kind(vp) == K_STR ? val_str(vp, &prefix_len) : NULL;
+                next_num = get_int(l, val_iter_next(&p, 0), 0, 999999999999999LL, "bad id run");
+                run_left = get_int(l, val_iter_next(&p, 0), 2, UINT32_MAX, "bad id run");
+                if (l->err || !prefix || !prefix_len || prefix_len > 100) { if (!l->err) l->err = "bad id run"; break; }
+            } else { l->err = "an id must be a string or [prefix, first, count]"; break; }
+        }
+        if (run_left) {
+            idl = (size_t)hs_snprintf(idbuf, sizeof idbuf, "%.*s.%lld", (int)prefix_len, prefix, (long long)next_num);
+            id = idbuf;
+            next_num++;
+            run_left--;
+        }
+        val t = val_iter_next(&ti, 0);
+        double time;
+        if (t && t[0] == T_ARR && val_count(t) == 1) {
+            val_iter p;
+            val_iter_init(&p, t);
+            val tv = val_iter_next(&p, 0);
+            if (!tv || val_kind(tv) != K_NUM) { l->err = "a commit time must be a number"; break; }
+            time = val_num(tv);
+        } else if (t && val_is_int(t) && k && integral_time(prev_time)) {
+            int64_t d = val_int(t);
+            if (d > 20000000000000000LL || d < -20000000000000000LL) { l->err = "bad time delta"; break; }
+            time = (double)((int64_t)prev_time + d);
+            if (!integral_time(time)) { l->err = "bad time delta"; break; }
+        } else { l->err = "a time must be [ms] or an integer step from the previous integral time"; break; }
+        prev_time = time;
+        if (repeats_left) repeats_left--;
+        else {
+            val e = val_iter_next(&ri, 0);
+            if (e && val_is_int(e) && entry) { repeats_left = get_int(l, e, 1, UINT32_MAX, "bad record repeat") - 1; }
+            else if (e && e[0] == T_ARR && (val_count(e) == 3 || val_count(e) == 4)) entry = e;
+            else { l->err = "a record must be [cause, kind, payload(, extra)] or a repeat count"; break; }
+        }
+        val_iter p;
+        val_iter_init(&p, entry);
+        val vcause = val_iter_next(&p, 0), vkind = val_iter_next(&p, 0), vpay = val_iter_next(&p, 0), vextra = val_iter_next(&p, 0);
+        if (!load_record(l, f, seq, id, idl, time, 0, vcause, vkind, vpay, vextra, &last, &tmp)) break;
+        f->commits.recs[f->commits.n - 1].seq = oldest + 1 + k;
+    }
+    if (!l->err && (run_left || repeats_left || val_iter_next(&ii, 0) || val_iter_next(&ti, 0) || val_iter_next(&ri, 0)))
+        l->err = "the commit columns do not have one entry per commit";
+    buf_free(&tmp);
+    f->commits.last_time = last;
+}
+
+static void load_commits(loader *l, hs_db *f, val commits, uint32_t seq, uint32_t oldest) {
+    if (!commits) return;
+    if (l->version >= 3) load_commits_v3(l, f, commits, seq, oldest);
+    else load_commits_v2(l, f, commits, seq, oldest);
 }
 
 /* Deep enough for any query envelope the engine accepts (db.c ENVELOPE_MAX_DEPTH). */
@@ -423,7 +624,7 @@ static hs_rc load(hs_db *db, const char *text, size_t len) {
     val ver = get(root, "version");
     size_t vl;
     const char *vs = ver && val_kind(ver) == K_STR ? val_str(ver, &vl) : NULL;
-    if (vs && vl == 1 && (vs[0] == '1' || vs[0] == '2')) l.version = vs[0] - '0';
+    if (vs && vl == 1 && vs[0] >= '1' && vs[0] <= '3') l.version = vs[0] - '0';
     else l.err = "snapshot: unknown version";
     uint32_t seq = (uint32_t)get_int(&l, get(root, "seq"), 0, UINT32_MAX - 1, "snapshot: bad seq");
     uint32_t oldest = (uint32_t)get_int(&l, get(root, "oldest"), 0, seq, "snapshot: bad oldest");

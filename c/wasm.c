@@ -88,6 +88,7 @@ EMSCRIPTEN_KEEPALIVE int hsw_changes(hs_db *db, uint32_t since, uint32_t until) 
 EMSCRIPTEN_KEEPALIVE hs_db *hsw_fork(hs_db *db, uint32_t s) { hs_mem_enter(db); return hs_mem_leave_fork(db, hs_db_fork(db, s)); }
 EMSCRIPTEN_KEEPALIVE int hsw_set_horizon(hs_db *db, uint32_t h) { return METERED(db, hs_db_set_horizon(db, h)); }
 EMSCRIPTEN_KEEPALIVE int hsw_stats(hs_db *db) { return METERED(db, hs_db_stats(db)); }
+EMSCRIPTEN_KEEPALIVE int hsw_memory_parts(hs_db *db) { return METERED(db, hs_db_memory_parts(db)); }
 EMSCRIPTEN_KEEPALIVE int hsw_create_index(hs_db *db, const char *t, size_t tl, const char *f, size_t fl) { return METERED(db, hs_db_create_index(db, t, tl, f, fl)); }
 EMSCRIPTEN_KEEPALIVE int hsw_explain(hs_db *db, const char *q, size_t ql) { return METERED(db, hs_db_explain(db, q, ql)); }
 EMSCRIPTEN_KEEPALIVE int hsw_replay(hs_db *db, const char *t, size_t n) { keep_headroom(); return METERED(db, hs_db_replay(db, t, n)); }

@@ -341,10 +341,11 @@ export class Database {
     };
   }
 
-  /* Bytes the engine has allocated (live heap), and the size of wasm memory. */
-  memoryUsage() {
+  /* Bytes the engine has allocated (live heap), and the size of wasm memory; with
+     { parts: true } also where the bytes go (payload by part, O(rows + commits)). */
+  memoryUsage({ parts = false } = {}) {
     const engine = this.#core.live();
-    return { heapUsed: engine.heapUsed(), wasmMemory: engine.memoryBytes() };
+    return { heapUsed: engine.heapUsed(), wasmMemory: engine.memoryBytes(), ...(parts ? { parts: engine.memoryParts() } : {}) };
   }
 
   get closed() { return !this.#core.engine.handle; }

@@ -279,6 +279,11 @@ export class Engine {
   }
 
   heapUsed() { return this.wasm.hsw_heap_used(); }
+  /* Payload bytes by part (c/hindsight.h hs_db_memory_parts); O(rows + commits). */
+  memoryParts() {
+    this.check(this.wasm.hsw_memory_parts(this.handle));
+    return JSON.parse(this.output());
+  }
   memoryBytes() { return this.wasm.memory.buffer.byteLength; }
 
   close() {

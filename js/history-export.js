@@ -56,45 +56,57 @@ function exportable(engine, commit, base) {
   return { ...commit, query: { ...q, state: { collections: state, order: Object.keys(after) } } };
 }
 
-/* The exported commits as engine records (versions 1 and 2: an id is kept when given). */
+const PRINTABLE_ID = /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,128}$/;   // printable ASCII but '"' and '\\'
+
+/* The exported commits as the engine's records text, one list (versions 1 and 2: an id is
+   kept when given). The checks run commit by commit; the text is written by one
+   JSON.stringify of the whole list (a stringify and a template per commit cost more than
+   the engine's replay of it). */
 function importRecords(history, baseSeq) {
-  const out = [];
+  const out = new Array(history.commits.length);
   const ids = new Set();
   let expected = baseSeq + 1, last = -Infinity;
   for (const c of history.commits) {
-    const where = `importHistory: commit ${expected}`;
-    if (c === null || typeof c !== 'object') throw invalid(`${where} is not an object`);
-    if (c.seq !== expected) throw invalid(`${where}: expected seq ${expected}, found ${c.seq}`);
+    if (c === null || typeof c !== 'object') throw invalid(`importHistory: commit ${expected} is not an object`);
+    if (c.seq !== expected) throw invalid(`importHistory: commit ${expected}: expected seq ${expected}, found ${c.seq}`);
     const q = c.query;
-    if (q === null || typeof q !== 'object' || Array.isArray(q)) throw invalid(`${where}: query must be an object`);
-    if (Array.isArray(q.queries) && q.queries.length === 0) throw invalid(`${where}: a transaction with no queries is not a commit`);
+    if (q === null || typeof q !== 'object' || Array.isArray(q)) throw invalid(`importHistory: commit ${expected}: query must be an object`);
+    if (Array.isArray(q.queries) && q.queries.length === 0) throw invalid(`importHistory: commit ${expected}: a transaction with no queries is not a commit`);
     if (q.className === REVERT_CLASS && !q.state) {
-      if (!Number.isInteger(q.toSeq) || q.toSeq < 0 || q.toSeq >= c.seq) throw invalid(`${where}: a revert must go back to a seq from 0 to ${c.seq - 1}, got ${q.toSeq}`);
+      if (!Number.isInteger(q.toSeq) || q.toSeq < 0 || q.toSeq >= c.seq) throw invalid(`importHistory: commit ${expected}: a revert must go back to a seq from 0 to ${c.seq - 1}, got ${q.toSeq}`);
     }
     let time = null;
     if (c.time !== null && c.time !== undefined) {
-      time = timeMs(c.time, where);
+      time = typeof c.time === 'number' ? c.time : typeof c.time === 'string' ? Date.parse(c.time) : NaN;
+      if (!Number.isFinite(time) || Math.abs(time) > DATE_MAX_MS) timeMs(c.time, `importHistory: commit ${expected}`);   // throws the message
       // A commit with an id keeps the time it was made at, as the engine does on replay: a
       // synced or rebased history may go back in time (time lookups use the running latest).
-      if (time < last && c.id === undefined) throw invalid(`${where}: its time ${new Date(time).toISOString()} is before the previous commit's`);
+      if (time < last && c.id === undefined) throw invalid(`importHistory: commit ${expected}: its time ${new Date(time).toISOString()} is before the previous commit's`);
       last = Math.max(last, time);
     }
     let id;
     if (c.id !== undefined) {
-      if (typeof c.id !== 'string' || !/^[\x20-\x7e]{1,128}$/.test(c.id) || /["\\]/.test(c.id)) throw invalid(`${where}: id must be a printable string`);
-      if (ids.has(c.id)) throw invalid(`${where}: id ${c.id} appears twice`);
+      if (typeof c.id !== 'string' || !PRINTABLE_ID.test(c.id)) throw invalid(`importHistory: commit ${expected}: id must be a printable string`);
+      if (ids.has(c.id)) throw invalid(`importHistory: commit ${expected}: id ${c.id} appears twice`);
       ids.add(c.id);
       id = c.id;
     }
-    let cause;
-    try { cause = JSON.stringify(c.cause ?? null); } catch (error) { throw invalid(`${where}: cause cannot be written as JSON: ${error.message}`); }
-    out.push(`{"seq":${c.seq}${id === undefined ? '' : `,"id":${JSON.stringify(id)}`},"time":${time},"cause":${cause},"query":${JSON.stringify(q)}}`);
+    out[expected - baseSeq - 1] = { seq: c.seq, id, time, cause: c.cause ?? null, query: q };
     expected++;
   }
-  return out;
+  try {
+    return out.length ? JSON.stringify(out) : null;
+  } catch (error) {
+    /* Find the commit that cannot be written, to say which (a cause is the caller's data). */
+    for (const r of out) {
+      try { JSON.stringify(r.cause); } catch (e) { throw invalid(`importHistory: commit ${r.seq}: cause cannot be written as JSON: ${e.message}`); }
+    }
+    throw error;
+  }
 }
 
-/* Checks an exported history: { baseDict, baseSeq, baseTime, records } to build it from. */
+/* Checks an exported history: { baseDict, baseSeq, baseTime, records } to build it from
+   (records: the engine's records text, or null when there are no commits). */
 export function readHistory(history) {
   if (!history || history.className !== HISTORY_CLASS || !history.base || typeof history.base !== 'object' || !Array.isArray(history.commits)) {
     throw invalid(`importHistory needs a ${HISTORY_CLASS} object (from exportHistory)`);
@@ -118,9 +130,9 @@ export async function applyHistory(core, { baseSeq, baseTime, records }) {
   const engine = core.engine;
   if (baseSeq) engine.setBase(baseSeq);
   engine.setBaseTime(baseTime);
-  if (records.length) {
+  if (records !== null) {
     try {
-      engine.replay(`[${records.join(',')}]`);
+      engine.replay(records);
     } catch (error) {
       if (error instanceof HindsightError && error.code === ErrorCode.CORRUPT) throw new HindsightError(ErrorCode.INVALID_ARGUMENT, `importHistory: ${error.message}`, { cause: error });
       throw error;

@@ -559,7 +559,11 @@ export declare class Database {
   setRetention(policy: { maxCommits?: number; maxAgeMs?: number }): void;
 
   stats(): DatabaseStats;
-  memoryUsage(): { heapUsed: number; wasmMemory: number };
+  memoryUsage(options?: { parts?: boolean }): {
+    heapUsed: number; wasmMemory: number;
+    /** With { parts: true }: payload bytes by part (allocator overhead not included). */
+    parts?: Record<'currentDocuments' | 'pastDocuments' | 'versionNodes' | 'rowTables' | 'changeLog' | 'commitTable' | 'commitIds' | 'commitCauses' | 'commitQueries' | 'commitRefs' | 'commitTemplates' | 'blocks', number>;
+  };
   storageEstimate(): Promise<{ usage?: number; quota?: number } | null>;
   requestPersistence(): Promise<boolean>;
   flush(): Promise<void>;

@@ -2,8 +2,9 @@
  * test_snapshot.c: the engine dump (c/snapshot.c) against the layout table in that file's
  * header: the top-level members are the table's, in its order; rows take the short form
  * exactly when the table says; each commit kind is written as the table says; loading a
- * dump gives the same dump again, the same change feed and the same commit records; a
- * version 1 dump (with "changes") still loads. Runs from the repository root (it reads
+ * dump gives the same dump again, the same change feed and the same commit records; rows
+ * added one per commit and repeated records take the short forms; version 2 and version 1
+ * (with "changes") dumps still load. Runs from the repository root (it reads
  * c/snapshot.c).
  */
 #include <stdio.h>
@@ -74,36 +75,46 @@ int main(void) {
     for (cJSON *m = root ? root->child : NULL; m; m = m->next, i++)
         if (i >= nnames || strcmp(m->string, names[i]) != 0) same = 0;
     CHECK(same && i == nnames, "the dump's members are the table's, in the table's order");
-    CHECK(strcmp(cJSON_GetObjectItem(root, "version")->valuestring, "2") == 0, "version 2");
+    CHECK(strcmp(cJSON_GetObjectItem(root, "version")->valuestring, "3") == 0, "version 3");
 
     /* Rows: the three added by commit 1 then the updated one. */
     cJSON *users = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "collections"), 0);
     cJSON *rows = cJSON_GetObjectItem(users, "rows");
-    CHECK(cJSON_IsArray(cJSON_GetArrayItem(rows, 0)), "the first row is not id 0 / from 0: the array form");
-    CHECK(cJSON_IsArray(cJSON_GetArrayItem(rows, 1)), "a row with older versions: the array form");
-    CHECK(cJSON_IsObject(cJSON_GetArrayItem(rows, 2)), "the next id, the same from, no older versions: the short form (a bare document)");
+    CHECK(cJSON_IsNumber(cJSON_GetArrayItem(rows, 0)) && cJSON_GetArrayItem(rows, 0)->valueint == 1, "the first row's from is 1, not 0: a STEP of 1 first");
+    CHECK(cJSON_IsObject(cJSON_GetArrayItem(rows, 1)), "then the first row in the short form");
+    CHECK(cJSON_IsArray(cJSON_GetArrayItem(rows, 2)), "a row with older versions: the array form");
+    CHECK(cJSON_IsObject(cJSON_GetArrayItem(rows, 3)), "the next id, the same from, no older versions: the short form (a bare document)");
+    CHECK(cJSON_GetArraySize(rows) == 6, "and the row added by commit 6 after its STEP: six entries");
 
-    /* Commits: [seq, id, time, cause, kind, payload(, extra)], kinds as in the table. */
+    /* Commits: three columns; REC = [cause, kind, payload(, extra)], kinds as in the table. */
     cJSON *commits = cJSON_GetObjectItem(root, "commits");
-    CHECK(cJSON_GetArraySize(commits) == 6, "one commit record per kept commit");
+    cJSON *ids = cJSON_GetObjectItem(commits, "ids"), *times = cJSON_GetObjectItem(commits, "times"), *recs_col = cJSON_GetObjectItem(commits, "records");
+    CHECK(cJSON_GetArraySize(ids) == 1 && cJSON_IsArray(cJSON_GetArrayItem(ids, 0)) &&
+          strcmp(cJSON_GetArrayItem(cJSON_GetArrayItem(ids, 0), 0)->valuestring, "test") == 0 &&
+          cJSON_GetArrayItem(cJSON_GetArrayItem(ids, 0), 1)->valueint == 1 && cJSON_GetArrayItem(cJSON_GetArrayItem(ids, 0), 2)->valueint == 6,
+          "the ids test.1 .. test.6 are one run [prefix, first, count]");
+    CHECK(cJSON_GetArraySize(times) == 6 && cJSON_IsArray(cJSON_GetArrayItem(times, 0)), "one time per commit, the first one absolute");
+    CHECK(cJSON_GetArraySize(recs_col) == 6, "six different records: no repeat count");
     int kinds[6] = {1, 0, 2, 3, 4, 0};
     int kinds_ok = 1;
     for (int k = 0; k < 6; k++) {
-        cJSON *c = cJSON_GetArrayItem(commits, k);
-        if (!c || cJSON_GetArraySize(c) < 6) { kinds_ok = 0; break; }
-        if (cJSON_GetArrayItem(c, 0)->valueint != k + 1 || cJSON_GetArrayItem(c, 4)->valueint != kinds[k]) kinds_ok = 0;
+        cJSON *c = cJSON_GetArrayItem(recs_col, k);
+        if (!c || cJSON_GetArraySize(c) < 3) { kinds_ok = 0; break; }
+        if (cJSON_GetArrayItem(c, 1)->valueint != kinds[k]) kinds_ok = 0;
     }
     CHECK(kinds_ok, "commit kinds: add 1, query 0, revert 2, undo 3, redo 4");
-    cJSON *add = cJSON_GetArrayItem(commits, 0);
-    cJSON *payload = cJSON_GetArrayItem(add, 5);
+    cJSON *add = cJSON_GetArrayItem(recs_col, 0);
+    cJSON *payload = cJSON_GetArrayItem(add, 2);
     CHECK(cJSON_IsNumber(cJSON_GetObjectItem(payload, "addData")) && cJSON_GetObjectItem(payload, "addData")->valueint == 0, "an add keeps its query with addData replaced by 0");
-    CHECK(cJSON_GetArraySize(add) == 7, "an add carries the 0's offset");
-    cJSON *undo = cJSON_GetArrayItem(commits, 3);
-    CHECK(cJSON_IsString(cJSON_GetArrayItem(undo, 6)) && strcmp(cJSON_GetArrayItem(undo, 6)->valuestring, cJSON_GetArrayItem(cJSON_GetArrayItem(commits, 2), 1)->valuestring) == 0,
+    CHECK(cJSON_GetArraySize(add) == 4, "an add carries the 0's offset");
+    cJSON *undo = cJSON_GetArrayItem(recs_col, 3);
+    CHECK(cJSON_IsString(cJSON_GetArrayItem(undo, 3)) && strcmp(cJSON_GetArrayItem(undo, 3)->valuestring, "test.3") == 0,
           "an undo names the id of the commit it takes back");
-    CHECK(cJSON_GetArrayItem(cJSON_GetArrayItem(commits, 2), 2)->valueint == 5, "a commit keeps the time its meta gave");
-    cJSON *serial_add = cJSON_GetArrayItem(commits, 5);
-    CHECK(cJSON_IsArray(cJSON_GetObjectItem(cJSON_GetArrayItem(serial_add, 5), "addData")), "an add with a serialKey keeps its documents in the query");
+    double t0 = cJSON_GetArrayItem(cJSON_GetArrayItem(times, 0), 0)->valuedouble;
+    CHECK(t0 + cJSON_GetArrayItem(times, 1)->valuedouble + cJSON_GetArrayItem(times, 2)->valuedouble == 5,
+          "a commit keeps the time its meta gave (as a step from the one before)");
+    cJSON *serial_add = cJSON_GetArrayItem(recs_col, 5);
+    CHECK(cJSON_IsArray(cJSON_GetObjectItem(cJSON_GetArrayItem(serial_add, 2), "addData")), "an add with a serialKey keeps its documents in the query");
 
     /* The log record of commit 1 gives the documents back. */
     hs_db_commits(db, 1, 1, 1);
@@ -137,9 +148,9 @@ int main(void) {
     /* A damaged dump changes nothing and says CORRUPT. */
     char *bad = malloc(strlen(dump) + 1);
     strcpy(bad, dump);
-    char *k = strstr(bad, "\"commits\":[[1");
-    if (k) k[12] = '9';
-    CHECK(hs_db_load(back, bad, strlen(bad)) == HS_CORRUPT, "a dump whose commit seqs do not follow each other is CORRUPT");
+    char *k = strstr(bad, "\"test\",1,6]");
+    if (k) k[9] = '5';
+    CHECK(k && hs_db_load(back, bad, strlen(bad)) == HS_CORRUPT, "a dump whose ids column lacks a commit is CORRUPT");
     CHECK(hs_db_seq(back) == 7, "and changes nothing");
 
     /* Every cut of a dump and of a list of log records is refused cleanly (ASan watches). */
@@ -170,7 +181,124 @@ int main(void) {
     hs_db_close(full);
     CHECK(replay_ok, "a cut list of records replays what is whole and says CORRUPT for the rest");
 
+    /* A record's query is printed canonically whether or not its text was canonical already
+       (the fast path keeps a canonical text as is; anything else goes through the printer). */
+    hs_db *cn = hs_db_open();
+    hs_db_set_origin(cn, "c", 1);
+    run(cn, "{\"target\":\"k\",\"type\":\"add\",\"addData\":[{\"a\":0}]}");
+    run(cn, "{ \"target\" : \"k\", \"type\":\"updateOne\", \"queryNode\":{\"type\":\"equals_\",\"field\":\"a\",\"value\":0},"
+            "\"overrideData\":{\"b\":1.0,\"c\":1e2,\"d\":\"\\u0041\\/\",\"e\":-0,\"f\":0.5,\"g\":12345678901234567890,\"h\":[true,false,null,-12]}}");
+    run(cn, "{\"target\":\"k\",\"type\":\"updateOne\",\"queryNode\":{\"type\":\"equals_\",\"field\":\"a\",\"value\":0},\"overrideData\":{\"b\":-7,\"s\":\"x y\"}}");
+    hs_db_commits(cn, 2, 3, 10);
+    char *cr = out_copy(cn);
+    CHECK(strstr(cr, "\"overrideData\":{\"b\":1,\"c\":100,\"d\":\"A/\",") != NULL, "a spaced text with 1.0, 1e2 and escapes is kept printed canonically");
+    CHECK(strstr(cr, "\"query\":{\"target\":\"k\",\"type\":\"updateOne\",\"queryNode\":{\"type\":\"equals_\",\"field\":\"a\",\"value\":0},\"overrideData\":{\"b\":-7,\"s\":\"x y\"}}") != NULL,
+          "a canonical text is kept as it is");
+    hs_db_commits(cn, 0, 3, 10);
+    char *all = out_copy(cn);
+    hs_db *cn2 = hs_db_open();
+    CHECK(hs_db_replay(cn2, all, strlen(all)) == HS_OK, "those records replay");
+    hs_db_commits(cn2, 0, 3, 10);
+    char *all2 = out_copy(cn2);
+    CHECK(strcmp(all, all2) == 0, "into the same records, byte for byte");
+    free(cr); free(all); free(all2);
+    hs_db_close(cn2);
+    hs_db_close(cn);
+
+    /* Ids of every form come back as they were: prefix.counter (kept as digits and a prefix
+       index), no counter, a leading zero, dots inside the prefix; through records, a dump and a fork. */
+    hs_db *idb = hs_db_open();
+    const char *idq = "{\"target\":\"i\",\"type\":\"add\",\"addData\":[{\"v\":1}]}";
+    const char *idmetas[] = {"{\"id\":\"x.1\"}", "{\"id\":\"plain\"}", "{\"id\":\"a.01\"}", "{\"id\":\"a.b.7\"}", "{\"id\":\"x.2\"}", "{\"id\":\"x.0\"}", "{\"id\":\"y.\"}", NULL};
+    for (int k = 0; idmetas[k]; k++) hs_db_execute_meta(idb, idq, strlen(idq), NULL, 0, idmetas[k], strlen(idmetas[k]));
+    hs_db_commits(idb, 0, 7, 100);
+    char *idr = out_copy(idb);
+    CHECK(hs_db_seq(idb) == 7 && strstr(idr, "\"id\":\"x.1\"") && strstr(idr, "\"id\":\"plain\"") && strstr(idr, "\"id\":\"a.01\"") && strstr(idr, "\"id\":\"a.b.7\"") &&
+          strstr(idr, "\"id\":\"x.2\"") && strstr(idr, "\"id\":\"x.0\"") && strstr(idr, "\"id\":\"y.\""), "every id reads back as given");
+    hs_db_dump(idb);
+    char *idd = out_copy(idb);
+    hs_db *idb2 = hs_db_open();
+    CHECK(hs_db_load(idb2, idd, strlen(idd)) == HS_OK, "a dump with such ids loads");
+    hs_db_commits(idb2, 0, 7, 100);
+    char *idr2 = out_copy(idb2);
+    CHECK(strcmp(idr, idr2) == 0, "with the same ids");
+    hs_db *idf = hs_db_fork(idb2, 7);
+    hs_db_commits(idf, 0, 7, 100);
+    char *idr3 = out_copy(idf);
+    CHECK(strcmp(idr, idr3) == 0, "and a fork of it too");
+    CHECK(hs_db_undo(idf, NULL, 0) == HS_OK && hs_db_undo(idf, NULL, 0) == HS_OK && hs_db_redo(idf, NULL, 0) == HS_OK && hs_db_seq(idf) == 10,
+          "undo and redo find their commits by id");
+    hs_db_commits(idf, 10, 10, 1);
+    char *redo_rec = out_copy(idf);
+    CHECK(strstr(redo_rec, "\"redo\":\"x.0\"") != NULL, "the redo names the commit it takes back (x.0, undone second)");
+    free(redo_rec);
+    free(idr); free(idr2); free(idr3); free(idd);
+    hs_db_close(idf);
+    hs_db_close(idb2);
+    hs_db_close(idb);
+
+    /* Rows added one per commit: a STEP and a bare document each; equal records: one entry and a count. */
+    hs_db *steps = hs_db_open();
+    hs_db_set_origin(steps, "o", 1);
+    for (int n = 0; n < 4; n++) {
+        char q[120], meta[40];
+        snprintf(q, sizeof q, "{\"target\":\"t\",\"type\":\"add\",\"addData\":[{\"n\":%d}]}", n);
+        snprintf(meta, sizeof meta, "{\"time\":%s}", n == 3 ? "10.5" : n == 2 ? "7" : "1");
+        hs_db_execute_meta(steps, q, strlen(q), NULL, 0, meta, strlen(meta));
+    }
+    hs_db_dump(steps);
+    char *sd = out_copy(steps);
+    CHECK(strstr(sd, "\"rows\":[1,{\"n\":0},1,{\"n\":1},1,{\"n\":2},1,{\"n\":3}]") != NULL, "rows added one per commit: a step of 1 before each bare document");
+    CHECK(strstr(sd, "\"ids\":[[\"o\",1,4]]") != NULL, "their ids: one run");
+    CHECK(strstr(sd, "\"times\":[[1],0,6,[10.5]]") != NULL, "times: steps between integral times, a fraction absolute");
+    CHECK(strstr(sd, "\"records\":[[null,1,{\"target\":\"t\",\"type\":\"add\",\"addData\":0},37],3]") != NULL, "the same record four times: one entry and a count of 3");
+    hs_db *steps2 = hs_db_open();
+    CHECK(hs_db_load(steps2, sd, strlen(sd)) == HS_OK, "that dump loads");
+    hs_db_dump(steps2);
+    char *sd2 = out_copy(steps2);
+    CHECK(strcmp(sd, sd2) == 0, "and dumps the same again");
+    hs_db_commits(steps, 0, 4, 100);
+    char *sr = out_copy(steps);
+    hs_db_commits(steps2, 0, 4, 100);
+    char *sr2 = out_copy(steps2);
+    CHECK(strcmp(sr, sr2) == 0 && strstr(sr, "\"id\":\"o.4\",\"time\":10.5") != NULL, "with the same commit records");
+    free(sd); free(sd2); free(sr); free(sr2);
+    hs_db_close(steps2);
+    hs_db_close(steps);
+
+    /* Version 2 (commits as [seq, id, time, cause, kind, payload(, extra)]), as written before version 3. */
+    const char *v2 =
+        "{\"className\":\"HindsightEngineState\",\"version\":\"2\",\"seq\":5,\"oldest\":0,\"origin\":\"test\",\"count"
+        "er\":5,\"baseTime\":null,\"collections\":[{\"name\":\"users\",\"alive\":1,\"serial\":0,\"order\":65537,\"nex"
+        "tId\":3,\"serials\":[],\"lives\":[[1,0]],\"orders\":[[1,0]],\"rows\":[[0,1,{\"n\":1},[]],[1,5,{\"n\":2,\"m\""
+        ":1},[[4,5,{\"n\":2}],[3,4,{\"n\":2,\"m\":1}],[1,3,{\"n\":2}]]],[2,5,{\"n\":3},[[4,5,null],[2,4,{\"n\":3}]]]]"
+        "}],\"commits\":[[1,\"test.1\",1,null,1,{\"target\":\"users\",\"type\":\"add\",\"addData\":0},41],[2,\"test.2"
+        "\",1,null,1,{\"target\":\"users\",\"type\":\"add\",\"addData\":0},41],[3,\"test.3\",1,null,0,{\"target\":\"u"
+        "sers\",\"type\":\"updateOne\",\"queryNode\":{\"type\":\"equals_\",\"field\":\"n\",\"value\":2},\"overrideDat"
+        "a\":{\"m\":1}}],[4,\"test.4\",5,{\"why\":\"test\"},2,1],[5,\"test.5\",5,null,3,3,\"test.4\"]]}";
+    hs_db *old2 = hs_db_open();
+    CHECK(hs_db_load(old2, v2, strlen(v2)) == HS_OK, "a version 2 dump loads");
+    hs_db_commits(old2, 0, 5, 100);
+    char *r2 = out_copy(old2);
+    CHECK(strstr(r2, "{\"seq\":4,\"id\":\"test.4\",\"time\":5,\"cause\":{\"why\":\"test\"},\"query\":{\"className\":\"HindsightRevert\",\"version\":\"1\",\"toSeq\":1}}") != NULL &&
+          strstr(r2, "\"query\":{\"target\":\"users\",\"type\":\"add\",\"addData\":[{\"n\":1},{\"n\":2}]}") != NULL,
+          "its records read as they were written");
+    hs_db_to_dict_at(old2, 3);
+    char *d3 = out_copy(old2);
+    CHECK(strstr(d3, "[{\"n\":1},{\"n\":2,\"m\":1},{\"n\":3}]") != NULL, "its versions read as they were written");
+    hs_db_dump(old2);
+    char *v3 = out_copy(old2);
+    hs_db *again = hs_db_open();
+    CHECK(strstr(v3, "\"version\":\"3\"") && hs_db_load(again, v3, strlen(v3)) == HS_OK, "dumped again as version 3, it loads");
+    hs_db_commits(again, 0, 5, 100);
+    char *r3 = out_copy(again);
+    CHECK(strcmp(r2, r3) == 0, "with the same records");
+    free(r2); free(r3); free(d3); free(v3);
+    hs_db_close(again);
+    hs_db_close(old2);
+
     /* Version 1: explicit changes, rows always arrays, no commits. */
+
     const char *v1 = "{\"className\":\"HindsightEngineState\",\"version\":\"1\",\"seq\":2,\"oldest\":0,\"collections\":[{\"name\":\"a\",\"alive\":1,\"serial\":0,\"order\":1,"
                      "\"nextId\":1,\"serials\":[],\"lives\":[[1,0]],\"orders\":[[1,0]],\"rows\":[[0,2,{\"v\":2},[[1,2,{\"v\":1}]]]]}],\"changes\":[[0,0,1],[0,0,2]]}";
     hs_db *old = hs_db_open();

@@ -277,3 +277,23 @@ test('a store written by the code before the commit table (HSNAP1 with meta.log,
   for (let s = 0; s <= legacy.seq; s++) assert.deepEqual(third.at(s).toDict(), legacy.states[s], `after a new snapshot, at(${s})`);
   await third.close();
 });
+
+test('an updateOne record keeps its shape once and its values apart: memoryUsage({ parts }) and exportHistory agree', async () => {
+  const db = await Database.open({ clock: stepClock() });
+  db.executeQuery(add('u', Array.from({ length: 50 }, (_, i) => ({ id: String(i), n: i }))));
+  const before = db.memoryUsage({ parts: true }).parts;
+  for (let k = 0; k < 200; k++) db.executeQuery(q('u', 'updateOne', { queryNode: equals('id', String(k % 50)), overrideData: { n: k, s: `v "${k}"` } }));
+  const after = db.memoryUsage({ parts: true }).parts;
+  assert.equal(typeof db.memoryUsage().parts, 'undefined', 'parts only when asked');
+  const perCommit = (after.commitQueries - before.commitQueries) / 200;
+  assert.ok(perCommit > 0 && perCommit < 30, `an updateOne record keeps only its values (${perCommit} bytes each)`);
+  assert.ok((after.commitIds - before.commitIds) / 200 < 5, 'and the digits of its id');
+  const history = db.exportHistory();
+  const last = history.commits.at(-1);
+  assert.deepEqual(last.query, q('u', 'updateOne', { queryNode: equals('id', '49'), overrideData: { n: 199, s: 'v "199"' } }), 'the query reads back whole');
+  assert.match(last.id, /^[^.]+\.201$/);
+  const again = await Database.importHistory(history);
+  assert.deepEqual(again.exportHistory().commits, history.commits, 'import and export again give the same commits');
+  await again.close();
+  await db.close();
+});
