@@ -7,7 +7,7 @@
  * its highlighted row and the board as it was; a nested change shows only the changed path; a
  * deleted document opens; export / import, fork and revert; a reload keeps the data; a second
  * tab follows; openDebugger({ name }) follows the writers read-only; the overlay's hotkey; the
- * page keys and #seq=N links; no
+ * page keys and #seq=N links; screenshots at 1366x768 and 390x844 (build/artifacts/); no
  * sideways scroll at 390px;
  * and a scrub-speed figure at 10,000 commits (printed, not asserted).
  *
@@ -17,7 +17,7 @@
  * Prints "ok N - name" lines and "# pass"/"# fail"; exits non-zero on failure.
  * Usage: node tests/browsers/demo.test.mjs
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -29,6 +29,7 @@ const CHROMIUM_PATH = process.env.HINDSIGHT_CHROMIUM ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run'];
 const STEP_TIMEOUT_MS = 15_000;
+const ARTIFACTS = path.join(repoRoot, 'build/artifacts');   // screenshots, kept after the run
 const SPEED_COMMITS = 10_000;
 const SPEED_DOCS = 5_000;
 const SPEED_STEPS = 100;
@@ -422,6 +423,19 @@ async function main() {
       await page.evaluate(() => { window.overlayDebugger.destroy(); });
       const gone = await page.evaluate(() => document.querySelectorAll('.hsd-overlay').length === 0);
       return (hiddenAtFirst && shown && hiddenAgain && gone) || `hidden ${hiddenAtFirst}, shown ${shown}, hidden again ${hiddenAgain}, removed ${gone}`;
+    });
+    await check(`screenshots: the board and the debugger at 1366x768 and 390x844, saved in ${path.relative(repoRoot, ARTIFACTS)}`, async () => {
+      mkdirSync(ARTIFACTS, { recursive: true });
+      const sizes = [];
+      for (const [width, height] of [[1366, 768], [390, 844]]) {
+        await page.setViewportSize({ width, height });
+        await page.waitForTimeout(100);
+        const file = path.join(ARTIFACTS, `demo-${width}x${height}.png`);
+        await page.screenshot({ path: file });
+        sizes.push(statSync(file).size);
+      }
+      // a blank page compresses to a few kB; the drawn board and debugger do not
+      return sizes.every((bytes) => bytes > 20_000) || `screenshot sizes ${sizes.join(', ')} bytes`;
     });
     await check('layout: at 390x844 the page does not scroll sideways (board and debugger)', async () => {
       await page.setViewportSize({ width: 390, height: 844 });
