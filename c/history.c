@@ -809,6 +809,15 @@ hs_rc hs_db_replay(hs_db *db, const char *text, size_t len) {
 
 /* ---- the change feed ---- */
 
+/* What commit s did to the row of change ch: 0 added, 1 removed, 2 changed, -1 nothing a reader
+   can see (a write of an equal value, as db.diff counts it, or a row no longer kept). */
+static int change_kind(const change *ch, uint32_t s) {
+    long r = coll_find_row(ch->c, ch->row_id);
+    if (r < 0) return -1;
+    const doc *x = row_at(&ch->c->rows[r], s - 1), *y = row_at(&ch->c->rows[r], s);
+    return !x && y ? 0 : x && !y ? 1 : x && y && x != y && !val_equal(x->v, y->v) ? 2 : -1;
+}
+
 hs_rc hs_db_changes(hs_db *db, uint32_t since, uint32_t until) {
     if (!db) return HS_MISUSE;
     if (until > db->seq) until = db->seq;
@@ -838,6 +847,11 @@ hs_rc hs_db_changes(hs_db *db, uint32_t since, uint32_t until) {
             int seen = 0;
             for (size_t b = k; b < a && !seen; b++) seen = db->hist.changes[b].c == c;
             if (seen) continue;
+            /* A collection the commit wrote without changing what a reader sees is left out,
+               so a no-op write reports {} rather than three empty lists. */
+            int visible = 0;
+            for (size_t b = a; b < end && !visible; b++) visible = db->hist.changes[b].c == c && change_kind(&db->hist.changes[b], s) >= 0;
+            if (!visible) continue;
             if (!first_coll) buf_putc(o, ',');
             first_coll = 0;
             buf_put_json_string(o, c->name, c->name_len);
@@ -847,12 +861,7 @@ hs_rc hs_db_changes(hs_db *db, uint32_t since, uint32_t until) {
                 int first_row = 1;
                 for (size_t b = a; b < end; b++) {
                     const change *ch = &db->hist.changes[b];
-                    if (ch->c != c) continue;
-                    long r = coll_find_row(c, ch->row_id);
-                    if (r < 0) continue;
-                    const doc *x = row_at(&c->rows[r], s - 1), *y = row_at(&c->rows[r], s);
-                    int k2 = !x && y ? 0 : x && !y ? 1 : x && y && x != y && !val_equal(x->v, y->v) ? 2 : -1;
-                    if (k2 != kind) continue;
+                    if (ch->c != c || change_kind(ch, s) != kind) continue;
                     if (!first_row) buf_putc(o, ',');
                     first_row = 0;
                     buf_put_i64(o, ch->row_id);

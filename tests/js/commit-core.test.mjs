@@ -151,6 +151,22 @@ test('the change feed: every write reports { seq, id, changes } with row ids; db
   await db.close();
 });
 
+test('a write that changes nothing a reader can see reports changes {} and fires no listener', async () => {
+  const db = await Database.open();
+  db.executeQuery(add('a', [{ k: 1 }]));
+  const seen = [], fired = [];
+  db.subscribeChanges((info) => seen.push(info));
+  db.addListener('a', (seq) => fired.push(seq));
+  const r = db.executeQuery(q('a', 'update', { queryNode: equals('k', 1), overrideData: { k: 1 } }));
+  assert.equal(r.isSuccess, true, r.errorMessage);
+  assert.equal(db.seq, 2, 'still a commit');
+  assert.deepEqual(seen.map((i) => [i.seq, i.changes]), [[2, {}]]);
+  assert.deepEqual(db.changes({ since: 1 }).map((i) => i.changes), [{}]);
+  assert.deepEqual(db.diff(1, 2), {}, 'the same rule as diff');
+  assert.deepEqual(fired, []);
+  await db.close();
+});
+
 test('the feed and listeners keep working when retention keeps no past (maxCommits 0)', async () => {
   const db = await Database.open();
   const seen = [];
