@@ -8,7 +8,8 @@
  * undo/redo and imports:
  *   { seq, id, changes: { [collection]: { added: [rowId], removed: [rowId], changed: [rowId] } } }
  * (c/history.c hs_db_changes classifies each touched row by whether it was alive before
- * and after the commit). Applying the reports in order to a map of row ids gives the rows
+ * and after the commit, and leaves out rows and collections whose value a reader would see
+ * unchanged, as db.diff does: a write of equal values reports changes {}). Applying the reports in order to a map of row ids gives the rows
  * alive now; after each report the state it describes is db.at(report.seq).
  * A multi-tab rebase (js/rebase.js) keeps to the same rule. When this page had commits not
  * yet written, it first publishes one rewind report
