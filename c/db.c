@@ -452,18 +452,16 @@ hs_rc hs_db_to_dict(hs_db *db) { return hs_db_to_dict_at(db, db ? db->seq : 0); 
 
 hs_rc hs_db_to_dict_at(hs_db *db, uint32_t s) { return db_to_dict_for(db, s, NULL); }
 
-hs_rc db_to_dict_for(hs_db *db, uint32_t s, const cJSON *perms) {
-    if (!db) return HS_MISUSE;
-    if (s > db->seq || s < db->oldest) return db_fail(db, s > db->seq ? HS_ERROR : HS_TOO_OLD, s > db->seq ? "seq is after the latest commit" : "seq is older than the kept history");
-    uint32_t view = s == db->seq ? SEQ_PRESENT : s;
-    buf *o = &db->out;
-    buf_clear(o);
-    buf_puts(o, "{\"className\":\"DeltaTraceDatabase\",\"version\":\"16\",\"collections\":{");
-    /* The live collections at the view, in their order there (a few: insertion sort). */
-    coll **live = db->ncolls ? malloc(db->ncolls * sizeof *live) : NULL;
-    int64_t *keys = db->ncolls ? malloc(db->ncolls * sizeof *keys) : NULL;
+/* The collections alive at view (SEQ_PRESENT or a seq), in their order there, that perms
+   lets the caller read (NULL: all). *out is malloc'd (NULL when none); returns the count, or
+   -1 when out of memory. A database has few collections: an insertion sort. */
+static long live_colls_at(hs_db *db, uint32_t view, const cJSON *perms, coll ***out) {
+    *out = NULL;
+    if (!db->ncolls) return 0;
+    coll **live = malloc(db->ncolls * sizeof *live);
+    int64_t *keys = malloc(db->ncolls * sizeof *keys);
+    if (!live || !keys) { free(live); free(keys); return -1; }
     size_t nlive = 0;
-    if (db->ncolls && (!live || !keys)) { free(live); free(keys); return HS_NOMEM; }
     for (size_t i = 0; i < db->ncolls; i++) {
         coll *c = db->colls[i];
         if (view == SEQ_PRESENT ? !c->alive : !coll_alive_at(c, view)) continue;
@@ -474,8 +472,23 @@ hs_rc db_to_dict_for(hs_db *db, uint32_t s, const cJSON *perms) {
         keys[j] = key;
         live[j] = c;
     }
+    free(keys);
+    *out = live;
+    return (long)nlive;
+}
+
+hs_rc db_to_dict_for(hs_db *db, uint32_t s, const cJSON *perms) {
+    if (!db) return HS_MISUSE;
+    if (s > db->seq || s < db->oldest) return db_fail(db, s > db->seq ? HS_ERROR : HS_TOO_OLD, s > db->seq ? "seq is after the latest commit" : "seq is older than the kept history");
+    uint32_t view = s == db->seq ? SEQ_PRESENT : s;
+    buf *o = &db->out;
+    buf_clear(o);
+    buf_puts(o, "{\"className\":\"DeltaTraceDatabase\",\"version\":\"16\",\"collections\":{");
+    coll **live;
+    long nlive = live_colls_at(db, view, perms, &live);
+    if (nlive < 0) return HS_NOMEM;
     int first = 1;
-    for (size_t i = 0; i < nlive; i++) {
+    for (long i = 0; i < nlive; i++) {
         coll *c = live[i];
         if (!first) buf_putc(o, ',');
         first = 0;
@@ -495,7 +508,6 @@ hs_rc db_to_dict_for(hs_db *db, uint32_t s, const cJSON *perms) {
     }
     buf_puts(o, "}}");
     free(live);
-    free(keys);
     return o->oom ? HS_NOMEM : HS_OK;
 }
 
@@ -510,27 +522,16 @@ hs_rc hs_db_rows_at(hs_db *db, uint32_t s, const char *name, size_t name_len) {
     buf *o = &db->out;
     buf_clear(o);
     buf_puts(o, "{\"collections\":[");
-    coll **live = db->ncolls ? malloc(db->ncolls * sizeof *live) : NULL;
-    int64_t *keys = db->ncolls ? malloc(db->ncolls * sizeof *keys) : NULL;
-    size_t nlive = 0;
-    if (db->ncolls && (!live || !keys)) { free(live); free(keys); return HS_NOMEM; }
-    for (size_t i = 0; i < db->ncolls; i++) {
-        coll *c = db->colls[i];
-        if (view == SEQ_PRESENT ? !c->alive : !coll_alive_at(c, view)) continue;
-        int64_t key = view == SEQ_PRESENT ? c->order : coll_order_at(c, view);
-        size_t j = nlive++;
-        while (j > 0 && keys[j - 1] > key) { keys[j] = keys[j - 1]; live[j] = live[j - 1]; j--; }
-        keys[j] = key;
-        live[j] = c;
-    }
+    coll **live;
+    long nlive = live_colls_at(db, view, NULL, &live);
+    if (nlive < 0) return HS_NOMEM;
     coll *found = NULL;
-    for (size_t i = 0; i < nlive; i++) {
+    for (long i = 0; i < nlive; i++) {
         if (i) buf_putc(o, ',');
         buf_put_json_string(o, live[i]->name, live[i]->name_len);
         if (name && live[i]->name_len == name_len && memcmp(live[i]->name, name, name_len) == 0) found = live[i];
     }
     free(live);
-    free(keys);
     if (!found) {
         buf_puts(o, "],\"rowIds\":null,\"data\":null}");
         return o->oom ? HS_NOMEM : HS_OK;

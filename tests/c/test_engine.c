@@ -370,6 +370,11 @@ static cJSON *tt_call(tt_state *t, const cJSON *call) {
             }
             cJSON_Delete(dict);
         }
+    } else if ((x = cJSON_GetObjectItemCaseSensitive(call, "rows"))) {
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(x, "collection");
+        const char *n = cJSON_IsString(name) ? name->valuestring : NULL;
+        if ((rc = tt_point(t, cJSON_GetObjectItemCaseSensitive(x, "at"), &a)) == HS_OK &&
+            (rc = hs_db_rows_at(t->db, a, n, n ? strlen(n) : 0)) == HS_OK) ret = parsed_output(t->db, "hs_db_rows_at");
     } else if ((x = cJSON_GetObjectItemCaseSensitive(call, "diff"))) {
         if ((rc = tt_point(t, cJSON_GetArrayItem(x, 0), &a)) == HS_OK && (rc = tt_point(t, cJSON_GetArrayItem(x, 1), &b)) == HS_OK &&
             (rc = hs_db_diff(t->db, a, b)) == HS_OK) ret = parsed_output(t->db, "hs_db_diff");

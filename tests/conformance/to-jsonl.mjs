@@ -29,7 +29,7 @@ import { join, dirname } from 'node:path';
 const casesDir = dirname(fileURLToPath(import.meta.url));
 const FIELDS = ['before', 'steps', 'query', 'call', 'permissions', 'expect', 'after', 'keyOrder'];
 const REQUIRED = ['expect', 'after'];
-const CALLS = ['at', 'diff', 'history', 'changes', 'undo', 'redo', 'revertTo'];
+const CALLS = ['at', 'rows', 'diff', 'history', 'changes', 'undo', 'redo', 'revertTo'];
 const ID_SHAPE = /^[a-z][a-z0-9]*(-[a-z0-9]+)*-\d+(\.\d+)+$/;
 
 // One file -> raw cases {id, description, where, fields}; every odd line becomes a problem.
@@ -181,6 +181,7 @@ function timeTravelParts(steps, call, query, expect) {
   if (call) {
     const c = { ...call, ...withTime(call), cause: call.cause ?? null };
     if (Object.hasOwn(c, 'at')) c.at = point(c.at);
+    if (isDict(c.rows)) c.rows = { ...c.rows, at: point(c.rows.at) };
     if (Object.hasOwn(c, 'revertTo')) c.revertTo = point(c.revertTo);
     if (Array.isArray(c.diff)) c.diff = c.diff.map(point);
     out.call = c;

@@ -206,7 +206,7 @@ function databaseDict(collections) {
   return dict;
 }
 
-const CALLS = ['at', 'diff', 'history', 'changes', 'undo', 'redo', 'revertTo'];
+const CALLS = ['at', 'rows', 'diff', 'history', 'changes', 'undo', 'redo', 'revertTo'];
 
 /* Every commit id `<origin>.<n>` in value, rewritten to `o.<n>`. */
 function withOriginO(value, origin) {
@@ -242,6 +242,14 @@ function runCall(db, call, clock) {
       const view = db.at(call.at);
       try {
         return { return: Object.fromEntries(Object.entries(view.toDict().collections).map(([n, c]) => [n, { data: c.data, serialNum: c.serialNum }])) };
+      } finally {
+        view.release();
+      }
+    }
+    if ('rows' in call) {
+      const view = db.at(call.rows.at);
+      try {
+        return { return: view.rows(call.rows.collection) };
       } finally {
         view.release();
       }
