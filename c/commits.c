@@ -109,7 +109,7 @@ hs_rc commits_begin(hs_db *db, const char *meta, size_t mlen) {
             memcpy(num, meta + p, n);
             num[n] = 0;
             char *endp;
-            unsigned long long v = strtoull(num, &endp, 10);
+            unsigned long long v = hs_strtou64(num, &endp);
             if (*endp || num[0] == '-' || v > UINT32_MAX) return db_error(db, "commit meta: minSeq must be a seq");
             m->min_seq = (uint32_t)v;
         }

@@ -755,7 +755,7 @@ hs_rc hs_db_replay(hs_db *db, const char *text, size_t len) {
                 memcpy(num, text + r.seq.start, n);
                 num[n] = 0;
                 char *endp;
-                unsigned long long v = strtoull(num, &endp, 10);
+                unsigned long long v = hs_strtou64(num, &endp);
                 if (*endp || num[0] == '-' || v != expected) e = "seq is not the next commit's";
             }
         }

@@ -1,7 +1,8 @@
 /*
  * strtod.c: hs_strtod, text to the nearest double (the contract is in strtod.h).
  *
- * Owns: the parsing of the number syntaxes C's strtod accepts and the correctly rounded result.
+ * Owns: the parsing of the number syntaxes C's strtod accepts and the correctly rounded result
+ * (and hs_strtou64, C's strtoull in base 10).
  * How: up to 15 significant decimal digits with a power of ten up to 1e22 are exact doubles, so
  * one IEEE multiplication or division rounds correctly (the common case). Otherwise a close
  * estimate in doubles is corrected one step (ulp) at a time by comparing the exact decimal value,
@@ -203,4 +204,21 @@ double hs_strtod(const char *s, char **end) {
     }
     if (end) *end = (char *)p;
     return neg ? -r : r;
+}
+
+uint64_t hs_strtou64(const char *s, char **end) {
+    const char *p = s;
+    while (*p == ' ' || (*p >= '\t' && *p <= '\r')) p++;
+    int neg = *p == '-';
+    if (*p == '-' || *p == '+') p++;
+    if (*p < '0' || *p > '9') { *end = (char *)s; return 0; }
+    uint64_t v = 0;
+    int over = 0;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        unsigned d = (unsigned)(*p - '0');
+        if (v > (UINT64_MAX - d) / 10) over = 1;
+        else v = v * 10 + d;
+    }
+    *end = (char *)p;
+    return over ? UINT64_MAX : neg ? 0 - v : v;
 }

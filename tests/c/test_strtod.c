@@ -139,5 +139,31 @@ int main(void) {
         same(text);
     }
     report("digit strings longer than the 780 kept digits");
+
+    /* hs_strtou64 against the C library's strtoull(s, end, 10), value and end */
+    static const char *u64[] = {
+        "", " ", "+", "-", "0", "-0", " \t\n\v\f\r7x", "+42", "-1", "-18446744073709551615",
+        "-18446744073709551616", "18446744073709551615", "18446744073709551616", "99999999999999999999999",
+        "4294967295", "4294967296", "12abc", "0x10", "007", "1 2", "\x01" "5",
+    };
+    int u64_ok = 1;
+    for (size_t k = 0; k < sizeof u64 / sizeof *u64; k++) {
+        char *want_end, *got_end;
+        unsigned long long want = strtoull(u64[k], &want_end, 10);
+        uint64_t got = hs_strtou64(u64[k], &got_end);
+        if (got != want || got_end != want_end) {
+            fprintf(stderr, "hs_strtou64(\"%s\"): %llu at %d, strtoull %llu at %d\n", u64[k],
+                    (unsigned long long)got, (int)(got_end - u64[k]), want, (int)(want_end - u64[k]));
+            u64_ok = 0;
+        }
+    }
+    for (int i = 0; i < 2000; i++) {
+        char num[40];
+        snprintf(num, sizeof num, "%s%llu%s", i % 3 ? "" : i % 2 ? "-" : " +",
+                 (unsigned long long)next_random() * (unsigned long long)next_random() >> (i % 64), i % 5 ? "" : "9");
+        char *want_end, *got_end;
+        u64_ok &= hs_strtou64(num, &got_end) == strtoull(num, &want_end, 10) && got_end == want_end;
+    }
+    CHECK(u64_ok, "hs_strtou64 gives strtoull's value and end (signs, white space, overflow, no digits)");
     return check_done();
 }
