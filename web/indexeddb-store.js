@@ -408,16 +408,8 @@ export class IndexedDbStore {
         if (payload === null) throw new HindsightError(ErrorCode.CORRUPT, `the snapshot at seq ${manifest.snapshotSeq} is missing or corrupt`);
         snapshot = snapshotOf(manifest.snapshotSeq, payload);
       }
-      const base = snapshot ? snapshot.seq : seq;
-      const records = [];
-      for (let i = 0; i < keys.length; i++) {
-        if (keys[i] <= base) continue;
-        const next = base + 1 + records.length;
-        const texts = intactBatch(keys[i], rows[i]);
-        if (texts === null || rows[i].first > next) break;
-        for (let k = next - rows[i].first; k < texts.length; k++) records.push({ seq: rows[i].first + k, text: texts[k] });
-      }
-      return { snapshot, records };
+      // the same dense, checked prefix open() reads; its warnings and repair points are unused here
+      return { snapshot, records: this.#logAfter(snapshot ? snapshot.seq : seq, keys, rows).records };
     });
     try {
       const [found] = await Promise.all([result, done]);
