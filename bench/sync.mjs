@@ -12,7 +12,7 @@
  *     the WebSocket poke) of push and pull, counted by wrapping the SyncClients' fetch;
  *   - time for a new SyncClient to reach a database of DOCS documents written by DOCS
  *     single-document commits (built by raw pushes of 1000 commits each).
- * Figures are printed, never checked against a bound; any error (a refused commit, a server
+ * Each backend first takes 500 pushes not counted (JIT warm-up). Figures are printed, never checked against a bound; any error (a refused commit, a server
  * that does not start, a client that does not arrive) exits non-zero.
  * Must stay true: every server started here is stopped and every client closed, also on error;
  * servers listen on 127.0.0.1 only.
@@ -37,6 +37,7 @@ const { values: opts } = parseArgs({ options: {
 } });
 const COMMITS = +opts.commits, LATENCY = +opts.latency, DOCS = +opts.docs;
 const CONCURRENCY = [1, 10, 100];
+const WARMUP = 500;   // pushes before the first timed row, not counted
 const TOKEN = 'token-alice';
 if (!globalThis.WebSocket) throw new Error('no WebSocket in this Node: run with --experimental-websocket (Node 20)');
 
@@ -138,6 +139,8 @@ async function backend(label, start, { withCatchUp }) {
   closers.push(() => server.stop());
   const rows = [];
   try {
+    // Warm up the JIT on both ends (client fetch, Worker, object, engine) before any row counts.
+    await throughput(server.url, 'warmup', 10, WARMUP);
     for (const clients of CONCURRENCY) {
       const rate = await throughput(server.url, `tput-${clients}`, clients, COMMITS);
       rows.push([`${label}`, `commits/s, ${clients} concurrent client${clients > 1 ? 's' : ''} (${COMMITS} single-doc pushes)`, fmt(rate)]);
@@ -170,7 +173,7 @@ try {
     }, { withCatchUp: false }));
   }
   const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length)));
-  console.log(`sync bench (${os.cpus().length} cores; one process holds the clients, the server is ${'workerd or Node'} on 127.0.0.1)`);
+  console.log(`sync bench (${os.cpus().length} cores; clients in this process; workerd in its own process, the Node server in this one; 127.0.0.1)`);
   for (const r of rows) console.log(`  ${r[0].padEnd(w[0])}  ${r[1].padEnd(w[1])}  ${r[2].padStart(w[2])}`);
 } finally {
   rmSync(workDir, { recursive: true, force: true });
