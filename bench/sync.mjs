@@ -1,7 +1,8 @@
 /*
  * bench/sync.mjs: the sync figures of `make bench`, against real workerd on 127.0.0.1 (the sync
  * suite's test Worker, tests/sync/worker.js, started by tests/sync/workerd.mjs: imported, not
- * copied) and against the self-hosted Node server (sync/node-server.js) for the first two rows:
+ * copied) and against the self-hosted Node server (sync/node-server.js, in this process) for all
+ * but the last:
  *   - commits/s through one object, pushed by 1, 10 and 100 concurrent protocol clients, each
  *     sending one single-document commit per push request and waiting for its answer (this
  *     measures the server: a SyncClient would batch its pending commits into one push);
@@ -12,8 +13,9 @@
  *     the WebSocket poke) of push and pull, counted by wrapping the SyncClients' fetch;
  *   - time for a new SyncClient to reach a database of DOCS documents written by DOCS
  *     single-document commits (built by raw pushes of 1000 commits each).
- * Each backend first takes 500 pushes not counted (JIT warm-up). Figures are printed, never checked against a bound; any error (a refused commit, a server
- * that does not start, a client that does not arrive) exits non-zero.
+ * Each backend first takes 500 pushes not counted (JIT warm-up). Figures are printed, never
+ * checked against a bound; any error (a refused commit, a server that does not start, a client
+ * that does not arrive) exits non-zero.
  * Must stay true: every server started here is stopped and every client closed, also on error;
  * servers listen on 127.0.0.1 only.
  * Usage: node --experimental-websocket bench/sync.mjs [--commits 2000] [--latency 200]
