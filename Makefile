@@ -204,6 +204,7 @@ bench: build
 	$(NODE) bench/browser-persist.mjs
 	$(NODE) bench/debugger-scrub.mjs
 	$(NODE) bench/debugger-scrub.mjs --browser firefox
+	$(NODE) --experimental-websocket bench/sync.mjs
 
 demo: build
 	@test -f demo/index.html || echo "warning: demo/index.html does not exist yet" >&2
