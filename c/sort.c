@@ -264,6 +264,32 @@ static void merge_sort(const sort_ctx *c, uint32_t *idx, uint32_t *tmp, size_t n
     }
 }
 
+/* The type check of one group of rows that tie on the keys before key o: sorted rows lo..hi
+   (idx[r], or r itself when idx is NULL). NULL when the group sorts, else the error. */
+static const char *check_group(const sort_ctx *c, const uint32_t *idx, size_t lo, size_t hi, size_t o,
+                               char *err, size_t cap) {
+    size_t nk = c->spec->n;
+    int kind = SK_NULL, bad = 0;
+    size_t nonnull = 0;
+    for (size_t r = lo; r <= hi; r++) {
+        const sort_key *k = &c->keys[(idx ? idx[r] : r) * nk + o];
+        if (k->kind == SK_FAIL) return k->fail;
+        if (k->kind == SK_NULL) continue;
+        nonnull++;
+        bad |= k->kind == SK_BAD;
+        if (kind == SK_NULL) kind = k->kind;
+        else if (k->kind != kind) {
+            hs_snprintf(err, cap, "Incompatible types on sort field '%s'", c->spec->orders[o].field);
+            return err;
+        }
+    }
+    if (bad && nonnull > 1) {
+        hs_snprintf(err, cap, "Field not comparable: sort field '%s' holds a map or list", c->spec->orders[o].field);
+        return err;
+    }
+    return NULL;
+}
+
 /* Python's list.sort compares only some pairs, and fails only when one of those raises. Any
    correct comparison sort must compare, within each group of rows that tie on the earlier
    keys, at least one pair of keys from two different kinds (else it could not order them),
@@ -280,24 +306,8 @@ static const char *check_groups(const sort_ctx *c, const uint32_t *idx, size_t n
             for (hi = lo; hi + 1 < n && !split[hi]; hi++) {}
             if (hi == lo) continue;
             any_group = 1;
-            int kind = SK_NULL, bad = 0;
-            size_t nonnull = 0;
-            for (size_t r = lo; r <= hi; r++) {
-                const sort_key *k = &c->keys[idx[r] * nk + o];
-                if (k->kind == SK_FAIL) return k->fail;
-                if (k->kind == SK_NULL) continue;
-                nonnull++;
-                bad |= k->kind == SK_BAD;
-                if (kind == SK_NULL) kind = k->kind;
-                else if (k->kind != kind) {
-                    hs_snprintf(err, cap, "Incompatible types on sort field '%s'", c->spec->orders[o].field);
-                    return err;
-                }
-            }
-            if (bad && nonnull > 1) {
-                hs_snprintf(err, cap, "Field not comparable: sort field '%s' holds a map or list", c->spec->orders[o].field);
-                return err;
-            }
+            const char *e = check_group(c, idx, lo, hi, o, err, cap);
+            if (e) return e;
         }
         if (!any_group) break;
         int eps = c->spec->orders[o].vtype == VT_FLOATEPS;
@@ -358,28 +368,6 @@ static void heap_sift_down(const sort_ctx *c, uint32_t *h, size_t n, size_t i) {
     }
 }
 
-static const char *check_one_group(const sort_ctx *c, size_t n, char *err, size_t cap) {
-    int kind = SK_NULL, bad = 0;
-    size_t nonnull = 0;
-    for (size_t r = 0; r < n; r++) {
-        const sort_key *k = &c->keys[r];
-        if (k->kind == SK_FAIL) return k->fail;
-        if (k->kind == SK_NULL) continue;
-        nonnull++;
-        bad |= k->kind == SK_BAD;
-        if (kind == SK_NULL) kind = k->kind;
-        else if (k->kind != kind) {
-            hs_snprintf(err, cap, "Incompatible types on sort field '%s'", c->spec->orders[0].field);
-            return err;
-        }
-    }
-    if (bad && nonnull > 1) {
-        hs_snprintf(err, cap, "Field not comparable: sort field '%s' holds a map or list", c->spec->orders[0].field);
-        return err;
-    }
-    return NULL;
-}
-
 const char *sort_apply_top(const qsort_spec *s, val *docs, size_t n, size_t k, char *err, size_t cap) {
     if (s->n != 1 || k >= n / 4) return sort_apply(s, docs, n, err, cap);
     if (n > UINT32_MAX) return "too many documents to sort";
@@ -395,7 +383,7 @@ const char *sort_apply_top(const qsort_spec *s, val *docs, size_t n, size_t k, c
     for (size_t i = 0; i < n && !e; i++) e = extract(&s->orders[0], docs[i], &c.keys[i], &arena, &scratch);
     if (e) goto done;
     c.arena = arena.data;
-    if ((e = check_one_group(&c, n, err, cap)) != NULL || k == 0) goto done;
+    if ((e = check_group(&c, NULL, 0, n - 1, 0, err, cap)) != NULL || k == 0) goto done;   /* n >= 4 here */
     size_t h = 0;
     for (uint32_t i = 0; i < n; i++) {
         if (h < k) {   /* sift up */
