@@ -477,9 +477,28 @@ static long live_colls_at(hs_db *db, uint32_t view, const cJSON *perms, coll ***
     return (long)nlive;
 }
 
+/* HS_OK when seq s can be read (oldest <= s <= seq), else the error, set on db. */
+static hs_rc check_readable_seq(hs_db *db, uint32_t s) {
+    if (s > db->seq || s < db->oldest) return db_fail(db, s > db->seq ? HS_ERROR : HS_TOO_OLD, s > db->seq ? "seq is after the latest commit" : "seq is older than the kept history");
+    return HS_OK;
+}
+
+/* The documents of c alive at view, comma-separated, in row order (toDict's order). */
+static void print_docs_at(buf *o, const coll *c, uint32_t view) {
+    int first = 1;
+    for (size_t r = 0; r < c->len; r++) {
+        const doc *d = row_doc(&c->rows[r], view);
+        if (!d) continue;
+        if (!first) buf_putc(o, ',');
+        first = 0;
+        val_print(o, d->v);
+    }
+}
+
 hs_rc db_to_dict_for(hs_db *db, uint32_t s, const cJSON *perms) {
     if (!db) return HS_MISUSE;
-    if (s > db->seq || s < db->oldest) return db_fail(db, s > db->seq ? HS_ERROR : HS_TOO_OLD, s > db->seq ? "seq is after the latest commit" : "seq is older than the kept history");
+    hs_rc rc = check_readable_seq(db, s);
+    if (rc != HS_OK) return rc;
     uint32_t view = s == db->seq ? SEQ_PRESENT : s;
     buf *o = &db->out;
     buf_clear(o);
@@ -494,14 +513,7 @@ hs_rc db_to_dict_for(hs_db *db, uint32_t s, const cJSON *perms) {
         first = 0;
         buf_put_json_string(o, c->name, c->name_len);
         buf_puts(o, ":{\"className\":\"Collection\",\"version\":\"17\",\"data\":[");
-        int first_doc = 1;
-        for (size_t r = 0; r < c->len; r++) {
-            const doc *d = row_doc(&c->rows[r], view);
-            if (!d) continue;
-            if (!first_doc) buf_putc(o, ',');
-            first_doc = 0;
-            val_print(o, d->v);
-        }
+        print_docs_at(o, c, view);
         buf_puts(o, "],\"serialNum\":");
         buf_put_i64(o, view == SEQ_PRESENT ? c->serial : coll_serial_at(c, view));
         buf_putc(o, '}');
@@ -517,7 +529,8 @@ hs_rc db_to_dict_for(hs_db *db, uint32_t s, const cJSON *perms) {
    and data in the same order as toDict; both null when name is NULL or not alive at s. */
 hs_rc hs_db_rows_at(hs_db *db, uint32_t s, const char *name, size_t name_len) {
     if (!db) return HS_MISUSE;
-    if (s > db->seq || s < db->oldest) return db_fail(db, s > db->seq ? HS_ERROR : HS_TOO_OLD, s > db->seq ? "seq is after the latest commit" : "seq is older than the kept history");
+    hs_rc rc = check_readable_seq(db, s);
+    if (rc != HS_OK) return rc;
     uint32_t view = s == db->seq ? SEQ_PRESENT : s;
     buf *o = &db->out;
     buf_clear(o);
@@ -545,14 +558,7 @@ hs_rc hs_db_rows_at(hs_db *db, uint32_t s, const char *name, size_t name_len) {
         buf_put_i64(o, found->rows[r].id);
     }
     buf_puts(o, "],\"data\":[");
-    first = 1;
-    for (size_t r = 0; r < found->len; r++) {
-        const doc *d = row_doc(&found->rows[r], view);
-        if (!d) continue;
-        if (!first) buf_putc(o, ',');
-        first = 0;
-        val_print(o, d->v);
-    }
+    print_docs_at(o, found, view);
     buf_puts(o, "]}");
     return o->oom ? HS_NOMEM : HS_OK;
 }
