@@ -10,8 +10,8 @@
  * times and causes kept.
  * Must stay true: a commit leaves pending only when the server answers for it (rejected:
  * reported through onRejected, and the state rebuilt without it) or when it comes back in a
- * pull; the cursor moves only after the pulled commits are in the mirror; one loop runs at a
- * time.
+ * pull; the cursor moves only after the pulled commits are in the mirror, and only forward (a
+ * pulled commit at or below it is one the mirror has: skipped); one loop runs at a time.
  */
 import { Database } from '../js/database.js';
 import { Engine } from '../js/engine.js';
@@ -189,14 +189,17 @@ export class SyncClient {
         rebuild = true;
         continue;
       }
-      const ids = body.commits.map((c) => c.id);
-      this.#store.addServerCommits(body.commits);
+      // An answer delivered again (a duplicated or replayed pull) may hold commits the
+      // mirror already has: only those after the cursor are new, and the cursor never goes back.
+      const commits = body.commits.filter((c) => c.seq > this.cursor);
+      const ids = commits.map((c) => c.id);
+      this.#store.addServerCommits(commits);
       if (!this.#store.takeAcknowledgedPrefix(ids)) {
         this.#store.dropPending(ids);   // kept by pulled() just below
         rebuild = true;
       }
       for (const id of ids) this.#acked.delete(id);
-      await this.#store.pulled(body.commits, body.cursor);
+      await this.#store.pulled(commits, Math.max(this.cursor, body.cursor));
       if (!body.more) break;
     }
     // Accepted commits this user may not read never come back: they leave pending here.

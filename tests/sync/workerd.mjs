@@ -4,7 +4,8 @@
  * survives a restart.
  *
  * Must stay true: listens on loopback only; stop() ends the process it started (SIGTERM, then
- * SIGKILL), and only that one; a start that fails shows workerd's own output.
+ * SIGKILL), kill() ends it at once (SIGKILL, as a crash would), and only that one; a start
+ * that fails shows workerd's own output.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -49,7 +50,7 @@ export function writeConfig(workDir, port) {
   return configPath;
 }
 
-/* Starts workerd and waits until it answers; returns { url, stop }. */
+/* Starts workerd and waits until it answers; returns { url, stop, kill, output }. */
 export async function startWorkerd(workDir, port) {
   const configPath = writeConfig(workDir, port);
   const output = [];
@@ -64,6 +65,10 @@ export async function startWorkerd(workDir, port) {
     clearTimeout(timer);
     if (!done) { child.kill('SIGKILL'); await exited; }
   };
+  const kill = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  };
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
@@ -71,7 +76,7 @@ export async function startWorkerd(workDir, port) {
     if (Date.now() > deadline) { await stop(); throw new Error(`workerd did not answer: ${output.join('').slice(-3000)}`); }
     try {
       await fetch(`${url}/`);
-      return { url, stop, output };
+      return { url, stop, kill, output };
     } catch {
       await new Promise((r) => setTimeout(r, 100));
     }
