@@ -6,13 +6,16 @@
  * map, the snapshots and retention, and the connected WebSockets (hibernation API). Storage
  * keys: "c:<seq, 10 digits>" -> the engine's record text of that commit, "head" -> the latest
  * seq, "snapshot" -> { seq, chunks, horizon } and "s:<seq>:<i>" -> the chunks of the engine's
- * dump at seq (its state and the history it keeps, after horizon).
+ * dump at seq (its state and the history it keeps, after horizon), and the ids of the commits
+ * older than the kept history: "o:<origin>" -> [[from, to]...], the ranges of the counters of
+ * that origin's ids ("<origin>.<counter>", the engine's form), "i:<id>" -> true for any other.
  * Must stay true: pushes run one at a time; a pushed commit is executed with its own id, time
  * and cause and the pushing user's permissions; the commits a push accepts are appended in
  * one storage transaction before the answer, and if that write fails the engine is dropped
  * and rebuilt from storage; a pull or poke never reaches past what storage holds; a pull sends only the
- * commits every collection of which the user may read; a known id is never applied twice
- * (within the kept history: ids older than keepCommits are forgotten); a snapshot is stored
+ * commits every collection of which the user may read; a known id is never applied twice,
+ * even once retention has dropped its record (the ids of trimmed commits are stored before
+ * the trim, and answered 'duplicate' without a content check); a snapshot is stored
  * whole before "snapshot" names it, and only then is the log it covers deleted; a pull from
  * before the kept history is refused (TOO_OLD), never answered with a gap.
  */
@@ -31,6 +34,36 @@ const READ_TYPES = new Set(READ_TYPES_LIST);
 const CHUNK_CHARS = 30_000;                      // a stored value stays under 128 KiB, even in 4-byte UTF-8
 const chunkKey = (seq, i) => `s:${String(seq).padStart(10, '0')}:${String(i).padStart(6, '0')}`;
 const idsOf = (engine) => new Map(JSON.parse(engine.commitInfoText(engine.oldest() + 1, MAX_SEQ)).map((c) => [c.id, c.seq]));
+const originKey = (origin) => `o:${origin}`;
+const looseKey = (id) => `i:${id}`;
+
+/* An engine id is origin "." counter: [origin, counter], or null for any other id. */
+function splitId(id) {
+  const m = /^(.+)\.(0|[1-9][0-9]{0,15})$/.exec(id);
+  if (!m) return null;
+  const counter = Number(m[2]);
+  return Number.isSafeInteger(counter) ? [m[1], counter] : null;
+}
+
+/* ranges ([[from, to]...], sorted, apart) with counters added, merged again. */
+function addCounters(ranges, counters) {
+  const all = [...ranges.map(([a, b]) => [a, b]), ...counters.map((c) => [c, c])].sort((x, y) => x[0] - y[0]);
+  const merged = [];
+  for (const [a, b] of all) {
+    const last = merged[merged.length - 1];
+    if (last && a <= last[1] + 1) last[1] = Math.max(last[1], b); else merged.push([a, b]);
+  }
+  return merged;
+}
+
+function inRanges(ranges, counter) {
+  let lo = 0, hi = ranges.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (counter < ranges[mid][0]) hi = mid - 1; else if (counter > ranges[mid][1]) lo = mid + 1; else return true;
+  }
+  return false;
+}
 
 class BadRequest extends Error {
   constructor(status, code, message) { super(message); this.status = status; this.code = code; }
@@ -50,7 +83,9 @@ export function syncObjectClass({ wasm, snapshotEvery = 5000, keepCommits = null
     #engine = null;
     #snapshotSeq = 0;          // the seq of the stored snapshot (0: none)
     #loading = null;
-    #ids = new Map();          // commit id -> its server seq
+    #ids = new Map();          // commit id -> its server seq, for the kept history
+    #forgotten = new Map();    // origin -> ranges of the counters of its ids older than the kept history
+    #forgottenLoose = new Set(); // the other ids older than the kept history (not origin.counter)
     #durableHead = 0;          // the last seq in storage: pulls and pokes never go past it
     #turn = Promise.resolve(); // pushes, one at a time
 
@@ -101,6 +136,8 @@ export function syncObjectClass({ wasm, snapshotEvery = 5000, keepCommits = null
         const texts = [...stored.values()];
         for (let i = 0; i < texts.length; i += 1000) engine.replay(`[${texts.slice(i, i + 1000).join(',')}]`);
         this.#ids = idsOf(engine);
+        this.#forgotten = new Map([...(await storage.list({ prefix: 'o:' }))].map(([k, ranges]) => [k.slice(2), ranges]));
+        this.#forgottenLoose = new Set([...(await storage.list({ prefix: 'i:' })).keys()].map((k) => k.slice(2)));
         this.#durableHead = engine.seq();
         this.#engine = engine;
         return engine;
@@ -128,6 +165,11 @@ export function syncObjectClass({ wasm, snapshotEvery = 5000, keepCommits = null
         const problem = commitProblem(commit);
         if (problem) { results.push({ id: String(commit?.id ?? ''), status: 'rejected', code: 'BAD_COMMIT', reason: problem }); continue; }
         const known = this.#ids.get(commit.id) ?? seen.get(commit.id);
+        if (known === undefined && this.#isForgotten(commit.id)) {
+          // Accepted long ago, its record no longer kept: a retry (its content cannot be compared).
+          results.push({ id: commit.id, status: 'duplicate', seq: engine.oldest() });
+          continue;
+        }
         if (known !== undefined) {
           const record = JSON.parse(engine.commitsText(known, known, 1))[0];
           results.push(this.#contentOf(engine, record, true) === this.#contentOf(engine, commit, false)
@@ -229,12 +271,47 @@ export function syncObjectClass({ wasm, snapshotEvery = 5000, keepCommits = null
       return JSON.stringify([commit.time ?? null, commit.cause ?? null, q.undo ?? null, q.redo ?? null, ref === undefined ? toId : null]);
     }
 
-    /* Trims the kept history to keepCommits, stores the state (and the kept history) at the
-       head in chunks, then deletes the previous snapshot and the log it covers. */
+    /* True when id was accepted before the kept history starts (so it is no longer in #ids). */
+    #isForgotten(id) {
+      const split = splitId(id);
+      if (!split) return this.#forgottenLoose.has(id);
+      const ranges = this.#forgotten.get(split[0]);
+      return ranges !== undefined && inRanges(ranges, split[1]);
+    }
+
+    /* Before the kept history moves past them: the ids of the commits after the current
+       start up to horizon are stored as forgotten ids (per origin, ranges of counters), so a
+       retry of any of them is still known. Stored before the trim, so a failure trims nothing. */
+    async #rememberIds(engine, horizon) {
+      const byOrigin = new Map(), loose = [];
+      for (const { id } of JSON.parse(engine.commitInfoText(engine.oldest() + 1, horizon))) {
+        const split = splitId(id);
+        if (!split) { loose.push(id); continue; }
+        if (!byOrigin.has(split[0])) byOrigin.set(split[0], []);
+        byOrigin.get(split[0]).push(split[1]);
+      }
+      const entries = Object.fromEntries(loose.map((id) => [looseKey(id), true]));
+      const merged = new Map();
+      for (const [origin, counters] of byOrigin) {
+        merged.set(origin, addCounters(this.#forgotten.get(origin) ?? [], counters));
+        entries[originKey(origin)] = merged.get(origin);
+      }
+      const keys = Object.keys(entries);
+      for (let i = 0; i < keys.length; i += 128) {
+        await this.#ctx.storage.put(Object.fromEntries(keys.slice(i, i + 128).map((k) => [k, entries[k]])));
+      }
+      for (const [origin, ranges] of merged) this.#forgotten.set(origin, ranges);
+      for (const id of loose) this.#forgottenLoose.add(id);
+    }
+
+    /* Trims the kept history to keepCommits (remembering the ids it drops), stores the state
+       (and the kept history) at the head in chunks, then deletes the previous snapshot and
+       the log it covers. */
     async #writeSnapshot(engine) {
       const storage = this.#ctx.storage;
       const head = engine.seq();
       if (keepCommits !== null && head - keepCommits > engine.oldest()) {
+        await this.#rememberIds(engine, head - keepCommits);
         engine.setHorizon(head - keepCommits);
         this.#ids = idsOf(engine);
       }

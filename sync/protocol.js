@@ -22,7 +22,9 @@
  *       clients' commits that landed after that target.
  *       -> 200 { protocol: 1, head, results: [{ id, status, seq?, code?, reason? }] }
  *       status 'accepted' (seq: its server seq), 'duplicate' (already in the log, by id, with
- *       the same content; seq: where), 'rejected' (code + reason; the log is unchanged by it).
+ *       the same content; seq: where; for an id older than the kept history, whose content
+ *       is no longer kept to compare, seq is where the kept history starts: it is at or before
+ *       it), 'rejected' (code + reason; the log is unchanged by it).
  *       The accepted commits of one push are appended in one storage transaction.
  *   GET  /v1/<db>/pull?after=<seq>&limit=<n>
  *       -> 200 { protocol: 1, head, cursor, more, commits: [{ seq, id, time, cause, query }] }
@@ -48,8 +50,9 @@
  *   commit the server does not have), UNSUPPORTED (a revert carrying a whole state, the form
  *   an imported history uses), ID_REUSED (an id already in the log with other content),
  *   BAD_COMMIT.
- * A retried push is idempotent within the kept history (an id older than keepCommits is
- * forgotten by the server).
+ * A retried push is idempotent, however old: the server keeps the ids of the commits that
+ * retention dropped (sync/object.js). A client skips pulled commits at or below its cursor (a
+ * pull answer delivered twice changes nothing).
  */
 export const PROTOCOL_VERSION = 1;
 export const MAX_BODY_BYTES = 4 << 20;

@@ -434,6 +434,11 @@ test('snapshots and retention: the server keeps the latest commits, a new or far
   const last = a.db.commits({ from: head })[0];
   const retry = await raw(name, 'push', 'token-alice', { protocol: 1, base: 0, commits: [{ id: last.id, time: Date.parse(last.time), cause: last.cause, query: last.query }] });
   assert.deepEqual(retry.body.results[0], { id: last.id, status: 'duplicate', seq: head });
+  // A retry of a commit older than the kept history is known too (its id outlives its record).
+  const oldest = a.db.commits({ from: 1, to: 1 })[0];
+  const oldRetry = await raw(name, 'push', 'token-alice', { protocol: 1, base: 0, commits: [{ id: oldest.id, time: Date.parse(oldest.time), cause: oldest.cause, query: oldest.query }] });
+  assert.equal(oldRetry.body.results[0].status, 'duplicate', JSON.stringify(oldRetry.body));
+  assert.equal(oldRetry.body.head, head, 'not applied again');
   // c comes back with a cursor (10) older than what is kept: it starts again from the
   // snapshot, keeps its pending commit on top and pushes it.
   offline = false;
