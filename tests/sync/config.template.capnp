@@ -20,10 +20,12 @@ const syncWorker :Workerd.Worker = (
   durableObjectNamespaces = [
     (className = "HindsightSyncObject", uniqueKey = "hindsight-sync-test"),
     (className = "HindsightSyncObjectRetain", uniqueKey = "hindsight-sync-test-retain"),
+    (className = "HindsightSyncObjectBig", uniqueKey = "hindsight-sync-test-big"),
   ],
   durableObjectStorage = (localDisk = "storage"),
   bindings = [
     (name = "SYNC", durableObjectNamespace = "HindsightSyncObject"),
     (name = "SYNC_RETAIN", durableObjectNamespace = "HindsightSyncObjectRetain"),
+    (name = "SYNC_BIG", durableObjectNamespace = "HindsightSyncObjectBig"),
   ],
 );

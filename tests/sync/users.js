@@ -26,3 +26,5 @@ export function authenticate(request) {
 
 /* The retention settings the suite's retain-* databases run with (both servers). */
 export const RETAIN = { snapshotEvery: 20, keepCommits: 30 };
+/* The big-* databases of the bootstrap test (workerd): 100,000 commits, two snapshots. */
+export const RETAIN_BIG = { snapshotEvery: 50_000, keepCommits: 1_000 };
