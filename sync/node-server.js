@@ -23,6 +23,7 @@ import { MAX_BODY_BYTES, errorBody } from './protocol.js';
 
 const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const HEAD_HEADER = 'x-hindsight-ws-head';
+const DRAIN_BYTES = 4 * MAX_BODY_BYTES;   // how much of a refused oversized body is read and dropped
 
 /* One server-to-client text frame (unmasked, as servers send them). */
 function textFrame(text) {
@@ -108,16 +109,23 @@ export async function startSyncServer({ dir, authenticate, port = 0, host = '127
   const server = http.createServer(async (req, res) => {
     try {
       const chunks = [];
-      let size = 0;
+      let size = 0, refused = false;
       for await (const chunk of req) {
         size += chunk.length;
+        if (refused) {
+          // The rest is read and dropped, so the client gets to read the 413 (a connection cut
+          // while it still sends is all it would see); past DRAIN_BYTES it is cut anyway.
+          if (size > DRAIN_BYTES) { req.destroy(); return; }
+          continue;
+        }
         if (size > MAX_BODY_BYTES + 1024) {
+          refused = true;
           res.writeHead(413, { 'content-type': 'application/json' }).end(JSON.stringify(errorBody('TOO_LARGE', `a push is at most ${MAX_BODY_BYTES} bytes`)));
-          req.destroy();
-          return;
+          continue;
         }
         chunks.push(chunk);
       }
+      if (refused) return;
       const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
       const response = await worker.fetch(toRequest(req, hasBody ? Buffer.concat(chunks) : undefined), env);
       res.writeHead(response.status, Object.fromEntries(response.headers));

@@ -188,6 +188,25 @@ test('a retried push is idempotent by id; a reused id with other content is refu
   assert.equal((await raw('retry', 'pull', 'token-alice')).body.head, 1, 'no bad input changed the log');
 });
 
+test('an oversized push still being sent when the server refuses it gets its 413, not a cut connection', async () => {
+  // The body arrives in pieces: the server sees it is too large long before the client is done.
+  const piece = new TextEncoder().encode('x'.repeat(256 << 10));
+  let sent = 0;
+  const body = new ReadableStream({
+    async pull(controller) {
+      if (sent === 0) controller.enqueue(new TextEncoder().encode('{"protocol":1,"commits":[{"id":"big","time":1,"query":{"s":"'));
+      if (sent >= 6 << 20) { controller.enqueue(new TextEncoder().encode('"}}]}')); controller.close(); return; }
+      controller.enqueue(piece);
+      sent += piece.length;
+      if (sent % (1 << 20) === 0) await sleep(20);
+    },
+  });
+  const response = await fetch(`${server.url}/v1/oversized/push`, { method: 'POST', headers: { authorization: 'Bearer token-alice' }, body, duplex: 'half' });
+  assert.equal(response.status, 413);
+  assert.equal((await response.json()).error.code, 'TOO_LARGE');
+  assert.equal((await raw('oversized', 'pull', 'token-alice')).body.head, 0, 'nothing reached the log');
+});
+
 test('a synced history whose times go backwards exports and imports again, times kept', async () => {
   // Two devices: the later-made commit reaches the server first.
   const made = [{ id: 'late.1', time: Date.UTC(2026, 0, 2) }, { id: 'early.1', time: Date.UTC(2026, 0, 1) }];
