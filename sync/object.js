@@ -9,10 +9,12 @@
  * dump at seq (its state and the history it keeps, after horizon), and the ids of the commits
  * older than the kept history: "o:<origin>" -> [[from, to]...], the ranges of the counters of
  * that origin's ids ("<origin>.<counter>", the engine's form), "i:<id>" -> true for any other.
- * Must stay true: pushes run one at a time; a pushed commit is executed with its own id, time
- * and cause and the pushing user's permissions; the commits a push accepts are appended in
- * one storage transaction before the answer, and if that write fails the engine is dropped
- * and rebuilt from storage; a pull or poke never reaches past what storage holds; a pull sends only the
+ * Must stay true: pushes are applied one at a time, in arrival order; a pushed commit is
+ * executed with its own id, time and cause and the pushing user's permissions; the commits a
+ * push accepts are appended in one storage transaction before the answer (group commit: the
+ * pushes that queued while the previous transaction was being stored share the next one, and
+ * each is answered only after it), and if that write fails every push of the group fails
+ * and the engine is dropped and rebuilt from storage; a pull or poke never reaches past what storage holds; a pull sends only the
  * commits every collection of which the user may read; a known id is never applied twice,
  * even once retention has dropped its record (the ids of trimmed commits are stored before
  * the trim, and answered 'duplicate' without a content check); a snapshot is stored
@@ -31,6 +33,7 @@ const MAX_SEQ = 0xffffffff;
 const key = (seq) => `c:${String(seq).padStart(10, '0')}`;
 const READ_TYPES_LIST = ['search', 'searchOne', 'getAll', 'count'];
 const READ_TYPES = new Set(READ_TYPES_LIST);
+const MAX_GROUP_PUSHES = 256;                   // pushes applied and stored together, at most
 const CHUNK_CHARS = 30_000;                      // a stored value stays under 128 KiB, even in 4-byte UTF-8
 const chunkKey = (seq, i) => `s:${String(seq).padStart(10, '0')}:${String(i).padStart(6, '0')}`;
 const idsOf = (engine) => new Map(JSON.parse(engine.commitInfoText(engine.oldest() + 1, MAX_SEQ)).map((c) => [c.id, c.seq]));
@@ -87,7 +90,8 @@ export function syncObjectClass({ wasm, snapshotEvery = 5000, keepCommits = null
     #forgotten = new Map();    // origin -> ranges of the counters of its ids older than the kept history
     #forgottenLoose = new Set(); // the other ids older than the kept history (not origin.counter)
     #durableHead = 0;          // the last seq in storage: pulls and pokes never go past it
-    #turn = Promise.resolve(); // pushes, one at a time
+    #waiting = [];             // pushes not yet applied: { body, permissions, resolve, reject }
+    #draining = false;         // a group of pushes is being applied and stored
 
     constructor(ctx) { this.#ctx = ctx; }
 
@@ -103,9 +107,9 @@ export function syncObjectClass({ wasm, snapshotEvery = 5000, keepCommits = null
         if (verb === 'push') {
           if (request.method !== 'POST') throw new BadRequest(400, 'BAD_REQUEST', 'push is a POST');
           const body = await this.#body(request);
-          const run = this.#turn.then(() => this.#push(body, auth.permissions));
-          this.#turn = run.catch(() => {});
-          return Response.json(await run);
+          const answer = new Promise((resolve, reject) => this.#waiting.push({ body, permissions: auth.permissions, resolve, reject }));
+          if (!this.#draining) this.#drain();
+          return Response.json(await answer);
         }
         throw new BadRequest(404, 'NOT_FOUND', `no verb ${verb}`);
       } catch (error) {
@@ -156,30 +160,36 @@ export function syncObjectClass({ wasm, snapshotEvery = 5000, keepCommits = null
       return body;
     }
 
-    /* Applies each commit in order on the current state; appends the accepted ones at once. */
-    async #push(body, permissions) {
+    /* Group commit: the pushes that arrived while the last group was being stored are
+       applied together, in arrival order, and stored in one transaction (one fsync on the
+       Node server); each is answered only once that transaction is durable. */
+    async #drain() {
+      this.#draining = true;
+      try {
+        while (this.#waiting.length) {
+          const group = this.#waiting.splice(0, MAX_GROUP_PUSHES);
+          try {
+            const answers = await this.#push(group);
+            group.forEach((p, i) => p.resolve(answers[i]));
+          } catch (error) {
+            for (const p of group) p.reject(error);
+          }
+        }
+      } finally {
+        this.#draining = false;
+      }
+    }
+
+    /* Applies each push's commits in order on the current state, then appends every accepted
+       commit of the group in one storage transaction; one answer per push. */
+    async #push(group) {
       const engine = await this.#load();
-      const results = [], appended = [];
-      const seen = new Map();
-      for (const commit of body.commits) {
-        const problem = commitProblem(commit);
-        if (problem) { results.push({ id: String(commit?.id ?? ''), status: 'rejected', code: 'BAD_COMMIT', reason: problem }); continue; }
-        const known = this.#ids.get(commit.id) ?? seen.get(commit.id);
-        if (known === undefined && this.#isForgotten(commit.id)) {
-          // Accepted long ago, its record no longer kept: a retry (its content cannot be compared).
-          results.push({ id: commit.id, status: 'duplicate', seq: engine.oldest() });
-          continue;
-        }
-        if (known !== undefined) {
-          const record = JSON.parse(engine.commitsText(known, known, 1))[0];
-          results.push(this.#contentOf(engine, record, true) === this.#contentOf(engine, commit, false)
-            ? { id: commit.id, status: 'duplicate', seq: known }
-            : { id: commit.id, status: 'rejected', code: 'ID_REUSED', reason: `id ${commit.id} is already in the log (seq ${known}) with other content` });
-          continue;
-        }
-        const verdict = this.#apply(engine, commit, permissions, seen);
-        if (verdict.seq) { appended.push(verdict.seq); seen.set(commit.id, verdict.seq); }
-        results.push({ id: commit.id, ...verdict });
+      const answers = [], appended = [];
+      const seen = new Map();   // id -> seq, for the commits this group accepted
+      for (const { body, permissions } of group) {
+        const results = [];
+        for (const commit of body.commits) results.push(this.#one(engine, commit, permissions, seen, appended));
+        answers.push(results);
       }
       if (appended.length) {
         const records = JSON.parse(`[${engine.commitsText(appended[0], appended[appended.length - 1], MAX_SEQ).slice(1, -1)}]`);
@@ -203,7 +213,27 @@ export function syncObjectClass({ wasm, snapshotEvery = 5000, keepCommits = null
           await this.#writeSnapshot(engine).catch(() => {});
         }
       }
-      return { protocol: PROTOCOL_VERSION, head: this.#durableHead, results };
+      return answers.map((results) => ({ protocol: PROTOCOL_VERSION, head: this.#durableHead, results }));
+    }
+
+    /* One pushed commit's result; an accepted one's seq goes to appended (and seen). */
+    #one(engine, commit, permissions, seen, appended) {
+      const problem = commitProblem(commit);
+      if (problem) return { id: String(commit?.id ?? ''), status: 'rejected', code: 'BAD_COMMIT', reason: problem };
+      const known = this.#ids.get(commit.id) ?? seen.get(commit.id);
+      if (known === undefined && this.#isForgotten(commit.id)) {
+        // Accepted long ago, its record no longer kept: a retry (its content cannot be compared).
+        return { id: commit.id, status: 'duplicate', seq: engine.oldest() };
+      }
+      if (known !== undefined) {
+        const record = JSON.parse(engine.commitsText(known, known, 1))[0];
+        return this.#contentOf(engine, record, true) === this.#contentOf(engine, commit, false)
+          ? { id: commit.id, status: 'duplicate', seq: known }
+          : { id: commit.id, status: 'rejected', code: 'ID_REUSED', reason: `id ${commit.id} is already in the log (seq ${known}) with other content` };
+      }
+      const verdict = this.#apply(engine, commit, permissions, seen);
+      if (verdict.seq) { appended.push(verdict.seq); seen.set(commit.id, verdict.seq); }
+      return { id: commit.id, ...verdict };
     }
 
     /* { status: 'accepted', seq } or { status: 'rejected', code, reason }. */
