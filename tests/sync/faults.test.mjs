@@ -11,7 +11,9 @@
  * twice, and answered with commits the client already has). Afterwards every client and the
  * server hold identical histories (ids, order, states): every commit made is there once,
  * nothing lost, nothing doubled. Also: with retention (keepCommits), a retried push of a
- * commit older than the kept history is still recognised as a duplicate, never applied twice.
+ * commit older than the kept history is still recognised as a duplicate, never applied twice
+ * (raw pushes, across a restart; and a SyncClient whose push answer was lost and which comes
+ * back after the trim).
  * Must stay true: every workerd, proxy and client started here is stopped or closed.
  * Usage: node --experimental-websocket --test tests/sync/faults.test.mjs  (SYNC_SEED=n: another
  * workload)
@@ -233,4 +235,41 @@ test('with retention, a retried push of a commit older than the kept history is 
   // A counter below the highest accepted one that was never accepted is still new.
   const gap = await push([commit(5)]);
   assert.deepEqual(gap.results.map((r) => r.status), ['accepted']);
+});
+
+test('with retention, a client whose push answer was lost and which came back after the trim keeps its commit once', { timeout: 60_000 }, async () => {
+  const name = 'retain-lost-answer';
+  let mode = 'pass';
+  const proxy = await startFaultProxy(server.url, ({ verb }) => {
+    if (mode === 'drop-push' && verb === 'push') { mode = 'offline'; return 'drop'; }
+    return mode === 'offline' ? 'refuse' : 'pass';
+  });
+  try {
+    const rejected = [];
+    const c = await connect(proxy.url, name, 'token-alice', { onRejected: (r) => rejected.push(r), WebSocket: null });
+    const a = await connect(server.url, name, 'token-bob');
+    mode = 'drop-push';
+    c.db.executeQuery(add('notes', { by: 'c' }));
+    const mine = c.db.commits({ from: c.db.seq })[0].id;
+    const deadline = Date.now() + 10_000;
+    while (mode !== 'offline' && Date.now() < deadline) await sleep(20);
+    assert.equal(mode, 'offline', 'the push reached the server and its answer was lost');
+    assert.deepEqual(c.pending, [mine]);
+    // Meanwhile the server moves on far past what it keeps.
+    for (let n = 0; n < RETAIN.keepCommits + 2 * RETAIN.snapshotEvery; n++) a.db.executeQuery(add('notes', { by: 'a', n }));
+    await a.synced();
+    mode = 'pass';
+    await c.synced();
+    await a.synced();
+    assert.deepEqual(rejected, []);
+    assert.deepEqual(c.pending, []);
+    assert.deepEqual(c.db.toDict(), a.db.toDict());
+    const notes = a.db.toDict().collections.notes.data;
+    assert.equal(notes.filter((d) => d.by === 'c').length, 1, 'the commit is there once');
+    assert.equal(a.db.seq, 1 + RETAIN.keepCommits + 2 * RETAIN.snapshotEvery, 'the retry was not applied again');
+    await closeClient(c);
+    await closeClient(a);
+  } finally {
+    await proxy.close();
+  }
 });
