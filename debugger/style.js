@@ -16,6 +16,7 @@ const CSS = `
 .hsd-panel button:disabled { opacity: 0.5; cursor: default; }
 .hsd-head { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: baseline; }
 .hsd-status { color: var(--hsd-muted); }
+.hsd-storage { margin: 0; color: var(--hsd-muted); font-size: 12px; }
 .hsd-status.error { color: #a3262a; font-weight: 600; }
 .hsd-timeline, .hsd-actions, .hsd-state-head { display: flex; flex-wrap: wrap; gap: 0.4rem; align-items: center; }
 .hsd-slider { flex: 1 1 10rem; min-width: 0; }
