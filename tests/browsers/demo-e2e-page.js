@@ -11,7 +11,7 @@
  * IndexedDB, Web Locks and BroadcastChannel). It checks that what the page shows (the board's
  * cards and the debugger's state table, commit card and list) equals db.at(seq) at every
  * commit, and restore, undo/redo, fork, reload, the second tab, export/import, bisect, blame,
- * the storage line, the filters, the labels and the 390px layout.
+ * the storage line, the filters, play, the labels and the 390px layout.
  * Must stay true: expected values are computed from the frame's own database
  * (window.hindsightDemo.db: db.at, db.diff, db.commits) or from the actions the test took,
  * never hard-coded from a past run and never read back from the panel's own state; each wait
@@ -415,7 +415,27 @@ export async function runDemoEndToEnd(host) {
       const opened = a.handle.forked;
       if (!opened || opened === a.db) return `status "${a.part('.hsd-head .hsd-status').textContent}"`;
       if (!sameJson(opened.toDict().collections, a.db.toDict().collections) || opened.seq !== a.db.seq) return `opened at ${opened.seq} (db ${a.db.seq}) or with another state`;
-      return sameJson(opened.commits().map((c) => c.cause), a.db.commits().map((c) => c.cause)) || 'the causes differ';
+      if (!sameJson(opened.commits().map((c) => c.cause), a.db.commits().map((c) => c.cause))) return 'the causes differ';
+      // a file that is not a history is an error in the panel, and the database is untouched
+      const head = a.db.seq;
+      const bad = new a.win.DataTransfer();
+      bad.items.add(new a.win.File(['{"hello": 1}'], 'not-history.json', { type: 'application/json' }));
+      input.files = bad.files;
+      a.event(input, 'change');
+      const status = a.part('.hsd-head .hsd-status');
+      await until(() => status.classList.contains('error'), 'the bad file to be refused');
+      return (/not-history\.json is not a Hindsight history file/.test(status.textContent) && a.db.seq === head) || `status "${status.textContent}", seq ${a.db.seq}`;
+    });
+    await check('play: Play steps forward through the commits by itself, and Pause stops it', async () => {
+      await a.drag(1);
+      const play = a.part('.hsd-timeline .hsd-play');
+      a.click(play);
+      await until(() => Number(a.panel.dataset.renderedSeq) >= 4, 'play to reach seq 4');
+      a.click(play);
+      const stopped = a.panel.dataset.renderedSeq;
+      await sleep(400);
+      if (a.handle.playing || play.textContent !== 'Play' || a.panel.dataset.renderedSeq !== stopped) return `after pause: playing ${a.handle.playing}, label ${play.textContent}, at ${stopped} then ${a.panel.dataset.renderedSeq}`;
+      return a.debuggerMatches(Number(stopped));
     });
     await check('storage: the panel shows the commits and versions kept (db.stats()) and the browser\'s estimate and persistence state', async () => {
       a.handle.refreshStorage();
