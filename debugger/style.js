@@ -47,6 +47,8 @@ const CSS = `
 .hsd-log-head { display: flex; flex-wrap: wrap; gap: 0.4rem; align-items: center; }
 .hsd-filter { flex: 1 1 8rem; min-width: 0; font: inherit; }
 .hsd-vt-row:hover { outline: 1px solid #2d5bd7; }
+.hsd-vt-row.hsd-active { outline: 2px solid #2d5bd7; outline-offset: -2px; }
+.hsd-vt-scroll:focus-visible { outline: 2px solid #2d5bd7; outline-offset: 1px; }
 .hsd-doc { border: 1px solid var(--hsd-line); border-radius: 5px; padding: 0.4rem; }
 .hsd-doc-head { display: flex; justify-content: space-between; gap: 0.5rem; }
 .hsd-doc[data-deleted="true"] .hsd-doc-json { color: #a3262a; }

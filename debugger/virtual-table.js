@@ -9,7 +9,9 @@
  * drawn row carries data-index and data-json (its document), and the mark as a class; rows
  * are in the DOM in row order; a row
  * is redrawn only when its document object, mark or columns changed (callers give a new
- * object for a changed document); the table scrolls inside its own box (never widens the page).
+ * object for a changed document); the table scrolls inside its own box (never widens the page);
+ * from the keyboard, ↑/↓ move an active row (class hsd-active, aria-current) and Enter or
+ * Space opens it (onOpen), as a click does.
  */
 import { h, cellText } from './dom.js';
 
@@ -37,6 +39,7 @@ export function createVirtualTable(host, { onOpen, label = 'documents' } = {}) {
   let columnsKey = '';
   let drawn = new Map();   // index -> { row, doc, mark, template } of the rows in the DOM
   let pending = false;
+  let active = -1;         // the row ↑/↓ moved to (keyboard), opened with Enter
   // Sizes are cached (ResizeObserver, scroll events) so drawing never forces a layout.
   let viewHeight = 300, scrollTop = 0, pendingScroll = null;
   if (typeof ResizeObserver === 'function') {
@@ -72,6 +75,7 @@ export function createVirtualTable(host, { onOpen, label = 'documents' } = {}) {
     }
     for (const old of drawn.values()) old.row.remove();
     drawn = next;
+    markActive();
     if (!fresh) return;
     // DOM order = row order (screen readers read it); kept rows are already in order.
     let cursor = body.firstChild;
@@ -81,6 +85,33 @@ export function createVirtualTable(host, { onOpen, label = 'documents' } = {}) {
       else body.insertBefore(row, cursor);
     }
   }
+
+  function markActive() {
+    for (const [i, { row }] of drawn) {
+      const on = i === active;
+      if (row.classList.contains('hsd-active') !== on) { row.classList.toggle('hsd-active', on); if (on) row.setAttribute('aria-current', 'true'); else row.removeAttribute('aria-current'); }
+    }
+  }
+
+  /* Keyboard: ↑/↓ move the active row (scrolled into view), Enter or Space opens it. */
+  function onKey(event) {
+    if (!rows.length || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+      const from = active >= 0 ? active : Math.floor(scrollTop / ROW_HEIGHT) - (event.key === 'ArrowDown' ? 1 : 0);
+      active = Math.min(rows.length - 1, Math.max(0, from + (event.key === 'ArrowDown' ? 1 : -1)));
+      const y = active * ROW_HEIGHT;
+      if (y < scrollTop) scrollTop = y;
+      else if (y + 2 * ROW_HEIGHT > scrollTop + viewHeight) scrollTop = Math.max(0, y + 2 * ROW_HEIGHT - viewHeight);
+      scroller.scrollTop = scrollTop;
+      drawnRange = '';
+      draw();
+      event.preventDefault();
+    } else if ((event.key === 'Enter' || event.key === ' ') && active >= 0 && active < rows.length && onOpen) {
+      event.preventDefault();
+      onOpen(rows[active], active);
+    }
+  }
+  scroller.addEventListener('keydown', onKey);
 
   function schedule() {
     if (pending) return;
@@ -95,6 +126,7 @@ export function createVirtualTable(host, { onOpen, label = 'documents' } = {}) {
        view). The new scroll position is applied by applyScroll(), so a page with several
        tables makes all its DOM changes first and lays out once. */
     setRows(nextRows, nextColumns, nextMarks, { focus } = {}) {
+      if (nextRows !== rows) active = -1;   // another list: the keyboard starts again from the view
       rows = nextRows;
       marks = nextMarks ?? new Map();
       const nextKey = nextColumns.join('\u0000');

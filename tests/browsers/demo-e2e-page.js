@@ -337,6 +337,31 @@ export async function runDemoEndToEnd(host) {
       }
       return sameJson(seen, [`#seq=${head - 1}`, `#seq=${head - 2}`, `#seq=${head - 1}`, `#seq=${a.db.stats().oldestSeq}`, `#seq=${head}`]) || `hashes ${seen.join(' ')}`;
     });
+    await check('keys: in the commit list ↓↓ and Enter select that commit; in the state table ↓ and Enter open that document', async () => {
+      await a.drag(made.nested);
+      const ROW = 26;
+      const log = a.part('.hsd-log .hsd-vt-scroll');
+      log.focus();
+      await a.event(log, 'keydown', { key: 'ArrowDown' });
+      await a.event(log, 'keydown', { key: 'ArrowDown' });
+      const logIndex = Math.floor(log.scrollTop / ROW) + 1;
+      const wantSeq = a.db.commits()[logIndex].seq;
+      const activeRow = log.querySelector('.hsd-vt-row.hsd-active');
+      if (activeRow?.dataset.index !== String(logIndex)) return `the active list row is ${activeRow?.dataset.index}, expected ${logIndex}`;
+      a.event(log, 'keydown', { key: 'Enter' });
+      await a.shown(wantSeq);
+      await a.drag(made.nested);
+      const table = a.part('.hsd-table .hsd-vt-scroll');
+      table.focus();
+      a.event(table, 'keydown', { key: 'ArrowDown' });
+      const index = Math.floor(table.scrollTop / ROW);
+      a.event(table, 'keydown', { key: 'Enter' });
+      const v = a.db.at(made.nested);
+      let rowId;
+      try { rowId = v.rows('tasks').rowIds[index]; } finally { v.release(); }
+      const doc = a.part('.hsd-doc');
+      return (!doc.hidden && doc.dataset.rowId === String(rowId)) || `document view hidden=${doc.hidden} on row ${doc.dataset.rowId}, expected row ${rowId}`;
+    });
     await check('filters: the commit list filtered by person, by query type and by collection shows exactly those commits', async () => {
       const filter = a.part('.hsd-log-head .hsd-filter');
       const count = a.part('.hsd-log-head .hsd-count');
