@@ -49,8 +49,29 @@ export function createVirtualTable(host, { onOpen, label = 'documents' } = {}) {
     }).observe(scroller);
   }
 
+  /* Row elements that left the view, kept to be filled again: a step that scrolls the table
+     to another changed row reuses them instead of making new ones (less garbage per step). */
+  const spare = [];
+  const MAX_SPARE = 200;
+
+  /* A row element (reused or new) showing doc at index i with mark. */
+  function rowFor(i, doc, mark) {
+    const row = spare.pop() ?? h('div', { role: 'row' });
+    row.className = `hsd-vt-row${mark ? ` ${mark}` : ''}`;
+    row.removeAttribute('aria-current');
+    row.dataset.index = String(i);
+    row.dataset.json = JSON.stringify(doc);
+    row.style.transform = `translateY(${i * ROW_HEIGHT}px)`;
+    while (row.childElementCount > columns.length) row.lastElementChild.remove();
+    while (row.childElementCount < columns.length) row.append(h('span', { role: 'cell' }));
+    let k = 0;
+    for (const span of row.children) span.textContent = cellText(doc?.[columns[k++]]);
+    return row;
+  }
+
   /* Draws the rows in view. A row element already drawn for the same index, document object,
-     mark and columns is kept as it is, so a step that changes a few rows touches only those. */
+     mark and columns is kept as it is, so a step that changes a few rows touches only those;
+     the others are refilled from the rows that left the view. */
   function draw() {
     pending = false;
     const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
@@ -60,20 +81,18 @@ export function createVirtualTable(host, { onOpen, label = 'documents' } = {}) {
     drawnRange = key;
     const template = columnsKey;
     const next = new Map();
+    for (let i = first; i < last; i++) {
+      const old = drawn.get(i);
+      if (old && old.doc === rows[i] && old.mark === marks.get(i) && old.template === template) { next.set(i, old); drawn.delete(i); }
+    }
+    for (const old of drawn.values()) { old.row.remove(); if (spare.length < MAX_SPARE) spare.push(old.row); }
     let fresh = 0;
     for (let i = first; i < last; i++) {
-      const doc = rows[i];
-      const mark = marks.get(i);
-      const old = drawn.get(i);
-      if (old && old.doc === doc && old.mark === mark && old.template === template) { next.set(i, old); drawn.delete(i); continue; }
-      const row = h('div', { class: `hsd-vt-row${mark ? ` ${mark}` : ''}`, role: 'row', dataset: { index: String(i), json: JSON.stringify(doc) } });
-      row.style.transform = `translateY(${i * ROW_HEIGHT}px)`;
-      for (const c of columns) row.append(h('span', { role: 'cell', text: cellText(doc?.[c]) }));
-      if (onOpen) row.addEventListener('click', () => onOpen(doc, i));
-      next.set(i, { row, doc, mark, template });
+      if (next.has(i)) continue;
+      const doc = rows[i], mark = marks.get(i);
+      next.set(i, { row: rowFor(i, doc, mark), doc, mark, template });
       fresh++;
     }
-    for (const old of drawn.values()) old.row.remove();
     drawn = next;
     markActive();
     if (!fresh) return;
@@ -84,6 +103,16 @@ export function createVirtualTable(host, { onOpen, label = 'documents' } = {}) {
       if (row === cursor) cursor = cursor.nextSibling;
       else body.insertBefore(row, cursor);
     }
+  }
+
+  // One click listener for every row, drawn now or later (rows are reused).
+  if (onOpen) {
+    body.addEventListener('click', (event) => {
+      const row = event.target instanceof Element ? event.target.closest('.hsd-vt-row') : null;
+      if (!row || !body.contains(row)) return;
+      const i = Number(row.dataset.index);
+      if (i >= 0 && i < rows.length) onOpen(rows[i], i);
+    });
   }
 
   function markActive() {
