@@ -108,6 +108,8 @@ try {
     console.log(`  ratio step / peer:            ${f(r.median / r.peerMedian)}x (below 1: applying the diff beats re-reading)`);
     console.log(`  db.at(seq).toDict() alone:    median ${f(r.toDictMedian)} ms at the same seqs`);
     console.log(`  mount to first paint:         ${f(r.mountMs)} ms; rows drawn ${r.drawnRows}; highlighted ${r.highlighted}`);
+    console.log(`  worst steps (step#, seq: total = panel render + rest of the frame: style, layout, paint, GC, other tasks):`);
+    for (const w of r.worstSteps) console.log(`    #${w.step} seq ${w.seq}: ${f(w.ms)} = ${f(w.renderMs)} render + ${f(w.ms - w.scriptMs)} after the input handler`);
   }
   if (r.open) {
     console.log(`debugger open (${name}), ${OPEN_COMMITS} commits over ${OPEN_DOCS} documents:`);

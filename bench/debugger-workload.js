@@ -7,7 +7,10 @@
  * commits, mounts the debugger, and moves the slider `steps` times around the middle (+3, −1,
  * ...), timing each step from the input event (given in a frame callback, as Chromium gives a
  * drag's input aligned to frames) until the frame that shows the seq is painted (a message
- * posted from a frame callback runs after that frame's paint). The peer is a second panel on
+ * posted from a frame callback runs after that frame's paint): performance marks
+ * hsd-step-input and hsd-step-painted, measure hsd-step. worstSteps splits the five worst
+ * steps into the panel's render (its own timing), the input handler and the rest of the
+ * frame (style, layout, paint, and whatever else ran: GC, other tasks). The peer is a second panel on
  * the same database with rereadRows (the shown collection re-read at every step, no diff
  * applied), stepped alternately with the first so both see the same load; db.at(seq).toDict()
  * at the same seqs is timed too.
@@ -44,16 +47,20 @@ export async function buildScrubDatabase({ commits, docs }) {
    frame that shows it is painted. */
 async function step(host, slider, seq) {
   await nextFrame();   // after the last step's frame: the input comes in a frame, as a drag's does
-  let start = 0;
+  let start = 0, handled = 0;
   await new Promise((r) => requestAnimationFrame(() => {
+    performance.mark('hsd-step-input');
     start = performance.now();
     slider.value = String(seq);
     slider.dispatchEvent(new Event('input', { bubbles: true }));
+    handled = performance.now();   // the panel renders in the input handler (see panel.js)
     r();
   }));
   while (host.firstElementChild.dataset.renderedSeq !== String(seq)) await nextFrame();
   await afterThisFrame();
-  return performance.now() - start;
+  performance.mark('hsd-step-painted');
+  const total = performance.measure('hsd-step', 'hsd-step-input', 'hsd-step-painted').duration;
+  return { total, script: handled - start };
 }
 
 async function mount(db, options, row) {
@@ -82,11 +89,14 @@ export async function scrubWorkload({ commits, docs, steps, peer = true }) {
   let s = Math.floor(commits / 2);
   for (let i = 0; i < steps; i++) { s += (i % 2 ? -1 : 3); seqs.push(s); }
   await globalThis.__profileStart?.();
-  const times = [], peerTimes = [];
-  for (const seq of seqs) {
-    times.push(await step(main.host, main.slider, seq));
-    if (other) peerTimes.push(await step(other.host, other.slider, seq));
+  const times = [], peerTimes = [], worst = [];
+  for (const [i, seq] of seqs.entries()) {
+    const t = await step(main.host, main.slider, seq);
+    times.push(t.total);
+    worst.push({ step: i, seq, ms: t.total, renderMs: main.handle.timings().at(-1), scriptMs: t.script });
+    if (other) peerTimes.push((await step(other.host, other.slider, seq)).total);
   }
+  worst.sort((a, b) => b.ms - a.ms);
   const highlighted = main.host.querySelectorAll('.hsd-vt-row.changed').length;
   const drawnRows = main.host.querySelectorAll('.hsd-vt-row').length;
   const renders = main.handle.timings().slice(-steps);
@@ -103,7 +113,7 @@ export async function scrubWorkload({ commits, docs, steps, peer = true }) {
   await db.close();
   return { median: median(times), max: Math.max(...times), renderMedian: median(renders),
     peerMedian: peer ? median(peerTimes) : null, peerMax: peer ? Math.max(...peerTimes) : null,
-    toDictMedian: median(toDictTimes), mountMs: main.mountMs, highlighted, drawnRows };
+    toDictMedian: median(toDictTimes), mountMs: main.mountMs, highlighted, drawnRows, worstSteps: worst.slice(0, 5) };
 }
 
 /* Opening the debugger on a large database: from mountDebugger to the first painted frame

@@ -15,6 +15,8 @@
  *     table can redraw only the rows whose object changed;
  *   - a jump whose diff would touch more than a quarter of the rows, or spans more than
  *     MAX_DIFF_SPAN commits, re-reads the collection instead (one engine call either way);
+ *     a jump over more commits than a quarter of the rows re-reads without asking for the
+ *     diff first (that diff would likely be thrown away: it was the worst slider step);
  *     reread: true always re-reads (the bench's peer: what a step costs without the cache);
  *   - a held seq that retention dropped is re-read; after a rebase (history rewritten) the
  *     owner calls reset().
@@ -73,7 +75,8 @@ export function createRowCache(db, { reread = false } = {}) {
     moveTo(at, collection, collections) {
       if (collection === null || collection === undefined) { name = null; seq = -1; rowIds = []; data = []; return { collections: collections ?? read(at, null).collections, rowIds, data }; }
       if (name === collection && seq === at && collections) return { collections, rowIds, data };
-      if (!reread && name === collection && seq >= 0 && Math.abs(at - seq) <= MAX_DIFF_SPAN && collections?.includes(collection)) {
+      const span = Math.abs(at - seq);
+      if (!reread && name === collection && seq >= 0 && span <= MAX_DIFF_SPAN && span <= Math.max(64, data.length >> 2) && collections?.includes(collection)) {
         let d = null;
         try { d = seq === at ? null : db.diff(seq, at)[collection] ?? { added: [], removed: [], changed: [], addedIds: [], removedIds: [] }; } catch { d = undefined; }   // the held seq is no longer kept: re-read
         if (d === undefined) return { collections: reload(at, collection), rowIds, data };

@@ -16,6 +16,7 @@ const CSS = `
 .hsd-panel button:disabled { opacity: 0.5; cursor: default; }
 .hsd-head { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: baseline; }
 .hsd-status { color: var(--hsd-muted); }
+.hsd-storage { margin: 0; color: var(--hsd-muted); font-size: 12px; }
 .hsd-status.error { color: #a3262a; font-weight: 600; }
 .hsd-timeline, .hsd-actions, .hsd-state-head { display: flex; flex-wrap: wrap; gap: 0.4rem; align-items: center; }
 .hsd-slider { flex: 1 1 10rem; min-width: 0; }
@@ -46,6 +47,8 @@ const CSS = `
 .hsd-log-head { display: flex; flex-wrap: wrap; gap: 0.4rem; align-items: center; }
 .hsd-filter { flex: 1 1 8rem; min-width: 0; font: inherit; }
 .hsd-vt-row:hover { outline: 1px solid #2d5bd7; }
+.hsd-vt-row.hsd-active { outline: 2px solid #2d5bd7; outline-offset: -2px; }
+.hsd-vt-scroll:focus-visible { outline: 2px solid #2d5bd7; outline-offset: 1px; }
 .hsd-doc { border: 1px solid var(--hsd-line); border-radius: 5px; padding: 0.4rem; }
 .hsd-doc-head { display: flex; justify-content: space-between; gap: 0.5rem; }
 .hsd-doc[data-deleted="true"] .hsd-doc-json { color: #a3262a; }

@@ -9,7 +9,9 @@
  * drawn row carries data-index and data-json (its document), and the mark as a class; rows
  * are in the DOM in row order; a row
  * is redrawn only when its document object, mark or columns changed (callers give a new
- * object for a changed document); the table scrolls inside its own box (never widens the page).
+ * object for a changed document); the table scrolls inside its own box (never widens the page);
+ * from the keyboard, ↑/↓ move an active row (class hsd-active, aria-current) and Enter or
+ * Space opens it (onOpen), as a click does.
  */
 import { h, cellText } from './dom.js';
 
@@ -37,6 +39,7 @@ export function createVirtualTable(host, { onOpen, label = 'documents' } = {}) {
   let columnsKey = '';
   let drawn = new Map();   // index -> { row, doc, mark, template } of the rows in the DOM
   let pending = false;
+  let active = -1;         // the row ↑/↓ moved to (keyboard), opened with Enter
   // Sizes are cached (ResizeObserver, scroll events) so drawing never forces a layout.
   let viewHeight = 300, scrollTop = 0, pendingScroll = null;
   if (typeof ResizeObserver === 'function') {
@@ -46,8 +49,29 @@ export function createVirtualTable(host, { onOpen, label = 'documents' } = {}) {
     }).observe(scroller);
   }
 
+  /* Row elements that left the view, kept to be filled again: a step that scrolls the table
+     to another changed row reuses them instead of making new ones (less garbage per step). */
+  const spare = [];
+  const MAX_SPARE = 200;
+
+  /* A row element (reused or new) showing doc at index i with mark. */
+  function rowFor(i, doc, mark) {
+    const row = spare.pop() ?? h('div', { role: 'row' });
+    row.className = `hsd-vt-row${mark ? ` ${mark}` : ''}`;
+    row.removeAttribute('aria-current');
+    row.dataset.index = String(i);
+    row.dataset.json = JSON.stringify(doc);
+    row.style.transform = `translateY(${i * ROW_HEIGHT}px)`;
+    while (row.childElementCount > columns.length) row.lastElementChild.remove();
+    while (row.childElementCount < columns.length) row.append(h('span', { role: 'cell' }));
+    let k = 0;
+    for (const span of row.children) span.textContent = cellText(doc?.[columns[k++]]);
+    return row;
+  }
+
   /* Draws the rows in view. A row element already drawn for the same index, document object,
-     mark and columns is kept as it is, so a step that changes a few rows touches only those. */
+     mark and columns is kept as it is, so a step that changes a few rows touches only those;
+     the others are refilled from the rows that left the view. */
   function draw() {
     pending = false;
     const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
@@ -57,21 +81,20 @@ export function createVirtualTable(host, { onOpen, label = 'documents' } = {}) {
     drawnRange = key;
     const template = columnsKey;
     const next = new Map();
+    for (let i = first; i < last; i++) {
+      const old = drawn.get(i);
+      if (old && old.doc === rows[i] && old.mark === marks.get(i) && old.template === template) { next.set(i, old); drawn.delete(i); }
+    }
+    for (const old of drawn.values()) { old.row.remove(); if (spare.length < MAX_SPARE) spare.push(old.row); }
     let fresh = 0;
     for (let i = first; i < last; i++) {
-      const doc = rows[i];
-      const mark = marks.get(i);
-      const old = drawn.get(i);
-      if (old && old.doc === doc && old.mark === mark && old.template === template) { next.set(i, old); drawn.delete(i); continue; }
-      const row = h('div', { class: `hsd-vt-row${mark ? ` ${mark}` : ''}`, role: 'row', dataset: { index: String(i), json: JSON.stringify(doc) } });
-      row.style.transform = `translateY(${i * ROW_HEIGHT}px)`;
-      for (const c of columns) row.append(h('span', { role: 'cell', text: cellText(doc?.[c]) }));
-      if (onOpen) row.addEventListener('click', () => onOpen(doc, i));
-      next.set(i, { row, doc, mark, template });
+      if (next.has(i)) continue;
+      const doc = rows[i], mark = marks.get(i);
+      next.set(i, { row: rowFor(i, doc, mark), doc, mark, template });
       fresh++;
     }
-    for (const old of drawn.values()) old.row.remove();
     drawn = next;
+    markActive();
     if (!fresh) return;
     // DOM order = row order (screen readers read it); kept rows are already in order.
     let cursor = body.firstChild;
@@ -81,6 +104,43 @@ export function createVirtualTable(host, { onOpen, label = 'documents' } = {}) {
       else body.insertBefore(row, cursor);
     }
   }
+
+  // One click listener for every row, drawn now or later (rows are reused).
+  if (onOpen) {
+    body.addEventListener('click', (event) => {
+      const row = event.target instanceof Element ? event.target.closest('.hsd-vt-row') : null;
+      if (!row || !body.contains(row)) return;
+      const i = Number(row.dataset.index);
+      if (i >= 0 && i < rows.length) onOpen(rows[i], i);
+    });
+  }
+
+  function markActive() {
+    for (const [i, { row }] of drawn) {
+      const on = i === active;
+      if (row.classList.contains('hsd-active') !== on) { row.classList.toggle('hsd-active', on); if (on) row.setAttribute('aria-current', 'true'); else row.removeAttribute('aria-current'); }
+    }
+  }
+
+  /* Keyboard: ↑/↓ move the active row (scrolled into view), Enter or Space opens it. */
+  function onKey(event) {
+    if (!rows.length || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+      const from = active >= 0 ? active : Math.floor(scrollTop / ROW_HEIGHT) - (event.key === 'ArrowDown' ? 1 : 0);
+      active = Math.min(rows.length - 1, Math.max(0, from + (event.key === 'ArrowDown' ? 1 : -1)));
+      const y = active * ROW_HEIGHT;
+      if (y < scrollTop) scrollTop = y;
+      else if (y + 2 * ROW_HEIGHT > scrollTop + viewHeight) scrollTop = Math.max(0, y + 2 * ROW_HEIGHT - viewHeight);
+      scroller.scrollTop = scrollTop;
+      drawnRange = '';
+      draw();
+      event.preventDefault();
+    } else if ((event.key === 'Enter' || event.key === ' ') && active >= 0 && active < rows.length && onOpen) {
+      event.preventDefault();
+      onOpen(rows[active], active);
+    }
+  }
+  scroller.addEventListener('keydown', onKey);
 
   function schedule() {
     if (pending) return;
@@ -95,6 +155,7 @@ export function createVirtualTable(host, { onOpen, label = 'documents' } = {}) {
        view). The new scroll position is applied by applyScroll(), so a page with several
        tables makes all its DOM changes first and lays out once. */
     setRows(nextRows, nextColumns, nextMarks, { focus } = {}) {
+      if (nextRows !== rows) active = -1;   // another list: the keyboard starts again from the view
       rows = nextRows;
       marks = nextMarks ?? new Map();
       const nextKey = nextColumns.join('\u0000');

@@ -74,7 +74,14 @@ const SUITES = {
   firefox: () => [{ label: 'firefox', command: process.execPath, args: ['tests/browsers/firefox.mjs'], timeoutMs: 5 * MINUTE }],
   // MiniBrowser has no headless mode, so WebKit gets a virtual X display of its own.
   webkit: () => [{ label: 'webkit', command: 'xvfb-run', args: ['-a', process.execPath, 'tests/browsers/webkit.mjs'], timeoutMs: 5 * MINUTE }],
-  demo: () => [{ label: 'demo', command: process.execPath, args: ['tests/browsers/demo.test.mjs'], timeoutMs: 5 * MINUTE }],
+  // The demo: end to end in the three browsers (an in-page harness driving the demo in
+  // iframes), then what needs Playwright (redirects, read-only open, hotkey, screenshots, speed).
+  demo: () => [
+    { label: 'demo e2e chromium', command: process.execPath, args: ['tests/browsers/chromium.mjs', 'tests/browsers/pages/demo-e2e.html'], timeoutMs: 3 * MINUTE },
+    { label: 'demo e2e firefox', command: process.execPath, args: ['tests/browsers/firefox.mjs', 'tests/browsers/pages/demo-e2e.html'], timeoutMs: 3 * MINUTE },
+    { label: 'demo e2e webkit', command: 'xvfb-run', args: ['-a', process.execPath, 'tests/browsers/webkit.mjs', 'tests/browsers/pages/demo-e2e.html'], timeoutMs: 3 * MINUTE },
+    { label: 'demo', command: process.execPath, args: ['tests/browsers/demo.test.mjs'], timeoutMs: 5 * MINUTE },
+  ],
   // Write, flush, reload, find everything, in the three browsers (WebKit needs a display).
   reload: () => [{ label: 'reload', command: 'xvfb-run', args: ['-a', process.execPath, 'tests/browsers/persist-reload.mjs'], timeoutMs: 5 * MINUTE }],
   // Two real top-level tabs writing at once (Chromium, Firefox).

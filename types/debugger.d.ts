@@ -59,6 +59,11 @@ export interface DebuggerHandle {
   fork(): Database | null;
   /** Reverts to the shown seq as one new commit; asks with confirm() unless confirmed. */
   revert(options?: { confirmed?: boolean }): number | null;
+  /** Undo / redo (db.undo / db.redo) as one new commit signed by the debugger; null when there is nothing to take back or on failure. */
+  undo(): number | null;
+  redo(): number | null;
+  /** Re-reads the storage line now: db.stats(), the browser's estimate and persistence state (it refreshes by itself after commits). */
+  refreshStorage(): Promise<void>;
   togglePlay(): void;
   /** Opens an exported history file in memory, shown in a nested panel (what the file button and a drop do). */
   openHistoryFile(file: Blob & { name: string }): Promise<Database | null>;

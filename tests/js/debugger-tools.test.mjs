@@ -187,6 +187,26 @@ test('db.bisect refuses bad input with a HindsightError code and reads nothing',
   assert.equal(db.bisect(done).steps[0].seq, db.stats().oldestSeq, 'from defaults to the oldest kept point');
 });
 
+test('the row cache re-reads a jump over more commits than a quarter of its rows without asking for the diff first', async () => {
+  const db = await Database.open();
+  db.executeQuery(q('t', 'add', { addData: Array.from({ length: 400 }, (_, n) => ({ n, v: 0 })) }));
+  for (let i = 1; i <= 300; i++) db.executeQuery(q('t', 'updateOne', { queryNode: eq('n', i), overrideData: { v: i } }));
+  let diffs = 0;
+  const counting = { at: (seq) => db.at(seq), diff: (a, b) => { diffs++; return db.diff(a, b); } };
+  const cache = createRowCache(counting);
+  const moveAndCheck = (seq) => {
+    const got = cache.moveTo(seq, 't', cache.names(seq));
+    const view = db.at(seq);
+    assert.deepEqual(got.data, view.rows('t').data, `rows at ${seq}`);
+    view.release();
+  };
+  moveAndCheck(db.seq);
+  moveAndCheck(db.seq - 250);   // 250 commits > 400 / 4 rows: the diff would touch too many rows
+  assert.equal(diffs, 0, 'no diff asked for a jump it would throw away');
+  moveAndCheck(db.seq - 240);   // a short step still applies the diff
+  assert.equal(diffs, 1);
+});
+
 test('the row cache re-reads when retention dropped the seq it holds', async () => {
   const db = await Database.open();
   for (let i = 0; i < 30; i++) db.executeQuery(q('t', 'add', { addData: [{ n: i }] }));
