@@ -24,6 +24,8 @@
  *   - with pageKeys, ←/→/Home/End move the timeline from anywhere but a form field; with
  *     hashLink, #seq=N in the address opens that point and follows the selection;
  *   - writes (revert) carry a Cause and ask first; a read-only panel offers none;
+ *   - with a sync client (options.sync), each commit's mark (pending / acknowledged / rebased)
+ *     and card rows (origin, base, server seq) come from sync-status.js, re-read when it says;
  *   - a fork or an opened history file (button or drop) is a separate in-memory database in a
  *     nested panel; it never touches the database this panel is attached to.
  */
@@ -33,6 +35,7 @@ import { createTools } from './tools.js';
 import { diffItems } from './diff-view.js';
 import { createVirtualTable, columnsOf } from './virtual-table.js';
 import { createRowCache } from './row-cache.js';
+import { createSyncView } from './sync-status.js';
 
 const DEBUGGER_ACTOR = { type: 'human', id: 'hindsight-debugger', name: 'Hindsight debugger' };
 const PLAY_INTERVAL_MS = 120;
@@ -50,7 +53,7 @@ function typingIn(target) {
   return target instanceof Element && (target.closest('input, textarea, select, [contenteditable=""], [contenteditable="true"]') !== null);
 }
 
-export function createPanel(host, db, { readOnly = false, title = 'Hindsight debugger', onSelect, mountChild, importHistory, pageKeys = false, hashLink = false, rereadRows = false } = {}) {
+export function createPanel(host, db, { readOnly = false, title = 'Hindsight debugger', onSelect, mountChild, importHistory, pageKeys = false, hashLink = false, rereadRows = false, sync = null } = {}) {
   const ui = {};
   const root = h('section', { class: 'hsd-panel', 'aria-label': title },
     h('header', { class: 'hsd-head' },
@@ -92,7 +95,16 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
   let shownState = { rowIds: [], data: [] };       // the row ids of the rows in the state table, same order
   const table = createVirtualTable(ui.table, { onOpen: (doc, i) => openDocument(ui.collection.value, doc, shownIds[i]) });
   const log = createVirtualTable(ui.log, { onOpen: (row) => select(row.seq), label: 'commits' });
-  const LOG_COLUMNS = ['seq', 'time', 'who', 'what', 'collections', 'changes'];
+  const syncView = createSyncView(sync, () => {
+    try {
+      logRows = syncView.relabel(logRows, (r) => commits[r.seq - base - 1]?.id);
+      applyFilter();
+      requestRender();
+    } catch (error) {
+      setStatus('error', describeError(error));
+    }
+  });
+  const LOG_COLUMNS = ['seq', 'time', 'who', 'what', 'collections', 'changes', ...syncView.columns];
   let logRows = [];        // one row per commit, same order as commits
   let shownLog = [];       // logRows after the filter
   let commits = [];      // every kept commit, ascending seq; commits[i].seq === base + 1 + i;
@@ -120,7 +132,7 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
     let added = 0, removed = 0, changed = 0;
     for (const c of Object.values(changes)) { added += c.added.length; removed += c.removed.length; changed += c.changed.length; }
     return { seq: commit.seq, time: commit.time?.replace('T', ' ').slice(0, 19), who: who(commit.cause), what: commit.cause?.what ?? commit.query?.type ?? '',
-      collections: Object.keys(changes).join(', '), changes: `+${added} −${removed} ~${changed}` };
+      collections: Object.keys(changes).join(', '), changes: `+${added} −${removed} ~${changed}`, ...syncView.fields(commit.id) };
   }
 
   /* The commit list is read in chunks so that opening a long history paints at once: the
@@ -294,7 +306,7 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
     clear(ui.commit, h('dl', { class: 'hsd-card' },
       row('seq', 'seq', String(commit.seq)), row('id', 'id', commit.id),
       row('time', 'time', commit.time), row('who', 'who', who(c)),
-      row('what', 'what', c?.what), row('why', 'why', c?.why)), query);
+      row('what', 'what', c?.what), row('why', 'why', c?.why), syncView.cardRows(commit.id, row)), query);
     ui.commit.dataset.seq = String(seq);
   }
 
@@ -525,6 +537,7 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
     state: () => ({ seq: rows.seq === -1 ? selected : rows.seq, collection: rows.name, rowIds: [...shownState.rowIds], data: [...shownState.data] }),
     destroy() {
       unsubscribe();
+      syncView.destroy();
       document.removeEventListener('keydown', onPageKey);
       globalThis.removeEventListener('hashchange', fromHash);
       if (playTimer) clearInterval(playTimer);

@@ -1,0 +1,126 @@
+/*
+ * history.test.mjs: "history stays honest" on real workerd: each commit records where it was
+ * first made (its id's origin and its base, the server seq its client had pulled), the server
+ * keeps the base and sends it on pull, and SyncClient.commitStatus tells pending,
+ * acknowledged and rebased commits apart (sync/client.js, sync/client-store.js).
+ * Checks: a commit made offline while another client commits is 'rebased' once it lands
+ * (base: where it was made, serverSeq: where it landed), on its own client and on the other;
+ * a plain one is 'acknowledged'; an unpushed one is 'pending'; two offline commits of one
+ * client with nobody else writing are not rebased by each other; the server keeps the bases
+ * across a restart; listeners hear the changes; the statuses come back
+ * the same after a reopen with a kept state (sync/state-file.js).
+ * Must stay true: the workerd started here is stopped; every client is closed.
+ * Usage: node --experimental-websocket --test tests/sync/history.test.mjs
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { SyncClient } from '../../sync/index.js';
+import { fileSyncState } from '../../node/index.js';
+import { startWorkerd, freePort } from './workerd.mjs';
+
+const workDir = mkdtempSync(path.join(os.tmpdir(), 'hindsight-sync-history-'));
+let server, port;
+const clients = [];
+const add = (doc, why) => ({ className: 'Query', version: '6', target: 'notes', type: 'add', addData: [doc], cause: { why } });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const idOf = (c, what) => c.db.commits().find((x) => x.cause?.why === what).id;
+
+async function open(token, extra = {}) {
+  const c = await SyncClient.open({ url: server.url, name: 'honest', token, pollMs: 100, WebSocket: null, ...extra });
+  clients.push(c);
+  return c;
+}
+
+before(async () => { port = await freePort(); server = await startWorkerd(workDir, port); });
+after(async () => {
+  for (const c of clients) await c.close().catch(() => {});
+  await server?.stop();
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+test('pending, acknowledged and rebased commits are told apart, with their origin and base', async () => {
+  let offline = false;
+  const stateDir = path.join(workDir, 'alice-state');
+  const flaky = (...args) => (offline ? Promise.reject(new TypeError('offline (test)')) : fetch(...args));
+  const alice = await open('token-alice', { fetch: flaky, state: fileSyncState(stateDir) });
+  const bob = await open('token-bob');
+  let heard = 0;
+  const unsubscribe = alice.subscribeCommitStatus(() => { heard++; });
+
+  alice.db.executeQuery(add({ n: 1 }, 'a-plain'));
+  await alice.synced();
+  const plain = idOf(alice, 'a-plain');
+  assert.deepEqual(alice.commitStatus(plain), { status: 'acknowledged', serverSeq: 1, base: 0, origin: plain.split('.')[0], own: true });
+
+  offline = true;
+  alice.db.executeQuery(add({ n: 2 }, 'a-offline'));
+  alice.db.executeQuery(add({ n: 3 }, 'a-offline-2'));
+  await alice.db.flush();
+  const made = idOf(alice, 'a-offline'), made2 = idOf(alice, 'a-offline-2');
+  assert.equal(alice.commitStatus(made).status, 'pending');
+  assert.equal(alice.commitStatus(made).base, 1);
+  assert.equal(alice.commitStatus(made).serverSeq, undefined);
+  await bob.synced();
+  bob.db.executeQuery(add({ n: 4 }, 'b-between'));
+  await bob.synced();
+  const between = idOf(bob, 'b-between');
+  assert.equal(bob.commitStatus(between).status, 'acknowledged');
+  assert.equal(alice.commitStatus(made).status, 'pending');
+  assert.equal(alice.commitStatus('no-such.1'), null);
+
+  const heardBefore = heard;
+  offline = false;
+  await alice.synced();
+  assert.ok(heard > heardBefore, 'the listener heard the statuses change');
+  unsubscribe();
+  const origin = made.split('.')[0];
+  assert.deepEqual(alice.commitStatus(made), { status: 'rebased', serverSeq: 3, base: 1, origin, own: true });
+  assert.deepEqual(alice.commitStatus(made2), { status: 'rebased', serverSeq: 4, base: 1, origin, own: true });
+  assert.deepEqual(alice.commitStatus(between), { status: 'acknowledged', serverSeq: 2, base: 1, origin: between.split('.')[0], own: false });
+  // Two commits made offline with nobody else writing: the second lands after the first
+  // (serverSeq > base + 1), but only its own client's commit lies between: not rebased.
+  offline = true;
+  alice.db.executeQuery(add({ n: 5 }, 'a-alone'));
+  alice.db.executeQuery(add({ n: 6 }, 'a-alone-2'));
+  await alice.db.flush();
+  const alone = idOf(alice, 'a-alone'), alone2 = idOf(alice, 'a-alone-2');
+  assert.equal(alice.commitStatus(alone2).status, 'pending');
+  offline = false;
+  await alice.synced();
+  assert.deepEqual(alice.commitStatus(alone), { status: 'acknowledged', serverSeq: 5, base: 4, origin: alone.split('.')[0], own: true });
+  assert.deepEqual(alice.commitStatus(alone2), { status: 'acknowledged', serverSeq: 6, base: 4, origin: alone2.split('.')[0], own: true });
+  // Time and cause stay the commit's own.
+  const kept = alice.db.commits().find((c) => c.id === made);
+  assert.equal(kept.cause.why, 'a-offline');
+
+  // The other client sees the same: the offline commit was rebased, where it was made.
+  await bob.synced();
+  assert.deepEqual(bob.commitStatus(made), { status: 'rebased', serverSeq: 3, base: 1, origin, own: false });
+
+  // The server sends each commit's base on pull.
+  const pulled = await (await fetch(`${server.url}/v1/honest/pull?after=0`, { headers: { authorization: 'Bearer token-bob' } })).json();
+  assert.deepEqual(pulled.commits.map((c) => [c.id, c.seq, c.base]), [[plain, 1, 0], [between, 2, 1], [made, 3, 1], [made2, 4, 1], [alone, 5, 4], [alone2, 6, 4]]);
+
+  // The statuses are kept with the sync state: a reopened client answers the same.
+  const ids = [plain, made, made2, between, alone, alone2];
+  const before = ids.map((id) => alice.commitStatus(id));
+  await alice.close();
+  const again = await open('token-alice', { state: fileSyncState(stateDir) });
+  assert.deepEqual(ids.map((id) => again.commitStatus(id)), before);
+});
+
+test('the server keeps the bases across a restart', async () => {
+  await server.stop();
+  server = await startWorkerd(workDir, port);
+  let pulled;
+  for (let i = 0; i < 50; i++) {
+    try {
+      pulled = await (await fetch(`${server.url}/v1/honest/pull?after=0`, { headers: { authorization: 'Bearer token-bob' } })).json();
+      break;
+    } catch { await sleep(100); }
+  }
+  assert.deepEqual(pulled.commits.map((c) => [c.seq, c.base]), [[1, 0], [2, 1], [3, 1], [4, 1], [5, 4], [6, 4]]);
+});
