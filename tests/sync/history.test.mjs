@@ -7,7 +7,7 @@
  * (base: where it was made, serverSeq: where it landed), on its own client and on the other;
  * a plain one is 'acknowledged'; an unpushed one is 'pending'; two offline commits of one
  * client with nobody else writing are not rebased by each other; the server keeps the bases
- * across a restart; listeners hear the changes; the statuses come back
+ * (a commit's own over its push's) past snapshots and across a restart; listeners hear the changes; the statuses come back
  * the same after a reopen with a kept state (sync/state-file.js).
  * Must stay true: the workerd started here is stopped; every client is closed.
  * Usage: node --experimental-websocket --test tests/sync/history.test.mjs
@@ -112,6 +112,25 @@ test('pending, acknowledged and rebased commits are told apart, with their origi
   assert.deepEqual(ids.map((id) => again.commitStatus(id)), before);
 });
 
+const pullAll = async (name, after) => (await fetch(`${server.url}/v1/${name}/pull?after=${after}`, { headers: { authorization: 'Bearer token-bob' } })).json();
+
+test("a commit's own base is kept over its push's, beside its record past snapshots", async () => {
+  // retain-*: a snapshot every 20 commits, the latest 30 kept (tests/sync/users.js RETAIN).
+  const push = (commits, base) => fetch(`${server.url}/v1/retain-honest/push`, { method: 'POST', headers: { authorization: 'Bearer token-bob' },
+    body: JSON.stringify({ protocol: 1, base, commits }) }).then((r) => r.json());
+  for (let i = 1; i <= 45; i++) {
+    // odd commits carry their own base (i - 1); even ones take the push's (i - 2)
+    const commit = { id: `hist.${i}`, time: 1000 + i, cause: null, query: add({ i }, `r${i}`), ...(i % 2 ? { base: i - 1 } : {}) };
+    const answer = await push([commit], i - 2);
+    assert.equal(answer.results[0].status, 'accepted', JSON.stringify(answer));
+  }
+  const expected = Array.from({ length: 30 }, (_, k) => k + 16).map((seq) => [seq, seq % 2 ? seq - 1 : seq - 2]);
+  const page = await pullAll('retain-honest', 15);
+  assert.deepEqual(page.commits.map((c) => [c.seq, c.base]), expected);
+  const bad = await push([{ id: 'hist.bad', time: 1, cause: null, query: add({}, 'bad'), base: -3 }], 0);
+  assert.equal(bad.results[0].code, 'BAD_COMMIT');
+});
+
 test('the server keeps the bases across a restart', async () => {
   await server.stop();
   server = await startWorkerd(workDir, port);
@@ -123,4 +142,6 @@ test('the server keeps the bases across a restart', async () => {
     } catch { await sleep(100); }
   }
   assert.deepEqual(pulled.commits.map((c) => [c.seq, c.base]), [[1, 0], [2, 1], [3, 1], [4, 1], [5, 4], [6, 4]]);
+  const page = await pullAll('retain-honest', 15);
+  assert.deepEqual(page.commits.map((c) => [c.seq, c.base]), Array.from({ length: 30 }, (_, k) => k + 16).map((seq) => [seq, seq % 2 ? seq - 1 : seq - 2]));
 });
