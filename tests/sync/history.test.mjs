@@ -7,7 +7,9 @@
  * (base: where it was made, serverSeq: where it landed), on its own client and on the other;
  * a plain one is 'acknowledged'; an unpushed one is 'pending'; two offline commits of one
  * client with nobody else writing are not rebased by each other; the server keeps the bases
- * (a commit's own over its push's) past snapshots and across a restart; listeners hear the changes; the statuses come back
+ * (a commit's own over its push's) past snapshots and across a restart, drops them with the
+ * commits retention drops, and loads a log stored before bases were kept (the object over a
+ * folder, sync/file-storage.js); listeners hear the changes; the statuses come back
  * the same after a reopen with a kept state (sync/state-file.js).
  * Must stay true: the workerd started here is stopped; every client is closed.
  * Usage: node --experimental-websocket --test tests/sync/history.test.mjs
@@ -20,6 +22,9 @@ import path from 'node:path';
 import { SyncClient } from '../../sync/index.js';
 import { fileSyncState } from '../../node/index.js';
 import { startWorkerd, freePort } from './workerd.mjs';
+import { syncObjectClass } from '../../sync/object.js';
+import { FileStorage } from '../../sync/file-storage.js';
+import { AUTH_HEADER } from '../../sync/worker.js';
 
 const workDir = mkdtempSync(path.join(os.tmpdir(), 'hindsight-sync-history-'));
 let server, port;
@@ -144,4 +149,30 @@ test('the server keeps the bases across a restart', async () => {
   assert.deepEqual(pulled.commits.map((c) => [c.seq, c.base]), [[1, 0], [2, 1], [3, 1], [4, 1], [5, 4], [6, 4]]);
   const page = await pullAll('retain-honest', 15);
   assert.deepEqual(page.commits.map((c) => [c.seq, c.base]), Array.from({ length: 30 }, (_, k) => k + 16).map((seq) => [seq, seq % 2 ? seq - 1 : seq - 2]));
+});
+
+test('a log stored before bases were kept loads (its commits come without base); retention drops bases with their commits', async () => {
+  const dir = path.join(workDir, 'object-storage');
+  const Sync = syncObjectClass({ snapshotEvery: 5, keepCommits: 3 });
+  const headers = { [AUTH_HEADER]: JSON.stringify({ user: 't', permissions: null }) };
+  const call = async (object, verb, body) => (await object.fetch(new Request(`http://127.0.0.1/v1/x/${verb}`, body
+    ? { method: 'POST', headers, body: JSON.stringify(body) } : { headers }))).json();
+  const objectOver = async () => { const storage = await FileStorage.open(dir); return { storage, object: new Sync({ storage, getWebSockets: () => [] }) }; };
+  const commit = (i) => ({ id: `old.${i}`, time: i, cause: null, query: add({ i }, `o${i}`) });
+
+  let { storage, object } = await objectOver();
+  for (let i = 1; i <= 3; i++) assert.equal((await call(object, 'push', { protocol: 1, base: i - 1, commits: [commit(i)] })).results[0].status, 'accepted');
+  // As an older server stored it: no "b:" keys.
+  await storage.delete([...(await storage.list({ prefix: 'b:' })).keys()]);
+  ({ storage, object } = await objectOver());
+  await call(object, 'push', { protocol: 1, base: 3, commits: [commit(4)] });
+  let page = await call(object, 'pull?after=0');
+  assert.deepEqual(page.commits.map((c) => [c.seq, c.base]), [[1, undefined], [2, undefined], [3, undefined], [4, 3]]);
+
+  for (let i = 5; i <= 12; i++) await call(object, 'push', { protocol: 1, base: i - 1, commits: [commit(i)] });
+  // Snapshots at 5 and 10 with the latest 3 kept: the history starts after seq 7.
+  page = await call(object, 'pull?after=7');
+  assert.deepEqual(page.commits.map((c) => [c.seq, c.base]), [[8, 7], [9, 8], [10, 9], [11, 10], [12, 11]]);
+  const kept = [...(await storage.list({ prefix: 'b:' })).keys()].map((k) => Number(k.slice(2)));
+  assert.deepEqual(kept, [8, 9, 10, 11, 12]);
 });
