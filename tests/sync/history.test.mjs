@@ -6,7 +6,8 @@
  * Checks: a commit made offline while another client commits is 'rebased' once it lands
  * (base: where it was made, serverSeq: where it landed), on its own client and on the other;
  * a plain one is 'acknowledged'; an unpushed one is 'pending'; two offline commits of one
- * client with nobody else writing are not rebased by each other; the server keeps the bases
+ * client with nobody else writing are not rebased by each other, also across a reopen (two
+ * origins); the server keeps the bases
  * (a commit's own over its push's) past snapshots and across a restart, drops them with the
  * commits retention drops, and loads a log stored before bases were kept (the object over a
  * folder, sync/file-storage.js); listeners hear the changes; the statuses come back
@@ -118,6 +119,27 @@ test('pending, acknowledged and rebased commits are told apart, with their origi
 });
 
 const pullAll = async (name, after) => (await fetch(`${server.url}/v1/${name}/pull?after=${after}`, { headers: { authorization: 'Bearer token-bob' } })).json();
+
+test('commits of one client across a reopen (two origins), with nobody else writing, are not rebased by each other', async () => {
+  let offline = true;
+  const stateDir = path.join(workDir, 'reopen-state');
+  const options = { name: 'honest-reopen', fetch: (...args) => (offline ? Promise.reject(new TypeError('offline (test)')) : fetch(...args)), state: fileSyncState(stateDir) };
+  const first = await open('token-alice', options);
+  first.db.executeQuery(add({ n: 1 }, 'before-reopen'));
+  await first.db.flush();
+  const one = idOf(first, 'before-reopen');
+  await first.close();
+  const second = await open('token-alice', { ...options, state: fileSyncState(stateDir) });
+  second.db.executeQuery(add({ n: 2 }, 'after-reopen'));
+  await second.db.flush();
+  const two = idOf(second, 'after-reopen');
+  assert.notEqual(one.split('.')[0], two.split('.')[0], 'a reopened client commits under a new origin');
+  assert.deepEqual([second.commitStatus(one).status, second.commitStatus(two).status], ['pending', 'pending']);
+  offline = false;
+  await second.synced();
+  assert.deepEqual(second.commitStatus(one), { status: 'acknowledged', serverSeq: 1, base: 0, origin: one.split('.')[0], own: true });
+  assert.deepEqual(second.commitStatus(two), { status: 'acknowledged', serverSeq: 2, base: 0, origin: two.split('.')[0], own: true });
+});
 
 test("a commit's own base is kept over its push's, beside its record past snapshots", async () => {
   // retain-*: a snapshot every 20 commits, the latest 30 kept (tests/sync/users.js RETAIN).
