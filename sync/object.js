@@ -362,8 +362,6 @@ export function syncObjectClass({ wasm, snapshotEvery = 5000, keepCommits = null
         await this.#rememberIds(engine, head - keepCommits);
         engine.setHorizon(head - keepCommits);
         this.#ids = idsOf(engine);
-        const dropped = [...(await storage.list({ prefix: 'b:', end: baseKey(engine.oldest() + 1) })).keys()];
-        for (let i = 0; i < dropped.length; i += 128) await storage.delete(dropped.slice(i, i + 128));
         for (const seq of this.#bases.keys()) if (seq <= engine.oldest()) this.#bases.delete(seq);
       }
       const text = engine.dumpText();
@@ -379,6 +377,8 @@ export function syncObjectClass({ wasm, snapshotEvery = 5000, keepCommits = null
       this.#snapshotSeq = head;
       const covered = [...(await storage.list({ prefix: 'c:', end: key(head + 1) })).keys()];
       if (previous) for (let k = 0; k < previous.chunks; k++) covered.push(chunkKey(previous.seq, k));
+      // The bases of the commits retention dropped go with the log, once the snapshot is stored.
+      covered.push(...(await storage.list({ prefix: 'b:', end: baseKey(engine.oldest() + 1) })).keys());
       for (let i = 0; i < covered.length; i += 128) await storage.delete(covered.slice(i, i + 128));
     }
 
