@@ -1,9 +1,11 @@
 /*
  * debugger/index.js: the 'hindsight-db/debugger' entry: a time-travel debugger any page can mount.
  *
- *   mountDebugger(db, { container?, hotkey?, title?, onSelect?, pageKeys?, hashLink?, rereadRows? })
+ *   mountDebugger(db, { container?, hotkey?, title?, onSelect?, pageKeys?, hashLink?, rereadRows?, sync? })
  *       attaches to a live Database (rereadRows: re-read the shown collection at every step
- *       instead of applying diffs to the rows held; for speed comparisons only)
+ *       instead of applying diffs to the rows held; for speed comparisons only; sync: the
+ *       SyncClient whose db this is: the commit list marks pending, acknowledged and rebased
+ *       commits, the card shows origin and base; taken as an option, never imported)
  *   openDebugger({ name } | { history }, { container?, hotkey? })   opens one by IndexedDB name
  *       (read-only: no writer lock, no write; read-only.js) or from an exported history
  *       (Database.importHistory, an in-memory copy), then mounts the panel on it
@@ -54,7 +56,7 @@ function matchesHotkey(event, hotkey) {
   return event.key.toLowerCase() === key || event.code.toLowerCase() === `key${key}`;
 }
 
-export function mountDebugger(db, { container, hotkey = 'Alt+Shift+D', title, onSelect, readOnly = false, pageKeys = false, hashLink = false, rereadRows = false } = {}) {
+export function mountDebugger(db, { container, hotkey = 'Alt+Shift+D', title, onSelect, readOnly = false, pageKeys = false, hashLink = false, rereadRows = false, sync = null } = {}) {
   checkDatabase(db);
   installStyle();
   let host = container;
@@ -72,7 +74,7 @@ export function mountDebugger(db, { container, hotkey = 'Alt+Shift+D', title, on
     return { destroy() { inner.destroy(); child.close().catch(() => {}); }, handle: inner, db: child };
   };
   const importHistory = (text) => Database.importHistory(JSON.parse(text));
-  const panel = createPanel(host, db, { readOnly, title, onSelect, mountChild, importHistory, pageKeys, hashLink, rereadRows });
+  const panel = createPanel(host, db, { readOnly, title, onSelect, mountChild, importHistory, pageKeys, hashLink, rereadRows, sync });
   const onKey = (event) => {
     if (overlay && hotkey && matchesHotkey(event, hotkey)) { overlay.hidden = !overlay.hidden; event.preventDefault(); }
   };

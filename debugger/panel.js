@@ -26,6 +26,8 @@
  *     hashLink, #seq=N in the address opens that point and follows the selection;
  *   - writes (revert, undo, redo: each a new commit) carry a Cause, revert asks first; a
  *     read-only panel offers none;
+ *   - with a sync client (options.sync), each commit's mark (pending / acknowledged / rebased)
+ *     and card rows (origin, base, server seq) come from sync-status.js, re-read when it says;
  *   - the storage line shows db.stats() (commits, versions, bytes) and the browser's estimate
  *     and persistence state, refreshed after commits;
  *   - a fork or an opened history file (button or drop) is a separate in-memory database in a
@@ -37,6 +39,7 @@ import { createTools } from './tools.js';
 import { diffItems } from './diff-view.js';
 import { createVirtualTable, columnsOf } from './virtual-table.js';
 import { createRowCache } from './row-cache.js';
+import { createSyncView } from './sync-status.js';
 
 const DEBUGGER_ACTOR = { type: 'human', id: 'hindsight-debugger', name: 'Hindsight debugger' };
 const PLAY_INTERVAL_MS = 120;
@@ -64,7 +67,7 @@ function typingIn(target) {
   return target instanceof Element && (target.closest('input, textarea, select, [contenteditable=""], [contenteditable="true"]') !== null);
 }
 
-export function createPanel(host, db, { readOnly = false, title = 'Hindsight debugger', onSelect, mountChild, importHistory, pageKeys = false, hashLink = false, rereadRows = false } = {}) {
+export function createPanel(host, db, { readOnly = false, title = 'Hindsight debugger', onSelect, mountChild, importHistory, pageKeys = false, hashLink = false, rereadRows = false, sync = null } = {}) {
   const ui = {};
   const root = h('section', { class: 'hsd-panel', 'aria-label': title },
     h('header', { class: 'hsd-head' },
@@ -109,7 +112,16 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
   let shownState = { rowIds: [], data: [] };       // the row ids of the rows in the state table, same order
   const table = createVirtualTable(ui.table, { onOpen: (doc, i) => openDocument(ui.collection.value, doc, shownIds[i]) });
   const log = createVirtualTable(ui.log, { onOpen: (row) => select(row.seq), label: 'commits' });
-  const LOG_COLUMNS = ['seq', 'time', 'who', 'what', 'collections', 'changes', 'query'];
+  const syncView = createSyncView(sync, () => {
+    try {
+      logRows = syncView.relabel(logRows, (r) => commits[r.seq - base - 1]?.id);
+      applyFilter();
+      requestRender();
+    } catch (error) {
+      setStatus('error', describeError(error));
+    }
+  });
+  const LOG_COLUMNS = ['seq', 'time', 'who', 'what', 'collections', 'changes', 'query', ...syncView.columns];
   let logRows = [];        // one row per commit, same order as commits
   let shownLog = [];       // logRows after the filter
   let commits = [];      // every kept commit, ascending seq; commits[i].seq === base + 1 + i;
@@ -137,7 +149,7 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
     let added = 0, removed = 0, changed = 0;
     for (const c of Object.values(changes)) { added += c.added.length; removed += c.removed.length; changed += c.changed.length; }
     return { seq: commit.seq, time: commit.time?.replace('T', ' ').slice(0, 19), who: who(commit.cause), what: commit.cause?.what ?? commit.query?.type ?? '',
-      collections: Object.keys(changes).join(', '), changes: `+${added} −${removed} ~${changed}`, query: queryType(commit.query) };
+      collections: Object.keys(changes).join(', '), changes: `+${added} −${removed} ~${changed}`, query: queryType(commit.query), ...syncView.fields(commit.id) };
   }
 
   /* The commit list is read in chunks so that opening a long history paints at once: the
@@ -308,9 +320,10 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
     const summary = h('summary');
     const pre = h('pre');
     const details = h('details', { class: 'hsd-query' }, summary, pre);
-    const built = { dd, summary, pre, details, query: null };
+    const syncCard = h('dl', { class: 'hsd-card hsd-sync-card' });   // rebuilt per step: only with a sync client
+    const built = { dd, summary, pre, details, syncCard, query: null };
     details.addEventListener('toggle', () => { pre.textContent = details.open ? JSON.stringify(built.query, null, 2) : ''; });
-    clear(ui.commit, h('dl', { class: 'hsd-card' }, row('seq', 'seq'), row('id', 'id'), row('time', 'time'), row('who', 'who'), row('what', 'what'), row('why', 'why')), details);
+    clear(ui.commit, h('dl', { class: 'hsd-card' }, row('seq', 'seq'), row('id', 'id'), row('time', 'time'), row('who', 'who'), row('what', 'what'), row('why', 'why')), syncCard, details);
     return built;
   }
 
@@ -325,6 +338,7 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
     const c = commit.cause;
     const values = { seq: String(commit.seq), id: commit.id, time: commit.time, who: who(c), what: c?.what, why: c?.why };
     for (const [cls, value] of Object.entries(values)) card.dd[cls].textContent = value ?? '—';
+    clear(card.syncCard, syncView.cardRows(commit.id, (label, cls, value) => [h('dt', { text: label }), h('dd', { class: cls, text: value ?? '—' })]));
     card.query = commit.query;
     card.summary.textContent = `Query: ${commit.query?.className ?? ''} ${commit.query?.type ?? ''} ${commit.query?.target ?? ''}`;
     card.pre.textContent = card.details.open ? JSON.stringify(commit.query, null, 2) : '';
@@ -609,6 +623,7 @@ export function createPanel(host, db, { readOnly = false, title = 'Hindsight deb
     state: () => ({ seq: rows.seq === -1 ? selected : rows.seq, collection: rows.name, rowIds: [...shownState.rowIds], data: [...shownState.data] }),
     destroy() {
       unsubscribe();
+      syncView.destroy();
       document.removeEventListener('keydown', onPageKey);
       globalThis.removeEventListener('hashchange', fromHash);
       if (playTimer) clearInterval(playTimer);

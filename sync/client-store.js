@@ -15,6 +15,13 @@
  * it, and the Database's #rebase replays its own unwritten commits on top, ids kept. When
  * nothing is pending and the Database holds exactly the mirror's first commits, the answer is
  * only the mirror's newer records (no snapshot: the Database forks itself and replays them).
+ * Where each commit was made and how it landed (statusOf): a pending commit records its base
+ * (the cursor when it was made: its original parent) and pushes it; a server commit keeps the
+ * base the server sends, whether this client made it ("own", kept with it), and whether it
+ * was rebased: acknowledged, and between its base and its server seq lies a commit of
+ * someone else (for this client's own commits: any commit it did not make; for others':
+ * any commit of another origin, since this client cannot tell their devices apart; a
+ * commit this client cannot read, or older than its mirror, counts as someone else's).
  * Must stay true: every local commit is either in pending, acknowledged by the server, or
  * reported as dropped; the Database's append resolves only once pending is kept; the cursor
  * is kept only with (after) the pulled commits it passes; readSince never returns records that do not replay (each is tried on a
@@ -27,6 +34,8 @@ import { Engine } from '../js/engine.js';
 import { REVERT_CLASS } from './protocol.js';
 
 const isSeqRevert = (q) => q?.className === REVERT_CLASS && q.state === undefined;
+/* The origin of an engine id ("<origin>.<counter>"), or null for any other id. */
+export const originOf = (id) => /^(.+)\.(0|[1-9][0-9]*)$/.exec(id)?.[1] ?? null;
 const recordText = (seq, r) => JSON.stringify({ seq, id: r.id, time: r.time ?? null, cause: r.cause ?? null, query: r.query });
 
 export class SyncStore {
@@ -39,6 +48,9 @@ export class SyncStore {
   #rebuilt = [];            // resolvers waiting for the next rebuild to be taken
   #serverSeqs = [];         // the server seq of each mirror commit (mirror seq i + 1), ascending
   #mirrorIds = new Map();   // commit id -> mirror seq
+  #serverMeta = [];         // { id, own } of each mirror commit, beside #serverSeqs
+  #landed = new Map();      // commit id -> { serverSeq, base, own, rebased }, for the mirror's commits
+  statusVersion = 0;        // grows whenever a commit's status may have changed
   pending = [];             // [{ id, time, cause, query, toId? }] (toId: a revert's target, by id)
   db = null;                // set once the Database is open
 
@@ -92,7 +104,10 @@ export class SyncStore {
     this.#mirror.close();
     this.#mirror = mirror;
     this.#serverSeqs = [];
+    this.#serverMeta = [];
     this.#mirrorIds = new Map();
+    this.#landed = new Map();
+    this.statusVersion++;
   }
 
   #savePending() { return this.#state ? this.#state.savePending(this.pending, this.cursor) : Promise.resolve(); }
@@ -109,7 +124,9 @@ export class SyncStore {
       const r = JSON.parse(text);
       const record = this.#pendingRecord(r);
       const at = this.pending.findIndex((p) => p.id === r.id);
+      if (at >= 0) record.base = this.pending[at].base;   // where it was first made stays
       if (at >= 0) this.pending[at] = record; else this.pending.push(record);
+      this.statusVersion++;
       this.#writtenSeq = seq;
     }
     await this.#savePending();   // the Database's flush resolves once its commits are kept
@@ -118,7 +135,7 @@ export class SyncStore {
 
   /* A local commit as it is pushed: a revert also names its target by id (protocol.js). */
   #pendingRecord({ id, time, cause, query }) {
-    const record = { id, time: time ?? null, cause: cause ?? null, query };
+    const record = { id, time: time ?? null, cause: cause ?? null, query, base: this.cursor };
     if (isSeqRevert(query)) record.toId = query.toSeq > 0 ? this.db?.commits({ from: query.toSeq, to: query.toSeq })[0]?.id ?? null : null;
     return record;
   }
@@ -132,18 +149,61 @@ export class SyncStore {
 
   get mirrorSeq() { return this.#mirror.seq(); }
 
-  /* Appends server commits (in server order) to the mirror. */
+  /* Appends server commits (in server order) to the mirror. A commit still pending here is
+     this client's own: it is marked so (c.own = true, kept with it by the SyncState). */
   addServerCommits(commits) {
     if (!commits.length) return;
+    const pendingIds = new Set(this.pending.map((p) => p.id));
+    for (const c of commits) if (pendingIds.has(c.id)) c.own = true;
+    this.statusVersion++;
     const base = this.#mirror.seq();
     const texts = commits.map((c, i) => {
       // A revert's toSeq is a server seq: the mirror holds only what this user may read.
       const query = isSeqRevert(c.query) ? { ...c.query, toSeq: this.#mirrorSeqAt(c.query.toSeq) } : c.query;
+      this.#land(c);
       this.#serverSeqs.push(c.seq);
+      this.#serverMeta.push({ id: c.id, own: c.own === true });
       this.#mirrorIds.set(c.id, base + i + 1);
       return recordText(base + i + 1, { ...c, query });
     });
     this.#mirror.replay(`[${texts.join(',')}]`);
+  }
+
+  /* Records how server commit c landed (before it joins #serverSeqs: the commits before it are there). */
+  #land(c) {
+    const base = Number.isSafeInteger(c.base) ? c.base : null;
+    let rebased = false;
+    if (base !== null && c.seq > base + 1) {
+      const from = this.#indexAfter(base), to = this.#indexAfter(c.seq - 1);   // mirror commits in (base, seq)
+      if (to - from < c.seq - base - 1) {
+        rebased = true;   // some commit between is not in the mirror: not readable here, or older than it
+      } else {
+        const origin = originOf(c.id);
+        for (let i = from; i < to && !rebased; i++) {
+          const between = this.#serverMeta[i];
+          rebased = c.own === true ? !between.own : originOf(between.id) !== origin;
+        }
+      }
+    }
+    this.#landed.set(c.id, { serverSeq: c.seq, base, own: c.own === true, rebased });
+  }
+
+  /* The index in #serverSeqs of the first server seq above seq. */
+  #indexAfter(seq) {
+    let lo = 0, hi = this.#serverSeqs.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (this.#serverSeqs[mid] <= seq) lo = mid + 1; else hi = mid; }
+    return lo;
+  }
+
+  /* Where commit id stands: { status: 'pending' | 'acknowledged' | 'rebased', serverSeq?, base,
+     origin, own } (base: the server seq it was made on, null when unknown), or null for an id
+     this client does not know (never seen, rejected, or older than its mirror). */
+  statusOf(id) {
+    const landed = this.#landed.get(id);
+    if (landed) return { status: landed.rebased ? 'rebased' : 'acknowledged', serverSeq: landed.serverSeq, base: landed.base, origin: originOf(id), own: landed.own };
+    const p = this.pending.find((c) => c.id === id);
+    if (p) return { status: 'pending', base: Number.isSafeInteger(p.base) ? p.base : null, origin: originOf(id), own: true };
+    return null;
   }
 
   /* The mirror seq whose state is the server's at serverSeq (as far as this user sees it). */
@@ -158,6 +218,7 @@ export class SyncStore {
   takeAcknowledgedPrefix(ids) {
     if (ids.length > this.pending.length || ids.some((id, i) => this.pending[i].id !== id)) return false;
     this.pending.splice(0, ids.length);
+    this.statusVersion++;
     if (this.#alignedSeq === this.#mirror.seq() - ids.length) this.#alignedSeq = this.#mirror.seq();
     return true;
   }
@@ -167,6 +228,7 @@ export class SyncStore {
     if (!ids.length) return Promise.resolve();
     const gone = new Set(ids);
     this.pending = this.pending.filter((p) => !gone.has(p.id));
+    this.statusVersion++;
     return this.#savePending();
   }
 
@@ -239,6 +301,7 @@ export class SyncStore {
     } finally {
       scratch.close();
     }
+    if (kept.length !== this.pending.length) this.statusVersion++;
     this.pending = kept;
     this.#writtenSeq = mirror.seq() + kept.length;
     this.#alignedSeq = mirror.seq();

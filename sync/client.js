@@ -8,6 +8,10 @@
  * The Database is opened here over a SyncStore (client-store.js), which is how pulled commits
  * and rebases reach it: the state becomes server commits + pending commits replayed, ids,
  * times and causes kept.
+ * Commit statuses (commitStatus, subscribeCommitStatus): what the store knows of each commit
+ * (client-store.js statusOf), and 'acknowledged' for a pending commit the server has accepted
+ * but this client has not pulled back yet; listeners hear of a change after the round (or
+ * the local commit) that made it.
  * Must stay true: a commit leaves pending only when the server answers for it (rejected:
  * reported through onRejected, and the state rebuilt without it) or when it comes back in a
  * pull; the cursor moves only after the pulled commits are in the mirror, and only forward (a
@@ -34,9 +38,13 @@ export class SyncClient {
   #running = null; #again = false; #timer = null; #failures = 0; #closed = false;
   #needRebuild = false;
   #acked = new Map();         // id -> server seq, for commits the server accepted but this client may not read back
+  #statusListeners = new Set();
+  #statusSeen = -1;           // the store's statusVersion + #ackedVersion when listeners last heard
+  #ackedVersion = 0;
 
   /* options: url (the Worker's origin), name (the database), token, wasm, pushBatch,
      onRejected({ id, code, reason, query }), onStateChange(state), onError(error),
+     onCommitStatus() (as subscribeCommitStatus),
      WebSocket (a constructor; default globalThis.WebSocket; none: HTTP polling only),
      pollMs (the HTTP fallback period, default 5000), fetch (default globalThis.fetch),
      database: extra Database.open options, state: where the sync state (pulled commits,
@@ -67,7 +75,7 @@ export class SyncClient {
     // Each client gets its own channel name: the Database's catch-up is triggered through it.
     const localName = `sync:${this.#name}:${Math.random().toString(36).slice(2)}`;
     this.#store = new SyncStore(mirror, {
-      onAppend: () => this.#kick(),
+      onAppend: () => { this.#notifyStatus(); this.#kick(); },
       onDropped: (p, error) => this.#reject({ id: p.id, code: 'NO_LONGER_APPLIES', reason: error.message, query: p.query }),
       state: this.#options.state ?? null,
     });
@@ -82,12 +90,46 @@ export class SyncClient {
       },
     });
     this.#store.db = this.db;
+    if (this.#options.onCommitStatus) this.#statusListeners.add(this.#options.onCommitStatus);
+    this.#statusSeen = this.#statusVersion();
     this.#channel = new BroadcastChannel(`hindsight:${localName}`);
     this.#connectSocket();
     this.#kick();
   }
 
   get pending() { return this.#store.pending.map((p) => p.id); }
+
+  /* Where commit id stands, or null when this client does not know it (never seen, rejected,
+     or older than what it keeps): { status, serverSeq?, base, origin, own }.
+     status: 'pending' (not acknowledged by the server yet), 'acknowledged' (in the server's
+     order: serverSeq), 'rebased' (acknowledged, and between its base and its serverSeq lies
+     a commit of someone else: it landed after commits its maker had not seen; known once
+     this client has pulled it back). base: the server seq its maker had pulled when it was
+     made (its original parent; null when the server did not say), origin: its id's origin,
+     own: made by this client. Kept with the sync state: a reopened client answers the same. */
+  commitStatus(id) {
+    const status = this.#store.statusOf(id);
+    if (status?.status === 'pending' && this.#acked.has(id)) return { ...status, status: 'acknowledged', serverSeq: this.#acked.get(id) };
+    return status;
+  }
+
+  /* listener() runs whenever commit statuses may have changed; returns the unsubscribe. */
+  subscribeCommitStatus(listener) {
+    if (typeof listener !== 'function') throw new HindsightError(ErrorCode.INVALID_ARGUMENT, 'subscribeCommitStatus needs a function');
+    this.#statusListeners.add(listener);
+    return () => { this.#statusListeners.delete(listener); };
+  }
+
+  #statusVersion() { return this.#store.statusVersion + this.#ackedVersion; }
+
+  #notifyStatus() {
+    const version = this.#statusVersion();
+    if (version === this.#statusSeen) return;
+    this.#statusSeen = version;
+    for (const listener of [...this.#statusListeners]) {
+      try { listener(); } catch (error) { this.#options.onError?.(error); }
+    }
+  }
 
   /* The last server seq pulled (examined). */
   get cursor() { return this.#store?.cursor ?? 0; }
@@ -121,6 +163,14 @@ export class SyncClient {
   }
 
   async #loop() {
+    try {
+      await this.#rounds();
+    } finally {
+      this.#notifyStatus();
+    }
+  }
+
+  async #rounds() {
     do {
       this.#again = false;
       try {
@@ -166,6 +216,7 @@ export class SyncClient {
         this.#reject({ id: r.id, code: r.code, reason: r.reason, query: batch.find((c) => c.id === r.id)?.query });
       } else {
         this.#acked.set(r.id, r.seq);
+        this.#ackedVersion++;
       }
     }
     await this.#store.dropPending(rejected);

@@ -8,7 +8,11 @@
  * seq, "snapshot" -> { seq, chunks, horizon } and "s:<seq>:<i>" -> the chunks of the engine's
  * dump at seq (its state and the history it keeps, after horizon), and the ids of the commits
  * older than the kept history: "o:<origin>" -> [[from, to]...], the ranges of the counters of
- * that origin's ids ("<origin>.<counter>", the engine's form), "i:<id>" -> true for any other.
+ * that origin's ids ("<origin>.<counter>", the engine's form), "i:<id>" -> true for any other,
+ * and "b:<seq, 10 digits>" -> the commit's base (the server seq its client had pulled when it
+ * made it: the commit's own base, else its push's), written in the same transaction as
+ * "c:<seq>" and kept past snapshots until retention drops the commit (a log stored before
+ * bases were kept has none: its commits are pulled without base).
  * Must stay true: pushes are applied one at a time, in arrival order; a pushed commit is
  * executed with its own id, time and cause and the pushing user's permissions; the commits a
  * push accepts are appended in one storage transaction before the answer (group commit: the
@@ -39,6 +43,9 @@ const chunkKey = (seq, i) => `s:${String(seq).padStart(10, '0')}:${String(i).pad
 const idsOf = (engine) => new Map(JSON.parse(engine.commitInfoText(engine.oldest() + 1, MAX_SEQ)).map((c) => [c.id, c.seq]));
 const originKey = (origin) => `o:${origin}`;
 const looseKey = (id) => `i:${id}`;
+const baseKey = (seq) => `b:${String(seq).padStart(10, '0')}`;
+/* A push's or commit's base, when it is one (a seq), else null. */
+const baseOf = (value) => (Number.isSafeInteger(value) && value >= 0 ? value : null);
 
 /* An engine id is origin "." counter: [origin, counter], or null for any other id. */
 function splitId(id) {
@@ -87,6 +94,7 @@ export function syncObjectClass({ wasm, snapshotEvery = 5000, keepCommits = null
     #snapshotSeq = 0;          // the seq of the stored snapshot (0: none)
     #loading = null;
     #ids = new Map();          // commit id -> its server seq, for the kept history
+    #bases = new Map();        // server seq -> the base its commit was made on, for the kept history
     #forgotten = new Map();    // origin -> ranges of the counters of its ids older than the kept history
     #forgottenLoose = new Set(); // the other ids older than the kept history (not origin.counter)
     #durableHead = 0;          // the last seq in storage: pulls and pokes never go past it
@@ -140,6 +148,7 @@ export function syncObjectClass({ wasm, snapshotEvery = 5000, keepCommits = null
         const texts = [...stored.values()];
         for (let i = 0; i < texts.length; i += 1000) engine.replay(`[${texts.slice(i, i + 1000).join(',')}]`);
         this.#ids = idsOf(engine);
+        this.#bases = new Map([...(await storage.list({ prefix: 'b:', start: baseKey(engine.oldest() + 1) }))].map(([k, base]) => [Number(k.slice(2)), base]));
         this.#forgotten = new Map([...(await storage.list({ prefix: 'o:' }))].map(([k, ranges]) => [k.slice(2), ranges]));
         this.#forgottenLoose = new Set([...(await storage.list({ prefix: 'i:' })).keys()].map((k) => k.slice(2)));
         this.#durableHead = engine.seq();
@@ -186,9 +195,14 @@ export function syncObjectClass({ wasm, snapshotEvery = 5000, keepCommits = null
       const engine = await this.#load();
       const answers = [], appended = [];
       const seen = new Map();   // id -> seq, for the commits this group accepted
+      const bases = new Map();   // seq -> base, for the commits this group accepted
       for (const { body, permissions } of group) {
         const results = [];
-        for (const commit of body.commits) results.push(this.#one(engine, commit, permissions, seen, appended));
+        for (const commit of body.commits) {
+          const result = this.#one(engine, commit, permissions, seen, appended);
+          if (result.status === 'accepted') bases.set(result.seq, baseOf(commit.base) ?? baseOf(body.base));
+          results.push(result);
+        }
         answers.push(results);
       }
       if (appended.length) {
@@ -196,7 +210,10 @@ export function syncObjectClass({ wasm, snapshotEvery = 5000, keepCommits = null
         const texts = appended.map((seq, i) => [seq, JSON.stringify(records[i])]);
         try {
           await this.#ctx.storage.transaction(async (txn) => {
-            for (const [seq, text] of texts) await txn.put(key(seq), text);
+            for (const [seq, text] of texts) {
+              await txn.put(key(seq), text);
+              if (bases.get(seq) !== null) await txn.put(baseKey(seq), bases.get(seq));
+            }
             await txn.put('head', appended[appended.length - 1]);
           });
         } catch (error) {
@@ -206,6 +223,7 @@ export function syncObjectClass({ wasm, snapshotEvery = 5000, keepCommits = null
           throw error;
         }
         for (const [id, seq] of seen) this.#ids.set(id, seq);
+        for (const [seq, base] of bases) if (base !== null) this.#bases.set(seq, base);
         this.#durableHead = engine.seq();
         this.#poke(engine.seq());
         if (this.#durableHead - this.#snapshotSeq >= snapshotEvery) {
@@ -344,6 +362,7 @@ export function syncObjectClass({ wasm, snapshotEvery = 5000, keepCommits = null
         await this.#rememberIds(engine, head - keepCommits);
         engine.setHorizon(head - keepCommits);
         this.#ids = idsOf(engine);
+        for (const seq of this.#bases.keys()) if (seq <= engine.oldest()) this.#bases.delete(seq);
       }
       const text = engine.dumpText();
       const chunks = [];
@@ -358,6 +377,8 @@ export function syncObjectClass({ wasm, snapshotEvery = 5000, keepCommits = null
       this.#snapshotSeq = head;
       const covered = [...(await storage.list({ prefix: 'c:', end: key(head + 1) })).keys()];
       if (previous) for (let k = 0; k < previous.chunks; k++) covered.push(chunkKey(previous.seq, k));
+      // The bases of the commits retention dropped go with the log, once the snapshot is stored.
+      covered.push(...(await storage.list({ prefix: 'b:', end: baseKey(engine.oldest() + 1) })).keys());
       for (let i = 0; i < covered.length; i += 128) await storage.delete(covered.slice(i, i + 128));
     }
 
@@ -389,7 +410,8 @@ export function syncObjectClass({ wasm, snapshotEvery = 5000, keepCommits = null
       if (after >= head) return { protocol: PROTOCOL_VERSION, head, cursor: Math.min(after, head), more: false, commits: [] };
       const page = JSON.parse(engine.commitsText(after + 1, head, limit));
       const cursor = page.length ? page[page.length - 1].seq : head;
-      return { protocol: PROTOCOL_VERSION, head, cursor, more: cursor < head, commits: visibleCommits(engine, page, permissions) };
+      const commits = visibleCommits(engine, page, permissions).map((c) => (this.#bases.has(c.seq) ? { ...c, base: this.#bases.get(c.seq) } : c));
+      return { protocol: PROTOCOL_VERSION, head, cursor, more: cursor < head, commits };
     }
 
     #accept(request, engine) {

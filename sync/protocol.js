@@ -9,9 +9,11 @@
  * returns { user, collectionPermissions } (collectionPermissions as executeQueryObject takes
  * them; null/undefined = everything) or null (401). The object never sees the token.
  *
- *   POST /v1/<db>/push   { protocol: 1, base, commits: [{ id, time, cause, query, toId? }] }
- *       base: the last server seq the client had pulled (informational: the server applies
- *       each commit, in order, on its current state, with the user's permissions).
+ *   POST /v1/<db>/push   { protocol: 1, base, commits: [{ id, time, cause, query, toId?, base? }] }
+ *       base: the last server seq the client had pulled; a commit's own base: the last server
+ *       seq its client had pulled when it made it (its original parent; default the push's).
+ *       Both are records, not conditions: the server applies each commit, in order, on its
+ *       current state, with the user's permissions, and keeps each accepted commit's base.
  *       Reverts, undo and redo (query.className 'HindsightRevert') sync too. Their query's
  *       toSeq is the client's own seq, so a revert also names its target by id: toId, the
  *       id of the commit whose state it goes back to (null: the empty state, toSeq 0); an
@@ -27,10 +29,14 @@
  *       it), 'rejected' (code + reason; the log is unchanged by it).
  *       The accepted commits of one push are appended in one storage transaction.
  *   GET  /v1/<db>/pull?after=<seq>&limit=<n>
- *       -> 200 { protocol: 1, head, cursor, more, commits: [{ seq, id, time, cause, query }] }
+ *       -> 200 { protocol: 1, head, cursor, more, commits: [{ seq, id, time, cause, query, base? }] }
  *       The commits with seq > after, in server order, that the user may read (every
  *       collection a commit writes must be readable); cursor is the last seq examined, so
  *       the next pull starts after it even when the last commits were left out.
+ *       base: where the commit was first made (its original parent, a server seq), absent
+ *       for commits stored before bases were kept. With the id's origin ("<origin>.<counter>")
+ *       it says where a commit came from: a commit whose seq > base + 1, with commits of
+ *       others between base and seq, was rebased (its time and cause are its own, kept).
  *       A pull from before what the server keeps (after < the kept history's start) is
  *       refused with 410 TOO_OLD: the client starts again from GET snapshot.
  *   GET  /v1/<db>/snapshot
@@ -53,6 +59,10 @@
  * A retried push is idempotent, however old: the server keeps the ids of the commits that
  * retention dropped (sync/object.js). A client skips pulled commits at or below its cursor (a
  * pull answer delivered twice changes nothing).
+ * Compatibility: base on commits (push and pull) was added within version 1: an older
+ * server ignores a commit's base and sends none; an older client sends none (the push's
+ * base stands for its commits) and ignores a pulled one. Nothing else changes, so both
+ * ends keep speaking protocol 1.
  */
 export const PROTOCOL_VERSION = 1;
 export const MAX_BODY_BYTES = 4 << 20;
@@ -71,6 +81,8 @@ export function commitProblem(commit) {
   if (query === null || typeof query !== 'object' || Array.isArray(query)) return 'query must be an object';
   const { toId } = commit;
   if (toId !== undefined && toId !== null && (typeof toId !== 'string' || toId.length > 128)) return 'toId must be a commit id or null';
+  const { base } = commit;
+  if (base !== undefined && base !== null && !(Number.isSafeInteger(base) && base >= 0)) return 'base must be a server seq (the last one its client had pulled), or absent';
   return null;
 }
 

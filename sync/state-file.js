@@ -4,7 +4,8 @@
  * commits, in a folder of its own. Exported to users from 'hindsight-db/node' (it needs
  * node:fs, so sync/index.js, which Workers and browsers load, does not import it).
  *
- * Files: server.jsonl, one pulled server commit a line ({ seq, id, time, cause, query }),
+ * Files: server.jsonl, one pulled server commit a line ({ seq, id, time, cause, query, base?,
+ * own? }: base as the server sent it, own: made by this client; lines without them load),
  * appended; state.json, { cursor, pending, base }, replaced whole (written to a temporary
  * file, fsynced, renamed); base: the server snapshot ({ seq, db }) the mirror started from.
  * Must stay true: pulled commits reach server.jsonl (fsynced) before state.json names a
@@ -13,6 +14,7 @@
  */
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
+import { keptCommit } from './state-indexeddb.js';
 
 export class FileSyncState {
   #dir;
@@ -90,7 +92,7 @@ export class FileSyncState {
       if (commits.length) {
         const handle = await open(this.#file('server.jsonl'), 'a');
         try {
-          await handle.writeFile(commits.map((c) => `${JSON.stringify({ seq: c.seq, id: c.id, time: c.time ?? null, cause: c.cause ?? null, query: c.query })}\n`).join(''));
+          await handle.writeFile(commits.map((c) => `${JSON.stringify(keptCommit(c))}\n`).join(''));
           await handle.sync();
         } finally {
           await handle.close();

@@ -3,12 +3,20 @@
  * (the SyncState interface of sync/client.js), in an IndexedDB database of its own: the
  * server commits it pulled, its cursor, and its pending commits.
  *
- * Object stores: "server" (the pulled commits, keyed by their server seq) and "meta" (one
+ * Object stores: "server" (the pulled commits, keyed by their server seq, with base and own
+ * as state-file.js keeps them) and "meta" (one
  * record, key "state": { cursor, pending, base }; base: the server snapshot { seq, db } the
  * mirror started from, or null).
  * Must stay true: pulled commits and the cursor past them are written in one transaction, so
  * a reload never sees one without the other; saves run one at a time, in order.
  */
+/* A pulled commit as it is kept, here and in state-file.js (this file needs no node:fs). */
+export function keptCommit(c) {
+  const kept = { seq: c.seq, id: c.id, time: c.time ?? null, cause: c.cause ?? null, query: c.query };
+  if (Number.isSafeInteger(c.base)) kept.base = c.base;
+  if (c.own === true) kept.own = true;
+  return kept;
+}
 const VERSION = 1;
 
 const done = (request) => new Promise((resolve, reject) => {
@@ -58,7 +66,7 @@ export class IndexedDBSyncState {
       const tx = this.#db.transaction(['server', 'meta'], 'readwrite');
       const server = tx.objectStore('server');
       if (base) { this.#base = base; server.clear(); }
-      for (const c of commits) server.put({ seq: c.seq, id: c.id, time: c.time ?? null, cause: c.cause ?? null, query: c.query });
+      for (const c of commits) server.put(keptCommit(c));
       tx.objectStore('meta').put({ cursor, pending, base: this.#base }, 'state');
       return committed(tx);
     });

@@ -89,7 +89,7 @@ const SUITES = {
   // Chromium killed 20 times in the middle of a burst of commits.
   'browser-crash': () => [{ label: 'browser-crash', command: process.execPath, args: ['tests/browsers/persist-crash.mjs'], timeoutMs: 10 * MINUTE }],
   // Sync: the Worker and Durable Object in real workerd on 127.0.0.1, clients in Node.
-  sync: () => [{ label: 'sync', command: process.execPath, args: [...(Number(process.versions.node.split('.')[0]) < 22 ? ['--experimental-websocket'] : []), '--test', 'tests/sync/client-store.test.mjs', 'tests/sync/sync.test.mjs', 'tests/sync/node-server.test.mjs', 'tests/sync/faults.test.mjs', 'tests/sync/bootstrap.test.mjs', 'tests/sync/group-commit.test.mjs'], timeoutMs: 4 * MINUTE }],
+  sync: () => [{ label: 'sync', command: process.execPath, args: [...(Number(process.versions.node.split('.')[0]) < 22 ? ['--experimental-websocket'] : []), '--test', 'tests/sync/client-store.test.mjs', 'tests/sync/sync.test.mjs', 'tests/sync/node-server.test.mjs', 'tests/sync/faults.test.mjs', 'tests/sync/bootstrap.test.mjs', 'tests/sync/group-commit.test.mjs', 'tests/sync/history.test.mjs'], timeoutMs: 4 * MINUTE }],
   // The sync client in Chromium and Firefox against workerd, beside Node clients (convergence with restarts and offline spells).
   'sync-browser': () => [{ label: 'sync-browser', command: process.execPath, args: [...(Number(process.versions.node.split('.')[0]) < 22 ? ['--experimental-websocket'] : []), 'tests/sync/browser.mjs'], timeoutMs: 3 * MINUTE }],
   node: () => [{ label: 'node', command: process.execPath, args: ['tests/runtimes/node-smoke.mjs'], timeoutMs: 3 * MINUTE }],

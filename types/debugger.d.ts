@@ -20,6 +20,16 @@ export interface MountOptions {
   rereadRows?: boolean;
   /** No revert button (set by openDebugger({ name })). */
   readOnly?: boolean;
+  /** A sync client (or anything with its commitStatus and subscribeCommitStatus): the commit
+   *  list marks each commit pending / acknowledged / rebased, and the card shows its origin
+   *  and base. The debugger never imports sync/. */
+  sync?: DebuggerSyncSource;
+}
+
+/** What the debugger reads from a sync client (SyncClient from 'hindsight-db/sync' is one). */
+export interface DebuggerSyncSource {
+  commitStatus(id: string): { status: 'pending' | 'acknowledged' | 'rebased'; serverSeq?: number; base: number | null; origin: string | null } | null;
+  subscribeCommitStatus(listener: () => void): () => void;
 }
 
 /** The state at the shown seq: rows(name) are the documents of one collection there (as

@@ -56,6 +56,22 @@ export type SyncState = 'offline' | 'connecting' | 'pulling' | 'pushing' | 'in s
 
 export interface SyncRejection { id: string; code: string; reason: string; query?: unknown }
 
+/** Where a commit stands, as SyncClient.commitStatus tells it. */
+export interface SyncCommitStatus {
+  /** 'pending': not acknowledged by the server yet; 'acknowledged': in the server's order;
+   *  'rebased': acknowledged, and a commit of someone else lies between its base and its
+   *  serverSeq (it landed after commits its maker had not seen). */
+  status: 'pending' | 'acknowledged' | 'rebased';
+  /** Its seq in the server's order (not for pending commits). */
+  serverSeq?: number;
+  /** The server seq its maker had pulled when it was made (its original parent); null when unknown. */
+  base: number | null;
+  /** The origin of its id ("<origin>.<counter>"); null for another form of id. */
+  origin: string | null;
+  /** Made by this client. */
+  own: boolean;
+}
+
 export interface SyncOptions {
   /** The Worker's origin, e.g. https://sync.example.com */
   url: string;
@@ -70,6 +86,8 @@ export interface SyncOptions {
   onRejected?: (rejection: SyncRejection) => void;
   onStateChange?: (state: SyncState) => void;
   onError?: (error: Error) => void;
+  /** Runs whenever commit statuses may have changed (as subscribeCommitStatus). */
+  onCommitStatus?: () => void;
   database?: Record<string, unknown>;
   /** Keeps pending commits and the cursor across a reopen: fileSyncState(dir) from
    *  'hindsight-db/node', or await indexedDBSyncState(name). */
@@ -84,6 +102,10 @@ export declare class SyncClient {
   readonly cursor: number;
   /** Ids of local commits the server has not acknowledged. */
   readonly pending: string[];
+  /** Where commit id stands; null when this client does not know it. */
+  commitStatus(id: string): SyncCommitStatus | null;
+  /** listener runs whenever commit statuses may have changed; returns the unsubscribe. */
+  subscribeCommitStatus(listener: () => void): () => void;
   synced(): Promise<void>;
   sync(): Promise<void>;
   close(): Promise<void>;

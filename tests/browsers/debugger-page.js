@@ -9,7 +9,9 @@
  * by row id (a document changed to equal another); rows are in the DOM in row order; removed rows are drawn faded; blame names the
  * commit and cause of each field; bisect finds the planted commit; comparing two points shows
  * db.diff(A, B); a random scrub keeps the rows equal to db.at(seq); and a history longer than
- * the commit list's read chunks (600 commits) shows an old commit, filters and fills every row.
+ * the commit list's read chunks (600 commits) shows an old commit, filters and fills every row;
+ * with a sync client given (a stand-in with commitStatus), the commit list marks each commit as
+ * commitStatus says, in words, follows its changes, and the card shows origin and base.
  * Must stay true: expected values are computed from the database in the page, never
  * hard-coded from a past run; each check is bounded (waits give up after STEP_TIMEOUT_MS).
  */
@@ -238,6 +240,58 @@ export async function runDebuggerChecks(host) {
     } finally {
       h2.destroy();
       await long.close();
+    }
+  });
+
+  await check('sync: with a sync client, each commit is marked pending / acknowledged / rebased in words, as commitStatus says, and the card shows origin and base', async () => {
+    const synced = await Database.open();
+    for (let i = 0; i < 4; i++) synced.executeQuery(q('t', 'add', { addData: [{ n: i }], cause: person('Sy', `sync ${i}`) }));
+    const ids = synced.commits().map((c) => c.id);
+    const origin = (id) => id.split('.')[0];
+    // A stand-in for SyncClient: the debugger reads only commitStatus and subscribeCommitStatus.
+    const statuses = new Map([
+      [ids[0], { status: 'acknowledged', serverSeq: 1, base: 0, origin: origin(ids[0]), own: true }],
+      [ids[1], { status: 'rebased', serverSeq: 3, base: 1, origin: origin(ids[1]), own: true }],
+      [ids[2], { status: 'pending', base: 1, origin: origin(ids[2]), own: true }],
+    ]);   // ids[3]: not known to the client
+    const listeners = new Set();
+    const sync = { commitStatus: (id) => statuses.get(id) ?? null, subscribeCommitStatus: (fn) => { listeners.add(fn); return () => listeners.delete(fn); } };
+    const box = document.createElement('div');
+    host.append(box);
+    const h3 = mountDebugger(synced, { container: box, sync });
+    try {
+      const p3 = box.querySelector('.hsd-panel');
+      const column = () => [...p3.querySelectorAll('.hsd-log .hsd-vt-head span')].map((s) => s.textContent).indexOf('sync');
+      const marks = () => new Map([...p3.querySelectorAll('.hsd-log .hsd-vt-row')].map((r) => [JSON.parse(r.dataset.json).seq, r.children[column()]?.textContent]));
+      const expected = (seq) => ({ pending: 'pending', acknowledged: 'acknowledged', rebased: 'rebased' })[sync.commitStatus(ids[seq - 1])?.status] ?? '';
+      const mismatch = () => {
+        if (column() < 0) return 'no sync column in the commit list';
+        for (let seq = 1; seq <= ids.length; seq++) {
+          const shown = marks().get(seq) ?? '(not drawn)';
+          const word = expected(seq);
+          if (word ? !shown.includes(word) : shown !== '') return `seq ${seq} shows "${shown}", commitStatus says "${word}"`;
+        }
+        return null;
+      };
+      await frame();
+      const first = mismatch();
+      if (first) return first;
+      // The client says a status changed: the pending commit is acknowledged now.
+      statuses.set(ids[2], { status: 'acknowledged', serverSeq: 4, base: 1, origin: origin(ids[2]), own: true });
+      for (const fn of listeners) fn();
+      await until(() => marks().get(3)?.includes('acknowledged'), 'the new mark');
+      const after = mismatch();
+      if (after) return after;
+      h3.select(2);
+      await until(() => p3.dataset.renderedSeq === '2', 'seq 2');
+      const card = (cls) => p3.querySelector(`.hsd-commit dd.${cls}`)?.textContent;
+      if (!card('sync')?.includes('rebased') || card('origin') !== origin(ids[1]) || !card('base')?.includes('1') || card('server-seq') !== '3') {
+        return `card: sync ${card('sync')}, origin ${card('origin')}, base ${card('base')}, server seq ${card('server-seq')}`;
+      }
+      return true;
+    } finally {
+      h3.destroy();
+      await synced.close();
     }
   });
 
