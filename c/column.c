@@ -281,3 +281,53 @@ int col_candidates(coll *c, const qnode *node, size_t **pos, size_t *npos, int *
     *exact = unsure == 0;
     return 1;
 }
+
+/* a comes after b in the order: by value (descending when reversed), ties by position. */
+static int top_after(const int64_t *x, int reversed, size_t a, size_t b) {
+    if (x[a] != x[b]) return reversed ? x[a] < x[b] : x[a] > x[b];
+    return a > b;
+}
+
+static void sift_down(const int64_t *x, int reversed, size_t *h, size_t n, size_t i) {
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && top_after(x, reversed, h[l], h[m])) m = l;
+        if (r < n && top_after(x, reversed, h[r], h[m])) m = r;
+        if (m == i) return;
+        size_t t = h[i]; h[i] = h[m]; h[m] = t;
+        i = m;
+    }
+}
+
+int col_top(coll *c, const char *field, size_t flen, int reversed, size_t *pos, size_t n, size_t k) {
+    if (!enabled || !c->cx || c->cx->len != c->len || k == 0 || k >= n) return 0;
+    const column *col = find(c->cx, field, flen);
+    if (!col || col->is_str) return 0;
+    for (size_t i = 0; i < n; i++)
+        if (col->kind[pos[i]] != CK_VAL) return 0;
+    const int64_t *x = col->vals;
+    size_t *heap = malloc(k * sizeof *heap);   /* the best k so far, the worst at the root */
+    if (!heap) return 0;
+    size_t h = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t p = pos[i];
+        if (h < k) {
+            size_t j = h++;
+            heap[j] = p;
+            while (j && top_after(x, reversed, heap[j], heap[(j - 1) / 2])) {
+                size_t t = heap[j]; heap[j] = heap[(j - 1) / 2]; heap[(j - 1) / 2] = t;
+                j = (j - 1) / 2;
+            }
+        } else if (top_after(x, reversed, heap[0], p)) {
+            heap[0] = p;
+            sift_down(x, reversed, heap, h, 0);
+        }
+    }
+    for (size_t m = h; m > 0; m--) {   /* the worst first, filling from the end */
+        pos[m - 1] = heap[0];
+        heap[0] = heap[m - 1];
+        sift_down(x, reversed, heap, m - 1, 0);
+    }
+    free(heap);
+    return 1;
+}

@@ -38,6 +38,13 @@ void col_free(struct col_set *s);
    Candidates may include rows without a current document (the caller skips them). */
 int col_candidates(coll *c, const qnode *node, size_t **pos, size_t *n, int *exact, const char **field);
 
+/* Sort + limit from an int column: when every one of the n rows at pos (ascending
+   positions, each with a current document) holds an int in field's column, puts the first k
+   of them in the order a stable sort by that field gives (descending when reversed; ties in
+   position order) into pos[0..k) and returns 1; else 0, pos unchanged (sort the documents).
+   Needs 0 < k < n. */
+int col_top(coll *c, const char *field, size_t flen, int reversed, size_t *pos, size_t n, size_t k);
+
 /* Turns column use off (0) or on (1) for every database: tests compare both plans. */
 void col_enable(int on);
 #endif

@@ -88,7 +88,7 @@ static void random_node(char *out, size_t cap, int depth) {
 static void random_query(char *q, size_t cap, uint32_t seq) {
     char node[2200], tail[200] = "", asof[40] = "";
     random_node(node, sizeof node, 0);
-    if (!rnd(3)) snprintf(tail, sizeof tail, ",\"sortObj\":{\"className\":\"SingleSort\",\"version\":\"5\",\"field\":\"m\",\"reversed\":%s},\"limit\":%u", rnd(2) ? "true" : "false", rnd(6));
+    if (!rnd(3)) snprintf(tail, sizeof tail, ",\"sortObj\":{\"className\":\"SingleSort\",\"version\":\"5\",\"field\":\"%s\",\"reversed\":%s},\"limit\":%u", rnd(3) ? "m" : "n", rnd(2) ? "true" : "false", rnd(8));
     else if (!rnd(4)) snprintf(tail, sizeof tail, ",\"limit\":0");
     if (seq > 1 && !rnd(5)) snprintf(asof, sizeof asof, ",\"asOf\":{\"seq\":%u}", 1 + rnd(seq - 1));
     snprintf(q, cap, "%s,\"type\":\"%s\",\"queryNode\":%s%s%s}", H, rnd(4) ? "search" : "searchOne", node, tail, asof);
