@@ -205,7 +205,12 @@ static int answerable(struct col_set *s, const qnode *n, const char **field) {
     }
 }
 
-/* One comparison over a whole column: 0 no, 1 yes, 2 ask the document (CK_NONE rows give 0). */
+/* One comparison over a whole column: 0 no, 1 yes, 2 ask the document (CK_NONE rows give 0).
+   Ints: the outcome of each comparison by the sign of field - value (-1, 0, 1). Strings:
+   by whether the hashes are equal (then the document decides) or differ. */
+static const uint8_t int_outcome[6][3] = {{0, 1, 0}, {1, 0, 1}, {0, 0, 1}, {1, 0, 0}, {0, 1, 1}, {1, 1, 0}};
+static const uint8_t str_outcome[2][2] = {{0, 2}, {1, 2}};
+
 static void compare(struct col_set *s, const node_view *v, uint8_t *res) {
     const column *k = find(s, v->field, v->flen);
     const uint8_t *kind = k->kind;
@@ -213,23 +218,18 @@ static void compare(struct col_set *s, const node_view *v, uint8_t *res) {
     if (k->is_str) {
         const uint32_t *h = k->vals;
         uint32_t y = str_hash(v->value + 5, rd32(v->value + 1));
-        uint8_t differ = v->cmp == 0 ? 0 : 1;   /* equals_: a different hash is a no; notEquals_: a yes */
-        for (size_t i = 0; i < n; i++) res[i] = kind[i] == CK_VAL ? (h[i] == y ? 2 : differ) : kind[i];
+        const uint8_t *o = str_outcome[v->cmp];
+        for (size_t i = 0; i < n; i++) res[i] = kind[i] == CK_VAL ? o[h[i] == y] : kind[i];
         return;
     }
     const int64_t *x = k->vals;
     int64_t y = val_int(v->value);
-#define LOOP(test) for (size_t i = 0; i < n; i++) res[i] = kind[i] == CK_VAL ? (uint8_t)(test) : kind[i]; break;
-    switch (v->cmp) {
-    case 0: LOOP(x[i] == y)
-    case 1: LOOP(x[i] != y)
-    case 2: LOOP(x[i] > y)
-    case 3: LOOP(x[i] < y)
-    case 4: LOOP(x[i] >= y)
-    default: LOOP(x[i] <= y)
-    }
-#undef LOOP
+    const uint8_t *o = int_outcome[v->cmp];
+    for (size_t i = 0; i < n; i++) res[i] = kind[i] == CK_VAL ? o[(x[i] > y) - (x[i] < y) + 1] : kind[i];
 }
+
+/* and_ and or_ of two outcomes (0 no, 1 yes, 2 unknown), indexed by a * 3 + b. */
+static const uint8_t combine[2][9] = {{0, 0, 0, 0, 1, 2, 0, 2, 2}, {0, 1, 2, 1, 1, 1, 2, 1, 2}};
 
 /* Evaluates n into res (s->len bytes); scratch for children. 0 on out of memory. */
 static int eval(struct col_set *s, const qnode *n, uint8_t *res) {
@@ -247,10 +247,8 @@ static int eval(struct col_set *s, const qnode *n, uint8_t *res) {
     if (!kid) return 0;
     for (size_t j = 1; j < v.nkids; j++) {
         if (!eval(s, v.kids[j], kid)) { free(kid); return 0; }
-        if (v.kind == NV_AND)
-            for (size_t i = 0; i < len; i++) res[i] = !res[i] || !kid[i] ? 0 : res[i] == 2 || kid[i] == 2 ? 2 : 1;
-        else
-            for (size_t i = 0; i < len; i++) res[i] = res[i] == 1 || kid[i] == 1 ? 1 : res[i] == 2 || kid[i] == 2 ? 2 : 0;
+        const uint8_t *t = combine[v.kind == NV_OR];
+        for (size_t i = 0; i < len; i++) res[i] = t[res[i] * 3 + kid[i]];
     }
     free(kid);
     return 1;
