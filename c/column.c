@@ -304,24 +304,16 @@ int col_top(coll *c, const char *field, size_t flen, int reversed, size_t *pos, 
     for (size_t i = 0; i < n; i++)
         if (col->kind[pos[i]] != CK_VAL) return 0;
     const int64_t *x = col->vals;
-    size_t *heap = malloc(k * sizeof *heap);   /* the best k so far, the worst at the root */
+    size_t *heap = malloc(k * sizeof *heap);   /* the best k so far, the worst at the root: */
     if (!heap) return 0;
-    size_t h = 0;
-    for (size_t i = 0; i < n; i++) {
-        size_t p = pos[i];
-        if (h < k) {
-            size_t j = h++;
-            heap[j] = p;
-            while (j && top_after(x, reversed, heap[j], heap[(j - 1) / 2])) {
-                size_t t = heap[j]; heap[j] = heap[(j - 1) / 2]; heap[(j - 1) / 2] = t;
-                j = (j - 1) / 2;
-            }
-        } else if (top_after(x, reversed, heap[0], p)) {
-            heap[0] = p;
-            sift_down(x, reversed, heap, h, 0);
+    memcpy(heap, pos, k * sizeof *heap);
+    for (size_t i = k / 2; i-- > 0;) sift_down(x, reversed, heap, k, i);
+    for (size_t i = k; i < n; i++)
+        if (top_after(x, reversed, heap[0], pos[i])) {
+            heap[0] = pos[i];
+            sift_down(x, reversed, heap, k, 0);
         }
-    }
-    for (size_t m = h; m > 0; m--) {   /* the worst first, filling from the end */
+    for (size_t m = k; m > 0; m--) {   /* the worst first, filling from the end */
         pos[m - 1] = heap[0];
         heap[0] = heap[m - 1];
         sift_down(x, reversed, heap, m - 1, 0);
