@@ -7,6 +7,7 @@
 #include "coll.h"
 #include "index.h"
 #include "range_index.h"
+#include "column.h"
 #include <stdlib.h>
 
 coll *coll_new(const char *name, size_t name_len) {
@@ -39,6 +40,7 @@ void coll_free(coll *c) {
     free(c->rows);
     idx_free(c->ix);
     range_free(c->rx);
+    col_free(c->cx);
     free(c->serials);
     free(c->lives);
     free(c->orders);
@@ -109,6 +111,7 @@ void coll_set(coll *c, size_t i, doc *d, hist *h) {
     row *r = &c->rows[i];
     c->live += (d != NULL) - (r->cur != NULL);
     idx_row_changed(c, r->id, r->cur, d);
+    col_changed(c, i, d);
     if (r->from == h->seq) {   /* changed earlier in this commit: no new version */
         doc_unref(r->cur);
         r->cur = d;
@@ -137,6 +140,7 @@ void coll_append(coll *c, doc *d, hist *h) {
     r->older = NULL;
     c->live++;
     idx_row_changed(c, r->id, NULL, d);
+    col_appended(c);
     record(c, r->id, h);
 }
 
@@ -148,6 +152,7 @@ void coll_load(coll *c, doc *d, uint32_t from) {
     r->older = NULL;
     c->live++;
     idx_row_changed(c, r->id, NULL, d);
+    col_appended(c);
 }
 
 /* Pushes (seq, before) unless this commit already changed the value. */
@@ -213,6 +218,7 @@ void hist_rollback(hist *h) {
         row *r = &c->rows[i];
         c->live -= r->cur != NULL;
         idx_row_changed(c, r->id, r->cur, r->older && r->older->to == h->seq ? r->older->d : NULL);
+        col_changed(c, (size_t)i, r->older && r->older->to == h->seq ? r->older->d : NULL);
         doc_unref(r->cur);
         if (r->older && r->older->to == h->seq) {
             version *v = r->older;
@@ -230,6 +236,7 @@ void hist_rollback(hist *h) {
             memmove(c->rows + i, c->rows + i + 1, (c->len - (size_t)i - 1) * sizeof *c->rows);
             c->len--;
             c->next_id--;
+            col_removed(c, (size_t)i);
         }
     }
 }
@@ -256,6 +263,7 @@ size_t coll_prune(coll *c, uint32_t horizon) {
         c->rows[w++] = *r;
     }
     c->len = w;
+    if (removed) col_drop(c);   /* positions moved: rebuilt when next needed */
     drop_through(c->serials, &c->nserials, horizon);
     drop_through(c->lives, &c->nlives, horizon);
     drop_through(c->orders, &c->norders, horizon);

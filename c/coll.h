@@ -45,6 +45,7 @@ typedef struct coll {
     size_t nserials, nlives, norders;
     struct idx_set *ix;              /* adaptive equality indexes (index.h), or NULL */
     struct range_set *rx;            /* range indexes (range_index.h), or NULL */
+    struct col_set *cx;              /* column caches of top-level fields (column.h), or NULL */
 } coll;
 
 /* One row touched by one commit. */

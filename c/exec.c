@@ -8,14 +8,15 @@
  * commit. So a query that fails leaves no trace, and a read never creates a collection.
  * Reads with asOf see each row as row_at(seq) instead of its current document. Which rows a
  * query looks at is the planner's choice (plan.h: scan or index); sort + limit keeps only
- * the top k of one sort key (sort_apply_top) instead of sorting every hit, or takes the page
- * straight from a range index (plan_top).
+ * the top k of one sort key (sort_apply_top, or col_top from an int column) instead of sorting
+ * every hit, or takes the page straight from a range index (plan_top).
  */
 #include "hsint.h"
 #include <assert.h>
 #include "fmt.h"
 #include "json_in.h"
 #include "plan.h"
+#include "column.h"
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -185,7 +186,14 @@ static int exec_read(hs_db *db, const query *q) {
     }
     hits h;
     size_t max = q->type == Q_SEARCH_ONE ? 1 : SIZE_MAX;
-    if (!collect(db, c, q->type == Q_GET_ALL ? NULL : q->node, max, q->as_of, 0, &h)) { hits_free(&h); return fail_unexpected(db, q, "out of memory"); }
+    uint64_t wanted = plan_page_prefix(q);
+    /* Sort + limit by one auto_ key of the present: the top k may come from its column. */
+    const char *sf = NULL;
+    size_t sfl = 0;
+    int reversed = 0;
+    int by_column = q->sort && q->type != Q_SEARCH_ONE && q->as_of == SEQ_PRESENT && wanted != UINT64_MAX &&
+                    sort_single_auto(q->sort, &sf, &sfl, &reversed);
+    if (!collect(db, c, q->type == Q_GET_ALL ? NULL : q->node, max, q->as_of, by_column, &h)) { hits_free(&h); return fail_unexpected(db, q, "out of memory"); }
     if (db->nctx.error) { hits_free(&h); return fail_unexpected(db, q, db->nctx.error); }
     if (q->type == Q_SEARCH_ONE) {
         int r = ok_result(db, q, h.docs, h.n, len, 0, (int64_t)h.n);
@@ -193,9 +201,10 @@ static int exec_read(hs_db *db, const query *q) {
         return r;
     }
     char err[200];
-    const char *e;
-    uint64_t wanted = plan_page_prefix(q);
-    if (q->sort && wanted < h.n) e = sort_apply_top(q->sort, h.docs, h.n, (size_t)wanted, err, sizeof err);
+    const char *e = NULL;
+    if (by_column && wanted < h.n && wanted > 0 && col_top(c, sf, sfl, reversed, h.pos, h.n, (size_t)wanted))
+        for (size_t i = 0; i < wanted; i++) h.docs[i] = c->rows[h.pos[i]].cur->v;
+    else if (q->sort && wanted < h.n) e = sort_apply_top(q->sort, h.docs, h.n, (size_t)wanted, err, sizeof err);
     else e = sort_docs(q, h.docs, h.n, err, sizeof err);
     if (e) { hits_free(&h); return fail_unexpected(db, q, e); }
     size_t from, count;

@@ -581,6 +581,18 @@ static int match_contains(const qnode *n, val f) {
     return 0;
 }
 
+void node_view_of(const qnode *n, node_view *v) {
+    memset(v, 0, sizeof *v);
+    v->kind = n->op == N_AND ? NV_AND : n->op == N_OR ? NV_OR : n->op == N_NOT ? NV_NOT
+            : n->op >= N_EQ && n->op <= N_LE && n->vtype == VT_AUTO && !n->dotted ? NV_CMP : NV_OTHER;
+    v->cmp = n->op - N_EQ;
+    v->field = n->field;
+    v->flen = n->flen;
+    v->value = n->value;
+    v->kids = n->kids;
+    v->nkids = n->nkids;
+}
+
 void node_ctx_begin(node_ctx *ctx) {
     ctx->error = NULL;
     ctx->regex_left = RX_QUERY_BUDGET;

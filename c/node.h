@@ -55,6 +55,21 @@ int node_range_term(const qnode *n, range_term *t);
    exact the node matches exactly the values in the union. */
 int node_range_terms(const qnode *n, range_term *terms, int max);
 
+/* A node's shape for column evaluation (column.h): and_/or_/not_ with their children, a
+   comparison (equals_ .. lessThanOrEqual_) with auto_ on one top-level field, or anything
+   else (NV_OTHER: columns cannot answer it). cmp is 0..5: equals_, notEquals_, greaterThan_,
+   lessThan_, greaterThanOrEqual_, lessThanOrEqual_. */
+enum { NV_OTHER, NV_AND, NV_OR, NV_NOT, NV_CMP };
+typedef struct node_view {
+    int kind, cmp;
+    const char *field;
+    size_t flen;
+    val value;
+    qnode *const *kids;
+    size_t nkids;
+} node_view;
+void node_view_of(const qnode *n, node_view *v);
+
 /* Per-query evaluation state: scratch space, and a sticky error that fails the query (a regex
    that blew its budget, startsWith_/endsWith_ with a value that is not a string). */
 typedef struct node_ctx {

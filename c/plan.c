@@ -3,13 +3,14 @@
  * true).
  *
  * The planner tries, in order: an equality index (index.h), then a range index
- * (range_index.h), then a scan. A search sorted by the field of its range (or a count of a
+ * (range_index.h), then the column caches (column.h), then a scan. A search sorted by the field of its range (or a count of a
  * range) with a bounded page is answered by walking the range index (plan_top). Both index kinds are built lazily after a few uses, or at the
  * first use when declared. As-of reads always scan: indexes hold the present only.
  */
 #include "plan.h"
 #include "index.h"
 #include "range_index.h"
+#include "column.h"
 #include "sort.h"
 #include <stdlib.h>
 
@@ -85,6 +86,10 @@ int plan_candidates(hs_db *db, coll *c, const qnode *node, uint32_t s, int dry, 
     apply_declared(db, c);
     if (idx_candidates(c, node, dry, cand, ncand)) return PLAN_EQUALITY_INDEX;
     if (range_candidates(c, node, dry, cand, ncand, field, exact)) return PLAN_RANGE_INDEX;
+    if (col_candidates(c, node, cand, ncand, exact, field)) {
+        if (dry) { free(*cand); *cand = NULL; }
+        return PLAN_COLUMNS;
+    }
     return PLAN_SCAN;
 }
 
@@ -126,7 +131,7 @@ hs_rc hs_db_create_index(hs_db *db, const char *target, size_t tlen, const char 
     return db->out.oom ? HS_NOMEM : HS_OK;
 }
 
-static const char *const plan_names[] = {"scan", "equalityIndex", "rangeIndex"};
+static const char *const plan_names[] = {"scan", "equalityIndex", "rangeIndex", "columns"};
 
 hs_rc hs_db_explain(hs_db *db, const char *text, size_t len) {
     if (!db || !text) return HS_MISUSE;

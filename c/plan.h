@@ -12,7 +12,7 @@
 #define HS_PLAN_H
 #include "hsint.h"
 
-enum { PLAN_SCAN, PLAN_EQUALITY_INDEX, PLAN_RANGE_INDEX };
+enum { PLAN_SCAN, PLAN_EQUALITY_INDEX, PLAN_RANGE_INDEX, PLAN_COLUMNS };
 
 /* Candidate rows of c for node as seen at seq s: returns the plan; for an index plan *cand
    (malloc'd, caller frees) and *ncand hold row positions in insertion order. With dry set

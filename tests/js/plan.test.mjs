@@ -153,3 +153,35 @@ test('model: indexed and unindexed engines answer every random search identicall
     plain.close();
   }
 });
+
+test('the column caches answer comparisons from the first query, as a filter over the documents would', async () => {
+  // No index: fields seen as ints or strings get columns at add (c/column.h). Kinds mix (floats,
+  // nulls, strings among ints, ints among strings), so some rows fall back to their documents.
+  const engine = new Engine(await loadEngine());
+  try {
+    const rnd = seeded(9);
+    const docs = Array.from({ length: 3000 }, (_, i) => ({ id: i, n: [rnd(100), rnd(100), 2.5, null, String(rnd(9))][i % 7 < 4 ? 0 : i % 7 - 3], s: i % 11 === 5 ? rnd(40) : `v${rnd(40)}` }));
+    engine.execute(q({ type: 'add', addData: docs }), null);
+    const cmp = { greaterThan_: (a, b) => a > b, lessThan_: (a, b) => a < b, greaterThanOrEqual_: (a, b) => a >= b, lessThanOrEqual_: (a, b) => a <= b, equals_: (a, b) => a === b, notEquals_: (a, b) => a !== b };
+    for (let k = 0; k < 60; k++) {
+      const op = Object.keys(cmp)[rnd(6)], v = rnd(100);
+      const node = { type: 'or_', conditions: [{ type: op, field: 'n', value: v }, { type: 'equals_', field: 's', value: `v${rnd(40)}` }] };
+      // The first queries read the columns; after three equalities on s its adaptive index answers.
+      if (k < 2) assert.equal(engine.explain(q({ type: 'search', queryNode: node })).plan, 'columns');
+      const got = JSON.parse(engine.execute(q({ type: 'search', queryNode: node }), null)).result.map((d) => d.id);
+      // What DeltaTraceDB's auto_ does on these kinds: numbers compare with numbers, a string
+      // equals only the same string, and every other pair is false (notEquals_: true).
+      const want = docs.filter((d) => {
+        const n = d.n;
+        const first = typeof n === 'number' ? cmp[op](n, v) : op === 'notEquals_';
+        return first || d.s === node.conditions[1].value;
+      }).map((d) => d.id);
+      assert.deepEqual(got, want, JSON.stringify(node));
+      const top = { type: 'search', queryNode: { type: 'greaterThan_', field: 'id', value: v * 10 }, sortObj: { className: 'SingleSort', version: '5', field: 'id', reversed: !!rnd(2) }, limit: 1 + rnd(9) };
+      const ids = docs.map((d) => d.id).filter((id) => id > v * 10).sort((a, b) => (top.sortObj.reversed ? b - a : a - b)).slice(0, top.limit);
+      assert.deepEqual(JSON.parse(engine.execute(q(top), null)).result.map((d) => d.id), ids, JSON.stringify(top));
+    }
+  } finally {
+    engine.close();
+  }
+});

@@ -1,0 +1,323 @@
+/*
+ * column.c: column caches of hot top-level fields and their evaluation (see column.h for
+ * what must stay true).
+ *
+ * Evaluation works a whole column at a time: each comparison fills one byte per row (0 no,
+ * 1 yes, 2 ask the document), and and_/or_/not_ combine those arrays, so the loops stay
+ * tight and read memory in order instead of chasing every document.
+ */
+#include "column.h"
+#include <stdlib.h>
+
+enum { CK_NONE, CK_VAL, CK_DOC };
+
+typedef struct column {
+    char *field;
+    size_t flen;
+    int is_str;            /* payload: 32-bit string hashes (else int64 values) */
+    uint8_t *kind;
+    void *vals;            /* int64_t[] or uint32_t[] */
+} column;
+
+struct col_set {
+    column col[COL_MAX];
+    size_t ncol, len, cap;
+    uint8_t hint[16];      /* member index -> column of the last document (most share a layout) */
+};
+
+static int enabled = 1;
+void col_enable(int on) { enabled = on; }
+
+/* A 32-bit hash of a string's bytes: whole words, the last one overlapping, no calls. */
+static uint32_t str_hash(const uint8_t *p, size_t n) {
+    uint64_t h = (uint64_t)n * 0x9E3779B97F4A7C15ull, w;
+    if (n < 8) {
+        w = 0;
+        for (size_t i = 0; i < n; i++) w |= (uint64_t)p[i] << (8 * i);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+    } else {
+        const uint8_t *last = p + n - 8;
+        for (; p < last; p += 8) { memcpy(&w, p, 8); h = (h ^ w) * 0xff51afd7ed558ccdull; }
+        memcpy(&w, last, 8);
+        h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+    }
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+void col_free(struct col_set *s) {
+    if (!s) return;
+    for (size_t i = 0; i < s->ncol; i++) { free(s->col[i].field); free(s->col[i].kind); free(s->col[i].vals); }
+    free(s);
+}
+
+void col_drop(coll *c) { col_free(c->cx); c->cx = NULL; }
+
+static size_t width(const column *k) { return k->is_str ? sizeof(uint32_t) : sizeof(int64_t); }
+
+static int grow(struct col_set *s, size_t want) {
+    if (want <= s->cap) return 1;
+    size_t cap = s->cap ? s->cap * 2 : 64;
+    while (cap < want) cap *= 2;
+    for (size_t i = 0; i < s->ncol; i++) {
+        column *k = &s->col[i];
+        uint8_t *kind = realloc(k->kind, cap);
+        if (kind) k->kind = kind;
+        void *vals = kind ? realloc(k->vals, cap * width(k)) : NULL;
+        if (!vals) return 0;
+        k->vals = vals;
+    }
+    s->cap = cap;
+    return 1;
+}
+
+static column *find(struct col_set *s, const char *f, size_t fl) {
+    for (size_t i = 0; i < s->ncol; i++)
+        if (s->col[i].flen == fl && memcmp(s->col[i].field, f, fl) == 0) return &s->col[i];
+    return NULL;
+}
+
+/* A new column for a field first seen at row pos: every other live row asks its document
+   (those seen before lacked an int or string in it, or the set was full then). */
+static column *add_column(coll *c, const char *f, size_t fl, int is_str) {
+    struct col_set *s = c->cx;
+    column *k = &s->col[s->ncol];
+    memset(k, 0, sizeof *k);
+    k->is_str = is_str;
+    k->field = malloc(fl + 1);
+    k->kind = malloc(s->cap ? s->cap : 1);
+    k->vals = malloc((s->cap ? s->cap : 1) * width(k));
+    if (!k->field || !k->kind || !k->vals) { free(k->field); free(k->kind); free(k->vals); return NULL; }
+    memcpy(k->field, f, fl);
+    k->field[fl] = 0;
+    k->flen = fl;
+    for (size_t i = 0; i < s->len; i++) k->kind[i] = c->rows[i].cur ? CK_DOC : CK_NONE;
+    s->ncol++;
+    return k;
+}
+
+static int same_name(const column *k, const uint8_t *key, size_t kl) {
+    if (k->flen != kl || (kl && (uint8_t)k->field[0] != key[0])) return 0;
+    if (kl >= 8) {   /* two overlapping words (the name is followed by its value) */
+        uint64_t a, b, x, y;
+        memcpy(&a, k->field, 8); memcpy(&b, key, 8);
+        memcpy(&x, k->field + kl - 8, 8); memcpy(&y, key + kl - 8, 8);
+        if (a != b || x != y) return 0;
+        for (size_t i = 8; i + 8 < kl; i++)
+            if ((uint8_t)k->field[i] != key[i]) return 0;
+        return 1;
+    }
+    for (size_t i = 1; i < kl; i++)
+        if ((uint8_t)k->field[i] != key[i]) return 0;
+    return 1;
+}
+
+/* Writes row pos's slots from its document d (NULL: no current document). 0 on out of memory.
+   Runs at every add, so it walks the members inline (value.h's layout) and tries the column
+   the same member index had in the last document first. */
+static int fill(coll *c, size_t pos, const doc *d) {
+    struct col_set *s = c->cx;
+    size_t ncol = s->ncol;
+    column *cols = s->col;
+    for (size_t i = 0; i < ncol; i++) cols[i].kind[pos] = d ? CK_DOC : CK_NONE;
+    if (!d || d->v[0] != T_OBJ) return 1;
+    const uint8_t *p = d->v + 9, *end = p + rd32(d->v + 5);
+    for (size_t m = 0; p < end; m++) {
+        size_t kl = rd32(p) & 0x7fffffffu;
+        const uint8_t *key = p + 4;
+        val v = key + kl;
+        uint8_t t = v[0];
+        int is_str = t == T_STR || t == T_STRX;
+        p = v + (t >= T_STR ? (t >= T_ARR ? 9 : 5) + (size_t)rd32(v + (t >= T_ARR ? 5 : 1))
+                            : t == T_INT32 ? 5 : t == T_INT64 || t == T_DOUBLE ? 9 : 1);
+        if (!is_str && t != T_INT32 && t != T_INT64) continue;
+        size_t h = m < sizeof s->hint ? s->hint[m] : COL_MAX;
+        column *k = h < ncol && same_name(&cols[h], key, kl) ? &cols[h] : NULL;
+        for (size_t i = 0; !k && i < ncol; i++)
+            if (same_name(&cols[i], key, kl)) k = &cols[i];
+        if (!k && ncol < COL_MAX) {
+            if (!(k = add_column(c, (const char *)key, kl, is_str))) return 0;
+            ncol++;
+        }
+        if (!k) continue;
+        if (m < sizeof s->hint && s->hint[m] != (uint8_t)(k - cols)) s->hint[m] = (uint8_t)(k - cols);
+        if (k->is_str != is_str) continue;   /* another kind than the column's: CK_DOC */
+        k->kind[pos] = CK_VAL;
+        if (is_str) ((uint32_t *)k->vals)[pos] = str_hash(v + 5, rd32(v + 1));
+        else ((int64_t *)k->vals)[pos] = val_int(v);
+    }
+    return 1;
+}
+
+void col_appended(coll *c) {
+    size_t pos = c->len - 1;
+    if (!c->cx) {
+        if (pos != 0 || !enabled || !(c->cx = calloc(1, sizeof *c->cx))) return;
+        memset(c->cx->hint, 0xff, sizeof c->cx->hint);
+    }
+    struct col_set *s = c->cx;
+    if (s->len != pos || !grow(s, pos + 1)) { col_drop(c); return; }
+    s->len = pos + 1;
+    if (!fill(c, pos, c->rows[pos].cur)) col_drop(c);
+}
+
+void col_changed(coll *c, size_t pos, const doc *cur) {
+    if (!c->cx) return;
+    if (pos >= c->cx->len || !fill(c, pos, cur)) col_drop(c);
+}
+
+void col_removed(coll *c, size_t pos) {
+    if (!c->cx) return;
+    if (pos + 1 == c->cx->len) c->cx->len--;
+    else col_drop(c);
+}
+
+/* Builds the columns of c from its rows (when they are missing or out of step). */
+static int build(coll *c) {
+    col_drop(c);
+    if (!(c->cx = calloc(1, sizeof *c->cx))) return 0;
+    memset(c->cx->hint, 0xff, sizeof c->cx->hint);
+    if (!grow(c->cx, c->len)) { col_drop(c); return 0; }
+    for (size_t i = 0; i < c->len; i++) {
+        c->cx->len = i + 1;
+        if (!fill(c, i, c->rows[i].cur)) { col_drop(c); return 0; }
+    }
+    return 1;
+}
+
+/* 1 when columns can answer every part of n. */
+static int answerable(struct col_set *s, const qnode *n, const char **field) {
+    node_view v;
+    node_view_of(n, &v);
+    switch (v.kind) {
+    case NV_AND: case NV_OR:
+        if (!v.nkids) return 0;
+        for (size_t i = 0; i < v.nkids; i++)
+            if (!answerable(s, v.kids[i], field)) return 0;
+        return 1;
+    case NV_NOT: return answerable(s, v.kids[0], field);
+    case NV_CMP: {
+        const column *k = find(s, v.field, v.flen);
+        if (!k) return 0;
+        if (!*field) *field = k->field;
+        return k->is_str ? (v.cmp <= 1 && (v.value[0] == T_STR || v.value[0] == T_STRX)) : val_is_int(v.value);
+    }
+    default: return 0;
+    }
+}
+
+/* One comparison over a whole column: 0 no, 1 yes, 2 ask the document (CK_NONE rows give 0).
+   Ints: the outcome of each comparison by the sign of field - value (-1, 0, 1). Strings:
+   by whether the hashes are equal (then the document decides) or differ. */
+static const uint8_t int_outcome[6][3] = {{0, 1, 0}, {1, 0, 1}, {0, 0, 1}, {1, 0, 0}, {0, 1, 1}, {1, 1, 0}};
+static const uint8_t str_outcome[2][2] = {{0, 2}, {1, 2}};
+
+static void compare(struct col_set *s, const node_view *v, uint8_t *res) {
+    const column *k = find(s, v->field, v->flen);
+    const uint8_t *kind = k->kind;
+    size_t n = s->len;
+    if (k->is_str) {
+        const uint32_t *h = k->vals;
+        uint32_t y = str_hash(v->value + 5, rd32(v->value + 1));
+        const uint8_t *o = str_outcome[v->cmp];
+        for (size_t i = 0; i < n; i++) res[i] = kind[i] == CK_VAL ? o[h[i] == y] : kind[i];
+        return;
+    }
+    const int64_t *x = k->vals;
+    int64_t y = val_int(v->value);
+    const uint8_t *o = int_outcome[v->cmp];
+    for (size_t i = 0; i < n; i++) res[i] = kind[i] == CK_VAL ? o[(x[i] > y) - (x[i] < y) + 1] : kind[i];
+}
+
+/* and_ and or_ of two outcomes (0 no, 1 yes, 2 unknown), indexed by a * 3 + b. */
+static const uint8_t combine[2][9] = {{0, 0, 0, 0, 1, 2, 0, 2, 2}, {0, 1, 2, 1, 1, 1, 2, 1, 2}};
+
+/* Evaluates n into res (s->len bytes); scratch for children. 0 on out of memory. */
+static int eval(struct col_set *s, const qnode *n, uint8_t *res) {
+    node_view v;
+    node_view_of(n, &v);
+    size_t len = s->len;
+    if (v.kind == NV_CMP) { compare(s, &v, res); return 1; }
+    if (!eval(s, v.kids[0], res)) return 0;
+    if (v.kind == NV_NOT) {
+        for (size_t i = 0; i < len; i++) res[i] ^= res[i] < 2;   /* 0 <-> 1, 2 stays */
+        return 1;
+    }
+    if (v.nkids == 1) return 1;
+    uint8_t *kid = malloc(len ? len : 1);
+    if (!kid) return 0;
+    for (size_t j = 1; j < v.nkids; j++) {
+        if (!eval(s, v.kids[j], kid)) { free(kid); return 0; }
+        const uint8_t *t = combine[v.kind == NV_OR];
+        for (size_t i = 0; i < len; i++) res[i] = t[res[i] * 3 + kid[i]];
+    }
+    free(kid);
+    return 1;
+}
+
+int col_candidates(coll *c, const qnode *node, size_t **pos, size_t *npos, int *exact, const char **field) {
+    *pos = NULL;
+    *npos = 0;
+    *exact = 0;
+    *field = NULL;
+    if (!enabled || !node || !c->len) return 0;
+    if ((!c->cx || c->cx->len != c->len) && !build(c)) return 0;
+    struct col_set *s = c->cx;
+    if (!answerable(s, node, field)) return 0;
+    uint8_t *res = malloc(s->len);
+    if (!res) return 0;
+    if (!eval(s, node, res)) { free(res); return 0; }
+    size_t n = 0, unsure = 0;
+    for (size_t i = 0; i < s->len; i++) n += res[i] != 0;
+    size_t *out = malloc((n ? n : 1) * sizeof *out);
+    if (!out) { free(res); return 0; }
+    n = 0;
+    for (size_t i = 0; i < s->len; i++)
+        if (res[i]) { out[n++] = i; unsure += res[i] == 2; }
+    free(res);
+    *pos = out;
+    *npos = n;
+    *exact = unsure == 0;
+    return 1;
+}
+
+/* a comes after b in the order: by value (descending when reversed), ties by position. */
+static int top_after(const int64_t *x, int reversed, size_t a, size_t b) {
+    if (x[a] != x[b]) return reversed ? x[a] < x[b] : x[a] > x[b];
+    return a > b;
+}
+
+static void sift_down(const int64_t *x, int reversed, size_t *h, size_t n, size_t i) {
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && top_after(x, reversed, h[l], h[m])) m = l;
+        if (r < n && top_after(x, reversed, h[r], h[m])) m = r;
+        if (m == i) return;
+        size_t t = h[i]; h[i] = h[m]; h[m] = t;
+        i = m;
+    }
+}
+
+int col_top(coll *c, const char *field, size_t flen, int reversed, size_t *pos, size_t n, size_t k) {
+    if (!enabled || !c->cx || c->cx->len != c->len || k == 0 || k >= n) return 0;
+    const column *col = find(c->cx, field, flen);
+    if (!col || col->is_str) return 0;
+    for (size_t i = 0; i < n; i++)
+        if (col->kind[pos[i]] != CK_VAL) return 0;
+    const int64_t *x = col->vals;
+    size_t *heap = malloc(k * sizeof *heap);   /* the best k so far, the worst at the root: */
+    if (!heap) return 0;
+    memcpy(heap, pos, k * sizeof *heap);
+    for (size_t i = k / 2; i-- > 0;) sift_down(x, reversed, heap, k, i);
+    for (size_t i = k; i < n; i++)
+        if (top_after(x, reversed, heap[0], pos[i])) {
+            heap[0] = pos[i];
+            sift_down(x, reversed, heap, k, 0);
+        }
+    for (size_t m = k; m > 0; m--) {   /* the worst first, filling from the end */
+        pos[m - 1] = heap[0];
+        heap[0] = heap[m - 1];
+        sift_down(x, reversed, heap, m - 1, 0);
+    }
+    free(heap);
+    return 1;
+}

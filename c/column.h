@@ -1,0 +1,50 @@
+/*
+ * column.h: column caches of a collection's hot top-level fields, so a present-state scan
+ * reads one small array per field instead of walking every document's keys.
+ *
+ * A collection keeps at most COL_MAX columns, one per top-level field first seen holding an
+ * integer (an int64 column) or a string (a column of 32-bit hashes of its bytes). Each
+ * column has one slot per row position (the position in coll.rows) saying: the row has no
+ * current document (CK_NONE), the field's current value is in the column (CK_VAL), or ask
+ * the document (CK_DOC: the field is missing or of another kind). Collections filled from
+ * empty keep their columns up to date at every add, load and write (coll.c calls the col_*
+ * hooks); others (a fork, a snapshot load, or after an out-of-memory or a prune) get theirs
+ * built by the first query that can use them.
+ *
+ * Invariants: a CK_VAL slot holds exactly the current document's value (ints) or the hash of
+ * it (strings); CK_DOC is always a correct answer for a live row, so falling back never
+ * changes a result. Columns serve present-state reads only; as-of reads scan. A string
+ * hash match is never trusted alone: those rows are checked against the document.
+ */
+#ifndef HS_COLUMN_H
+#define HS_COLUMN_H
+#include "coll.h"
+#include "node.h"
+
+#define COL_MAX 6
+
+/* Hooks called by coll.c, after rows[] changed: */
+void col_appended(coll *c);                      /* row c->len - 1 was appended */
+void col_changed(coll *c, size_t pos, const doc *cur);  /* row pos now holds cur */
+void col_removed(coll *c, size_t pos);           /* row pos was removed (rollback) */
+void col_drop(coll *c);                          /* forget the columns (rows moved) */
+void col_free(struct col_set *s);
+
+/* Row positions of c that may match node, in insertion order, when node is made only of
+   and_/or_/not_ and auto_ comparisons on columned fields (ints: every comparison; strings:
+   equals_ and notEquals_). Builds the columns first when they are missing. Returns 1 and
+   sets *pos (malloc'd, caller frees) and *n, *exact (every candidate matches: no need to
+   evaluate the node) and *field (one field the node reads); 0 when the caller must scan.
+   Candidates may include rows without a current document (the caller skips them). */
+int col_candidates(coll *c, const qnode *node, size_t **pos, size_t *n, int *exact, const char **field);
+
+/* Sort + limit from an int column: when every one of the n rows at pos (ascending
+   positions, each with a current document) holds an int in field's column, puts the first k
+   of them in the order a stable sort by that field gives (descending when reversed; ties in
+   position order) into pos[0..k) and returns 1; else 0, pos unchanged (sort the documents).
+   Needs 0 < k < n. */
+int col_top(coll *c, const char *field, size_t flen, int reversed, size_t *pos, size_t n, size_t k);
+
+/* Turns column use off (0) or on (1) for every database: tests compare both plans. */
+void col_enable(int on);
+#endif
