@@ -15,6 +15,7 @@
 #include <assert.h>
 #include "fmt.h"
 #include "json_in.h"
+#include "memory.h"
 #include "plan.h"
 #include "column.h"
 #include <stdio.h>
@@ -202,7 +203,10 @@ static int exec_read(hs_db *db, const query *q) {
     }
     char err[200];
     const char *e = NULL;
-    if (by_column && wanted < h.n && wanted > 0 && col_top(c, sf, sfl, reversed, h.pos, h.n, (size_t)wanted))
+    int token = hs_mem_optional_begin();   /* the column's top k is optional: a sort does without it */
+    int topped = by_column && wanted < h.n && wanted > 0 && col_top(c, sf, sfl, reversed, h.pos, h.n, (size_t)wanted);
+    hs_mem_optional_end(token);
+    if (topped)
         for (size_t i = 0; i < wanted; i++) h.docs[i] = c->rows[h.pos[i]].cur->v;
     else if (q->sort && wanted < h.n) e = sort_apply_top(q->sort, h.docs, h.n, (size_t)wanted, err, sizeof err);
     else e = sort_docs(q, h.docs, h.n, err, sizeof err);

@@ -109,6 +109,8 @@ int hs_mem_may_allocate(size_t n) {
 void hs_mem_charge(size_t bytes) { if (call.b) call.delta += (int64_t)bytes; }
 void hs_mem_refund(size_t bytes) { if (call.b) call.delta -= (int64_t)bytes; }
 void hs_mem_failed(void) { call.failed = 1; }
+int hs_mem_optional_begin(void) { return call.failed; }
+void hs_mem_optional_end(int token) { call.failed = token; }
 
 #ifdef HS_WRAP_MALLOC
 /* The wasm build links every malloc, calloc, realloc and free through these. */

@@ -37,6 +37,12 @@ void hs_mem_forget(const hs_db *db);
 int hs_mem_may_allocate(size_t n);
 void hs_mem_charge(size_t bytes);
 void hs_mem_refund(size_t bytes);
+/* Optional work, which a call goes on without when it cannot be done (an adaptive index, a
+   column cache, a top-k buffer): hs_mem_optional_begin returns a token and
+   hs_mem_optional_end(token) forgets any allocation that failed in between, so a read is not
+   reported out of memory for a cache it did without. The work itself must fail cleanly. */
+int hs_mem_optional_begin(void);
+void hs_mem_optional_end(int token);
 /* Records that an allocation failed in the running call. */
 void hs_mem_failed(void);
 #endif

@@ -11,6 +11,7 @@
 #include "index.h"
 #include "range_index.h"
 #include "column.h"
+#include "memory.h"
 #include "sort.h"
 #include <stdlib.h>
 
@@ -84,13 +85,17 @@ int plan_candidates(hs_db *db, coll *c, const qnode *node, uint32_t s, int dry, 
     *field = NULL;
     if (!c || !node || s != SEQ_PRESENT) return PLAN_SCAN;
     apply_declared(db, c);
-    if (idx_candidates(c, node, dry, cand, ncand)) return PLAN_EQUALITY_INDEX;
-    if (range_candidates(c, node, dry, cand, ncand, field, exact)) return PLAN_RANGE_INDEX;
-    if (col_candidates(c, node, cand, ncand, exact, field)) {
+    /* Indexes and columns are optional: one that cannot be built for want of memory leaves
+       the query to a scan, which is not reported out of memory for it. */
+    int token = hs_mem_optional_begin(), plan = PLAN_SCAN;
+    if (idx_candidates(c, node, dry, cand, ncand)) plan = PLAN_EQUALITY_INDEX;
+    else if (range_candidates(c, node, dry, cand, ncand, field, exact)) plan = PLAN_RANGE_INDEX;
+    else if (col_candidates(c, node, cand, ncand, exact, field)) {
         if (dry) { free(*cand); *cand = NULL; }
-        return PLAN_COLUMNS;
+        plan = PLAN_COLUMNS;
     }
-    return PLAN_SCAN;
+    hs_mem_optional_end(token);
+    return plan;
 }
 
 int plan_top(hs_db *db, coll *c, const query *q, int dry, size_t **pos, size_t *npos, size_t *hits) {
@@ -111,7 +116,10 @@ int plan_top(hs_db *db, coll *c, const query *q, int dry, size_t **pos, size_t *
         flen = t.flen;
     }
     apply_declared(db, c);
-    return range_top(c, q->node, field, flen, reversed, (size_t)k, dry, pos, npos, hits);
+    int token = hs_mem_optional_begin();   /* optional, as in plan_candidates */
+    int served = range_top(c, q->node, field, flen, reversed, (size_t)k, dry, pos, npos, hits);
+    hs_mem_optional_end(token);
+    return served;
 }
 
 uint64_t plan_page_prefix(const query *q) {

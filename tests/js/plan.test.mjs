@@ -185,3 +185,34 @@ test('the column caches answer comparisons from the first query, as a filter ove
     engine.close();
   }
 });
+
+test('a read under a tight memory budget does without columns it cannot build (a scan, not NOMEM)', async () => {
+  // A loaded dump builds its columns at the first query (6 int columns of 120,000 rows, ~6 MB).
+  // After the load, padding documents take the budget until an add fails; then 1 MiB more:
+  // room for a scan but not for the columns, and the search must answer, by a scan.
+  const wasm = await loadEngine();
+  const source = new Engine(wasm);
+  const n = 120000;
+  const docs = Array.from({ length: n }, (_, i) => ({ a: i, b: i % 7, c: i % 11, d: i % 13, e: i % 17, f: i % 19 }));
+  source.execute(q({ type: 'add', addData: docs }), null);
+  const dump = source.dumpBytes();
+  source.close();
+  const engine = new Engine(wasm);
+  try {
+    assert.equal(wasm.hsw_set_memory_limit(engine.handle, 64), 0);
+    engine.loadBytes(dump);
+    const pad = JSON.stringify({ className: 'Query', version: '7', target: 'pad', type: 'add', addData: [{ p: 'x'.repeat(16000) }] });
+    let full = false;
+    for (let i = 0; i < 20000 && !full; i++) {
+      try { engine.execute(pad, null); } catch (error) { assert.equal(error.code, 'NOMEM'); full = true; }
+    }
+    assert.ok(full, 'the padding fills the budget');
+    assert.equal(wasm.hsw_set_memory_limit(engine.handle, 65), 0);   // 1 MiB more: room for a scan, not for the columns
+    const search = q({ type: 'search', queryNode: gt('a', n - 101) });
+    assert.equal(engine.explain(search).plan, 'scan', 'no room for the columns: the plan is a scan');
+    const found = JSON.parse(engine.execute(search, null));
+    assert.deepEqual(found.result.map((d) => d.a), Array.from({ length: 100 }, (_, i) => n - 100 + i));
+  } finally {
+    engine.close();
+  }
+});
