@@ -85,6 +85,7 @@ struct hs_db {
     commit_meta meta;        /* of the call running now */
     const cJSON *revert_perms;   /* set by access.c for one revert/undo/redo: who may replace what */
     declared_list declared;      /* db.createIndex (plan.h); in the dump */
+    int quiet_writes;            /* replay: a write that succeeds writes no result (none is read) */
 };
 
 #define SEQ_PRESENT UINT32_MAX
