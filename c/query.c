@@ -252,7 +252,14 @@ int query_parse_plain(const char *t, size_t n, query *q, char *target, size_t tc
         case PK_TARGET: case PK_TYPE: case PK_CLASS: case PK_VERSION:
             if (!(vend = plain_string(t, n, p))) goto other;
             if (key == PK_TARGET) { tg = t + p + 1; tg_len = vend - p - 2; }
-            if (key == PK_TYPE) { ty = t + p + 1; ty_len = vend - p - 2; }
+            if (key == PK_TYPE) {   /* a read or another type leaves at once, before any parsing */
+                ty = t + p + 1;
+                ty_len = vend - p - 2;
+                q->type = -1;
+                for (int i = Q_ADD; i <= Q_DELETE_ONE; i++)
+                    if (strlen(query_type_names[i]) == ty_len && memcmp(query_type_names[i], ty, ty_len) == 0) q->type = i;
+                if (q->type < 0) goto other;
+            }
             if (key == PK_CLASS && !(vend - p == 7 && memcmp(t + p, "\"Query\"", 7) == 0)) goto other;
             break;
         case PK_RETURN: case PK_MUST: {
@@ -293,10 +300,6 @@ int query_parse_plain(const char *t, size_t n, query *q, char *target, size_t tc
         goto other;
     }
     if (!tg || !ty || tg_len >= tcap) goto other;
-    q->type = -1;
-    for (int i = Q_ADD; i <= Q_DELETE_ONE; i++)
-        if (strlen(query_type_names[i]) == ty_len && memcmp(query_type_names[i], ty, ty_len) == 0) q->type = i;
-    if (q->type < 0) goto other;
     memcpy(target, tg, tg_len);
     target[tg_len] = 0;
     q->target = target;
