@@ -236,6 +236,24 @@ static void parse_error_result(hs_db *db, const query *q, const char *detail) {
 
 static int is_read(int type) { return type == Q_SEARCH || type == Q_SEARCH_ONE || type == Q_GET_ALL || type == Q_COUNT; }
 
+/* Runs one parsed query (permissions already parsed) and frees it. Appends its result.
+   Returns 1 if it succeeded; *wrote is set when it was a write (so the call makes a commit). */
+static int run_parsed(hs_db *db, query *q, const cJSON *perms, int in_transaction, int *wrote) {
+    int allowed = q->type == Q_MERGE ? merge_check_permissions(perms, q->merge_params) : check_permissions(perms, q);
+    int ok;
+    if (!allowed) {
+        put_result(&db->out, 0, q->target, q->type_name, NULL, 0, -1, 0, 0, "Operation not permitted.");
+        ok = 0;
+    } else if (in_transaction && (q->type == Q_MERGE || q->type == Q_REMOVE_COLLECTION)) {
+        ok = 0;   /* rejected up front by run_transaction */
+    } else {
+        ok = exec_query(db, q);
+        if (ok && !is_read(q->type)) *wrote = 1;
+    }
+    query_free(q);
+    return ok;
+}
+
 /* Parses and runs one query (permissions already parsed). Appends its result. Returns 1 if
    it succeeded; *wrote is set when it was a write (so the call makes a commit). */
 static int run_one(hs_db *db, const cJSON *json, const cJSON *perms, int in_transaction, int *wrote) {
@@ -246,19 +264,7 @@ static int run_one(hs_db *db, const cJSON *json, const cJSON *perms, int in_tran
         query_free(&q);
         return 0;
     }
-    int allowed = q.type == Q_MERGE ? merge_check_permissions(perms, q.merge_params) : check_permissions(perms, &q);
-    int ok;
-    if (!allowed) {
-        put_result(&db->out, 0, q.target, q.type_name, NULL, 0, -1, 0, 0, "Operation not permitted.");
-        ok = 0;
-    } else if (in_transaction && (q.type == Q_MERGE || q.type == Q_REMOVE_COLLECTION)) {
-        ok = 0;   /* rejected up front by run_transaction */
-    } else {
-        ok = exec_query(db, &q);
-        if (ok && !is_read(q.type)) *wrote = 1;
-    }
-    query_free(&q);
-    return ok;
+    return run_parsed(db, &q, perms, in_transaction, wrote);
 }
 
 /* ---- transactions ---- */
@@ -393,7 +399,45 @@ static void forget_cut(hs_db *db) {
     if (db->envelope.cap > (1u << 16)) buf_free(&db->envelope);
 }
 
+/* Publishes the pending commit of a query that wrote, with its record (add_span: a single
+   add's documents, kept once, in the versions); rolled back when the record cannot be made. */
+static hs_rc publish(hs_db *db, const char *text, size_t len, const jscan_span *add_span) {
+    if (db->hist.failed || !commits_record(db, CK_QUERY, 0, text, len, add_span)) {
+        db_rollback(db);
+        return db_fail(db, HS_NOMEM, "out of memory recording the commit; the database is unchanged");
+    }
+    db->seq = db->hist.seq++;
+    db_check_commit(db, db->seq);
+    return HS_OK;
+}
+
+/* A write of the plain shape (query_parse_plain), without permissions: read from the text,
+   without the cut, the strict check and the cJSON tree that execute's general path builds
+   for it (they were half of replaying a single-document commit); run and recorded as that
+   path runs and records it. Returns -1 for any other text (nothing changed): the general
+   path then runs it, and reports what is wrong with it. */
+static int execute_plain(hs_db *db, const char *text, size_t len) {
+    query q;
+    char target[256];
+    jscan_span add_span;
+    int only_add;
+    if (!query_parse_plain(text, len, &q, target, sizeof target, &add_span, &only_add)) return -1;
+    db->input = text;
+    buf_clear(&db->out);
+    int wrote = 0;
+    if (!run_parsed(db, &q, NULL, 0, &wrote)) db_rollback(db);
+    else if (wrote) {
+        hs_rc rc = publish(db, text, len, only_add ? &add_span : NULL);
+        if (rc != HS_OK) return rc;
+    }
+    return db->out.oom ? HS_NOMEM : HS_OK;
+}
+
 static hs_rc execute(hs_db *db, const char *text, size_t len, const char *perms_text, size_t plen) {
+    if (!(perms_text && plen)) {
+        int rc = execute_plain(db, text, len);
+        if (rc >= 0) return (hs_rc)rc;
+    }
     size_t env_len = len;
     const char *env = cut_documents(db, text, &env_len, query_arrays, (int)(sizeof query_arrays / sizeof query_arrays[0]));
     if (!env) return HS_NOMEM;
@@ -435,12 +479,8 @@ static hs_rc execute(hs_db *db, const char *text, size_t len, const char *perms_
                          db->spans && db->nspans == 1 && text[db->spans[0].start] == '[' &&
                          /* with a serialKey the kept documents differ from the query's */
                          (!cJSON_GetObjectItemCaseSensitive(json, "serialKey") || cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(json, "serialKey")));
-        if (db->hist.failed || !commits_record(db, CK_QUERY, 0, text, len, single_add ? &db->spans[0] : NULL)) {
-            db_rollback(db);
-            return db_fail(db, HS_NOMEM, "out of memory recording the commit; the database is unchanged");
-        }
-        db->seq = db->hist.seq++;
-        db_check_commit(db, db->seq);
+        hs_rc rc = publish(db, text, len, single_add ? &db->spans[0] : NULL);
+        if (rc != HS_OK) return rc;
     }
     /* No cJSON_Delete: the parse arena is dropped whole when the call ends (jarena.h). */
     return db->out.oom ? HS_NOMEM : HS_OK;

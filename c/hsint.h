@@ -85,6 +85,7 @@ struct hs_db {
     commit_meta meta;        /* of the call running now */
     const cJSON *revert_perms;   /* set by access.c for one revert/undo/redo: who may replace what */
     declared_list declared;      /* db.createIndex (plan.h); in the dump */
+    int quiet_writes;            /* replay: a write that succeeds writes no result (none is read) */
 };
 
 #define SEQ_PRESENT UINT32_MAX
@@ -126,6 +127,15 @@ typedef struct query {
 /* Parses a Query dict. On failure fills err and returns 0 (target/type_name are still set
    when they could be read, for the error result). */
 int query_parse(const hs_db *db, const cJSON *json, query *q, char *err, size_t errcap);
+/* The same for the plain shape of a write, read straight from the text, without cJSON: one
+   object, no white space, members target, type (add, update, updateOne, delete, deleteOne),
+   queryNode, overrideData, addData, returnData, mustAffectAtLeastOne, className "Query" and
+   version, their strings printable ASCII without escapes. Returns 1 with q as query_parse
+   would fill it (q->target copied into target, tcap bytes; an addData in *add_span, read
+   from the text: db->input; *only_add when addData is the only document member), or 0 with
+   q empty for any other text or anything query_parse would refuse: the caller then takes
+   query_parse's path, which gives the same result and reports what is wrong. */
+int query_parse_plain(const char *text, size_t len, query *q, char *target, size_t tcap, jscan_span *add_span, int *only_add);
 void query_free(query *q);
 
 /* The live collection of that name, or NULL. */

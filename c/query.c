@@ -4,6 +4,9 @@
  * Accepts what both DeltaTraceDB implementations write: missing or null optional keys take
  * Python's defaults (returnData false, mustAffectAtLeastOne true, resetSerial false).
  * Wrong types are refused with a message naming the key, never guessed at.
+ * query_parse_plain reads the common plain shape of a write straight from the text (no
+ * cJSON tree, no lookups); it accepts only texts that query_parse reads to the same query,
+ * and leaves everything else, errors included, to query_parse.
  */
 #include "hsint.h"
 #include "fmt.h"
@@ -89,6 +92,40 @@ void query_free(query *q) {
     memset(q, 0, sizeof *q);
 }
 
+/* Compiles (and frees) the encoded queryNode enc, when there is one, into q->node. */
+static int compile_node(query *q, uint8_t *enc, char *err, size_t cap) {
+    if (!enc) return 1;
+    char sub[200];
+    sub[0] = 0;
+    q->node = node_compile(enc, sub, sizeof sub);
+    free(enc);
+    if (!q->node) { hs_snprintf(err, cap, "queryNode: %s", sub); return 0; }
+    return 1;
+}
+
+/* What each type needs before it can run. */
+static int check_needs(const query *q, char *err, size_t cap) {
+    switch (q->type) {
+    case Q_UPDATE: case Q_UPDATE_ONE:
+        if (!q->override_val) { hs_snprintf(err, cap, "%s needs 'overrideData'", q->type_name); return 0; }
+        /* fall through */
+    case Q_DELETE: case Q_DELETE_ONE: case Q_SEARCH: case Q_SEARCH_ONE:
+        if (!q->node) { hs_snprintf(err, cap, "%s needs 'queryNode'", q->type_name); return 0; }
+        break;
+    case Q_ADD: case Q_CLEAR_ADD:
+        if (!q->add_data && !q->add_span) { hs_snprintf(err, cap, "%s needs 'addData'", q->type_name); return 0; }
+        break;
+    case Q_CONFORM:
+        if (!q->template_val) { hs_snprintf(err, cap, "conformToTemplate needs 'template'"); return 0; }
+        break;
+    case Q_RENAME:
+        if (!q->rename_before || !q->rename_after) { hs_snprintf(err, cap, "renameField needs 'renameBefore' and 'renameAfter'"); return 0; }
+        break;
+    default: break;
+    }
+    return 1;
+}
+
 int query_parse(const hs_db *db, const cJSON *j, query *q, char *err, size_t cap) {
     memset(q, 0, sizeof *q);
     q->target = "";
@@ -150,40 +187,133 @@ int query_parse(const hs_db *db, const cJSON *j, query *q, char *err, size_t cap
         if (seq < db->seq) q->as_of = seq;
     }
 
-    char sub[200];
-    sub[0] = 0;
     uint8_t *enc;
     if (!get_object_val(db, j, "queryNode", &enc, err, cap)) return 0;
-    if (enc) {
-        q->node = node_compile(enc, sub, sizeof sub);
-        free(enc);
-        if (!q->node) { hs_snprintf(err, cap, "queryNode: %s", sub); return 0; }
-    }
+    if (!compile_node(q, enc, err, cap)) return 0;
     if (!get_object_val(db, j, "sortObj", &enc, err, cap)) return 0;
     if (enc) {
+        char sub[200];
+        sub[0] = 0;
         q->sort = sort_compile(enc, sub, sizeof sub);
         free(enc);
         if (!q->sort) { hs_snprintf(err, cap, "sortObj: %s", sub); return 0; }
     }
+    return check_needs(q, err, cap);
+}
 
-    /* What each type needs before it can run. */
-    switch (q->type) {
-    case Q_UPDATE: case Q_UPDATE_ONE:
-        if (!q->override_val) { hs_snprintf(err, cap, "%s needs 'overrideData'", q->type_name); return 0; }
-        /* fall through */
-    case Q_DELETE: case Q_DELETE_ONE: case Q_SEARCH: case Q_SEARCH_ONE:
-        if (!q->node) { hs_snprintf(err, cap, "%s needs 'queryNode'", q->type_name); return 0; }
-        break;
-    case Q_ADD: case Q_CLEAR_ADD:
-        if (!q->add_data && !q->add_span) { hs_snprintf(err, cap, "%s needs 'addData'", q->type_name); return 0; }
-        break;
-    case Q_CONFORM:
-        if (!q->template_val) { hs_snprintf(err, cap, "conformToTemplate needs 'template'"); return 0; }
-        break;
-    case Q_RENAME:
-        if (!q->rename_before || !q->rename_after) { hs_snprintf(err, cap, "renameField needs 'renameBefore' and 'renameAfter'"); return 0; }
-        break;
-    default: break;
+/* ---- the plain shape of a write, read from the text without cJSON ---- */
+
+/* The members query_parse_plain reads; any other member sends the text to query_parse. */
+enum { PK_TARGET, PK_TYPE, PK_CLASS, PK_VERSION, PK_NODE, PK_OVERRIDE, PK_ADD, PK_RETURN, PK_MUST };
+
+static int plain_key(const char *k, size_t n) {
+#define IS(lit) (n == sizeof lit - 1 && memcmp(k, lit, n) == 0)
+    if (IS("target")) return PK_TARGET;
+    if (IS("type")) return PK_TYPE;
+    if (IS("className")) return PK_CLASS;
+    if (IS("version")) return PK_VERSION;
+    if (IS("queryNode")) return PK_NODE;
+    if (IS("overrideData")) return PK_OVERRIDE;
+    if (IS("addData")) return PK_ADD;
+    if (IS("returnData")) return PK_RETURN;
+    if (IS("mustAffectAtLeastOne")) return PK_MUST;
+#undef IS
+    return -1;
+}
+
+/* The end (past the closing quote) of the string at t[p] when it holds only printable ASCII
+   without escapes (so it reads the same as cJSON's and holds no U+0000), else 0. */
+static size_t plain_string(const char *t, size_t n, size_t p) {
+    if (p >= n || t[p] != '"') return 0;
+    for (size_t i = p + 1; i < n; i++) {
+        unsigned char c = (unsigned char)t[i];
+        if (c == '"') return i + 1;
+        if (c < 0x20 || c > 0x7e || c == '\\') return 0;
     }
-    return 1;
+    return 0;
+}
+
+int query_parse_plain(const char *t, size_t n, query *q, char *target, size_t tcap, jscan_span *add_span, int *only_add) {
+    memset(q, 0, sizeof *q);
+    const char *tg = NULL, *ty = NULL;
+    size_t tg_len = 0, ty_len = 0, p = 1;
+    unsigned seen = 0;
+    uint8_t *node_enc = NULL;
+    int must = 1, ret = 0, doc_members = 0;
+    if (n < 2 || t[0] != '{') return 0;
+    for (;;) {
+        size_t kend = plain_string(t, n, p), vend;
+        if (!kend || kend >= n || t[kend] != ':') goto other;
+        int key = plain_key(t + p + 1, kend - p - 2);
+        if (key < 0 || (seen & (1u << key))) goto other;   /* a duplicate: the strict check refuses it */
+        seen |= 1u << key;
+        p = kend + 1;
+        switch (key) {
+        case PK_TARGET: case PK_TYPE: case PK_CLASS: case PK_VERSION:
+            if (!(vend = plain_string(t, n, p))) goto other;
+            if (key == PK_TARGET) { tg = t + p + 1; tg_len = vend - p - 2; }
+            if (key == PK_TYPE) {   /* a read or another type leaves at once, before any parsing */
+                ty = t + p + 1;
+                ty_len = vend - p - 2;
+                q->type = -1;
+                for (int i = Q_ADD; i <= Q_DELETE_ONE; i++)
+                    if (strlen(query_type_names[i]) == ty_len && memcmp(query_type_names[i], ty, ty_len) == 0) q->type = i;
+                if (q->type < 0) goto other;
+            }
+            if (key == PK_CLASS && !(vend - p == 7 && memcmp(t + p, "\"Query\"", 7) == 0)) goto other;
+            break;
+        case PK_RETURN: case PK_MUST: {
+            int v;
+            if (n - p >= 4 && memcmp(t + p, "true", 4) == 0) { v = 1; vend = p + 4; }
+            else if (n - p >= 5 && memcmp(t + p, "false", 5) == 0) { v = 0; vend = p + 5; }
+            else goto other;
+            if (key == PK_RETURN) ret = v;
+            else must = v;
+            break;
+        }
+        case PK_NODE: case PK_OVERRIDE: {
+            /* Parsed as query_parse parses these members once they are cut out (get_object_val). */
+            if (p >= n || t[p] != '{') goto other;
+            buf b;
+            buf_init(&b);
+            vend = p;
+            const char *e = jscan_value_depth(t, n, &vend, &b, key == PK_NODE ? JSCAN_NODE_DEPTH : VAL_MAX_DEPTH);
+            if (e || b.oom) { buf_free(&b); goto other; }
+            if (key == PK_NODE) node_enc = (uint8_t *)b.data;
+            else q->override_val = (uint8_t *)b.data;
+            doc_members++;
+            break;
+        }
+        default: /* PK_ADD: its documents are parsed one by one as the add runs (exec.c) */
+            if (p >= n || t[p] != '[') goto other;
+            vend = jscan_skip(t, n, p);
+            if (vend >= n || t[vend - 1] != ']') goto other;
+            add_span->start = p;
+            add_span->end = vend;
+            q->add_span = add_span;
+            doc_members++;
+            break;
+        }
+        p = vend;
+        if (p < n && t[p] == ',') { p++; continue; }
+        if (p + 1 == n && t[p] == '}') break;
+        goto other;
+    }
+    if (!tg || !ty || tg_len >= tcap) goto other;
+    memcpy(target, tg, tg_len);
+    target[tg_len] = 0;
+    q->target = target;
+    q->type_name = query_type_names[q->type];
+    q->return_data = ret;
+    q->must_affect = must;
+    q->as_of = SEQ_PRESENT;
+    *only_add = q->type == Q_ADD && q->add_span && doc_members == 1;
+    char err[200];
+    uint8_t *enc = node_enc;
+    node_enc = NULL;
+    if (compile_node(q, enc, err, sizeof err) && check_needs(q, err, sizeof err)) return 1;
+other:
+    free(node_enc);
+    query_free(q);
+    return 0;
 }

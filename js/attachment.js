@@ -62,7 +62,7 @@ export class Attachment {
     if (records.length) {
       // Later records could never be appended after one that does not apply: fail the open.
       try {
-        engine.replay(`[${records.map((r) => r.text).join(',')}]`);
+        engine.replayTexts(records.map((r) => r.text));
       } catch (error) {
         if (!(error instanceof HindsightError) || error.code === ErrorCode.NOMEM) throw error;
         throw new HindsightError(ErrorCode.CORRUPT, `the stored log cannot be replayed: ${error.message}`, { cause: error });

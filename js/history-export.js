@@ -58,10 +58,12 @@ function exportable(engine, commit, base) {
 
 const PRINTABLE_ID = /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,128}$/;   // printable ASCII but '"' and '\\'
 
-/* The exported commits as the engine's records text, one list (versions 1 and 2: an id is
-   kept when given). The checks run commit by commit; the text is written by one
-   JSON.stringify of the whole list (a stringify and a template per commit cost more than
-   the engine's replay of it). */
+/* The exported commits as the engine's records texts (versions 1 and 2: an id is kept when
+   given): pieces of RECORDS_PER_TEXT records each, separated by commas, that
+   engine.replayTexts puts together as one list. The checks run commit by commit; each piece
+   is written by one JSON.stringify (a stringify and a template per commit cost more than
+   the engine's replay of it; one text of the whole list cost as much again to encode). */
+const RECORDS_PER_TEXT = 128;
 function importRecords(history, baseSeq) {
   const out = new Array(history.commits.length);
   const ids = new Set();
@@ -95,7 +97,10 @@ function importRecords(history, baseSeq) {
     expected++;
   }
   try {
-    return out.length ? JSON.stringify(out) : null;
+    if (!out.length) return null;
+    const texts = [];
+    for (let i = 0; i < out.length; i += RECORDS_PER_TEXT) texts.push(JSON.stringify(out.slice(i, i + RECORDS_PER_TEXT)).slice(1, -1));
+    return texts;
   } catch (error) {
     /* Find the commit that cannot be written, to say which (a cause is the caller's data). */
     for (const r of out) {
@@ -106,7 +111,7 @@ function importRecords(history, baseSeq) {
 }
 
 /* Checks an exported history: { baseDict, baseSeq, baseTime, records } to build it from
-   (records: the engine's records text, or null when there are no commits). */
+   (records: the engine's records texts for engine.replayTexts, or null when there are no commits). */
 export function readHistory(history) {
   if (!history || history.className !== HISTORY_CLASS || !history.base || typeof history.base !== 'object' || !Array.isArray(history.commits)) {
     throw invalid(`importHistory needs a ${HISTORY_CLASS} object (from exportHistory)`);
@@ -132,7 +137,7 @@ export async function applyHistory(core, { baseSeq, baseTime, records }) {
   engine.setBaseTime(baseTime);
   if (records !== null) {
     try {
-      engine.replay(records);
+      engine.replayTexts(records);
     } catch (error) {
       if (error instanceof HindsightError && error.code === ErrorCode.CORRUPT) throw new HindsightError(ErrorCode.INVALID_ARGUMENT, `importHistory: ${error.message}`, { cause: error });
       throw error;

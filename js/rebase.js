@@ -121,7 +121,7 @@ export function rebase(core, { snapshot, records }, confirmed) {
   } else {
     engine = old.fork(confirmed);
   }
-  if (records.length) engine.replay(`[${records.map((r) => r.text).join(',')}]`);
+  if (records.length) engine.replayTexts(records.map((r) => r.text));
   const sharedSeq = engine.seq();
   const pending = [], kept = [], dropped = [];
   for (const c of ours) {
