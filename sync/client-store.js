@@ -166,7 +166,7 @@ export class SyncStore {
       this.#mirrorIds.set(c.id, base + i + 1);
       return recordText(base + i + 1, { ...c, query });
     });
-    this.#mirror.replay(`[${texts.join(',')}]`);
+    this.#mirror.replayTexts(texts);
   }
 
   /* Records how server commit c landed (before it joins #serverSeqs: the commits before it are there). */

@@ -146,7 +146,7 @@ export function syncObjectClass({ wasm, snapshotEvery = 5000, keepCommits = null
         }
         const stored = await storage.list({ prefix: 'c:', start: key(this.#snapshotSeq + 1) });
         const texts = [...stored.values()];
-        for (let i = 0; i < texts.length; i += 1000) engine.replay(`[${texts.slice(i, i + 1000).join(',')}]`);
+        engine.replayTexts(texts);
         this.#ids = idsOf(engine);
         this.#bases = new Map([...(await storage.list({ prefix: 'b:', start: baseKey(engine.oldest() + 1) }))].map(([k, base]) => [Number(k.slice(2)), base]));
         this.#forgotten = new Map([...(await storage.list({ prefix: 'o:' }))].map(([k, ranges]) => [k.slice(2), ranges]));
