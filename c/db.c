@@ -152,6 +152,9 @@ hs_db *hs_db_open(void) {
 
 void hs_db_close(hs_db *db) {
     if (!db) return;
+    /* Every close is of a database no running call reads from (its own, or one a call built
+       and threw away): no rebuilt document is borrowed now. */
+    hist_release_views();
     free_collections(db->colls, db->ncolls);
     buf_free(&db->out);
     buf_free(&db->scratch);
@@ -441,6 +444,7 @@ static hs_rc execute(hs_db *db, const char *text, size_t len, const char *perms_
         }
         db->seq = db->hist.seq++;
         db_check_commit(db, db->seq);
+        hist_compact(&db->hist, db->seq);
     }
     /* No cJSON_Delete: the parse arena is dropped whole when the call ends (jarena.h). */
     return db->out.oom ? HS_NOMEM : HS_OK;

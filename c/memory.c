@@ -52,6 +52,7 @@ size_t hs_mem_used(const hs_db *db) {
 }
 
 void hs_mem_enter(const hs_db *db) {
+    hist_release_views();   /* documents rebuilt for the last call are no longer borrowed */
     call.b = db ? find(db, 1) : NULL;   /* no room for an entry: the call runs unmetered */
     call.delta = 0;
     call.failed = 0;
@@ -69,6 +70,7 @@ hs_rc hs_mem_leave(const hs_db *db, hs_rc rc) {
     settle(b);
     call.b = NULL;
     /* Out of memory, reported as a failed query or a bare "Transaction failed": one code. */
+    if (hist_views_failed()) call.failed = 1;   /* a past version could not be rebuilt */
     if (call.failed && rc == HS_OK && db && hs_db_seq(db) == call.seq) rc = HS_NOMEM;
     call.failed = 0;
     return rc;
