@@ -70,7 +70,7 @@ int hist_reserve(hist *h, size_t versions, size_t changes) {
     }
     if (h->capchanges - h->nchanges < changes) {
         size_t cap = h->capchanges ? h->capchanges : 64;
-        while (cap - h->nchanges < changes) cap *= 2;
+        while (cap - h->nchanges < changes) cap += cap / 2;   /* 1.5x: less slack kept */
         change *ch = realloc(h->changes, cap * sizeof *ch);
         if (!ch) return 0;
         h->changes = ch;
@@ -532,14 +532,14 @@ static int compact_one(version **link, const doc *newer, hist *h, doc **taken) {
         v->d->v[0] != T_OBJ || newer->v[0] != T_OBJ) return 0;
     delta_parts d;
     size_t n = delta_plan(v->d, newer, &d);
-    if (!n) return 0;
-    version *nv = malloc(sizeof *nv + n);
+    if (!n || n > UINT16_MAX) return 0;
+    version *nv = malloc(VERSION_NODE_SIZE(n));
     if (!nv) return 0;
     nv->d = NULL;
     nv->from = v->from;
     nv->to = v->to;
     nv->older = v->older;
-    nv->delta_len = (uint32_t)n;
+    nv->delta_len = (uint16_t)n;
     delta_write(&d, nv->delta);
     h->older_bytes -= VERSION_BYTES(v);
     h->older_bytes += VERSION_BYTES(nv);

@@ -27,9 +27,10 @@ typedef struct version {
     doc *d;
     uint32_t from, to;       /* live for from <= seq < to */
     struct version *older;
-    uint32_t delta_len;      /* 0: whole; else the bytes of delta[] */
-    uint8_t delta[];
+    uint16_t delta_len;      /* 0: whole; else the bytes of delta[] (a longer one: kept whole) */
+    uint8_t delta[];         /* a node is allocated to VERSION_NODE_SIZE(delta_len) bytes */
 } version;
+#define VERSION_NODE_SIZE(n) (offsetof(version, delta) + (size_t)(n))
 
 typedef struct row {
     doc *cur;                /* NULL: deleted (a tombstone, kept for time travel) */
@@ -75,8 +76,8 @@ typedef struct hist {
 
 /* What one past version counts in hist.older_bytes: what it stores (a rebuilt document a
    delta version holds for a while is not counted). */
-#define VERSION_BYTES(v) ((uint64_t)sizeof(version) + ((v)->delta_len ? (uint64_t)(v)->delta_len : \
-                          (v)->d ? (uint64_t)(v)->d->size + sizeof(doc) : 0))
+#define VERSION_BYTES(v) ((v)->delta_len ? (uint64_t)VERSION_NODE_SIZE((v)->delta_len) : \
+                          (uint64_t)sizeof(version) + ((v)->d ? (uint64_t)(v)->d->size + sizeof(doc) : 0))
 
 coll *coll_new(const char *name, size_t name_len);
 void coll_free(coll *c);

@@ -338,10 +338,10 @@ static version *copy_versions(const version *v, uint32_t s, int *oom) {
     version *head = NULL, **tail = &head;
     for (; v; v = v->older) {
         if (v->to > s) continue;
-        version *c = malloc(sizeof *c + v->delta_len);
+        size_t size = v->delta_len ? VERSION_NODE_SIZE(v->delta_len) : sizeof(version);
+        version *c = malloc(size);
         if (!c) { *oom = 1; break; }
-        *c = *v;
-        memcpy(c->delta, v->delta, v->delta_len);
+        memcpy(c, v, size);
         c->older = NULL;
         if (c->delta_len) c->d = NULL;   /* a rebuilt document stays with the source */
         else if (c->d) doc_ref(c->d);
@@ -494,13 +494,14 @@ hs_rc hs_db_stats(hs_db *db) {
    measuring tool (bench/commit-core.mjs), not for every call. */
 hs_rc hs_db_memory_parts(hs_db *db) {
     if (!db) return HS_MISUSE;
-    uint64_t cur = 0, past = 0, rows = 0, blocks = 0;
+    uint64_t cur = 0, past = 0, nodes = 0, rows = 0, blocks = 0;
     for (size_t i = 0; i < db->ncolls; i++) {
         const coll *c = db->colls[i];
         rows += c->cap * sizeof(row);
         for (size_t r = 0; r < c->len; r++) {
             if (c->rows[r].cur) { cur += sizeof(doc) + c->rows[r].cur->size; blocks++; }
             for (const version *v = c->rows[r].older; v; v = v->older) {
+                nodes += v->delta_len ? offsetof(version, delta) : sizeof(version);
                 if (v->delta_len) past += v->delta_len;   /* in the version's own block */
                 else if (v->d && v->d->refs == 1) { past += sizeof(doc) + v->d->size; blocks++; }
                 blocks++;
@@ -524,7 +525,7 @@ hs_rc hs_db_memory_parts(hs_db *db) {
     buf_putc(o, '{');
     PART("currentDocuments", cur); buf_putc(o, ',');
     PART("pastDocuments", past); buf_putc(o, ',');
-    PART("versionNodes", db->hist.nolder * sizeof(version)); buf_putc(o, ',');
+    PART("versionNodes", nodes); buf_putc(o, ',');
     PART("rowTables", rows); buf_putc(o, ',');
     PART("changeLog", db->hist.capchanges * sizeof(change)); buf_putc(o, ',');
     PART("commitTable", l->cap * sizeof(commit_rec)); buf_putc(o, ',');
