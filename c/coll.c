@@ -368,7 +368,8 @@ static size_t put_varint(uint8_t *p, uint32_t x) {
     return n;
 }
 
-static uint32_t get_varint(const uint8_t **p) {
+static inline uint32_t get_varint(const uint8_t **p) {
+    if (!(**p & 0x80)) return *(*p)++;
     uint32_t x = 0;
     for (int shift = 0;; shift += 7) {
         uint8_t b = *(*p)++;
@@ -379,7 +380,7 @@ static uint32_t get_varint(const uint8_t **p) {
 
 typedef struct delta_parts { uint32_t p, s, mid_len, count, size; int has_count; const uint8_t *mid; } delta_parts;
 
-static void delta_read(const version *v, delta_parts *d) {
+static inline void delta_read(const version *v, delta_parts *d) {
     const uint8_t *q = v->delta;
     d->p = get_varint(&q);
     d->s = get_varint(&q);
@@ -391,11 +392,21 @@ static void delta_read(const version *v, delta_parts *d) {
     d->size = 9 + d->p + d->mid_len + d->s;
 }
 
+/* memcpy for the short runs of a document: eight bytes a step (the wasm build's memcpy
+   copies unaligned short runs a byte at a time, which made reading the past slow). */
+static inline void copy_run(uint8_t *out, const uint8_t *in, size_t n) {
+    if (n < 8) { while (n--) *out++ = *in++; return; }
+    uint64_t x;
+    size_t k = 0;
+    for (; k + 8 <= n; k += 8) { memcpy(&x, in + k, 8); memcpy(out + k, &x, 8); }
+    if (k < n) { memcpy(&x, in + n - 8, 8); memcpy(out + n - 8, &x, 8); }   /* the last 8, overlapping */
+}
+
 /* Writes O (size from the delta) rebuilt from N into out. */
-static void delta_apply(const delta_parts *d, const uint8_t *n, uint32_t nsize, uint8_t *out) {
-    memcpy(out, n, 9 + (size_t)d->p);
-    memcpy(out + 9 + d->p, d->mid, d->mid_len);
-    memcpy(out + 9 + d->p + d->mid_len, n + nsize - d->s, d->s);
+static inline void delta_apply(const delta_parts *d, const uint8_t *n, uint32_t nsize, uint8_t *out) {
+    copy_run(out, n, 9 + (size_t)d->p);
+    copy_run(out + 9 + d->p, d->mid, d->mid_len);
+    copy_run(out + 9 + d->p + d->mid_len, n + nsize - d->s, d->s);
     if (d->has_count) wr32(out + 1, d->count);
     wr32(out + 5, d->size - 9);
 }
@@ -404,6 +415,8 @@ static void delta_apply(const delta_parts *d, const uint8_t *n, uint32_t nsize, 
 static version **views;
 static size_t nviews, capviews;
 static int views_failed;
+/* Two work buffers for rebuilding: freed when the views are released. */
+static buf work[2];
 
 void hist_release_views(void) {
     for (size_t i = 0; i < nviews; i++) {
@@ -418,6 +431,8 @@ void hist_release_views(void) {
     free(views);   /* nothing stays allocated between calls */
     views = NULL;
     capviews = 0;
+    buf_free(&work[0]);
+    buf_free(&work[1]);
 }
 
 /* Takes v off the list (it is being freed). The list is short: it is emptied when a call starts. */
@@ -433,8 +448,32 @@ int hist_views_failed(void) {
     return f;
 }
 
+/* Applies the deltas of `first` and every version below it down to v (a delta version) to
+   base, the document of the version above `first`; v's own delta is applied only when
+   with_last. Returns the bytes (in a work buffer, or base's) and their size, NULL on out of
+   memory. */
+static const uint8_t *apply_deltas(const doc *base, const version *first, const version *v, int with_last, uint32_t *size) {
+    const uint8_t *n = base->v;
+    uint32_t nsize = base->size;
+    int w = 0;
+    delta_parts d;
+    for (const version *x = first; x != v || with_last; x = x->older) {
+        delta_read(x, &d);
+        if (n == (const uint8_t *)work[w].data) w ^= 1;
+        buf_clear(&work[w]);
+        if (!buf_reserve(&work[w], d.size)) { views_failed = 1; return NULL; }
+        delta_apply(&d, n, nsize, (uint8_t *)work[w].data);
+        n = (const uint8_t *)work[w].data;
+        nsize = d.size;
+        if (x == v) break;
+    }
+    *size = nsize;
+    return n;
+}
+
 /* Rebuilds v (a delta version without its document) from `base`, the document of the
-   version `first` edits, applying first's delta and each one below it down to v. */
+   version `first` edits, applying first's delta and each one below it down to v; v keeps
+   the document (listed in views). */
 static doc *rebuild(version *v, const doc *base, const version *first) {
     if (nviews == capviews) {
         size_t cap = capviews ? capviews * 2 : 64;
@@ -443,36 +482,56 @@ static doc *rebuild(version *v, const doc *base, const version *first) {
         views = grown;
         capviews = cap;
     }
-    /* Deltas above v, when there are any, are applied in two work buffers, freed here. */
-    buf work[2];
-    buf_init(&work[0]);
-    buf_init(&work[1]);
-    const uint8_t *n = base->v;
-    uint32_t nsize = base->size;
-    int w = 0;
+    uint32_t nsize;
+    const uint8_t *n = apply_deltas(base, first, v, 0, &nsize);
+    if (!n) return NULL;
     delta_parts d;
-    for (const version *x = first; x != v; x = x->older) {
-        delta_read(x, &d);
-        buf_clear(&work[w]);
-        if (!buf_reserve(&work[w], d.size)) { buf_free(&work[0]); buf_free(&work[1]); views_failed = 1; return NULL; }
-        delta_apply(&d, n, nsize, (uint8_t *)work[w].data);
-        n = (const uint8_t *)work[w].data;
-        nsize = d.size;
-        w ^= 1;
-    }
     delta_read(v, &d);
     doc *o = malloc(sizeof(doc) + d.size);
-    if (o) {
-        o->refs = 1;
-        o->size = d.size;
-        delta_apply(&d, n, nsize, o->v);
-    }
-    buf_free(&work[0]);
-    buf_free(&work[1]);
     if (!o) { views_failed = 1; return NULL; }
+    o->refs = 1;
+    o->size = d.size;
+    delta_apply(&d, n, nsize, o->v);
     v->d = o;
     views[nviews++] = v;
     return o;
+}
+
+/* The common case of row_peek: v, a delta right below the document base, rebuilt into work[0]. */
+static val peek_one(const version *v, const doc *base) {
+    delta_parts d;
+    delta_read(v, &d);
+    if (work[0].cap < d.size) {
+        buf_clear(&work[0]);
+        if (!buf_reserve(&work[0], d.size)) { views_failed = 1; return NULL; }
+    }
+    delta_apply(&d, base->v, base->size, (uint8_t *)work[0].data);
+    return (val)work[0].data;
+}
+
+val row_peek(const row *r, uint32_t s) {
+    if (r->from <= s) return r->cur ? r->cur->v : NULL;
+    const version *top = r->older;
+    if (top && top->from <= s && top->delta_len && !top->d) return peek_one(top, r->cur);
+    const doc *base = r->cur;
+    const version *first = NULL;
+    for (const version *v = r->older; v; v = v->older) {
+        if (v->from <= s) {
+            if (!v->delta_len || v->d) return v->d ? v->d->v : NULL;
+            uint32_t size;
+            return apply_deltas(base, first ? first : v, v, 1, &size);
+        }
+        if (!v->delta_len || v->d) { base = v->d; first = NULL; }
+        else if (!first) first = v;
+    }
+    return NULL;
+}
+
+int row_exists_at(const row *r, uint32_t s) {
+    if (r->from <= s) return r->cur != NULL;
+    for (const version *v = r->older; v; v = v->older)
+        if (v->from <= s) return v->delta_len || v->d;   /* a delta always rebuilds a document */
+    return 0;
 }
 
 doc *row_at_slow(const row *r, uint32_t s) {
@@ -501,7 +560,11 @@ static size_t delta_plan(const doc *old, const doc *newer, delta_parts *d) {
     const uint8_t *a = old->v + 9, *b = newer->v + 9;
     uint32_t an = old->size - 9, bn = newer->size - 9, lim = an < bn ? an : bn;
     uint32_t p = 0, s = 0;
+    uint64_t x, y;
+    /* Eight bytes a step while they match, then byte by byte. */
+    while (p + 8 <= lim && (memcpy(&x, a + p, 8), memcpy(&y, b + p, 8), x == y)) p += 8;
     while (p < lim && a[p] == b[p]) p++;
+    while (s + 8 <= lim - p && (memcpy(&x, a + an - s - 8, 8), memcpy(&y, b + bn - s - 8, 8), x == y)) s += 8;
     while (s < lim - p && a[an - 1 - s] == b[bn - 1 - s]) s++;
     d->p = p;
     d->s = s;

@@ -97,6 +97,12 @@ static inline doc *row_at(const row *r, uint32_t s) {
     if (v && v->from <= s && !v->delta_len) return v->d;
     return row_at_slow(r, s);
 }
+/* The bytes of row r as of s, for a look that keeps nothing (a filter): a delta version is
+   rebuilt in a work buffer, valid until the next row_peek or rebuild. NULL when the row did
+   not exist then, or when out of memory (hist_views_failed() says so). */
+val row_peek(const row *r, uint32_t s);
+/* Whether row r existed at s (rebuilds nothing). */
+int row_exists_at(const row *r, uint32_t s);
 /* The document of version v, given `newer`, the document of the next newer version (or the
    row's cur): for walks from the newest version down. Same borrowing and failure as row_at. */
 doc *version_doc(version *v, doc *newer);

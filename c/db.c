@@ -491,12 +491,13 @@ static hs_rc check_readable_seq(hs_db *db, uint32_t s) {
 static void print_docs_at(buf *o, const coll *c, uint32_t view) {
     int first = 1;
     for (size_t r = 0; r < c->len; r++) {
-        const doc *d = row_doc(&c->rows[r], view);
+        val d = row_peek(&c->rows[r], view);   /* printed at once: nothing kept */
         if (!d) continue;
         if (!first) buf_putc(o, ',');
         first = 0;
-        val_print(o, d->v);
+        val_print(o, d);
     }
+    if (hist_views_failed()) o->oom = 1;   /* a past version could not be rebuilt */
 }
 
 hs_rc db_to_dict_for(hs_db *db, uint32_t s, const cJSON *perms) {
@@ -556,7 +557,7 @@ hs_rc hs_db_rows_at(hs_db *db, uint32_t s, const char *name, size_t name_len) {
     buf_puts(o, "],\"rowIds\":[");
     int first = 1;
     for (size_t r = 0; r < found->len; r++) {
-        if (!row_doc(&found->rows[r], view)) continue;
+        if (!row_exists_at(&found->rows[r], view)) continue;
         if (!first) buf_putc(o, ',');
         first = 0;
         buf_put_i64(o, found->rows[r].id);
