@@ -1,8 +1,14 @@
 /*
- * coll.c: collections and the document transformations of write queries.
+ * coll.c: collections, the document transformations of write queries, and past versions
+ * kept as deltas (rebuilt on read).
  *
  * The transformations copy untouched members byte for byte (a key and its value are one
  * contiguous run in the encoding), so an update costs about one document's size.
+ * A past version becomes a delta only after its commit is published (hist_compact), so a
+ * rollback always finds its versions whole; a delta's next newer version always holds a
+ * document; a rebuilt document a call borrows is listed (views) and dropped when the next
+ * call starts (hist_release_views), unless something else holds it too: then the version
+ * keeps it, so one document stays one pointer (revert compares pointers).
  */
 #include "coll.h"
 #include "index.h"

@@ -2,7 +2,8 @@
  * coll.h: a collection and its history: rows of immutable documents, each row with the
  * chain of its past versions, plus the versioned serial counter and existence flag.
  *
- * Owns one reference to every document it points to, current or past. Invariants:
+ * Owns one reference to every document it points to, current or past (a past version may
+ * instead be a delta against the next newer one, see struct version). Invariants:
  * - rows[] is sorted by id (insertion order) and holds every row that is live now or in
  *   kept history; a deleted row stays as a tombstone (cur == NULL) until retention drops it;
  * - a row's versions are contiguous in seq: cur is live for seqs >= from, and each older

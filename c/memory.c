@@ -5,7 +5,9 @@
  * Bookkeeping is a small table of (database, bytes, limit), because a process rarely has
  * more than a few databases; it lives outside hs_db so the accounting cannot disturb the
  * engine's state. One call runs at a time (the engine is single-threaded), so the running
- * call is global state here.
+ * call is global state here. hs_mem_enter also tells coll.c that a new call starts: the past
+ * versions rebuilt for the last call are no longer borrowed (hist_release_views), and a
+ * rebuild that ran out of memory fails the call like any allocation (hs_mem_leave).
  */
 #include "memory.h"
 #include "hsint.h"
