@@ -572,6 +572,7 @@ static size_t delta_plan(const doc *old, const doc *newer, delta_parts *d) {
     while (p < lim && a[p] == b[p]) p++;
     while (s + 8 <= lim - p && (memcpy(&x, a + an - s - 8, 8), memcpy(&y, b + bn - s - 8, 8), x == y)) s += 8;
     while (s < lim - p && a[an - 1 - s] == b[bn - 1 - s]) s++;
+    if (an - p - s > UINT16_MAX) return 0;   /* no small delta: kept whole */
     d->p = p;
     d->s = s;
     d->mid_len = an - p - s;
