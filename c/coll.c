@@ -1,8 +1,14 @@
 /*
- * coll.c: collections and the document transformations of write queries.
+ * coll.c: collections, the document transformations of write queries, and past versions
+ * kept as deltas (rebuilt on read).
  *
  * The transformations copy untouched members byte for byte (a key and its value are one
  * contiguous run in the encoding), so an update costs about one document's size.
+ * A past version becomes a delta only after its commit is published (hist_compact), so a
+ * rollback always finds its versions whole; a delta's next newer version always holds a
+ * document; a rebuilt document a call borrows is listed (views) and dropped when the call
+ * ends (hist_release_views, from hs_mem_leave), unless something else holds it too: then the version
+ * keeps it, so one document stays one pointer (revert compares pointers).
  */
 #include "coll.h"
 #include "index.h"
@@ -22,9 +28,12 @@ coll *coll_new(const char *name, size_t name_len) {
     return c;
 }
 
+static void forget_view(const version *v);
+
 static void free_versions(version *v) {
     while (v) {
         version *older = v->older;
+        if (v->delta_len && v->d) forget_view(v);   /* no listed view may outlive its version */
         doc_unref(v->d);
         free(v);
         v = older;
@@ -69,7 +78,7 @@ int hist_reserve(hist *h, size_t versions, size_t changes) {
     }
     if (h->capchanges - h->nchanges < changes) {
         size_t cap = h->capchanges ? h->capchanges : 64;
-        while (cap - h->nchanges < changes) cap *= 2;
+        while (cap - h->nchanges < changes) cap += cap / 2;   /* 1.5x: less slack kept */
         change *ch = realloc(h->changes, cap * sizeof *ch);
         if (!ch) return 0;
         h->changes = ch;
@@ -121,6 +130,7 @@ void coll_set(coll *c, size_t i, doc *d, hist *h) {
     h->spare = v->older;
     h->nspare--;
     v->d = r->cur;
+    v->delta_len = 0;
     v->from = r->from;
     v->to = h->seq;
     v->older = r->older;
@@ -351,4 +361,304 @@ doc *doc_replace_member(val obj, val at, const uint8_t *nv, size_t nlen) {
     memcpy(d->v + prefix + nlen, at + old, size - prefix - old);
     wr32(d->v + 5, (uint32_t)(total - 9));   /* the object's payload size */
     return d;
+}
+
+/* ---- past versions as deltas ----
+   A delta rebuilds a document O from N, the next newer version's document (both objects):
+   O = N's 9 header bytes and the first p payload bytes, then mid, then N's last s bytes,
+   with O's member count and payload size written into the header. Encoding: varint p,
+   varint s, varint (mid length * 2 + 1 when O's member count differs), O's count (4 bytes,
+   when it differs), mid. An update of a few members keeps everything around them, so the
+   delta is the changed bytes and a few more. */
+
+/* At most this many deltas in a row along a chain: reading the past rebuilds at most that
+   many edits; the next version back is kept whole. */
+#define MAX_DELTA_RUN 8
+
+static size_t put_varint(uint8_t *p, uint32_t x) {
+    size_t n = 0;
+    while (x >= 0x80) { p[n++] = (uint8_t)(x | 0x80); x >>= 7; }
+    p[n++] = (uint8_t)x;
+    return n;
+}
+
+static inline uint32_t get_varint(const uint8_t **p) {
+    if (!(**p & 0x80)) return *(*p)++;
+    uint32_t x = 0;
+    for (int shift = 0;; shift += 7) {
+        uint8_t b = *(*p)++;
+        x |= (uint32_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) return x;
+    }
+}
+
+typedef struct delta_parts { uint32_t p, s, mid_len, count, size; int has_count; const uint8_t *mid; } delta_parts;
+
+static inline void delta_read(const version *v, delta_parts *d) {
+    const uint8_t *q = v->delta;
+    d->p = get_varint(&q);
+    d->s = get_varint(&q);
+    uint32_t m = get_varint(&q);
+    d->mid_len = m >> 1;
+    d->has_count = m & 1;
+    if (d->has_count) { d->count = rd32(q); q += 4; }
+    d->mid = q;
+    d->size = 9 + d->p + d->mid_len + d->s;
+}
+
+/* memcpy for the short runs of a document: eight bytes a step (the wasm build's memcpy
+   copies unaligned short runs a byte at a time, which made reading the past slow). */
+static inline void copy_run(uint8_t *out, const uint8_t *in, size_t n) {
+    if (n < 8) { while (n--) *out++ = *in++; return; }
+    uint64_t x;
+    size_t k = 0;
+    for (; k + 8 <= n; k += 8) { memcpy(&x, in + k, 8); memcpy(out + k, &x, 8); }
+    if (k < n) { memcpy(&x, in + n - 8, 8); memcpy(out + n - 8, &x, 8); }   /* the last 8, overlapping */
+}
+
+/* Writes O (size from the delta) rebuilt from N into out. */
+static inline void delta_apply(const delta_parts *d, const uint8_t *n, uint32_t nsize, uint8_t *out) {
+    copy_run(out, n, 9 + (size_t)d->p);
+    copy_run(out + 9 + d->p, d->mid, d->mid_len);
+    copy_run(out + 9 + d->p + d->mid_len, n + nsize - d->s, d->s);
+    if (d->has_count) wr32(out + 1, d->count);
+    wr32(out + 5, d->size - 9);
+}
+
+/* The rebuilt documents the running call borrows (process-wide: one call runs at a time). */
+static version **views;
+static size_t nviews, capviews;
+static int views_failed;
+/* Two work buffers for rebuilding: freed when the views are released. */
+static buf work[2];
+
+void hist_release_views(void) {
+    for (size_t i = 0; i < nviews; i++) {
+        version *v = views[i];
+        /* Held elsewhere too (a revert made it current): kept, so that pointer stays the one
+           document it is; else dropped until read again. */
+        if (v->d->refs > 1) continue;
+        doc_unref(v->d);
+        v->d = NULL;
+    }
+    nviews = 0;
+    free(views);   /* nothing stays allocated between calls */
+    views = NULL;
+    capviews = 0;
+    buf_free(&work[0]);
+    buf_free(&work[1]);
+}
+
+/* Takes v off the list (it is being freed). The list is short: it is emptied when a call starts. */
+static void forget_view(const version *v) {
+    for (size_t i = nviews; i > 0; i--)
+        if (views[i - 1] == v) { views[i - 1] = views[--nviews]; break; }
+    if (!nviews) { free(views); views = NULL; capviews = 0; }
+}
+
+int hist_views_failed(void) {
+    int f = views_failed;
+    views_failed = 0;
+    return f;
+}
+
+/* Applies the deltas of `first` and every version below it down to v (a delta version) to
+   base, the document of the version above `first`; v's own delta is applied only when
+   with_last. Returns the bytes (in a work buffer, or base's) and their size, NULL on out of
+   memory. */
+static const uint8_t *apply_deltas(const doc *base, const version *first, const version *v, int with_last, uint32_t *size) {
+    const uint8_t *n = base->v;
+    uint32_t nsize = base->size;
+    int w = 0;
+    delta_parts d;
+    for (const version *x = first; x != v || with_last; x = x->older) {
+        delta_read(x, &d);
+        if (n == (const uint8_t *)work[w].data) w ^= 1;
+        buf_clear(&work[w]);
+        if (!buf_reserve(&work[w], d.size)) { views_failed = 1; return NULL; }
+        delta_apply(&d, n, nsize, (uint8_t *)work[w].data);
+        n = (const uint8_t *)work[w].data;
+        nsize = d.size;
+        if (x == v) break;
+    }
+    *size = nsize;
+    return n;
+}
+
+/* Rebuilds v (a delta version without its document) from `base`, the document of the
+   version `first` edits, applying first's delta and each one below it down to v; v keeps
+   the document (listed in views). */
+static doc *rebuild(version *v, const doc *base, const version *first) {
+    if (nviews == capviews) {
+        size_t cap = capviews ? capviews * 2 : 64;
+        version **grown = realloc(views, cap * sizeof *grown);
+        if (!grown) { views_failed = 1; return NULL; }
+        views = grown;
+        capviews = cap;
+    }
+    uint32_t nsize;
+    const uint8_t *n = apply_deltas(base, first, v, 0, &nsize);
+    if (!n) return NULL;
+    delta_parts d;
+    delta_read(v, &d);
+    doc *o = malloc(sizeof(doc) + d.size);
+    if (!o) { views_failed = 1; return NULL; }
+    o->refs = 1;
+    o->size = d.size;
+    delta_apply(&d, n, nsize, o->v);
+    v->d = o;
+    views[nviews++] = v;
+    return o;
+}
+
+/* The common case of row_peek: v, a delta right below the document base, rebuilt into work[0]. */
+static val peek_one(const version *v, const doc *base) {
+    delta_parts d;
+    delta_read(v, &d);
+    if (work[0].cap < d.size) {
+        buf_clear(&work[0]);
+        if (!buf_reserve(&work[0], d.size)) { views_failed = 1; return NULL; }
+    }
+    delta_apply(&d, base->v, base->size, (uint8_t *)work[0].data);
+    return (val)work[0].data;
+}
+
+val row_peek(const row *r, uint32_t s) {
+    if (r->from <= s) return r->cur ? r->cur->v : NULL;
+    const version *top = r->older;
+    if (top && top->from <= s && top->delta_len && !top->d) return peek_one(top, r->cur);
+    const doc *base = r->cur;
+    const version *first = NULL;
+    for (const version *v = r->older; v; v = v->older) {
+        if (v->from <= s) {
+            if (!v->delta_len || v->d) return v->d ? v->d->v : NULL;
+            uint32_t size;
+            return apply_deltas(base, first ? first : v, v, 1, &size);
+        }
+        if (!v->delta_len || v->d) { base = v->d; first = NULL; }
+        else if (!first) first = v;
+    }
+    return NULL;
+}
+
+int row_exists_at(const row *r, uint32_t s) {
+    if (r->from <= s) return r->cur != NULL;
+    for (const version *v = r->older; v; v = v->older)
+        if (v->from <= s) return v->delta_len || v->d;   /* a delta always rebuilds a document */
+    return 0;
+}
+
+doc *row_at_slow(const row *r, uint32_t s) {
+    if (r->from <= s) return r->cur;
+    const doc *base = r->cur;        /* the nearest newer document at hand */
+    const version *first = NULL;     /* the delta version just below it */
+    for (version *v = r->older; v; v = v->older) {
+        if (v->from <= s) {
+            if (!v->delta_len || v->d) return v->d;
+            return rebuild(v, base, first ? first : v);
+        }
+        if (!v->delta_len || v->d) { base = v->d; first = NULL; }
+        else if (!first) first = v;
+    }
+    return NULL;
+}
+
+doc *version_doc(version *v, doc *newer) {
+    if (!v->delta_len || v->d) return v->d;
+    return rebuild(v, newer, v);
+}
+
+/* The delta of old against newer (both documents): its parts, and its encoded length, or 0
+   when it would not be smaller than keeping old whole. */
+static size_t delta_plan(const doc *old, const doc *newer, delta_parts *d) {
+    const uint8_t *a = old->v + 9, *b = newer->v + 9;
+    uint32_t an = old->size - 9, bn = newer->size - 9, lim = an < bn ? an : bn;
+    uint32_t p = 0, s = 0;
+    uint64_t x, y;
+    /* Eight bytes a step while they match, then byte by byte. */
+    while (p + 8 <= lim && (memcpy(&x, a + p, 8), memcpy(&y, b + p, 8), x == y)) p += 8;
+    while (p < lim && a[p] == b[p]) p++;
+    while (s + 8 <= lim - p && (memcpy(&x, a + an - s - 8, 8), memcpy(&y, b + bn - s - 8, 8), x == y)) s += 8;
+    while (s < lim - p && a[an - 1 - s] == b[bn - 1 - s]) s++;
+    if (an - p - s > UINT16_MAX) return 0;   /* no small delta: kept whole */
+    d->p = p;
+    d->s = s;
+    d->mid_len = an - p - s;
+    d->mid = a + p;
+    d->count = rd32(old->v + 1);
+    d->has_count = d->count != rd32(newer->v + 1);
+    uint8_t tmp[5];
+    size_t n = put_varint(tmp, p) + put_varint(tmp, s) + put_varint(tmp, d->mid_len * 2 + 1) +
+               (d->has_count ? 4 : 0) + d->mid_len;
+    return n + 8 < old->size + sizeof(doc) ? n : 0;
+}
+
+static void delta_write(const delta_parts *d, uint8_t *out) {
+    size_t n = put_varint(out, d->p);
+    n += put_varint(out + n, d->s);
+    n += put_varint(out + n, d->mid_len * 2 + (uint32_t)d->has_count);
+    if (d->has_count) { wr32(out + n, d->count); n += 4; }
+    memcpy(out + n, d->mid, d->mid_len);
+}
+
+/* Makes *link (a whole version whose newer document is `newer`) a delta when that is
+   smaller; h's byte count follows. Returns 1 when it did; then the version's reference to its
+   old document goes to *taken when taken is not NULL (else it is dropped). */
+static int compact_one(version **link, const doc *newer, hist *h, doc **taken) {
+    version *v = *link;
+    if (v->delta_len || !v->d || !newer || v->d->refs != 1 || v->d->size < 9 || newer->size < 9 ||
+        v->d->v[0] != T_OBJ || newer->v[0] != T_OBJ) return 0;
+    delta_parts d;
+    size_t n = delta_plan(v->d, newer, &d);
+    if (!n || n > UINT16_MAX) return 0;
+    version *nv = malloc(VERSION_NODE_SIZE(n));
+    if (!nv) return 0;
+    nv->d = NULL;
+    nv->from = v->from;
+    nv->to = v->to;
+    nv->older = v->older;
+    nv->delta_len = (uint16_t)n;
+    delta_write(&d, nv->delta);
+    h->older_bytes -= VERSION_BYTES(v);
+    h->older_bytes += VERSION_BYTES(nv);
+    *link = nv;
+    if (taken) *taken = v->d; else doc_unref(v->d);
+    /* The whole node goes back to the spares (a few): the next commit takes it again. */
+    if (h->nspare >= 64) { free(v); return 1; }
+    v->d = NULL;
+    v->older = h->spare;
+    h->spare = v;
+    h->nspare++;
+    return 1;
+}
+
+void hist_compact(hist *h, uint32_t seq) {
+    for (size_t k = h->nchanges; k > 0 && h->changes[k - 1].seq == seq; k--) {
+        coll *c = h->changes[k - 1].c;
+        long i = coll_find_row(c, h->changes[k - 1].row_id);
+        if (i < 0) continue;
+        row *r = &c->rows[i];
+        if (!r->older || r->older->to != seq) continue;
+        int run = 0;   /* the new delta lengthens the run of deltas below it */
+        for (const version *x = r->older->older; x && x->delta_len && run < MAX_DELTA_RUN; x = x->older) run++;
+        if (run < MAX_DELTA_RUN) compact_one(&r->older, r->cur, h, NULL);
+    }
+}
+
+void row_compact(row *r, hist *h) {
+    /* Newest first: each version against the document of the one above it, which this loop
+       still holds (owned) when that one has just become a delta. */
+    const doc *newer = r->cur;
+    doc *owned = NULL;
+    int run = 0;
+    for (version **link = &r->older; *link; link = &(*link)->older) {
+        if ((*link)->delta_len) break;   /* made before: so is everything below */
+        doc *mine = (*link)->d, *taken = NULL;
+        if (run < MAX_DELTA_RUN && compact_one(link, newer, h, &taken)) run++;
+        else run = 0;
+        doc_unref(owned);
+        owned = taken;
+        newer = mine;
+    }
+    doc_unref(owned);
 }

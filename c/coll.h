@@ -2,7 +2,8 @@
  * coll.h: a collection and its history: rows of immutable documents, each row with the
  * chain of its past versions, plus the versioned serial counter and existence flag.
  *
- * Owns one reference to every document it points to, current or past. Invariants:
+ * Owns one reference to every document it points to, current or past (a past version may
+ * instead be a delta against the next newer one, see struct version). Invariants:
  * - rows[] is sorted by id (insertion order) and holds every row that is live now or in
  *   kept history; a deleted row stays as a tombstone (cur == NULL) until retention drops it;
  * - a row's versions are contiguous in seq: cur is live for seqs >= from, and each older
@@ -17,11 +18,20 @@
 #define HS_COLL_H
 #include "value.h"
 
+/* A past version is kept whole (delta_len 0: d is the document, NULL when the row did not
+   exist), or, once its commit is published, as a delta: an edit of the next newer version
+   (that version, or the row's cur, always holds a document), rebuilt on read (row_at,
+   version_doc). A delta version's d is its rebuilt document while a call reads it (a reference
+   listed for hist_release_views) or, once something else holds that document too (a revert
+   made it current again), kept for good, so that the same document stays the same pointer. */
 typedef struct version {
-    doc *d;                  /* NULL: the row did not exist in this version */
+    doc *d;
     uint32_t from, to;       /* live for from <= seq < to */
     struct version *older;
+    uint16_t delta_len;      /* 0: whole; else the bytes of delta[] (a longer one: kept whole) */
+    uint8_t delta[];         /* a node is allocated to VERSION_NODE_SIZE(delta_len) bytes */
 } version;
+#define VERSION_NODE_SIZE(n) (offsetof(version, delta) + (size_t)(n))
 
 typedef struct row {
     doc *cur;                /* NULL: deleted (a tombstone, kept for time travel) */
@@ -66,8 +76,10 @@ typedef struct hist {
     uint64_t nolder, older_bytes;
 } hist;
 
-/* What one past version counts in hist.older_bytes. */
-#define VERSION_BYTES(v) ((uint64_t)sizeof(version) + ((v)->d ? (uint64_t)(v)->d->size + sizeof(doc) : 0))
+/* What one past version counts in hist.older_bytes: what it stores (a rebuilt document a
+   delta version holds for a while is not counted). */
+#define VERSION_BYTES(v) ((v)->delta_len ? (uint64_t)VERSION_NODE_SIZE((v)->delta_len) : \
+                          (uint64_t)sizeof(version) + ((v)->d ? (uint64_t)(v)->d->size + sizeof(doc) : 0))
 
 coll *coll_new(const char *name, size_t name_len);
 void coll_free(coll *c);
@@ -77,13 +89,35 @@ int coll_reserve(coll *c, size_t extra);
 int hist_reserve(hist *h, size_t versions, size_t changes);
 void hist_free(hist *h);
 
-/* The document of row r as of seq s (NULL when it did not exist then). */
+/* The document of row r as of seq s (NULL when it did not exist then). A delta version is
+   rebuilt: the document is borrowed until hist_release_views; when rebuilding runs out of
+   memory, NULL is returned and hist_views_failed() says so (the caller fails the call). */
+doc *row_at_slow(const row *r, uint32_t s);
 static inline doc *row_at(const row *r, uint32_t s) {
     if (r->from <= s) return r->cur;
-    for (const version *v = r->older; v; v = v->older)
-        if (v->from <= s) return v->d;
-    return NULL;
+    const version *v = r->older;
+    if (v && v->from <= s && !v->delta_len) return v->d;
+    return row_at_slow(r, s);
 }
+/* The bytes of row r as of s, for a look that keeps nothing (a filter): a delta version is
+   rebuilt in a work buffer, valid until the next row_peek or rebuild. NULL when the row did
+   not exist then, or when out of memory (hist_views_failed() says so). */
+val row_peek(const row *r, uint32_t s);
+/* Whether row r existed at s (rebuilds nothing). */
+int row_exists_at(const row *r, uint32_t s);
+/* The document of version v, given `newer`, the document of the next newer version (or the
+   row's cur): for walks from the newest version down. Same borrowing and failure as row_at. */
+doc *version_doc(version *v, doc *newer);
+/* Drops the rebuilt documents that only the reading calls held. Called when a public call
+   starts, and before any version is freed: nothing may hold a borrowed one then. */
+void hist_release_views(void);
+/* 1 when a rebuild failed (out of memory) since the last call; clears the flag. */
+int hist_views_failed(void);
+/* After commit seq is published: stores the past versions it made as deltas where that is
+   smaller. Never fails (a version that cannot be made a delta stays whole). */
+void hist_compact(hist *h, uint32_t seq);
+/* The same for every version of row r (after loading): each against the next newer one. */
+void row_compact(row *r, hist *h);
 /* The index of the row with this id, or -1. */
 long coll_find_row(const coll *c, uint32_t id);
 

@@ -152,6 +152,9 @@ hs_db *hs_db_open(void) {
 
 void hs_db_close(hs_db *db) {
     if (!db) return;
+    /* Every close is of a database no running call reads from (its own, or one a call built
+       and threw away): no rebuilt document is borrowed now. */
+    hist_release_views();
     free_collections(db->colls, db->ncolls);
     buf_free(&db->out);
     buf_free(&db->scratch);
@@ -408,6 +411,7 @@ static hs_rc publish(hs_db *db, const char *text, size_t len, const jscan_span *
     }
     db->seq = db->hist.seq++;
     db_check_commit(db, db->seq);
+    hist_compact(&db->hist, db->seq);   /* published: its past versions may become deltas */
     return HS_OK;
 }
 
@@ -527,12 +531,13 @@ static hs_rc check_readable_seq(hs_db *db, uint32_t s) {
 static void print_docs_at(buf *o, const coll *c, uint32_t view) {
     int first = 1;
     for (size_t r = 0; r < c->len; r++) {
-        const doc *d = row_doc(&c->rows[r], view);
+        val d = row_peek(&c->rows[r], view);   /* printed at once: nothing kept */
         if (!d) continue;
         if (!first) buf_putc(o, ',');
         first = 0;
-        val_print(o, d->v);
+        val_print(o, d);
     }
+    if (hist_views_failed()) o->oom = 1;   /* a past version could not be rebuilt */
 }
 
 hs_rc db_to_dict_for(hs_db *db, uint32_t s, const cJSON *perms) {
@@ -592,7 +597,7 @@ hs_rc hs_db_rows_at(hs_db *db, uint32_t s, const char *name, size_t name_len) {
     buf_puts(o, "],\"rowIds\":[");
     int first = 1;
     for (size_t r = 0; r < found->len; r++) {
-        if (!row_doc(&found->rows[r], view)) continue;
+        if (!row_exists_at(&found->rows[r], view)) continue;
         if (!first) buf_putc(o, ',');
         first = 0;
         buf_put_i64(o, found->rows[r].id);

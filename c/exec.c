@@ -105,12 +105,18 @@ static int collect(hs_db *db, coll *c, const qnode *node, size_t max, uint32_t s
     size_t end = indexed ? ncand : c->len;
     for (size_t k = 0; k < end && h->n < max; k++) {
         size_t i = indexed ? cand[k] : k;
-        const doc *dd = row_doc(&c->rows[i], s);
-        if (!dd) continue;
-        val d = dd->v;
+        /* A past version is only looked at (row_peek) until it matches; a hit is then
+           rebuilt to be kept (row_at) for the result. */
+        val d = s == SEQ_PRESENT ? (c->rows[i].cur ? c->rows[i].cur->v : NULL) : row_peek(&c->rows[i], s);
+        if (!d) continue;
         if (node && !(indexed && exact) && !node_match(node, d, &db->nctx)) {
             if (db->nctx.error) break;   /* out of regex budget: the query fails, stop scanning */
             continue;
+        }
+        if (s != SEQ_PRESENT) {
+            const doc *kept = row_at(&c->rows[i], s);
+            if (!kept) break;   /* out of memory: hist_views_failed() below */
+            d = kept->v;
         }
         if (h->n == cap) {
             cap *= 2;
@@ -128,14 +134,14 @@ static int collect(hs_db *db, coll *c, const qnode *node, size_t max, uint32_t s
         h->n++;
     }
     free(cand);
-    return 1;
+    return !hist_views_failed();
 }
 
 static size_t count_at(const coll *c, uint32_t s) {
     if (!c) return 0;
     if (s == SEQ_PRESENT) return c->live;
     size_t n = 0;
-    for (size_t i = 0; i < c->len; i++) n += row_at(&c->rows[i], s) != NULL;
+    for (size_t i = 0; i < c->len; i++) n += row_exists_at(&c->rows[i], s);
     return n;
 }
 

@@ -99,32 +99,41 @@ hs_rc hs_db_history(hs_db *db, const char *target, size_t tlen, const char *node
         if (strcmp(db->colls[i]->name, name) == 0) c = db->colls[i];
     hist_entry *entries = NULL;
     size_t n = 0, cap = 0;
-    const version **chain = NULL;
+    /* One row's versions oldest first (the older chain reversed, then cur), each with its
+       document (a delta version is rebuilt from the newer one as the chain is walked down). */
+    typedef struct past { uint32_t from; const doc *d; } past;
+    past *chain = NULL;
     size_t chain_cap = 0;
     int oom = 0;
     node_ctx_begin(&db->nctx);
     for (size_t i = 0; c && i < c->len && !oom && !db->nctx.error; i++) {
         row *r = &c->rows[i];
-        /* The row's versions oldest first: the older chain reversed, then cur. */
         size_t k = 0;
         for (const version *v = r->older; v; v = v->older) k++;
         if (k + 1 > chain_cap) {
             chain_cap = (k + 1) * 2;
-            const version **grown = realloc(chain, chain_cap * sizeof *chain);
+            past *grown = realloc(chain, chain_cap * sizeof *chain);
             if (!grown) { oom = 1; break; }
             chain = grown;
         }
         size_t m = k;
-        for (const version *v = r->older; v; v = v->older) chain[--m] = v;
+        doc *newer = r->cur;
+        for (version *v = r->older; v; v = v->older) {
+            doc *d = version_doc(v, newer);
+            if (!d && v->delta_len) { oom = 1; break; }
+            chain[--m] = (past){v->from, d};
+            newer = d;
+        }
+        if (oom) break;
         int matched = node == NULL;
         for (size_t v = 0; v < k && !matched; v++)
-            if (chain[v]->d && node_match(node, chain[v]->d->v, &db->nctx)) matched = 1;
+            if (chain[v].d && node_match(node, chain[v].d->v, &db->nctx)) matched = 1;
         if (!matched && r->cur && node_match(node, r->cur->v, &db->nctx)) matched = 1;
         if (!matched) continue;
         const doc *prev = NULL;
         for (size_t v = 0; v <= k; v++) {
-            uint32_t seq = v < k ? chain[v]->from : r->from;
-            const doc *d = v < k ? chain[v]->d : r->cur;
+            uint32_t seq = v < k ? chain[v].from : r->from;
+            const doc *d = v < k ? chain[v].d : r->cur;
             char op = d ? (prev ? 'U' : 'I') : 'D';
             const doc *shown = d ? d : prev;
             if ((d || prev) && seq >= from && seq <= to) {
@@ -276,6 +285,9 @@ hs_rc db_revert_now(hs_db *db, uint32_t s) {
         coll *c = db->colls[i];
         for (size_t r = 0; r < c->len; r++) k += row_at(&c->rows[r], s) != c->rows[r].cur;
     }
+    /* Every past document the revert puts back is rebuilt now (and held until the call ends),
+       so applying finds them all; a rebuild that ran out of memory changes nothing. */
+    if (hist_views_failed()) return db_fail(db, HS_NOMEM, "out of memory reading the past; the database is unchanged");
     if (!hist_reserve(&db->hist, k, k)) return HS_NOMEM;
     for (size_t i = 0; i < db->ncolls; i++) {
         coll *c = db->colls[i];
@@ -293,6 +305,7 @@ hs_rc db_revert_now(hs_db *db, uint32_t s) {
     if (db->hist.failed || !commits_record(db, kind, s, NULL, 0, NULL)) { db_rollback(db); return HS_NOMEM; }
     db->seq = db->hist.seq++;
     db_check_commit(db, db->seq);
+    hist_compact(&db->hist, db->seq);
     buf_clear(&db->out);
     buf_puts(&db->out, "{\"seq\":");
     buf_put_i64(&db->out, db->seq);
@@ -325,11 +338,13 @@ static version *copy_versions(const version *v, uint32_t s, int *oom) {
     version *head = NULL, **tail = &head;
     for (; v; v = v->older) {
         if (v->to > s) continue;
-        version *c = malloc(sizeof *c);
+        size_t size = v->delta_len ? VERSION_NODE_SIZE(v->delta_len) : sizeof(version);
+        version *c = malloc(size);
         if (!c) { *oom = 1; break; }
-        *c = *v;
+        memcpy(c, v, size);
         c->older = NULL;
-        if (c->d) doc_ref(c->d);
+        if (c->delta_len) c->d = NULL;   /* a rebuilt document stays with the source */
+        else if (c->d) doc_ref(c->d);
         *tail = c;
         tail = &c->older;
     }
@@ -379,7 +394,8 @@ hs_db *hs_db_fork(const hs_db *db, uint32_t s) {
                 while (v && v->from > s) v = v->older;
                 if (!v) continue;
                 from = v->from;
-                cur = v->d;
+                cur = row_at(src, s);
+                if (!cur && v->delta_len) { oom = 1; break; }
             }
             row *dst = &n->rows[n->len++];
             dst->id = src->id;
@@ -411,6 +427,7 @@ hs_db *hs_db_fork(const hs_db *db, uint32_t s) {
 /* ---- retention and stats ---- */
 
 hs_rc hs_db_set_horizon(hs_db *db, uint32_t h) {
+    hist_release_views();   /* pruning frees versions: nothing reads them now (a call of its own) */
     if (!db) return HS_MISUSE;
     if (h > db->seq) return db_error(db, "the horizon cannot be after the latest commit");
     if (h <= db->oldest) { buf_clear(&db->out); buf_puts(&db->out, "{}"); return HS_OK; }
@@ -477,14 +494,16 @@ hs_rc hs_db_stats(hs_db *db) {
    measuring tool (bench/commit-core.mjs), not for every call. */
 hs_rc hs_db_memory_parts(hs_db *db) {
     if (!db) return HS_MISUSE;
-    uint64_t cur = 0, past = 0, rows = 0, blocks = 0;
+    uint64_t cur = 0, past = 0, nodes = 0, rows = 0, blocks = 0;
     for (size_t i = 0; i < db->ncolls; i++) {
         const coll *c = db->colls[i];
         rows += c->cap * sizeof(row);
         for (size_t r = 0; r < c->len; r++) {
             if (c->rows[r].cur) { cur += sizeof(doc) + c->rows[r].cur->size; blocks++; }
             for (const version *v = c->rows[r].older; v; v = v->older) {
-                if (v->d && v->d->refs == 1) { past += sizeof(doc) + v->d->size; blocks++; }
+                nodes += v->delta_len ? offsetof(version, delta) : sizeof(version);
+                if (v->delta_len) past += v->delta_len;   /* in the version's own block */
+                else if (v->d && v->d->refs == 1) { past += sizeof(doc) + v->d->size; blocks++; }
                 blocks++;
             }
         }
@@ -506,7 +525,7 @@ hs_rc hs_db_memory_parts(hs_db *db) {
     buf_putc(o, '{');
     PART("currentDocuments", cur); buf_putc(o, ',');
     PART("pastDocuments", past); buf_putc(o, ',');
-    PART("versionNodes", db->hist.nolder * sizeof(version)); buf_putc(o, ',');
+    PART("versionNodes", nodes); buf_putc(o, ',');
     PART("rowTables", rows); buf_putc(o, ',');
     PART("changeLog", db->hist.capchanges * sizeof(change)); buf_putc(o, ',');
     PART("commitTable", l->cap * sizeof(commit_rec)); buf_putc(o, ',');
@@ -595,6 +614,7 @@ static hs_rc apply_state_val(hs_db *db, val root, const char *query, size_t qlen
     if (oom) { db_rollback(db); return HS_NOMEM; }
     db->seq = db->hist.seq++;
     db_check_commit(db, db->seq);
+    hist_compact(&db->hist, db->seq);
     buf_clear(&db->out);
     buf_puts(&db->out, "{}");
     return HS_OK;

@@ -5,7 +5,10 @@
  * Bookkeeping is a small table of (database, bytes, limit), because a process rarely has
  * more than a few databases; it lives outside hs_db so the accounting cannot disturb the
  * engine's state. One call runs at a time (the engine is single-threaded), so the running
- * call is global state here.
+ * call is global state here. hs_mem_leave also tells coll.c that the call ends: the past
+ * versions rebuilt for it are no longer borrowed (hist_release_views; their bytes go back to
+ * the call's database; hs_mem_enter releases too, for work done outside enter/leave), and a
+ * rebuild that ran out of memory fails the call like any allocation.
  */
 #include "memory.h"
 #include "hsint.h"
@@ -52,6 +55,7 @@ size_t hs_mem_used(const hs_db *db) {
 }
 
 void hs_mem_enter(const hs_db *db) {
+    hist_release_views();   /* documents rebuilt for the last call are no longer borrowed */
     call.b = db ? find(db, 1) : NULL;   /* no room for an entry: the call runs unmetered */
     call.delta = 0;
     call.failed = 0;
@@ -66,9 +70,13 @@ static void settle(budget *b) {
 
 hs_rc hs_mem_leave(const hs_db *db, hs_rc rc) {
     budget *b = call.b;
+    /* The past versions rebuilt for this call are dropped now, while their bytes are still
+       refunded to this call's database (at the next call they would go to no one's). */
+    hist_release_views();
     settle(b);
     call.b = NULL;
     /* Out of memory, reported as a failed query or a bare "Transaction failed": one code. */
+    if (hist_views_failed()) call.failed = 1;   /* a past version could not be rebuilt */
     if (call.failed && rc == HS_OK && db && hs_db_seq(db) == call.seq) rc = HS_NOMEM;
     call.failed = 0;
     return rc;
@@ -77,6 +85,7 @@ hs_rc hs_mem_leave(const hs_db *db, hs_rc rc) {
 hs_db *hs_mem_leave_fork(const hs_db *parent, hs_db *child) {
     budget *p = call.b;
     size_t limit = p ? p->limit : HS_DEFAULT_MEMORY_LIMIT;
+    hist_release_views();   /* as in hs_mem_leave: what the fork rebuilt is not the child's to keep */
     int64_t delta = call.delta;
     call.b = NULL;
     call.failed = 0;

@@ -67,8 +67,10 @@ static int get_object_val(const hs_db *db, const cJSON *j, const char *key, uint
     const char *e;
     if (cJSON_IsNumber(v) && db->spans) {
         /* Cut out of the text by jscan_cut (see query_arrays in db.c): parse it from there. */
+        /* Range first: a malformed text can leave a huge number here, and casting one that
+           size_t cannot hold is undefined. */
+        if (!(v->valuedouble >= 0 && v->valuedouble < (double)db->nspans)) return bad(err, cap, key, "an object");
         size_t k = (size_t)v->valuedouble, pos;
-        if (v->valuedouble < 0 || k >= db->nspans) return bad(err, cap, key, "an object");
         pos = db->spans[k].start;
         int deep = strcmp(key, "queryNode") == 0 || strcmp(key, "sortObj") == 0;
         e = jscan_value_depth(db->input, db->spans[k].end, &pos, &b, deep ? JSCAN_NODE_DEPTH : VAL_MAX_DEPTH);

@@ -227,14 +227,18 @@ hs_rc hs_db_dump(hs_db *db) {
             buf_putc(o, ',');
             put_doc(o, w->cur);
             buf_puts(o, ",[");
-            for (const version *v = w->older; v; v = v->older) {
+            doc *newer = w->cur;
+            for (version *v = w->older; v; v = v->older) {
+                doc *d = version_doc(v, newer);   /* a delta is written whole */
+                if (!d && v->delta_len) { o->oom = 1; break; }
+                newer = d;
                 if (v != w->older) buf_putc(o, ',');
                 buf_putc(o, '[');
                 buf_put_i64(o, v->from);
                 buf_putc(o, ',');
                 buf_put_i64(o, v->to);
                 buf_putc(o, ',');
-                put_doc(o, v->d);
+                put_doc(o, d);
                 buf_putc(o, ']');
             }
             buf_puts(o, "]]");
@@ -687,6 +691,9 @@ static hs_rc load(hs_db *db, const char *text, size_t len) {
     db->hist.seq = seq + 1;
     declared_free(&db->declared);
     db->declared = declared;
+    /* Past versions come whole from the dump; kept as deltas, as commits keep them. */
+    for (size_t i = 0; i < db->ncolls; i++)
+        for (size_t r = 0; r < db->colls[i]->len; r++) row_compact(&db->colls[i]->rows[r], &db->hist);
     db_recount(db);
     buf_clear(&db->out);
     buf_puts(&db->out, "{}");
