@@ -11,7 +11,9 @@
  * again with the engine's node matcher, and its node is taken out and/or put back:
  * O(k log n) for k touched rows. The page (offset, limit, startAfter, endBefore, searchOne)
  * is then cut from the treap: O(log n + page). Without paging the delta comes straight from
- * the touched rows; with paging the new page is compared with the last one.
+ * the touched rows; with paging the new page is compared with the last one, except that a
+ * page cut by offset/limit alone is known unchanged, in O(k log n), when every touched row
+ * ranks after it before and after the commit (the common case for a top-k).
  *
  * Must stay true:
  *   - the set holds exactly the rows whose current document matches (getAll: every live
@@ -523,7 +525,26 @@ static long find_pos(const id_pos *list, size_t n, uint32_t id) {
 
 /* The delta of a page: what left, what came, what changed in place or moved, with each
    row's index in the old page (from) and in the new one (index). */
-static hs_rc put_delta(hs_live *lv, touched *t, size_t nt) {
+/* 1 when no touched row ranked below hi_before (old_index) nor ranks below the new page end. */
+static int page_untouched(const hs_live *lv, const touched *t, size_t nt, size_t hi_before) {
+    size_t lo, hi_after;
+    page_bounds(lv, &lo, &hi_after);
+    for (size_t i = 0; i < nt; i++) {
+        if (t[i].before && t[i].old_index < hi_before) return 0;
+        if (t[i].after && rank_of(lv, t[i].after) < hi_after) return 0;
+    }
+    return 1;
+}
+
+/* A page cut by offset/limit alone (no startAfter/endBefore anchor): its rows are the ranks
+   [lo, hi), so a commit whose touched rows all ranked at or after hi before it and rank at or
+   after the new hi now leaves the page as it was (the rows ranked below hi are the same
+   untouched rows, in the same order). */
+static int page_by_rank(const hs_live *lv) {
+    return lv->paged && !lv->anchor && !lv->q.start_after && !lv->q.end_before;
+}
+
+static hs_rc put_delta(hs_live *lv, touched *t, size_t nt, size_t hi_before) {
     buf *o = &lv->db->out;
     int64_t old_hits = lv->hit_count, old_len = lv->db_length;
     put_head(o, lv);
@@ -553,6 +574,8 @@ static hs_rc put_delta(hs_live *lv, touched *t, size_t nt) {
         for (size_t i = 0; i < nt; i++)
             if (!t[i].before && t[i].after) put_row(o, &first, t[i].id, -1, (int64_t)rank_of(lv, t[i].after), t[i].after->d);
         buf_putc(o, ']');
+    } else if (page_by_rank(lv) && page_untouched(lv, t, nt, hi_before)) {
+        buf_puts(o, "],\"changed\":[],\"moved\":[],\"added\":[]");
     } else {
         size_t n;
         lnode **nodes = page_nodes(lv, &n);
@@ -624,8 +647,11 @@ static hs_rc update(hs_live *lv) {
     for (size_t i = 0; i < nt; i++)
         if (!u || t[u - 1].id != t[i].id) t[u++] = t[i];
     nt = u;
-    /* Without paging, a delta gives each row's old index: its rank before anything moves. */
-    if (!lv->paged)
+    /* Without paging, a delta gives each row's old index: its rank before anything moves (a
+       page cut by rank uses it to see whether the page can have changed). */
+    size_t lo_before, hi_before = 0;
+    if (page_by_rank(lv)) page_bounds(lv, &lo_before, &hi_before);
+    if (!lv->paged || page_by_rank(lv))
         for (size_t i = 0; i < nt; i++) {
             const lnode *old = map_get(&lv->map, t[i].id);
             if (old) t[i].old_index = rank_of(lv, old);
@@ -657,7 +683,7 @@ static hs_rc update(hs_live *lv) {
     } else if (was_failed) {
         rc = put_full(lv);
     } else {
-        rc = put_delta(lv, t, nt);
+        rc = put_delta(lv, t, nt, hi_before);
     }
     for (size_t i = 0; i < nt; i++) free_node(t[i].before);
     free(t);
