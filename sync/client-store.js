@@ -48,7 +48,8 @@ export class SyncStore {
   #rebuilt = [];            // resolvers waiting for the next rebuild to be taken
   #serverSeqs = [];         // the server seq of each mirror commit (mirror seq i + 1), ascending
   #mirrorIds = new Map();   // commit id -> mirror seq
-  #serverMeta = [];         // { id, own } of each mirror commit, beside #serverSeqs
+  #serverMeta = [];         // { id, own, origin, originRun, ownRun } of each mirror commit, beside #serverSeqs
+                            // (originRun / ownRun: the index where its run of one origin / of own commits starts)
   #landed = new Map();      // commit id -> { serverSeq, base, own, rebased }, for the mirror's commits
   statusVersion = 0;        // grows whenever a commit's status may have changed
   pending = [];             // [{ id, time, cause, query, toId? }] (toId: a revert's target, by id)
@@ -162,7 +163,7 @@ export class SyncStore {
       const query = isSeqRevert(c.query) ? { ...c.query, toSeq: this.#mirrorSeqAt(c.query.toSeq) } : c.query;
       this.#land(c);
       this.#serverSeqs.push(c.seq);
-      this.#serverMeta.push({ id: c.id, own: c.own === true });
+      this.#serverMeta.push(this.#metaOf(c));
       this.#mirrorIds.set(c.id, base + i + 1);
       return recordText(base + i + 1, { ...c, query });
     });
@@ -177,15 +178,25 @@ export class SyncStore {
       const from = this.#indexAfter(base), to = this.#indexAfter(c.seq - 1);   // mirror commits in (base, seq)
       if (to - from < c.seq - base - 1) {
         rebased = true;   // some commit between is not in the mirror: not readable here, or older than it
-      } else {
-        const origin = originOf(c.id);
-        for (let i = from; i < to && !rebased; i++) {
-          const between = this.#serverMeta[i];
-          rebased = c.own === true ? !between.own : originOf(between.id) !== origin;
-        }
+      } else if (to > from) {
+        // Someone else's commit lies between unless the run that ends at to - 1 (of own
+        // commits, or of c's origin) reaches back to from: O(1), not a walk of the span.
+        const last = this.#serverMeta[to - 1];
+        rebased = c.own === true ? !(last.own && last.ownRun <= from) : !(last.origin === originOf(c.id) && last.originRun <= from);
       }
     }
     this.#landed.set(c.id, { serverSeq: c.seq, base, own: c.own === true, rebased });
+  }
+
+  /* The #serverMeta entry of server commit c, appended after the entries before it. */
+  #metaOf(c) {
+    const i = this.#serverMeta.length, prev = this.#serverMeta[i - 1];
+    const own = c.own === true, origin = originOf(c.id);
+    return {
+      id: c.id, own, origin,
+      originRun: prev && prev.origin === origin ? prev.originRun : i,
+      ownRun: own && prev?.own ? prev.ownRun : i,
+    };
   }
 
   /* The index in #serverSeqs of the first server seq above seq. */
