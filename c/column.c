@@ -228,6 +228,51 @@ static void compare(struct col_set *s, const node_view *v, uint8_t *res) {
     for (size_t i = 0; i < n; i++) res[i] = kind[i] == CK_VAL ? o[(x[i] > y) - (x[i] < y) + 1] : kind[i];
 }
 
+/* Appends row i (outcome r: 1 yes, 2 ask the document) to the candidate list. 0 on out of memory. */
+static int push_candidate(size_t **out, size_t *m, size_t *cap, size_t *unsure, size_t i, uint8_t r) {
+    if (*m == *cap) {
+        size_t *grown = realloc(*out, (*cap *= 2) * sizeof *grown);
+        if (!grown) return 0;
+        *out = grown;
+    }
+    (*out)[(*m)++] = i;
+    *unsure += r == 2;
+    return 1;
+}
+
+/* A lone comparison (the common query) straight into the candidate list, in one pass over
+   the column, without the outcome array that and_/or_/not_ combine. 0 on out of memory. */
+static int gather_compare(struct col_set *s, const node_view *v, size_t **pos, size_t *npos, int *exact) {
+    const column *k = find(s, v->field, v->flen);
+    const uint8_t *kind = k->kind;
+    size_t n = s->len, cap = 16, m = 0, unsure = 0;
+    size_t *out = malloc(cap * sizeof *out);
+    if (!out) return 0;
+    int ok = 1;
+    if (k->is_str) {
+        const uint32_t *h = k->vals;
+        uint32_t y = str_hash(v->value + 5, rd32(v->value + 1));
+        const uint8_t *o = str_outcome[v->cmp];
+        for (size_t i = 0; ok && i < n; i++) {
+            uint8_t r = kind[i] == CK_VAL ? o[h[i] == y] : kind[i];
+            if (r) ok = push_candidate(&out, &m, &cap, &unsure, i, r);
+        }
+    } else {
+        const int64_t *x = k->vals;
+        int64_t y = val_int(v->value);
+        const uint8_t *o = int_outcome[v->cmp];
+        for (size_t i = 0; ok && i < n; i++) {
+            uint8_t r = kind[i] == CK_VAL ? o[(x[i] > y) - (x[i] < y) + 1] : kind[i];
+            if (r) ok = push_candidate(&out, &m, &cap, &unsure, i, r);
+        }
+    }
+    if (!ok) { free(out); return 0; }
+    *pos = out;
+    *npos = m;
+    *exact = unsure == 0;
+    return 1;
+}
+
 /* and_ and or_ of two outcomes (0 no, 1 yes, 2 unknown), indexed by a * 3 + b. */
 static const uint8_t combine[2][9] = {{0, 0, 0, 0, 1, 2, 0, 2, 2}, {0, 1, 2, 1, 1, 1, 2, 1, 2}};
 
@@ -263,6 +308,9 @@ int col_candidates(coll *c, const qnode *node, size_t **pos, size_t *npos, int *
     if ((!c->cx || c->cx->len != c->len) && !build(c)) return 0;
     struct col_set *s = c->cx;
     if (!answerable(s, node, field)) return 0;
+    node_view v;
+    node_view_of(node, &v);
+    if (v.kind == NV_CMP) return gather_compare(s, &v, pos, npos, exact);
     uint8_t *res = malloc(s->len);
     if (!res) return 0;
     if (!eval(s, node, res)) { free(res); return 0; }
