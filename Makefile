@@ -197,6 +197,7 @@ test-package: build
 
 bench: build
 	$(NODE) bench/speed.mjs
+	$(NODE) bench/speed-browser.mjs
 	$(NODE) bench/timetravel.mjs
 	$(NODE) bench/live.mjs
 	$(NODE) bench/commit-core.mjs
