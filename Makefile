@@ -198,6 +198,7 @@ test-package: build
 bench: build
 	$(NODE) bench/speed.mjs
 	$(NODE) bench/range-count.mjs
+	$(NODE) bench/speed-browser.mjs
 	$(NODE) bench/timetravel.mjs
 	$(NODE) bench/live.mjs
 	$(NODE) bench/commit-core.mjs
