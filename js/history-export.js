@@ -60,15 +60,21 @@ const PRINTABLE_ID = /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,128}$/;   // printable ASC
 
 /* The exported commits as the engine's records texts (versions 1 and 2: an id is kept when
    given): pieces of RECORDS_PER_TEXT records each, separated by commas, that
-   engine.replayTexts puts together as one list. The checks run commit by commit; each piece
-   is written by one JSON.stringify (a stringify and a template per commit cost more than
-   the engine's replay of it; one text of the whole list cost as much again to encode). */
+   engine.replayTexts puts together as one list. One pass checks each commit and writes each
+   piece as soon as it is full with one JSON.stringify (a stringify and a template per commit
+   cost more than the engine's replay of it; one text of the whole list cost as much again to
+   encode), so a piece's record objects die young instead of all 100,000 outliving
+   scavenges until the end (that promotion was most of import's garbage collection). */
 const RECORDS_PER_TEXT = 128;
 function importRecords(history, baseSeq) {
-  const out = new Array(history.commits.length);
+  const commitList = history.commits;
+  if (!commitList.length) return null;
+  const texts = [];
+  const piece = [];
   const ids = new Set();
   let expected = baseSeq + 1, last = -Infinity;
-  for (const c of history.commits) {
+  for (let i = 0; i < commitList.length; i++) {
+    const c = commitList[i];
     if (c === null || typeof c !== 'object') throw invalid(`importHistory: commit ${expected} is not an object`);
     if (c.seq !== expected) throw invalid(`importHistory: commit ${expected}: expected seq ${expected}, found ${c.seq}`);
     const q = c.query;
@@ -78,32 +84,39 @@ function importRecords(history, baseSeq) {
       if (!Number.isInteger(q.toSeq) || q.toSeq < 0 || q.toSeq >= c.seq) throw invalid(`importHistory: commit ${expected}: a revert must go back to a seq from 0 to ${c.seq - 1}, got ${q.toSeq}`);
     }
     let time = null;
-    if (c.time !== null && c.time !== undefined) {
-      time = typeof c.time === 'number' ? c.time : typeof c.time === 'string' ? Date.parse(c.time) : NaN;
-      if (!Number.isFinite(time) || Math.abs(time) > DATE_MAX_MS) timeMs(c.time, `importHistory: commit ${expected}`);   // throws the message
+    const given = c.time;
+    if (given !== null && given !== undefined) {
+      time = typeof given === 'number' ? given : typeof given === 'string' ? Date.parse(given) : NaN;
+      if (!Number.isFinite(time) || Math.abs(time) > DATE_MAX_MS) timeMs(given, `importHistory: commit ${expected}`);   // throws the message
       // A commit with an id keeps the time it was made at, as the engine does on replay: a
       // synced or rebased history may go back in time (time lookups use the running latest).
       if (time < last && c.id === undefined) throw invalid(`importHistory: commit ${expected}: its time ${new Date(time).toISOString()} is before the previous commit's`);
-      last = Math.max(last, time);
+      if (time > last) last = time;
     }
-    let id;
-    if (c.id !== undefined) {
-      if (typeof c.id !== 'string' || !PRINTABLE_ID.test(c.id)) throw invalid(`importHistory: commit ${expected}: id must be a printable string`);
-      if (ids.has(c.id)) throw invalid(`importHistory: commit ${expected}: id ${c.id} appears twice`);
-      ids.add(c.id);
-      id = c.id;
+    const id = c.id;
+    if (id !== undefined) {
+      if (typeof id !== 'string' || !PRINTABLE_ID.test(id)) throw invalid(`importHistory: commit ${expected}: id must be a printable string`);
+      const size = ids.size;
+      ids.add(id);
+      if (ids.size === size) throw invalid(`importHistory: commit ${expected}: id ${id} appears twice`);
     }
-    out[expected - baseSeq - 1] = { seq: c.seq, id, time, cause: c.cause ?? null, query: q };
+    piece.push({ seq: expected, id, time, cause: c.cause ?? null, query: q });
     expected++;
+    if (piece.length === RECORDS_PER_TEXT || i === commitList.length - 1) {
+      texts.push(pieceText(piece));
+      piece.length = 0;
+    }
   }
+  return texts;
+}
+
+/* One piece's records as JSON without the brackets; a cause that cannot be written (it is
+   the caller's data) is refused naming its commit. */
+function pieceText(piece) {
   try {
-    if (!out.length) return null;
-    const texts = [];
-    for (let i = 0; i < out.length; i += RECORDS_PER_TEXT) texts.push(JSON.stringify(out.slice(i, i + RECORDS_PER_TEXT)).slice(1, -1));
-    return texts;
+    return JSON.stringify(piece).slice(1, -1);
   } catch (error) {
-    /* Find the commit that cannot be written, to say which (a cause is the caller's data). */
-    for (const r of out) {
+    for (const r of piece) {
       try { JSON.stringify(r.cause); } catch (e) { throw invalid(`importHistory: commit ${r.seq}: cause cannot be written as JSON: ${e.message}`); }
     }
     throw error;
