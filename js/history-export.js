@@ -58,6 +58,47 @@ function exportable(engine, commit, base) {
 
 const PRINTABLE_ID = /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,128}$/;   // printable ASCII but '"' and '\\'
 
+/* Which ids were seen. Most ids are origin "." counter, the counter rising per origin
+   (js/database-core.js): while every id so far is such an id with a higher counter than its
+   origin's last, all are different and no set is needed (a set of 100,000 ids cost a
+   third of the import's checks). The first id that is not builds the set of all before it. */
+class IdCheck {
+  constructor() {
+    this.all = null;                 // Set of every id so far, once an id broke the pattern
+    this.lastCounter = new Map();    // origin -> its last counter, while none has
+    this.origin = '';                // the last id's origin and counter (a cache of the map)
+    this.counter = -1;
+  }
+
+  /* Whether id (commits[at].id) is not among the ids of commits[0..at). */
+  isNew(id, commits, at) {
+    if (this.all === null) {
+      // The counter: the digits after the last '.' (an id gives one counter, so different
+      // counters mean different ids, leading zeros or not).
+      let k = id.length - 1, counter = 0, scale = 1;
+      for (let code = id.charCodeAt(k); k >= 0 && code >= 48 && code <= 57; code = id.charCodeAt(--k)) {
+        counter += (code - 48) * scale;
+        scale *= 10;
+      }
+      const digits = id.length - 1 - k;
+      if (k >= 1 && id.charCodeAt(k) === 46 && digits > 0 && digits <= 15) {
+        if (k === this.origin.length && id.startsWith(this.origin)) {
+          if (counter > this.counter) { this.counter = counter; return true; }
+        } else {
+          const origin = id.slice(0, k);
+          if (this.origin !== '') this.lastCounter.set(this.origin, this.counter);
+          if (counter > (this.lastCounter.get(origin) ?? -1)) { this.origin = origin; this.counter = counter; return true; }
+        }
+      }
+      this.all = new Set();
+      for (let j = 0; j < at; j++) if (commits[j].id !== undefined) this.all.add(commits[j].id);
+    }
+    const size = this.all.size;
+    this.all.add(id);
+    return this.all.size !== size;
+  }
+}
+
 /* The exported commits as the engine's records texts (versions 1 and 2: an id is kept when
    given): pieces of RECORDS_PER_TEXT records each, separated by commas, that
    engine.replayTexts puts together as one list. One pass checks each commit and writes each
@@ -71,7 +112,7 @@ function importRecords(history, baseSeq) {
   if (!commitList.length) return null;
   const texts = [];
   const piece = [];
-  const ids = new Set();
+  const ids = new IdCheck();
   let expected = baseSeq + 1, last = -Infinity;
   for (let i = 0; i < commitList.length; i++) {
     const c = commitList[i];
@@ -96,9 +137,7 @@ function importRecords(history, baseSeq) {
     const id = c.id;
     if (id !== undefined) {
       if (typeof id !== 'string' || !PRINTABLE_ID.test(id)) throw invalid(`importHistory: commit ${expected}: id must be a printable string`);
-      const size = ids.size;
-      ids.add(id);
-      if (ids.size === size) throw invalid(`importHistory: commit ${expected}: id ${id} appears twice`);
+      if (!ids.isNew(id, commitList, i)) throw invalid(`importHistory: commit ${expected}: id ${id} appears twice`);
     }
     piece.push({ seq: expected, id, time, cause: c.cause ?? null, query: q });
     expected++;
