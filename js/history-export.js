@@ -99,18 +99,18 @@ class IdCheck {
   }
 }
 
-/* The exported commits as the engine's records texts (versions 1 and 2: an id is kept when
-   given): pieces of RECORDS_PER_TEXT records each, separated by commas, that
-   engine.replayTexts puts together as one list. One pass checks each commit and writes each
-   piece as soon as it is full with one JSON.stringify (a stringify and a template per commit
-   cost more than the engine's replay of it; one text of the whole list cost as much again to
-   encode), so a piece's record objects die young instead of all 100,000 outliving
-   scavenges until the end (that promotion was most of import's garbage collection). */
+/* The exported commits as the engine's records list, UTF-8 bytes for engine.replayBytes
+   (versions 1 and 2: an id is kept when given). One pass checks each commit and writes
+   pieces of RECORDS_PER_TEXT records, each with one JSON.stringify (a stringify and a
+   template per commit cost more than the engine's replay of it), encoded at once: a piece's
+   record objects and text die young instead of 100,000 of them outliving scavenges until
+   the replay (that promotion was most of the import's garbage collection). */
 const RECORDS_PER_TEXT = 128;
+const encoder = new TextEncoder();
 function importRecords(history, baseSeq) {
   const commitList = history.commits;
   if (!commitList.length) return null;
-  const texts = [];
+  const list = new RecordBytes(256 * commitList.length);
   const piece = [];
   const ids = new IdCheck();
   let expected = baseSeq + 1, last = -Infinity;
@@ -142,11 +142,38 @@ function importRecords(history, baseSeq) {
     piece.push({ seq: expected, id, time, cause: c.cause ?? null, query: q });
     expected++;
     if (piece.length === RECORDS_PER_TEXT || i === commitList.length - 1) {
-      texts.push(pieceText(piece));
+      list.append(pieceText(piece));
       piece.length = 0;
     }
   }
-  return texts;
+  return list.finish();
+}
+
+/* The list [piece,piece,...] as UTF-8 bytes, each piece encoded as soon as it is written, so
+   its text dies young (100,000 records' texts kept until the replay were promoted and copied
+   by the garbage collector: more than encoding them twice). */
+class RecordBytes {
+  constructor(capacity) {
+    this.bytes = new Uint8Array(capacity);
+    this.at = 0;
+  }
+
+  append(text) {
+    const need = this.at + 3 * text.length + 2;   // a comma or bracket, the UTF-8 worst case, ']'
+    if (need > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(need, 2 * this.bytes.length));
+      grown.set(this.bytes.subarray(0, this.at));
+      this.bytes = grown;
+    }
+    this.bytes[this.at] = this.at === 0 ? 0x5b : 0x2c;   // '[' before the first, ',' between
+    this.at++;
+    this.at += encoder.encodeInto(text, this.bytes.subarray(this.at)).written;
+  }
+
+  finish() {
+    this.bytes[this.at++] = 0x5d;   // ]
+    return this.bytes.subarray(0, this.at);
+  }
 }
 
 /* One piece's records as JSON without the brackets; a cause that cannot be written (it is
@@ -163,7 +190,8 @@ function pieceText(piece) {
 }
 
 /* Checks an exported history: { baseDict, baseSeq, baseTime, records } to build it from
-   (records: the engine's records texts for engine.replayTexts, or null when there are no commits). */
+   (records: the engine's records list as bytes for engine.replayBytes, or null when there
+   are no commits). */
 export function readHistory(history) {
   if (!history || history.className !== HISTORY_CLASS || !history.base || typeof history.base !== 'object' || !Array.isArray(history.commits)) {
     throw invalid(`importHistory needs a ${HISTORY_CLASS} object (from exportHistory)`);
@@ -189,7 +217,7 @@ export async function applyHistory(core, { baseSeq, baseTime, records }) {
   engine.setBaseTime(baseTime);
   if (records !== null) {
     try {
-      engine.replayTexts(records);
+      engine.replayBytes(records);
     } catch (error) {
       if (error instanceof HindsightError && error.code === ErrorCode.CORRUPT) throw new HindsightError(ErrorCode.INVALID_ARGUMENT, `importHistory: ${error.message}`, { cause: error });
       throw error;

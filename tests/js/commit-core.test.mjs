@@ -294,6 +294,18 @@ test('importHistory finds a duplicate id whatever the ids look like (origin "." 
   }
 });
 
+test('importHistory replays commits far longer than the usual record, in any script (its byte list grows)', async () => {
+  const db = await Database.open({ clock: stepClock() });
+  db.executeQuery(add('a', Array.from({ length: 500 }, (_, i) => ({ name: `日本語 ${i} 😀 Ünïcødé`, n: i }))));
+  db.executeQuery(add('b', [{ s: '\u2028 ' + 'é'.repeat(5000) }]));
+  db.executeQuery(add('a', [{ name: 'last' }]));
+  const copy = await Database.importHistory(JSON.parse(JSON.stringify(db.exportHistory())));
+  assert.equal(copy.seq, db.seq);
+  assert.equal(JSON.stringify(copy.toDict()), JSON.stringify(db.toDict()));
+  await copy.close();
+  await db.close();
+});
+
 test('a store written by the code before the commit table (HSNAP1 with meta.log, dump version 1) opens', async () => {
   const legacy = JSON.parse(readFileSync(new URL('./fixtures/legacy-store-v1.json', import.meta.url), 'utf8'));
   const store = new MemoryStore();
