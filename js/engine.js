@@ -256,6 +256,12 @@ export class Engine {
     }
   }
 
+  /* The same for the list given as UTF-8 bytes (importHistory's records). */
+  replayBytes(bytes) {
+    this.withBytes(bytes, (ptr, len) => this.check(this.wasm.hsw_replay(this.handle, ptr, len)));
+    return this.seq();
+  }
+
   /* A new Engine over a new handle holding the history up to seq. */
   fork(seq) {
     const handle = this.wasm.hsw_fork(this.handle, seq);

@@ -58,17 +58,64 @@ function exportable(engine, commit, base) {
 
 const PRINTABLE_ID = /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,128}$/;   // printable ASCII but '"' and '\\'
 
-/* The exported commits as the engine's records texts (versions 1 and 2: an id is kept when
-   given): pieces of RECORDS_PER_TEXT records each, separated by commas, that
-   engine.replayTexts puts together as one list. The checks run commit by commit; each piece
-   is written by one JSON.stringify (a stringify and a template per commit cost more than
-   the engine's replay of it; one text of the whole list cost as much again to encode). */
+/* Which ids were seen. Most ids are origin "." counter, the counter rising per origin
+   (js/database-core.js): while every id so far is such an id with a higher counter than its
+   origin's last, all are different and no set is needed (a set of 100,000 ids cost a
+   third of the import's checks). The first id that is not builds the set of all before it. */
+class IdCheck {
+  constructor() {
+    this.all = null;                 // Set of every id so far, once an id broke the pattern
+    this.lastCounter = new Map();    // origin -> its last counter, while none has
+    this.origin = '';                // the last id's origin and counter (a cache of the map)
+    this.counter = -1;
+  }
+
+  /* Whether id (commits[at].id) is not among the ids of commits[0..at). */
+  isNew(id, commits, at) {
+    if (this.all === null) {
+      // The counter: the digits after the last '.' (an id gives one counter, so different
+      // counters mean different ids, leading zeros or not).
+      let k = id.length - 1, counter = 0, scale = 1;
+      for (let code = id.charCodeAt(k); k >= 0 && code >= 48 && code <= 57; code = id.charCodeAt(--k)) {
+        counter += (code - 48) * scale;
+        scale *= 10;
+      }
+      const digits = id.length - 1 - k;
+      if (k >= 1 && id.charCodeAt(k) === 46 && digits > 0 && digits <= 15) {
+        if (k === this.origin.length && id.startsWith(this.origin)) {
+          if (counter > this.counter) { this.counter = counter; return true; }
+        } else {
+          const origin = id.slice(0, k);
+          if (this.origin !== '') this.lastCounter.set(this.origin, this.counter);
+          if (counter > (this.lastCounter.get(origin) ?? -1)) { this.origin = origin; this.counter = counter; return true; }
+        }
+      }
+      this.all = new Set();
+      for (let j = 0; j < at; j++) if (commits[j].id !== undefined) this.all.add(commits[j].id);
+    }
+    const size = this.all.size;
+    this.all.add(id);
+    return this.all.size !== size;
+  }
+}
+
+/* The exported commits as the engine's records list, UTF-8 bytes for engine.replayBytes
+   (versions 1 and 2: an id is kept when given). One pass checks each commit and writes
+   pieces of RECORDS_PER_TEXT records, each with one JSON.stringify (a stringify and a
+   template per commit cost more than the engine's replay of it), encoded at once: a piece's
+   record objects and text die young instead of 100,000 of them outliving scavenges until
+   the replay (that promotion was most of the import's garbage collection). */
 const RECORDS_PER_TEXT = 128;
+const encoder = new TextEncoder();
 function importRecords(history, baseSeq) {
-  const out = new Array(history.commits.length);
-  const ids = new Set();
+  const commitList = history.commits;
+  if (!commitList.length) return null;
+  const list = new RecordBytes(256 * commitList.length);
+  const piece = [];
+  const ids = new IdCheck();
   let expected = baseSeq + 1, last = -Infinity;
-  for (const c of history.commits) {
+  for (let i = 0; i < commitList.length; i++) {
+    const c = commitList[i];
     if (c === null || typeof c !== 'object') throw invalid(`importHistory: commit ${expected} is not an object`);
     if (c.seq !== expected) throw invalid(`importHistory: commit ${expected}: expected seq ${expected}, found ${c.seq}`);
     const q = c.query;
@@ -78,32 +125,64 @@ function importRecords(history, baseSeq) {
       if (!Number.isInteger(q.toSeq) || q.toSeq < 0 || q.toSeq >= c.seq) throw invalid(`importHistory: commit ${expected}: a revert must go back to a seq from 0 to ${c.seq - 1}, got ${q.toSeq}`);
     }
     let time = null;
-    if (c.time !== null && c.time !== undefined) {
-      time = typeof c.time === 'number' ? c.time : typeof c.time === 'string' ? Date.parse(c.time) : NaN;
-      if (!Number.isFinite(time) || Math.abs(time) > DATE_MAX_MS) timeMs(c.time, `importHistory: commit ${expected}`);   // throws the message
+    const given = c.time;
+    if (given !== null && given !== undefined) {
+      time = typeof given === 'number' ? given : typeof given === 'string' ? Date.parse(given) : NaN;
+      if (!Number.isFinite(time) || Math.abs(time) > DATE_MAX_MS) timeMs(given, `importHistory: commit ${expected}`);   // throws the message
       // A commit with an id keeps the time it was made at, as the engine does on replay: a
       // synced or rebased history may go back in time (time lookups use the running latest).
       if (time < last && c.id === undefined) throw invalid(`importHistory: commit ${expected}: its time ${new Date(time).toISOString()} is before the previous commit's`);
-      last = Math.max(last, time);
+      if (time > last) last = time;
     }
-    let id;
-    if (c.id !== undefined) {
-      if (typeof c.id !== 'string' || !PRINTABLE_ID.test(c.id)) throw invalid(`importHistory: commit ${expected}: id must be a printable string`);
-      if (ids.has(c.id)) throw invalid(`importHistory: commit ${expected}: id ${c.id} appears twice`);
-      ids.add(c.id);
-      id = c.id;
+    const id = c.id;
+    if (id !== undefined) {
+      if (typeof id !== 'string' || !PRINTABLE_ID.test(id)) throw invalid(`importHistory: commit ${expected}: id must be a printable string`);
+      if (!ids.isNew(id, commitList, i)) throw invalid(`importHistory: commit ${expected}: id ${id} appears twice`);
     }
-    out[expected - baseSeq - 1] = { seq: c.seq, id, time, cause: c.cause ?? null, query: q };
+    piece.push({ seq: expected, id, time, cause: c.cause ?? null, query: q });
     expected++;
+    if (piece.length === RECORDS_PER_TEXT || i === commitList.length - 1) {
+      list.append(pieceText(piece));
+      piece.length = 0;
+    }
   }
+  return list.finish();
+}
+
+/* The list [piece,piece,...] as UTF-8 bytes, each piece encoded as soon as it is written, so
+   its text dies young (100,000 records' texts kept until the replay were promoted and copied
+   by the garbage collector: more than encoding them twice). */
+class RecordBytes {
+  constructor(capacity) {
+    this.bytes = new Uint8Array(capacity);
+    this.at = 0;
+  }
+
+  append(text) {
+    const need = this.at + 3 * text.length + 2;   // a comma or bracket, the UTF-8 worst case, ']'
+    if (need > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(need, 2 * this.bytes.length));
+      grown.set(this.bytes.subarray(0, this.at));
+      this.bytes = grown;
+    }
+    this.bytes[this.at] = this.at === 0 ? 0x5b : 0x2c;   // '[' before the first, ',' between
+    this.at++;
+    this.at += encoder.encodeInto(text, this.bytes.subarray(this.at)).written;
+  }
+
+  finish() {
+    this.bytes[this.at++] = 0x5d;   // ]
+    return this.bytes.subarray(0, this.at);
+  }
+}
+
+/* One piece's records as JSON without the brackets; a cause that cannot be written (it is
+   the caller's data) is refused naming its commit. */
+function pieceText(piece) {
   try {
-    if (!out.length) return null;
-    const texts = [];
-    for (let i = 0; i < out.length; i += RECORDS_PER_TEXT) texts.push(JSON.stringify(out.slice(i, i + RECORDS_PER_TEXT)).slice(1, -1));
-    return texts;
+    return JSON.stringify(piece).slice(1, -1);
   } catch (error) {
-    /* Find the commit that cannot be written, to say which (a cause is the caller's data). */
-    for (const r of out) {
+    for (const r of piece) {
       try { JSON.stringify(r.cause); } catch (e) { throw invalid(`importHistory: commit ${r.seq}: cause cannot be written as JSON: ${e.message}`); }
     }
     throw error;
@@ -111,7 +190,8 @@ function importRecords(history, baseSeq) {
 }
 
 /* Checks an exported history: { baseDict, baseSeq, baseTime, records } to build it from
-   (records: the engine's records texts for engine.replayTexts, or null when there are no commits). */
+   (records: the engine's records list as bytes for engine.replayBytes, or null when there
+   are no commits). */
 export function readHistory(history) {
   if (!history || history.className !== HISTORY_CLASS || !history.base || typeof history.base !== 'object' || !Array.isArray(history.commits)) {
     throw invalid(`importHistory needs a ${HISTORY_CLASS} object (from exportHistory)`);
@@ -137,7 +217,7 @@ export async function applyHistory(core, { baseSeq, baseTime, records }) {
   engine.setBaseTime(baseTime);
   if (records !== null) {
     try {
-      engine.replayTexts(records);
+      engine.replayBytes(records);
     } catch (error) {
       if (error instanceof HindsightError && error.code === ErrorCode.CORRUPT) throw new HindsightError(ErrorCode.INVALID_ARGUMENT, `importHistory: ${error.message}`, { cause: error });
       throw error;

@@ -270,6 +270,42 @@ test('item 12: importHistory refuses forged or inconsistent histories', async ()
   await copy.close();
 });
 
+test('importHistory finds a duplicate id whatever the ids look like (origin "." counter or not)', async () => {
+  const history = (ids) => ({
+    className: 'HindsightHistory', version: '2', base: { seq: 0, time: null, db: { collections: {} } },
+    commits: ids.map((id, i) => ({ seq: i + 1, id, time: null, cause: null, query: add('a', [{ n: i }]) })),
+  });
+  const duplicated = [
+    ['o.1', 'p.1', 'o.1'],              // back to an origin after another
+    ['o.2', 'o.1', 'o.2'],              // a falling counter, then a repeat
+    ['o.1', 'o.01', 'o.1'],             // a counter with a leading zero between
+    ['x', 'y', 'x'],                    // no counter
+    ['a.b.1', 'a.c.1', 'a.b.1'],        // origins with dots
+    ['o.1', 'o.2', 'o.3', 'q', 'o.2'],
+  ];
+  for (const ids of duplicated) {
+    await assert.rejects(Database.importHistory(history(ids)), (e) => e.code === 'INVALID_ARGUMENT' && /appears twice/.test(e.message), ids.join(' '));
+  }
+  const distinct = [['o.1', 'p.1', 'o.2', 'p.2'], ['o.2', 'o.1'], ['o.1', 'o.01', 'o.001'], ['o.9', 'o.10', '7', 'o.8']];
+  for (const ids of distinct) {
+    const copy = await Database.importHistory(history(ids));
+    assert.deepEqual(copy.exportHistory().commits.map((c) => c.id), ids);
+    await copy.close();
+  }
+});
+
+test('importHistory replays commits far longer than the usual record, in any script (its byte list grows)', async () => {
+  const db = await Database.open({ clock: stepClock() });
+  db.executeQuery(add('a', Array.from({ length: 500 }, (_, i) => ({ name: `日本語 ${i} 😀 Ünïcødé`, n: i }))));
+  db.executeQuery(add('b', [{ s: '\u2028 ' + 'é'.repeat(5000) }]));
+  db.executeQuery(add('a', [{ name: 'last' }]));
+  const copy = await Database.importHistory(JSON.parse(JSON.stringify(db.exportHistory())));
+  assert.equal(copy.seq, db.seq);
+  assert.equal(JSON.stringify(copy.toDict()), JSON.stringify(db.toDict()));
+  await copy.close();
+  await db.close();
+});
+
 test('a store written by the code before the commit table (HSNAP1 with meta.log, dump version 1) opens', async () => {
   const legacy = JSON.parse(readFileSync(new URL('./fixtures/legacy-store-v1.json', import.meta.url), 'utf8'));
   const store = new MemoryStore();
