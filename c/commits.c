@@ -339,24 +339,58 @@ static int names_a_thing(const char *key, size_t klen) {
     }
 }
 
-int commits_split_query(commit_log *l, buf *o, size_t at, uint32_t *tmpl) {
+/* The end of the canonical number or keyword at t[i] (already_canonical's rules), followed by
+   the end of the text or a ',', ']' or '}'; 0 when it is not one. */
+static size_t canonical_scalar_end(const char *t, size_t n, size_t i) {
+    char c = t[i];
+    size_t end = i;
+    if (c == '-' || (c >= '0' && c <= '9')) {
+        if (c == '-') end++;
+        size_t first = end;
+        while (end < n && t[end] >= '0' && t[end] <= '9') end++;
+        size_t digits = end - first;
+        if (digits == 0 || digits > 15 || (digits > 1 && t[first] == '0')) return 0;
+        if (c == '-' && digits == 1 && t[first] == '0') return 0;
+    } else if (c == 't' && i + 4 <= n && memcmp(t + i, "true", 4) == 0) end = i + 4;
+    else if (c == 'f' && i + 5 <= n && memcmp(t + i, "false", 5) == 0) end = i + 5;
+    else if (c == 'n' && i + 4 <= n && memcmp(t + i, "null", 4) == 0) end = i + 4;
+    else return 0;
+    return end == n || t[end] == ',' || t[end] == ']' || t[end] == '}' ? end : 0;
+}
+
+/* One pass over query text t: its shape interned as a template (*tmpl its index + 1) and its
+   literal values, comma-separated, into lits (*ll bytes); *tmpl 0 when the text is to be kept
+   whole (no literal, nothing to gain, or too long). With check, the same pass also checks that
+   t is canonical (already_canonical's rules, each scalar ending where literal_end ends it) and
+   returns -1 when it is not. 1 done, 0 out of memory. */
+static int split_literals(commit_log *l, const char *t, size_t n, int check, uint32_t *tmpl, char *lits, size_t *ll_out) {
     *tmpl = 0;
-    const char *t = o->data + at;
-    size_t n = o->len - at;
     char shape[TMPL_MAX_LEN];
-    char lits[TMPL_MAX_LEN];
     size_t sl = 0, ll = 0, nlit = 0, key = 0, klen = 0, run = 0;   /* run: where the shape text resumes */
+    int whole = 0;   /* too many or too long literals: kept whole (still checked when check) */
     for (size_t i = 0; i < n;) {
         char c = t[i];
         size_t end;
         if (c == '{' || c == '}' || c == '[' || c == ']' || c == ',' || c == ':') { i++; continue; }
         if (c == '"') {
-            end = literal_end(t, n, i);
+            if (check) {
+                for (end = i + 1; end < n && t[end] != '"'; end++)
+                    if (t[end] == '\\' || (unsigned char)t[end] < 0x20) return -1;
+                if (end++ >= n) return -1;
+            } else end = literal_end(t, n, i);
             if (end < n && t[end] == ':') { key = i; klen = end - i; i = end; continue; }   /* a key */
-            if (t[i - 1] == ':' && names_a_thing(t + key, klen)) { i = end; continue; }   /* a name */
+            if (i > 0 && t[i - 1] == ':' && names_a_thing(t + key, klen)) { i = end; continue; }   /* a name */
+        } else if (check) {
+            if (!(end = canonical_scalar_end(t, n, i))) return -1;
         } else end = literal_end(t, n, i);
+        if (whole) { i = end; continue; }
         /* A literal value: the shape so far, then its mark; the value goes to the literals. */
-        if (++nlit > TMPL_MAX_LITERALS || sl + (i - run) + 1 > sizeof shape || ll + (end - i) + 1 > sizeof lits) return 1;
+        if (++nlit > TMPL_MAX_LITERALS || sl + (i - run) + 1 > sizeof shape || ll + (end - i) + 1 > TMPL_MAX_LEN) {
+            if (!check) return 1;
+            whole = 1;
+            i = end;
+            continue;
+        }
         memcpy(shape + sl, t + run, i - run);
         sl += i - run;
         shape[sl++] = TMPL_MARK;
@@ -365,14 +399,37 @@ int commits_split_query(commit_log *l, buf *o, size_t at, uint32_t *tmpl) {
         ll += end - i;
         i = run = end;
     }
-    if (!nlit || ll >= n || sl + (n - run) > sizeof shape) return 1;   /* nothing to gain, or too long: kept whole */
+    if (whole || !nlit || ll >= n || sl + (n - run) > sizeof shape) return 1;   /* nothing to gain, or too long: kept whole */
     memcpy(shape + sl, t + run, n - run);
     sl += n - run;
     uint32_t e = tmpl_intern(l, shape, sl);
     if (!e) return 0;
-    o->len = at;
-    buf_put(o, lits, ll);
     *tmpl = e;
+    *ll_out = ll;
+    return 1;
+}
+
+int commits_split_query(commit_log *l, buf *o, size_t at, uint32_t *tmpl) {
+    char lits[TMPL_MAX_LEN];
+    size_t ll = 0;
+    if (!split_literals(l, o->data + at, o->len - at, 0, tmpl, lits, &ll)) return 0;
+    if (*tmpl) {
+        o->len = at;
+        buf_put(o, lits, ll);
+    }
+    return !o->oom;
+}
+
+/* A replayed or imported query, canonical already: checked and split in one pass and its
+   record's query (literals, or the text whole) appended to o. -1 (o untouched) when the text
+   is not canonical, 0 on out of memory, else 1. */
+static int put_canonical_query(commit_log *l, buf *o, const char *t, size_t n, uint32_t *tmpl) {
+    char lits[TMPL_MAX_LEN];
+    size_t ll = 0;
+    int r = split_literals(l, t, n, 1, tmpl, lits, &ll);
+    if (r <= 0) return r;
+    if (*tmpl) buf_put(o, lits, ll);
+    else buf_put(o, t, n);
     return !o->oom;
 }
 
@@ -441,39 +498,47 @@ int commits_record(hs_db *db, int kind, uint32_t to_seq, const char *query, size
         id = idbuf;
         id_len = (size_t)n;
     }
-    /* The query without an add's documents (they are kept once, in the versions), spacing
-       dropped, then printed canonically into the record: id, cause, query, ref. */
-    size_t kept_qlen = query ? (add_span ? qlen - (add_span->end - add_span->start) + 1 : qlen) : 0;
-    /* Already canonical (a replayed or imported record): kept as it is, no second copy. */
-    int as_is = query && !add_span && already_canonical(query, qlen);
-    char *minified = malloc(as_is ? 1 : kept_qlen + 1);
-    if (!minified) return 0;
-    char *w = minified;
-    if (as_is) {
-    } else if (query && add_span) {
-        w += copy_minified(w, query, add_span->start);
-        *w++ = '0';
-        w += copy_minified(w, query + add_span->end, qlen - add_span->end);
-    } else if (query) {
-        w += copy_minified(w, query, qlen);
-    }
-    size_t mq = (size_t)(w - minified);
     buf out;
     buf_init(&out);
     uint8_t id_prefix;
     size_t stored_id = commits_store_id(l, &out, id, id_len, &id_prefix);
-    if (!stored_id) { free(minified); buf_free(&out); return 0; }
+    if (!stored_id) { buf_free(&out); return 0; }
     size_t add_at = 0, cause_len = 0, at;
     int ok = 1;
     if (m->cause_len) { at = out.len; ok = put_canonical(&out, m->cause, m->cause_len, 0, NULL); cause_len = out.len - at; }
     at = out.len;
-    if (ok && as_is) buf_put(&out, query, qlen);
-    else if (ok && query) ok = put_canonical(&out, minified, mq, add_span != NULL, &add_at);
     uint32_t tmpl = 0;
     int rkind = query && add_span ? CK_ADD : kind;
-    if (ok && query && rkind == CK_QUERY) ok = commits_split_query(l, &out, at, &tmpl);
-    kept_qlen = out.len - at;
-    free(minified);
+    /* Already canonical (a replayed or imported record): kept as it is, no second copy; a
+       query's is checked and split into template and literals in one pass. */
+    int done = 0;
+    if (ok && query && rkind == CK_QUERY) {
+        int r = put_canonical_query(l, &out, query, qlen, &tmpl);
+        ok = r != 0;
+        done = r > 0;
+    } else if (ok && query && !add_span && already_canonical(query, qlen)) {
+        buf_put(&out, query, qlen);
+        done = 1;
+    }
+    if (ok && query && !done) {
+        /* The query without an add's documents (they are kept once, in the versions), spacing
+           dropped, then printed canonically into the record: id, cause, query, ref. */
+        size_t cap = add_span ? qlen - (add_span->end - add_span->start) + 1 : qlen;
+        char *minified = malloc(cap + 1);
+        if (!minified) { buf_free(&out); return 0; }
+        char *w = minified;
+        if (add_span) {
+            w += copy_minified(w, query, add_span->start);
+            *w++ = '0';
+            w += copy_minified(w, query + add_span->end, qlen - add_span->end);
+        } else {
+            w += copy_minified(w, query, qlen);
+        }
+        ok = put_canonical(&out, minified, (size_t)(w - minified), add_span != NULL, &add_at);
+        free(minified);
+        if (ok && rkind == CK_QUERY) ok = commits_split_query(l, &out, at, &tmpl);
+    }
+    size_t kept_qlen = out.len - at;
     if (m->ref_len) buf_put(&out, m->ref, m->ref_len);
     if (!ok || out.oom) { buf_free(&out); return 0; }
     char *text = malloc(out.len ? out.len : 1);
