@@ -14,3 +14,9 @@ export function mulberry32(seed) {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/* A seeded integer in [0, n) for each call of the function returned (mulberry32 underneath). */
+export function seededInt(seed) {
+  const next = mulberry32(seed);
+  return (n) => Math.floor(next() * n);
+}

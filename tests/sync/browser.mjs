@@ -25,6 +25,7 @@ import { startStaticServer } from '../../scripts/static-server.mjs';
 import { createTapReporter } from '../runtimes/tap.js';
 import { repoRoot } from '../browsers/browser-run.mjs';
 import { startWorkerd, freePort } from './workerd.mjs';
+import { seededInt } from '../seeded-random.mjs';
 
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -47,16 +48,6 @@ async function openPage(context, options) {
   return page;
 }
 
-/* A seeded random integer below n (mulberry32). */
-function seeded(seed) {
-  let s = seed >>> 0;
-  return (n) => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (((t ^ (t >>> 14)) >>> 0) % n);
-  };
-}
 
 /* A Firefox page with the client page loaded (puppeteer's waitForFunction takes its options second). */
 async function openFirefoxPage(options) {
@@ -71,7 +62,7 @@ async function openFirefoxPage(options) {
 /* Three Node clients and two pages (Chromium, Firefox) write at once, go offline and back and
    restart under a seeded schedule; then all hold one history. */
 async function convergence(chromiumContext) {
-  const random = seeded(Number(process.env.SYNC_SEED ?? 99));
+  const random = seededInt(Number(process.env.SYNC_SEED ?? 99));
   const name = `converge-${Date.now()}`;
   const base = { url: server.url, name, keep: true };
   firefox = await puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX_PATH, headless: true, timeout: 60_000 });

@@ -28,6 +28,7 @@ import { fileSyncState } from '../../node/index.js';
 import { RETAIN } from './users.js';
 import { startWorkerd, freePort } from './workerd.mjs';
 import { startFaultProxy } from './fault-proxy.mjs';
+import { seededInt } from '../seeded-random.mjs';
 
 const workDir = mkdtempSync(path.join(os.tmpdir(), 'hindsight-sync-faults-'));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -38,16 +39,6 @@ const SEED = Number(process.env.SYNC_SEED ?? 7);
 let port, server;
 const open = new Set();
 
-/* A seeded random integer below n (mulberry32: its low bits are as random as its high ones). */
-function seeded(seed) {
-  let s = seed >>> 0;
-  return (n) => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (((t ^ (t >>> 14)) >>> 0) % n);
-  };
-}
 
 before(async () => {
   port = await freePort();
@@ -131,7 +122,7 @@ async function assertOneHistory(name, cs, made, rejected) {
 }
 
 test('(a) workerd killed (SIGKILL) and restarted while clients push a burst: one history, nothing lost or doubled', { timeout: 90_000 }, async () => {
-  const random = seeded(SEED);
+  const random = seededInt(SEED);
   let restarting = null, kills = 0;
   const killAt = new Set([2, 8, 15]);
   const restart = async () => {
@@ -161,7 +152,7 @@ test('(a) workerd killed (SIGKILL) and restarted while clients push a burst: one
 });
 
 test('(b) a connection drops between the server\'s append and its answer: retries are recognised by id', { timeout: 60_000 }, async () => {
-  const random = seeded(SEED + 1);
+  const random = seededInt(SEED + 1);
   let dropped = 0;
   const proxy = await startFaultProxy(server.url, ({ verb }) => {
     if ((verb === 'push' && random(3) === 0) || (verb === 'pull' && random(5) === 0)) { dropped++; return 'drop'; }
@@ -179,7 +170,7 @@ test('(b) a connection drops between the server\'s append and its answer: retrie
 });
 
 test('(c) pushes sent twice at once and pulls duplicated (again, and rewound onto known commits): one history', { timeout: 60_000 }, async () => {
-  const random = seeded(SEED + 2);
+  const random = seededInt(SEED + 2);
   const faults = { twice: 0, again: 0, rewind: 0 };
   const proxy = await startFaultProxy(server.url, ({ verb, n }) => {
     if (verb === 'push' && n % 3 === 1) { faults.twice++; return 'twice'; }
