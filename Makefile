@@ -44,13 +44,14 @@ NATIVE_CFLAGS := -std=c11 -O1 -g -fsanitize=address,undefined -fno-omit-frame-po
 # -Oz, not -O3: 15% less wasm gzipped (62.5 -> 53.4 kB) at no speed cost we could measure
 # (tests/package's size budget counts what a browser app loads). emmalloc, not dlmalloc:
 # 2.3 kB less gzipped; bench/speed.mjs-style steps (100k docs) timed the same within noise,
-# heap use +4% after 100k adds.
+# heap use +4% after 100k adds. -mnontrapping-fptoint: float-to-int casts as one saturating
+# instruction instead of a range-check sequence: 0.17 kB less gzipped (in every browser since 2021).
 EMCC_FLAGS := -Oz -std=c11 -Ic -Ibuild/cjson --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH \
-              -sINITIAL_MEMORY=16MB -sTOTAL_STACK=1MB -sMALLOC=emmalloc -DNDEBUG -mbulk-memory \
+              -sINITIAL_MEMORY=16MB -sTOTAL_STACK=1MB -sMALLOC=emmalloc -DNDEBUG -mbulk-memory -mnontrapping-fptoint \
               -DHS_WRAP_MALLOC -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
 # A second binaryen pass over emcc's output (binaryen comes with Debian's emscripten): 0.3 kB less
 # gzipped. The features are exactly the ones emcc was given, so it cannot introduce others.
-WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-sign-ext --enable-mutable-globals
+WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-sign-ext --enable-mutable-globals --enable-nontrapping-float-to-int
 # libc functions the engine has small replacements for (c/fmt.c, c/strtod.c): a call by the libc
 # name brings the large version back, so the wasm rule warns about one.
 LIBC_HEAVY := (snprintf|vsnprintf|sprintf|printf|fprintf|strtod|strtoll|strtol|strtoul|atoi|atof|sscanf)
