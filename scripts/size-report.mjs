@@ -5,8 +5,14 @@
  *     tests/package/fixtures/web/app.js) from the sources with esbuild, minified, and prints each
  *     source module's minified bytes, largest first, and the gzipped total;
  *   - wasm: each section's bytes and gzipped bytes, and, when the file has a name section (a build
- *     with emcc --profiling-funcs), the largest functions with their deflated size.
- * Usage: node scripts/size-report.mjs [path/to/file.wasm] [--top N]   (after make build)
+ *     with emcc --profiling-funcs), the largest functions with their deflated size; with
+ *     --by-file, the code per C source file: a function's file is the native object
+ *     (build/native/*.o, from make native-tests) that defines its name, and each file gets its
+ *     bytes, its functions gzipped alone, and its marginal share (the code section's gzipped
+ *     size minus the same without that file's functions: what leaving the file out would save).
+ *     Functions of c/wasm.c, libc and emmalloc have no native object and are listed as "(other)";
+ *     wasm.c's exports inline much of the engine, so group those by hand when it matters.
+ * Usage: node scripts/size-report.mjs [path/to/file.wasm] [--top N] [--by-file]   (after make build)
  * Must stay true: reads only; writes nothing outside a temporary folder it removes; the module
  * sizes are esbuild's, so Vite's figure (Rollup or Rolldown, its own minifier) differs by a few %.
  */
@@ -21,6 +27,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const topIndex = args.indexOf('--top');
 const top = topIndex >= 0 ? Number(args.splice(topIndex, 2)[1]) : 30;
+const byFileIndex = args.indexOf('--by-file');
+const byFile = byFileIndex >= 0 && args.splice(byFileIndex, 1).length > 0;
 const wasmPath = path.resolve(args[0] ?? path.join(root, 'js/hindsight.wasm'));
 const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
 const pad = (v, n = 7) => String(v).padStart(n);
@@ -49,7 +57,7 @@ async function jsReport() {
 
 const SECTION_NAMES = ['custom', 'type', 'import', 'function', 'table', 'memory', 'global', 'export', 'start', 'element', 'code', 'data', 'datacount'];
 
-function wasmReport(bytes) {
+async function wasmReport(bytes) {
   let p = 8;
   const leb = () => { let r = 0, s = 0, x; do { x = bytes[p++]; r |= (x & 0x7f) << s; s += 7; } while (x & 0x80); return r >>> 0; };
   const skipName = () => { const n = leb(); p += n; };
@@ -97,7 +105,40 @@ function wasmReport(bytes) {
     deflateRawSync(bytes.subarray(offset, offset + size), { level: 9 }).length]).sort((a, b) => b[1] - a[1]);
   console.log(`\n${rows.length} functions; the ${Math.min(top, rows.length)} largest:\n${pad('bytes')} ${pad('deflated')}  function`);
   for (const [name, size, deflated] of rows.slice(0, top)) console.log(`${pad(size)} ${pad(deflated)}  ${name}`);
+  if (byFile) await reportByFile(bytes, bodies.map(([offset, size], i) => [names.get(i + imported) ?? '', offset, size]));
+}
+
+/* The code per C source file (see the header): the defining object of each function name. */
+async function fileOfSymbol() {
+  const { execFileSync } = await import('node:child_process');
+  const { readdir } = await import('node:fs/promises');
+  const dir = path.join(root, 'build/native');
+  const map = new Map();
+  for (const object of (await readdir(dir)).filter((f) => f.endsWith('.o'))) {
+    for (const line of execFileSync('nm', ['--defined-only', path.join(dir, object)]).toString().split('\n')) {
+      const m = /^\S+ [tT] (\S+)$/.exec(line);
+      if (m) map.set(m[1], object.replace(/\.o$/, '.c'));
+    }
+  }
+  return map;
+}
+
+async function reportByFile(bytes, functions) {
+  const fileOf = await fileOfSymbol();
+  if (!fileOf.size) { console.log('\n--by-file needs build/native/*.o (make native-tests)'); return; }
+  const code = (list) => gz(Buffer.concat(list.map(([, offset, size]) => bytes.subarray(offset, offset + size))));
+  const groups = new Map();
+  for (const f of functions) {
+    // wasm-opt and clang rename a static function's copies to name.1, name.2...
+    const file = fileOf.get(f[0].replace(/\.\d+$/, '')) ?? '(other)';
+    groups.set(file, [...(groups.get(file) ?? []), f]);
+  }
+  const whole = code(functions);
+  console.log(`\ncode by C source file (code section's functions gzipped together: ${whole} B)\n${pad('bytes')} ${pad('alone')} ${pad('marginal', 8)}  file`);
+  const rows = [...groups].map(([file, list]) => [file, list.reduce((n, f) => n + f[2], 0), code(list),
+    whole - code(functions.filter((f) => !list.includes(f)))]).sort((a, b) => b[1] - a[1]);
+  for (const [file, size, alone, marginal] of rows) console.log(`${pad(size)} ${pad(alone)} ${pad(marginal, 8)}  ${file}`);
 }
 
 await jsReport();
-wasmReport(await readFile(wasmPath));
+await wasmReport(await readFile(wasmPath));
