@@ -713,6 +713,7 @@ static void put_record(const hs_db *db, buf *o, const commit_rec *r, int with_qu
 }
 
 void commits_put(const hs_db *db, buf *o, const commit_rec *r) { put_record(db, o, r, 1); }
+void commits_put_query(const hs_db *db, buf *o, const commit_rec *r) { put_query(db, o, r); }
 
 /* ---- public calls ---- */
 

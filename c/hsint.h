@@ -179,6 +179,8 @@ int commits_split_query(commit_log *l, buf *o, size_t at, uint32_t *tmpl);
 void commits_move(commit_log *dst, commit_log *src);
 /* Appends {"seq","id","time","cause","query"} for rec (the store's log record). */
 void commits_put(const hs_db *db, buf *o, const commit_rec *rec);
+/* Appends rec's query text as its record writes it (an add's documents put back, from db's versions). */
+void commits_put_query(const hs_db *db, buf *o, const commit_rec *rec);
 /* The index of the record with this id, or -1. */
 long commits_find_id(const hs_db *db, const char *id, size_t n);
 /* Copies the records up to s from src (fork); 0 on out of memory. */
