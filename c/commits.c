@@ -437,16 +437,25 @@ void commits_put_query_text(const commit_log *l, const commit_rec *r, buf *o) {
     const char *q = r->text + r->id_len + r->cause_len;
     if (!r->tmpl) { buf_put(o, q, r->query_len); return; }
     const query_tmpl *t = &l->tmpls[r->tmpl - 1];
-    size_t p = 0, start = 0;
-    for (size_t i = 0; i < t->len; i++) {
-        if (t->text[i] != TMPL_MARK) continue;
-        buf_put(o, t->text + start, i - start);
-        start = i + 1;
+    /* The text is at most the template and the literals: one reservation, then plain copies
+       (a buf_put per piece was half of writing a record). */
+    if (!buf_reserve(o, (size_t)t->len + r->query_len)) return;
+    char *w = o->data + o->len;
+    const char *tt = t->text, *tend = t->text + t->len;
+    size_t p = 0;
+    for (;;) {
+        const char *mark = memchr(tt, TMPL_MARK, (size_t)(tend - tt));
+        size_t n = (size_t)((mark ? mark : tend) - tt);
+        memcpy(w, tt, n);
+        w += n;
+        if (!mark) break;
+        tt = mark + 1;
         size_t end = literal_end(q, r->query_len, p);
-        buf_put(o, q + p, end - p);
+        memcpy(w, q + p, end - p);
+        w += end - p;
         p = end + 1;   /* past the ',' between literals */
     }
-    buf_put(o, t->text + start, t->len - start);
+    o->len = (size_t)(w - o->data);
 }
 
 static void free_templates(commit_log *l) {
@@ -714,6 +723,25 @@ static void put_record(const hs_db *db, buf *o, const commit_rec *r, int with_qu
 
 void commits_put(const hs_db *db, buf *o, const commit_rec *r) { put_record(db, o, r, 1); }
 void commits_put_query(const hs_db *db, buf *o, const commit_rec *r) { put_query(db, o, r); }
+
+/* The query part of a record: its template's text (NULL when kept whole) and its bytes. */
+static const char *query_part(const commit_log *l, const commit_rec *r, const query_tmpl **t) {
+    *t = r->tmpl ? &l->tmpls[r->tmpl - 1] : NULL;
+    return r->text + r->id_len + r->cause_len;
+}
+
+int commits_same_record(const hs_db *a, const commit_rec *ra, const hs_db *b, const commit_rec *rb) {
+    if (ra->kind != CK_QUERY || rb->kind != CK_QUERY || ra->ref_len || rb->ref_len) return 0;
+    if (!(ra->time == rb->time) || ra->cause_len != rb->cause_len || ra->query_len != rb->query_len) return 0;
+    char ida[MAX_ID + 70], idb[MAX_ID + 70];
+    size_t na = commit_id(&a->commits, ra, ida), nb = commit_id(&b->commits, rb, idb);
+    if (na != nb || memcmp(ida, idb, na) != 0) return 0;
+    if (memcmp(ra->text + ra->id_len, rb->text + rb->id_len, ra->cause_len) != 0) return 0;
+    const query_tmpl *ta, *tb;
+    const char *qa = query_part(&a->commits, ra, &ta), *qb = query_part(&b->commits, rb, &tb);
+    if (!ta != !tb || (ta && (ta->len != tb->len || memcmp(ta->text, tb->text, ta->len) != 0))) return 0;
+    return memcmp(qa, qb, ra->query_len) == 0;
+}
 
 /* ---- public calls ---- */
 

@@ -109,9 +109,11 @@ hs_rc hs_db_replay(hs_db *db, const char *json, size_t len);
    rebase: a page's own commits put on top of what other pages wrote), each becoming db's next
    commit with its id, time and cause, as hs_db_replay does with their records, without their
    text crossing into JS and back. Stops, without an error, before the first that is a revert
-   (or not kept) or that does not commit again: the caller deals with that one. The output is
-   the records of the commits made, as hs_db_commits writes each, one per line ('\n' between
-   them; a record holds no raw newline); empty when none was. src is only read. */
+   (or not kept) or that does not commit again: the caller deals with that one. The output has
+   one line per commit made ('\n' between them; a record holds no raw newline): empty when its
+   record is src's record but for the seq (the usual case: same id, time, cause and query),
+   else its record as hs_db_commits writes it (an add whose documents changed, say a serial
+   key). Empty output when none was made. src is only read. */
 hs_rc hs_db_replay_from(hs_db *db, const hs_db *src, uint32_t from, uint32_t to, uint32_t limit);
 /* A new database holding the state and history up to s; NULL on error or out of memory. */
 hs_db *hs_db_fork(const hs_db *db, uint32_t s);

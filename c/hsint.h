@@ -181,6 +181,9 @@ void commits_move(commit_log *dst, commit_log *src);
 void commits_put(const hs_db *db, buf *o, const commit_rec *rec);
 /* Appends rec's query text as its record writes it (an add's documents put back, from db's versions). */
 void commits_put_query(const hs_db *db, buf *o, const commit_rec *rec);
+/* 1 when record ra of a and rb of b (queries, not reverts or adds) write the same text but for
+   their seq: same id, time, cause and query. */
+int commits_same_record(const hs_db *a, const commit_rec *ra, const hs_db *b, const commit_rec *rb);
 /* The index of the record with this id, or -1. */
 long commits_find_id(const hs_db *db, const char *id, size_t n);
 /* Copies the records up to s from src (fork); 0 on out of memory. */

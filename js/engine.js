@@ -258,14 +258,16 @@ export class Engine {
 
   /* Applies src's commits from..to (at most limit; src another Engine over the same wasm) as
      this engine's next commits, each keeping its id, time and cause (hs_db_replay_from);
-     stops before a revert or a commit that does not apply again. Returns the records of the
-     commits made, one text each (as commitsText writes them). */
+     stops before a revert or a commit that does not apply again. Returns one text per commit
+     made: '' when its record is src's but for the seq, else its record (as commitsText
+     writes it). */
   replayFrom(src, from, to, limit) {
     const before = this.seq();
     this.check(this.wasm.hsw_replay_from(this.handle, src.handle, from, to, limit));
     const text = this.output();
-    const records = text ? text.split('\n') : [];
-    if (records.length !== this.seq() - before) throw new HindsightError(ErrorCode.INTERNAL, 'replayFrom: the records do not match the commits made');
+    const made = this.seq() - before;
+    const records = made === 0 ? [] : made === 1 ? [text] : text.split('\n');
+    if (records.length !== made) throw new HindsightError(ErrorCode.INTERNAL, 'replayFrom: the records do not match the commits made');
     return records;
   }
 

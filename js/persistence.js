@@ -183,7 +183,7 @@ export class Persistence {
     this.#needSync = false;
     const got = await this.#store.readSince(this.durableSeq);
     if (!got.snapshot && !got.records.length) return;
-    const { pending, seq } = this.#shared.rebase(got, this.durableSeq);
+    const { pending, seq } = this.#shared.rebase(got, this.durableSeq, this.#pending);
     this.#pending = pending;
     this.#durable(seq);
   }

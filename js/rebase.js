@@ -1,12 +1,16 @@
 /*
  * rebase.js: many pages, one history: this page's unwritten commits put back on top of what
  * other pages wrote. The coordinator that decides when (the writer's lock and the broadcast
- * channel) is js/persistence.js's sharing; it calls rebase(got, confirmed) through the
- * interface sharingFor() builds, and knows nothing of engines.
+ * channel) is js/persistence.js's sharing; it calls rebase(got, confirmed, own) through the
+ * interface sharingFor() builds (own: the records of this page's commits not written yet),
+ * and knows nothing of engines.
  *
  * Owns: the choice of whether a store is shared (Web Locks and BroadcastChannel, or the
  * options' own), and rebuilding the core's engine as the shared history plus this page's
- * own commits after `confirmed`. Invariants: rebased commits get new seqs but keep their ids,
+ * own commits after `confirmed`: the engine replays them from the old engine in runs
+ * (Engine.replayFrom); a revert, or one that no longer applies, goes one at a time (replayOne).
+ * A rebased commit's record is its engine's record; when that is the old one but for the seq,
+ * the old text with the seq changed. Invariants: rebased commits get new seqs but keep their ids,
  * times and causes, so undo/redo (which name ids) still take back the right commits, and a
  * plain revert goes back to the same commit, found again by id; a
  * commit that no longer applies is dropped with a storage warning, never half applied; live
@@ -35,7 +39,7 @@ export function sharingFor(core, store) {
   const locks = o.locks ?? globalThis.navigator?.locks;
   if (o.shared === false || typeof store.readSince !== 'function' || !locks || typeof BroadcastChannel === 'undefined') return null;
   const name = `hindsight:${o.name ?? 'default'}`;
-  return { locks, lockName: name, channel: new BroadcastChannel(name), rebase: (got, confirmed) => rebase(core, got, confirmed) };
+  return { locks, lockName: name, channel: new BroadcastChannel(name), rebase: (got, confirmed, own) => rebase(core, got, confirmed, own) };
 }
 
 /* The collections changed by engine's commits after from. */
@@ -138,11 +142,22 @@ function recordId(text) {
   return text.slice(at, text.indexOf('"', at));
 }
 
+/* The record text of commit `seq` made from own commit `was` whose record is the same but for
+   the seq: the text written for it at commit time (own: this page's unwritten records,
+   { seq, text } in seq order) with the seq changed, or the engine's when own lacks it.
+   Changing the seq instead of reading the record from the engine saves decoding its text. */
+function movedRecord(engine, own, was, seq) {
+  const prefix = `{"seq":${was},`;
+  const text = own.length ? own[was - own[0].seq]?.text : undefined;
+  if (typeof text === 'string' && text.startsWith(prefix)) return `{"seq":${seq},${text.slice(prefix.length)}`;
+  return recordText(engine, seq);
+}
+
 /* Another page wrote commits after `confirmed`: rebuild this page's state as the shared
    history (the store's records, or its snapshot) plus this page's own commits that were not
    written yet, applied again on top. Returns them as the records to write, and the seq of
    the shared history. */
-export function rebase(core, { snapshot, records }, confirmed) {
+export function rebase(core, { snapshot, records }, confirmed, own = []) {
   const old = core.engine;
   // This page's commits: the kept ones after confirmed.
   const first = Math.max(confirmed, old.oldest()) + 1, last = old.seq();
@@ -173,8 +188,9 @@ export function rebase(core, { snapshot, records }, confirmed) {
       const texts = engine.replayFrom(old, s, last, REPLAY_CHUNK);
       for (let i = 0; i < texts.length; i++) {
         const seq = before + i + 1;
-        kept.push({ id: recordId(texts[i]), seq });
-        pending.push({ seq, text: texts[i] });
+        const text = texts[i] || movedRecord(engine, own, s + i, seq);
+        kept.push({ id: recordId(text), seq });
+        pending.push({ seq, text });
       }
       s += texts.length;
       if (texts.length === REPLAY_CHUNK || s > last) continue;
