@@ -287,13 +287,17 @@ static size_t literal_end(const char *t, size_t n, size_t i) {
 
 /* The template's index + 1, interned when new; 0 on out of memory. */
 static uint32_t tmpl_intern(commit_log *l, const char *t, size_t n) {
+    if (l->tmpl_last && l->tmpl_last <= l->ntmpl) {   /* the usual case: the last one again */
+        const query_tmpl *q = &l->tmpls[l->tmpl_last - 1];
+        if (q->len == n && memcmp(q->text, t, n) == 0) return l->tmpl_last;
+    }
     uint32_t h = tmpl_hash(t, n);
     if (l->tmpl_slots) {
         for (uint32_t k = h & l->tmpl_mask;; k = (k + 1) & l->tmpl_mask) {
             uint32_t e = l->tmpl_slots[k];
             if (!e) break;
             const query_tmpl *q = &l->tmpls[e - 1];
-            if (q->hash == h && q->len == n && memcmp(q->text, t, n) == 0) return e;
+            if (q->hash == h && q->len == n && memcmp(q->text, t, n) == 0) return l->tmpl_last = e;
         }
     }
     if (l->ntmpl == l->captmpl) {
@@ -323,7 +327,7 @@ static uint32_t tmpl_intern(commit_log *l, const char *t, size_t n) {
     uint32_t k = h & l->tmpl_mask;
     while (l->tmpl_slots[k]) k = (k + 1) & l->tmpl_mask;
     l->tmpl_slots[k] = (uint32_t)++l->ntmpl;
-    return (uint32_t)l->ntmpl;
+    return l->tmpl_last = (uint32_t)l->ntmpl;
 }
 
 /* Members whose string values name things (a collection, a query or node type, a field, a
@@ -521,7 +525,11 @@ int commits_record(hs_db *db, int kind, uint32_t to_seq, const char *query, size
     /* Already canonical (a replayed or imported record): kept as it is, no second copy; a
        query's is checked and split into template and literals in one pass. */
     int done = 0;
-    if (ok && query && rkind == CK_QUERY) {
+    if (ok && query && rkind == CK_QUERY && m->tmpl_text) {
+        ok = (tmpl = tmpl_intern(l, m->tmpl_text, m->tmpl_len)) != 0;
+        buf_put(&out, m->lits, m->lits_len);
+        done = 1;
+    } else if (ok && query && rkind == CK_QUERY) {
         int r = put_canonical_query(l, &out, query, qlen, &tmpl);
         ok = r != 0;
         done = r > 0;
@@ -728,6 +736,14 @@ void commits_put_query(const hs_db *db, buf *o, const commit_rec *r) { put_query
 static const char *query_part(const commit_log *l, const commit_rec *r, const query_tmpl **t) {
     *t = r->tmpl ? &l->tmpls[r->tmpl - 1] : NULL;
     return r->text + r->id_len + r->cause_len;
+}
+
+void commits_split_parts(const commit_log *l, const commit_rec *r, const char **tmpl, size_t *tlen, const char **lits, size_t *llen) {
+    const query_tmpl *t;
+    *lits = query_part(l, r, &t);
+    *llen = r->query_len;
+    *tmpl = t ? t->text : NULL;
+    *tlen = t ? t->len : 0;
 }
 
 int commits_same_record(const hs_db *a, const commit_rec *ra, const hs_db *b, const commit_rec *rb) {

@@ -855,6 +855,8 @@ hs_rc hs_db_replay_from(hs_db *db, const hs_db *src, uint32_t from, uint32_t to,
         m->id = id;
         m->id_len = commit_id(&src->commits, r, id);
         if (r->cause_len) { m->cause = r->text + r->id_len; m->cause_len = r->cause_len; }
+        /* Its record's query is the same text: kept as src split it, not split again. */
+        if (r->kind == CK_QUERY) commits_split_parts(&src->commits, r, &m->tmpl_text, &m->tmpl_len, &m->lits, &m->lits_len);
         uint32_t expected = db->seq + 1;
         /* One that fails, runs out of memory or makes no commit left db as it was. */
         if (db_execute_prepared(db, query.data, query.len, NULL, 0) != HS_OK || db->seq != expected) break;
