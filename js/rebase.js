@@ -142,15 +142,18 @@ function recordId(text) {
   return text.slice(at, text.indexOf('"', at));
 }
 
-/* The record text of commit `seq` made from own commit `was` whose record is the same but for
-   the seq: the text written for it at commit time (own: this page's unwritten records,
-   { seq, text } in seq order) with the seq changed, or the engine's when own lacks it.
-   Changing the seq instead of reading the record from the engine saves decoding its text. */
+/* The record of commit `seq` made from own commit `was` whose record is the same but for the
+   seq, and its id: the text written for it at commit time (own: this page's unwritten
+   records, { seq, text } in seq order) with the seq changed, or the engine's when own lacks
+   it. Changing the seq instead of reading the record from the engine saves decoding its
+   text; the id is read from the old text (the new one is a concatenation, which reading
+   would flatten). */
 function movedRecord(engine, own, was, seq) {
   const prefix = `{"seq":${was},`;
   const text = own.length ? own[was - own[0].seq]?.text : undefined;
-  if (typeof text === 'string' && text.startsWith(prefix)) return `{"seq":${seq},${text.slice(prefix.length)}`;
-  return recordText(engine, seq);
+  if (typeof text === 'string' && text.startsWith(prefix)) return { text: `{"seq":${seq},${text.slice(prefix.length)}`, id: recordId(text) };
+  const made = recordText(engine, seq);
+  return { text: made, id: recordId(made) };
 }
 
 /* Another page wrote commits after `confirmed`: rebuild this page's state as the shared
@@ -188,8 +191,8 @@ export function rebase(core, { snapshot, records }, confirmed, own = []) {
       const texts = engine.replayFrom(old, s, last, REPLAY_CHUNK);
       for (let i = 0; i < texts.length; i++) {
         const seq = before + i + 1;
-        const text = texts[i] || movedRecord(engine, own, s + i, seq);
-        kept.push({ id: recordId(text), seq });
+        const { text, id } = texts[i] ? { text: texts[i], id: recordId(texts[i]) } : movedRecord(engine, own, s + i, seq);
+        kept.push({ id, seq });
         pending.push({ seq, text });
       }
       s += texts.length;
