@@ -117,18 +117,22 @@ class IdCheck {
   }
 }
 
-/* The exported commits as the engine's records list, UTF-8 bytes for engine.replayBytes
+/* The exported commits as the engine's records lists, UTF-8 bytes for engine.replayBytes
    (versions 1 and 2: an id is kept when given). One pass checks each commit and writes
    pieces of RECORDS_PER_TEXT records, each with one JSON.stringify (a stringify and a
    template per commit cost more than the engine's replay of it), encoded at once: a piece's
    record objects and text die young instead of 100,000 of them outliving scavenges until
-   the replay (that promotion was most of the import's garbage collection). */
+   the replay (that promotion was most of the import's garbage collection). The lists are
+   about LIST_BYTES each: one list of 100,000 records grew the wasm memory by its ~20 MB
+   (page faults) and was a 25 MB buffer in JS. */
 const RECORDS_PER_TEXT = 128;
+const LIST_BYTES = 1 << 20;
 const encoder = new TextEncoder();
 function importRecords(history, baseSeq) {
   const commitList = history.commits;
   if (!commitList.length) return null;
-  const list = new RecordBytes(256 * commitList.length);
+  const lists = [];
+  let list = new RecordBytes(LIST_BYTES + (LIST_BYTES >> 2));
   const piece = [];
   const ids = new IdCheck();
   let expected = baseSeq + 1, last = -Infinity;
@@ -162,9 +166,14 @@ function importRecords(history, baseSeq) {
     if (piece.length === RECORDS_PER_TEXT || i === commitList.length - 1) {
       list.append(pieceText(piece));
       piece.length = 0;
+      if (list.at >= LIST_BYTES && i < commitList.length - 1) {
+        lists.push(list.finish());
+        list = new RecordBytes(LIST_BYTES + (LIST_BYTES >> 2));
+      }
     }
   }
-  return list.finish();
+  lists.push(list.finish());
+  return lists;
 }
 
 /* The list [piece,piece,...] as UTF-8 bytes, each piece encoded as soon as it is written, so
@@ -208,8 +217,8 @@ function pieceText(piece) {
 }
 
 /* Checks an exported history: { baseDict, baseSeq, baseTime, records } to build it from
-   (records: the engine's records list as bytes for engine.replayBytes, or null when there
-   are no commits). */
+   (records: the engine's records lists, in order, as bytes for engine.replayBytes, or null
+   when there are no commits). */
 export function readHistory(history) {
   if (!history || history.className !== HISTORY_CLASS || !history.base || typeof history.base !== 'object' || !Array.isArray(history.commits)) {
     throw invalid(`importHistory needs a ${HISTORY_CLASS} object (from exportHistory)`);
@@ -235,7 +244,7 @@ export async function applyHistory(core, { baseSeq, baseTime, records }) {
   engine.setBaseTime(baseTime);
   if (records !== null) {
     try {
-      engine.replayBytes(records);
+      for (const list of records) engine.replayBytes(list);
     } catch (error) {
       if (error instanceof HindsightError && error.code === ErrorCode.CORRUPT) throw new HindsightError(ErrorCode.INVALID_ARGUMENT, `importHistory: ${error.message}`, { cause: error });
       throw error;
