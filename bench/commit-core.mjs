@@ -2,8 +2,8 @@
  * bench/commit-core.mjs: the commit-table figures of `make bench` (issue 9): snapshot size
  * against the JSON of the documents, engine memory for single-document commits against the
  * bytes of the changed documents (with a breakdown by part), stats() time, and how fast
- * opening (log replay) and importHistory replay single-document commits. Prints figures and
- * targets, never pass/fail.
+ * opening (log replay), importHistory and a multi-tab rebase replay single-document commits.
+ * Prints figures and targets, never pass/fail.
  * Usage: node bench/commit-core.mjs [N=100000] [SNAP_N=20000]
  */
 import { Database, MemoryStore } from '../js/index.js';
@@ -121,6 +121,41 @@ expect(JSON.stringify(imported.toDict()) === finalText, 'imported state');
 await imported.close();
 rows.push([`importHistory: base (${fmt(baseMs)} ms) + replay ${rest.commits.length} single-document commits (${fmt(importMs - baseMs)} ms)`, `${Math.round(rest.commits.length / ((importMs - baseMs) / 1000))} commits/s`, '>= 200,000/s']);
 await db.close();
+
+/* Rebase (js/rebase.js): two tabs share one store (an in-process lock in the role of Web
+   Locks). Tab A makes N single-document commits and has written none when tab B writes one
+   commit; A's next write then rebases: its engine forked at the shared seq, B's commit
+   replayed, and A's N commits replayed on top. Timed from the store's answer to A's
+   readSince to A's onRebase hook, so it is the rebase alone (not the store's writes). */
+{
+  const tails = new Map();
+  const locks = { request(name, fn) { const run = (tails.get(name) ?? Promise.resolve()).then(() => fn()); tails.set(name, run.catch(() => {})); return run; } };
+  const shared = new MemoryStore();
+  await shared.writeSnapshot(opened.snapshot);   // the N documents (and the N commits' base)
+  let readAt = 0, rebaseMs = null, kept = 0;
+  const sharedStore = {
+    open: () => shared.open(), append: (r) => shared.append(r), writeSnapshot: (s) => shared.writeSnapshot(s), close: () => shared.close(),
+    async readSince(seq) { const got = await shared.readSince(seq); readAt = performance.now(); return got; },
+  };
+  const onRebase = (r) => { rebaseMs = performance.now() - readAt; kept = r.kept.length; };
+  const tabA = await Database.open({ name: 'bench-rebase', storage: sharedStore, locks, clock, onRebase, snapshotEvery: 1e9, snapshotBytes: 1e12 });
+  const tabB = await Database.open({ name: 'bench-rebase', storage: sharedStore, locks, clock, snapshotEvery: 1e9, snapshotBytes: 1e12 });
+  const from = tabA.seq;
+  for (let k = 0; k < N; k++) {
+    tabA.executeQuery({ target: 'users', type: 'updateOne', queryNode: { type: 'equals_', field: 'id', value: String((k * 7919) % N) }, overrideData: { age: k } });
+  }
+  tabB.executeQuery({ target: 'other', type: 'add', addData: [{ by: 'B' }] });
+  await tabB.flush();   // B takes the lock first: A's write is still only scheduled
+  await tabA.flush();
+  expect(rebaseMs !== null && kept === N && tabA.seq === from + N + 1, 'tab A rebased all its commits onto B\'s');
+  await tabB.flush();
+  const expected = JSON.parse(finalText);
+  expected.collections.other = tabA.toDict().collections.other;
+  expect(JSON.stringify(tabA.toDict().collections.users) === JSON.stringify(expected.collections.users), 'rebased state');
+  await tabA.close();
+  await tabB.close();
+  rows.push([`rebase: fork + replay 1 incoming + ${N} own single-document commits (${fmt(rebaseMs)} ms)`, `${Math.round(N / (rebaseMs / 1000))} commits/s`, '>= 200,000/s']);
+}
 
 console.log(`\nCommit core (issue 9), N = ${N}\n`);
 console.log('| measure | figure | target |');

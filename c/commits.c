@@ -287,13 +287,17 @@ static size_t literal_end(const char *t, size_t n, size_t i) {
 
 /* The template's index + 1, interned when new; 0 on out of memory. */
 static uint32_t tmpl_intern(commit_log *l, const char *t, size_t n) {
+    if (l->tmpl_last && l->tmpl_last <= l->ntmpl) {   /* the usual case: the last one again */
+        const query_tmpl *q = &l->tmpls[l->tmpl_last - 1];
+        if (q->len == n && memcmp(q->text, t, n) == 0) return l->tmpl_last;
+    }
     uint32_t h = tmpl_hash(t, n);
     if (l->tmpl_slots) {
         for (uint32_t k = h & l->tmpl_mask;; k = (k + 1) & l->tmpl_mask) {
             uint32_t e = l->tmpl_slots[k];
             if (!e) break;
             const query_tmpl *q = &l->tmpls[e - 1];
-            if (q->hash == h && q->len == n && memcmp(q->text, t, n) == 0) return e;
+            if (q->hash == h && q->len == n && memcmp(q->text, t, n) == 0) return l->tmpl_last = e;
         }
     }
     if (l->ntmpl == l->captmpl) {
@@ -323,7 +327,7 @@ static uint32_t tmpl_intern(commit_log *l, const char *t, size_t n) {
     uint32_t k = h & l->tmpl_mask;
     while (l->tmpl_slots[k]) k = (k + 1) & l->tmpl_mask;
     l->tmpl_slots[k] = (uint32_t)++l->ntmpl;
-    return (uint32_t)l->ntmpl;
+    return l->tmpl_last = (uint32_t)l->ntmpl;
 }
 
 /* Members whose string values name things (a collection, a query or node type, a field, a
@@ -437,16 +441,25 @@ void commits_put_query_text(const commit_log *l, const commit_rec *r, buf *o) {
     const char *q = r->text + r->id_len + r->cause_len;
     if (!r->tmpl) { buf_put(o, q, r->query_len); return; }
     const query_tmpl *t = &l->tmpls[r->tmpl - 1];
-    size_t p = 0, start = 0;
-    for (size_t i = 0; i < t->len; i++) {
-        if (t->text[i] != TMPL_MARK) continue;
-        buf_put(o, t->text + start, i - start);
-        start = i + 1;
+    /* The text is at most the template and the literals: one reservation, then plain copies
+       (a buf_put per piece was half of writing a record). */
+    if (!buf_reserve(o, (size_t)t->len + r->query_len)) return;
+    char *w = o->data + o->len;
+    const char *tt = t->text, *tend = t->text + t->len;
+    size_t p = 0;
+    for (;;) {
+        const char *mark = memchr(tt, TMPL_MARK, (size_t)(tend - tt));
+        size_t n = (size_t)((mark ? mark : tend) - tt);
+        memcpy(w, tt, n);
+        w += n;
+        if (!mark) break;
+        tt = mark + 1;
         size_t end = literal_end(q, r->query_len, p);
-        buf_put(o, q + p, end - p);
+        memcpy(w, q + p, end - p);
+        w += end - p;
         p = end + 1;   /* past the ',' between literals */
     }
-    buf_put(o, t->text + start, t->len - start);
+    o->len = (size_t)(w - o->data);
 }
 
 static void free_templates(commit_log *l) {
@@ -512,7 +525,11 @@ int commits_record(hs_db *db, int kind, uint32_t to_seq, const char *query, size
     /* Already canonical (a replayed or imported record): kept as it is, no second copy; a
        query's is checked and split into template and literals in one pass. */
     int done = 0;
-    if (ok && query && rkind == CK_QUERY) {
+    if (ok && query && rkind == CK_QUERY && m->tmpl_text) {
+        ok = (tmpl = tmpl_intern(l, m->tmpl_text, m->tmpl_len)) != 0;
+        buf_put(&out, m->lits, m->lits_len);
+        done = 1;
+    } else if (ok && query && rkind == CK_QUERY) {
         int r = put_canonical_query(l, &out, query, qlen, &tmpl);
         ok = r != 0;
         done = r > 0;
@@ -713,6 +730,34 @@ static void put_record(const hs_db *db, buf *o, const commit_rec *r, int with_qu
 }
 
 void commits_put(const hs_db *db, buf *o, const commit_rec *r) { put_record(db, o, r, 1); }
+void commits_put_query(const hs_db *db, buf *o, const commit_rec *r) { put_query(db, o, r); }
+
+/* The query part of a record: its template's text (NULL when kept whole) and its bytes. */
+static const char *query_part(const commit_log *l, const commit_rec *r, const query_tmpl **t) {
+    *t = r->tmpl ? &l->tmpls[r->tmpl - 1] : NULL;
+    return r->text + r->id_len + r->cause_len;
+}
+
+void commits_split_parts(const commit_log *l, const commit_rec *r, const char **tmpl, size_t *tlen, const char **lits, size_t *llen) {
+    const query_tmpl *t;
+    *lits = query_part(l, r, &t);
+    *llen = r->query_len;
+    *tmpl = t ? t->text : NULL;
+    *tlen = t ? t->len : 0;
+}
+
+int commits_same_record(const hs_db *a, const commit_rec *ra, const hs_db *b, const commit_rec *rb) {
+    if (ra->kind != CK_QUERY || rb->kind != CK_QUERY || ra->ref_len || rb->ref_len) return 0;
+    if (!(ra->time == rb->time) || ra->cause_len != rb->cause_len || ra->query_len != rb->query_len) return 0;
+    char ida[MAX_ID + 70], idb[MAX_ID + 70];
+    size_t na = commit_id(&a->commits, ra, ida), nb = commit_id(&b->commits, rb, idb);
+    if (na != nb || memcmp(ida, idb, na) != 0) return 0;
+    if (memcmp(ra->text + ra->id_len, rb->text + rb->id_len, ra->cause_len) != 0) return 0;
+    const query_tmpl *ta, *tb;
+    const char *qa = query_part(&a->commits, ra, &ta), *qb = query_part(&b->commits, rb, &tb);
+    if (!ta != !tb || (ta && (ta->len != tb->len || memcmp(ta->text, tb->text, ta->len) != 0))) return 0;
+    return memcmp(qa, qb, ra->query_len) == 0;
+}
 
 /* ---- public calls ---- */
 

@@ -105,6 +105,16 @@ hs_rc hs_db_changes(hs_db *db, uint32_t since, uint32_t until);
    the first one that does not commit (HS_CORRUPT, naming it); those before it stay. A record
    without an id (written before ids existed) gets "legacy.<seq>". */
 hs_rc hs_db_replay(hs_db *db, const char *json, size_t len);
+/* Applies again, in order, the commits from..to (at most limit) of another database src (a
+   rebase: a page's own commits put on top of what other pages wrote), each becoming db's next
+   commit with its id, time and cause, as hs_db_replay does with their records, without their
+   text crossing into JS and back. Stops, without an error, before the first that is a revert
+   (or not kept) or that does not commit again: the caller deals with that one. The output has
+   one line per commit made ('\n' between them; a record holds no raw newline): empty when its
+   record is src's record but for the seq (the usual case: same id, time, cause and query),
+   else its record as hs_db_commits writes it (an add whose documents changed, say a serial
+   key). Empty output when none was made. src is only read. */
+hs_rc hs_db_replay_from(hs_db *db, const hs_db *src, uint32_t from, uint32_t to, uint32_t limit);
 /* A new database holding the state and history up to s; NULL on error or out of memory. */
 hs_db *hs_db_fork(const hs_db *db, uint32_t s);
 /* Moves the retention horizon to h (oldest <= h <= seq) and frees what no kept seq sees. */

@@ -829,6 +829,64 @@ hs_rc hs_db_replay(hs_db *db, const char *text, size_t len) {
     return db->out.oom ? HS_NOMEM : HS_OK;
 }
 
+/* ---- replaying another database's commits (rebase) ---- */
+
+hs_rc hs_db_replay_from(hs_db *db, const hs_db *src, uint32_t from, uint32_t to, uint32_t limit) {
+    if (!db || !src || db == src) return HS_MISUSE;
+    buf query, lines = db->out;   /* the output's buffer, kept from call to call, gets the records */
+    buf_init(&query);
+    buf_init(&db->out);           /* and a failing query writes its result into a new one */
+    buf_clear(&lines);
+    uint32_t applied = 0;
+    int oom = 0;
+    db->quiet_writes = 1;   /* as in replay: a write that succeeds writes no result */
+    for (uint32_t s = from; s >= from && s <= to && applied < limit; s++) {
+        const commit_rec *r = commits_find(src, s);
+        if (!r || (r->kind != CK_QUERY && r->kind != CK_ADD)) break;   /* a revert: the caller's */
+        heap_hint(applied);
+        buf_clear(&query);
+        commits_put_query(src, &query, r);
+        /* An add's documents that could not be rebuilt: the caller's too (it reports it). */
+        if (query.oom || hist_views_failed()) break;
+        char id[200];
+        commit_meta *m = &db->meta;
+        memset(m, 0, sizeof *m);
+        m->time = r->time;
+        m->id = id;
+        m->id_len = commit_id(&src->commits, r, id);
+        if (r->cause_len) { m->cause = r->text + r->id_len; m->cause_len = r->cause_len; }
+        /* Its record's query is the same text: kept as src split it, not split again. */
+        if (r->kind == CK_QUERY) commits_split_parts(&src->commits, r, &m->tmpl_text, &m->tmpl_len, &m->lits, &m->lits_len);
+        uint32_t expected = db->seq + 1;
+        /* One that fails, runs out of memory or makes no commit left db as it was. */
+        if (db_execute_prepared(db, query.data, query.len, NULL, 0) != HS_OK || db->seq != expected) break;
+        if (applied++) buf_putc(&lines, '\n');
+        const commit_rec *made = commits_find(db, db->seq);
+        if (!commits_same_record(db, made, src, r)) commits_put(db, &lines, made);
+#ifndef NDEBUG
+        else {   /* the caller writes src's record with the new seq: it must print as this one */
+            buf x, y;
+            buf_init(&x);
+            buf_init(&y);
+            commits_put(db, &x, made);
+            commits_put(src, &y, r);
+            const char *cx = x.oom ? NULL : memchr(x.data, ',', x.len), *cy = y.oom ? NULL : memchr(y.data, ',', y.len);
+            assert(!cx || !cy || (x.len - (size_t)(cx - x.data) == y.len - (size_t)(cy - y.data) && memcmp(cx, cy, x.len - (size_t)(cx - x.data)) == 0));
+            buf_free(&x);
+            buf_free(&y);
+        }
+#endif
+        if (lines.oom) { oom = 1; break; }
+    }
+    db->quiet_writes = 0;
+    memset(&db->meta, 0, sizeof db->meta);
+    buf_free(&query);
+    if (oom) { buf_free(&lines); return db_fail(db, HS_NOMEM, "replay: out of memory writing the records"); }
+    buf_free(&db->out);
+    db->out = lines;   /* the records are the output */
+    return HS_OK;
+}
+
 /* ---- the change feed ---- */
 
 /* What commit s did to the row of change ch: 0 added, 1 removed, 2 changed, -1 nothing a reader

@@ -47,6 +47,8 @@ typedef struct commit_log {
     size_t ntmpl, captmpl;
     uint32_t *tmpl_slots;     /* hash of tmpls: index + 1, 0 empty; tmpl_mask + 1 slots */
     uint32_t tmpl_mask;
+    uint32_t tmpl_last;       /* the template interned last (index + 1; 0 none): consecutive commits
+                                 mostly share it, checked before hashing (a guess, verified) */
     char *id_prefixes[255];   /* the prefixes of "prefix.counter" ids (an origin each), NUL-ended */
     size_t nprefix;
     char origin[65];          /* ids of new commits are origin "." counter */
@@ -62,6 +64,10 @@ typedef struct commit_meta {
     size_t cause_len, id_len, ref_len;
     int ref_kind;             /* CK_UNDO, CK_REDO or 0 */
     uint32_t min_seq;         /* undo/redo: the oldest seq they may go back to */
+    /* A query's record split already (a rebase replays another log's record, whose query text
+       is this template's with these literals): kept as given instead of split again. */
+    const char *tmpl_text, *lits;
+    size_t tmpl_len, lits_len;
 } commit_meta;
 
 /* Indexes users declared (plan.h): (collection, field) pairs. */
@@ -179,6 +185,13 @@ int commits_split_query(commit_log *l, buf *o, size_t at, uint32_t *tmpl);
 void commits_move(commit_log *dst, commit_log *src);
 /* Appends {"seq","id","time","cause","query"} for rec (the store's log record). */
 void commits_put(const hs_db *db, buf *o, const commit_rec *rec);
+/* Appends rec's query text as its record writes it (an add's documents put back, from db's versions). */
+void commits_put_query(const hs_db *db, buf *o, const commit_rec *rec);
+/* 1 when record ra of a and rb of b (queries, not reverts or adds) write the same text but for
+   their seq: same id, time, cause and query. */
+int commits_same_record(const hs_db *a, const commit_rec *ra, const hs_db *b, const commit_rec *rb);
+/* A query record's template text (NULL when its query is kept whole) and literals. */
+void commits_split_parts(const commit_log *l, const commit_rec *rec, const char **tmpl, size_t *tlen, const char **lits, size_t *llen);
 /* The index of the record with this id, or -1. */
 long commits_find_id(const hs_db *db, const char *id, size_t n);
 /* Copies the records up to s from src (fork); 0 on out of memory. */

@@ -92,6 +92,7 @@ EMSCRIPTEN_KEEPALIVE int hsw_memory_parts(hs_db *db) { return METERED(db, hs_db_
 EMSCRIPTEN_KEEPALIVE int hsw_create_index(hs_db *db, const char *t, size_t tl, const char *f, size_t fl) { return METERED(db, hs_db_create_index(db, t, tl, f, fl)); }
 EMSCRIPTEN_KEEPALIVE int hsw_explain(hs_db *db, const char *q, size_t ql) { return METERED(db, hs_db_explain(db, q, ql)); }
 EMSCRIPTEN_KEEPALIVE int hsw_replay(hs_db *db, const char *t, size_t n) { keep_headroom(); return METERED(db, hs_db_replay(db, t, n)); }
+EMSCRIPTEN_KEEPALIVE int hsw_replay_from(hs_db *db, const hs_db *src, uint32_t from, uint32_t to, uint32_t limit) { keep_headroom(); return METERED(db, hs_db_replay_from(db, src, from, to, limit)); }
 EMSCRIPTEN_KEEPALIVE int hsw_dump(hs_db *db) { return METERED(db, hs_db_dump(db)); }
 EMSCRIPTEN_KEEPALIVE int hsw_load(hs_db *db, const char *t, size_t n) { keep_headroom(); return METERED(db, hs_db_load(db, t, n)); }
 /* The same, limited by collectionPermissions text (access.c). */

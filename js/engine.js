@@ -256,6 +256,21 @@ export class Engine {
     }
   }
 
+  /* Applies src's commits from..to (at most limit; src another Engine over the same wasm) as
+     this engine's next commits, each keeping its id, time and cause (hs_db_replay_from);
+     stops before a revert or a commit that does not apply again. Returns one text per commit
+     made: '' when its record is src's but for the seq, else its record (as commitsText
+     writes it). */
+  replayFrom(src, from, to, limit) {
+    const before = this.seq();
+    this.check(this.wasm.hsw_replay_from(this.handle, src.handle, from, to, limit));
+    const text = this.output();
+    const made = this.seq() - before;
+    const records = made === 0 ? [] : made === 1 ? [text] : text.split('\n');
+    if (records.length !== made) throw new HindsightError(ErrorCode.INTERNAL, 'replayFrom: the records do not match the commits made');
+    return records;
+  }
+
   /* The same for the list given as UTF-8 bytes (importHistory's records). */
   replayBytes(bytes) {
     this.withBytes(bytes, (ptr, len) => this.check(this.wasm.hsw_replay(this.handle, ptr, len)));

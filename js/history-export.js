@@ -27,6 +27,24 @@ function timeMs(value, what) {
   return ms;
 }
 
+/* ms of a time string, as Date.parse reads it. ISO strings as toISOString writes them
+   (YYYY-MM-DDTHH:MM:SS.sssZ) mostly share their second with the one before: then only the
+   milliseconds are read (Date.parse per commit was a few percent of an import). */
+let parsedPrefix = '', parsedSecondMs = NaN;
+function parseTime(s) {
+  if (s.length === 24 && s.charCodeAt(23) === 90 && s.charCodeAt(19) === 46) {
+    const d0 = s.charCodeAt(20) - 48, d1 = s.charCodeAt(21) - 48, d2 = s.charCodeAt(22) - 48;
+    if (d0 >= 0 && d0 <= 9 && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9) {
+      const ms = d0 * 100 + d1 * 10 + d2;
+      if (parsedPrefix !== '' && s.startsWith(parsedPrefix)) return parsedSecondMs + ms;
+      const t = Date.parse(s);
+      if (Number.isFinite(t)) { parsedPrefix = s.slice(0, 20); parsedSecondMs = t - ms; }
+      return t;
+    }
+  }
+  return Date.parse(s);
+}
+
 /* The history of core's database from its oldest kept commit. */
 export function exportHistory(core) {
   const engine = core.live();
@@ -99,18 +117,22 @@ class IdCheck {
   }
 }
 
-/* The exported commits as the engine's records list, UTF-8 bytes for engine.replayBytes
+/* The exported commits as the engine's records lists, UTF-8 bytes for engine.replayBytes
    (versions 1 and 2: an id is kept when given). One pass checks each commit and writes
    pieces of RECORDS_PER_TEXT records, each with one JSON.stringify (a stringify and a
    template per commit cost more than the engine's replay of it), encoded at once: a piece's
    record objects and text die young instead of 100,000 of them outliving scavenges until
-   the replay (that promotion was most of the import's garbage collection). */
+   the replay (that promotion was most of the import's garbage collection). The lists are
+   about LIST_BYTES each: one list of 100,000 records grew the wasm memory by its ~20 MB
+   (page faults) and was a 25 MB buffer in JS. */
 const RECORDS_PER_TEXT = 128;
+const LIST_BYTES = 1 << 20;
 const encoder = new TextEncoder();
 function importRecords(history, baseSeq) {
   const commitList = history.commits;
   if (!commitList.length) return null;
-  const list = new RecordBytes(256 * commitList.length);
+  const lists = [];
+  let list = new RecordBytes(LIST_BYTES + (LIST_BYTES >> 2));
   const piece = [];
   const ids = new IdCheck();
   let expected = baseSeq + 1, last = -Infinity;
@@ -127,7 +149,7 @@ function importRecords(history, baseSeq) {
     let time = null;
     const given = c.time;
     if (given !== null && given !== undefined) {
-      time = typeof given === 'number' ? given : typeof given === 'string' ? Date.parse(given) : NaN;
+      time = typeof given === 'number' ? given : typeof given === 'string' ? parseTime(given) : NaN;
       if (!Number.isFinite(time) || Math.abs(time) > DATE_MAX_MS) timeMs(given, `importHistory: commit ${expected}`);   // throws the message
       // A commit with an id keeps the time it was made at, as the engine does on replay: a
       // synced or rebased history may go back in time (time lookups use the running latest).
@@ -144,9 +166,14 @@ function importRecords(history, baseSeq) {
     if (piece.length === RECORDS_PER_TEXT || i === commitList.length - 1) {
       list.append(pieceText(piece));
       piece.length = 0;
+      if (list.at >= LIST_BYTES && i < commitList.length - 1) {
+        lists.push(list.finish());
+        list = new RecordBytes(LIST_BYTES + (LIST_BYTES >> 2));
+      }
     }
   }
-  return list.finish();
+  lists.push(list.finish());
+  return lists;
 }
 
 /* The list [piece,piece,...] as UTF-8 bytes, each piece encoded as soon as it is written, so
@@ -190,8 +217,8 @@ function pieceText(piece) {
 }
 
 /* Checks an exported history: { baseDict, baseSeq, baseTime, records } to build it from
-   (records: the engine's records list as bytes for engine.replayBytes, or null when there
-   are no commits). */
+   (records: the engine's records lists, in order, as bytes for engine.replayBytes, or null
+   when there are no commits). */
 export function readHistory(history) {
   if (!history || history.className !== HISTORY_CLASS || !history.base || typeof history.base !== 'object' || !Array.isArray(history.commits)) {
     throw invalid(`importHistory needs a ${HISTORY_CLASS} object (from exportHistory)`);
@@ -217,7 +244,7 @@ export async function applyHistory(core, { baseSeq, baseTime, records }) {
   engine.setBaseTime(baseTime);
   if (records !== null) {
     try {
-      engine.replayBytes(records);
+      for (const list of records) engine.replayBytes(list);
     } catch (error) {
       if (error instanceof HindsightError && error.code === ErrorCode.CORRUPT) throw new HindsightError(ErrorCode.INVALID_ARGUMENT, `importHistory: ${error.message}`, { cause: error });
       throw error;

@@ -6,8 +6,8 @@
  * when several pages share one store, the turn-taking between them.
  * Invariants: records reach the store in seq order, each exactly once, in batches (one
  * store.append per batch); durableSeq only grows, and every commit <= durableSeq is in the
- * store; a failed write keeps its records and is retried, with the error delivered to
- * onError and to the flush() promises waiting on it (QUOTA for a full disk or quota); the
+ * store; a failed write keeps its records and is retried (never after close()), with the error
+ * delivered to onError and to the flush() promises waiting on it (QUOTA for a full disk or quota); the
  * in-memory database is never rolled back because a write failed.
  * Snapshots: the records a snapshot holds are appended before it is written (the store keeps
  * the log from its previous snapshot on, so a damaged newest snapshot never costs a commit),
@@ -17,7 +17,7 @@
  * Sharing (many tabs, one history): one writer at a time holds a lock (Web Locks); before
  * writing it reads what other writers added since its durableSeq and, if anything, has the
  * database rebase its own not-yet-written commits on top through shared.rebase (js/rebase.js;
- * they get new seqs and keep their ids); after writing
+ * given their records; they get new seqs and keep their ids); after writing
  * it announces the new seq (BroadcastChannel) so the others catch up from the store.
  */
 import { HindsightError, ErrorCode } from './errors.js';
@@ -96,6 +96,7 @@ export class Persistence {
   #shared;                // { locks, lockName, channel, rebase } or null
   #needSync = false;
   #again = false;         // more work arrived while a drain was running
+  #closed = false;        // no retry is planned after close
   #lastSnapshotBytes = 0;
   #verifySnapshot;        // (textOrBytes) => void, throws when a snapshot would not load; or undefined
 
@@ -159,7 +160,7 @@ export class Persistence {
       this.#again = false;
       ok = await this.#drain();
     } while (ok && (this.#again || this.#pending.length || this.#needSync));
-    if (!ok) {
+    if (!ok && !this.#closed) {
       const delay = Math.min(MAX_RETRY_MS, 100 * 2 ** Math.min(this.#failures, 9));
       this.#retryTimer = setTimeout(() => { this.#retryTimer = null; this.#kick(); }, delay);
     }
@@ -183,7 +184,7 @@ export class Persistence {
     this.#needSync = false;
     const got = await this.#store.readSince(this.durableSeq);
     if (!got.snapshot && !got.records.length) return;
-    const { pending, seq } = this.#shared.rebase(got, this.durableSeq);
+    const { pending, seq } = this.#shared.rebase(got, this.durableSeq, this.#pending);
     this.#pending = pending;
     this.#durable(seq);
   }
@@ -306,8 +307,12 @@ export class Persistence {
   }
 
   async close() {
+    // A write failing while it closes must not plan a retry that outlives it (it kept the
+    // store busy, and a Node process alive, for ever).
+    this.#closed = true;
     if (this.#retryTimer) { clearTimeout(this.#retryTimer); this.#retryTimer = null; }
     await this.#writing;
+    if (this.#retryTimer) { clearTimeout(this.#retryTimer); this.#retryTimer = null; }
     if (this.#shared?.channel) { this.#shared.channel.onmessage = null; this.#shared.channel.close(); }
     await this.#store.close();
   }

@@ -1,12 +1,16 @@
 /*
  * rebase.js: many pages, one history: this page's unwritten commits put back on top of what
  * other pages wrote. The coordinator that decides when (the writer's lock and the broadcast
- * channel) is js/persistence.js's sharing; it calls rebase(got, confirmed) through the
- * interface sharingFor() builds, and knows nothing of engines.
+ * channel) is js/persistence.js's sharing; it calls rebase(got, confirmed, own) through the
+ * interface sharingFor() builds (own: the records of this page's commits not written yet),
+ * and knows nothing of engines.
  *
  * Owns: the choice of whether a store is shared (Web Locks and BroadcastChannel, or the
  * options' own), and rebuilding the core's engine as the shared history plus this page's
- * own commits after `confirmed`. Invariants: rebased commits get new seqs but keep their ids,
+ * own commits after `confirmed`: the engine replays them from the old engine in runs
+ * (Engine.replayFrom); a revert, or one that no longer applies, goes one at a time (replayOne).
+ * A rebased commit's record is its engine's record; when that is the old one but for the seq,
+ * the old text with the seq changed. Invariants: rebased commits get new seqs but keep their ids,
  * times and causes, so undo/redo (which name ids) still take back the right commits, and a
  * plain revert goes back to the same commit, found again by id; a
  * commit that no longer applies is dropped with a storage warning, never half applied; live
@@ -35,7 +39,7 @@ export function sharingFor(core, store) {
   const locks = o.locks ?? globalThis.navigator?.locks;
   if (o.shared === false || typeof store.readSince !== 'function' || !locks || typeof BroadcastChannel === 'undefined') return null;
   const name = `hindsight:${o.name ?? 'default'}`;
-  return { locks, lockName: name, channel: new BroadcastChannel(name), rebase: (got, confirmed) => rebase(core, got, confirmed) };
+  return { locks, lockName: name, channel: new BroadcastChannel(name), rebase: (got, confirmed, own) => rebase(core, got, confirmed, own) };
 }
 
 /* The collections changed by engine's commits after from. */
@@ -99,14 +103,68 @@ function movedTarget(old, engine, toSeq, kept, confirmed) {
   return found ? found.seq : toSeq <= confirmed ? toSeq : null;
 }
 
+/* One of this page's commits c ({ seq, id, time, cause, query }) applied again on engine,
+   keeping its id, time and cause: a revert (its target moved if it was one of ours), or a
+   query the engine's replay did not apply (then it is dropped, with why). */
+function replayOne(core, old, engine, c, confirmed, pending, kept, dropped) {
+  const before = engine.seq();
+  const q = c.query;
+  let failure = null;
+  const keep = `{"time":${c.time},"cause":${JSON.stringify(c.cause)},"id":${JSON.stringify(c.id)}`;
+  try {
+    if (q?.className === REVERT_CLASS && !q.state) {
+      const ref = q.undo !== undefined ? `,"undo":${JSON.stringify(q.undo)}` : q.redo !== undefined ? `,"redo":${JSON.stringify(q.redo)}` : '';
+      const toSeq = ref ? q.toSeq : movedTarget(old, engine, q.toSeq, kept, confirmed);
+      if (toSeq === null) throw new Error('the commit this revert goes back to is gone');
+      engine.revert(toSeq, `${keep}${ref}}`);
+    } else {
+      const out = engine.execute(JSON.stringify(q), null, `${keep}}`);
+      if (engine.seq() === before) failure = { message: JSON.parse(out)?.errorMessage || 'the query made no commit' };
+    }
+  } catch (error) { failure = error; /* reported below as not applying */ }
+  if (engine.seq() === before) {
+    core.warn(`commit ${c.id} (seq ${c.seq}) made in this page no longer applies after another page's commits; it was dropped`);
+    dropped.push({ id: c.id, seq: c.seq, reason: String(failure?.message ?? 'it made no change on the new state') });
+    return;
+  }
+  kept.push({ id: c.id, seq: engine.seq() });
+  pending.push({ seq: engine.seq(), text: recordText(engine, engine.seq()) });
+}
+
+/* This page's commits are replayed by the engine from the old engine, this many at a time
+   (their records come back as ~200 bytes each: under engine.js's 1 MiB kept output). */
+const REPLAY_CHUNK = 4096;
+
+/* The id in a record text as the engine writes it ({"seq":N,"id":"...", ...; an id holds no
+   quote or backslash). */
+function recordId(text) {
+  const at = text.indexOf('"id":"') + 6;
+  return text.slice(at, text.indexOf('"', at));
+}
+
+/* The record of commit `seq` made from own commit `was` whose record is the same but for the
+   seq, and its id: the text written for it at commit time (own: this page's unwritten
+   records, { seq, text } in seq order) with the seq changed, or the engine's when own lacks
+   it. Changing the seq instead of reading the record from the engine saves decoding its
+   text; the id is read from the old text (the new one is a concatenation, which reading
+   would flatten). */
+function movedRecord(engine, own, was, seq) {
+  const prefix = `{"seq":${was},`;
+  const text = own.length ? own[was - own[0].seq]?.text : undefined;
+  if (typeof text === 'string' && text.startsWith(prefix)) return { text: `{"seq":${seq},${text.slice(prefix.length)}`, id: recordId(text) };
+  const made = recordText(engine, seq);
+  return { text: made, id: recordId(made) };
+}
+
 /* Another page wrote commits after `confirmed`: rebuild this page's state as the shared
    history (the store's records, or its snapshot) plus this page's own commits that were not
    written yet, applied again on top. Returns them as the records to write, and the seq of
    the shared history. */
-export function rebase(core, { snapshot, records }, confirmed) {
+export function rebase(core, { snapshot, records }, confirmed, own = []) {
   const old = core.engine;
-  const ours = JSON.parse(old.commitsText(confirmed + 1, MAX_SEQ, MAX_SEQ));
-  const reports = feedReports(core, old, Boolean(snapshot), confirmed, ours.length > 0);
+  // This page's commits: the kept ones after confirmed.
+  const first = Math.max(confirmed, old.oldest()) + 1, last = old.seq();
+  const reports = feedReports(core, old, Boolean(snapshot), confirmed, last >= first);
   let engine;
   if (snapshot) {
     engine = new Engine(old.wasm);
@@ -121,32 +179,31 @@ export function rebase(core, { snapshot, records }, confirmed) {
   } else {
     engine = old.fork(confirmed);
   }
-  if (records.length) engine.replayTexts(records.map((r) => r.text));
-  const sharedSeq = engine.seq();
+  let sharedSeq;
   const pending = [], kept = [], dropped = [];
-  for (const c of ours) {
-    const before = engine.seq();
-    const q = c.query;
-    let failure = null;
-    const keep = `{"time":${c.time},"cause":${JSON.stringify(c.cause)},"id":${JSON.stringify(c.id)}`;
-    try {
-      if (q?.className === REVERT_CLASS && !q.state) {
-        const ref = q.undo !== undefined ? `,"undo":${JSON.stringify(q.undo)}` : q.redo !== undefined ? `,"redo":${JSON.stringify(q.redo)}` : '';
-        const toSeq = ref ? q.toSeq : movedTarget(old, engine, q.toSeq, kept, confirmed);
-        if (toSeq === null) throw new Error('the commit this revert goes back to is gone');
-        engine.revert(toSeq, `${keep}${ref}}`);
-      } else {
-        const out = engine.execute(JSON.stringify(q), null, `${keep}}`);
-        if (engine.seq() === before) failure = { message: JSON.parse(out)?.errorMessage || 'the query made no commit' };
+  try {
+    if (records.length) engine.replayTexts(records.map((r) => r.text));
+    sharedSeq = engine.seq();
+    for (let s = first; s <= last;) {
+      // The engine replays them in runs; it stops before a revert or one that no longer
+      // applies, which replayOne then takes (and says why it is dropped).
+      const before = engine.seq();
+      const texts = engine.replayFrom(old, s, last, REPLAY_CHUNK);
+      for (let i = 0; i < texts.length; i++) {
+        const seq = before + i + 1;
+        const { text, id } = texts[i] ? { text: texts[i], id: recordId(texts[i]) } : movedRecord(engine, own, s + i, seq);
+        kept.push({ id, seq });
+        pending.push({ seq, text });
       }
-    } catch (error) { failure = error; /* reported below as not applying */ }
-    if (engine.seq() === before) {
-      core.warn(`commit ${c.id} (seq ${c.seq}) made in this page no longer applies after another page's commits; it was dropped`);
-      dropped.push({ id: c.id, seq: c.seq, reason: String(failure?.message ?? 'it made no change on the new state') });
-      continue;
+      s += texts.length;
+      if (texts.length === REPLAY_CHUNK || s > last) continue;
+      const c = JSON.parse(old.commitsText(s, s, 1))[0];
+      s++;
+      if (c) replayOne(core, old, engine, c, confirmed, pending, kept, dropped);
     }
-    kept.push({ id: c.id, seq: engine.seq() });
-    pending.push({ seq: engine.seq(), text: recordText(engine, engine.seq()) });
+  } catch (error) {
+    engine.close();
+    throw error;
   }
   core.engine = engine;
   core.liveQueries?.rebuilt(engine);   // live queries hook: reopen on the new engine while the old one lives

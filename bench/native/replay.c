@@ -5,8 +5,10 @@
  * N single-document commits (updateOne by id, with an add and a deleteOne every 16th) are made
  * and listed as the log's records; a second database loads the dump and (step "replay")
  * replays the records. The replay's cost is replay minus prep; step "check" also compares the
- * two end states (the same but for the counter of new ids).
- * Usage: replay STEP [N]   STEP: prep | replay | check
+ * two end states (the same but for the counter of new ids). Step "rebase" instead has a
+ * fork of the first database at the dump's seq replay the commits from it (hs_db_replay_from,
+ * what a multi-tab rebase runs): count it with callgrind --toggle-collect=hs_db_replay_from.
+ * Usage: replay STEP [N]   STEP: prep | replay | check | rebase
  * Build: gcc -O2 -Ic -Ibuild/cjson bench/native/replay.c c/[a-v]*.c (not wasm.c) build/cjson/cJSON.c -lm
  */
 #include "hindsight.h"
@@ -62,6 +64,15 @@ int main(int argc, char **argv) {
     char *records = output_copy(db, &rlen);
     hs_db_dump(db);
     char *final = output_copy(db, &flen);
+    if (!strcmp(step, "rebase")) {
+        /* A rebase's replay: a fork at the base takes the commits from the database itself. */
+        hs_db *fork = hs_db_fork(db, base);
+        if (!fork || hs_db_replay_from(fork, db, base + 1, hs_db_seq(db), UINT32_MAX) != HS_OK || hs_db_seq(fork) != hs_db_seq(db)) {
+            fprintf(stderr, "rebase replay failed\n");
+            exit(1);
+        }
+        hs_db_close(fork);
+    }
     hs_db_close(db);
     hs_db *other = hs_db_open();
     if (hs_db_load(other, dump, dlen) != HS_OK) { fprintf(stderr, "load failed\n"); exit(1); }

@@ -313,3 +313,83 @@ test('a tab rebuilt from another tab\'s snapshot hears one reset report (changes
   assert.deepEqual(reports[1], { seq: 13, id: null, rebased: true, changes: null });
   assert.deepEqual(heard, [1, 13], 'the listener hears the reset too');
 });
+
+test('a rebase that fails on a record another page wrote frees the engine it was building', async (t) => {
+  const store = new MemoryStore(), locks = makeLocks();
+  const a = await Database.open({ name: 'rebase-fails', storage: store, locks, onError: () => {} });
+  t.after(() => a.close().catch(() => {}));   // its last commit cannot be written
+  // Enough documents that a forked engine left behind shows in the wasm heap.
+  a.executeQuery({ target: 'big', type: 'add', addData: Array.from({ length: 4000 }, (_, i) => ({ i, pad: 'x'.repeat(200) })) });
+  await a.flush();
+  a.executeQuery(add('a', 1));   // not written yet: the next write must rebase it
+  // Another page's record that cannot be replayed (no such query type).
+  await store.append([{ seq: a.durableSeq + 1, text: `{"seq":${a.durableSeq + 1},"id":"other.1","time":1,"cause":null,"query":{"target":"todos","type":"nonsense"}}` }]);
+  await assert.rejects(a.flush(), /did not apply again/, 'the write fails: the shared log cannot be replayed');
+  const heapBefore = a.memoryUsage().heapUsed;
+  for (let attempt = 0; attempt < 3; attempt++) await assert.rejects(a.flush(), /did not apply again/);
+  const grown = a.memoryUsage().heapUsed - heapBefore;
+  assert.ok(grown < 256 * 1024, `each failed rebase left its engine behind: the heap grew by ${grown} bytes in 3 attempts`);
+  assert.equal(a.toDict().collections.todos.data.length, 1, 'the page keeps its own commit');
+});
+
+test('a rebase replays runs of commits and one at a time around reverts and dropped commits: ids, records and state as made', async (t) => {
+  const store = new MemoryStore(), locks = makeLocks(), reports = [];
+  const a = await Database.open({ name: 'rebase-runs', storage: store, locks });
+  const b = await Database.open({ name: 'rebase-runs', storage: store, locks, onRebase: (r) => reports.push(r) });
+  t.after(async () => { await a.close(); await b.close(); });
+  a.executeQuery({ target: 'todos', type: 'add', addData: [{ n: 0 }, { n: 1 }] });
+  await a.flush();
+  await converge([a, b]);
+  // b's unwritten commits: updates (a run), a serial-key add (its record changes), a delete
+  // that a's commit makes impossible (dropped), an undo, a revert, and more updates.
+  const cause = { why: 'bench', n: 12345678901, s: 'é\u2028"' };
+  for (let k = 0; k < 5; k++) b.executeQuery({ target: 'todos', type: 'updateOne', queryNode: { type: 'equals_', field: 'n', value: 1 }, overrideData: { k }, cause });
+  b.executeQuery({ target: 'todos', type: 'add', addData: [{ id: -1, n: 2 }], serialKey: 'id' });
+  b.executeQuery({ target: 'todos', type: 'deleteOne', queryNode: { type: 'equals_', field: 'n', value: 0 } });
+  b.undo();
+  b.revertTo(b.seq - 1);
+  for (let k = 5; k < 9; k++) b.executeQuery({ target: 'todos', type: 'updateOne', queryNode: { type: 'equals_', field: 'n', value: 1 }, overrideData: { k } });
+  const made = b.commits({ from: 2 });
+  a.executeQuery({ target: 'todos', type: 'add', addData: [{ id: -1, n: 9 }], serialKey: 'id' });
+  a.executeQuery({ target: 'todos', type: 'deleteOne', queryNode: { type: 'equals_', field: 'n', value: 0 } });
+  await a.flush();
+  await b.flush();
+  await converge([a, b]);
+  const report = reports[reports.length - 1];
+  assert.ok(report, 'b rebased');
+  const keptIds = report.kept.map((k) => k.id), droppedIds = report.dropped.map((d) => d.id);
+  assert.deepEqual([...keptIds, ...droppedIds].sort(), made.map((c) => c.id).sort(), 'every commit is kept or dropped');
+  const after = b.commits({ from: report.sharedSeq + 1 });
+  assert.deepEqual(after.map((c) => c.id), keptIds, 'kept in order, with their ids');
+  assert.deepEqual(after.map((c) => c.seq), report.kept.map((k) => k.seq));
+  for (const c of after) {
+    const was = made.find((m) => m.id === c.id);
+    assert.equal(c.time, was.time, 'the time it was made at');
+    assert.deepEqual(c.cause, was.cause, 'its cause');
+  }
+  // The records written for them are the engine's: a page opened now replays the same state.
+  const late = await Database.open({ name: 'rebase-runs-late', storage: store, locks, shared: false });
+  t.after(() => late.close());
+  assert.equal(JSON.stringify(late.toDict()), JSON.stringify(b.toDict()));
+  assert.equal(JSON.stringify(late.commits()), JSON.stringify(b.commits()));
+  assert.equal(JSON.stringify(a.toDict()), JSON.stringify(b.toDict()));
+});
+
+test('a database closed while its write fails plans no retry after the close', async () => {
+  const shared = new MemoryStore(), locks = makeLocks();
+  let readsAfterClose = 0, closed = false;
+  const store = {
+    open: () => shared.open(), append: (r) => shared.append(r), writeSnapshot: (x) => shared.writeSnapshot(x), close: () => shared.close(),
+    readSince: (seq) => { if (closed) readsAfterClose++; return shared.readSince(seq); },
+  };
+  const a = await Database.open({ name: 'close-while-failing', storage: store, locks, onError: () => {} });
+  a.executeQuery(add('a', 0));
+  await a.flush();
+  a.executeQuery(add('a', 1));
+  // Another page's record that cannot be replayed: every write of a's commit fails.
+  await shared.append([{ seq: 2, text: '{"seq":2,"id":"other.1","time":1,"cause":null,"query":{"target":"todos","type":"nonsense"}}' }]);
+  await assert.rejects(a.close(), /did not apply again/, 'the close reports the commit it could not write');
+  closed = true;
+  await new Promise((r) => setTimeout(r, 600));   // the first retry would come after 200 ms
+  assert.equal(readsAfterClose, 0, 'no write was tried after the close');
+});

@@ -929,3 +929,17 @@ test('after close() every time-travel method throws CLOSED', async () => {
     assert.throws(fn, (e) => e instanceof HindsightError && e.code === 'CLOSED', `${name} after close`);
   }
 });
+
+test('commit times read as ISO strings and import back to the same ms across seconds, signs and year ranges', async () => {
+  const times = [-62198755200001, -62198755200000, -1001, -1000, -999, -1, 0, 999, 1000, 1001, 1767225599999, 1767225600000, 253402300799999, 253402300800000, 253402300800001];
+  let i = 0;
+  const db = await Database.open({ clock: () => times[i++] });
+  for (let k = 0; k < times.length; k++) db.executeQuery({ target: 'x', type: 'add', addData: [{ k }] });
+  const listed = db.commits();
+  assert.deepEqual(listed.map((c) => c.time), times.map((t) => new Date(t).toISOString()));
+  const copy = await Database.importHistory(db.exportHistory());
+  assert.deepEqual(copy.commits().map((c) => c.time), listed.map((c) => c.time));
+  assert.deepEqual(times.map((t) => copy.at(new Date(t)).seq), times.map((_, k) => k + 1), 'each time finds its commit');
+  await copy.close();
+  await db.close();
+});
