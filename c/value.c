@@ -217,7 +217,69 @@ static inline void put_plain_string(buf *out, const uint8_t *s, size_t n, char a
     out->len += n + (after ? 3 : 2);
 }
 
+/* Prints v at out->data + out->len with no room checks: the caller reserved PRINT_BOUND(v).
+   Numbers and escaped strings go through buf's own writers (which check, and so stay right
+   even if the bound were wrong); out->len is kept in step around them. */
+static void val_print_checked(buf *out, val v);
+#define PRINT_BOUND(size) (6 * (size) + 16)   /* 6x: "\u001f" for one stored byte, "false," */
+static void print_reserved(buf *out, val v) {
+    char *d = out->data + out->len;
+    switch (v[0]) {
+    case T_NULL: memcpy(d, "null", 4); out->len += 4; return;
+    case T_FALSE: memcpy(d, "false", 5); out->len += 5; return;
+    case T_TRUE: memcpy(d, "true", 4); out->len += 4; return;
+    case T_INT32: case T_INT64: buf_put_i64(out, val_int(v)); return;   /* room: no growth */
+    case T_DOUBLE: buf_put_double(out, val_num(v)); return;
+    case T_STR: {
+        size_t n = rd32(v + 1);
+        d[0] = '"';
+        memcpy(d + 1, v + 5, n);
+        d[n + 1] = '"';
+        out->len += n + 2;
+        return;
+    }
+    case T_STRX: buf_put_json_string(out, (const char *)v + 5, rd32(v + 1)); return;
+    default: {
+        int is_obj = v[0] == T_OBJ;
+        *d = is_obj ? '{' : '[';
+        out->len++;
+        const uint8_t *p = v + 9, *end = p + rd32(v + 5);
+        for (int first = 1; p < end; first = 0) {
+            if (!first) out->data[out->len++] = ',';
+            if (is_obj) {
+                uint32_t raw = rd32(p);
+                size_t n = raw & 0x7fffffffu;
+                if (raw & 0x80000000u) buf_put_json_string(out, (const char *)p + 4, n);
+                else {
+                    d = out->data + out->len;
+                    d[0] = '"';
+                    memcpy(d + 1, p + 4, n);
+                    d[n + 1] = '"';
+                    out->len += n + 2;
+                }
+                out->data[out->len++] = ':';
+                p += 4 + n;
+            }
+            print_reserved(out, p);
+            p += val_size(p);
+        }
+        out->data[out->len++] = is_obj ? '}' : ']';
+        return;
+    }
+    }
+}
+
 void val_print(buf *out, val v) {
+    /* One room check for a whole document, then unchecked writes; a huge value (whose bound
+       could be far more than it needs) takes the checked path. */
+    if ((v[0] == T_OBJ || v[0] == T_ARR) && rd32(v + 5) <= (1u << 20)) {
+        if (buf_reserve(out, PRINT_BOUND((size_t)rd32(v + 5) + 9))) print_reserved(out, v);
+        return;
+    }
+    val_print_checked(out, v);
+}
+
+static void val_print_checked(buf *out, val v) {
     switch (v[0]) {
     case T_NULL: buf_put_fast(out, "null", 4); return;
     case T_FALSE: buf_put_fast(out, "false", 5); return;
