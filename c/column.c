@@ -361,6 +361,21 @@ int col_candidates(coll *c, const qnode *node, size_t **pos, size_t *npos, int *
     return 1;
 }
 
+int col_in_order(coll *c, const char *field, size_t flen, int reversed, const size_t *pos, size_t n) {
+    if (!enabled || n == 0 || !c || !c->cx || c->cx->len != c->len) return 0;   /* no hits: no collection */
+    const column *col = find(c->cx, field, flen);
+    if (!col || col->is_str) return 0;
+    const uint8_t *kind = col->kind;
+    const int64_t *x = col->vals;
+    if (kind[pos[0]] != CK_VAL) return 0;
+    for (size_t i = 1; i < n; i++) {
+        if (kind[pos[i]] != CK_VAL) return 0;
+        int64_t a = x[pos[i - 1]], b = x[pos[i]];
+        if (reversed ? a < b : a > b) return 0;
+    }
+    return 1;
+}
+
 /* a comes after b in the order: by value (descending when reversed), ties by position. */
 static int top_after(const int64_t *x, int reversed, size_t a, size_t b) {
     if (x[a] != x[b]) return reversed ? x[a] < x[b] : x[a] > x[b];
