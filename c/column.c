@@ -362,17 +362,12 @@ int col_candidates(coll *c, const qnode *node, size_t **pos, size_t *npos, int *
 }
 
 int col_in_order(coll *c, const char *field, size_t flen, int reversed, const size_t *pos, size_t n) {
-    if (!enabled || n == 0 || !c || !c->cx || c->cx->len != c->len) return 0;   /* no hits: no collection */
+    if (!enabled || !c || !c->cx || c->cx->len != c->len) return 0;   /* no hits: no collection */
     const column *col = find(c->cx, field, flen);
     if (!col || col->is_str) return 0;
-    const uint8_t *kind = col->kind;
     const int64_t *x = col->vals;
-    if (kind[pos[0]] != CK_VAL) return 0;
-    for (size_t i = 1; i < n; i++) {
-        if (kind[pos[i]] != CK_VAL) return 0;
-        int64_t a = x[pos[i - 1]], b = x[pos[i]];
-        if (reversed ? a < b : a > b) return 0;
-    }
+    for (size_t i = 0; i < n; i++)
+        if (col->kind[pos[i]] != CK_VAL || (i && (reversed ? x[pos[i - 1]] < x[pos[i]] : x[pos[i - 1]] > x[pos[i]]))) return 0;
     return 1;
 }
 

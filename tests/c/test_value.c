@@ -343,6 +343,21 @@ static void test_print(void) {
         free(json);
         free(want);
     }
+    /* A container over 1 MiB stored reserves member by member, each member its own bound. */
+    {
+        size_t count = 1200000;
+        char *json = malloc(count * 9 + 2);
+        if (!json) { fprintf(stderr, "test_value: out of memory\n"); exit(2); }
+        size_t jl = 0;
+        json[jl++] = '[';
+        for (size_t i = 0; i < count; i++) { memcpy(json + jl, i % 2 ? "false," : "\"\\u001f\",", i % 2 ? 6 : 9); jl += i % 2 ? 6 : 9; }
+        json[jl - 1] = ']';
+        buf *v = fresh_buf();
+        size_t pos = 0;
+        CHECK(jscan_value(json, jl, &pos, v) == NULL && val_size((val)v->data) > (1u << 20) && printed_n((val)v->data, json, jl),
+              "an array over 1 MiB stored of the densest members prints exactly");
+        free(json);
+    }
     /* A document over 1 MiB stored takes the checked path and prints the same way. */
     size_t big = (1u << 20) + 100;
     char *json = malloc(big + 16), *want = malloc(big + 16);
