@@ -3,6 +3,8 @@
  *
  * Everything here is read-only over immutable bytes except the enc_* writers, which append
  * to a buf. Recursion depth is bounded by VAL_MAX_DEPTH, which every document obeys.
+ * Printing writes unchecked inside room reserved once per value of up to 1 MiB: no value
+ * prints to more than PRINT_BOUND (6 bytes per stored byte, + 16) of JSON text.
  */
 #include "value.h"
 #include "fmt.h"
