@@ -240,6 +240,31 @@ static int push_candidate(size_t **out, size_t *m, size_t *cap, size_t *unsure, 
     return 1;
 }
 
+/* The comparison with outcomes o as the range [lo, lo + span] of matching values (unsigned
+   wrap-around arithmetic, so x matches when (uint64_t)x - lo <= span). 0 when it is no single
+   range (notEquals_) or matches nothing (greaterThan_ the largest int and the like). */
+static int match_range(const uint8_t *o, int64_t y, uint64_t *lo, uint64_t *span) {
+    int64_t a, b;
+    if (o[0] && o[2]) return 0;
+    if (o[0]) { a = INT64_MIN; b = o[1] ? y : y - 1; if (!o[1] && y == INT64_MIN) return 0; }
+    else if (o[2]) { b = INT64_MAX; a = o[1] ? y : y + 1; if (!o[1] && y == INT64_MAX) return 0; }
+    else { a = b = y; }
+    *lo = (uint64_t)a;
+    *span = (uint64_t)b - (uint64_t)a;
+    return 1;
+}
+
+/* 1 when the 8 rows at kind/x all hold ints (CK_VAL) and none is in the range (match_range). */
+static int no_match_block(const uint8_t *kind, const int64_t *x, uint64_t lo, uint64_t span) {
+    uint64_t kinds;
+    memcpy(&kinds, kind, 8);
+    if (kinds != 0x0101010101010101ull) return 0;
+    /* Written out: -Oz neither unrolls nor vectorizes the loop. */
+    return ((uint64_t)x[0] - lo > span) & ((uint64_t)x[1] - lo > span) & ((uint64_t)x[2] - lo > span) &
+           ((uint64_t)x[3] - lo > span) & ((uint64_t)x[4] - lo > span) & ((uint64_t)x[5] - lo > span) &
+           ((uint64_t)x[6] - lo > span) & ((uint64_t)x[7] - lo > span);
+}
+
 /* A lone comparison (the common query) straight into the candidate list, in one pass over
    the column, without the outcome array that and_/or_/not_ combine. 0 on out of memory. */
 static int gather_compare(struct col_set *s, const node_view *v, size_t **pos, size_t *npos, int *exact) {
@@ -261,9 +286,17 @@ static int gather_compare(struct col_set *s, const node_view *v, size_t **pos, s
         const int64_t *x = k->vals;
         int64_t y = val_int(v->value);
         const uint8_t *o = int_outcome[v->cmp];
-        for (size_t i = 0; ok && i < n; i++) {
-            uint8_t r = kind[i] == CK_VAL ? o[(x[i] > y) - (x[i] < y) + 1] : kind[i];
-            if (r) ok = push_candidate(&out, &m, &cap, &unsure, i, r);
+        uint64_t lo = 0, span = 0;
+        int ranged = match_range(o, y, &lo, &span);
+        for (size_t i = 0; ok && i < n;) {
+            /* Skip blocks of 8 rows that all hold ints and none matches, almost without
+               branches: a selective comparison (searchOne's equals_) reads the column fast. */
+            if (ranged && i + 8 <= n && no_match_block(kind + i, x + i, lo, span)) { i += 8; continue; }
+            size_t stop = i + 8 < n ? i + 8 : n;
+            for (; ok && i < stop; i++) {
+                uint8_t r = kind[i] == CK_VAL ? o[(x[i] > y) - (x[i] < y) + 1] : kind[i];
+                if (r) ok = push_candidate(&out, &m, &cap, &unsure, i, r);
+            }
         }
     }
     if (!ok) { free(out); return 0; }
@@ -325,6 +358,16 @@ int col_candidates(coll *c, const qnode *node, size_t **pos, size_t *npos, int *
     *pos = out;
     *npos = n;
     *exact = unsure == 0;
+    return 1;
+}
+
+int col_in_order(coll *c, const char *field, size_t flen, int reversed, const size_t *pos, size_t n) {
+    if (!enabled || !c || !c->cx || c->cx->len != c->len) return 0;   /* no hits: no collection */
+    const column *col = find(c->cx, field, flen);
+    if (!col || col->is_str) return 0;
+    const int64_t *x = col->vals;
+    for (size_t i = 0; i < n; i++)
+        if (col->kind[pos[i]] != CK_VAL || (i && (reversed ? x[pos[i - 1]] < x[pos[i]] : x[pos[i - 1]] > x[pos[i]]))) return 0;
     return 1;
 }
 

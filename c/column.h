@@ -45,6 +45,13 @@ int col_candidates(coll *c, const qnode *node, size_t **pos, size_t *n, int *exa
    Needs 0 < k < n. */
 int col_top(coll *c, const char *field, size_t flen, int reversed, size_t *pos, size_t n, size_t k);
 
+/* 1 when the n rows at pos (ascending positions, each with a current document) all hold an
+   int in field's column and are already in the order a stable sort by it gives (values
+   non-decreasing, or non-increasing when reversed; ties stay in position order): the sort
+   can be skipped. 0 otherwise (sort the documents). Reads the column once, stops at the
+   first row out of order. */
+int col_in_order(coll *c, const char *field, size_t flen, int reversed, const size_t *pos, size_t n);
+
 /* Turns column use off (0) or on (1) for every database: tests compare both plans. */
 void col_enable(int on);
 #endif

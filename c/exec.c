@@ -9,7 +9,8 @@
  * Reads with asOf see each row as row_at(seq) instead of its current document. Which rows a
  * query looks at is the planner's choice (plan.h: scan or index); sort + limit keeps only
  * the top k of one sort key (sort_apply_top, or col_top from an int column) instead of sorting
- * every hit, or takes the page straight from a range index (plan_top).
+ * every hit, or takes the page straight from a range index (plan_top); hits that an int
+ * column shows already in the sort's order are not sorted at all (col_in_order).
  */
 #include "hsint.h"
 #include <assert.h>
@@ -200,7 +201,7 @@ static int exec_read(hs_db *db, const query *q) {
     const char *sf = NULL;
     size_t sfl = 0;
     int reversed = 0;
-    int by_column = q->sort && q->type != Q_SEARCH_ONE && q->as_of == SEQ_PRESENT && wanted != UINT64_MAX &&
+    int by_column = q->sort && q->type != Q_SEARCH_ONE && q->as_of == SEQ_PRESENT &&
                     sort_single_auto(q->sort, &sf, &sfl, &reversed);
     if (!collect(db, c, q->type == Q_GET_ALL ? NULL : q->node, max, q->as_of, by_column, &h)) { hits_free(&h); return fail_unexpected(db, q, "out of memory"); }
     if (db->nctx.error) { hits_free(&h); return fail_unexpected(db, q, db->nctx.error); }
@@ -211,10 +212,14 @@ static int exec_read(hs_db *db, const query *q) {
     }
     char err[200];
     const char *e = NULL;
+    /* Hits already in the sort's order by their int column (rows added in key order) need no
+       sort, and their first k are the top k. */
+    int in_order = by_column && h.n > 1 && col_in_order(c, sf, sfl, reversed, h.pos, h.n);
     int token = hs_mem_optional_begin();   /* the column's top k is optional: a sort does without it */
-    int topped = by_column && wanted < h.n && wanted > 0 && col_top(c, sf, sfl, reversed, h.pos, h.n, (size_t)wanted);
+    int topped = !in_order && by_column && wanted < h.n && wanted > 0 && col_top(c, sf, sfl, reversed, h.pos, h.n, (size_t)wanted);
     hs_mem_optional_end(token);
-    if (topped)
+    if (in_order) { /* h.docs is in the sort's order already */ }
+    else if (topped)
         for (size_t i = 0; i < wanted; i++) h.docs[i] = c->rows[h.pos[i]].cur->v;
     else if (q->sort && wanted < h.n) e = sort_apply_top(q->sort, h.docs, h.n, (size_t)wanted, err, sizeof err);
     else e = sort_docs(q, h.docs, h.n, err, sizeof err);

@@ -3,6 +3,8 @@
  *
  * Everything here is read-only over immutable bytes except the enc_* writers, which append
  * to a buf. Recursion depth is bounded by VAL_MAX_DEPTH, which every document obeys.
+ * Printing writes unchecked inside room reserved once per value of up to 1 MiB: no value
+ * prints to more than PRINT_BOUND (6 bytes per stored byte, + 16) of JSON text.
  */
 #include "value.h"
 #include "fmt.h"
@@ -206,57 +208,70 @@ int val_order(val a, val b, int *incomparable) {
     }
 }
 
-/* Writes a JSON string whose bytes need no escaping: quote, bytes, quote. */
-static inline void put_plain_string(buf *out, const uint8_t *s, size_t n, char after) {
-    if (!buf_reserve(out, n + 3)) return;
+/* Prints v at out->data + out->len. With reserved set, the caller made room for
+   PRINT_BOUND(val_size(v)) and nothing is checked: one room check per document instead of one
+   per string. Otherwise v reserves its own bound when it is at most 1 MiB stored; a bigger
+   container reserves per member, a bigger string is written by buf's checked writer (a bound
+   of 6x its size could be far more than it needs). Numbers and escaped strings always go
+   through buf's checked writers, out->len kept in step around them. */
+/* "s" for n bytes that need no escaping, with no room check (one shared copy: smaller wasm). */
+__attribute__((noinline)) static void put_quoted(buf *out, const uint8_t *s, size_t n) {
     char *d = out->data + out->len;
     d[0] = '"';
     memcpy(d + 1, s, n);
     d[n + 1] = '"';
-    d[n + 2] = after;
-    out->len += n + (after ? 3 : 2);
+    out->len += n + 2;
 }
 
-void val_print(buf *out, val v) {
+#define PRINT_BOUND(size) (6 * (size) + 16)   /* 6x: "\u001f" for one stored byte, "false," */
+static void print_value(buf *out, val v, int reserved) {
+    if (!reserved) {
+        size_t size = val_size(v);
+        if (size <= (1u << 20)) {
+            if (!buf_reserve(out, PRINT_BOUND(size))) return;
+            reserved = 1;
+        } else if (v[0] == T_STR || v[0] == T_STRX) {
+            buf_put_json_string(out, (const char *)v + 5, rd32(v + 1));
+            return;
+        } else if (!buf_reserve(out, 1)) {
+            return;
+        }
+    }
+    char *d = out->data + out->len;
     switch (v[0]) {
-    case T_NULL: buf_put_fast(out, "null", 4); return;
-    case T_FALSE: buf_put_fast(out, "false", 5); return;
-    case T_TRUE: buf_put_fast(out, "true", 4); return;
+    case T_NULL: memcpy(d, "null", 4); out->len += 4; return;
+    case T_FALSE: memcpy(d, "false", 5); out->len += 5; return;
+    case T_TRUE: memcpy(d, "true", 4); out->len += 4; return;
     case T_INT32: case T_INT64: buf_put_i64(out, val_int(v)); return;
     case T_DOUBLE: buf_put_double(out, val_num(v)); return;
-    case T_STR: put_plain_string(out, v + 5, rd32(v + 1), 0); return;
     case T_STRX: buf_put_json_string(out, (const char *)v + 5, rd32(v + 1)); return;
-    case T_ARR: {
-        buf_putc(out, '[');
-        const uint8_t *p = v + 9, *end = p + rd32(v + 5);
-        for (int first = 1; p < end; first = 0) {
-            if (!first) buf_putc(out, ',');
-            val_print(out, p);
-            p += val_size(p);
-        }
-        buf_putc(out, ']');
-        return;
-    }
+    case T_STR: put_quoted(out, v + 5, rd32(v + 1)); return;
     default: {
-        /* Room for the whole object in the common case, so the writes below rarely grow. */
-        buf_reserve(out, (size_t)rd32(v + 5) * 2 + 16);
-        buf_putc(out, '{');
+        int is_obj = v[0] == T_OBJ;
+        *d = is_obj ? '{' : '[';
+        out->len++;
         const uint8_t *p = v + 9, *end = p + rd32(v + 5);
         for (int first = 1; p < end; first = 0) {
-            if (!first) buf_putc(out, ',');
-            uint32_t raw = rd32(p);
-            size_t n = raw & 0x7fffffffu;
-            if (raw & 0x80000000u) { buf_put_json_string(out, (const char *)p + 4, n); buf_putc(out, ':'); }
-            else put_plain_string(out, p + 4, n, ':');
-            p += 4 + n;
-            val_print(out, p);
+            size_t n = is_obj ? rd32(p) & 0x7fffffffu : 0;
+            if (!reserved && !buf_reserve(out, 6 * n + 8)) return;   /* comma, key, colon */
+            if (!first) out->data[out->len++] = ',';
+            if (is_obj) {
+                if (rd32(p) & 0x80000000u) buf_put_json_string(out, (const char *)p + 4, n);
+                else put_quoted(out, p + 4, n);
+                out->data[out->len++] = ':';
+                p += 4 + n;
+            }
+            print_value(out, p, reserved);
             p += val_size(p);
         }
-        buf_putc(out, '}');
+        if (!reserved && !buf_reserve(out, 1)) return;
+        out->data[out->len++] = is_obj ? '}' : ']';
         return;
     }
     }
 }
+
+void val_print(buf *out, val v) { print_value(out, v, 0); }
 
 /* Python's repr of a float: shortest round trip, always with a '.' or exponent, and
    exponent form below 1e-4 or from 1e16 on ("1e+16", "1.5e-05"). */

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <malloc.h>
 #include <unistd.h>
+#include <string.h>
+#include <stdint.h>
 #include "hindsight.h"
 #include "live.h"
 #include "memory.h"
@@ -60,6 +62,16 @@ EMSCRIPTEN_KEEPALIVE int hsw_from_dict(hs_db *db, const char *text, size_t len) 
 
 EMSCRIPTEN_KEEPALIVE const char *hsw_output_ptr(hs_db *db) { size_t n; return hs_db_output(db, &n); }
 EMSCRIPTEN_KEEPALIVE size_t hsw_output_len(hs_db *db) { size_t n; hs_db_output(db, &n); return n; }
+/* 1 when the output holds no byte >= 0x80: then its UTF-8 is also Latin-1, and Node copies
+   it into a string (Buffer latin1) instead of decoding it, which cost a third of a big read. */
+EMSCRIPTEN_KEEPALIVE int hsw_output_ascii(hs_db *db) {
+    size_t n, i = 0;
+    const unsigned char *p = (const unsigned char *)hs_db_output(db, &n);
+    uint64_t high = 0;   /* the high bits of every byte, eight at a time */
+    for (uint64_t w; i + 8 <= n; i += 8) { memcpy(&w, p + i, 8); high |= w; }
+    for (; i < n; i++) high |= p[i];
+    return !(high & 0x8080808080808080ull);
+}
 EMSCRIPTEN_KEEPALIVE void hsw_release_output(hs_db *db) { hs_mem_enter(db); hs_db_release_output(db); hs_mem_leave(db, HS_OK); }
 
 /* Bytes currently allocated on the wasm heap (live, not the memory's size). */

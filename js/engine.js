@@ -2,11 +2,12 @@
  * engine.js: one engine handle and the text that crosses the wasm boundary.
  *
  * Owns: the hs_db pointer. Each call encodes its JSON texts into wasm memory, calls C once,
- * and decodes the one JSON text C wrote (snapshots cross as UTF-8 bytes, undecoded). Invariants: every wasm allocation made here is
- * freed in the same call (try/finally); views over memory are taken after the call, since
- * the call may have grown (and so detached) the old buffer; every engine result code maps
- * to the HindsightError code of the same name (ENGINE_CODES, c/hindsight.h's hs_rc), with
- * the engine's message.
+ * and decodes the one JSON text C wrote (snapshots cross as UTF-8 bytes, undecoded; in Node a
+ * large all-ASCII output is copied as Latin-1, the same text, instead of decoded).
+ * Invariants: every wasm allocation made here is freed in the same call (try/finally); views
+ * over memory are taken after the call, since the call may have grown (and so detached) the
+ * old buffer; every engine result code maps to the HindsightError code of the same name
+ * (ENGINE_CODES, c/hindsight.h's hs_rc), with the engine's message.
  */
 import { HindsightError, ErrorCode } from './errors.js';
 
@@ -18,6 +19,12 @@ export const ENGINE_CODES = Object.freeze({
   1: ErrorCode.INVALID_ARGUMENT, 2: ErrorCode.NOMEM, 3: ErrorCode.INTERNAL, 4: ErrorCode.TOO_OLD,
   5: ErrorCode.CORRUPT, 6: ErrorCode.INTERNAL,
 });
+
+/* Node's Buffer (absent in browsers and Deno, so nothing is imported): an ASCII output at
+   least LATIN1_COPY_BYTES long becomes a string by a Latin-1 copy, 40x faster than UTF-8
+   decoding (same text: ASCII is both). Smaller outputs are not worth the ASCII check. */
+const NodeBuffer = globalThis.Buffer;
+const LATIN1_COPY_BYTES = 1 << 16;
 
 /* Output larger than this is released after reading, so one huge result does not pin memory. */
 const KEEP_OUTPUT_BYTES = 1 << 20;
@@ -74,7 +81,9 @@ export class Engine {
   output() {
     const w = this.wasm;
     const ptr = w.hsw_output_ptr(this.handle), len = w.hsw_output_len(this.handle);
-    const text = decoder.decode(new Uint8Array(w.memory.buffer, ptr, len));
+    const text = len >= LATIN1_COPY_BYTES && NodeBuffer && w.hsw_output_ascii(this.handle)
+      ? NodeBuffer.from(w.memory.buffer, ptr, len).toString('latin1')
+      : decoder.decode(new Uint8Array(w.memory.buffer, ptr, len));
     if (len > KEEP_OUTPUT_BYTES) w.hsw_release_output(this.handle);
     return text;
   }

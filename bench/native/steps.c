@@ -2,7 +2,7 @@
  * bench/native/steps.c: the query steps issue 14 names, run natively on 100,000 speed-test
  * documents, one step per run, so `valgrind --tool=callgrind` counts each step's instructions
  * (stable on a noisy machine, unlike wall time). Not part of any test.
- * Usage: steps STEP [N]   STEP: none count top searchOne updateOne update deleteOne range1
+ * Usage: steps STEP [N]   STEP: none count top searchOne getAll search updateOne update deleteOne range1
  * topIndexed strRange (range1: 100 counts of a 1% age range with a declared index;
  * topIndexed: top with a declared index on age; strRange: 100 counts of a string range on
  * name with a declared index; dump: the snapshot written; load: written, then read into a
@@ -40,6 +40,11 @@ int main(int argc, char **argv) {
                  "\"sortObj\":{\"className\":\"SingleSort\",\"version\":\"5\",\"field\":\"age\",\"reversed\":true,\"vType\":\"auto_\"}}", head, n / 2);
     else if (!strcmp(step, "searchOne"))
         snprintf(q, sizeof q, "%s,\"type\":\"searchOne\",\"queryNode\":{\"type\":\"equals_\",\"field\":\"age\",\"value\":%ld,\"vType\":\"auto_\",\"version\":\"2\"}}", head, n - 1);
+    else if (!strcmp(step, "getAll"))
+        snprintf(q, sizeof q, "%s,\"type\":\"getAll\"}", head);
+    else if (!strcmp(step, "search"))   /* startsWith + sort age: every document, sorted */
+        snprintf(q, sizeof q, "%s,\"type\":\"search\",\"queryNode\":{\"type\":\"startsWith_\",\"field\":\"name\",\"value\":\"sample\",\"version\":\"1\"},"
+                 "\"sortObj\":{\"className\":\"SingleSort\",\"version\":\"5\",\"field\":\"age\",\"reversed\":false,\"vType\":\"auto_\"}}", head);
     else if (!strcmp(step, "updateOne"))
         snprintf(q, sizeof q, "%s,\"type\":\"updateOne\",\"queryNode\":{\"type\":\"equals_\",\"field\":\"name\",\"value\":\"sample%ld\",\"vType\":\"auto_\",\"version\":\"2\"},\"overrideData\":{\"age\":%ld}}", head, n / 2 - 1, n);
     else if (!strcmp(step, "update"))

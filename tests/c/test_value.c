@@ -317,6 +317,60 @@ static void test_print(void) {
              && out.data[out.len - 1] == '}';
     buf_free(&out);
     CHECK(ok, "a 300-member object where every key and value needs escaping prints fully");
+
+    /* val_print reserves room for a whole document once (6 bytes out per stored byte at most)
+       and writes unchecked: the densest outputs, each into a fresh buffer. */
+    static const char *const dense[][2] = {   /* a unit as parsed, then as printed */
+        {"false", "false"}, {"\"\\u001f\"", "\"\\u001f\""}, {"-2147483648", "-2147483648"},
+        {"-9007199254740991", "-9007199254740991"}, {"1.5e-300", "1.5e-300"},
+        {"{\"\\u0001\":null}", "{\"\\u0001\":null}"}, {"[ 1.0 ]", "[1]"}};
+    for (size_t k = 0; k < sizeof dense / sizeof dense[0]; k++) {
+        size_t count = 3000, in = strlen(dense[k][0]), out = strlen(dense[k][1]);
+        char *json = malloc(2 + count * (in + 1)), *want = malloc(2 + count * (out + 1));
+        size_t jl = 0, wl = 0;
+        json[jl++] = '['; want[wl++] = '[';
+        for (size_t i = 0; i < count; i++) {
+            memcpy(json + jl, dense[k][0], in); jl += in; json[jl++] = ',';
+            memcpy(want + wl, dense[k][1], out); wl += out; want[wl++] = ',';
+        }
+        json[jl - 1] = ']'; want[wl - 1] = ']';
+        buf *v = fresh_buf();
+        size_t pos = 0;
+        int parsed = jscan_value(json, jl, &pos, v) == NULL;
+        char label[120];
+        snprintf(label, sizeof label, "an array of 3000 %s prints exactly (room reserved once, written unchecked)", dense[k][0]);
+        CHECK(parsed && printed_n((val)v->data, want, wl), label);
+        free(json);
+        free(want);
+    }
+    /* A container over 1 MiB stored reserves member by member, each member its own bound. */
+    {
+        size_t count = 1200000;
+        char *json = malloc(count * 9 + 2);
+        if (!json) { fprintf(stderr, "test_value: out of memory\n"); exit(2); }
+        size_t jl = 0;
+        json[jl++] = '[';
+        for (size_t i = 0; i < count; i++) { memcpy(json + jl, i % 2 ? "false," : "\"\\u001f\",", i % 2 ? 6 : 9); jl += i % 2 ? 6 : 9; }
+        json[jl - 1] = ']';
+        buf *v = fresh_buf();
+        size_t pos = 0;
+        CHECK(jscan_value(json, jl, &pos, v) == NULL && val_size((val)v->data) > (1u << 20) && printed_n((val)v->data, json, jl),
+              "an array over 1 MiB stored of the densest members prints exactly");
+        free(json);
+    }
+    /* A document over 1 MiB stored takes the checked path and prints the same way. */
+    size_t big = (1u << 20) + 100;
+    char *json = malloc(big + 16), *want = malloc(big + 16);
+    if (!json || !want) { fprintf(stderr, "test_value: out of memory\n"); exit(2); }
+    memcpy(json, "{\"s\":\"", 6);
+    memset(json + 6, 'x', big);
+    memcpy(json + 6 + big, "\"}", 2);
+    memcpy(want, json, big + 8);
+    buf *v = fresh_buf();
+    size_t pos = 0;
+    CHECK(jscan_value(json, big + 8, &pos, v) == NULL && printed_n((val)v->data, want, big + 8), "a document over 1 MiB prints exactly");
+    free(json);
+    free(want);
 }
 
 static void test_equal(void) {
