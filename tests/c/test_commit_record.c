@@ -11,18 +11,10 @@
  */
 #include "hindsight.h"
 #include "check.h"
+#include "output_copy.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static char *copy_output(hs_db *db) {
-    size_t len;
-    const char *o = hs_db_output(db, &len);
-    char *c = malloc(len + 1);
-    memcpy(c, o, len);
-    c[len] = 0;
-    return c;
-}
 
 /* t with a space after every ',' and ':' outside strings (no longer canonical). */
 static void spaced(const char *t, char *out) {

@@ -11,18 +11,10 @@
  */
 #include "hindsight.h"
 #include "check.h"
+#include "output_copy.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static char *copy_output(hs_db *db) {
-    size_t len;
-    const char *o = hs_db_output(db, &len);
-    char *c = malloc(len + 1);
-    memcpy(c, o, len);
-    c[len] = 0;
-    return c;
-}
 
 static int run(hs_db *db, const char *q, const char *meta) {
     return hs_db_execute_meta(db, q, strlen(q), NULL, 0, meta, meta ? strlen(meta) : 0) == HS_OK;

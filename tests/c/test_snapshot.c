@@ -11,17 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
+#include "output_copy.h"
 #include "hindsight.h"
 #include "cJSON.h"
-
-static char *out_copy(hs_db *db) {
-    size_t n;
-    const char *o = hs_db_output(db, &n);
-    char *c = malloc(n + 1);
-    memcpy(c, o, n);
-    c[n] = 0;
-    return c;
-}
 
 static void run(hs_db *db, const char *q) { hs_db_execute(db, q, strlen(q), NULL, 0); }
 
@@ -68,7 +60,7 @@ int main(void) {
     CHECK(hs_db_seq(db) == 6, "the sample history has six commits");
     if (hs_db_seq(db) != 6) { hs_db_dump(db); size_t n; printf("# %.*s\n", (int)n, hs_db_output(db, &n)); }
     CHECK(hs_db_dump(db) == HS_OK, "dump");
-    char *dump = out_copy(db);
+    char *dump = copy_output(db);
     cJSON *root = cJSON_Parse(dump);
     CHECK(root != NULL, "the dump is JSON");
     int i = 0, same = 1;
@@ -118,29 +110,29 @@ int main(void) {
 
     /* The log record of commit 1 gives the documents back. */
     hs_db_commits(db, 1, 1, 1);
-    char *rec = out_copy(db);
+    char *rec = copy_output(db);
     CHECK(strstr(rec, "\"addData\":[{\"n\":1},{\"n\":2},{\"n\":3}]") != NULL, "the record of an add holds its documents again");
 
     /* Round trip. */
     hs_db_changes(db, 0, 6);
-    char *feed = out_copy(db);
+    char *feed = copy_output(db);
     hs_db_commits(db, 0, 6, 100);
-    char *recs = out_copy(db);
+    char *recs = copy_output(db);
     hs_db *back = hs_db_open();
     CHECK(hs_db_load(back, dump, strlen(dump)) == HS_OK, "the dump loads");
     hs_db_dump(back);
-    char *dump2 = out_copy(back);
+    char *dump2 = copy_output(back);
     CHECK(strcmp(dump, dump2) == 0, "loading a dump and dumping again gives the same text");
     hs_db_changes(back, 0, 6);
-    char *feed2 = out_copy(back);
+    char *feed2 = copy_output(back);
     CHECK(strcmp(feed, feed2) == 0, "the change log rebuilt from the versions reports the same changes");
     hs_db_commits(back, 0, 6, 100);
-    char *recs2 = out_copy(back);
+    char *recs2 = copy_output(back);
     CHECK(strcmp(recs, recs2) == 0, "the same commit records");
     hs_db_stats(db);
-    char *st = out_copy(db);
+    char *st = copy_output(db);
     hs_db_stats(back);
-    char *st2 = out_copy(back);
+    char *st2 = copy_output(back);
     /* historyBytes is what the past takes in memory: a load stores every past version that
        is an edit of a few members as a delta, while the running database keeps a version
        whole when a revert made it current again (one document, held twice); so the loaded
@@ -185,7 +177,7 @@ int main(void) {
     hs_db *full = hs_db_open();
     CHECK(hs_db_replay(full, recs, strlen(recs)) == HS_OK && hs_db_seq(full) == 6, "the records replay into the same history");
     hs_db_commits(full, 0, 6, 100);
-    char *recs3 = out_copy(full);
+    char *recs3 = copy_output(full);
     CHECK(strcmp(recs3, recs) == 0, "with the same ids, times, causes and queries");
     free(recs3);
     hs_db_close(full);
@@ -200,16 +192,16 @@ int main(void) {
             "\"overrideData\":{\"b\":1.0,\"c\":1e2,\"d\":\"\\u0041\\/\",\"e\":-0,\"f\":0.5,\"g\":12345678901234567890,\"h\":[true,false,null,-12]}}");
     run(cn, "{\"target\":\"k\",\"type\":\"updateOne\",\"queryNode\":{\"type\":\"equals_\",\"field\":\"a\",\"value\":0},\"overrideData\":{\"b\":-7,\"s\":\"x y\"}}");
     hs_db_commits(cn, 2, 3, 10);
-    char *cr = out_copy(cn);
+    char *cr = copy_output(cn);
     CHECK(strstr(cr, "\"overrideData\":{\"b\":1,\"c\":100,\"d\":\"A/\",") != NULL, "a spaced text with 1.0, 1e2 and escapes is kept printed canonically");
     CHECK(strstr(cr, "\"query\":{\"target\":\"k\",\"type\":\"updateOne\",\"queryNode\":{\"type\":\"equals_\",\"field\":\"a\",\"value\":0},\"overrideData\":{\"b\":-7,\"s\":\"x y\"}}") != NULL,
           "a canonical text is kept as it is");
     hs_db_commits(cn, 0, 3, 10);
-    char *all = out_copy(cn);
+    char *all = copy_output(cn);
     hs_db *cn2 = hs_db_open();
     CHECK(hs_db_replay(cn2, all, strlen(all)) == HS_OK, "those records replay");
     hs_db_commits(cn2, 0, 3, 10);
-    char *all2 = out_copy(cn2);
+    char *all2 = copy_output(cn2);
     CHECK(strcmp(all, all2) == 0, "into the same records, byte for byte");
     free(cr); free(all); free(all2);
     hs_db_close(cn2);
@@ -222,24 +214,24 @@ int main(void) {
     const char *idmetas[] = {"{\"id\":\"x.1\"}", "{\"id\":\"plain\"}", "{\"id\":\"a.01\"}", "{\"id\":\"a.b.7\"}", "{\"id\":\"x.2\"}", "{\"id\":\"x.0\"}", "{\"id\":\"y.\"}", NULL};
     for (int k = 0; idmetas[k]; k++) hs_db_execute_meta(idb, idq, strlen(idq), NULL, 0, idmetas[k], strlen(idmetas[k]));
     hs_db_commits(idb, 0, 7, 100);
-    char *idr = out_copy(idb);
+    char *idr = copy_output(idb);
     CHECK(hs_db_seq(idb) == 7 && strstr(idr, "\"id\":\"x.1\"") && strstr(idr, "\"id\":\"plain\"") && strstr(idr, "\"id\":\"a.01\"") && strstr(idr, "\"id\":\"a.b.7\"") &&
           strstr(idr, "\"id\":\"x.2\"") && strstr(idr, "\"id\":\"x.0\"") && strstr(idr, "\"id\":\"y.\""), "every id reads back as given");
     hs_db_dump(idb);
-    char *idd = out_copy(idb);
+    char *idd = copy_output(idb);
     hs_db *idb2 = hs_db_open();
     CHECK(hs_db_load(idb2, idd, strlen(idd)) == HS_OK, "a dump with such ids loads");
     hs_db_commits(idb2, 0, 7, 100);
-    char *idr2 = out_copy(idb2);
+    char *idr2 = copy_output(idb2);
     CHECK(strcmp(idr, idr2) == 0, "with the same ids");
     hs_db *idf = hs_db_fork(idb2, 7);
     hs_db_commits(idf, 0, 7, 100);
-    char *idr3 = out_copy(idf);
+    char *idr3 = copy_output(idf);
     CHECK(strcmp(idr, idr3) == 0, "and a fork of it too");
     CHECK(hs_db_undo(idf, NULL, 0) == HS_OK && hs_db_undo(idf, NULL, 0) == HS_OK && hs_db_redo(idf, NULL, 0) == HS_OK && hs_db_seq(idf) == 10,
           "undo and redo find their commits by id");
     hs_db_commits(idf, 10, 10, 1);
-    char *redo_rec = out_copy(idf);
+    char *redo_rec = copy_output(idf);
     CHECK(strstr(redo_rec, "\"redo\":\"x.0\"") != NULL, "the redo names the commit it takes back (x.0, undone second)");
     free(redo_rec);
     free(idr); free(idr2); free(idr3); free(idd);
@@ -257,7 +249,7 @@ int main(void) {
         hs_db_execute_meta(steps, q, strlen(q), NULL, 0, meta, strlen(meta));
     }
     hs_db_dump(steps);
-    char *sd = out_copy(steps);
+    char *sd = copy_output(steps);
     CHECK(strstr(sd, "\"rows\":[1,{\"n\":0},1,{\"n\":1},1,{\"n\":2},1,{\"n\":3}]") != NULL, "rows added one per commit: a step of 1 before each bare document");
     CHECK(strstr(sd, "\"ids\":[[\"o\",1,4]]") != NULL, "their ids: one run");
     CHECK(strstr(sd, "\"times\":[[1],0,6,[10.5]]") != NULL, "times: steps between integral times, a fraction absolute");
@@ -265,12 +257,12 @@ int main(void) {
     hs_db *steps2 = hs_db_open();
     CHECK(hs_db_load(steps2, sd, strlen(sd)) == HS_OK, "that dump loads");
     hs_db_dump(steps2);
-    char *sd2 = out_copy(steps2);
+    char *sd2 = copy_output(steps2);
     CHECK(strcmp(sd, sd2) == 0, "and dumps the same again");
     hs_db_commits(steps, 0, 4, 100);
-    char *sr = out_copy(steps);
+    char *sr = copy_output(steps);
     hs_db_commits(steps2, 0, 4, 100);
-    char *sr2 = out_copy(steps2);
+    char *sr2 = copy_output(steps2);
     CHECK(strcmp(sr, sr2) == 0 && strstr(sr, "\"id\":\"o.4\",\"time\":10.5") != NULL, "with the same commit records");
     free(sd); free(sd2); free(sr); free(sr2);
     hs_db_close(steps2);
@@ -289,19 +281,19 @@ int main(void) {
     hs_db *old2 = hs_db_open();
     CHECK(hs_db_load(old2, v2, strlen(v2)) == HS_OK, "a version 2 dump loads");
     hs_db_commits(old2, 0, 5, 100);
-    char *r2 = out_copy(old2);
+    char *r2 = copy_output(old2);
     CHECK(strstr(r2, "{\"seq\":4,\"id\":\"test.4\",\"time\":5,\"cause\":{\"why\":\"test\"},\"query\":{\"className\":\"HindsightRevert\",\"version\":\"1\",\"toSeq\":1}}") != NULL &&
           strstr(r2, "\"query\":{\"target\":\"users\",\"type\":\"add\",\"addData\":[{\"n\":1},{\"n\":2}]}") != NULL,
           "its records read as they were written");
     hs_db_to_dict_at(old2, 3);
-    char *d3 = out_copy(old2);
+    char *d3 = copy_output(old2);
     CHECK(strstr(d3, "[{\"n\":1},{\"n\":2,\"m\":1},{\"n\":3}]") != NULL, "its versions read as they were written");
     hs_db_dump(old2);
-    char *v3 = out_copy(old2);
+    char *v3 = copy_output(old2);
     hs_db *again = hs_db_open();
     CHECK(strstr(v3, "\"version\":\"3\"") && hs_db_load(again, v3, strlen(v3)) == HS_OK, "dumped again as version 3, it loads");
     hs_db_commits(again, 0, 5, 100);
-    char *r3 = out_copy(again);
+    char *r3 = copy_output(again);
     CHECK(strcmp(r2, r3) == 0, "with the same records");
     free(r2); free(r3); free(d3); free(v3);
     hs_db_close(again);
@@ -314,7 +306,7 @@ int main(void) {
     hs_db *old = hs_db_open();
     CHECK(hs_db_load(old, v1, strlen(v1)) == HS_OK, "a version 1 dump loads");
     hs_db_changes(old, 0, 2);
-    char *f1 = out_copy(old);
+    char *f1 = copy_output(old);
     CHECK(strcmp(f1, "[{\"seq\":1,\"id\":null,\"changes\":{\"a\":{\"added\":[0],\"removed\":[],\"changed\":[]}}},{\"seq\":2,\"id\":null,\"changes\":{\"a\":{\"added\":[],\"removed\":[],\"changed\":[0]}}}]") == 0,
           "its change log is the one it carried");
 
