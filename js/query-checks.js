@@ -34,7 +34,8 @@ const WALK_MAX_DEPTH = 1100;
 
 /* True when v holds a number that JSON would write as null (NaN, ±Infinity). One recursive
    walk without allocation: on a 100,000-document add it costs about 3% of the add (see
-   the report in issue 10). Objects with toJSON are walked as what toJSON returns. */
+   the report in issue 10), so queryParts runs it only when the JSON text holds "null".
+   Objects with toJSON are walked as what toJSON returns. */
 function hasNonFinite(v, depth) {
   if (depth > WALK_MAX_DEPTH) return false;
   if (Array.isArray(v)) {
