@@ -187,6 +187,8 @@ export class Database {
     }
     const perms = permissionsText(permissions);
     const metaText = isRead ? null : core.meta(causeOf(plain));
+    // A read never commits (c/db.c publishes only for writes): no seq to compare.
+    if (isRead) return JSON.parse(engine.execute(text, perms, null));
     const before = engine.seq();
     const result = JSON.parse(engine.execute(text, perms, metaText));
     const seq = engine.seq();

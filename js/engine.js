@@ -109,7 +109,10 @@ export class Engine {
 
   /* metaText: {"time", "cause", "id"} of the commit the query may make (c/commits.c). */
   execute(queryText, permissionsText, metaText = null) {
-    this.withTexts([queryText, permissionsText, metaText], (qp, ql, pp, pl, mp, ml) => this.check(this.wasm.hsw_execute(this.handle, qp, ql, pp, pl, mp, ml)));
+    const w = this.wasm;
+    // A read without permissions (the common query): one copy and one call, no argument lists.
+    if (permissionsText === null && metaText === null) this.withText(queryText, (qp, ql) => this.check(w.hsw_execute(this.handle, qp, ql, 0, 0, 0, 0)));
+    else this.withTexts([queryText, permissionsText, metaText], (qp, ql, pp, pl, mp, ml) => this.check(w.hsw_execute(this.handle, qp, ql, pp, pl, mp, ml)));
     return this.output();
   }
 

@@ -164,6 +164,9 @@ test('10: NaN and Infinity anywhere in a raw query are errors, and a delete of s
     { type: 'add', target: 't', addData: [{ id: 4, score: Infinity }] },
     { type: 'update', target: 't', queryNode: { type: 'equals_', field: 'id', value: 1 }, overrideData: { score: [1, NaN] } },
     { type: 'getAll', target: 't', limit: Infinity },
+    // A real null beside the NaN: the text holds "null", so the walk runs and finds the NaN.
+    { type: 'update', target: 't', queryNode: { type: 'equals_', field: 'score', value: null }, overrideData: { score: NaN } },
+    { type: 'search', target: 't', queryNode: { type: 'equals_', field: 'score', value: { toJSON: () => Infinity } } },
     { className: 'TransactionQuery', queries: [{ type: 'delete', target: 't', queryNode: { type: 'equals_', field: 'score', value: NaN } }] },
   ];
   for (const q of queries) assertHindsightError(() => db.executeQuery(q), 'INVALID_ARGUMENT', /not a finite number/, JSON.stringify(q));
