@@ -311,8 +311,7 @@ export class Persistence {
     // store busy, and a Node process alive, for ever).
     this.#closed = true;
     if (this.#retryTimer) { clearTimeout(this.#retryTimer); this.#retryTimer = null; }
-    await this.#writing;
-    if (this.#retryTimer) { clearTimeout(this.#retryTimer); this.#retryTimer = null; }
+    await this.#writing;   // a drain that fails from here on plans no retry (#closed)
     if (this.#shared?.channel) { this.#shared.channel.onmessage = null; this.#shared.channel.close(); }
     await this.#store.close();
   }
