@@ -1,6 +1,7 @@
 /*
  * memory.c: per-database memory budgets (see memory.h), and in the wasm build the malloc
- * family's wrappers that feed them (linked with --wrap, see the Makefile's EMCC_FLAGS).
+ * family's wrappers that feed them (linked with --wrap, see the Makefile's EMCC_FLAGS) and
+ * keep a small cache of freed blocks by size class in front of emmalloc.
  *
  * Bookkeeping is a small table of (database, bytes, limit), because a process rarely has
  * more than a few databases; it lives outside hs_db so the accounting cannot disturb the
