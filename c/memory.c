@@ -169,7 +169,8 @@ void *__wrap_calloc(size_t n, size_t size) {
 }
 
 void *__wrap_realloc(void *p, size_t n) {
-    size_t old = p ? malloc_usable_size(p) : 0;
+    if (!p) return __wrap_malloc(n);   /* a buffer's first block (buf.c): from the cache too */
+    size_t old = malloc_usable_size(p);
     if (n > old && !hs_mem_may_allocate(n - old)) return NULL;
     void *q = __real_realloc(p, n);
     if (!q) { if (n) hs_mem_failed(); return NULL; }
