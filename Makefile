@@ -207,7 +207,7 @@ bench: build
 	$(NODE) bench/speed-browser.mjs
 	$(NODE) bench/timetravel.mjs
 	$(NODE) bench/live.mjs
-	$(NODE) bench/commit-core.mjs
+	$(NODE) --expose-gc bench/commit-core.mjs
 	$(NODE) bench/persist-node.mjs
 	$(NODE) bench/browser-persist.mjs
 	$(NODE) bench/debugger-scrub.mjs
