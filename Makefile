@@ -44,7 +44,9 @@ NATIVE_CFLAGS := -std=c11 -O1 -g -fsanitize=address,undefined -fno-omit-frame-po
 # -Oz, not -O3: 15% less wasm gzipped (62.5 -> 53.4 kB) at no speed cost we could measure
 # (tests/package's size budget counts what a browser app loads). emmalloc, not dlmalloc:
 # 2.3 kB less gzipped; bench/speed.mjs-style steps (100k docs) timed the same within noise,
-# heap use +4% after 100k adds. -mnontrapping-fptoint: float-to-int casts as one saturating
+# heap use +4% after 100k adds; measured again on open's replay of 100k commits: dlmalloc no
+# faster, while a cache of freed small blocks in c/memory.c's wrappers cut its CPU time by a
+# quarter (node bench/wasm-ab.mjs OLD.wasm NEW.wasm). -mnontrapping-fptoint: float-to-int casts as one saturating
 # instruction instead of a range-check sequence: 73.9 -> 73.8 kB gzipped (every browser since 2021).
 # Tried and not kept (gzipped wasm, this build): -flto -0.01 kB, wasm-opt --converge or a second
 # -Oz 0, --low-memory-unused -0.01, -fno-unroll-loops 0, -msimd128 -0.03 (needs SIMD),
@@ -205,7 +207,7 @@ bench: build
 	$(NODE) bench/speed-browser.mjs
 	$(NODE) bench/timetravel.mjs
 	$(NODE) bench/live.mjs
-	$(NODE) bench/commit-core.mjs
+	$(NODE) --expose-gc bench/commit-core.mjs
 	$(NODE) bench/persist-node.mjs
 	$(NODE) bench/browser-persist.mjs
 	$(NODE) bench/debugger-scrub.mjs

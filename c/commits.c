@@ -413,6 +413,41 @@ static int split_literals(commit_log *l, const char *t, size_t n, int check, uin
     return 1;
 }
 
+/* The fast path of a replay, where most records run the shape the previous one ran: t
+   matched against the last template, its fixed text byte for byte and a canonical literal
+   (a string without escapes or control bytes, or a canonical scalar) at each mark. A match
+   is exactly what split_literals would find: the fixed text decides which strings are keys
+   and names, and a literal is followed by the fixed ',', ']' or '}' after it. Returns the
+   template (index + 1) with the literals in lits, or 0 when the caller must split. */
+static uint32_t match_last_template(const commit_log *l, const char *t, size_t n, char *lits, size_t *ll_out) {
+    if (!l->tmpl_last || l->tmpl_last > l->ntmpl) return 0;
+    const query_tmpl *q = &l->tmpls[l->tmpl_last - 1];
+    size_t i = 0, ll = 0;
+    for (const char *s = q->text, *e = q->text + q->len; s < e;) {
+        const char *mark = memchr(s, TMPL_MARK, (size_t)(e - s));
+        size_t fixed = (size_t)((mark ? mark : e) - s);
+        if (fixed > n - i || memcmp(t + i, s, fixed) != 0) return 0;
+        i += fixed;
+        if (!mark) break;
+        s = mark + 1;
+        if (i >= n) return 0;
+        size_t end;
+        if (t[i] == '"') {
+            for (end = i + 1; end < n && t[end] != '"'; end++)
+                if (t[end] == '\\' || (unsigned char)t[end] < 0x20) return 0;
+            if (end++ >= n) return 0;
+        } else if (!(end = canonical_scalar_end(t, n, i))) return 0;
+        if (ll + (end - i) + 1 > TMPL_MAX_LEN) return 0;
+        if (ll) lits[ll++] = ',';
+        memcpy(lits + ll, t + i, end - i);
+        ll += end - i;
+        i = end;
+    }
+    if (i != n || ll >= n) return 0;
+    *ll_out = ll;
+    return l->tmpl_last;
+}
+
 int commits_split_query(commit_log *l, buf *o, size_t at, uint32_t *tmpl) {
     char lits[TMPL_MAX_LEN];
     size_t ll = 0;
@@ -430,7 +465,7 @@ int commits_split_query(commit_log *l, buf *o, size_t at, uint32_t *tmpl) {
 static int put_canonical_query(commit_log *l, buf *o, const char *t, size_t n, uint32_t *tmpl) {
     char lits[TMPL_MAX_LEN];
     size_t ll = 0;
-    int r = split_literals(l, t, n, 1, tmpl, lits, &ll);
+    int r = (*tmpl = match_last_template(l, t, n, lits, &ll)) ? 1 : split_literals(l, t, n, 1, tmpl, lits, &ll);
     if (r <= 0) return r;
     if (*tmpl) buf_put(o, lits, ll);
     else buf_put(o, t, n);

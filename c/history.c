@@ -386,6 +386,7 @@ hs_db *hs_db_fork(const hs_db *db, uint32_t s) {
         }
         for (size_t r = 0; r < c->len && !oom; r++) {
             const row *src = &c->rows[r];
+            heap_hint(r);   /* rows rebuilt at s can take megabytes: grow memory ahead (hsint.h) */
             /* The version live at s becomes current; rows born after s are left out. */
             uint32_t from = src->from;
             doc *cur = src->cur;

@@ -4,7 +4,9 @@
  * After a collection has been searched three times by equality on the same field, the
  * planner (plan.c) builds one, and later equality searches on that field look up candidate
  * rows instead of scanning (ARCHITECTURE.md §6: the user never changes the query). A field
- * declared with db.createIndex gets its index at the first such search instead. Every change
+ * declared with db.createIndex gets its index at the first such search instead, and so does
+ * any field searched while a log is replayed (a replay runs thousands of writes in a row: the
+ * index pays for itself at once, and no column cache is built on the way). Every change
  * also reaches the range indexes (range_index.h) through idx_row_changed. Invariants: an index lists exactly the current rows whose field holds a non-null
  * scalar (bool, number or string), keyed by row id; every change to a row's current
  * document goes through idx_row_changed; indexes serve present-state reads only (as-of
@@ -27,9 +29,10 @@ void idx_free(idx_set *s);
 /* Row positions that may match node, in insertion order, when an index can answer it.
    Returns 1 and sets *pos and *n (malloc'd; caller frees), or 0 when the caller must scan
    (no usable index yet; this call may count a use and build one for next time). */
-int idx_candidates(coll *c, const qnode *node, int dry, size_t **pos, size_t *n);
+int idx_candidates(coll *c, const qnode *node, int dry, int build_now, size_t **pos, size_t *n);
 /* With dry set, nothing is counted and only a declared index is built (explain): returns 1
-   when an index would answer, with *pos NULL. */
+   when an index would answer, with *pos NULL. With build_now (replay), a missing index is
+   built at this first use, as a declared one is. */
 
 /* Marks field's equality index as declared (db.createIndex): built at its first use. */
 int idx_declare(coll *c, const char *field, size_t flen);

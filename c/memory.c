@@ -1,6 +1,7 @@
 /*
  * memory.c: per-database memory budgets (see memory.h), and in the wasm build the malloc
- * family's wrappers that feed them (linked with --wrap, see the Makefile's EMCC_FLAGS).
+ * family's wrappers that feed them (linked with --wrap, see the Makefile's EMCC_FLAGS) and
+ * keep a small cache of freed blocks by size class in front of emmalloc.
  *
  * Bookkeeping is a small table of (database, bytes, limit), because a process rarely has
  * more than a few databases; it lives outside hs_db so the accounting cannot disturb the
@@ -124,14 +125,35 @@ void hs_mem_optional_end(int token) { call.failed = token; }
 #ifdef HS_WRAP_MALLOC
 /* The wasm build links every malloc, calloc, realloc and free through these. */
 #include <malloc.h>
+#include <string.h>
 void *__real_malloc(size_t n);
 void *__real_calloc(size_t n, size_t size);
 void *__real_realloc(void *p, size_t n);
 void __real_free(void *p);
 
+/* Freed small blocks, kept by size class for the next malloc of that size: a commit makes and
+   drops about ten small temporaries (a parsed query, its compiled node, candidate lists), and
+   emmalloc's free (merging neighbours, bucket lists) and malloc cost more than the rest of a
+   replayed commit's bookkeeping. Class k holds blocks whose usable size is at least 8k
+   bytes; at most CACHE_DEPTH per class (32 classes x 32 blocks: 264 KB at worst), so the
+   cache never holds much. A cached block is free to the budgets: refunded when cached,
+   charged again when reused, exactly as a block emmalloc hands out. */
+#define CACHE_CLASSES 32
+#define CACHE_DEPTH 32
+static void *cached[CACHE_CLASSES + 1][CACHE_DEPTH];
+static uint8_t ncached[CACHE_CLASSES + 1];
+
+static void *from_cache(size_t n) {
+    size_t k = (n + 7) >> 3;
+    if (k == 0) k = 1;
+    if (k > CACHE_CLASSES || !ncached[k]) return NULL;
+    return cached[k][--ncached[k]];
+}
+
 void *__wrap_malloc(size_t n) {
     if (!hs_mem_may_allocate(n)) return NULL;
-    void *p = __real_malloc(n);
+    void *p = from_cache(n);
+    if (!p) p = __real_malloc(n);
     if (p) hs_mem_charge(malloc_usable_size(p)); else hs_mem_failed();
     return p;
 }
@@ -139,13 +161,16 @@ void *__wrap_malloc(size_t n) {
 void *__wrap_calloc(size_t n, size_t size) {
     if (size && n > SIZE_MAX / size) { hs_mem_failed(); return NULL; }
     if (!hs_mem_may_allocate(n * size)) return NULL;
-    void *p = __real_calloc(n, size);
+    void *p = from_cache(n * size);
+    if (p) memset(p, 0, n * size);
+    else p = __real_calloc(n, size);
     if (p) hs_mem_charge(malloc_usable_size(p)); else hs_mem_failed();
     return p;
 }
 
 void *__wrap_realloc(void *p, size_t n) {
-    size_t old = p ? malloc_usable_size(p) : 0;
+    if (!p) return __wrap_malloc(n);   /* a buffer's first block (buf.c): from the cache too */
+    size_t old = malloc_usable_size(p);
     if (n > old && !hs_mem_may_allocate(n - old)) return NULL;
     void *q = __real_realloc(p, n);
     if (!q) { if (n) hs_mem_failed(); return NULL; }
@@ -155,7 +180,10 @@ void *__wrap_realloc(void *p, size_t n) {
 }
 
 void __wrap_free(void *p) {
-    if (p) hs_mem_refund(malloc_usable_size(p));
+    if (!p) return;
+    size_t usable = malloc_usable_size(p), k = usable >> 3;
+    hs_mem_refund(usable);
+    if (k >= 1 && k <= CACHE_CLASSES && ncached[k] < CACHE_DEPTH) { cached[k][ncached[k]++] = p; return; }
     __real_free(p);
 }
 #endif

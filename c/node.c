@@ -217,8 +217,8 @@ static qnode *compile(val json, int depth, char *err, size_t cap) {
     size_t tlen;
     const char *tname = val_str(type, &tlen);
     int op = -1;
-    for (size_t i = 0; i < sizeof node_types / sizeof node_types[0]; i++)
-        if (strlen(node_types[i].name) == tlen && memcmp(tname, node_types[i].name, tlen) == 0) op = node_types[i].op;
+    for (size_t i = 0; i < sizeof node_types / sizeof node_types[0] && op < 0; i++)   /* names are unique */
+        if (tlen && tname[0] == node_types[i].name[0] && strlen(node_types[i].name) == tlen && memcmp(tname, node_types[i].name, tlen) == 0) op = node_types[i].op;
     if (op < 0) { fail(err, cap, "unknown query node type '%.*s'", tname, tlen); return NULL; }
     qnode *n = calloc(1, sizeof *n);
     if (!n) { fail(err, cap, "out of memory%.*s", NULL, 0); return NULL; }

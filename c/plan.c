@@ -88,7 +88,8 @@ int plan_candidates(hs_db *db, coll *c, const qnode *node, uint32_t s, int dry, 
     /* Indexes and columns are optional: one that cannot be built for want of memory leaves
        the query to a scan, which is not reported out of memory for it. */
     int token = hs_mem_optional_begin(), plan = PLAN_SCAN;
-    if (idx_candidates(c, node, dry, cand, ncand)) plan = PLAN_EQUALITY_INDEX;
+    /* A replay (quiet_writes) builds an equality index at its first use: see index.h. */
+    if (idx_candidates(c, node, dry, db->quiet_writes, cand, ncand)) plan = PLAN_EQUALITY_INDEX;
     else if (range_candidates(c, node, dry, cand, ncand, field, exact)) plan = PLAN_RANGE_INDEX;
     else if (col_candidates(c, node, cand, ncand, exact, field)) {
         if (dry) { free(*cand); *cand = NULL; }

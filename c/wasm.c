@@ -97,7 +97,7 @@ EMSCRIPTEN_KEEPALIVE int hsw_set_base_time(hs_db *db, double ms) { return METERE
 EMSCRIPTEN_KEEPALIVE int hsw_seq_at_time(hs_db *db, double ms) { return METERED(db, hs_db_seq_at_time(db, ms)); }
 EMSCRIPTEN_KEEPALIVE int hsw_time_of(hs_db *db, uint32_t s) { return METERED(db, hs_db_time_of(db, s)); }
 EMSCRIPTEN_KEEPALIVE int hsw_changes(hs_db *db, uint32_t since, uint32_t until) { return METERED(db, hs_db_changes(db, since, until)); }
-EMSCRIPTEN_KEEPALIVE hs_db *hsw_fork(hs_db *db, uint32_t s) { hs_mem_enter(db); return hs_mem_leave_fork(db, hs_db_fork(db, s)); }
+EMSCRIPTEN_KEEPALIVE hs_db *hsw_fork(hs_db *db, uint32_t s) { keep_headroom(); hs_mem_enter(db); return hs_mem_leave_fork(db, hs_db_fork(db, s)); }
 EMSCRIPTEN_KEEPALIVE int hsw_set_horizon(hs_db *db, uint32_t h) { return METERED(db, hs_db_set_horizon(db, h)); }
 EMSCRIPTEN_KEEPALIVE int hsw_stats(hs_db *db) { return METERED(db, hs_db_stats(db)); }
 EMSCRIPTEN_KEEPALIVE int hsw_memory_parts(hs_db *db) { return METERED(db, hs_db_memory_parts(db)); }
@@ -117,6 +117,7 @@ EMSCRIPTEN_KEEPALIVE int hsw_revert_for(hs_db *db, uint32_t s, const char *m, si
 EMSCRIPTEN_KEEPALIVE int hsw_undo_for(hs_db *db, const char *m, size_t ml, const char *p, size_t pl) { keep_headroom(); return METERED(db, hs_db_undo_for(db, m, ml, p, pl)); }
 EMSCRIPTEN_KEEPALIVE int hsw_redo_for(hs_db *db, const char *m, size_t ml, const char *p, size_t pl) { keep_headroom(); return METERED(db, hs_db_redo_for(db, m, ml, p, pl)); }
 EMSCRIPTEN_KEEPALIVE int hsw_fork_for(hs_db *db, uint32_t s, const char *p, size_t pl, hs_db **out) {
+    keep_headroom();
     hs_mem_enter(db);
     hs_rc rc = hs_db_fork_for(db, s, p, pl, out);
     hs_mem_leave_fork(db, *out);

@@ -9,7 +9,8 @@
  * fork of the first database at the dump's seq replay the commits from it (hs_db_replay_from,
  * what a multi-tab rebase runs): count it with callgrind --toggle-collect=hs_db_replay_from.
  * Usage: replay STEP [N]   STEP: prep | replay | check | rebase
- * Build: gcc -O2 -Ic -Ibuild/cjson bench/native/replay.c c/[a-v]*.c (not wasm.c) build/cjson/cJSON.c -lm
+ * Build: gcc -O2 -DNDEBUG -Ic -Ibuild/cjson bench/native/replay.c c/[a-v]*.c (not wasm.c) build/cjson/cJSON.c -lm
+ * (-DNDEBUG as the wasm build: without it, the rebase also prints every record twice for an assert).
  */
 #include "hindsight.h"
 #include <stdio.h>

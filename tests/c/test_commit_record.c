@@ -7,7 +7,8 @@
  * B with the same meta (id, time), hs_db_commits lists the same records and the dumps are
  * equal. The queries cover a template's limits: many literals (more than a template takes),
  * a late non-canonical token after them (a float, an exponent, an escape, -0, a long
- * integer), names kept in the shape and plain literals.
+ * integer), names kept in the shape and plain literals, and queries of the shape just before
+ * (the last template is tried first) with an escape or structure inside a string literal.
  */
 #include "hindsight.h"
 #include "check.h"
@@ -41,6 +42,12 @@ int main(void) {
     int nq = 0;
     strcpy(qs[nq++], "{\"target\":\"users\",\"type\":\"add\",\"addData\":[{\"id\":\"1\",\"age\":3}]}");
     strcpy(qs[nq++], "{\"target\":\"users\",\"type\":\"updateOne\",\"queryNode\":{\"type\":\"equals_\",\"field\":\"id\",\"value\":\"1\"},\"overrideData\":{\"age\":4,\"u\":\"x\"}}");
+    /* The same shape again: matched against the last template (commits.c), which must give
+       what a split gives, or fall back to it (an escape, structure inside a string). */
+    strcpy(qs[nq++], "{\"target\":\"users\",\"type\":\"updateOne\",\"queryNode\":{\"type\":\"equals_\",\"field\":\"id\",\"value\":\"1\"},\"overrideData\":{\"age\":5,\"u\":\"a\\\"b\"}}");
+    strcpy(qs[nq++], "{\"target\":\"users\",\"type\":\"updateOne\",\"queryNode\":{\"type\":\"equals_\",\"field\":\"id\",\"value\":\"1\"},\"overrideData\":{\"age\":6,\"u\":\"a,b:c}]\"}}");
+    strcpy(qs[nq++], "{\"target\":\"users\",\"type\":\"updateOne\",\"queryNode\":{\"type\":\"equals_\",\"field\":\"id\",\"value\":\"1\"},\"overrideData\":{\"age\":-7,\"u\":\"\"}}");
+    strcpy(qs[nq++], "{\"target\":\"users\",\"type\":\"updateOne\",\"queryNode\":{\"type\":\"equals_\",\"field\":\"id\",\"value\":\"1\"},\"overrideData\":{\"age\":8,\"u\":\"x\\u00e9\"}}");
     strcpy(qs[nq++], "{\"target\":\"users\",\"type\":\"updateOne\",\"queryNode\":{\"type\":\"equals_\",\"field\":\"id\",\"value\":\"1\"},\"overrideData\":{\"age\":1.5,\"u\":\"x\\u00e9\"}}");
     strcpy(qs[nq++], "{\"target\":\"users\",\"type\":\"updateOne\",\"queryNode\":{\"type\":\"equals_\",\"field\":\"id\",\"value\":\"1\"},\"overrideData\":{\"age\":-0,\"big\":12345678901234567,\"e\":1e3,\"t\":true,\"n\":null}}");
     many_literals(qs[nq++], 10, "");

@@ -1,0 +1,78 @@
+/*
+ * bench/wasm-ab.mjs: compares wasm builds of the engine on the replay of 100,000
+ * single-document commits, at open (Engine.replayTexts) and in importHistory
+ * (Engine.replayBytes), in one process: builds alternate round by round, the heap is
+ * collected before each timed call, and each build keeps its best time. For deciding a build
+ * flag or an engine change on a shared, noisy machine, where two separate runs differ more
+ * than the builds do (timing the whole open or import mixes in the garbage the previous
+ * build's round left, which swamped a 20% difference). Not part of make bench.
+ * Usage: node --expose-gc bench/wasm-ab.mjs A.wasm B.wasm [...]   (ROUNDS=10 by default)
+ */
+import { readFileSync } from 'node:fs';
+import { Database, MemoryStore } from '../js/index.js';
+import { Engine } from '../js/engine.js';
+
+if (typeof globalThis.gc !== 'function') { console.error('run with node --expose-gc'); process.exit(2); }
+const builds = process.argv.slice(2).map((path) => [path.split('/').pop(), new WebAssembly.Module(readFileSync(path))]);
+if (!builds.length) { console.error('usage: node --expose-gc bench/wasm-ab.mjs A.wasm B.wasm [...]'); process.exit(2); }
+
+// Time spent in the engine's replay calls (the measured part), summed per open or import.
+let replayMs = 0;
+for (const method of ['replayTexts', 'replayBytes']) {
+  const original = Engine.prototype[method];
+  Engine.prototype[method] = function timed(...args) {
+    const t = performance.now();
+    try { return original.apply(this, args); } finally { replayMs += performance.now() - t; }
+  };
+}
+
+const N = 100000;
+let clockMs = Date.UTC(2026, 0, 1);
+const clock = () => (clockMs += 1);
+const now = new Date(clockMs).toISOString();
+const doc = (i) => ({ id: String(i), name: `sample${i}`, age: i, createdAt: now, nestedObj: { num: i } });
+
+// A snapshot of N documents, then N updateOne commits in the log (as bench/commit-core.mjs).
+const store = new MemoryStore();
+const writer = await Database.open({ storage: store, clock, snapshotEvery: 1e9, snapshotBytes: 1e12 });
+writer.executeQuery({ target: 'users', type: 'add', addData: Array.from({ length: N }, (_, i) => doc(i)) });
+await writer.flush(); await writer.close();
+const snapshotter = await Database.open({ storage: store, snapshotEvery: 1 });
+snapshotter.executeQuery({ target: 'x', type: 'add', addData: [{}] });
+await snapshotter.flush(); await snapshotter.close();
+const updater = await Database.open({ storage: store, clock, snapshotEvery: 1e9, snapshotBytes: 1e12 });
+for (let k = 0; k < N; k++) updater.executeQuery({ target: 'users', type: 'updateOne', queryNode: { type: 'equals_', field: 'id', value: String((k * 7919) % N) }, overrideData: { age: k } });
+const expected = JSON.stringify(updater.toDict());
+await updater.flush(); await updater.close();
+
+// The same commits as an exported history on a base of the N documents.
+const exporter = await Database.open({ storage: store });
+const exported = exporter.exportHistory();
+const firstUpdate = exported.commits.findIndex((c) => c.query.type === 'updateOne');
+const baseSeq = exported.commits[firstUpdate].seq - 1;
+const history = { ...exported, base: { seq: baseSeq, time: exported.commits[firstUpdate - 1].time, db: exporter.at(baseSeq).toDict() }, commits: exported.commits.slice(firstUpdate) };
+await exporter.close();
+
+async function timedReplay(open) {
+  globalThis.gc();
+  replayMs = 0;
+  const db = await open();
+  const ms = replayMs;
+  const same = JSON.stringify(db.toDict()) === expected;
+  await db.close();
+  if (!same) throw new Error('the replayed state differs');
+  return ms;
+}
+
+const best = new Map(builds.map(([name]) => [name, { open: Infinity, import: Infinity }]));
+for (let round = 0; round < (Number(process.env.ROUNDS) || 10); round++) {
+  for (const [name, wasm] of builds) {
+    const b = best.get(name);
+    b.open = Math.min(b.open, await timedReplay(() => Database.open({ storage: store, wasm })));
+    b.import = Math.min(b.import, await timedReplay(() => Database.importHistory(history, { wasm })));
+  }
+}
+const rate = (ms) => `${Math.round(N / ms * 1000)} commits/s`;
+for (const [name, b] of best) {
+  console.log(`${name}: replay at open ${b.open.toFixed(0)} ms (${rate(b.open)}), in importHistory ${b.import.toFixed(0)} ms (${rate(b.import)}); best of each`);
+}
