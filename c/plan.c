@@ -5,7 +5,7 @@
  * The planner tries, in order: an equality index (index.h), then a range index
  * (range_index.h), then the column caches (column.h), then a scan. A search sorted by the field of its range (or a count of a
  * range) with a bounded page is answered by walking the range index (plan_top). Both index kinds are built lazily after a few uses, or at the
- * first use when declared. As-of reads always scan: indexes hold the present only.
+ * first use when declared (an equality index also at its first use during a replay). As-of reads always scan: indexes hold the present only.
  */
 #include "plan.h"
 #include "index.h"
