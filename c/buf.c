@@ -35,7 +35,7 @@ int buf_reserve(buf *b, size_t n) {
 
 void buf_put(buf *b, const void *p, size_t n) {
     if (!buf_reserve(b, n)) return;
-    if (n) memcpy(b->data + b->len, p, n);
+    hs_copy_small(b->data + b->len, p, n);
     b->len += n;
 }
 
