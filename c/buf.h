@@ -36,10 +36,11 @@ int buf_json_plain(const char *s, size_t n);
 /* Writes the shortest text that reads back as d (like JS Number#toString, finite only). */
 size_t fmt_double(double d, char out[32]);
 
-/* Copies n bytes (no overlap), short runs by words and bytes inline, longer ones by memcpy.
-   In wasm memcpy is memory.copy, which V8 runs as a call: for the keys, short strings and
-   digits the engine reads and writes by the million, the inline loop costs half as much. */
-__attribute__((always_inline)) static inline void hs_copy_small(void *dst, const void *src, size_t n) {
+/* Copies n bytes (no overlap), short runs by words and bytes, longer ones by memcpy. In wasm
+   memcpy is memory.copy, which V8 runs as a call into C: for the keys and short strings the
+   engine reads and writes by the million, this costs about half as much. (-Oz makes it one
+   small function rather than inlining it everywhere: 0.1 kB less wasm gzipped.) */
+static inline void hs_copy_small(void *dst, const void *src, size_t n) {
     if (n > 32) { memcpy(dst, src, n); return; }
     char *d = dst;
     const char *s = src;

@@ -112,31 +112,8 @@ export class Engine {
     const w = this.wasm;
     // A read without permissions (the common query): one copy and one call, no argument lists.
     if (permissionsText === null && metaText === null) this.withText(queryText, (qp, ql) => this.check(w.hsw_execute(this.handle, qp, ql, 0, 0, 0, 0)));
-    else if (permissionsText !== null || metaText === null || !this.#executeWrite(queryText, metaText)) {
-      this.withTexts([queryText, permissionsText, metaText], (qp, ql, pp, pl, mp, ml) => this.check(w.hsw_execute(this.handle, qp, ql, pp, pl, mp, ml)));
-    }
+    else this.withTexts([queryText, permissionsText, metaText], (qp, ql, pp, pl, mp, ml) => this.check(w.hsw_execute(this.handle, qp, ql, pp, pl, mp, ml)));
     return this.output();
-  }
-
-  /* A write without permissions (the common one): the query and the commit's metadata in one
-     allocation, then one call. false, having called nothing, when the texts are not ASCII
-     enough to fit (the caller takes the general path). */
-  #executeWrite(queryText, metaText) {
-    const w = this.wasm;
-    const capacity = queryText.length + metaText.length + 16;
-    const ptr = w.hsw_alloc(capacity);
-    if (!ptr) throw new HindsightError(ErrorCode.NOMEM, `out of memory allocating ${capacity} bytes for the input`);
-    try {
-      const bytes = new Uint8Array(w.memory.buffer, ptr, capacity);
-      const q = encoder.encodeInto(queryText, bytes);
-      if (q.read !== queryText.length) return false;
-      const m = encoder.encodeInto(metaText, bytes.subarray(q.written));
-      if (m.read !== metaText.length) return false;
-      this.check(w.hsw_execute(this.handle, ptr, q.written, 0, 0, ptr + q.written, m.written));
-      return true;
-    } finally {
-      w.hsw_free(ptr);
-    }
   }
 
   toDictText() {

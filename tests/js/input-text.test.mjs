@@ -1,9 +1,8 @@
 /*
- * input-text.test.mjs: a query and its commit's metadata reach the engine unchanged,
- * whichever way js/engine.js copies them into wasm memory (a write without permissions puts
- * both in one allocation while they are ASCII enough to fit; otherwise each text gets its
- * own, sized for UTF-8). Non-ASCII text in the query, in the cause, or in both must give
- * back exactly what was written, in the documents and in the commit records.
+ * input-text.test.mjs: a query and its commit's metadata reach the engine unchanged through
+ * js/engine.js's copies into wasm memory (each text first in an ASCII-sized allocation, then,
+ * when it does not fit, one sized for UTF-8). Non-ASCII text in the query, in the cause, or in
+ * both must give back exactly what was written, in the documents and in the commit records.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
