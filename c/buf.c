@@ -35,7 +35,7 @@ int buf_reserve(buf *b, size_t n) {
 
 void buf_put(buf *b, const void *p, size_t n) {
     if (!buf_reserve(b, n)) return;
-    if (n) memcpy(b->data + b->len, p, n);
+    hs_copy_small(b->data + b->len, p, n);
     b->len += n;
 }
 
@@ -52,7 +52,8 @@ static const char digit_pairs[201] =
     "8081828384858687888990919293949596979899";
 
 void buf_put_i64(buf *b, int64_t v) {
-    char tmp[24];
+    char tmp[48];   /* the digits end at 24; the copy below reads 24 bytes from where they start */
+    for (int k = 24; k < 48; k += 8) { uint64_t zero = 0; memcpy(tmp + k, &zero, 8); }   /* defined bytes only */
     int i = 24;
     uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
     /* Two digits per division: printing numbers is a large part of writing results. */
@@ -70,7 +71,12 @@ void buf_put_i64(buf *b, int64_t v) {
         tmp[--i] = (char)('0' + u);
     }
     if (v < 0) tmp[--i] = '-';
-    buf_put_fast(b, tmp + i, (size_t)(24 - i));
+    /* Three word copies instead of a memcpy of a variable length (memory.copy in wasm, a call
+       in V8); the bytes copied past the number lie beyond len, never part of the output. */
+    if (b->cap - b->len < 24 && !buf_reserve(b, 24)) return;
+    char *d = b->data + b->len;
+    for (int k = 0; k < 24; k += 8) { uint64_t w; memcpy(&w, tmp + i + k, 8); memcpy(d + k, &w, 8); }
+    b->len += (size_t)(24 - i);
 }
 
 size_t fmt_double(double d, char out[32]) {

@@ -11,12 +11,23 @@
 
 enum { CK_NONE, CK_VAL, CK_DOC };
 
+/* Block summaries ("zone maps"): per ZONE rows, whether a row may ask its document (CK_DOC)
+   and what the CK_VAL rows may hold: ints, the least and greatest value; strings, a 512-bit
+   Bloom filter of the hashes. A lone comparison skips a whole block the summary rules out,
+   so a selective first query reads a few kB instead of the column. Summaries only widen
+   (a changed value is added, the old one stays): they may let a block be read for nothing,
+   never skip a match. A block is emptied when its first row is appended. */
+#define ZONE 64
+#define BLOOM_WORDS 8
+
 typedef struct column {
     char *field;
     size_t flen;
     int is_str;            /* payload: 32-bit string hashes (else int64 values) */
     uint8_t *kind;
     void *vals;            /* int64_t[] or uint32_t[] */
+    uint8_t *zdoc;         /* per block: 1 when a row of it may be CK_DOC */
+    void *zone;            /* per block: int64_t {min, max}, or uint64_t[BLOOM_WORDS] */
 } column;
 
 struct col_set {
@@ -46,13 +57,43 @@ static uint32_t str_hash(const uint8_t *p, size_t n) {
 
 void col_free(struct col_set *s) {
     if (!s) return;
-    for (size_t i = 0; i < s->ncol; i++) { free(s->col[i].field); free(s->col[i].kind); free(s->col[i].vals); }
+    for (size_t i = 0; i < s->ncol; i++) {
+        column *k = &s->col[i];
+        free(k->field); free(k->kind); free(k->vals); free(k->zdoc); free(k->zone);
+    }
     free(s);
 }
 
 void col_drop(coll *c) { col_free(c->cx); c->cx = NULL; }
 
 static size_t width(const column *k) { return k->is_str ? sizeof(uint32_t) : sizeof(int64_t); }
+static size_t zone_width(const column *k) { return k->is_str ? BLOOM_WORDS * sizeof(uint64_t) : 2 * sizeof(int64_t); }
+static size_t zones(size_t rows) { return rows ? (rows + ZONE - 1) / ZONE : 1; }
+
+/* The Bloom filter bit of a string hash: its top 9 bits (the scan compares all 32). */
+static unsigned bloom_bit(uint32_t h) { return h >> 23; }
+
+/* Empties block b's summary: no CK_DOC row, no value. */
+static void zone_clear(column *k, size_t b) {
+    k->zdoc[b] = 0;
+    if (k->is_str) memset((uint64_t *)k->zone + b * BLOOM_WORDS, 0, BLOOM_WORDS * sizeof(uint64_t));
+    else { ((int64_t *)k->zone)[2 * b] = INT64_MAX; ((int64_t *)k->zone)[2 * b + 1] = INT64_MIN; }
+}
+
+/* Widens the summary of pos's block by row pos's slot as it is now. */
+static void zone_note(column *k, size_t pos) {
+    size_t b = pos / ZONE;
+    if (k->kind[pos] == CK_DOC) k->zdoc[b] = 1;
+    if (k->kind[pos] != CK_VAL) return;
+    if (k->is_str) {
+        unsigned bit = bloom_bit(((const uint32_t *)k->vals)[pos]);
+        ((uint64_t *)k->zone)[b * BLOOM_WORDS + (bit >> 6)] |= 1ull << (bit & 63);
+        return;
+    }
+    int64_t x = ((const int64_t *)k->vals)[pos], *z = (int64_t *)k->zone + 2 * b;
+    if (x < z[0]) z[0] = x;
+    if (x > z[1]) z[1] = x;
+}
 
 static int grow(struct col_set *s, size_t want) {
     if (want <= s->cap) return 1;
@@ -65,6 +106,11 @@ static int grow(struct col_set *s, size_t want) {
         void *vals = kind ? realloc(k->vals, cap * width(k)) : NULL;
         if (!vals) return 0;
         k->vals = vals;
+        uint8_t *zdoc = realloc(k->zdoc, zones(cap));
+        if (zdoc) k->zdoc = zdoc;
+        void *zone = zdoc ? realloc(k->zone, zones(cap) * zone_width(k)) : NULL;
+        if (!zone) return 0;
+        k->zone = zone;
     }
     s->cap = cap;
     return 1;
@@ -77,8 +123,9 @@ static column *find(struct col_set *s, const char *f, size_t fl) {
 }
 
 /* A new column for a field first seen at row pos: every other live row asks its document
-   (those seen before lacked an int or string in it, or the set was full then). */
-static column *add_column(coll *c, const char *f, size_t fl, int is_str) {
+   (those seen before lacked an int or string in it, or the set was full then). The caller
+   fills row pos and notes it in its block's summary. */
+static column *add_column(coll *c, const char *f, size_t fl, int is_str, size_t pos) {
     struct col_set *s = c->cx;
     column *k = &s->col[s->ncol];
     memset(k, 0, sizeof *k);
@@ -86,11 +133,20 @@ static column *add_column(coll *c, const char *f, size_t fl, int is_str) {
     k->field = malloc(fl + 1);
     k->kind = malloc(s->cap ? s->cap : 1);
     k->vals = malloc((s->cap ? s->cap : 1) * width(k));
-    if (!k->field || !k->kind || !k->vals) { free(k->field); free(k->kind); free(k->vals); return NULL; }
+    k->zdoc = malloc(zones(s->cap));
+    k->zone = malloc(zones(s->cap) * zone_width(k));
+    if (!k->field || !k->kind || !k->vals || !k->zdoc || !k->zone) {
+        free(k->field); free(k->kind); free(k->vals); free(k->zdoc); free(k->zone);
+        return NULL;
+    }
     memcpy(k->field, f, fl);
     k->field[fl] = 0;
     k->flen = fl;
-    for (size_t i = 0; i < s->len; i++) k->kind[i] = c->rows[i].cur ? CK_DOC : CK_NONE;
+    for (size_t b = 0; b < zones(s->len); b++) zone_clear(k, b);
+    for (size_t i = 0; i < s->len; i++) {
+        k->kind[i] = c->rows[i].cur ? CK_DOC : CK_NONE;
+        if (i != pos) zone_note(k, i);
+    }
     s->ncol++;
     return k;
 }
@@ -111,15 +167,21 @@ static int same_name(const column *k, const uint8_t *key, size_t kl) {
     return 1;
 }
 
-/* Writes row pos's slots from its document d (NULL: no current document). 0 on out of memory.
+/* Writes row pos's slots from its document d (NULL: no current document) and widens the
+   summaries of its block by them (as zone_note does). 0 on out of memory.
    Runs at every add, so it walks the members inline (value.h's layout) and tries the column
    the same member index had in the last document first. */
-static int fill(coll *c, size_t pos, const doc *d) {
+static int fill_slots(coll *c, size_t pos, const doc *d) {
     struct col_set *s = c->cx;
     size_t ncol = s->ncol;
     column *cols = s->col;
     for (size_t i = 0; i < ncol; i++) cols[i].kind[pos] = d ? CK_DOC : CK_NONE;
-    if (!d || d->v[0] != T_OBJ) return 1;
+    size_t b = pos / ZONE;
+    if (!d) return 1;
+    if (d->v[0] != T_OBJ) {
+        for (size_t i = 0; i < ncol; i++) cols[i].zdoc[b] = 1;
+        return 1;
+    }
     const uint8_t *p = d->v + 9, *end = p + rd32(d->v + 5);
     for (size_t m = 0; p < end; m++) {
         size_t kl = rd32(p) & 0x7fffffffu;
@@ -135,17 +197,37 @@ static int fill(coll *c, size_t pos, const doc *d) {
         for (size_t i = 0; !k && i < ncol; i++)
             if (same_name(&cols[i], key, kl)) k = &cols[i];
         if (!k && ncol < COL_MAX) {
-            if (!(k = add_column(c, (const char *)key, kl, is_str))) return 0;
+            if (!(k = add_column(c, (const char *)key, kl, is_str, pos))) return 0;
             ncol++;
         }
         if (!k) continue;
         if (m < sizeof s->hint && s->hint[m] != (uint8_t)(k - cols)) s->hint[m] = (uint8_t)(k - cols);
         if (k->is_str != is_str) continue;   /* another kind than the column's: CK_DOC */
         k->kind[pos] = CK_VAL;
-        if (is_str) ((uint32_t *)k->vals)[pos] = str_hash(v + 5, rd32(v + 1));
-        else ((int64_t *)k->vals)[pos] = val_int(v);
+        if (is_str) {   /* the value, and in its block's summary (zone_note, inline) */
+            uint32_t hash = str_hash(v + 5, rd32(v + 1));
+            unsigned bit = bloom_bit(hash);
+            ((uint32_t *)k->vals)[pos] = hash;
+            ((uint64_t *)k->zone)[b * BLOOM_WORDS + (bit >> 6)] |= 1ull << (bit & 63);
+        } else {
+            int64_t x = val_int(v), *z = (int64_t *)k->zone + 2 * b;
+            ((int64_t *)k->vals)[pos] = x;
+            if (x < z[0]) z[0] = x;
+            if (x > z[1]) z[1] = x;
+        }
     }
+    for (size_t i = 0; i < ncol; i++)
+        if (cols[i].kind[pos] == CK_DOC) cols[i].zdoc[b] = 1;
     return 1;
+}
+
+/* fill_slots (which also widens the block summaries); appended: pos is a new row (its
+   block is emptied first when pos is the block's first row). */
+static int fill(coll *c, size_t pos, const doc *d, int appended) {
+    struct col_set *s = c->cx;
+    if (appended && pos % ZONE == 0)
+        for (size_t i = 0; i < s->ncol; i++) zone_clear(&s->col[i], pos / ZONE);
+    return fill_slots(c, pos, d);
 }
 
 void col_appended(coll *c) {
@@ -157,12 +239,12 @@ void col_appended(coll *c) {
     struct col_set *s = c->cx;
     if (s->len != pos || !grow(s, pos + 1)) { col_drop(c); return; }
     s->len = pos + 1;
-    if (!fill(c, pos, c->rows[pos].cur)) col_drop(c);
+    if (!fill(c, pos, c->rows[pos].cur, 1)) col_drop(c);
 }
 
 void col_changed(coll *c, size_t pos, const doc *cur) {
     if (!c->cx) return;
-    if (pos >= c->cx->len || !fill(c, pos, cur)) col_drop(c);
+    if (pos >= c->cx->len || !fill(c, pos, cur, 0)) col_drop(c);
 }
 
 void col_removed(coll *c, size_t pos) {
@@ -179,7 +261,7 @@ static int build(coll *c) {
     if (!grow(c->cx, c->len)) { col_drop(c); return 0; }
     for (size_t i = 0; i < c->len; i++) {
         c->cx->len = i + 1;
-        if (!fill(c, i, c->rows[i].cur)) { col_drop(c); return 0; }
+        if (!fill(c, i, c->rows[i].cur, 1)) { col_drop(c); return 0; }
     }
     return 1;
 }
@@ -246,8 +328,8 @@ static int push_candidate(size_t **out, size_t *m, size_t *cap, size_t *unsure, 
 static int match_range(const uint8_t *o, int64_t y, uint64_t *lo, uint64_t *span) {
     int64_t a, b;
     if (o[0] && o[2]) return 0;
-    if (o[0]) { a = INT64_MIN; b = o[1] ? y : y - 1; if (!o[1] && y == INT64_MIN) return 0; }
-    else if (o[2]) { b = INT64_MAX; a = o[1] ? y : y + 1; if (!o[1] && y == INT64_MAX) return 0; }
+    if (o[0]) { if (!o[1] && y == INT64_MIN) return 0; a = INT64_MIN; b = o[1] ? y : y - 1; }
+    else if (o[2]) { if (!o[1] && y == INT64_MAX) return 0; b = INT64_MAX; a = o[1] ? y : y + 1; }
     else { a = b = y; }
     *lo = (uint64_t)a;
     *span = (uint64_t)b - (uint64_t)a;
@@ -265,6 +347,14 @@ static int no_match_block(const uint8_t *kind, const int64_t *x, uint64_t lo, ui
            ((uint64_t)x[6] - lo > span) & ((uint64_t)x[7] - lo > span);
 }
 
+/* 1 when the 8 rows at kind/h all hold strings (CK_VAL) and none has the hash y. */
+static int no_hash_block(const uint8_t *kind, const uint32_t *h, uint32_t y) {
+    uint64_t kinds;
+    memcpy(&kinds, kind, 8);
+    if (kinds != 0x0101010101010101ull) return 0;
+    return (h[0] != y) & (h[1] != y) & (h[2] != y) & (h[3] != y) & (h[4] != y) & (h[5] != y) & (h[6] != y) & (h[7] != y);
+}
+
 /* A lone comparison (the common query) straight into the candidate list, in one pass over
    the column, without the outcome array that and_/or_/not_ combine. 0 on out of memory. */
 static int gather_compare(struct col_set *s, const node_view *v, size_t **pos, size_t *npos, int *exact) {
@@ -278,9 +368,20 @@ static int gather_compare(struct col_set *s, const node_view *v, size_t **pos, s
         const uint32_t *h = k->vals;
         uint32_t y = str_hash(v->value + 5, rd32(v->value + 1));
         const uint8_t *o = str_outcome[v->cmp];
-        for (size_t i = 0; ok && i < n; i++) {
-            uint8_t r = kind[i] == CK_VAL ? o[h[i] == y] : kind[i];
-            if (r) ok = push_candidate(&out, &m, &cap, &unsure, i, r);
+        const uint64_t *bloom = k->zone;
+        unsigned bit = bloom_bit(y);
+        for (size_t i = 0; ok && i < n;) {
+            /* equals_ (a differing hash is a no): skip whole blocks whose filter lacks the
+               hash, then blocks of 8 strings without it, so updateOne by name reads little.
+               A block's CK_DOC rows need no look: a string equals_ never matches a row whose
+               field is missing or not a string. */
+            if (!o[0] && i % ZONE == 0 && !(bloom[i / ZONE * BLOOM_WORDS + (bit >> 6)] >> (bit & 63) & 1)) { i += ZONE; continue; }
+            if (!o[0] && i + 8 <= n && no_hash_block(kind + i, h + i, y)) { i += 8; continue; }
+            size_t stop = i + 8 < n ? i + 8 : n;
+            for (; ok && i < stop; i++) {
+                uint8_t r = kind[i] == CK_VAL ? o[h[i] == y] : kind[i];
+                if (r) ok = push_candidate(&out, &m, &cap, &unsure, i, r);
+            }
         }
     } else {
         const int64_t *x = k->vals;
@@ -288,7 +389,10 @@ static int gather_compare(struct col_set *s, const node_view *v, size_t **pos, s
         const uint8_t *o = int_outcome[v->cmp];
         uint64_t lo = 0, span = 0;
         int ranged = match_range(o, y, &lo, &span);
+        const int64_t *z = k->zone, first = (int64_t)lo, last = (int64_t)(lo + span);
         for (size_t i = 0; ok && i < n;) {
+            /* A whole block whose values all lie outside the range (searchOne's equals_). */
+            if (ranged && i % ZONE == 0 && !k->zdoc[i / ZONE] && (z[2 * (i / ZONE) + 1] < first || z[2 * (i / ZONE)] > last)) { i += ZONE; continue; }
             /* Skip blocks of 8 rows that all hold ints and none matches, almost without
                branches: a selective comparison (searchOne's equals_) reads the column fast. */
             if (ranged && i + 8 <= n && no_match_block(kind + i, x + i, lo, span)) { i += 8; continue; }

@@ -14,7 +14,10 @@
  * Invariants: a CK_VAL slot holds exactly the current document's value (ints) or the hash of
  * it (strings); CK_DOC is always a correct answer for a live row, so falling back never
  * changes a result. Columns serve present-state reads only; as-of reads scan. A string
- * hash match is never trusted alone: those rows are checked against the document.
+ * hash match is never trusted alone: those rows are checked against the document. Each
+ * column's per-block summary (column.c: least/greatest int, Bloom filter of string hashes,
+ * "a row may be CK_DOC") covers every current slot of its block: it only widens, so a lone
+ * comparison may skip a block it rules out and never skips a match.
  */
 #ifndef HS_COLUMN_H
 #define HS_COLUMN_H

@@ -78,6 +78,9 @@ static void apply_declared(const hs_db *db, coll *c) {
     }
 }
 
+static int indexes_on = 1;
+void plan_indexes_enable(int on) { indexes_on = on; }
+
 int plan_candidates(hs_db *db, coll *c, const qnode *node, uint32_t s, int dry, size_t **cand, size_t *ncand, const char **field, int *exact) {
     *exact = 0;
     *cand = NULL;
@@ -89,8 +92,8 @@ int plan_candidates(hs_db *db, coll *c, const qnode *node, uint32_t s, int dry, 
        the query to a scan, which is not reported out of memory for it. */
     int token = hs_mem_optional_begin(), plan = PLAN_SCAN;
     /* A replay (quiet_writes) builds an equality index at its first use: see index.h. */
-    if (idx_candidates(c, node, dry, db->quiet_writes, cand, ncand)) plan = PLAN_EQUALITY_INDEX;
-    else if (range_candidates(c, node, dry, cand, ncand, field, exact)) plan = PLAN_RANGE_INDEX;
+    if (indexes_on && idx_candidates(c, node, dry, db->quiet_writes, cand, ncand)) plan = PLAN_EQUALITY_INDEX;
+    else if (indexes_on && range_candidates(c, node, dry, cand, ncand, field, exact)) plan = PLAN_RANGE_INDEX;
     else if (col_candidates(c, node, cand, ncand, exact, field)) {
         if (dry) { free(*cand); *cand = NULL; }
         plan = PLAN_COLUMNS;
@@ -102,7 +105,7 @@ int plan_candidates(hs_db *db, coll *c, const qnode *node, uint32_t s, int dry, 
 int plan_top(hs_db *db, coll *c, const query *q, int dry, size_t **pos, size_t *npos, size_t *hits) {
     *pos = NULL;
     *npos = *hits = 0;
-    if (!c || !q->node || q->type != Q_SEARCH || q->as_of != SEQ_PRESENT) return 0;
+    if (!indexes_on || !c || !q->node || q->type != Q_SEARCH || q->as_of != SEQ_PRESENT) return 0;
     uint64_t k = plan_page_prefix(q);
     if (k == UINT64_MAX) return 0;
     const char *field;

@@ -32,6 +32,10 @@ int plan_top(hs_db *db, coll *c, const query *q, int dry, size_t **pos, size_t *
    UINT64_MAX when it may need them all. */
 uint64_t plan_page_prefix(const query *q);
 
+/* Turns the use of equality and range indexes off (0) or on (1) for every database, so
+   tests can compare the column caches with a scan (column.h's col_enable likewise). */
+void plan_indexes_enable(int on);
+
 /* The declared (collection, field) pairs (declared_list is in hsint.h, held by hs_db). */
 void declared_free(declared_list *l);
 /* Adds a pair (no duplicates). 0 on out of memory. */

@@ -218,7 +218,15 @@ int val_order(val a, val b, int *incomparable) {
 __attribute__((noinline)) static void put_quoted(buf *out, const uint8_t *s, size_t n) {
     char *d = out->data + out->len;
     d[0] = '"';
-    memcpy(d + 1, s, n);
+    /* Keys and most values are short: words and bytes, inline (hs_copy_small's loop, without
+       its call: this is the output's hottest copy). */
+    if (n <= 32) {
+        size_t i = 0;
+        for (; i + 8 <= n; i += 8) { uint64_t w; memcpy(&w, s + i, 8); memcpy(d + 1 + i, &w, 8); }
+        for (; i < n; i++) d[1 + i] = (char)s[i];
+    } else {
+        memcpy(d + 1, s, n);
+    }
     d[n + 1] = '"';
     out->len += n + 2;
 }

@@ -17,6 +17,7 @@
 #include "coll.h"
 #include "json_scan.h"
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -550,7 +551,31 @@ static void test_depth_and_nul(void) {
     CHECK(!val_has_nul(J("{\"a\":\"\\u0001\",\"b\":[1,null]}")), "no U+0000");
 }
 
+/* buf_put_i64 writes its digits by whole words (c/buf.c): after other text, at every
+   distance from the end of the buffer's room (so it must grow first), every length of
+   number, both signs and the int64 limits: the text must be exactly what snprintf gives. */
+static void check_put_i64(void) {
+    static const int64_t vals[] = {0, 7, -7, 9, 10, 99, 100, -100, 12345, -98765, 1000000007, 4294967296LL,
+                                   999999999999999999LL, INT64_MAX, INT64_MIN, INT64_MIN + 1};
+    int bad = 0;
+    for (size_t k = 0; k < sizeof vals / sizeof *vals; k++)
+        for (size_t pre = 230; pre < 262; pre++) {   /* a new buf's first room is 256 bytes */
+            buf b;
+            buf_init(&b);
+            for (size_t i = 0; i < pre; i++) buf_putc(&b, 'x');
+            buf_put_i64(&b, vals[k]);
+            buf_putc(&b, ',');
+            char want[40];
+            int n = snprintf(want, sizeof want, "%lld,", (long long)vals[k]);
+            if (b.oom || b.len != pre + (size_t)n || memcmp(b.data + pre, want, (size_t)n) != 0) bad++;
+            for (size_t i = 0; i < pre; i++) if (b.data[i] != 'x') { bad++; break; }
+            buf_free(&b);
+        }
+    CHECK(bad == 0, "buf_put_i64 writes exactly snprintf's digits, whatever room is left");
+}
+
 int main(void) {
+    check_put_i64();
     setvbuf(stdout, NULL, _IOLBF, 0);
     test_scalar_encoders();
     test_string_and_container_encoders();
