@@ -161,7 +161,9 @@ function importRecords(history, baseSeq) {
       if (typeof id !== 'string' || !PRINTABLE_ID.test(id)) throw invalid(`importHistory: commit ${expected}: id must be a printable string`);
       if (!ids.isNew(id, commitList, i)) throw invalid(`importHistory: commit ${expected}: id ${id} appears twice`);
     }
-    piece.push({ seq: expected, id, time, cause: c.cause ?? null, query: q });
+    // No seq (checked above; the engine applies records in order) and no null cause (the
+    // engine reads a missing one as null): less to write and to read back per record.
+    piece.push({ id, time, cause: c.cause ?? undefined, query: q });
     expected++;
     if (piece.length === RECORDS_PER_TEXT || i === commitList.length - 1) {
       list.append(pieceText(piece));
