@@ -15,6 +15,7 @@
  * Results must be byte-identical; explain must report the columns plan.
  */
 #include "check.h"
+#include "output_copy.h"
 #include "hindsight.h"
 #include "column.h"
 #include "plan.h"
@@ -29,13 +30,7 @@ static unsigned rnd(unsigned n) {
 }
 
 static char *run(hs_db *db, const char *q) {
-    if (hs_db_execute(db, q, strlen(q), NULL, 0) != HS_OK) return NULL;
-    size_t n;
-    const char *out = hs_db_output(db, &n);
-    char *copy = malloc(n + 1);
-    memcpy(copy, out, n);
-    copy[n] = 0;
-    return copy;
+    return hs_db_execute(db, q, strlen(q), NULL, 0) == HS_OK ? copy_output(db) : NULL;
 }
 
 static const char *H = "{\"className\":\"Query\",\"version\":\"7\",\"target\":\"t\"";
