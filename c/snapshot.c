@@ -55,6 +55,7 @@
 #include "fmt.h"
 #include "hsort.h"
 #include "plan.h"
+#include "memory.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -622,8 +623,11 @@ static hs_rc load(hs_db *db, const char *text, size_t len) {
     buf_init(&enc);
     /* The encoding is about as long as the text: room for it at once, instead of doubling
        from 256 bytes (each step copied the documents so far into fresh memory, which cost
-       most of a 100,000-document load). Without the room, it grows as usual. */
+       most of a 100,000-document load). Without the room (a budget too tight for it), it
+       grows as usual, and that failure is not the load's (optional, memory.h). */
+    int token = hs_mem_optional_begin();
     if (!buf_reserve(&enc, len)) { buf_free(&enc); buf_init(&enc); }
+    hs_mem_optional_end(token);
     size_t pos = 0;
     const char *e = jscan_value_depth(text, len, &pos, &enc, DUMP_MAX_DEPTH);
     if (e) { buf_free(&enc); char m[200]; hs_snprintf(m, sizeof m, "snapshot: %s", e); return e[0] == 'o' && strstr(e, "memory") ? HS_NOMEM : db_fail(db, HS_CORRUPT, m); }
