@@ -173,13 +173,19 @@ int commit_print_query(buf *o, val q, int is_add, size_t *add_at) {
    literals, and structure (replayed and imported records are canonical already; parsing and
    printing each one again was a quarter of replay). Anything else: 0 (the full path). A
    duplicate key, refused when the text was checked, would keep the text as is on both paths. */
+/* The end (past the closing quote) of the string at t[i] == '"' when it is written as
+   val_print writes it, with nothing escaped (no backslash, no byte below 0x20); 0 otherwise. */
+static size_t canonical_string_end(const char *t, size_t n, size_t i) {
+    for (i++; i < n && t[i] != '"'; i++)
+        if (t[i] == '\\' || (unsigned char)t[i] < 0x20) return 0;
+    return i < n ? i + 1 : 0;
+}
+
 static int already_canonical(const char *s, size_t n) {
     for (size_t i = 0; i < n;) {
         unsigned char c = (unsigned char)s[i];
         if (c == '"') {
-            for (i++; i < n && s[i] != '"'; i++)
-                if (s[i] == '\\' || (unsigned char)s[i] < 0x20) return 0;
-            if (i++ >= n) return 0;
+            if (!(i = canonical_string_end(s, n, i))) return 0;
         } else if (c == '-' || (c >= '0' && c <= '9')) {
             size_t start = i;
             if (c == '-') i++;
@@ -378,9 +384,7 @@ static int split_literals(commit_log *l, const char *t, size_t n, int check, uin
         if (c == '{' || c == '}' || c == '[' || c == ']' || c == ',' || c == ':') { i++; continue; }
         if (c == '"') {
             if (check) {
-                for (end = i + 1; end < n && t[end] != '"'; end++)
-                    if (t[end] == '\\' || (unsigned char)t[end] < 0x20) return -1;
-                if (end++ >= n) return -1;
+                if (!(end = canonical_string_end(t, n, i))) return -1;
             } else end = literal_end(t, n, i);
             if (end < n && t[end] == ':') { key = i; klen = end - i; i = end; continue; }   /* a key */
             if (i > 0 && t[i - 1] == ':' && names_a_thing(t + key, klen)) { i = end; continue; }   /* a name */
@@ -433,9 +437,7 @@ static uint32_t match_last_template(const commit_log *l, const char *t, size_t n
         if (i >= n) return 0;
         size_t end;
         if (t[i] == '"') {
-            for (end = i + 1; end < n && t[end] != '"'; end++)
-                if (t[end] == '\\' || (unsigned char)t[end] < 0x20) return 0;
-            if (end++ >= n) return 0;
+            if (!(end = canonical_string_end(t, n, i))) return 0;
         } else if (!(end = canonical_scalar_end(t, n, i))) return 0;
         if (ll + (end - i) + 1 > TMPL_MAX_LEN) return 0;
         if (ll) lits[ll++] = ',';

@@ -9,6 +9,7 @@
  * dump and load, top-k equals the first k of a full sort.
  */
 #include "check.h"
+#include "output_copy.h"
 #include "hindsight.h"
 #include "cJSON.h"
 #include <stdio.h>
@@ -22,13 +23,7 @@ static unsigned rnd(unsigned n) {
 }
 
 static char *run(hs_db *db, const char *q) {
-    if (hs_db_execute(db, q, strlen(q), NULL, 0) != HS_OK) return NULL;
-    size_t n;
-    const char *out = hs_db_output(db, &n);
-    char *copy = malloc(n + 1);
-    memcpy(copy, out, n);
-    copy[n] = 0;
-    return copy;
+    return hs_db_execute(db, q, strlen(q), NULL, 0) == HS_OK ? copy_output(db) : NULL;
 }
 
 static const char *H = "{\"className\":\"Query\",\"version\":\"7\",\"target\":\"t\"";
@@ -76,13 +71,7 @@ static hs_db *twin_of(hs_db *db) {
 }
 
 static char *explain(hs_db *db, const char *q) {
-    if (hs_db_explain(db, q, strlen(q)) != HS_OK) return NULL;
-    size_t n;
-    const char *out = hs_db_output(db, &n);
-    char *copy = malloc(n + 1);
-    memcpy(copy, out, n);
-    copy[n] = 0;
-    return copy;
+    return hs_db_explain(db, q, strlen(q)) == HS_OK ? copy_output(db) : NULL;
 }
 
 static int contains(const char *s, const char *part) { return s && strstr(s, part) != NULL; }
