@@ -29,6 +29,15 @@ coll *coll_new(const char *name, size_t name_len) {
 }
 
 static void forget_view(const version *v);
+/* Run summaries (coll.h), per row position: from, the seq the row's run reaches back to
+   (NO_RUN: none), and keep, the payload bytes of cur every delta of the run keeps. */
+#define NO_RUN UINT32_MAX
+struct run_set { uint32_t *from; uint16_t *keep; size_t len, cap; };
+static void runs_drop(coll *c);
+static void runs_none(coll *c, size_t i);
+static void runs_note(coll *c, size_t i);
+static void runs_appended(coll *c);
+static void runs_removed(coll *c, size_t i);
 
 static void free_versions(version *v) {
     while (v) {
@@ -50,6 +59,7 @@ void coll_free(coll *c) {
     idx_free(c->ix);
     range_free(c->rx);
     col_free(c->cx);
+    runs_drop(c);
     free(c->serials);
     free(c->lives);
     free(c->orders);
@@ -121,6 +131,7 @@ void coll_set(coll *c, size_t i, doc *d, hist *h) {
     c->live += (d != NULL) - (r->cur != NULL);
     idx_row_changed(c, r->id, r->cur, d);
     col_changed(c, i, d);
+    runs_none(c, i);   /* a new cur, over a whole version: no run until hist_compact */
     if (r->from == h->seq) {   /* changed earlier in this commit: no new version */
         doc_unref(r->cur);
         r->cur = d;
@@ -151,6 +162,7 @@ void coll_append(coll *c, doc *d, hist *h) {
     c->live++;
     idx_row_changed(c, r->id, NULL, d);
     col_appended(c);
+    runs_appended(c);
     record(c, r->id, h);
 }
 
@@ -163,6 +175,7 @@ void coll_load(coll *c, doc *d, uint32_t from) {
     c->live++;
     idx_row_changed(c, r->id, NULL, d);
     col_appended(c);
+    runs_appended(c);
 }
 
 /* Pushes (seq, before) unless this commit already changed the value. */
@@ -241,12 +254,14 @@ void hist_rollback(hist *h) {
             v->older = h->spare;
             h->spare = v;
             h->nspare++;
+            runs_note(c, (size_t)i);
         } else {
             /* Appended by this commit: appends come last and are undone last-first. */
             memmove(c->rows + i, c->rows + i + 1, (c->len - (size_t)i - 1) * sizeof *c->rows);
             c->len--;
             c->next_id--;
             col_removed(c, (size_t)i);
+            runs_removed(c, (size_t)i);
         }
     }
 }
@@ -270,9 +285,13 @@ size_t coll_prune(coll *c, uint32_t horizon) {
         free_versions(*link);
         *link = NULL;
         if (!r->cur && r->from <= horizon && !r->older) { removed++; continue; }
+        /* A kept row's summary stays true: the versions gone ended at or before the horizon,
+           and no kept seq reads them. */
+        if (c->runs && i < c->runs->len) { c->runs->from[w] = c->runs->from[i]; c->runs->keep[w] = c->runs->keep[i]; }
         c->rows[w++] = *r;
     }
     c->len = w;
+    if (c->runs) c->runs->len = c->runs->len == c->len + removed ? c->len : 0;
     if (removed) col_drop(c);   /* positions moved: rebuilt when next needed */
     drop_through(c->serials, &c->nserials, horizon);
     drop_through(c->lives, &c->nlives, horizon);
@@ -541,6 +560,141 @@ val row_peek(const row *r, uint32_t s) {
     return NULL;
 }
 
+/* ---- run summaries (coll.h) ----
+   Per row position: from, the seq the run reaches back to (NO_RUN: no run), and keep, the
+   fewest payload bytes of cur that a delta of the run keeps (capped: fewer is always safe). */
+
+static int runs_on = 1;
+void coll_runs_enable(int on) { runs_on = on; }
+
+/* The payload bytes a delta version keeps of its newer document's start (delta_parts.p). */
+static inline uint32_t delta_prefix(const version *v) {
+    const uint8_t *q = v->delta;
+    return get_varint(&q);
+}
+
+static void run_of(const row *r, uint32_t *from, uint16_t *keep) {
+    uint32_t f = NO_RUN, k = UINT16_MAX;
+    for (const version *v = r->older; v && v->delta_len; v = v->older) {
+        uint32_t p = delta_prefix(v);
+        if (p < k) k = p;
+        f = v->from;
+    }
+    *from = f;
+    *keep = (uint16_t)k;
+}
+
+static void runs_drop(coll *c) {
+    if (!c->runs) return;
+    free(c->runs->from);
+    free(c->runs->keep);
+    free(c->runs);
+    c->runs = NULL;
+}
+
+static void runs_none(coll *c, size_t i) {
+    if (c->runs && i < c->runs->len) c->runs->from[i] = NO_RUN;
+}
+
+static void runs_note(coll *c, size_t i) {
+    if (c->runs && i < c->runs->len) run_of(&c->rows[i], &c->runs->from[i], &c->runs->keep[i]);
+}
+
+static int runs_grow(struct run_set *rs, size_t want) {
+    if (want <= rs->cap) return 1;
+    size_t cap = rs->cap ? rs->cap * 2 : 64;
+    while (cap < want) cap *= 2;
+    uint32_t *from = realloc(rs->from, cap * sizeof *from);
+    if (!from) return 0;
+    rs->from = from;
+    uint16_t *keep = realloc(rs->keep, cap * sizeof *keep);
+    if (!keep) return 0;
+    rs->keep = keep;
+    rs->cap = cap;
+    return 1;
+}
+
+/* Row c->len - 1 was appended: it has no past versions yet. */
+static void runs_appended(coll *c) {
+    struct run_set *rs = c->runs;
+    if (!rs) return;
+    if (rs->len + 1 != c->len || !runs_grow(rs, c->len)) { runs_drop(c); return; }
+    rs->from[rs->len] = NO_RUN;
+    rs->keep[rs->len++] = 0;
+}
+
+static void runs_removed(coll *c, size_t i) {
+    if (!c->runs) return;
+    if (i + 1 == c->runs->len) c->runs->len--;
+    else runs_drop(c);
+}
+
+void coll_runs_prepare(coll *c) {
+    if (!runs_on || !c) return;
+    if (c->runs && c->runs->len == c->len) return;
+    runs_drop(c);
+    struct run_set *rs = calloc(1, sizeof *rs);
+    if (!rs || !runs_grow(rs, c->len)) { if (rs) { free(rs->from); free(rs->keep); free(rs); } return; }
+    for (size_t i = 0; i < c->len; i++) run_of(&c->rows[i], &rs->from[i], &rs->keep[i]);
+    rs->len = c->len;
+    c->runs = rs;
+}
+
+int coll_runs_check(const coll *c) {
+    const struct run_set *rs = c->runs;
+    if (!rs) return 1;
+    if (rs->len != c->len) return 0;
+    for (size_t i = 0; i < c->len; i++) {
+        uint32_t from;
+        uint16_t keep;
+        run_of(&c->rows[i], &from, &keep);
+        if (rs->from[i] == NO_RUN) continue;   /* saying nothing is always true */
+        if (from == NO_RUN || rs->from[i] < from || rs->keep[i] > keep) return 0;
+    }
+    return 1;
+}
+
+/* 1 when every key of k names a member of obj (an object) that ends within obj's first
+   `limit` bytes: then an object whose first `limit` bytes are obj's but for the header
+   (count and size) has the same first member of each of those names, byte for byte. */
+static int keys_in_prefix(val obj, const peek_keys *k, size_t limit) {
+    if (obj[0] != T_OBJ) return 0;
+    size_t end = 9 + (size_t)rd32(obj + 5), stop = limit < end ? limit : end, at = 9;
+    unsigned found = 0, all = (1u << k->n) - 1;
+    while (found != all) {
+        if (at + 4 > stop) return 0;
+        size_t n = rd32(obj + at) & 0x7fffffffu, v = at + 4 + n;
+        if (v >= stop) return 0;
+        uint8_t t = obj[v];
+        at = v + (t >= T_STR ? (t >= T_ARR ? 9 : 5) + (size_t)rd32(obj + v + (t >= T_ARR ? 5 : 1))
+                             : t == T_INT32 ? 5 : t == T_INT64 || t == T_DOUBLE ? 9 : 1);
+        if (at > stop) return 0;
+        for (int j = 0; j < k->n; j++) {
+            if (k->len[j] != n) continue;
+            size_t b = 0;
+            while (b < n && (uint8_t)k->key[j][b] == obj[v - n + b]) b++;
+            if (b == n) found |= 1u << j;
+        }
+    }
+    return 1;
+}
+
+val coll_peek(const coll *c, size_t i, uint32_t s, const peek_keys *k) {
+    const row *r = &c->rows[i];
+    if (r->from <= s) return r->cur ? r->cur->v : NULL;
+    const struct run_set *rs = c->runs;
+    if (rs && k->n >= 0 && i < rs->len && rs->from[i] <= s && keys_in_prefix(r->cur->v, k, 9 + (size_t)rs->keep[i]))
+        return r->cur->v;
+    return row_peek(r, s);
+}
+
+int coll_exists_at(const coll *c, size_t i, uint32_t s) {
+    const row *r = &c->rows[i];
+    if (r->from <= s) return r->cur != NULL;
+    if (c->runs && i < c->runs->len && c->runs->from[i] <= s) return 1;   /* a delta always rebuilds a document */
+    return row_exists_at(r, s);
+}
+
 int row_exists_at(const row *r, uint32_t s) {
     if (r->from <= s) return r->cur != NULL;
     for (const version *v = r->older; v; v = v->older)
@@ -641,7 +795,7 @@ void hist_compact(hist *h, uint32_t seq) {
         if (!r->older || r->older->to != seq) continue;
         int run = 0;   /* the new delta lengthens the run of deltas below it */
         for (const version *x = r->older->older; x && x->delta_len && run < MAX_DELTA_RUN; x = x->older) run++;
-        if (run < MAX_DELTA_RUN) compact_one(&r->older, r->cur, h, NULL);
+        if (run < MAX_DELTA_RUN && compact_one(&r->older, r->cur, h, NULL)) runs_note(c, (size_t)i);
     }
 }
 

@@ -56,6 +56,7 @@ typedef struct coll {
     struct idx_set *ix;              /* adaptive equality indexes (index.h), or NULL */
     struct range_set *rx;            /* range indexes (range_index.h), or NULL */
     struct col_set *cx;              /* column caches of top-level fields (column.h), or NULL */
+    struct run_set *runs;            /* as-of scan summaries of each row's newest deltas (coll.c), or NULL */
 } coll;
 
 /* One row touched by one commit. */
@@ -105,6 +106,32 @@ static inline doc *row_at(const row *r, uint32_t s) {
 val row_peek(const row *r, uint32_t s);
 /* Whether row r existed at s (rebuilds nothing). */
 int row_exists_at(const row *r, uint32_t s);
+
+/* As-of scans. The run of row i is the past versions right below its cur that are all
+   deltas (a run of edits of cur); a collection's run summary holds, per row, the seq its run
+   reaches back to and the payload bytes of cur that every delta of the run keeps (the
+   shortest prefix kept), so a scan learns from one small array, read in row order, that a
+   row's document at s is cur with only bytes after that prefix changed. It is built by the
+   first as-of scan (coll_runs_prepare) and then kept up to date by every change coll.c makes
+   (a run only shrinks to nothing at a write, and is summarized again when the write's
+   version becomes a delta); a summary may say less than the versions do (no run, an older
+   seq, a shorter prefix), never more. */
+/* The top-level keys a filter reads (node_top_keys), at most PEEK_MAX_KEYS; n < 0: unknown. */
+#define PEEK_MAX_KEYS 8
+typedef struct peek_keys { const char *key[PEEK_MAX_KEYS]; size_t len[PEEK_MAX_KEYS]; int n; } peek_keys;
+/* Builds c's run summary when it has none (optional: out of memory leaves it without). */
+void coll_runs_prepare(coll *c);
+/* row_peek of row i for a filter that reads only the members k names (k->n >= 0): when the
+   row's document at s is cur edited by its run, and the run keeps every one of those members
+   in cur's unchanged prefix, returns cur, on which the filter gives the same answer, without
+   rebuilding or reading any version; else as row_peek. */
+val coll_peek(const coll *c, size_t i, uint32_t s, const peek_keys *k);
+/* row_exists_at of row i, answered from the run summary when it can. */
+int coll_exists_at(const coll *c, size_t i, uint32_t s);
+/* Turns run summaries off (0) or on (1) for every database: tests compare both. */
+void coll_runs_enable(int on);
+/* 1 when c's run summary (if any) says nothing its versions contradict: tests. */
+int coll_runs_check(const coll *c);
 /* The document of version v, given `newer`, the document of the next newer version (or the
    row's cur): for walks from the newest version down. Same borrowing and failure as row_at. */
 doc *version_doc(version *v, doc *newer);

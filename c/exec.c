@@ -103,12 +103,16 @@ static int collect(hs_db *db, coll *c, const qnode *node, size_t max, uint32_t s
     h->docs = malloc(cap * sizeof *h->docs);
     if (want_pos) h->pos = malloc(cap * sizeof *h->pos);
     if (!h->docs || (want_pos && !h->pos)) { free(cand); return 0; }
+    /* As of a past seq, a row whose past version keeps the members the node reads is
+       matched on its current document (coll_peek), without reading any version. */
+    peek_keys keys = {.n = -1};
+    if (s != SEQ_PRESENT && node) keys.n = node_top_keys(node, keys.key, keys.len, PEEK_MAX_KEYS);
     size_t end = indexed ? ncand : c->len;
     for (size_t k = 0; k < end && h->n < max; k++) {
         size_t i = indexed ? cand[k] : k;
         /* A past version is only looked at (row_peek) until it matches; a hit is then
            rebuilt to be kept (row_at) for the result. */
-        val d = s == SEQ_PRESENT ? (c->rows[i].cur ? c->rows[i].cur->v : NULL) : row_peek(&c->rows[i], s);
+        val d = s == SEQ_PRESENT ? (c->rows[i].cur ? c->rows[i].cur->v : NULL) : coll_peek(c, i, s, &keys);
         if (!d) continue;
         if (node && !(indexed && exact) && !node_match(node, d, &db->nctx)) {
             if (db->nctx.error) break;   /* out of regex budget: the query fails, stop scanning */
@@ -142,7 +146,7 @@ static size_t count_at(const coll *c, uint32_t s) {
     if (!c) return 0;
     if (s == SEQ_PRESENT) return c->live;
     size_t n = 0;
-    for (size_t i = 0; i < c->len; i++) n += row_exists_at(&c->rows[i], s);
+    for (size_t i = 0; i < c->len; i++) n += coll_exists_at(c, i, s);
     return n;
 }
 
@@ -179,6 +183,11 @@ static const char *sort_docs(const query *q, val *docs, size_t n, char *err, siz
 
 static int exec_read(hs_db *db, const query *q) {
     coll *c = db_find_at(db, q->target, q->as_of);
+    if (c && q->as_of != SEQ_PRESENT) {   /* optional: without it, as-of reads walk the versions */
+        int token = hs_mem_optional_begin();
+        coll_runs_prepare(c);
+        hs_mem_optional_end(token);
+    }
     int64_t len = (int64_t)count_at(c, q->as_of);
     if (q->type == Q_COUNT) return ok_result(db, q, NULL, 0, len, 0, len);
     /* Sort + limit on the field of an indexed range: the page straight from the index. */

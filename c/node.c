@@ -581,6 +581,29 @@ static int match_contains(const qnode *n, val f) {
     return 0;
 }
 
+/* Adds the top-level key of n's field (its first segment) to keys[0..count) unless it is
+   there; returns the new count, or -1 when it would exceed max. */
+static int add_top_key(const qnode *n, const char **keys, size_t *lens, int count, int max) {
+    const char *dot = n->dotted ? memchr(n->field, '.', n->flen) : NULL;
+    size_t len = dot ? (size_t)(dot - n->field) : n->flen;
+    for (int i = 0; i < count; i++)
+        if (lens[i] == len && memcmp(keys[i], n->field, len) == 0) return count;
+    if (count == max) return -1;
+    keys[count] = n->field;
+    lens[count] = len;
+    return count + 1;
+}
+
+static int top_keys(const qnode *n, const char **keys, size_t *lens, int count, int max) {
+    if (n->op != N_AND && n->op != N_OR && n->op != N_NOT) return add_top_key(n, keys, lens, count, max);
+    for (size_t i = 0; i < n->nkids && count >= 0; i++) count = top_keys(n->kids[i], keys, lens, count, max);
+    return count;
+}
+
+int node_top_keys(const qnode *n, const char **keys, size_t *lens, int max) {
+    return top_keys(n, keys, lens, 0, max);
+}
+
 void node_view_of(const qnode *n, node_view *v) {
     memset(v, 0, sizeof *v);
     v->kind = n->op == N_AND ? NV_AND : n->op == N_OR ? NV_OR : n->op == N_NOT ? NV_NOT

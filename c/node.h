@@ -55,6 +55,13 @@ int node_range_term(const qnode *n, range_term *t);
    exact the node matches exactly the values in the union. */
 int node_range_terms(const qnode *n, range_term *terms, int max);
 
+/* The top-level keys whose members a node's match reads (for a dot path, its first segment):
+   a document's match depends on nothing else than these members' bytes and whether they are
+   there. Writes at most max distinct keys into keys/lens and returns how many, or -1 when the
+   node reads more than max. As-of scans use it to match a past version on its newer document
+   when the delta between them leaves these members alone (coll.h, row_peek_keys). */
+int node_top_keys(const qnode *n, const char **keys, size_t *lens, int max);
+
 /* A node's shape for column evaluation (column.h): and_/or_/not_ with their children, a
    comparison (equals_ .. lessThanOrEqual_) with auto_ on one top-level field, or anything
    else (NV_OTHER: columns cannot answer it). cmp is 0..5: equals_, notEquals_, greaterThan_,

@@ -1,0 +1,61 @@
+/*
+ * bench/native/asof.c: the search of bench/timetravel.mjs (startsWith_ on name over 100,000
+ * documents after 100,000 updateOne commits), present and as of a past seq, run natively so
+ * that `valgrind --tool=callgrind --toggle-collect=measured_step` counts one search's
+ * instructions (stable on a noisy machine, unlike wall time). Not part of any test.
+ * Usage: asof SEQ [N] [REPEAT]   SEQ: present, or a commit number (1 .. N); REPEAT searches
+ * (default 1), each one counted.
+ * Build: gcc -O2 -DNDEBUG -Ic -Ibuild/cjson bench/native/asof.c c/[a-v]*.c (not wasm.c) build/cjson/cJSON.c -lm
+ */
+#include "hindsight.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void run(hs_db *db, const char *q) {
+    if (hs_db_execute(db, q, strlen(q), NULL, 0) != HS_OK) { fprintf(stderr, "failed: %s\n", q); exit(1); }
+}
+
+__attribute__((noinline)) static void measured_step(hs_db *db, const char *q) { run(db, q); }
+
+int main(int argc, char **argv) {
+    const char *step = argc > 1 ? argv[1] : "present";
+    long n = argc > 2 ? atol(argv[2]) : 100000;
+    int repeat = argc > 3 ? atoi(argv[3]) : 1;
+    size_t cap = (size_t)n * 200 + 200, len = 0;
+    char *add = malloc(cap);
+    len += sprintf(add, "{\"className\":\"Query\",\"version\":\"7\",\"target\":\"users\",\"type\":\"add\",\"addData\":[");
+    for (long i = 0; i < n; i++)
+        len += sprintf(add + len, "%s{\"id\":\"%ld\",\"name\":\"sample%ld\",\"age\":%ld,\"createdAt\":\"2026-01-01T00:00:00.000Z\",\"updatedAt\":\"2026-01-01T00:00:00.000Z\",\"nestedObj\":{\"num\":%ld}}",
+                       i ? "," : "", i, i, i, i);
+    strcpy(add + len, "]}");
+    hs_db *db = hs_db_open();
+    run(db, add);
+    free(add);
+    char q[1000];
+    const char *head = "{\"className\":\"Query\",\"version\":\"7\",\"target\":\"users\"";
+    for (long k = 0; k < n; k++) {
+        snprintf(q, sizeof q, "%s,\"type\":\"updateOne\",\"queryNode\":{\"type\":\"equals_\",\"field\":\"id\",\"value\":\"%ld\"},\"overrideData\":{\"age\":%ld,\"updatedAt\":\"u%ld\"}}",
+                 head, (k * 7919) % n, k, k);
+        run(db, q);
+    }
+    char asof[64] = "";
+    if (strcmp(step, "present")) snprintf(asof, sizeof asof, ",\"asOf\":{\"seq\":%ld}", atol(step));
+    snprintf(q, sizeof q, "%s,\"type\":\"search\"%s,\"queryNode\":{\"type\":\"startsWith_\",\"field\":\"name\",\"value\":\"sample9999\",\"version\":\"1\"}}", head, asof);
+    double best = 1e30;
+    for (int r = 0; r < repeat; r++) {
+        struct timespec a, b;
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        measured_step(db, q);
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        double ms = (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6;
+        if (ms < best) best = ms;
+    }
+    fprintf(stderr, "%s: best of %d: %.3f ms\n", step, repeat, best);
+    size_t olen;
+    const char *out = hs_db_output(db, &olen);
+    printf("%.*s\n", (int)(olen < 300 ? olen : 300), out);
+    hs_db_close(db);
+    return 0;
+}
