@@ -34,6 +34,7 @@ static void forget_view(const version *v);
 #define NO_RUN UINT32_MAX
 struct run_set { uint32_t *from; uint16_t *keep; size_t len, cap; };
 static void runs_drop(coll *c);
+static void run_of(const row *r, uint32_t *from, uint16_t *keep);
 static void runs_none(coll *c, size_t i);
 static void runs_note(coll *c, size_t i);
 static void runs_appended(coll *c);
@@ -285,9 +286,9 @@ size_t coll_prune(coll *c, uint32_t horizon) {
         free_versions(*link);
         *link = NULL;
         if (!r->cur && r->from <= horizon && !r->older) { removed++; continue; }
-        /* A kept row's summary stays true: the versions gone ended at or before the horizon,
-           and no kept seq reads them. */
-        if (c->runs && i < c->runs->len) { c->runs->from[w] = c->runs->from[i]; c->runs->keep[w] = c->runs->keep[i]; }
+        /* A kept row's run may have lost its oldest deltas: summarized again (the walk above
+           has just read its newest versions). */
+        if (c->runs && i < c->runs->len) run_of(r, &c->runs->from[w], &c->runs->keep[w]);
         c->rows[w++] = *r;
     }
     c->len = w;
@@ -630,7 +631,7 @@ static void runs_removed(coll *c, size_t i) {
 }
 
 void coll_runs_prepare(coll *c) {
-    if (!runs_on || !c) return;
+    if (!runs_on) { runs_drop(c); return; }   /* turned off: scans walk the versions */
     if (c->runs && c->runs->len == c->len) return;
     runs_drop(c);
     struct run_set *rs = calloc(1, sizeof *rs);
