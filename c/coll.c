@@ -9,6 +9,10 @@
  * document; a rebuilt document a call borrows is listed (views) and dropped when the call
  * ends (hist_release_views, from hs_mem_leave), unless something else holds it too: then the version
  * keeps it, so one document stays one pointer (revert compares pointers).
+ * A collection's run summary (coll.h), once an as-of scan built it, is kept true by every
+ * change made here: a write leaves its row without a run, hist_compact and a rollback summarize
+ * the row again, a prune summarizes the kept rows again; it may say less than the versions do,
+ * never more (coll_runs_check).
  */
 #include "coll.h"
 #include "index.h"
@@ -601,9 +605,10 @@ static void runs_note(coll *c, size_t i) {
     if (c->runs && i < c->runs->len) run_of(&c->rows[i], &c->runs->from[i], &c->runs->keep[i]);
 }
 
-static int runs_grow(struct run_set *rs, size_t want) {
+/* Room for want rows: exactly want when exact (a build), else doubling (appends). */
+static int runs_grow(struct run_set *rs, size_t want, int exact) {
     if (want <= rs->cap) return 1;
-    size_t cap = rs->cap ? rs->cap * 2 : 64;
+    size_t cap = exact ? (want ? want : 1) : rs->cap ? rs->cap * 2 : 64;
     while (cap < want) cap *= 2;
     uint32_t *from = realloc(rs->from, cap * sizeof *from);
     if (!from) return 0;
@@ -619,7 +624,7 @@ static int runs_grow(struct run_set *rs, size_t want) {
 static void runs_appended(coll *c) {
     struct run_set *rs = c->runs;
     if (!rs) return;
-    if (rs->len + 1 != c->len || !runs_grow(rs, c->len)) { runs_drop(c); return; }
+    if (rs->len + 1 != c->len || !runs_grow(rs, c->len, 0)) { runs_drop(c); return; }
     rs->from[rs->len] = NO_RUN;
     rs->keep[rs->len++] = 0;
 }
@@ -635,7 +640,7 @@ void coll_runs_prepare(coll *c) {
     if (c->runs && c->runs->len == c->len) return;
     runs_drop(c);
     struct run_set *rs = calloc(1, sizeof *rs);
-    if (!rs || !runs_grow(rs, c->len)) { if (rs) { free(rs->from); free(rs->keep); free(rs); } return; }
+    if (!rs || !runs_grow(rs, c->len, 1)) { if (rs) { free(rs->from); free(rs->keep); free(rs); } return; }
     for (size_t i = 0; i < c->len; i++) run_of(&c->rows[i], &rs->from[i], &rs->keep[i]);
     rs->len = c->len;
     c->runs = rs;

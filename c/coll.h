@@ -11,6 +11,8 @@
  * - live counts the rows whose cur is not NULL;
  * - every change made by the pending commit h->seq is recorded once in h's change log, so a
  *   failed transaction can be rolled back and a diff costs what changed.
+ * - runs (the run summary for as-of scans), when present, has one entry per row of rows[] and
+ *   says nothing the versions contradict (coll_runs_check).
  * Document transformations used by writes (shallow update, conform, rename) live here too:
  * each returns a new document and leaves its input untouched.
  */

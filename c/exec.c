@@ -6,7 +6,9 @@
  * mustAffectAtLeastOne, reserves the memory the change needs, and only then touches the
  * collection through coll_set/coll_append, which record each change as part of the pending
  * commit. So a query that fails leaves no trace, and a read never creates a collection.
- * Reads with asOf see each row as row_at(seq) instead of its current document. Which rows a
+ * Reads with asOf see each row as row_at(seq) instead of its current document (a filter looks
+ * through coll_peek, which answers from the current document when the collection's run summary
+ * shows the members it reads unchanged since seq, and rebuilds only the hits). Which rows a
  * query looks at is the planner's choice (plan.h: scan or index); sort + limit keeps only
  * the top k of one sort key (sort_apply_top, or col_top from an int column) instead of sorting
  * every hit, or takes the page straight from a range index (plan_top); hits that an int

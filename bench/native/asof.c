@@ -3,8 +3,9 @@
  * documents after 100,000 updateOne commits), present and as of a past seq, run natively so
  * that `valgrind --tool=callgrind --toggle-collect=measured_step` counts one search's
  * instructions (stable on a noisy machine, unlike wall time). Not part of any test.
- * Usage: asof SEQ [N] [REPEAT]   SEQ: present, or a commit number (1 .. N); REPEAT searches
- * (default 1), each one counted.
+ * Usage: asof SEQ [N] [REPEAT] [WRITES]   SEQ: present, or a commit number (1 .. N); REPEAT
+ * searches (default 1), each one counted; then WRITES more updateOne commits (default 0),
+ * counted with --toggle-collect=measured_writes (what a write costs once as-of reads ran).
  * Build: gcc -O2 -DNDEBUG -Ic -Ibuild/cjson bench/native/asof.c c/[a-v]*.c (not wasm.c) build/cjson/cJSON.c -lm
  */
 #include "hindsight.h"
@@ -19,10 +20,20 @@ static void run(hs_db *db, const char *q) {
 
 __attribute__((noinline)) static void measured_step(hs_db *db, const char *q) { run(db, q); }
 
+__attribute__((noinline)) static void measured_writes(hs_db *db, const char *head, long n, long writes) {
+    char q[1000];
+    for (long k = 0; k < writes; k++) {
+        snprintf(q, sizeof q, "%s,\"type\":\"updateOne\",\"queryNode\":{\"type\":\"equals_\",\"field\":\"id\",\"value\":\"%ld\"},\"overrideData\":{\"age\":%ld,\"updatedAt\":\"w%ld\"}}",
+                 head, (k * 7919 + 13) % n, k, k);
+        run(db, q);
+    }
+}
+
 int main(int argc, char **argv) {
     const char *step = argc > 1 ? argv[1] : "present";
     long n = argc > 2 ? atol(argv[2]) : 100000;
     int repeat = argc > 3 ? atoi(argv[3]) : 1;
+    long writes = argc > 4 ? atol(argv[4]) : 0;
     size_t cap = (size_t)n * 200 + 200, len = 0;
     char *add = malloc(cap);
     len += sprintf(add, "{\"className\":\"Query\",\"version\":\"7\",\"target\":\"users\",\"type\":\"add\",\"addData\":[");
@@ -53,6 +64,7 @@ int main(int argc, char **argv) {
         if (ms < best) best = ms;
     }
     fprintf(stderr, "%s: best of %d: %.3f ms\n", step, repeat, best);
+    if (writes) measured_writes(db, head, n, writes);
     size_t olen;
     const char *out = hs_db_output(db, &olen);
     printf("%.*s\n", (int)(olen < 300 ? olen : 300), out);
