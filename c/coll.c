@@ -18,6 +18,7 @@
 #include "index.h"
 #include "range_index.h"
 #include "column.h"
+#include "memory.h"
 #include <stdlib.h>
 
 coll *coll_new(const char *name, size_t name_len) {
@@ -624,7 +625,10 @@ static int runs_grow(struct run_set *rs, size_t want, int exact) {
 static void runs_appended(coll *c) {
     struct run_set *rs = c->runs;
     if (!rs) return;
-    if (rs->len + 1 != c->len || !runs_grow(rs, c->len, 0)) { runs_drop(c); return; }
+    int token = hs_mem_optional_begin();   /* the summary is optional: the write goes on without it */
+    int grown = rs->len + 1 == c->len && runs_grow(rs, c->len, 0);
+    hs_mem_optional_end(token);
+    if (!grown) { runs_drop(c); return; }
     rs->from[rs->len] = NO_RUN;
     rs->keep[rs->len++] = 0;
 }
