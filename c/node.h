@@ -59,7 +59,7 @@ int node_range_terms(const qnode *n, range_term *terms, int max);
    a document's match depends on nothing else than these members' bytes and whether they are
    there. Writes at most max distinct keys into keys/lens and returns how many, or -1 when the
    node reads more than max. As-of scans use it to match a past version on its newer document
-   when the delta between them leaves these members alone (coll.h, row_peek_keys). */
+   when the deltas between them leave these members alone (coll.h, coll_peek). */
 int node_top_keys(const qnode *n, const char **keys, size_t *lens, int max);
 
 /* A node's shape for column evaluation (column.h): and_/or_/not_ with their children, a
