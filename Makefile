@@ -51,9 +51,17 @@ NATIVE_CFLAGS := -std=c11 -O1 -g -fsanitize=address,undefined -fno-omit-frame-po
 # Tried and not kept (gzipped wasm, this build): -flto -0.01 kB, wasm-opt --converge or a second
 # -Oz 0, --low-memory-unused -0.01, -fno-unroll-loops 0, -msimd128 -0.03 (needs SIMD),
 # --merge-similar-functions +0.07, -fno-jump-tables +0.21, -Os +1.0 kB.
-EMCC_FLAGS := -Oz -std=c11 -Ic -Ibuild/cjson --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH \
-              -sINITIAL_MEMORY=16MB -sTOTAL_STACK=1MB -sMALLOC=emmalloc -DNDEBUG -mbulk-memory -mnontrapping-fptoint \
-              -DHS_WRAP_MALLOC -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
+EMCC_COMPILE_FLAGS := -std=c11 -Ic -Ibuild/cjson -DNDEBUG -mbulk-memory -mnontrapping-fptoint -DHS_WRAP_MALLOC
+EMCC_LINK_FLAGS := -Oz --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH -sINITIAL_MEMORY=16MB -sTOTAL_STACK=1MB \
+                   -sMALLOC=emmalloc -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
+# The files every query and every replayed commit runs through are compiled with -O2, the rest
+# with -Oz: -Oz keeps even one-line helpers (a 4-byte store, a value's size) as calls, which were
+# a fifth of a replayed commit. Measured as x86 instructions per replayed commit under callgrind
+# (node --no-liftoff, open with 20,000 records minus open without them; repeatable to ~1%, unlike
+# wall time here): all -Oz 37,400; these nine at -O2 31,800 (-15%) for +4.2 kB gzipped; adding
+# commits, history, coll, index and node 30,300 (-19%, +8.1 kB); everything -O2 29,300 (-22%,
+# +17.6 kB); -O1 or -Os on the hot files, or binaryen's inlining limits raised, gained less per kB.
+WASM_HOT_FILES := json_scan query buf memory jarena value db exec plan
 # A second binaryen pass over emcc's output (binaryen comes with Debian's emscripten): 0.3 kB less
 # gzipped. The features are exactly the ones emcc was given, so it cannot introduce others.
 WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-sign-ext --enable-mutable-globals --enable-nontrapping-float-to-int
@@ -74,16 +82,27 @@ $(CJSON_STAMP): | setup
 wasm: $(WASM)
 
 # Debian's emcc finds its acorn only through NODE_PATH.
-# The flags are a prerequisite too: the stamp changes only when EMCC_FLAGS do.
+# The flags are a prerequisite too: the stamp changes only when the flags or the hot files do.
 EMCC_FLAGS_STAMP := build/emcc-flags.txt
 $(EMCC_FLAGS_STAMP): FORCE
 	@mkdir -p $(@D)
-	@echo '$(EMCC_FLAGS) $(WASM_OPT_FLAGS)' | cmp -s - $@ || echo '$(EMCC_FLAGS) $(WASM_OPT_FLAGS)' > $@
+	@echo '$(EMCC_COMPILE_FLAGS) hot=$(WASM_HOT_FILES) $(EMCC_LINK_FLAGS) $(WASM_OPT_FLAGS)' | cmp -s - $@ \
+	  || echo '$(EMCC_COMPILE_FLAGS) hot=$(WASM_HOT_FILES) $(EMCC_LINK_FLAGS) $(WASM_OPT_FLAGS)' > $@
 FORCE:
 
-$(WASM): $(WASM_SOURCES) $(C_HEADERS) $(CJSON_STAMP) $(EMCC_FLAGS_STAMP) | setup
+# One object per source, so a change recompiles one file; -O2 for WASM_HOT_FILES, -Oz otherwise.
+WASM_OBJECTS := $(patsubst c/%.c,build/wasm/%.o,$(WASM_SOURCES)) build/wasm/cJSON.o
+wasm_opt_level = $(if $(filter $(basename $(notdir $(1))),$(WASM_HOT_FILES)),-O2,-Oz)
+build/wasm/%.o: c/%.c $(C_HEADERS) $(CJSON_STAMP) $(EMCC_FLAGS_STAMP) | setup
+	@mkdir -p $(@D)
+	NODE_PATH=/usr/share/nodejs emcc -c $(call wasm_opt_level,$<) $(EMCC_COMPILE_FLAGS) $< -o $@
+build/wasm/cJSON.o: $(CJSON_STAMP) $(EMCC_FLAGS_STAMP) | setup
+	@mkdir -p $(@D)
+	NODE_PATH=/usr/share/nodejs emcc -c -Oz $(EMCC_COMPILE_FLAGS) build/cjson/cJSON.c -o $@
+
+$(WASM): $(WASM_OBJECTS) $(EMCC_FLAGS_STAMP) | setup
 	@test -n "$(WASM_SOURCES)" || { echo "no c/*.c sources to build" >&2; exit 1; }
-	NODE_PATH=/usr/share/nodejs emcc $(EMCC_FLAGS) $(WASM_SOURCES) build/cjson/cJSON.c -o $@
+	NODE_PATH=/usr/share/nodejs emcc $(EMCC_LINK_FLAGS) $(WASM_OBJECTS) -o $@
 	wasm-opt $(WASM_OPT_FLAGS) $@ -o $@
 	@! grep -nE '(^|[^_[:alnum:]])$(LIBC_HEAVY)\(' $(filter-out c/fmt.c c/strtod.c c/wasm.c,$(WASM_SOURCES)) \
 	  || echo "warning: the lines above call libc's printf/strto* family, which adds ~5 kB gzipped to the wasm; use hs_snprintf (fmt.h) / hs_strtod (strtod.h)" >&2
