@@ -41,8 +41,9 @@ CONFORMANCE_JSONL := build/conformance.jsonl
 
 NATIVE_CFLAGS := -std=c11 -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
                  -Wall -Wextra -Ic -Ibuild/cjson
-# -Oz, not -O3: 15% less wasm gzipped (62.5 -> 53.4 kB) at no speed cost we could measure
-# (tests/package's size budget counts what a browser app loads). emmalloc, not dlmalloc:
+# -Oz (all but WASM_HOT_FILES below), not -O3: 15% less wasm gzipped (62.5 -> 53.4 kB), at no cost
+# wall time could show then; instruction counts later did, on the per-commit path (see
+# WASM_HOT_FILES). tests/package's size budget counts what a browser app loads. emmalloc, not dlmalloc:
 # 2.3 kB less gzipped; bench/speed.mjs-style steps (100k docs) timed the same within noise,
 # heap use +4% after 100k adds; measured again on open's replay of 100k commits: dlmalloc no
 # faster, while a cache of freed small blocks in c/memory.c's wrappers cut its CPU time by a
