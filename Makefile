@@ -239,7 +239,7 @@ demo: build
 	@$(NODE) scripts/serve.mjs $(PORT)
 
 clean:
-	rm -rf build/native build/tests build/fuzz build/valgrind build/workerd $(CONFORMANCE_JSONL) $(WASM)
+	rm -rf build/native build/wasm build/tests build/fuzz build/valgrind build/workerd $(CONFORMANCE_JSONL) $(WASM)
 
 # Also drops the downloaded cJSON and the npm packages; the next build fetches them again.
 distclean: clean
