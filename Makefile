@@ -135,7 +135,7 @@ $(ENGINE_LIB): $(ENGINE_OBJECTS)
 	@rm -f $@
 	ar rcs $@ $^
 
-build/tests/%: tests/c/%.c tests/c/check.h tests/c/output_copy.h $(ENGINE_SOURCES) $(C_HEADERS) $(ENGINE_LIB)
+build/tests/%: tests/c/%.c $(wildcard tests/c/*.h) $(ENGINE_SOURCES) $(C_HEADERS) $(ENGINE_LIB)
 	@mkdir -p $(@D)
 	$(CC_NATIVE) $(NATIVE_CFLAGS) -Itests/c $< $(ENGINE_LIB) -lm $(LDFLAGS_$*) -o $@
 

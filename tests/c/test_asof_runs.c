@@ -12,22 +12,14 @@
  * a hit matched on the current document is returned as it was at the seq.
  */
 #include "check.h"
-#include "output_copy.h"
+#define MODEL_SEED 11
+#include "model_test.h"
 #include "hindsight.h"
 #include "hsint.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static unsigned long long rng_state = 11;
-static unsigned rnd(unsigned n) {
-    rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (unsigned)(rng_state >> 33) % n;
-}
-
-static char *run(hs_db *db, const char *q) {
-    return hs_db_execute(db, q, strlen(q), NULL, 0) == HS_OK ? copy_output(db) : NULL;
-}
 
 static const char *H = "{\"className\":\"Query\",\"version\":\"7\",\"target\":\"t\"";
 

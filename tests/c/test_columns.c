@@ -15,7 +15,8 @@
  * Results must be byte-identical; explain must report the columns plan.
  */
 #include "check.h"
-#include "output_copy.h"
+#define MODEL_SEED 7
+#include "model_test.h"
 #include "hindsight.h"
 #include "column.h"
 #include "plan.h"
@@ -23,15 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static unsigned long long rng_state = 7;
-static unsigned rnd(unsigned n) {
-    rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (unsigned)(rng_state >> 33) % n;
-}
-
-static char *run(hs_db *db, const char *q) {
-    return hs_db_execute(db, q, strlen(q), NULL, 0) == HS_OK ? copy_output(db) : NULL;
-}
 
 static const char *H = "{\"className\":\"Query\",\"version\":\"7\",\"target\":\"t\"";
 
