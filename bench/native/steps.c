@@ -10,14 +10,10 @@
  * Only the step: valgrind --tool=callgrind --toggle-collect=measured_step steps STEP
  * Build: gcc -O2 -Ic -Ibuild/cjson bench/native/steps.c c/[a-v]*.c (not wasm.c) build/cjson/cJSON.c -lm
  */
-#include "hindsight.h"
+#include "speed_docs.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void run(hs_db *db, const char *q) {
-    if (hs_db_execute(db, q, strlen(q), NULL, 0) != HS_OK) { fprintf(stderr, "failed: %s\n", q); exit(1); }
-}
 
 /* The step's own query, apart from the add: `--toggle-collect=measured_step` counts it alone. */
 __attribute__((noinline)) static void measured_step(hs_db *db, const char *q) { run(db, q); }
@@ -25,16 +21,7 @@ __attribute__((noinline)) static void measured_step(hs_db *db, const char *q) { 
 int main(int argc, char **argv) {
     const char *step = argc > 1 ? argv[1] : "none";
     long n = argc > 2 ? atol(argv[2]) : 100000;
-    size_t cap = (size_t)n * 200 + 200, len = 0;
-    char *add = malloc(cap);
-    len += sprintf(add, "{\"className\":\"Query\",\"version\":\"7\",\"target\":\"users\",\"type\":\"add\",\"addData\":[");
-    for (long i = 0; i < n; i++)
-        len += sprintf(add + len, "%s{\"id\":\"%ld\",\"name\":\"sample%ld\",\"age\":%ld,\"createdAt\":\"2026-01-01T00:00:00.000Z\",\"updatedAt\":\"2026-01-01T00:00:00.000Z\",\"nestedObj\":{\"num\":%ld}}",
-                       i ? "," : "", i, i, i, i);
-    strcpy(add + len, "]}");
-    hs_db *db = hs_db_open();
-    run(db, add);
-    free(add);
+    hs_db *db = speed_docs_db(n);
     char q[1000];
     const char *head = "{\"className\":\"Query\",\"version\":\"7\",\"target\":\"users\"";
     if (!strcmp(step, "count"))
