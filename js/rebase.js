@@ -136,24 +136,30 @@ function replayOne(core, old, engine, c, confirmed, pending, kept, dropped) {
 const REPLAY_CHUNK = 4096;
 
 /* The id in a record text as the engine writes it ({"seq":N,"id":"...", ...; an id holds no
-   quote or backslash). */
-function recordId(text) {
-  const at = text.indexOf('"id":"') + 6;
+   quote or backslash), looked for from index `from`. */
+function recordId(text, from = 0) {
+  const at = text.indexOf('"id":"', from) + 6;
   return text.slice(at, text.indexOf('"', at));
 }
 
-/* The record of commit `seq` made from own commit `was` whose record is the same but for the
-   seq, and its id: the text written for it at commit time (own: this page's unwritten
+/* Puts commit `seq`, made from own commit `was` whose record is the same but for the seq, into
+   kept and pending: the text written for it at commit time (own: this page's unwritten
    records, { seq, text } in seq order) with the seq changed, or the engine's when own lacks
    it. Changing the seq instead of reading the record from the engine saves decoding its
    text; the id is read from the old text (the new one is a concatenation, which reading
-   would flatten). */
-function movedRecord(engine, own, was, seq) {
-  const prefix = `{"seq":${was},`;
+   would flatten). No object per commit beyond the two kept: this runs once per rebased commit. */
+function keepMoved(engine, own, was, seq, kept, pending) {
   const text = own.length ? own[was - own[0].seq]?.text : undefined;
-  if (typeof text === 'string' && text.startsWith(prefix)) return { text: `{"seq":${seq},${text.slice(prefix.length)}`, id: recordId(text) };
+  // {"seq":<was>, starts it: 7 characters, the digits, the comma
+  const comma = typeof text === 'string' ? text.indexOf(',') : -1;
+  if (comma > 7 && text.startsWith('{"seq":') && +text.slice(7, comma) === was) {
+    kept.push({ id: recordId(text, comma), seq });
+    pending.push({ seq, text: `{"seq":${seq}${text.slice(comma)}` });
+    return;
+  }
   const made = recordText(engine, seq);
-  return { text: made, id: recordId(made) };
+  kept.push({ id: recordId(made), seq });
+  pending.push({ seq, text: made });
 }
 
 /* Another page wrote commits after `confirmed`: rebuild this page's state as the shared
@@ -190,10 +196,12 @@ export function rebase(core, { snapshot, records }, confirmed, own = []) {
       const before = engine.seq();
       const texts = engine.replayFrom(old, s, last, REPLAY_CHUNK);
       for (let i = 0; i < texts.length; i++) {
-        const seq = before + i + 1;
-        const { text, id } = texts[i] ? { text: texts[i], id: recordId(texts[i]) } : movedRecord(engine, own, s + i, seq);
-        kept.push({ id, seq });
-        pending.push({ seq, text });
+        const seq = before + i + 1, text = texts[i];
+        if (!text) keepMoved(engine, own, s + i, seq, kept, pending);
+        else {
+          kept.push({ id: recordId(text), seq });
+          pending.push({ seq, text });
+        }
       }
       s += texts.length;
       if (texts.length === REPLAY_CHUNK || s > last) continue;
