@@ -675,9 +675,7 @@ static int keys_in_prefix(val obj, const peek_keys *k, size_t limit) {
         if (at + 4 > stop) return 0;
         size_t n = rd32(obj + at) & 0x7fffffffu, v = at + 4 + n;
         if (v >= stop) return 0;
-        uint8_t t = obj[v];
-        at = v + (t >= T_STR ? (t >= T_ARR ? 9 : 5) + (size_t)rd32(obj + v + (t >= T_ARR ? 5 : 1))
-                             : t == T_INT32 ? 5 : t == T_INT64 || t == T_DOUBLE ? 9 : 1);
+        at = v + val_size(obj + v);
         if (at > stop) return 0;
         for (int j = 0; j < k->n; j++) {
             if (k->len[j] != n) continue;
