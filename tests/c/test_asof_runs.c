@@ -51,15 +51,7 @@ static void leaf(char *out, size_t cap) {
     }
 }
 
-static void random_node(char *out, size_t cap, int depth) {
-    unsigned k = depth > 1 ? 0 : rnd(5);
-    if (k <= 1) { leaf(out, cap); return; }
-    char a[500], b[500];
-    random_node(a, sizeof a, depth + 1);
-    if (k == 2) { snprintf(out, cap, "{\"type\":\"not_\",\"condition\":%s}", a); return; }
-    random_node(b, sizeof b, depth + 1);
-    snprintf(out, cap, "{\"type\":\"%s\",\"conditions\":[%s,%s]}", k == 3 ? "and_" : "or_", a, b);
-}
+static void random_node(char *out, size_t cap, int depth) { random_node_of(leaf, out, cap, depth, 1); }
 
 /* q with run summaries, then without: 1 when the outputs are identical. */
 static int same_both_ways(hs_db *db, const char *q, int *mismatches) {

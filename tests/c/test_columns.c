@@ -91,15 +91,7 @@ static void leaf(char *out, size_t cap) {
     }
 }
 
-static void random_node(char *out, size_t cap, int depth) {
-    unsigned k = depth > 2 ? 0 : rnd(5);
-    if (k <= 1) { leaf(out, cap); return; }
-    char a[700], b[700];
-    random_node(a, sizeof a, depth + 1);
-    if (k == 2) { snprintf(out, cap, "{\"type\":\"not_\",\"condition\":%s}", a); return; }
-    random_node(b, sizeof b, depth + 1);
-    snprintf(out, cap, "{\"type\":\"%s\",\"conditions\":[%s,%s]}", k == 3 ? "and_" : "or_", a, b);
-}
+static void random_node(char *out, size_t cap, int depth) { random_node_of(leaf, out, cap, depth, 2); }
 
 static void random_query(char *q, size_t cap, uint32_t seq) {
     char node[2200], tail[200] = "", asof[40] = "";
