@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Database, MemoryStore } from '../js/index.js';
+import { storeWithReplayLog } from './replay-store.js';
 
 const N = Number(process.env.N) || 20000;
 const self = fileURLToPath(import.meta.url);
@@ -22,20 +23,7 @@ const self = fileURLToPath(import.meta.url);
 /* The counted process: builds the store with the given build, then opens it (with the log or without). */
 async function inner(wasmPath, withLog) {
   const wasm = new WebAssembly.Module(readFileSync(wasmPath));
-  let clockMs = Date.UTC(2026, 0, 1);
-  const clock = () => (clockMs += 1);
-  const now = new Date(clockMs).toISOString();
-  const doc = (i) => ({ id: String(i), name: `sample${i}`, age: i, createdAt: now, nestedObj: { num: i } });
-  const store = new MemoryStore();
-  const writer = await Database.open({ storage: store, clock, snapshotEvery: 1e9, snapshotBytes: 1e12, wasm });
-  writer.executeQuery({ target: 'users', type: 'add', addData: Array.from({ length: N }, (_, i) => doc(i)) });
-  await writer.flush(); await writer.close();
-  const snapshotter = await Database.open({ storage: store, snapshotEvery: 1, wasm });   // a snapshot of the add
-  snapshotter.executeQuery({ target: 'x', type: 'add', addData: [{}] });
-  await snapshotter.flush(); await snapshotter.close();
-  const updater = await Database.open({ storage: store, clock, snapshotEvery: 1e9, snapshotBytes: 1e12, wasm });
-  for (let k = 0; k < N; k++) updater.executeQuery({ target: 'users', type: 'updateOne', queryNode: { type: 'equals_', field: 'id', value: String((k * 7919) % N) }, overrideData: { age: k } });
-  await updater.flush(); await updater.close();
+  const { store } = await storeWithReplayLog(N, wasm);
   const { snapshot } = await store.open();
   const snapshotOnly = new MemoryStore();
   await snapshotOnly.writeSnapshot(snapshot);

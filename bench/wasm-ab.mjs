@@ -9,8 +9,9 @@
  * Usage: node --expose-gc bench/wasm-ab.mjs A.wasm B.wasm [...]   (ROUNDS=10 by default)
  */
 import { readFileSync } from 'node:fs';
-import { Database, MemoryStore } from '../js/index.js';
+import { Database } from '../js/index.js';
 import { Engine } from '../js/engine.js';
+import { storeWithReplayLog } from './replay-store.js';
 
 if (typeof globalThis.gc !== 'function') { console.error('run with node --expose-gc'); process.exit(2); }
 const builds = process.argv.slice(2).map((path) => [path.split('/').pop(), new WebAssembly.Module(readFileSync(path))]);
@@ -27,23 +28,8 @@ for (const method of ['replayTexts', 'replayBytes']) {
 }
 
 const N = 100000;
-let clockMs = Date.UTC(2026, 0, 1);
-const clock = () => (clockMs += 1);
-const now = new Date(clockMs).toISOString();
-const doc = (i) => ({ id: String(i), name: `sample${i}`, age: i, createdAt: now, nestedObj: { num: i } });
-
 // A snapshot of N documents, then N updateOne commits in the log (as bench/commit-core.mjs).
-const store = new MemoryStore();
-const writer = await Database.open({ storage: store, clock, snapshotEvery: 1e9, snapshotBytes: 1e12 });
-writer.executeQuery({ target: 'users', type: 'add', addData: Array.from({ length: N }, (_, i) => doc(i)) });
-await writer.flush(); await writer.close();
-const snapshotter = await Database.open({ storage: store, snapshotEvery: 1 });
-snapshotter.executeQuery({ target: 'x', type: 'add', addData: [{}] });
-await snapshotter.flush(); await snapshotter.close();
-const updater = await Database.open({ storage: store, clock, snapshotEvery: 1e9, snapshotBytes: 1e12 });
-for (let k = 0; k < N; k++) updater.executeQuery({ target: 'users', type: 'updateOne', queryNode: { type: 'equals_', field: 'id', value: String((k * 7919) % N) }, overrideData: { age: k } });
-const expected = JSON.stringify(updater.toDict());
-await updater.flush(); await updater.close();
+const { store, expected } = await storeWithReplayLog(N);
 
 // The same commits as an exported history on a base of the N documents.
 const exporter = await Database.open({ storage: store });
