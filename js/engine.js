@@ -36,21 +36,37 @@ export class Engine {
     if (!this.handle) throw new HindsightError(ErrorCode.NOMEM, 'the engine could not allocate a database');
   }
 
-  /* Copies text into wasm memory and runs fn(ptr, len); frees the copy afterwards. */
+  /* Copies text (a string, or an array of string parts to concatenate, as queryParts makes
+     for a big add) into wasm memory and runs fn(ptr, len); frees the copy afterwards. */
   withText(text, fn) {
     const w = this.wasm;
+    const parts = typeof text === 'string' ? null : text;
+    let length = 0;
+    if (parts) for (const part of parts) length += part.length;
+    else length = text.length;
     // Most JSON is ASCII: try a tight buffer first and fall back to the UTF-8 worst case.
-    let capacity = text.length + 16;
+    let capacity = length + 16;
     for (;;) {
       const ptr = w.hsw_alloc(capacity);
       if (!ptr) throw new HindsightError(ErrorCode.NOMEM, `out of memory allocating ${capacity} bytes for the input`);
       try {
-        const { read, written } = encoder.encodeInto(text, new Uint8Array(w.memory.buffer, ptr, capacity));
-        if (read === text.length) return fn(ptr, written);
+        const into = new Uint8Array(w.memory.buffer, ptr, capacity);
+        if (!parts) {
+          const { read, written } = encoder.encodeInto(text, into);
+          if (read === length) return fn(ptr, written);
+        } else {
+          let written = 0, whole = true;
+          for (const part of parts) {
+            const done = encoder.encodeInto(part, into.subarray(written));
+            written += done.written;
+            if (done.read !== part.length) { whole = false; break; }
+          }
+          if (whole) return fn(ptr, written);
+        }
       } finally {
         w.hsw_free(ptr);
       }
-      capacity = text.length * 3 + 16;
+      capacity = length * 3 + 16;
     }
   }
 

@@ -71,9 +71,50 @@ function nonFinitePath(v, path, depth) {
   return null;
 }
 
+/* A big top-level array (an add's addData) is written as JSON a slice of CHUNK_ITEMS at a
+   time, into text parts whose concatenation is the JSON text. One JSON.stringify of 100,000
+   documents makes a 15 MB string that V8 must allocate whole and flatten before it can be
+   encoded (~45 ms of a ~140 ms add, bench/speed.mjs); slices stay small strings in the young
+   generation. Only arrays of CHUNK_MIN items or more, in a plain query object. */
+const CHUNK_MIN = 2048;
+const CHUNK_ITEMS = 256;
+/* Stands where the array goes in the query's JSON; a string no caller's query holds. */
+const SLOT = '\u0000hindsight: array written in slices\u0000';
+const SLOT_JSON = JSON.stringify(SLOT);
+
+function bigArrayKey(plain) {
+  if (Object.getPrototypeOf(plain) !== Object.prototype) return null;
+  for (const key of Object.keys(plain)) {
+    const v = plain[key];
+    if (Array.isArray(v) && v.length >= CHUNK_MIN && Object.getPrototypeOf(v) === Array.prototype && typeof v.toJSON !== 'function') return key;
+  }
+  return null;
+}
+
+/* The JSON text of plain as parts (see CHUNK_MIN), or null to write it whole. The same text
+   JSON.stringify(plain) gives: a slice writes holes, undefined and functions as null as the
+   whole array does, and calls each item's toJSON the same way. */
+function slicedJSON(plain) {
+  const key = bigArrayKey(plain);
+  if (key === null) return null;
+  const shell = JSON.stringify({ ...plain, [key]: SLOT });
+  const at = shell.indexOf(SLOT_JSON);
+  if (at < 0 || shell.indexOf(SLOT_JSON, at + 1) >= 0) return null;
+  const items = plain[key];
+  const parts = [`${shell.slice(0, at)}[`];
+  for (let i = 0; i < items.length; i += CHUNK_ITEMS) {
+    if (i) parts.push(',');
+    const slice = JSON.stringify(items.slice(i, i + CHUNK_ITEMS));
+    parts.push(slice.slice(1, -1));
+  }
+  parts.push(`]${shell.slice(at + SLOT_JSON.length)}`);
+  return parts;
+}
+
 /* A query (dict, or builder with toJSON/build) as { plain, text }: the dict the engine gets
-   and its JSON text. Non-finite numbers are refused: JSON would turn them into null, and a
-   query about null is not the query the caller wrote. */
+   and its JSON text (a string, or for a big add an array of parts to concatenate, which
+   Engine.withText takes as well). Non-finite numbers are refused: JSON would turn them into
+   null, and a query about null is not the query the caller wrote. */
 export function queryParts(query, what) {
   if (query === null || typeof query !== 'object' || Array.isArray(query)) {
     throw invalid(`${what} must be a Query or TransactionQuery object, got ${query === null ? 'null' : Array.isArray(query) ? 'an array' : typeof query}`);
@@ -86,14 +127,15 @@ export function queryParts(query, what) {
   }
   let text;
   try {
-    text = JSON.stringify(plain);
+    text = slicedJSON(plain) ?? JSON.stringify(plain);
   } catch (error) {
     throw invalid(`${what} cannot be written as JSON: ${error.message}`, error);
   }
-  if (typeof text !== 'string') throw invalid(`${what} cannot be written as JSON`);
+  if (typeof text !== 'string' && !Array.isArray(text)) throw invalid(`${what} cannot be written as JSON`);
   // JSON writes NaN and ±Infinity as null: a text without "null" holds none, and the walk
   // (the slow part of a small query's checks) is only needed when it does.
-  if (text.includes('null') && hasNonFinite(plain, 0)) {
+  const mayHoldNull = typeof text === 'string' ? text.includes('null') : text.some((part) => part.includes('null'));
+  if (mayHoldNull && hasNonFinite(plain, 0)) {
     throw invalid(`${what}: ${nonFinitePath(plain, '', 0) ?? 'a number'} is not a finite number (NaN and Infinity cannot be written as JSON)`);
   }
   return { plain, text };

@@ -3,10 +3,13 @@
  * js/engine.js's copies into wasm memory (each text first in an ASCII-sized allocation, then,
  * when it does not fit, one sized for UTF-8). Non-ASCII text in the query, in the cause, or in
  * both must give back exactly what was written, in the documents and in the commit records.
+ * A big add's documents are written as JSON in slices (js/query-checks.js): the parts must
+ * join to exactly JSON.stringify's text, whatever the items hold.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Database } from '../../js/index.js';
+import { queryParts } from '../../js/query-checks.js';
 
 const add = (addData, cause) => ({ className: 'Query', version: '7', target: 'a', type: 'add', addData, ...(cause === undefined ? {} : { cause }) });
 const getAll = () => ({ className: 'Query', version: '7', target: 'a', type: 'getAll' });
@@ -35,5 +38,43 @@ test('a write refused by the engine frees its input and changes nothing', async 
   for (let i = 0; i < 200; i++) assert.equal(db.executeQuery(bad).isSuccess, false);
   assert.ok(db.memoryUsage().heapUsed - before < 64 * 1024, 'failed writes leak no input copies');
   assert.deepEqual(db.executeQuery(getAll()).result, [{ s: 'x' }]);
+  await db.close();
+});
+
+/* Items JSON writes in every way an array can: holes, undefined and functions (null),
+   toJSON, nested arrays, non-ASCII text, numbers of every kind. */
+function awkwardItems(n) {
+  const items = new Array(n);
+  for (let i = 0; i < n; i++) {
+    if (i % 997 === 5) continue;   // a hole
+    const k = i % 7;
+    items[i] = k === 0 ? { i, s: `é${i}😀`, nested: [i, { deep: [null, true] }] }
+      : k === 1 ? undefined
+      : k === 2 ? { i, toJSON() { return { fromToJSON: this.i }; } }
+      : k === 3 ? { i, f() {}, u: undefined, d: new Date(Date.UTC(2026, 0, 1)) }
+      : k === 4 ? [i, -0, 1.5e300, 'x']
+      : k === 5 ? () => 1
+      : { i, key: 'plain' };
+  }
+  return items;
+}
+
+test('a big add is written in slices whose text is exactly JSON.stringify of the query', () => {
+  for (const n of [2047, 2048, 2049, 2304, 10000]) {
+    const query = { className: 'Query', version: '7', target: 'a', type: 'add', addData: awkwardItems(n), cause: { why: 'é' } };
+    const { text } = queryParts(query, 'executeQuery');
+    assert.equal(typeof text === 'string' ? text : text.join(''), JSON.stringify(query), `n=${n}`);
+    if (n >= 2048) assert.ok(Array.isArray(text) && text.length > 2, `n=${n}: sliced`);
+  }
+});
+
+test('a big add with non-ASCII documents stores them exactly; a non-finite number deep in it is refused', async () => {
+  const db = await Database.open();
+  const docs = Array.from({ length: 5000 }, (_, i) => ({ i, s: i % 3 ? `ascii ${i}` : `ünïcödé ${i} 😀` }));
+  assert.equal(db.executeQuery(add(docs)).dbLength, 5000);
+  assert.deepEqual(db.executeQuery(getAll()).result, docs);
+  const bad = Array.from({ length: 5000 }, (_, i) => ({ i, n: i === 4321 ? NaN : null }));
+  assert.throws(() => db.executeQuery(add(bad)), /addData\[4321\]\.n is not a finite number/);
+  assert.equal(db.executeQuery(getAll()).result.length, 5000, 'the refused add changed nothing');
   await db.close();
 });
