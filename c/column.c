@@ -357,10 +357,10 @@ static int no_hash_block(const uint8_t *kind, const uint32_t *h, uint32_t y) {
 
 /* A lone comparison (the common query) straight into the candidate list, in one pass over
    the column, without the outcome array that and_/or_/not_ combine. 0 on out of memory. */
-static int gather_compare(struct col_set *s, const node_view *v, size_t **pos, size_t *npos, int *exact) {
+static int gather_compare(struct col_set *s, const node_view *v, size_t **pos, size_t *npos, int *exact, int *wide) {
     const column *k = find(s, v->field, v->flen);
     const uint8_t *kind = k->kind;
-    size_t n = s->len, cap = 16, m = 0, unsure = 0;
+    size_t n = s->len, cap = 16, m = 0, unsure = 0, skipped = 0;   /* rows ruled out by block summaries */
     size_t *out = malloc(cap * sizeof *out);
     if (!out) return 0;
     int ok = 1;
@@ -375,7 +375,7 @@ static int gather_compare(struct col_set *s, const node_view *v, size_t **pos, s
                hash, then blocks of 8 strings without it, so updateOne by name reads little.
                A block's CK_DOC rows need no look: a string equals_ never matches a row whose
                field is missing or not a string. */
-            if (!o[0] && i % ZONE == 0 && !(bloom[i / ZONE * BLOOM_WORDS + (bit >> 6)] >> (bit & 63) & 1)) { i += ZONE; continue; }
+            if (!o[0] && i % ZONE == 0 && !(bloom[i / ZONE * BLOOM_WORDS + (bit >> 6)] >> (bit & 63) & 1)) { i += ZONE; skipped += ZONE; continue; }
             if (!o[0] && i + 8 <= n && no_hash_block(kind + i, h + i, y)) { i += 8; continue; }
             size_t stop = i + 8 < n ? i + 8 : n;
             for (; ok && i < stop; i++) {
@@ -392,7 +392,7 @@ static int gather_compare(struct col_set *s, const node_view *v, size_t **pos, s
         const int64_t *z = k->zone, first = (int64_t)lo, last = (int64_t)(lo + span);
         for (size_t i = 0; ok && i < n;) {
             /* A whole block whose values all lie outside the range (searchOne's equals_). */
-            if (ranged && i % ZONE == 0 && !k->zdoc[i / ZONE] && (z[2 * (i / ZONE) + 1] < first || z[2 * (i / ZONE)] > last)) { i += ZONE; continue; }
+            if (ranged && i % ZONE == 0 && !k->zdoc[i / ZONE] && (z[2 * (i / ZONE) + 1] < first || z[2 * (i / ZONE)] > last)) { i += ZONE; skipped += ZONE; continue; }
             /* Skip blocks of 8 rows that all hold ints and none matches, almost without
                branches: a selective comparison (searchOne's equals_) reads the column fast. */
             if (ranged && i + 8 <= n && no_match_block(kind + i, x + i, lo, span)) { i += 8; continue; }
@@ -407,6 +407,7 @@ static int gather_compare(struct col_set *s, const node_view *v, size_t **pos, s
     *pos = out;
     *npos = m;
     *exact = unsure == 0;
+    *wide = (n - (skipped < n ? skipped : n)) * 4 > n;
     return 1;
 }
 
@@ -436,18 +437,19 @@ static int eval(struct col_set *s, const qnode *n, uint8_t *res) {
     return 1;
 }
 
-int col_candidates(coll *c, const qnode *node, size_t **pos, size_t *npos, int *exact, const char **field) {
+int col_candidates(coll *c, const qnode *node, size_t **pos, size_t *npos, int *exact, const char **field, int *wide) {
     *pos = NULL;
     *npos = 0;
     *exact = 0;
     *field = NULL;
+    *wide = 1;   /* and_/or_/not_ read whole columns */
     if (!enabled || !node || !c->len) return 0;
     if ((!c->cx || c->cx->len != c->len) && !build(c)) return 0;
     struct col_set *s = c->cx;
     if (!answerable(s, node, field)) return 0;
     node_view v;
     node_view_of(node, &v);
-    if (v.kind == NV_CMP) return gather_compare(s, &v, pos, npos, exact);
+    if (v.kind == NV_CMP) return gather_compare(s, &v, pos, npos, exact, wide);
     uint8_t *res = malloc(s->len);
     if (!res) return 0;
     if (!eval(s, node, res)) { free(res); return 0; }

@@ -38,8 +38,10 @@ void col_free(struct col_set *s);
    equals_ and notEquals_). Builds the columns first when they are missing. Returns 1 and
    sets *pos (malloc'd, caller frees) and *n, *exact (every candidate matches: no need to
    evaluate the node) and *field (one field the node reads); 0 when the caller must scan.
-   Candidates may include rows without a current document (the caller skips them). */
-int col_candidates(coll *c, const qnode *node, size_t **pos, size_t *n, int *exact, const char **field);
+   Candidates may include rows without a current document (the caller skips them). *wide:
+   the answer read more than a quarter of the column (its block summaries ruled out too
+   little), so an index would pay for itself (plan.c counts a use only then). */
+int col_candidates(coll *c, const qnode *node, size_t **pos, size_t *n, int *exact, const char **field, int *wide);
 
 /* Sort + limit from an int column: when every one of the n rows at pos (ascending
    positions, each with a current document) holds an int in field's column, puts the first k

@@ -208,7 +208,7 @@ static int id_cmp(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-int idx_candidates(coll *c, const qnode *node, int dry, int build_now, size_t **pos, size_t *n) {
+int idx_candidates(coll *c, const qnode *node, int dry, int build_now, int count_use, size_t **pos, size_t *n) {
     if (!c || c->live < MIN_ROWS) return 0;
     eq_term terms[MAX_TERMS];
     int nt = node_equality_terms(node, terms, MAX_TERMS);
@@ -221,7 +221,7 @@ int idx_candidates(coll *c, const qnode *node, int dry, int build_now, size_t **
         /* One use per query and field, however many terms name the field (or_ of equals). */
         int seen = 0;
         for (int u = 0; u < t; u++) seen |= xs[u] == x;
-        if (!seen && !x->built && (x->declared || (!dry && (build_now || ++x->uses >= BUILD_AFTER_USES)))) build(x, c);
+        if (!seen && !x->built && (x->declared || (!dry && (build_now || (count_use && ++x->uses >= BUILD_AFTER_USES))))) build(x, c);
         if (!x->built) ready = 0;
         xs[t] = x;
     }

@@ -5,7 +5,8 @@
  * The planner tries, in order: an equality index (index.h), then a range index
  * (range_index.h), then the column caches (column.h), then a scan. A search sorted by the field of its range (or a count of a
  * range) with a bounded page is answered by walking the range index (plan_top). Both index kinds are built lazily after a few uses, or at the
- * first use when declared (an equality index also at its first use during a replay). As-of reads always scan: indexes hold the present only.
+ * first use when declared (an equality index also at its first use during a replay). An
+ * equality counts as a use only when the column caches could not answer it cheaply. As-of reads always scan: indexes hold the present only.
  */
 #include "plan.h"
 #include "index.h"
@@ -91,12 +92,27 @@ int plan_candidates(hs_db *db, coll *c, const qnode *node, uint32_t s, int dry, 
     /* Indexes and columns are optional: one that cannot be built for want of memory leaves
        the query to a scan, which is not reported out of memory for it. */
     int token = hs_mem_optional_begin(), plan = PLAN_SCAN;
-    /* A replay (quiet_writes) builds an equality index at its first use: see index.h. */
-    if (indexes_on && idx_candidates(c, node, dry, db->quiet_writes, cand, ncand)) plan = PLAN_EQUALITY_INDEX;
+    /* A replay (quiet_writes) builds an equality index at its first use: see index.h. An
+       equality the columns answer from their block summaries (searchOne by a value the
+       column holds in few blocks) costs microseconds, so it counts no use toward building
+       an index: the build (4-10 ms at 100,000 rows) would be a spike that never pays back. */
+    int wide = 1;
+    if (indexes_on && idx_candidates(c, node, dry, db->quiet_writes, 0, cand, ncand)) plan = PLAN_EQUALITY_INDEX;
     else if (indexes_on && range_candidates(c, node, dry, cand, ncand, field, exact)) plan = PLAN_RANGE_INDEX;
-    else if (col_candidates(c, node, cand, ncand, exact, field)) {
+    else if (col_candidates(c, node, cand, ncand, exact, field, &wide)) {
         if (dry) { free(*cand); *cand = NULL; }
         plan = PLAN_COLUMNS;
+    }
+    if ((plan == PLAN_SCAN || (plan == PLAN_COLUMNS && wide)) && indexes_on && !dry) {
+        size_t *icand = NULL, nicand = 0;
+        if (idx_candidates(c, node, 0, 0, 1, &icand, &nicand)) {   /* built by this use: take it */
+            free(*cand);
+            *cand = icand;
+            *ncand = nicand;
+            *exact = 0;
+            *field = NULL;
+            plan = PLAN_EQUALITY_INDEX;
+        }
     }
     hs_mem_optional_end(token);
     return plan;

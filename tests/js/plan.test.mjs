@@ -216,3 +216,30 @@ test('a read under a tight memory budget does without columns it cannot build (a
     engine.close();
   }
 });
+
+test('an equality the column block summaries answer builds no adaptive index; one they cannot narrow does', async () => {
+  // Building the hash index costs milliseconds at 100,000 rows (a spike on the third query);
+  // where the block summaries already skip almost every block (values laid out in order, as
+  // ids and counters are) it would never pay back. Random values fill every block: there
+  // the index is built after three equalities, as before.
+  const engine = new Engine(await loadEngine());
+  try {
+    const rnd = seeded(3);
+    const docs = Array.from({ length: 20000 }, (_, i) => ({ ordered: i, scattered: rnd(1000) }));
+    engine.execute(q({ type: 'add', addData: docs }), null);
+    const eq = (field, value) => ({ type: 'searchOne', queryNode: { type: 'equals_', field, value, vType: 'auto_', version: '2' } });
+    for (let k = 0; k < 6; k++) {
+      const v = 7 + k * 3001;
+      assert.equal(JSON.parse(engine.execute(q(eq('ordered', v)), null)).result[0].ordered, v);
+      assert.equal(engine.explain(q(eq('ordered', v))).plan, 'columns', `search ${k + 1} on the ordered field`);
+    }
+    for (let k = 0; k < 3; k++) {
+      assert.equal(engine.explain(q(eq('scattered', 500 + k))).plan, 'columns', `before search ${k + 1} on the scattered field`);
+      const got = JSON.parse(engine.execute(q(eq('scattered', 500 + k)), null)).result;
+      assert.deepEqual(got, docs.filter((d) => d.scattered === 500 + k).slice(0, 1));
+    }
+    assert.equal(engine.explain(q(eq('scattered', 5))).plan, 'equalityIndex', 'after three wide equalities: the adaptive index');
+  } finally {
+    engine.close();
+  }
+});
