@@ -57,8 +57,10 @@ async function resolveInsideRoot(rootDir, urlPath) {
 /**
  * Starts serving rootDir. port 0 picks a free port.
  * Returns { server, port, origin, close() }. onRequest(method, urlPath, status) is an optional log hook.
+ * headers: extra response headers for every file (bench/speed-browser.mjs sends COOP/COEP, so
+ * its page is cross-origin isolated and gets fine-grained timers).
  */
-export async function startStaticServer({ rootDir, port = 0, onRequest = () => {}, redirects = {} }) {
+export async function startStaticServer({ rootDir, port = 0, onRequest = () => {}, redirects = {}, headers = {} }) {
   const root = await realpath(rootDir);
   const server = createServer(async (req, res) => {
     const { pathname: urlPath, search } = new URL(req.url, 'http://127.0.0.1');
@@ -81,6 +83,7 @@ export async function startStaticServer({ rootDir, port = 0, onRequest = () => {
       'Content-Length': found.size,
       'Cache-Control': 'no-store',
       'X-Content-Type-Options': 'nosniff',
+      ...headers,
     });
     if (req.method === 'HEAD') return res.end();
     createReadStream(found.filePath).on('error', () => res.destroy()).pipe(res);
