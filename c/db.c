@@ -145,6 +145,7 @@ hs_db *hs_db_open(void) {
     buf_init(&db->nctx.lower);
     buf_init(&db->envelope);
     db->hist.seq = 1;
+    db->marks.valid_len = SIZE_MAX;
     db->commits.last_time = db->commits.base_time = NAN;
     return db;
 }
@@ -157,6 +158,7 @@ void hs_db_close(hs_db *db) {
     hist_release_views();
     free_collections(db->colls, db->ncolls);
     buf_free(&db->out);
+    free(db->marks.at);
     buf_free(&db->scratch);
     buf_free(&db->nctx.scratch);
     buf_free(&db->nctx.lower);
@@ -172,7 +174,16 @@ const char *hs_db_output(const hs_db *db, size_t *len) {
     return db->out.data ? db->out.data : "";
 }
 
-void hs_db_release_output(hs_db *db) { buf_free(&db->out); }
+void hs_db_release_output(hs_db *db) {
+    buf_free(&db->out);
+    free(db->marks.at);
+    db->marks = (out_marks){.valid_len = SIZE_MAX};
+}
+
+const uint32_t *hs_db_output_marks(const hs_db *db, size_t *n) {
+    *n = db->marks.n >= 2 && db->marks.valid_len == db->out.len ? db->marks.n : 0;
+    return db->marks.at;
+}
 
 const char *hs_errstr(hs_rc rc) {
     switch (rc) {
@@ -234,7 +245,7 @@ const cJSON *db_parse_permissions(hs_db *db, const char *text, size_t len, hs_rc
 static void parse_error_result(hs_db *db, const query *q, const char *detail) {
     char msg[320];
     hs_snprintf(msg, sizeof msg, "execute_query ArgumentError: %s", detail);
-    put_result(&db->out, 0, q->target, q->type_name, NULL, 0, -1, 0, 0, msg);
+    put_result(&db->out, 0, q->target, q->type_name, NULL, 0, -1, 0, 0, msg, NULL);
 }
 
 static int is_read(int type) { return type == Q_SEARCH || type == Q_SEARCH_ONE || type == Q_GET_ALL || type == Q_COUNT; }
@@ -245,7 +256,7 @@ static int run_parsed(hs_db *db, query *q, const cJSON *perms, int in_transactio
     int allowed = q->type == Q_MERGE ? merge_check_permissions(perms, q->merge_params) : check_permissions(perms, q);
     int ok;
     if (!allowed) {
-        put_result(&db->out, 0, q->target, q->type_name, NULL, 0, -1, 0, 0, "Operation not permitted.");
+        put_result(&db->out, 0, q->target, q->type_name, NULL, 0, -1, 0, 0, "Operation not permitted.", NULL);
         ok = 0;
     } else if (in_transaction && (q->type == Q_MERGE || q->type == Q_REMOVE_COLLECTION)) {
         ok = 0;   /* rejected up front by run_transaction */
@@ -353,6 +364,8 @@ hs_rc hs_db_execute_meta(hs_db *db, const char *text, size_t len, const char *pe
 
 hs_rc db_execute_prepared(hs_db *db, const char *text, size_t len, const char *perms_text, size_t plen) {
     if (!db || !text) return HS_MISUSE;
+    db->marks.n = 0;
+    db->marks.valid_len = SIZE_MAX;
     jarena_begin();
     hs_rc rc = execute(db, text, len, perms_text, plen);
     jarena_end();

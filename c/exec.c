@@ -29,20 +29,38 @@
 #define MSG_SERIAL_KEY "The target serialKey does not exist"
 #define MSG_NOMEM "execute_query Unexpected Error: out of memory"
 
+/* Appends offset to marks; 0 (marks dropped) on out of memory: the output is still whole. */
+static int mark(out_marks *m, size_t offset) {
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 64;
+        uint32_t *grown = realloc(m->at, cap * sizeof *grown);
+        if (!grown) { m->n = 0; return 0; }
+        m->at = grown;
+        m->cap = cap;
+    }
+    m->at[m->n++] = (uint32_t)offset;
+    return 1;
+}
+
 void put_result(buf *out, int ok, const char *target, const char *type, val *docs, size_t ndocs,
-                int64_t db_length, int64_t update_count, int64_t hit_count, const char *error) {
+                int64_t db_length, int64_t update_count, int64_t hit_count, const char *error, out_marks *marks) {
     buf_puts(out, ok ? "{\"className\":\"QueryResult\",\"version\":\"6\",\"isSuccess\":true,\"target\":"
                      : "{\"className\":\"QueryResult\",\"version\":\"6\",\"isSuccess\":false,\"target\":");
     buf_put_json_string(out, target, strlen(target));
     buf_puts(out, ",\"type\":");
     buf_put_json_string(out, type, strlen(type));
     buf_puts(out, ",\"result\":[");
+    int marking = marks && ndocs >= OUT_MARK_MIN && (marks->n = 0, mark(marks, out->len - 1));
     if (ndocs && buf_reserve(out, ndocs * 64)) {
         for (size_t i = 0; i < ndocs; i++) {
-            if (i) buf_putc(out, ',');
+            if (i) {
+                if (marking && i % OUT_MARK_EVERY == 0) marking = mark(marks, out->len);
+                buf_putc(out, ',');
+            }
             val_print(out, docs[i]);
         }
     }
+    if (marking) marking = mark(marks, out->len);
     buf_puts(out, "],\"dbLength\":");
     buf_put_i64(out, db_length);
     buf_puts(out, ",\"updateCount\":");
@@ -53,10 +71,11 @@ void put_result(buf *out, int ok, const char *target, const char *type, val *doc
     if (error) buf_put_json_string(out, error, strlen(error));
     else buf_puts(out, "null");
     buf_putc(out, '}');
+    if (marking && !out->oom && out->data[marks->at[0]] == '[') marks->valid_len = out->len;
 }
 
 static int fail(hs_db *db, const query *q, int64_t db_length, int64_t hit_count, const char *msg) {
-    put_result(&db->out, 0, q->target, q->type_name, NULL, 0, db_length, 0, hit_count, msg);
+    put_result(&db->out, 0, q->target, q->type_name, NULL, 0, db_length, 0, hit_count, msg, NULL);
     return 0;
 }
 
@@ -75,7 +94,8 @@ static int fail_argument(hs_db *db, const query *q, const char *detail) {
 static int ok_result(hs_db *db, const query *q, val *docs, size_t n, int64_t len, int64_t u, int64_t h) {
     int read = q->type == Q_SEARCH || q->type == Q_SEARCH_ONE || q->type == Q_GET_ALL || q->type == Q_COUNT;
     if (db->quiet_writes && !read) return 1;   /* it commits: its result would not be read */
-    put_result(&db->out, 1, q->target, q->type_name, docs, n, len, u, h, NULL);
+    /* Marks only for a call's whole output: a transaction's results follow its header. */
+    put_result(&db->out, 1, q->target, q->type_name, docs, n, len, u, h, NULL, db->out.len == 0 ? &db->marks : NULL);
     return 1;
 }
 

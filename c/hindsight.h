@@ -156,5 +156,10 @@ hs_rc hs_db_fork_for(hs_db *db, uint32_t s, const char *permissions, size_t plen
 const char *hs_db_output(const hs_db *db, size_t *len);
 /* Frees the output buffer after a large result, so its memory can be reused. */
 void hs_db_release_output(hs_db *db);
+/* When the last execute's whole output is one QueryResult with many documents: the offsets
+   of its result array's '[' and ']' and of every 256th ',' between its documents, in order
+   (*n of them; 0 otherwise), so a caller can parse the documents in slices. Valid until the
+   next call on db. */
+const uint32_t *hs_db_output_marks(const hs_db *db, size_t *n);
 const char *hs_errstr(hs_rc rc);
 #endif

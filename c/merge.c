@@ -221,7 +221,7 @@ int merge_check_permissions(const cJSON *perms, const cJSON *params) {
 
 /* DeltaTraceDB reports dbLength 0 for every failed merge (not -1 as for other errors). */
 static int merge_fail(hs_db *db, const query *q, const char *msg) {
-    put_result(&db->out, 0, q->target, q->type_name, NULL, 0, 0, 0, 0, msg);
+    put_result(&db->out, 0, q->target, q->type_name, NULL, 0, 0, 0, 0, msg, NULL);
     return 0;
 }
 
@@ -321,6 +321,6 @@ int exec_merge(hs_db *db, const query *q) {
     for (size_t r = 0; r < nrows; r++) coll_append(out, rows[r], &db->hist);
     coll_set_serial(out, serial_coll ? serial_coll->serial : serial, &db->hist);
     free(rows);
-    put_result(&db->out, 1, q->target, q->type_name, NULL, 0, (int64_t)nrows, (int64_t)nrows, 0, NULL);
+    put_result(&db->out, 1, q->target, q->type_name, NULL, 0, (int64_t)nrows, (int64_t)nrows, 0, NULL, NULL);
     return 1;
 }

@@ -72,6 +72,8 @@ EMSCRIPTEN_KEEPALIVE int hsw_output_ascii(hs_db *db) {
     for (; i < n; i++) high |= p[i];
     return !(high & 0x8080808080808080ull);
 }
+EMSCRIPTEN_KEEPALIVE const uint32_t *hsw_output_marks_ptr(hs_db *db) { size_t n; return hs_db_output_marks(db, &n); }
+EMSCRIPTEN_KEEPALIVE size_t hsw_output_marks_count(hs_db *db) { size_t n; hs_db_output_marks(db, &n); return n; }
 EMSCRIPTEN_KEEPALIVE void hsw_release_output(hs_db *db) { hs_mem_enter(db); hs_db_release_output(db); hs_mem_leave(db, HS_OK); }
 
 /* Bytes currently allocated on the wasm heap (live, not the memory's size). */

@@ -188,9 +188,9 @@ export class Database {
     const perms = permissionsText(permissions);
     const metaText = isRead ? null : core.meta(causeOf(plain));
     // A read never commits (c/db.c publishes only for writes): no seq to compare.
-    if (isRead) return JSON.parse(engine.execute(text, perms, null));
+    if (isRead) return engine.executeValue(text, perms, null);
     const before = engine.seq();
-    const result = JSON.parse(engine.execute(text, perms, metaText));
+    const result = engine.executeValue(text, perms, metaText);
     const seq = engine.seq();
     if (seq !== before) {
       if (result.type === 'removeCollection') core.listeners.forget(result.target);

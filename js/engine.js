@@ -123,13 +123,52 @@ export class Engine {
     return this.withText(text, (p, l) => this.withTexts(texts, fn, [...args, p, l]));
   }
 
-  /* metaText: {"time", "cause", "id"} of the commit the query may make (c/commits.c). */
+  /* metaText: {"time", "cause", "id"} of the commit the query may make (c/commits.c).
+     Returns the result's JSON text. */
   execute(queryText, permissionsText, metaText = null) {
+    this.#run(queryText, permissionsText, metaText);
+    return this.output();
+  }
+
+  /* The same, returning the parsed result (see outputValue). */
+  executeValue(queryText, permissionsText, metaText = null) {
+    this.#run(queryText, permissionsText, metaText);
+    return this.outputValue();
+  }
+
+  #run(queryText, permissionsText, metaText) {
     const w = this.wasm;
     // A read without permissions (the common query): one copy and one call, no argument lists.
     if (permissionsText === null && metaText === null) this.withText(queryText, (qp, ql) => this.check(w.hsw_execute(this.handle, qp, ql, 0, 0, 0, 0)));
     else this.withTexts([queryText, permissionsText, metaText], (qp, ql, pp, pl, mp, ml) => this.check(w.hsw_execute(this.handle, qp, ql, pp, pl, mp, ml)));
-    return this.output();
+  }
+
+  /* The last execute's output as a JS value: JSON.parse of its text, except for a result with
+     many documents, which the engine marks (hs_db_output_marks: the result array's brackets
+     and every 256th comma between documents). Those documents are decoded and parsed a slice
+     at a time: V8 parses one 15 MB text 1.2x (Node 20) to 2.7x (Chromium) slower than the
+     same bytes in slices, which stay small strings in the young generation. Same value: a
+     slice ends at a comma between two documents, never inside a string or a UTF-8 sequence. */
+  outputValue() {
+    const w = this.wasm;
+    const n = w.hsw_output_marks_count(this.handle);
+    if (n < 2) return JSON.parse(this.output());
+    const ptr = w.hsw_output_ptr(this.handle), len = w.hsw_output_len(this.handle);
+    const marks = new Uint32Array(w.memory.buffer, w.hsw_output_marks_ptr(this.handle), n).slice();
+    const bytes = new Uint8Array(w.memory.buffer, ptr, len);
+    if (bytes[marks[0]] !== 0x5b || bytes[marks[n - 1]] !== 0x5d || !marks.every((at, k) => k === 0 || k === n - 1 || bytes[at] === 0x2c)) {
+      throw new HindsightError(ErrorCode.INTERNAL, 'the engine marked its output where no documents are separated');
+    }
+    const latin1 = NodeBuffer && w.hsw_output_ascii(this.handle) ? NodeBuffer.from(w.memory.buffer, ptr, len) : null;
+    const text = (from, to) => (latin1 ? latin1.latin1Slice(from, to) : decoder.decode(bytes.subarray(from, to)));
+    const value = JSON.parse(text(0, marks[0] + 1) + text(marks[n - 1], len));
+    const docs = value.result;
+    for (let k = 0; k + 1 < n; k++) {
+      const slice = JSON.parse(`[${text(marks[k] + 1, marks[k + 1])}]`);
+      for (let i = 0; i < slice.length; i++) docs.push(slice[i]);
+    }
+    if (len > KEEP_OUTPUT_BYTES) w.hsw_release_output(this.handle);
+    return value;
   }
 
   toDictText() {

@@ -184,7 +184,7 @@ export class LiveQuery {
   #snapshotFrom(out, oldRows) {
     const q = this.#query;
     if (out.failed) {
-      const result = JSON.parse(this.#engine.execute(this.#queryText, null));
+      const result = this.#engine.executeValue(this.#queryText, null);
       // c/live.c's check is conservative: a sort whose mixed kinds are never compared
       // succeeds here (c/sort.c's lazy rule). Its rows then carry no row id.
       const rows = result.isSuccess ? result.result.map((doc) => ({ id: null, doc })) : [];
