@@ -7,6 +7,7 @@
  * tight and read memory in order instead of chasing every document.
  */
 #include "column.h"
+#include "hsort.h"
 #include <stdlib.h>
 
 enum { CK_NONE, CK_VAL, CK_DOC };
@@ -494,22 +495,59 @@ static void sift_down(const int64_t *x, int reversed, size_t *h, size_t n, size_
     }
 }
 
+/* The candidates of one block, and the best value the block's summary allows. */
+typedef struct top_run { int64_t bound; size_t from, to; } top_run;
+static int run_best_first(const void *a, const void *b) {
+    int64_t x = ((const top_run *)a)->bound, y = ((const top_run *)b)->bound;
+    return (x < y) - (x > y);   /* descending bound */
+}
+
 int col_top(coll *c, const char *field, size_t flen, int reversed, size_t *pos, size_t n, size_t k) {
     if (!enabled || !c->cx || c->cx->len != c->len || k == 0 || k >= n) return 0;
     const column *col = find(c->cx, field, flen);
     if (!col || col->is_str) return 0;
     for (size_t i = 0; i < n; i++)
         if (col->kind[pos[i]] != CK_VAL) return 0;
-    const int64_t *x = col->vals;
-    size_t *heap = malloc(k * sizeof *heap);   /* the best k so far, the worst at the root: */
-    if (!heap) return 0;
-    memcpy(heap, pos, k * sizeof *heap);
-    for (size_t i = k / 2; i-- > 0;) sift_down(x, reversed, heap, k, i);
-    for (size_t i = k; i < n; i++)
-        if (top_after(x, reversed, heap[0], pos[i])) {
-            heap[0] = pos[i];
-            sift_down(x, reversed, heap, k, 0);
+    const int64_t *x = col->vals, *z = col->zone;
+    /* Blocks are visited best bound first (the block's greatest value when descending, its
+       least otherwise, from its summary), and the walk stops at a block whose bound is
+       strictly worse than the k-th best so far: no row of it or of a later block can enter.
+       Rows in ascending order with a descending sort (the "latest k" query) then read one
+       or two blocks instead of sifting every row through the heap. Ties are ranked by
+       top_after, which compares positions, so visiting blocks out of order is safe. */
+    size_t nruns = 0;
+    size_t max_runs = c->len / ZONE + 1 < n ? c->len / ZONE + 1 : n;   /* blocks holding candidates */
+    top_run *runs = malloc(max_runs * sizeof *runs);
+    size_t *heap = malloc(k * sizeof *heap);   /* the best k so far, the worst at the root */
+    if (!runs || !heap) { free(runs); free(heap); return 0; }
+    for (size_t i = 0; i < n;) {
+        size_t b = pos[i] / ZONE, from = i;
+        while (i < n && pos[i] / ZONE == b) i++;
+        /* Descending: sort by the block's greatest value; ascending: by its least, negated
+           (so one comparator serves both; -(INT64_MIN) is kept in range by saturating). */
+        int64_t bound = reversed ? z[2 * b + 1] : (z[2 * b] == INT64_MIN ? INT64_MAX : -z[2 * b]);
+        runs[nruns++] = (top_run){bound, from, i};
+    }
+    hs_qsort(runs, nruns, sizeof *runs, run_best_first);
+    size_t filled = 0;
+    for (size_t r = 0; r < nruns; r++) {
+        if (filled == k) {
+            int64_t worst = x[heap[0]];
+            int64_t best_here = reversed ? runs[r].bound : (runs[r].bound == INT64_MAX ? INT64_MIN : -runs[r].bound);
+            if (reversed ? best_here < worst : best_here > worst) break;
         }
+        for (size_t i = runs[r].from; i < runs[r].to; i++) {
+            if (filled < k) {
+                heap[filled++] = pos[i];
+                if (filled == k)
+                    for (size_t j = k / 2; j-- > 0;) sift_down(x, reversed, heap, k, j);
+            } else if (top_after(x, reversed, heap[0], pos[i])) {
+                heap[0] = pos[i];
+                sift_down(x, reversed, heap, k, 0);
+            }
+        }
+    }
+    free(runs);
     for (size_t m = k; m > 0; m--) {   /* the worst first, filling from the end */
         pos[m - 1] = heap[0];
         heap[0] = heap[m - 1];

@@ -121,7 +121,8 @@ static int collect(hs_db *db, coll *c, const qnode *node, size_t max, uint32_t s
     const char *field;
     int exact;
     int indexed = plan_candidates(db, c, node, s, 0, &cand, &ncand, &field, &exact) != PLAN_SCAN;
-    if (indexed && ncand < cap) cap = ncand ? ncand : 1;
+    /* Candidates bound the hits: one allocation of that size, no doubling on the way. */
+    if (indexed) cap = ncand < max ? (ncand ? ncand : 1) : (max ? max : 1);
     h->docs = malloc(cap * sizeof *h->docs);
     if (want_pos) h->pos = malloc(cap * sizeof *h->pos);
     if (!h->docs || (want_pos && !h->pos)) { free(cand); return 0; }
