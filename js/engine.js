@@ -152,7 +152,14 @@ export class Engine {
   outputValue() {
     const w = this.wasm;
     const n = w.hsw_output_marks_count(this.handle);
-    if (n < 2) return JSON.parse(this.output());
+    return n < 2 ? JSON.parse(this.output()) : this.#slicedValue(n);
+  }
+
+  /* outputValue's slices, apart: its loop gets optimized (on stack) by V8, and a small
+     result then arriving in that optimized code deoptimized it, a 3-6 ms stall measured on
+     the next searchOne (node --trace-deopt). */
+  #slicedValue(n) {
+    const w = this.wasm;
     const ptr = w.hsw_output_ptr(this.handle), len = w.hsw_output_len(this.handle);
     const marks = new Uint32Array(w.memory.buffer, w.hsw_output_marks_ptr(this.handle), n).slice();
     const bytes = new Uint8Array(w.memory.buffer, ptr, len);
