@@ -1,0 +1,87 @@
+/*
+ * bench/crossing-ab.mjs: the JS <-> wasm crossing of big texts, whole against in slices, in one
+ * process, alternating, so the machine's swings hit both alike. Not part of make bench (it
+ * measures two ways of doing the same thing, to decide between them).
+ *
+ * - output: getAll of N speed-test documents. Whole: JSON.parse(engine.execute(...)), one
+ *   string of ~15 MB. Sliced: engine.executeValue(...), the engine's marks (hs_db_output_marks)
+ *   cut it into slices of 256 documents, each decoded and parsed apart (js/engine.js).
+ * - input: an add of the same N documents into a fresh engine (one wasm instance, so no fresh
+ *   memory's page faults). Whole: engine.execute(JSON.stringify(query)). Sliced: the text parts
+ *   queryParts makes (js/query-checks.js).
+ * Runs in Node and, with --browser, in headless Chromium (the page served cross-origin isolated
+ * for fine timers). Prints per-variant medians and the sliced / whole ratio; never pass/fail.
+ * Usage: node bench/crossing-ab.mjs [--browser] [N=100000] [ROUNDS=9]
+ */
+const args = process.argv.slice(2);
+const browser = args.includes('--browser');
+const [N = 100000, ROUNDS = 9] = args.filter((a) => !a.startsWith('--')).map(Number);
+
+/* Runs in Node or in the page: Engine, loadEngine and queryParts are passed in. */
+async function crossing({ Engine, loadEngine, queryParts }, n, rounds) {
+  const stamp = new Date().toISOString();
+  const users = Array.from({ length: n }, (_, i) => ({ id: String(i), name: `sample${i}`, age: i, createdAt: stamp, updatedAt: stamp, nestedObj: { num: i } }));
+  const add = { className: 'Query', version: '7', target: 'users', type: 'add', addData: users };
+  const getAll = JSON.stringify({ className: 'Query', version: '7', target: 'users', type: 'getAll' });
+  const wasm = await loadEngine();
+  const reader = new Engine(wasm);
+  reader.execute(JSON.stringify(add), null);
+  const times = { outputWhole: [], outputSliced: [], inputWhole: [], inputSliced: [] };
+  const time = (key, f) => { const t = performance.now(); const r = f(); times[key].push(performance.now() - t); return r; };
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 ? ['Sliced', 'Whole'] : ['Whole', 'Sliced'];
+    for (const way of order) {
+      const docs = time(`output${way}`, () => (way === 'Whole' ? JSON.parse(reader.execute(getAll, null)) : reader.executeValue(getAll, null)).result);
+      if (docs.length !== n || docs[n - 1].nestedObj.num !== n - 1) throw new Error(`output ${way}: wrong result`);
+    }
+    for (const way of order) {
+      const writer = new Engine(wasm);
+      try {
+        const out = time(`input${way}`, () => writer.execute(way === 'Whole' ? JSON.stringify(add) : queryParts(add, 'add').text, null));
+        if (JSON.parse(out).dbLength !== n) throw new Error(`input ${way}: wrong result`);
+      } finally {
+        writer.close();
+      }
+    }
+  }
+  reader.close();
+  return times;
+}
+
+let times, where;
+if (!browser) {
+  const [{ Engine }, { loadEngine }, { queryParts }] = await Promise.all([
+    import('../js/engine.js'), import('../js/wasm-loader.js'), import('../js/query-checks.js')]);
+  times = await crossing({ Engine, loadEngine, queryParts }, N, ROUNDS);
+  where = `Node ${process.version}`;
+} else {
+  const { chromium } = await import('playwright-core');
+  const path = await import('node:path');
+  const { fileURLToPath } = await import('node:url');
+  const { startStaticServer } = await import('../scripts/static-server.mjs');
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const served = await startStaticServer({ rootDir: root, headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } });
+  const chrome = await chromium.launch({ executablePath: process.env.HINDSIGHT_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+  try {
+    const page = await chrome.newPage();
+    await page.goto(`${served.origin}/bench/speed-browser.html`);
+    times = await page.evaluate(async ([source, n, rounds]) => {
+      const [{ Engine }, { loadEngine }, { queryParts }] = await Promise.all([
+        import('/js/engine.js'), import('/js/wasm-loader.js'), import('/js/query-checks.js')]);
+      // eslint-disable-next-line no-new-func
+      return (0, eval)(`(${source})`)({ Engine, loadEngine, queryParts }, n, rounds);
+    }, [crossing.toString(), N, ROUNDS]);
+    where = `Chromium ${chrome.version()}${await page.evaluate(() => (crossOriginIsolated ? ' (cross-origin isolated)' : ''))}`;
+  } finally {
+    await chrome.close();
+    await served.close();
+  }
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+console.log(`${where}: ${N} speed-test documents, ${ROUNDS} rounds alternating, median ms (all rounds)`);
+for (const what of ['output', 'input']) {
+  const whole = times[`${what}Whole`], sliced = times[`${what}Sliced`];
+  const list = (xs) => xs.map((x) => x.toFixed(0)).join(' ');
+  console.log(`${what === 'output' ? 'getAll -> objects' : 'add (text into wasm + engine)'}: whole ${median(whole).toFixed(1)} (${list(whole)}), sliced ${median(sliced).toFixed(1)} (${list(sliced)}), sliced / whole = ${(median(sliced) / median(whole)).toFixed(2)}`);
+}
