@@ -7,7 +7,6 @@
  * tight and read memory in order instead of chasing every document.
  */
 #include "column.h"
-#include "hsort.h"
 #include <stdlib.h>
 
 enum { CK_NONE, CK_VAL, CK_DOC };
@@ -497,9 +496,18 @@ static void sift_down(const int64_t *x, int reversed, size_t *h, size_t n, size_
 
 /* The candidates of one block, and the best value the block's summary allows. */
 typedef struct top_run { int64_t bound; size_t from, to; } top_run;
-static int run_best_first(const void *a, const void *b) {
-    int64_t x = ((const top_run *)a)->bound, y = ((const top_run *)b)->bound;
-    return (x < y) - (x > y);   /* descending bound */
+
+/* A max-heap of runs by bound: the walk pops only the few blocks it reads (usually one or
+   two), so the heap costs O(blocks) to build instead of a sort's O(blocks log blocks). */
+static void run_sift(top_run *h, size_t n, size_t i) {
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && h[l].bound > h[m].bound) m = l;
+        if (r < n && h[r].bound > h[m].bound) m = r;
+        if (m == i) return;
+        top_run t = h[i]; h[i] = h[m]; h[m] = t;
+        i = m;
+    }
 }
 
 int col_top(coll *c, const char *field, size_t flen, int reversed, size_t *pos, size_t n, size_t k) {
@@ -523,20 +531,23 @@ int col_top(coll *c, const char *field, size_t flen, int reversed, size_t *pos, 
     for (size_t i = 0; i < n;) {
         size_t b = pos[i] / ZONE, from = i;
         while (i < n && pos[i] / ZONE == b) i++;
-        /* Descending: sort by the block's greatest value; ascending: by its least, negated
-           (so one comparator serves both; -(INT64_MIN) is kept in range by saturating). */
+        /* Descending: the block's greatest value first; ascending: its least, negated (so
+           one max-heap serves both; -(INT64_MIN) is kept in range by saturating). */
         int64_t bound = reversed ? z[2 * b + 1] : (z[2 * b] == INT64_MIN ? INT64_MAX : -z[2 * b]);
         runs[nruns++] = (top_run){bound, from, i};
     }
-    hs_qsort(runs, nruns, sizeof *runs, run_best_first);
+    for (size_t j = nruns / 2; j-- > 0;) run_sift(runs, nruns, j);
     size_t filled = 0;
-    for (size_t r = 0; r < nruns; r++) {
+    while (nruns) {
+        top_run run = runs[0];
+        runs[0] = runs[--nruns];
+        run_sift(runs, nruns, 0);
         if (filled == k) {
             int64_t worst = x[heap[0]];
-            int64_t best_here = reversed ? runs[r].bound : (runs[r].bound == INT64_MAX ? INT64_MIN : -runs[r].bound);
+            int64_t best_here = reversed ? run.bound : (run.bound == INT64_MAX ? INT64_MIN : -run.bound);
             if (reversed ? best_here < worst : best_here > worst) break;
         }
-        for (size_t i = runs[r].from; i < runs[r].to; i++) {
+        for (size_t i = run.from; i < run.to; i++) {
             if (filled < k) {
                 heap[filled++] = pos[i];
                 if (filled == k)
