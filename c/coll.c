@@ -136,6 +136,7 @@ void coll_set(coll *c, size_t i, doc *d, hist *h) {
     row *r = &c->rows[i];
     c->live += (d != NULL) - (r->cur != NULL);
     idx_row_changed(c, r->id, r->cur, d);
+    if (r->from != h->seq) col_versioned(c, i, r->from);   /* before col_changed: the slot holds cur */
     col_changed(c, i, d);
     runs_none(c, i);   /* a new cur, over a whole version: no run until hist_compact */
     if (r->from == h->seq) {   /* changed earlier in this commit: no new version */
@@ -251,6 +252,7 @@ void hist_rollback(hist *h) {
         doc_unref(r->cur);
         if (r->older && r->older->to == h->seq) {
             version *v = r->older;
+            col_unversioned(c, (size_t)i);
             h->nolder--;
             h->older_bytes -= VERSION_BYTES(v);
             r->cur = v->d;
@@ -283,11 +285,13 @@ static void drop_through(seq_value *list, size_t *n, uint32_t horizon) {
 
 size_t coll_prune(coll *c, uint32_t horizon) {
     size_t w = 0, removed = 0;
+    int freed = 0;
     for (size_t i = 0; i < c->len; i++) {
         row *r = &c->rows[i];
         /* Versions that ended at or before the horizon are invisible to every kept seq. */
         version **link = &r->older;
         while (*link && (*link)->to > horizon) link = &(*link)->older;
+        freed |= *link != NULL;
         free_versions(*link);
         *link = NULL;
         if (!r->cur && r->from <= horizon && !r->older) { removed++; continue; }
@@ -299,6 +303,7 @@ size_t coll_prune(coll *c, uint32_t horizon) {
     c->len = w;
     if (c->runs) c->runs->len = c->runs->len == c->len + removed ? c->len : 0;
     if (removed) col_drop(c);   /* positions moved: rebuilt when next needed */
+    else if (freed) col_past_drop(c);   /* past values no seq reads any more: rebuilt when next needed */
     drop_through(c->serials, &c->nserials, horizon);
     drop_through(c->lives, &c->nlives, horizon);
     drop_through(c->orders, &c->norders, horizon);
@@ -564,6 +569,27 @@ val row_peek(const row *r, uint32_t s) {
         else if (!first) first = v;
     }
     return NULL;
+}
+
+int row_versions_each(const row *r, int (*fn)(void *ctx, uint32_t from, val d), void *ctx) {
+    const uint8_t *n = r->cur ? r->cur->v : NULL;
+    uint32_t nsize = r->cur ? r->cur->size : 0;
+    int w = 0;
+    delta_parts d;
+    for (const version *v = r->older; v; v = v->older) {
+        if (!v->delta_len || v->d) { n = v->d ? v->d->v : NULL; nsize = v->d ? v->d->size : 0; }
+        else {   /* a delta's newer version always holds a document: n is not NULL here */
+            delta_read(v, &d);
+            if (n == (const uint8_t *)work[w].data) w ^= 1;
+            buf_clear(&work[w]);
+            if (!buf_reserve(&work[w], d.size)) { views_failed = 1; return 0; }
+            delta_apply(&d, n, nsize, (uint8_t *)work[w].data);
+            n = (const uint8_t *)work[w].data;
+            nsize = d.size;
+        }
+        if (!fn(ctx, v->from, n)) return 0;
+    }
+    return 1;
 }
 
 /* ---- run summaries (coll.h) ----

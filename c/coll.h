@@ -106,6 +106,11 @@ static inline doc *row_at(const row *r, uint32_t s) {
    rebuilt in a work buffer, valid until the next row_peek or rebuild. NULL when the row did
    not exist then, or when out of memory (hist_views_failed() says so). */
 val row_peek(const row *r, uint32_t s);
+/* Calls fn(ctx, from, d) for each past version of r, newest first: from is the seq it took
+   effect, d its bytes (NULL: the row did not exist then), a delta version rebuilt in a work
+   buffer valid until the next call of fn. Stops when fn returns 0. Returns 0 when fn did or
+   out of memory (hist_views_failed() says so), else 1. */
+int row_versions_each(const row *r, int (*fn)(void *ctx, uint32_t from, val d), void *ctx);
 /* Whether row r existed at s (rebuilds nothing). */
 int row_exists_at(const row *r, uint32_t s);
 

@@ -13,7 +13,8 @@
  *
  * Invariants: a CK_VAL slot holds exactly the current document's value (ints) or the hash of
  * it (strings); CK_DOC is always a correct answer for a live row, so falling back never
- * changes a result. Columns serve present-state reads only; as-of reads scan. A string
+ * changes a result. Present-state reads use the slots; as-of reads the slots and the past
+values (below), for the rows whose current document took effect after the seq. A string
  * hash match is never trusted alone: those rows are checked against the document. Each
  * column's per-block summary (column.c: least/greatest int, Bloom filter of string hashes,
  * "a row may be CK_DOC") covers every current slot of its block: it only widens, so a lone
@@ -57,4 +58,32 @@ int col_in_order(coll *c, const char *field, size_t flen, int reversed, const si
 
 /* Turns column use off (0) or on (1) for every database: tests compare both plans. */
 void col_enable(int on);
+
+/* As-of reads. A column's past values (one entry per past version of each row: the slot its
+   document gave the field, and the seq it took effect) are built by the first as-of read that
+   filters on the field (col_candidates_at) and then kept up to date by the hooks below, so
+   that they mirror every row's version chain one for one; per block, a summary of the past
+   entries (as the present one) lets a comparison skip blocks no version of any row matches.
+   They go with the columns (col_drop, an out of memory), and are dropped when a prune frees
+   versions (rebuilt when next needed). */
+/* Row pos's current document becomes a past version that took effect at from: called by
+   coll_set before col_changed (the slot still holds the current document's value). */
+void col_versioned(coll *c, size_t pos, uint32_t from);
+/* Row pos's newest past version is gone (a rollback made it current again). */
+void col_unversioned(coll *c, size_t pos);
+/* Forgets every column's past values. */
+void col_past_drop(coll *c);
+/* col_candidates as of seq at (a past seq of the collection): candidates from each row's slot
+   at that seq, which may include rows that did not exist then only with their document asked
+   (the caller reads the row as of at). Builds the columns and the past values of the fields
+   the node reads when missing (dry: builds no past values, only says whether it would
+   answer). Same result contract as col_candidates. */
+int col_candidates_at(coll *c, const qnode *node, uint32_t at, int dry, size_t **pos, size_t *n, int *exact, const char **field);
+/* Turns past values off (0) or on (1) for every database: tests compare both. */
+void col_past_enable(int on);
+/* 1 when every built past value list mirrors its rows' versions and lies within its block's
+   past summary: tests. */
+int col_past_check(const coll *c);
+/* The bytes c's past values take. */
+size_t col_past_bytes(const coll *c);
 #endif

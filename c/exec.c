@@ -8,8 +8,9 @@
  * commit. So a query that fails leaves no trace, and a read never creates a collection.
  * Reads with asOf see each row as row_at(seq) instead of its current document (a filter looks
  * through coll_peek, which answers from the current document when the collection's run summary
- * shows the members it reads unchanged since seq, and rebuilds only the hits). Which rows a
- * query looks at is the planner's choice (plan.h: scan or index); sort + limit keeps only
+ * shows the members it reads unchanged since seq, and rebuilds only the hits; or the column
+ * caches' past values give the candidates, column.h). Which rows a
+ * query looks at is the planner's choice (plan.h: scan, index or columns); sort + limit keeps only
  * the top k of one sort key (sort_apply_top, or col_top from an int column) instead of sorting
  * every hit, or takes the page straight from a range index (plan_top); hits that an int
  * column shows already in the sort's order are not sorted at all (col_in_order).
@@ -114,8 +115,10 @@ static int collect(hs_db *db, coll *c, const qnode *node, size_t max, uint32_t s
         size_t i = indexed ? cand[k] : k;
         /* A past version is only looked at (row_peek) until it matches; a hit is then
            rebuilt to be kept (row_at) for the result. */
-        val d = s == SEQ_PRESENT ? (c->rows[i].cur ? c->rows[i].cur->v : NULL) : coll_peek(c, i, s, &keys);
-        if (!d) continue;
+        /* A candidate the columns are sure of existed at s and matches: only rebuilt. */
+        int sure = indexed && exact && s != SEQ_PRESENT;
+        val d = s == SEQ_PRESENT ? (c->rows[i].cur ? c->rows[i].cur->v : NULL) : sure ? NULL : coll_peek(c, i, s, &keys);
+        if (!d && !sure) continue;
         if (node && !(indexed && exact) && !node_match(node, d, &db->nctx)) {
             if (db->nctx.error) break;   /* out of regex budget: the query fails, stop scanning */
             continue;
