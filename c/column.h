@@ -74,8 +74,8 @@ void col_unversioned(coll *c, size_t pos);
 /* Forgets every column's past values. */
 void col_past_drop(coll *c);
 /* col_candidates as of seq at (a past seq of the collection): candidates from each row's slot
-   at that seq, which may include rows that did not exist then only with their document asked
-   (the caller reads the row as of at). Builds the columns and the past values of the fields
+   at that seq; as with col_candidates, they may include rows without a document then (the
+   caller skips them). Builds the columns and the past values of the fields
    the node reads when missing (dry: builds no past values, only says whether it would
    answer). Same result contract as col_candidates. */
 int col_candidates_at(coll *c, const qnode *node, uint32_t at, int dry, size_t **pos, size_t *n, int *exact, const char **field);

@@ -115,10 +115,11 @@ static int collect(hs_db *db, coll *c, const qnode *node, size_t max, uint32_t s
         size_t i = indexed ? cand[k] : k;
         /* A past version is only looked at (row_peek) until it matches; a hit is then
            rebuilt to be kept (row_at) for the result. */
-        /* A candidate the columns are sure of existed at s and matches: only rebuilt. */
+        /* A candidate the columns are sure of matches if it existed at s (a not_ makes rows
+           that did not candidates too): only rebuilt. */
         int sure = indexed && exact && s != SEQ_PRESENT;
         val d = s == SEQ_PRESENT ? (c->rows[i].cur ? c->rows[i].cur->v : NULL) : sure ? NULL : coll_peek(c, i, s, &keys);
-        if (!d && !sure) continue;
+        if (sure ? !coll_exists_at(c, i, s) : !d) continue;
         if (node && !(indexed && exact) && !node_match(node, d, &db->nctx)) {
             if (db->nctx.error) break;   /* out of regex budget: the query fails, stop scanning */
             continue;
