@@ -12,7 +12,8 @@
  * - every change made by the pending commit h->seq is recorded once in h's change log, so a
  *   failed transaction can be rolled back and a diff costs what changed.
  * - runs (the run summary for as-of scans), when present, has one entry per row of rows[] and
- *   says nothing the versions contradict (coll_runs_check).
+ *   says nothing the versions contradict (coll_runs_check);
+ * - counts, when present, gives the live count at every kept seq (coll_counts_check).
  * Document transformations used by writes (shallow update, conform, rename) live here too:
  * each returns a new document and leaves its input untouched.
  */
@@ -59,6 +60,7 @@ typedef struct coll {
     struct range_set *rx;            /* range indexes (range_index.h), or NULL */
     struct col_set *cx;              /* column caches of top-level fields (column.h), or NULL */
     struct run_set *runs;            /* as-of scan summaries of each row's newest deltas (coll.c), or NULL */
+    struct live_hist *counts;        /* live row counts after each commit that changed it (coll.c), or NULL */
 } coll;
 
 /* One row touched by one commit. */
@@ -133,6 +135,16 @@ void coll_runs_prepare(coll *c);
    in cur's unchanged prefix, returns cur, on which the filter gives the same answer, without
    rebuilding or reading any version; else as row_peek. */
 val coll_peek(const coll *c, size_t i, uint32_t s, const peek_keys *k);
+/* The number of rows live at s (as a scan of row_exists_at counts them). Answered from the
+   collection's count history: built by the first call from the rows' versions (optional: out
+   of memory leaves it without, and the rows are counted), then kept up to date by every change
+   coll.c makes (a commit that changes the live count appends its count, a rollback takes it
+   back, a prune forgets what no kept seq reads). */
+size_t coll_live_at(coll *c, uint32_t s);
+/* Turns count histories off (0) or on (1) for every database: tests compare both. */
+void coll_counts_enable(int on);
+/* 1 when c's count history (if any) gives row_exists_at's count at every seq in oldest..newest: tests. */
+int coll_counts_check(const coll *c, uint32_t oldest, uint32_t newest);
 /* row_exists_at of row i, answered from the run summary when it can. */
 int coll_exists_at(const coll *c, size_t i, uint32_t s);
 /* Turns run summaries off (0) or on (1) for every database: tests compare both. */

@@ -148,12 +148,9 @@ static int collect(hs_db *db, coll *c, const qnode *node, size_t max, uint32_t s
     return !hist_views_failed();
 }
 
-static size_t count_at(const coll *c, uint32_t s) {
+static size_t count_at(coll *c, uint32_t s) {
     if (!c) return 0;
-    if (s == SEQ_PRESENT) return c->live;
-    size_t n = 0;
-    for (size_t i = 0; i < c->len; i++) n += coll_exists_at(c, i, s);
-    return n;
+    return s == SEQ_PRESENT ? c->live : coll_live_at(c, s);
 }
 
 /* Position then limit (§8). Returns the page as a sub-range [*from, *from + *count). */

@@ -9,7 +9,9 @@
  * writes between rounds update one row or many, delete, add, rename, roll back a failed
  * transaction (updates and deletes of rows the past values hold), revert, undo-like reverts
  * to an older seq, and prune history. After every write each built past value list must
- * mirror its rows' versions (col_past_check). A loaded dump and a fork answer the same as
+ * mirror its rows' versions (col_past_check), and the count history (coll.h, the dbLength of
+ * an as-of read, also turned off with coll_counts_enable(0) in the comparison) must give the
+ * live count at every kept seq (coll_counts_check). A loaded dump and a fork answer the same as
  * the database they came from. Fixed cases check that a block whose present values all miss
  * still matches through a past value, and that the first as-of read builds the past values.
  */
@@ -48,13 +50,16 @@ static void leaf(char *out, size_t cap) {
     else snprintf(out, cap, "{\"type\":\"equals_\",\"field\":\"extra\",\"value\":true}");
 }
 
-/* q with past values, then without: 1 when the outputs are identical. */
+/* q with past values and count histories (each result's dbLength), then without: 1 when the
+   outputs are identical. */
 static int same_both_ways(hs_db *db, const char *q, int *mismatches) {
     col_past_enable(1);
     char *a = run(db, q);
     col_past_enable(0);
+    coll_counts_enable(0);
     char *b = run(db, q);
     col_past_enable(1);
+    coll_counts_enable(1);
     int same = a && b && strcmp(a, b) == 0;
     if (!same && (*mismatches)++ < 3)
         fprintf(stderr, "differs: %s\n  past values: %.400s\n  versions:    %.400s\n", q, a ? a : "(rc)", b ? b : "(rc)");
@@ -63,10 +68,12 @@ static int same_both_ways(hs_db *db, const char *q, int *mismatches) {
     return same;
 }
 
-static int mirrors = 1;
+static int mirrors = 1, counts_true = 1;
+static uint32_t horizon = 1;   /* the oldest seq kept (hs_db_set_horizon below) */
 static void check_mirror(hs_db *db) {
     coll *c = db_find(db, "t");
     if (c && !col_past_check(c)) mirrors = 0;
+    if (c && !coll_counts_check(c, horizon, hs_db_seq(db))) counts_true = 0;
 }
 
 static void write(hs_db *db, const char *w) {
@@ -127,7 +134,11 @@ static void random_write(hs_db *db, int round) {
         w[0] = 0;
         break;
     default:
-        if (hs_db_seq(db) > 8 && round % 3 == 0) { hs_db_set_horizon(db, hs_db_seq(db) - 6); check_mirror(db); }   /* deleted rows leave */
+        if (hs_db_seq(db) > 8 && round % 3 == 0) {   /* deleted rows leave */
+            horizon = hs_db_seq(db) - 6;
+            hs_db_set_horizon(db, horizon);
+            check_mirror(db);
+        }
         else { add_rows(db, 4); check_mirror(db); }
         w[0] = 0;
     }
@@ -166,6 +177,7 @@ int main(void) {
     snprintf(err, sizeof err, "as-of answers with past values and without are identical (%d queries)", checks);
     CHECK(mismatches == 0, err);
     CHECK(mirrors, "after every write, rollback, revert and prune, the past values mirror the versions");
+    CHECK(counts_true, "after every write, rollback, revert and prune, the count history gives the live count at every kept seq");
 
     /* A loaded dump and a fork at a past seq answer as the database does. */
     hs_db_dump(db);
