@@ -12,7 +12,11 @@
  * A collection's run summary (coll.h), once an as-of scan built it, is kept true by every
  * change made here: a write leaves its row without a run, hist_compact and a rollback summarize
  * the row again, a prune summarizes the kept rows again; it may say less than the versions do,
- * never more (coll_runs_check).
+ * never more (coll_runs_check). So is its count history (the live count after each commit
+ * that changed it, built by the first as-of read from the versions): a change of the live
+ * count writes the pending commit's count, a rollback takes it back, a prune forgets the
+ * entries no kept seq reads (coll_counts_check). The column caches' past values (column.h)
+ * are told of every version a write makes (col_versioned) or a rollback takes back.
  */
 #include "coll.h"
 #include "index.h"

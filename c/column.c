@@ -4,7 +4,10 @@
  *
  * Evaluation works a whole column at a time: each comparison fills one byte per row (0 no,
  * 1 yes, 2 ask the document), and and_/or_/not_ combine those arrays, so the loops stay
- * tight and read memory in order instead of chasing every document.
+ * tight and read memory in order instead of chasing every document. As of a past seq the
+ * same evaluation reads each row's slot at that seq: its present slot, or its past entry
+ * (the past values below), so a filter on a field the later commits changed rebuilds no
+ * version to read it, only the hits.
  */
 #include "column.h"
 #include "memory.h"

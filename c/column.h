@@ -1,6 +1,7 @@
 /*
- * column.h: column caches of a collection's hot top-level fields, so a present-state scan
- * reads one small array per field instead of walking every document's keys.
+ * column.h: column caches of a collection's hot top-level fields, so a scan reads one small
+ * array per field instead of walking every document's keys (as of the present, and with
+ * their past values as of a past seq).
  *
  * A collection keeps at most COL_MAX columns, one per top-level field first seen holding an
  * integer (an int64 column) or a string (a column of 32-bit hashes of its bytes). Each
@@ -13,12 +14,13 @@
  *
  * Invariants: a CK_VAL slot holds exactly the current document's value (ints) or the hash of
  * it (strings); CK_DOC is always a correct answer for a live row, so falling back never
- * changes a result. Present-state reads use the slots; as-of reads the slots and the past
-values (below), for the rows whose current document took effect after the seq. A string
+ * changes a result. Present-state reads use the slots; as-of reads the slots and, for the
+ * rows whose current document took effect after the seq, the past values (below). A string
  * hash match is never trusted alone: those rows are checked against the document. Each
  * column's per-block summary (column.c: least/greatest int, Bloom filter of string hashes,
- * "a row may be CK_DOC") covers every current slot of its block: it only widens, so a lone
- * comparison may skip a block it rules out and never skips a match.
+ * "a row may be CK_DOC") covers every current slot of its block, and its past summary every
+ * past entry of its rows: both only widen, so a lone comparison may skip a block they rule
+ * out and never skips a match, as of any seq.
  */
 #ifndef HS_COLUMN_H
 #define HS_COLUMN_H
