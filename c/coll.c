@@ -303,8 +303,9 @@ size_t coll_prune(coll *c, uint32_t horizon) {
         row *r = &c->rows[i];
         /* Versions that ended at or before the horizon are invisible to every kept seq. */
         version **link = &r->older;
-        while (*link && (*link)->to > horizon) link = &(*link)->older;
-        freed |= *link != NULL;
+        size_t kept = 0;
+        while (*link && (*link)->to > horizon) { link = &(*link)->older; kept++; }
+        if (*link) { freed = 1; col_past_cut(c, i, kept); }
         free_versions(*link);
         *link = NULL;
         if (!r->cur && r->from <= horizon && !r->older) { removed++; continue; }
@@ -316,7 +317,7 @@ size_t coll_prune(coll *c, uint32_t horizon) {
     c->len = w;
     if (c->runs) c->runs->len = c->runs->len == c->len + removed ? c->len : 0;
     if (removed) col_drop(c);   /* positions moved: rebuilt when next needed */
-    else if (freed) col_past_drop(c);   /* past values no seq reads any more: rebuilt when next needed */
+    else if (freed) col_past_pruned(c);
     counts_prune(c, horizon);
     drop_through(c->serials, &c->nserials, horizon);
     drop_through(c->lives, &c->nlives, horizon);

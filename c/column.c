@@ -661,9 +661,55 @@ void col_unversioned(coll *c, size_t pos) {
     }
 }
 
-void col_past_drop(coll *c) {
-    if (!c->cx) return;
-    for (size_t i = 0; i < c->cx->ncol; i++) past_free(&c->cx->col[i]);
+void col_past_cut(coll *c, size_t pos, size_t kept) {
+    struct col_set *s = c->cx;
+    if (!s) return;
+    for (size_t i = 0; i < s->ncol; i++) {
+        column *k = &s->col[i];
+        if (!k->phead) continue;
+        if (pos >= s->len) { past_free(k); continue; }
+        if (!kept) { k->phead[pos] = 0; continue; }
+        uint32_t e = k->phead[pos];
+        for (size_t n = 1; e && n < kept; n++) e = k->plog[e - 1].next >> 2;
+        if (e) k->plog[e - 1].next &= 3;   /* the entries below are no longer reached */
+        else past_free(k);                  /* fewer entries than versions: out of step */
+    }
+}
+
+/* Copies the entries reachable from the rows' heads into a log of their own (each row's chain
+   newest first, in row order); the unreachable ones go. Out of memory: the values go. */
+static void past_compact(const struct col_set *s, column *k) {
+    size_t live = 0;
+    for (size_t r = 0; r < s->len; r++)
+        for (uint32_t e = k->phead[r]; e; e = k->plog[e - 1].next >> 2) live++;
+    if (live * 2 > k->plen) return;   /* most are reached: not worth a copy yet */
+    past_entry *log = malloc((live ? live : 1) * sizeof *log);
+    if (!log) { past_free(k); return; }
+    size_t n = 0;
+    for (size_t r = 0; r < s->len; r++) {
+        uint32_t e = k->phead[r];
+        k->phead[r] = 0;
+        for (size_t prev = 0; e; e = k->plog[e - 1].next >> 2) {
+            log[n] = k->plog[e - 1];
+            log[n].next &= 3;
+            if (prev) log[prev - 1].next |= (uint32_t)(n + 1) << 2;
+            else k->phead[r] = (uint32_t)(n + 1);
+            prev = ++n;
+        }
+    }
+    free(k->plog);
+    k->plog = log;
+    k->plen = n;
+    k->pcap = live ? live : 1;
+}
+
+void col_past_pruned(coll *c) {
+    struct col_set *s = c->cx;
+    if (!s) return;
+    int token = hs_mem_optional_begin();   /* optional: without memory for the copy they go */
+    for (size_t i = 0; i < s->ncol; i++)
+        if (s->col[i].phead) past_compact(s, &s->col[i]);
+    hs_mem_optional_end(token);
 }
 
 typedef struct past_builder { column *k; size_t pos; uint32_t last; } past_builder;

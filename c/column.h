@@ -66,15 +66,18 @@ void col_enable(int on);
    filters on the field (col_candidates_at) and then kept up to date by the hooks below, so
    that they mirror every row's version chain one for one; per block, a summary of the past
    entries (as the present one) lets a comparison skip blocks no version of any row matches.
-   They go with the columns (col_drop, an out of memory), and are dropped when a prune frees
-   versions (rebuilt when next needed). */
+   They go with the columns (col_drop, an out of memory, a prune that removes rows); a prune
+   that only frees versions cuts the chains to match (col_past_cut). */
 /* Row pos's current document becomes a past version that took effect at from: called by
    coll_set before col_changed (the slot still holds the current document's value). */
 void col_versioned(coll *c, size_t pos, uint32_t from);
 /* Row pos's newest past version is gone (a rollback made it current again). */
 void col_unversioned(coll *c, size_t pos);
-/* Forgets every column's past values. */
-void col_past_drop(coll *c);
+/* A prune kept only the newest `kept` past versions of row pos: its older entries go. */
+void col_past_cut(coll *c, size_t pos, size_t kept);
+/* After a prune's cuts (rows not moved): the entries they left unreachable are freed when they
+   are most of a log. */
+void col_past_pruned(coll *c);
 /* col_candidates as of seq at (a past seq of the collection): candidates from each row's slot
    at that seq; as with col_candidates, they may include rows without a document then (the
    caller skips them). Builds the columns and the past values of the fields
