@@ -507,6 +507,19 @@ int hist_views_failed(void) {
     return f;
 }
 
+/* Applies v's delta to n (nsize bytes, its newer version's document) into the work buffer
+   that does not hold n; returns the bytes (their size in *size), NULL on out of memory. */
+static const uint8_t *apply_one(const version *v, const uint8_t *n, uint32_t nsize, uint32_t *size) {
+    delta_parts d;
+    delta_read(v, &d);
+    buf *w = &work[n == (const uint8_t *)work[0].data];
+    buf_clear(w);
+    if (!buf_reserve(w, d.size)) { views_failed = 1; return NULL; }
+    delta_apply(&d, n, nsize, (uint8_t *)w->data);
+    *size = d.size;
+    return (const uint8_t *)w->data;
+}
+
 /* Applies the deltas of `first` and every version below it down to v (a delta version) to
    base, the document of the version above `first`; v's own delta is applied only when
    with_last. Returns the bytes (in a work buffer, or base's) and their size, NULL on out of
@@ -514,16 +527,8 @@ int hist_views_failed(void) {
 static const uint8_t *apply_deltas(const doc *base, const version *first, const version *v, int with_last, uint32_t *size) {
     const uint8_t *n = base->v;
     uint32_t nsize = base->size;
-    int w = 0;
-    delta_parts d;
     for (const version *x = first; x != v || with_last; x = x->older) {
-        delta_read(x, &d);
-        if (n == (const uint8_t *)work[w].data) w ^= 1;
-        buf_clear(&work[w]);
-        if (!buf_reserve(&work[w], d.size)) { views_failed = 1; return NULL; }
-        delta_apply(&d, n, nsize, (uint8_t *)work[w].data);
-        n = (const uint8_t *)work[w].data;
-        nsize = d.size;
+        if (!(n = apply_one(x, n, nsize, &nsize))) return NULL;
         if (x == v) break;
     }
     *size = nsize;
@@ -589,19 +594,10 @@ val row_peek(const row *r, uint32_t s) {
 int row_versions_each(const row *r, int (*fn)(void *ctx, uint32_t from, val d), void *ctx) {
     const uint8_t *n = r->cur ? r->cur->v : NULL;
     uint32_t nsize = r->cur ? r->cur->size : 0;
-    int w = 0;
-    delta_parts d;
     for (const version *v = r->older; v; v = v->older) {
         if (!v->delta_len || v->d) { n = v->d ? v->d->v : NULL; nsize = v->d ? v->d->size : 0; }
-        else {   /* a delta's newer version always holds a document: n is not NULL here */
-            delta_read(v, &d);
-            if (n == (const uint8_t *)work[w].data) w ^= 1;
-            buf_clear(&work[w]);
-            if (!buf_reserve(&work[w], d.size)) { views_failed = 1; return 0; }
-            delta_apply(&d, n, nsize, (uint8_t *)work[w].data);
-            n = (const uint8_t *)work[w].data;
-            nsize = d.size;
-        }
+        /* a delta's newer version always holds a document: n is not NULL here */
+        else if (!(n = apply_one(v, n, nsize, &nsize))) return 0;
         if (!fn(ctx, v->from, n)) return 0;
     }
     return 1;
