@@ -12,7 +12,11 @@
  * A collection's run summary (coll.h), once an as-of scan built it, is kept true by every
  * change made here: a write leaves its row without a run, hist_compact and a rollback summarize
  * the row again, a prune summarizes the kept rows again; it may say less than the versions do,
- * never more (coll_runs_check).
+ * never more (coll_runs_check). So is its count history (the live count after each commit
+ * that changed it, built by the first as-of read from the versions): a change of the live
+ * count writes the pending commit's count, a rollback takes it back, a prune forgets the
+ * entries no kept seq reads (coll_counts_check). The column caches' past values (column.h)
+ * are told of every version a write makes (col_versioned) or a rollback takes back.
  */
 #include "coll.h"
 #include "index.h"
@@ -44,6 +48,10 @@ static void runs_none(coll *c, size_t i);
 static void runs_note(coll *c, size_t i);
 static void runs_appended(coll *c);
 static void runs_removed(coll *c, size_t i);
+static void counts_drop(coll *c);
+static void counts_note(coll *c, uint32_t seq);
+static void counts_undo(coll *c, uint32_t seq);
+static void counts_prune(coll *c, uint32_t horizon);
 
 static void free_versions(version *v) {
     while (v) {
@@ -66,6 +74,7 @@ void coll_free(coll *c) {
     range_free(c->rx);
     col_free(c->cx);
     runs_drop(c);
+    counts_drop(c);
     free(c->serials);
     free(c->lives);
     free(c->orders);
@@ -135,7 +144,9 @@ static void record(coll *c, uint32_t id, hist *h) {
 void coll_set(coll *c, size_t i, doc *d, hist *h) {
     row *r = &c->rows[i];
     c->live += (d != NULL) - (r->cur != NULL);
+    if ((d != NULL) != (r->cur != NULL)) counts_note(c, h->seq);
     idx_row_changed(c, r->id, r->cur, d);
+    if (r->from != h->seq) col_versioned(c, i, r->from);   /* before col_changed: the slot holds cur */
     col_changed(c, i, d);
     runs_none(c, i);   /* a new cur, over a whole version: no run until hist_compact */
     if (r->from == h->seq) {   /* changed earlier in this commit: no new version */
@@ -166,6 +177,7 @@ void coll_append(coll *c, doc *d, hist *h) {
     r->from = h->seq;
     r->older = NULL;
     c->live++;
+    counts_note(c, h->seq);
     idx_row_changed(c, r->id, NULL, d);
     col_appended(c);
     runs_appended(c);
@@ -179,6 +191,7 @@ void coll_load(coll *c, doc *d, uint32_t from) {
     r->from = from;
     r->older = NULL;
     c->live++;
+    counts_drop(c);   /* loading: built from the versions when next needed */
     idx_row_changed(c, r->id, NULL, d);
     col_appended(c);
     runs_appended(c);
@@ -242,6 +255,7 @@ void hist_rollback(hist *h) {
     while (h->nchanges && h->changes[h->nchanges - 1].seq == h->seq) {
         change ch = h->changes[--h->nchanges];
         coll *c = ch.c;
+        counts_undo(c, h->seq);
         long i = coll_find_row(c, ch.row_id);
         if (i < 0) continue;
         row *r = &c->rows[i];
@@ -251,6 +265,7 @@ void hist_rollback(hist *h) {
         doc_unref(r->cur);
         if (r->older && r->older->to == h->seq) {
             version *v = r->older;
+            col_unversioned(c, (size_t)i);
             h->nolder--;
             h->older_bytes -= VERSION_BYTES(v);
             r->cur = v->d;
@@ -283,11 +298,14 @@ static void drop_through(seq_value *list, size_t *n, uint32_t horizon) {
 
 size_t coll_prune(coll *c, uint32_t horizon) {
     size_t w = 0, removed = 0;
+    int freed = 0;
     for (size_t i = 0; i < c->len; i++) {
         row *r = &c->rows[i];
         /* Versions that ended at or before the horizon are invisible to every kept seq. */
         version **link = &r->older;
-        while (*link && (*link)->to > horizon) link = &(*link)->older;
+        size_t kept = 0;
+        while (*link && (*link)->to > horizon) { link = &(*link)->older; kept++; }
+        if (*link) { freed = 1; col_past_cut(c, i, kept); }
         free_versions(*link);
         *link = NULL;
         if (!r->cur && r->from <= horizon && !r->older) { removed++; continue; }
@@ -299,6 +317,8 @@ size_t coll_prune(coll *c, uint32_t horizon) {
     c->len = w;
     if (c->runs) c->runs->len = c->runs->len == c->len + removed ? c->len : 0;
     if (removed) col_drop(c);   /* positions moved: rebuilt when next needed */
+    else if (freed) col_past_pruned(c);
+    counts_prune(c, horizon);
     drop_through(c->serials, &c->nserials, horizon);
     drop_through(c->lives, &c->nlives, horizon);
     drop_through(c->orders, &c->norders, horizon);
@@ -487,6 +507,19 @@ int hist_views_failed(void) {
     return f;
 }
 
+/* Applies v's delta to n (nsize bytes, its newer version's document) into the work buffer
+   that does not hold n; returns the bytes (their size in *size), NULL on out of memory. */
+static const uint8_t *apply_one(const version *v, const uint8_t *n, uint32_t nsize, uint32_t *size) {
+    delta_parts d;
+    delta_read(v, &d);
+    buf *w = &work[n == (const uint8_t *)work[0].data];
+    buf_clear(w);
+    if (!buf_reserve(w, d.size)) { views_failed = 1; return NULL; }
+    delta_apply(&d, n, nsize, (uint8_t *)w->data);
+    *size = d.size;
+    return (const uint8_t *)w->data;
+}
+
 /* Applies the deltas of `first` and every version below it down to v (a delta version) to
    base, the document of the version above `first`; v's own delta is applied only when
    with_last. Returns the bytes (in a work buffer, or base's) and their size, NULL on out of
@@ -494,16 +527,8 @@ int hist_views_failed(void) {
 static const uint8_t *apply_deltas(const doc *base, const version *first, const version *v, int with_last, uint32_t *size) {
     const uint8_t *n = base->v;
     uint32_t nsize = base->size;
-    int w = 0;
-    delta_parts d;
     for (const version *x = first; x != v || with_last; x = x->older) {
-        delta_read(x, &d);
-        if (n == (const uint8_t *)work[w].data) w ^= 1;
-        buf_clear(&work[w]);
-        if (!buf_reserve(&work[w], d.size)) { views_failed = 1; return NULL; }
-        delta_apply(&d, n, nsize, (uint8_t *)work[w].data);
-        n = (const uint8_t *)work[w].data;
-        nsize = d.size;
+        if (!(n = apply_one(x, n, nsize, &nsize))) return NULL;
         if (x == v) break;
     }
     *size = nsize;
@@ -564,6 +589,18 @@ val row_peek(const row *r, uint32_t s) {
         else if (!first) first = v;
     }
     return NULL;
+}
+
+int row_versions_each(const row *r, int (*fn)(void *ctx, uint32_t from, val d), void *ctx) {
+    const uint8_t *n = r->cur ? r->cur->v : NULL;
+    uint32_t nsize = r->cur ? r->cur->size : 0;
+    for (const version *v = r->older; v; v = v->older) {
+        if (!v->delta_len || v->d) { n = v->d ? v->d->v : NULL; nsize = v->d ? v->d->size : 0; }
+        /* a delta's newer version always holds a document: n is not NULL here */
+        else if (!(n = apply_one(v, n, nsize, &nsize))) return 0;
+        if (!fn(ctx, v->from, n)) return 0;
+    }
+    return 1;
 }
 
 /* ---- run summaries (coll.h) ----
@@ -701,6 +738,135 @@ int coll_exists_at(const coll *c, size_t i, uint32_t s) {
     if (r->from <= s) return r->cur != NULL;
     if (c->runs && i < c->runs->len && c->runs->from[i] <= s) return 1;   /* a delta always rebuilds a document */
     return row_exists_at(r, s);
+}
+
+/* ---- count histories (coll.h) ----
+   The live count after each commit that changed it, oldest first: the count at s is the last
+   entry at or before s (0 before the first). */
+struct live_hist { uint32_t *seq, *live; size_t n, cap; };
+
+static int counts_on = 1;
+void coll_counts_enable(int on) { counts_on = on; }
+
+static void counts_drop(coll *c) {
+    if (!c->counts) return;
+    free(c->counts->seq);
+    free(c->counts->live);
+    free(c->counts);
+    c->counts = NULL;
+}
+
+static int counts_push(struct live_hist *lh, uint32_t seq, uint32_t live) {
+    if (lh->n == lh->cap) {
+        size_t cap = lh->cap ? lh->cap * 2 : 16;
+        uint32_t *a = realloc(lh->seq, cap * sizeof *a);
+        if (!a) return 0;
+        lh->seq = a;
+        uint32_t *b = realloc(lh->live, cap * sizeof *b);
+        if (!b) return 0;
+        lh->live = b;
+        lh->cap = cap;
+    }
+    lh->seq[lh->n] = seq;
+    lh->live[lh->n++] = live;
+    return 1;
+}
+
+/* c->live changed in commit seq (the newest): it is the count after seq. */
+static void counts_note(coll *c, uint32_t seq) {
+    struct live_hist *lh = c->counts;
+    if (!lh) return;
+    if (lh->n && lh->seq[lh->n - 1] == seq) { lh->live[lh->n - 1] = (uint32_t)c->live; return; }
+    if (c->live > UINT32_MAX || (lh->n && lh->seq[lh->n - 1] > seq)) { counts_drop(c); return; }
+    int token = hs_mem_optional_begin();   /* optional: the write goes on without it */
+    int ok = counts_push(lh, seq, (uint32_t)c->live);
+    hs_mem_optional_end(token);
+    if (!ok) counts_drop(c);
+}
+
+/* Commit seq is rolled back: its count goes. */
+static void counts_undo(coll *c, uint32_t seq) {
+    struct live_hist *lh = c->counts;
+    if (lh && lh->n && lh->seq[lh->n - 1] == seq) lh->n--;
+}
+
+/* No seq before the horizon is read: the entries before the last one at or before it go. */
+static void counts_prune(coll *c, uint32_t horizon) {
+    struct live_hist *lh = c->counts;
+    if (!lh) return;
+    size_t k = 0;
+    while (k + 1 < lh->n && lh->seq[k + 1] <= horizon) k++;
+    if (k == 0) return;
+    memmove(lh->seq, lh->seq + k, (lh->n - k) * sizeof *lh->seq);
+    memmove(lh->live, lh->live + k, (lh->n - k) * sizeof *lh->live);
+    lh->n -= k;
+}
+
+/* Existence changes of one row, as +1 at the start and -1 at the end of each stretch it existed
+   (its cur, and each past version with a document), into d (indexed by seq - lo). */
+static void row_events(const row *r, int32_t *d, uint32_t lo, uint32_t *min, uint32_t *max) {
+    if (r->cur) { if (d) d[r->from - lo]++; else { if (r->from < *min) *min = r->from; if (r->from > *max) *max = r->from; } }
+    for (const version *v = r->older; v; v = v->older) {
+        if (!v->delta_len && !v->d) continue;
+        if (d) { d[v->from - lo]++; d[v->to - lo]--; continue; }
+        if (v->from < *min) *min = v->from;
+        if (v->to > *max) *max = v->to;
+    }
+}
+
+#define COUNTS_MAX_SPAN ((size_t)1 << 24)   /* seqs a build counts in one array (64 MiB at most) */
+
+static void counts_build(coll *c) {
+    uint32_t lo = UINT32_MAX, hi = 0;
+    for (size_t i = 0; i < c->len; i++) row_events(&c->rows[i], NULL, 0, &lo, &hi);
+    struct live_hist *lh = calloc(1, sizeof *lh);
+    if (!lh) return;
+    if (lo <= hi) {
+        size_t span = (size_t)(hi - lo) + 1;
+        int32_t *d = span <= COUNTS_MAX_SPAN ? calloc(span, sizeof *d) : NULL;
+        if (!d) { free(lh); return; }
+        for (size_t i = 0; i < c->len; i++) row_events(&c->rows[i], d, lo, NULL, NULL);
+        int64_t live = 0;
+        int ok = 1;
+        for (size_t k = 0; ok && k < span; k++)
+            if (d[k]) { live += d[k]; ok = live >= 0 && live <= UINT32_MAX && counts_push(lh, lo + (uint32_t)k, (uint32_t)live); }
+        free(d);
+        if (!ok) { free(lh->seq); free(lh->live); free(lh); return; }
+    }
+    c->counts = lh;
+}
+
+static size_t counts_lookup(const struct live_hist *lh, uint32_t s) {
+    size_t lo = 0, hi = lh->n;   /* the first entry after s */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (lh->seq[mid] <= s) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo ? lh->live[lo - 1] : 0;
+}
+
+size_t coll_live_at(coll *c, uint32_t s) {
+    if (!counts_on) { /* turned off (kept up to date all the same): rows are counted */ }
+    else if (!c->counts) {
+        int token = hs_mem_optional_begin();
+        counts_build(c);
+        hs_mem_optional_end(token);
+    }
+    if (counts_on && c->counts) return counts_lookup(c->counts, s);
+    size_t n = 0;
+    for (size_t i = 0; i < c->len; i++) n += coll_exists_at(c, i, s);
+    return n;
+}
+
+int coll_counts_check(const coll *c, uint32_t oldest, uint32_t newest) {
+    if (!c->counts) return 1;
+    for (uint32_t s = oldest; s <= newest; s++) {
+        size_t n = 0;
+        for (size_t i = 0; i < c->len; i++) n += row_exists_at(&c->rows[i], s);
+        if (n != counts_lookup(c->counts, s)) return 0;
+    }
+    return 1;
 }
 
 int row_exists_at(const row *r, uint32_t s) {

@@ -12,7 +12,8 @@
  * - every change made by the pending commit h->seq is recorded once in h's change log, so a
  *   failed transaction can be rolled back and a diff costs what changed.
  * - runs (the run summary for as-of scans), when present, has one entry per row of rows[] and
- *   says nothing the versions contradict (coll_runs_check).
+ *   says nothing the versions contradict (coll_runs_check);
+ * - counts, when present, gives the live count at every kept seq (coll_counts_check).
  * Document transformations used by writes (shallow update, conform, rename) live here too:
  * each returns a new document and leaves its input untouched.
  */
@@ -59,6 +60,7 @@ typedef struct coll {
     struct range_set *rx;            /* range indexes (range_index.h), or NULL */
     struct col_set *cx;              /* column caches of top-level fields (column.h), or NULL */
     struct run_set *runs;            /* as-of scan summaries of each row's newest deltas (coll.c), or NULL */
+    struct live_hist *counts;        /* live row counts after each commit that changed it (coll.c), or NULL */
 } coll;
 
 /* One row touched by one commit. */
@@ -106,6 +108,11 @@ static inline doc *row_at(const row *r, uint32_t s) {
    rebuilt in a work buffer, valid until the next row_peek or rebuild. NULL when the row did
    not exist then, or when out of memory (hist_views_failed() says so). */
 val row_peek(const row *r, uint32_t s);
+/* Calls fn(ctx, from, d) for each past version of r, newest first: from is the seq it took
+   effect, d its bytes (NULL: the row did not exist then), a delta version rebuilt in a work
+   buffer valid until the next call of fn. Stops when fn returns 0. Returns 0 when fn did or
+   out of memory (hist_views_failed() says so), else 1. */
+int row_versions_each(const row *r, int (*fn)(void *ctx, uint32_t from, val d), void *ctx);
 /* Whether row r existed at s (rebuilds nothing). */
 int row_exists_at(const row *r, uint32_t s);
 
@@ -128,6 +135,16 @@ void coll_runs_prepare(coll *c);
    in cur's unchanged prefix, returns cur, on which the filter gives the same answer, without
    rebuilding or reading any version; else as row_peek. */
 val coll_peek(const coll *c, size_t i, uint32_t s, const peek_keys *k);
+/* The number of rows live at s (as a scan of row_exists_at counts them). Answered from the
+   collection's count history: built by the first call from the rows' versions (optional: out
+   of memory leaves it without, and the rows are counted), then kept up to date by every change
+   coll.c makes (a commit that changes the live count appends its count, a rollback takes it
+   back, a prune forgets what no kept seq reads). */
+size_t coll_live_at(coll *c, uint32_t s);
+/* Turns count histories off (0) or on (1) for every database: tests compare both. */
+void coll_counts_enable(int on);
+/* 1 when c's count history (if any) gives row_exists_at's count at every seq in oldest..newest: tests. */
+int coll_counts_check(const coll *c, uint32_t oldest, uint32_t newest);
 /* row_exists_at of row i, answered from the run summary when it can. */
 int coll_exists_at(const coll *c, size_t i, uint32_t s);
 /* Turns run summaries off (0) or on (1) for every database: tests compare both. */

@@ -4,9 +4,13 @@
  *
  * Evaluation works a whole column at a time: each comparison fills one byte per row (0 no,
  * 1 yes, 2 ask the document), and and_/or_/not_ combine those arrays, so the loops stay
- * tight and read memory in order instead of chasing every document.
+ * tight and read memory in order instead of chasing every document. As of a past seq the
+ * same evaluation reads each row's slot at that seq: its present slot, or its past entry
+ * (the past values below), so a filter on a field the later commits changed rebuilds no
+ * version to read it, only the hits.
  */
 #include "column.h"
+#include "memory.h"
 #include <stdlib.h>
 
 enum { CK_NONE, CK_VAL, CK_DOC };
@@ -20,6 +24,11 @@ enum { CK_NONE, CK_VAL, CK_DOC };
 #define ZONE 64
 #define BLOOM_WORDS 8
 
+/* One past value of a row's field: the slot (kind, and x: the int or the string's hash) of the
+   version that took effect at seq from, and the row's next older entry (next >> 2: its index
+   + 1, 0 none; next & 3: the kind). */
+typedef struct past_entry { int64_t x; uint32_t from, next; } past_entry;
+
 typedef struct column {
     char *field;
     size_t flen;
@@ -28,6 +37,14 @@ typedef struct column {
     void *vals;            /* int64_t[] or uint32_t[] */
     uint8_t *zdoc;         /* per block: 1 when a row of it may be CK_DOC */
     void *zone;            /* per block: int64_t {min, max}, or uint64_t[BLOOM_WORDS] */
+    /* Past values (as-of reads), NULL until the first as-of read of the field builds them:
+       per row position the index + 1 of its newest entry in plog (0: no past version), and
+       per block summaries of the block's past entries, laid out as zdoc and zone. */
+    uint32_t *phead;
+    past_entry *plog;
+    size_t plen, pcap;
+    uint8_t *pzdoc;
+    void *pzone;
 } column;
 
 struct col_set {
@@ -36,8 +53,15 @@ struct col_set {
     uint8_t hint[16];      /* member index -> column of the last document (most share a layout) */
 };
 
-static int enabled = 1;
+static int enabled = 1, past_enabled = 1;
 void col_enable(int on) { enabled = on; }
+void col_past_enable(int on) { past_enabled = on; }
+
+static void past_free(column *k) {
+    free(k->phead); free(k->plog); free(k->pzdoc); free(k->pzone);
+    k->phead = NULL; k->plog = NULL; k->pzdoc = NULL; k->pzone = NULL;
+    k->plen = k->pcap = 0;
+}
 
 /* A 32-bit hash of a string's bytes: whole words, the last one overlapping, no calls. */
 static uint32_t str_hash(const uint8_t *p, size_t n) {
@@ -60,6 +84,7 @@ void col_free(struct col_set *s) {
     for (size_t i = 0; i < s->ncol; i++) {
         column *k = &s->col[i];
         free(k->field); free(k->kind); free(k->vals); free(k->zdoc); free(k->zone);
+        past_free(k);
     }
     free(s);
 }
@@ -73,11 +98,30 @@ static size_t zones(size_t rows) { return rows ? (rows + ZONE - 1) / ZONE : 1; }
 /* The Bloom filter bit of a string hash: its top 9 bits (the scan compares all 32). */
 static unsigned bloom_bit(uint32_t h) { return h >> 23; }
 
-/* Empties block b's summary: no CK_DOC row, no value. */
+static void summary_clear(column *k, uint8_t *zdoc, void *zone, size_t b) {
+    zdoc[b] = 0;
+    if (k->is_str) memset((uint64_t *)zone + b * BLOOM_WORDS, 0, BLOOM_WORDS * sizeof(uint64_t));
+    else { ((int64_t *)zone)[2 * b] = INT64_MAX; ((int64_t *)zone)[2 * b + 1] = INT64_MIN; }
+}
+
+/* Widens summary block b (zdoc, zone: the present's or the past's) by one slot. */
+static void summary_note(column *k, uint8_t *zdoc, void *zone, size_t b, uint8_t kind, int64_t x) {
+    if (kind == CK_DOC) zdoc[b] = 1;
+    if (kind != CK_VAL) return;
+    if (k->is_str) {
+        unsigned bit = (unsigned)((uint32_t)x >> 23);   /* bloom_bit */
+        ((uint64_t *)zone)[b * BLOOM_WORDS + (bit >> 6)] |= 1ull << (bit & 63);
+        return;
+    }
+    int64_t *z = (int64_t *)zone + 2 * b;
+    if (x < z[0]) z[0] = x;
+    if (x > z[1]) z[1] = x;
+}
+
+/* Empties block b's summary: no CK_DOC row, no value (and its past one: a new block). */
 static void zone_clear(column *k, size_t b) {
-    k->zdoc[b] = 0;
-    if (k->is_str) memset((uint64_t *)k->zone + b * BLOOM_WORDS, 0, BLOOM_WORDS * sizeof(uint64_t));
-    else { ((int64_t *)k->zone)[2 * b] = INT64_MAX; ((int64_t *)k->zone)[2 * b + 1] = INT64_MIN; }
+    summary_clear(k, k->zdoc, k->zone, b);
+    if (k->phead) summary_clear(k, k->pzdoc, k->pzone, b);
 }
 
 /* Widens the summary of pos's block by row pos's slot as it is now. */
@@ -111,6 +155,14 @@ static int grow(struct col_set *s, size_t want) {
         void *zone = zdoc ? realloc(k->zone, zones(cap) * zone_width(k)) : NULL;
         if (!zone) return 0;
         k->zone = zone;
+        if (!k->phead) continue;
+        uint32_t *phead = realloc(k->phead, cap * sizeof *phead);
+        if (phead) k->phead = phead;
+        uint8_t *pzdoc = phead ? realloc(k->pzdoc, zones(cap)) : NULL;
+        if (pzdoc) k->pzdoc = pzdoc;
+        void *pzone = pzdoc ? realloc(k->pzone, zones(cap) * zone_width(k)) : NULL;
+        if (!pzone) { past_free(k); continue; }   /* optional: rebuilt when next needed */
+        k->pzone = pzone;
     }
     s->cap = cap;
     return 1;
@@ -227,6 +279,9 @@ static int fill(coll *c, size_t pos, const doc *d, int appended) {
     struct col_set *s = c->cx;
     if (appended && pos % ZONE == 0)
         for (size_t i = 0; i < s->ncol; i++) zone_clear(&s->col[i], pos / ZONE);
+    if (appended)
+        for (size_t i = 0; i < s->ncol; i++)
+            if (s->col[i].phead) s->col[i].phead[pos] = 0;   /* a new row has no past */
     return fill_slots(c, pos, d);
 }
 
@@ -414,13 +469,20 @@ static int gather_compare(struct col_set *s, const node_view *v, size_t **pos, s
 /* and_ and or_ of two outcomes (0 no, 1 yes, 2 unknown), indexed by a * 3 + b. */
 static const uint8_t combine[2][9] = {{0, 0, 0, 0, 1, 2, 0, 2, 2}, {0, 1, 2, 1, 1, 1, 2, 1, 2}};
 
-/* Evaluates n into res (s->len bytes); scratch for children. 0 on out of memory. */
-static int eval(struct col_set *s, const qnode *n, uint8_t *res) {
+static void compare_at(const coll *c, const node_view *v, uint32_t at, uint8_t *res);
+
+/* Evaluates n into res (s->len bytes); scratch for children. 0 on out of memory. With past
+   set, as of seq at from the slots at that seq (past is the collection: past values built). */
+static int eval(struct col_set *s, const qnode *n, uint8_t *res, const coll *past, uint32_t at) {
     node_view v;
     node_view_of(n, &v);
     size_t len = s->len;
-    if (v.kind == NV_CMP) { compare(s, &v, res); return 1; }
-    if (!eval(s, v.kids[0], res)) return 0;
+    if (v.kind == NV_CMP) {
+        if (past) compare_at(past, &v, at, res);
+        else compare(s, &v, res);
+        return 1;
+    }
+    if (!eval(s, v.kids[0], res, past, at)) return 0;
     if (v.kind == NV_NOT) {
         for (size_t i = 0; i < len; i++) res[i] ^= res[i] < 2;   /* 0 <-> 1, 2 stays */
         return 1;
@@ -429,7 +491,7 @@ static int eval(struct col_set *s, const qnode *n, uint8_t *res) {
     uint8_t *kid = malloc(len ? len : 1);
     if (!kid) return 0;
     for (size_t j = 1; j < v.nkids; j++) {
-        if (!eval(s, v.kids[j], kid)) { free(kid); return 0; }
+        if (!eval(s, v.kids[j], kid, past, at)) { free(kid); return 0; }
         const uint8_t *t = combine[v.kind == NV_OR];
         for (size_t i = 0; i < len; i++) res[i] = t[res[i] * 3 + kid[i]];
     }
@@ -452,7 +514,7 @@ int col_candidates(coll *c, const qnode *node, size_t **pos, size_t *npos, int *
     if (v.kind == NV_CMP) return gather_compare(s, &v, pos, npos, exact, wide);
     uint8_t *res = malloc(s->len);
     if (!res) return 0;
-    if (!eval(s, node, res)) { free(res); return 0; }
+    if (!eval(s, node, res, NULL, 0)) { free(res); return 0; }
     size_t n = 0, unsure = 0;
     for (size_t i = 0; i < s->len; i++) n += res[i] != 0;
     size_t *out = malloc((n ? n : 1) * sizeof *out);
@@ -566,4 +628,338 @@ int col_top(coll *c, const char *field, size_t flen, int reversed, size_t *pos, 
     }
     free(heap);
     return 1;
+}
+
+/* ---- past values: as-of reads (column.h) ----
+   A row's slot as of seq at is its present slot when its current document took effect by
+   then, else the first of its past entries (newest first) that did; none: no document then.
+   Entries mirror the row's version chain one for one (kind and value of each version's
+   field), and each block's past summary covers every entry of its rows, so a comparison
+   skips a block that neither summary lets match. */
+
+/* The slot of field k in document d (NULL: no document), as fill_slots would fill it. */
+static uint8_t slot_of(const column *k, val d, int64_t *x) {
+    *x = 0;
+    if (!d) return CK_NONE;
+    if (d[0] != T_OBJ) return CK_DOC;
+    val f = val_obj_get(d, k->field, k->flen);
+    if (!f) return CK_DOC;
+    int is_str = f[0] == T_STR || f[0] == T_STRX;
+    if (is_str != k->is_str) return CK_DOC;
+    if (is_str) { *x = str_hash(f + 5, rd32(f + 1)); return CK_VAL; }
+    if (!val_is_int(f)) return CK_DOC;
+    *x = val_int(f);
+    return CK_VAL;
+}
+
+static inline int64_t present_val(const column *k, size_t pos) {
+    return k->is_str ? (int64_t)((const uint32_t *)k->vals)[pos] : ((const int64_t *)k->vals)[pos];
+}
+
+static inline uint8_t slot_at(const column *k, const row *r, size_t pos, uint32_t at, int64_t *x) {
+    if (r->from <= at) { *x = present_val(k, pos); return k->kind[pos]; }
+    for (uint32_t e = k->phead[pos]; e;) {
+        const past_entry *p = &k->plog[e - 1];
+        if (p->from <= at) { *x = p->x; return (uint8_t)(p->next & 3); }
+        e = p->next >> 2;
+    }
+    *x = 0;
+    return CK_NONE;
+}
+
+#define PAST_MAX_ENTRIES ((size_t)1 << 30)   /* entry indexes + 1 fit next's 30 bits */
+
+/* Pushes the slot (kind, x) of a version of row pos that took effect at from, as its newest. */
+static int past_push(column *k, size_t pos, uint32_t from, uint8_t kind, int64_t x) {
+    if (k->plen == k->pcap) {
+        size_t cap = k->pcap < 16 ? 16 : k->pcap + k->pcap / 2;
+        if (cap >= PAST_MAX_ENTRIES) return 0;
+        past_entry *grown = realloc(k->plog, cap * sizeof *grown);
+        if (!grown) return 0;
+        k->plog = grown;
+        k->pcap = cap;
+    }
+    past_entry *e = &k->plog[k->plen++];
+    e->x = x;
+    e->from = from;
+    e->next = k->phead[pos] << 2 | kind;
+    k->phead[pos] = (uint32_t)k->plen;
+    summary_note(k, k->pzdoc, k->pzone, pos / ZONE, kind, x);
+    return 1;
+}
+
+void col_versioned(coll *c, size_t pos, uint32_t from) {
+    struct col_set *s = c->cx;
+    if (!s) return;
+    int token = hs_mem_optional_begin();   /* optional: the write goes on without them */
+    for (size_t i = 0; i < s->ncol; i++) {
+        column *k = &s->col[i];
+        if (k->phead && (pos >= s->len || !past_push(k, pos, from, k->kind[pos], present_val(k, pos)))) past_free(k);
+    }
+    hs_mem_optional_end(token);
+}
+
+void col_unversioned(coll *c, size_t pos) {
+    struct col_set *s = c->cx;
+    if (!s) return;
+    for (size_t i = 0; i < s->ncol; i++) {
+        column *k = &s->col[i];
+        if (!k->phead) continue;
+        if (pos >= s->len || !k->phead[pos]) { past_free(k); continue; }
+        uint32_t e = k->phead[pos] - 1;
+        k->phead[pos] = k->plog[e].next >> 2;
+        if (e + 1 == k->plen) k->plen--;   /* the pending commit's entries are the last ones */
+    }
+}
+
+void col_past_cut(coll *c, size_t pos, size_t kept) {
+    struct col_set *s = c->cx;
+    if (!s) return;
+    for (size_t i = 0; i < s->ncol; i++) {
+        column *k = &s->col[i];
+        if (!k->phead) continue;
+        if (pos >= s->len) { past_free(k); continue; }
+        if (!kept) { k->phead[pos] = 0; continue; }
+        uint32_t e = k->phead[pos];
+        for (size_t n = 1; e && n < kept; n++) e = k->plog[e - 1].next >> 2;
+        if (e) k->plog[e - 1].next &= 3;   /* the entries below are no longer reached */
+        else past_free(k);                  /* fewer entries than versions: out of step */
+    }
+}
+
+/* Copies the entries reachable from the rows' heads into a log of their own (each row's chain
+   newest first, in row order); the unreachable ones go. Out of memory: the values go. */
+static void past_compact(const struct col_set *s, column *k) {
+    size_t live = 0;
+    for (size_t r = 0; r < s->len; r++)
+        for (uint32_t e = k->phead[r]; e; e = k->plog[e - 1].next >> 2) live++;
+    if (live * 2 > k->plen) return;   /* most are reached: not worth a copy yet */
+    past_entry *log = malloc((live ? live : 1) * sizeof *log);
+    if (!log) { past_free(k); return; }
+    size_t n = 0;
+    for (size_t r = 0; r < s->len; r++) {
+        uint32_t e = k->phead[r];
+        k->phead[r] = 0;
+        for (size_t prev = 0; e; e = k->plog[e - 1].next >> 2) {
+            log[n] = k->plog[e - 1];
+            log[n].next &= 3;
+            if (prev) log[prev - 1].next |= (uint32_t)(n + 1) << 2;
+            else k->phead[r] = (uint32_t)(n + 1);
+            prev = ++n;
+        }
+    }
+    free(k->plog);
+    k->plog = log;
+    k->plen = n;
+    k->pcap = live ? live : 1;
+}
+
+void col_past_pruned(coll *c) {
+    struct col_set *s = c->cx;
+    if (!s) return;
+    int token = hs_mem_optional_begin();   /* optional: without memory for the copy they go */
+    for (size_t i = 0; i < s->ncol; i++)
+        if (s->col[i].phead) past_compact(s, &s->col[i]);
+    hs_mem_optional_end(token);
+}
+
+typedef struct past_builder { column *k; size_t pos; uint32_t last; } past_builder;
+
+/* row_versions_each's callback: appends the next older version's slot to row pos's chain. */
+static int past_add(void *ctx, uint32_t from, val d) {
+    past_builder *b = ctx;
+    column *k = b->k;
+    int64_t x;
+    uint8_t kind = slot_of(k, d, &x);
+    uint32_t e = (uint32_t)k->plen++;   /* room reserved: one entry per version */
+    k->plog[e].x = x;
+    k->plog[e].from = from;
+    k->plog[e].next = kind;
+    if (b->last) k->plog[b->last - 1].next |= (e + 1) << 2;
+    else k->phead[b->pos] = e + 1;
+    b->last = e + 1;
+    summary_note(k, k->pzdoc, k->pzone, b->pos / ZONE, kind, x);
+    return 1;
+}
+
+/* Builds column k's past values from every row's versions. 0 on out of memory (none kept). */
+static int past_build(coll *c, column *k) {
+    struct col_set *s = c->cx;
+    size_t total = 0;
+    for (size_t i = 0; i < s->len; i++)
+        for (const version *v = c->rows[i].older; v; v = v->older) total++;
+    if (total >= PAST_MAX_ENTRIES) return 0;
+    k->phead = malloc((s->cap ? s->cap : 1) * sizeof *k->phead);
+    k->pzdoc = malloc(zones(s->cap));
+    k->pzone = malloc(zones(s->cap) * zone_width(k));
+    k->plog = malloc((total ? total : 1) * sizeof *k->plog);
+    if (!k->phead || !k->pzdoc || !k->pzone || !k->plog) { past_free(k); return 0; }
+    k->pcap = total ? total : 1;
+    k->plen = 0;
+    for (size_t b = 0; b < zones(s->len); b++) summary_clear(k, k->pzdoc, k->pzone, b);
+    for (size_t i = 0; i < s->len; i++) {
+        past_builder b = {k, i, 0};
+        k->phead[i] = 0;
+        if (!row_versions_each(&c->rows[i], past_add, &b)) { past_free(k); return 0; }
+    }
+    return 1;
+}
+
+/* Builds the past values of every column node reads (answerable: each has one). */
+static int past_ready(coll *c, const qnode *n) {
+    node_view v;
+    node_view_of(n, &v);
+    if (v.kind == NV_CMP) {
+        column *k = find(c->cx, v.field, v.flen);
+        return k->phead || past_build(c, k);
+    }
+    for (size_t i = 0; i < v.nkids; i++)
+        if (!past_ready(c, v.kids[i])) return 0;
+    return 1;
+}
+
+/* 1 when block b may hold a row matching the range (ints: lo .. last, or a CK_DOC row to
+   ask) or the string hash bit, as of any seq: the present and past summaries together. */
+static int block_may(const column *k, size_t b, int64_t first, int64_t last, unsigned bit) {
+    if (k->is_str)
+        return (((const uint64_t *)k->zone)[b * BLOOM_WORDS + (bit >> 6)] | ((const uint64_t *)k->pzone)[b * BLOOM_WORDS + (bit >> 6)]) >> (bit & 63) & 1;
+    if (k->zdoc[b] || k->pzdoc[b]) return 1;
+    const int64_t *z = (const int64_t *)k->zone + 2 * b, *p = (const int64_t *)k->pzone + 2 * b;
+    return !(z[1] < first || z[0] > last) || !(p[1] < first || p[0] > last);
+}
+
+/* A lone comparison as of seq at: gather_compare's candidates, from the slots at that seq,
+   reading only the blocks the summaries let match. 0 on out of memory. */
+static int gather_at(const coll *c, const node_view *v, uint32_t at, size_t **pos, size_t *npos, int *exact) {
+    const struct col_set *s = c->cx;
+    const column *k = find((struct col_set *)s, v->field, v->flen);
+    size_t n = s->len, cap = 16, m = 0, unsure = 0;
+    size_t *out = malloc(cap * sizeof *out);
+    if (!out) return 0;
+    int ok = 1, ranged;
+    int64_t y, first = 0, last = 0;
+    unsigned bit = 0;
+    const uint8_t *o;
+    if (k->is_str) {
+        y = str_hash(v->value + 5, rd32(v->value + 1));
+        o = str_outcome[v->cmp];
+        ranged = !o[0];   /* equals_: only blocks whose filters hold the hash */
+        bit = bloom_bit((uint32_t)y);
+    } else {
+        y = val_int(v->value);
+        o = int_outcome[v->cmp];
+        uint64_t lo = 0, span = 0;
+        ranged = match_range(o, y, &lo, &span);
+        first = (int64_t)lo;
+        last = (int64_t)(lo + span);
+    }
+    for (size_t b = 0; ok && b * ZONE < n; b++) {
+        if (ranged && !block_may(k, b, first, last, bit)) continue;
+        size_t end = (b + 1) * ZONE < n ? (b + 1) * ZONE : n;
+        for (size_t i = b * ZONE; ok && i < end; i++) {
+            int64_t x;
+            uint8_t kind = slot_at(k, &c->rows[i], i, at, &x);
+            uint8_t r = kind != CK_VAL ? kind : k->is_str ? o[(uint32_t)x == (uint32_t)y] : o[(x > y) - (x < y) + 1];
+            if (r) ok = push_candidate(&out, &m, &cap, &unsure, i, r);
+        }
+    }
+    if (!ok) { free(out); return 0; }
+    *pos = out;
+    *npos = m;
+    *exact = unsure == 0;
+    return 1;
+}
+
+/* compare() as of seq at. */
+static void compare_at(const coll *c, const node_view *v, uint32_t at, uint8_t *res) {
+    const struct col_set *s = c->cx;
+    const column *k = find((struct col_set *)s, v->field, v->flen);
+    int64_t y = k->is_str ? (int64_t)str_hash(v->value + 5, rd32(v->value + 1)) : val_int(v->value);
+    const uint8_t *o = k->is_str ? str_outcome[v->cmp] : int_outcome[v->cmp];
+    for (size_t i = 0; i < s->len; i++) {
+        int64_t x;
+        uint8_t kind = slot_at(k, &c->rows[i], i, at, &x);
+        res[i] = kind != CK_VAL ? kind : k->is_str ? o[(uint32_t)x == (uint32_t)y] : o[(x > y) - (x < y) + 1];
+    }
+}
+
+int col_candidates_at(coll *c, const qnode *node, uint32_t at, int dry, size_t **pos, size_t *npos, int *exact, const char **field) {
+    *pos = NULL;
+    *npos = 0;
+    *exact = 0;
+    *field = NULL;
+    if (!enabled || !past_enabled || !node || !c->len) return 0;
+    if ((!c->cx || c->cx->len != c->len) && !build(c)) return 0;
+    struct col_set *s = c->cx;
+    if (!answerable(s, node, field)) return 0;
+    if (dry) return 1;   /* explain: the past values are built by the read */
+    if (!past_ready(c, node)) return 0;
+    node_view v;
+    node_view_of(node, &v);
+    if (v.kind == NV_CMP) return gather_at(c, &v, at, pos, npos, exact);
+    uint8_t *res = malloc(s->len);
+    if (!res) return 0;
+    if (!eval(s, node, res, c, at)) { free(res); return 0; }
+    size_t n = 0, unsure = 0;
+    for (size_t i = 0; i < s->len; i++) n += res[i] != 0;
+    size_t *out = malloc((n ? n : 1) * sizeof *out);
+    if (!out) { free(res); return 0; }
+    n = 0;
+    for (size_t i = 0; i < s->len; i++)
+        if (res[i]) { out[n++] = i; unsure += res[i] == 2; }
+    free(res);
+    *pos = out;
+    *npos = n;
+    *exact = unsure == 0;
+    return 1;
+}
+
+/* past_check's callback: the version's slot against the row's next entry. */
+typedef struct past_checker { const column *k; uint32_t e; int ok; } past_checker;
+static int past_check_one(void *ctx, uint32_t from, val d) {
+    past_checker *p = ctx;
+    if (!p->e) { p->ok = 0; return 0; }
+    const past_entry *e = &p->k->plog[p->e - 1];
+    int64_t x;
+    uint8_t kind = slot_of(p->k, d, &x), got = (uint8_t)(e->next & 3);
+    /* CK_DOC (ask the document) is always right for a document; a value must be exact. */
+    if (e->from != from || (kind == CK_NONE) != (got == CK_NONE) || (got == CK_VAL && (kind != CK_VAL || x != e->x))) p->ok = 0;
+    p->e = e->next >> 2;
+    return p->ok;
+}
+
+int col_past_check(const coll *c) {
+    const struct col_set *s = c->cx;
+    if (!s) return 1;
+    for (size_t i = 0; i < s->ncol; i++) {
+        const column *k = &s->col[i];
+        if (!k->phead) continue;
+        if (s->len != c->len) return 0;
+        for (size_t r = 0; r < s->len; r++) {
+            past_checker p = {k, k->phead[r], 1};
+            if (!row_versions_each(&c->rows[r], past_check_one, &p) && !p.ok) return 0;
+            if (!p.ok || p.e) return 0;   /* an entry without its version */
+            /* every entry within its block's past summary */
+            for (uint32_t e = k->phead[r]; e; e = k->plog[e - 1].next >> 2) {
+                const past_entry *pe = &k->plog[e - 1];
+                size_t b = r / ZONE;
+                uint8_t kind = (uint8_t)(pe->next & 3);
+                if (kind == CK_DOC && !k->pzdoc[b]) return 0;
+                if (kind != CK_VAL) continue;
+                if (k->is_str ? !(((const uint64_t *)k->pzone)[b * BLOOM_WORDS + (bloom_bit((uint32_t)pe->x) >> 6)] >> (bloom_bit((uint32_t)pe->x) & 63) & 1)
+                              : pe->x < ((const int64_t *)k->pzone)[2 * b] || pe->x > ((const int64_t *)k->pzone)[2 * b + 1]) return 0;
+            }
+        }
+    }
+    return 1;
+}
+
+size_t col_past_bytes(const coll *c) {
+    size_t n = 0;
+    if (!c->cx) return 0;
+    for (size_t i = 0; i < c->cx->ncol; i++) {
+        const column *k = &c->cx->col[i];
+        if (k->phead) n += c->cx->cap * sizeof *k->phead + k->pcap * sizeof *k->plog + zones(c->cx->cap) * (1 + zone_width(k));
+    }
+    return n;
 }

@@ -1,6 +1,7 @@
 /*
- * column.h: column caches of a collection's hot top-level fields, so a present-state scan
- * reads one small array per field instead of walking every document's keys.
+ * column.h: column caches of a collection's hot top-level fields, so a scan reads one small
+ * array per field instead of walking every document's keys (as of the present, and with
+ * their past values as of a past seq).
  *
  * A collection keeps at most COL_MAX columns, one per top-level field first seen holding an
  * integer (an int64 column) or a string (a column of 32-bit hashes of its bytes). Each
@@ -13,11 +14,13 @@
  *
  * Invariants: a CK_VAL slot holds exactly the current document's value (ints) or the hash of
  * it (strings); CK_DOC is always a correct answer for a live row, so falling back never
- * changes a result. Columns serve present-state reads only; as-of reads scan. A string
+ * changes a result. Present-state reads use the slots; as-of reads the slots and, for the
+ * rows whose current document took effect after the seq, the past values (below). A string
  * hash match is never trusted alone: those rows are checked against the document. Each
  * column's per-block summary (column.c: least/greatest int, Bloom filter of string hashes,
- * "a row may be CK_DOC") covers every current slot of its block: it only widens, so a lone
- * comparison may skip a block it rules out and never skips a match.
+ * "a row may be CK_DOC") covers every current slot of its block, and its past summary every
+ * past entry of its rows: both only widen, so a lone comparison may skip a block they rule
+ * out and never skips a match, as of any seq.
  */
 #ifndef HS_COLUMN_H
 #define HS_COLUMN_H
@@ -59,4 +62,35 @@ int col_in_order(coll *c, const char *field, size_t flen, int reversed, const si
 
 /* Turns column use off (0) or on (1) for every database: tests compare both plans. */
 void col_enable(int on);
+
+/* As-of reads. A column's past values (one entry per past version of each row: the slot its
+   document gave the field, and the seq it took effect) are built by the first as-of read that
+   filters on the field (col_candidates_at) and then kept up to date by the hooks below, so
+   that they mirror every row's version chain one for one; per block, a summary of the past
+   entries (as the present one) lets a comparison skip blocks no version of any row matches.
+   They go with the columns (col_drop, an out of memory, a prune that removes rows); a prune
+   that only frees versions cuts the chains to match (col_past_cut). */
+/* Row pos's current document becomes a past version that took effect at from: called by
+   coll_set before col_changed (the slot still holds the current document's value). */
+void col_versioned(coll *c, size_t pos, uint32_t from);
+/* Row pos's newest past version is gone (a rollback made it current again). */
+void col_unversioned(coll *c, size_t pos);
+/* A prune kept only the newest `kept` past versions of row pos: its older entries go. */
+void col_past_cut(coll *c, size_t pos, size_t kept);
+/* After a prune's cuts (rows not moved): the entries they left unreachable are freed when they
+   are most of a log. */
+void col_past_pruned(coll *c);
+/* col_candidates as of seq at (a past seq of the collection): candidates from each row's slot
+   at that seq; as with col_candidates, they may include rows without a document then (the
+   caller skips them). Builds the columns and the past values of the fields
+   the node reads when missing (dry: builds no past values, only says whether it would
+   answer). Same result contract as col_candidates. */
+int col_candidates_at(coll *c, const qnode *node, uint32_t at, int dry, size_t **pos, size_t *n, int *exact, const char **field);
+/* Turns past values off (0) or on (1) for every database: tests compare both. */
+void col_past_enable(int on);
+/* 1 when every built past value list mirrors its rows' versions and lies within its block's
+   past summary: tests. */
+int col_past_check(const coll *c);
+/* The bytes c's past values take. */
+size_t col_past_bytes(const coll *c);
 #endif

@@ -8,8 +8,9 @@
  * commit. So a query that fails leaves no trace, and a read never creates a collection.
  * Reads with asOf see each row as row_at(seq) instead of its current document (a filter looks
  * through coll_peek, which answers from the current document when the collection's run summary
- * shows the members it reads unchanged since seq, and rebuilds only the hits). Which rows a
- * query looks at is the planner's choice (plan.h: scan or index); sort + limit keeps only
+ * shows the members it reads unchanged since seq, and rebuilds only the hits; or the column
+ * caches' past values give the candidates, column.h). Which rows a
+ * query looks at is the planner's choice (plan.h: scan, index or columns); sort + limit keeps only
  * the top k of one sort key (sort_apply_top, or col_top from an int column) instead of sorting
  * every hit, or takes the page straight from a range index (plan_top); hits that an int
  * column shows already in the sort's order are not sorted at all (col_in_order).
@@ -135,8 +136,11 @@ static int collect(hs_db *db, coll *c, const qnode *node, size_t max, uint32_t s
         size_t i = indexed ? cand[k] : k;
         /* A past version is only looked at (row_peek) until it matches; a hit is then
            rebuilt to be kept (row_at) for the result. */
-        val d = s == SEQ_PRESENT ? (c->rows[i].cur ? c->rows[i].cur->v : NULL) : coll_peek(c, i, s, &keys);
-        if (!d) continue;
+        /* A candidate the columns are sure of matches if it existed at s (a not_ makes rows
+           that did not candidates too): only rebuilt. */
+        int sure = indexed && exact && s != SEQ_PRESENT;
+        val d = s == SEQ_PRESENT ? (c->rows[i].cur ? c->rows[i].cur->v : NULL) : sure ? NULL : coll_peek(c, i, s, &keys);
+        if (sure ? !coll_exists_at(c, i, s) : !d) continue;
         if (node && !(indexed && exact) && !node_match(node, d, &db->nctx)) {
             if (db->nctx.error) break;   /* out of regex budget: the query fails, stop scanning */
             continue;
@@ -165,12 +169,9 @@ static int collect(hs_db *db, coll *c, const qnode *node, size_t max, uint32_t s
     return !hist_views_failed();
 }
 
-static size_t count_at(const coll *c, uint32_t s) {
+static size_t count_at(coll *c, uint32_t s) {
     if (!c) return 0;
-    if (s == SEQ_PRESENT) return c->live;
-    size_t n = 0;
-    for (size_t i = 0; i < c->len; i++) n += coll_exists_at(c, i, s);
-    return n;
+    return s == SEQ_PRESENT ? c->live : coll_live_at(c, s);
 }
 
 /* Position then limit (§8). Returns the page as a sub-range [*from, *from + *count). */

@@ -6,7 +6,9 @@
  * (range_index.h), then the column caches (column.h), then a scan. A search sorted by the field of its range (or a count of a
  * range) with a bounded page is answered by walking the range index (plan_top). Both index kinds are built lazily after a few uses, or at the
  * first use when declared (an equality index also at its first use during a replay). An
- * equality counts as a use only when the column caches could not answer it cheaply. As-of reads always scan: indexes hold the present only.
+ * equality counts as a use only when the column caches could not answer it cheaply. As-of
+ * reads use no index (indexes hold the present only): the column caches with their past
+ * values, or a scan.
  */
 #include "plan.h"
 #include "index.h"
@@ -87,7 +89,13 @@ int plan_candidates(hs_db *db, coll *c, const qnode *node, uint32_t s, int dry, 
     *cand = NULL;
     *ncand = 0;
     *field = NULL;
-    if (!c || !node || s != SEQ_PRESENT) return PLAN_SCAN;
+    if (!c || !node) return PLAN_SCAN;
+    if (s != SEQ_PRESENT) {   /* indexes hold the present only; columns keep past values */
+        int token = hs_mem_optional_begin(), plan = PLAN_SCAN;
+        if (col_candidates_at(c, node, s, dry, cand, ncand, exact, field)) plan = PLAN_COLUMNS;
+        hs_mem_optional_end(token);
+        return plan;
+    }
     apply_declared(db, c);
     /* Indexes and columns are optional: one that cannot be built for want of memory leaves
        the query to a scan, which is not reported out of memory for it. */

@@ -4,7 +4,7 @@
  * users declare (db.createIndex); and explain, which reports the plan without running it.
  *
  * Invariants: a plan never changes an answer, only its cost (every candidate is still
- * matched against the full node, and as-of reads always scan); declared indexes are a
+ * matched against the full node, and as-of reads use no index: columns or a scan); declared indexes are a
  * database-wide list of (collection, field), independent of whether the collection exists,
  * written in the engine's dump (snapshot.c) and read back by its load.
  */

@@ -543,7 +543,7 @@ export declare class Database {
   /** Declares an index on field of target; kept across reopen. */
   createIndex(target: string, field: string): Promise<boolean>;
   /** The plan a read query would run with now, without running it. */
-  explain(query: AnyQuery): { plan: 'scan' | 'equalityIndex' | 'rangeIndex' | 'none'; field: string | null; asOf: boolean; sort: 'none' | 'all' | 'topK' | 'index'; k?: number };
+  explain(query: AnyQuery): { plan: 'scan' | 'equalityIndex' | 'rangeIndex' | 'columns' | 'none'; field: string | null; asOf: boolean; sort: 'none' | 'all' | 'topK' | 'index'; k?: number };
   at(point: Point): DatabaseView;
   history<T = Doc>(target: string, queryNode?: NodeArg | null, range?: { from?: number; to?: number }): HistoryEntry<T>[];
   diff<T = Doc>(from: Point, to: Point): Diff<T>;

@@ -273,7 +273,10 @@ int main(void) {
     CHECK(contains_plan(db, strrange, "\"plan\":\"scan\""), "explain: a string range scans (string columns hold hashes)");
     char past[400];
     snprintf(past, sizeof past, "{\"className\":\"Query\",\"version\":\"7\",\"target\":\"t\",\"type\":\"search\",\"asOf\":{\"seq\":%u},\"queryNode\":{\"type\":\"equals_\",\"field\":\"n\",\"value\":3}}", hs_db_seq(db) - 1);
-    CHECK(contains_plan(db, past, "\"plan\":\"scan\"") && contains_plan(db, past, "\"asOf\":true"), "explain: an as-of read scans");
+    CHECK(contains_plan(db, past, "\"plan\":\"columns\"") && contains_plan(db, past, "\"asOf\":true"), "explain: an as-of read reads the columns' past values");
+    col_past_enable(0);
+    CHECK(contains_plan(db, past, "\"plan\":\"scan\"") && contains_plan(db, past, "\"asOf\":true"), "explain: with past values off, an as-of read scans");
+    col_past_enable(1);
     col_enable(0);
     CHECK(contains_plan(db, eq, "\"plan\":\"scan\""), "explain: with columns off, a scan");
     col_enable(1);
