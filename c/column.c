@@ -499,6 +499,26 @@ static int eval(struct col_set *s, const qnode *n, uint8_t *res, const coll *pas
     return 1;
 }
 
+/* The rows an and_/or_/not_ node may match (eval with past values of c as of `at` when c is
+   given, else the present), as candidate positions: *exact when none needs its document. */
+static int eval_candidates(struct col_set *s, const qnode *node, const coll *c, uint32_t at, size_t **pos, size_t *npos, int *exact) {
+    uint8_t *res = malloc(s->len);
+    if (!res) return 0;
+    if (!eval(s, node, res, c, at)) { free(res); return 0; }
+    size_t n = 0, unsure = 0;
+    for (size_t i = 0; i < s->len; i++) n += res[i] != 0;
+    size_t *out = malloc((n ? n : 1) * sizeof *out);
+    if (!out) { free(res); return 0; }
+    n = 0;
+    for (size_t i = 0; i < s->len; i++)
+        if (res[i]) { out[n++] = i; unsure += res[i] == 2; }
+    free(res);
+    *pos = out;
+    *npos = n;
+    *exact = unsure == 0;
+    return 1;
+}
+
 int col_candidates(coll *c, const qnode *node, size_t **pos, size_t *npos, int *exact, const char **field, int *wide) {
     *pos = NULL;
     *npos = 0;
@@ -512,21 +532,7 @@ int col_candidates(coll *c, const qnode *node, size_t **pos, size_t *npos, int *
     node_view v;
     node_view_of(node, &v);
     if (v.kind == NV_CMP) return gather_compare(s, &v, pos, npos, exact, wide);
-    uint8_t *res = malloc(s->len);
-    if (!res) return 0;
-    if (!eval(s, node, res, NULL, 0)) { free(res); return 0; }
-    size_t n = 0, unsure = 0;
-    for (size_t i = 0; i < s->len; i++) n += res[i] != 0;
-    size_t *out = malloc((n ? n : 1) * sizeof *out);
-    if (!out) { free(res); return 0; }
-    n = 0;
-    for (size_t i = 0; i < s->len; i++)
-        if (res[i]) { out[n++] = i; unsure += res[i] == 2; }
-    free(res);
-    *pos = out;
-    *npos = n;
-    *exact = unsure == 0;
-    return 1;
+    return eval_candidates(s, node, NULL, 0, pos, npos, exact);
 }
 
 int col_in_order(coll *c, const char *field, size_t flen, int reversed, const size_t *pos, size_t n) {
@@ -897,21 +903,7 @@ int col_candidates_at(coll *c, const qnode *node, uint32_t at, int dry, size_t *
     node_view v;
     node_view_of(node, &v);
     if (v.kind == NV_CMP) return gather_at(c, &v, at, pos, npos, exact);
-    uint8_t *res = malloc(s->len);
-    if (!res) return 0;
-    if (!eval(s, node, res, c, at)) { free(res); return 0; }
-    size_t n = 0, unsure = 0;
-    for (size_t i = 0; i < s->len; i++) n += res[i] != 0;
-    size_t *out = malloc((n ? n : 1) * sizeof *out);
-    if (!out) { free(res); return 0; }
-    n = 0;
-    for (size_t i = 0; i < s->len; i++)
-        if (res[i]) { out[n++] = i; unsure += res[i] == 2; }
-    free(res);
-    *pos = out;
-    *npos = n;
-    *exact = unsure == 0;
-    return 1;
+    return eval_candidates(s, node, c, at, pos, npos, exact);
 }
 
 /* past_check's callback: the version's slot against the row's next entry. */

@@ -1,7 +1,8 @@
 /*
- * model_test.h: what the seeded model tests (test_plan, test_columns, test_asof_runs) share: a
- * repeatable random stream, run(), one query's output as a string the test owns, and random
- * query nodes built from each test's own leaves.
+ * model_test.h: what the seeded model tests (test_plan, test_columns, test_asof_runs,
+ * test_asof_columns) share: a repeatable random stream, run(), one query's output as a string
+ * the test owns, a database loaded from another's dump, and random query nodes built from
+ * each test's own leaves.
  *
  * Must stay true: define MODEL_SEED before including it; the same seed gives the same stream on
  * every machine (a 64-bit LCG, no libc rand), so a failure names a case that can be replayed.
@@ -28,6 +29,16 @@ static unsigned rnd(unsigned n) {
 /* Runs query text q; its output copied (the caller frees it), or NULL when the call failed. */
 static char *run(hs_db *db, const char *q) {
     return hs_db_execute(db, q, strlen(q), NULL, 0) == HS_OK ? copy_output(db) : NULL;
+}
+
+/* A new database loaded from db's dump, or NULL when the dump does not load. */
+__attribute__((unused)) static hs_db *loaded_copy(hs_db *db) {
+    hs_db_dump(db);
+    char *text = copy_output(db);
+    hs_db *loaded = hs_db_open();
+    if (hs_db_load(loaded, text, strlen(text)) != HS_OK) { hs_db_close(loaded); loaded = NULL; }
+    free(text);
+    return loaded;
 }
 
 /* A random query node in out: a leaf from leaf(), or a not_, and_ or or_ of random nodes;
