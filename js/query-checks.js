@@ -93,7 +93,8 @@ function bigArrayKey(plain) {
 
 /* The JSON text of plain as parts (see CHUNK_MIN), or null to write it whole. The same text
    JSON.stringify(plain) gives: a slice writes holes, undefined and functions as null as the
-   whole array does, and calls each item's toJSON the same way. */
+   whole array does, and calls each item's toJSON (with the item's index in its slice as the
+   key argument, where the whole array would pass its index in the array). */
 function slicedJSON(plain) {
   const key = bigArrayKey(plain);
   if (key === null) return null;
