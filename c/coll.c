@@ -846,26 +846,28 @@ static size_t counts_lookup(const struct live_hist *lh, uint32_t s) {
     return lo ? lh->live[lo - 1] : 0;
 }
 
+/* The rows of c that existed at s, counted one by one. */
+static size_t rows_live_at(const coll *c, uint32_t s) {
+    size_t n = 0;
+    for (size_t i = 0; i < c->len; i++) n += row_exists_at(&c->rows[i], s);
+    return n;
+}
+
 size_t coll_live_at(coll *c, uint32_t s) {
-    if (!counts_on) { /* turned off (kept up to date all the same): rows are counted */ }
-    else if (!c->counts) {
+    /* Turned off, the history is still kept up to date; the rows are counted instead. */
+    if (!counts_on) return rows_live_at(c, s);
+    if (!c->counts) {
         int token = hs_mem_optional_begin();
         counts_build(c);
         hs_mem_optional_end(token);
     }
-    if (counts_on && c->counts) return counts_lookup(c->counts, s);
-    size_t n = 0;
-    for (size_t i = 0; i < c->len; i++) n += coll_exists_at(c, i, s);
-    return n;
+    return c->counts ? counts_lookup(c->counts, s) : rows_live_at(c, s);
 }
 
 int coll_counts_check(const coll *c, uint32_t oldest, uint32_t newest) {
     if (!c->counts) return 1;
-    for (uint32_t s = oldest; s <= newest; s++) {
-        size_t n = 0;
-        for (size_t i = 0; i < c->len; i++) n += row_exists_at(&c->rows[i], s);
-        if (n != counts_lookup(c->counts, s)) return 0;
-    }
+    for (uint32_t s = oldest; s <= newest; s++)
+        if (rows_live_at(c, s) != counts_lookup(c->counts, s)) return 0;
     return 1;
 }
 

@@ -109,7 +109,7 @@ static void summary_note(column *k, uint8_t *zdoc, void *zone, size_t b, uint8_t
     if (kind == CK_DOC) zdoc[b] = 1;
     if (kind != CK_VAL) return;
     if (k->is_str) {
-        unsigned bit = (unsigned)((uint32_t)x >> 23);   /* bloom_bit */
+        unsigned bit = bloom_bit((uint32_t)x);
         ((uint64_t *)zone)[b * BLOOM_WORDS + (bit >> 6)] |= 1ull << (bit & 63);
         return;
     }
@@ -124,19 +124,14 @@ static void zone_clear(column *k, size_t b) {
     if (k->phead) summary_clear(k, k->pzdoc, k->pzone, b);
 }
 
+/* A row's present value in k: the int, or the string's hash. */
+static inline int64_t present_val(const column *k, size_t pos) {
+    return k->is_str ? (int64_t)((const uint32_t *)k->vals)[pos] : ((const int64_t *)k->vals)[pos];
+}
+
 /* Widens the summary of pos's block by row pos's slot as it is now. */
 static void zone_note(column *k, size_t pos) {
-    size_t b = pos / ZONE;
-    if (k->kind[pos] == CK_DOC) k->zdoc[b] = 1;
-    if (k->kind[pos] != CK_VAL) return;
-    if (k->is_str) {
-        unsigned bit = bloom_bit(((const uint32_t *)k->vals)[pos]);
-        ((uint64_t *)k->zone)[b * BLOOM_WORDS + (bit >> 6)] |= 1ull << (bit & 63);
-        return;
-    }
-    int64_t x = ((const int64_t *)k->vals)[pos], *z = (int64_t *)k->zone + 2 * b;
-    if (x < z[0]) z[0] = x;
-    if (x > z[1]) z[1] = x;
+    summary_note(k, k->zdoc, k->zone, pos / ZONE, k->kind[pos], present_val(k, pos));
 }
 
 static int grow(struct col_set *s, size_t want) {
@@ -658,10 +653,6 @@ static uint8_t slot_of(const column *k, val d, int64_t *x) {
     return CK_VAL;
 }
 
-static inline int64_t present_val(const column *k, size_t pos) {
-    return k->is_str ? (int64_t)((const uint32_t *)k->vals)[pos] : ((const int64_t *)k->vals)[pos];
-}
-
 static inline uint8_t slot_at(const column *k, const row *r, size_t pos, uint32_t at, int64_t *x) {
     if (r->from <= at) { *x = present_val(k, pos); return k->kind[pos]; }
     for (uint32_t e = k->phead[pos]; e;) {
@@ -834,6 +825,12 @@ static int block_may(const column *k, size_t b, int64_t first, int64_t last, uns
     return !(z[1] < first || z[0] > last) || !(p[1] < first || p[0] > last);
 }
 
+/* The outcome (0 no, 1 yes, 2 ask the document) of a slot (kind, x) against y, by outcome
+   table o: what compare and gather_compare read from the present column. */
+static inline uint8_t slot_outcome(const column *k, const uint8_t *o, uint8_t kind, int64_t x, int64_t y) {
+    return kind != CK_VAL ? kind : k->is_str ? o[(uint32_t)x == (uint32_t)y] : o[(x > y) - (x < y) + 1];
+}
+
 /* A lone comparison as of seq at: gather_compare's candidates, from the slots at that seq,
    reading only the blocks the summaries let match. 0 on out of memory. */
 static int gather_at(const coll *c, const node_view *v, uint32_t at, size_t **pos, size_t *npos, int *exact) {
@@ -865,7 +862,7 @@ static int gather_at(const coll *c, const node_view *v, uint32_t at, size_t **po
         for (size_t i = b * ZONE; ok && i < end; i++) {
             int64_t x;
             uint8_t kind = slot_at(k, &c->rows[i], i, at, &x);
-            uint8_t r = kind != CK_VAL ? kind : k->is_str ? o[(uint32_t)x == (uint32_t)y] : o[(x > y) - (x < y) + 1];
+            uint8_t r = slot_outcome(k, o, kind, x, y);
             if (r) ok = push_candidate(&out, &m, &cap, &unsure, i, r);
         }
     }
@@ -885,7 +882,7 @@ static void compare_at(const coll *c, const node_view *v, uint32_t at, uint8_t *
     for (size_t i = 0; i < s->len; i++) {
         int64_t x;
         uint8_t kind = slot_at(k, &c->rows[i], i, at, &x);
-        res[i] = kind != CK_VAL ? kind : k->is_str ? o[(uint32_t)x == (uint32_t)y] : o[(x > y) - (x < y) + 1];
+        res[i] = slot_outcome(k, o, kind, x, y);
     }
 }
 
