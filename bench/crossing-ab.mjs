@@ -5,7 +5,9 @@
  *
  * - output: getAll of N speed-test documents. Whole: JSON.parse(engine.execute(...)), one
  *   string of ~15 MB. Sliced: engine.executeValue(...), the engine's marks (hs_db_output_marks)
- *   cut it into slices of 256 documents, each decoded and parsed apart (js/engine.js).
+ *   cut it into slices of 256 documents, each decoded and parsed apart (js/engine.js), in
+ *   place. Concat: the same slices, each decoded without its bounding marks and parsed as
+ *   `[${slice}]` (the way before the slices were parsed in place).
  * - input: an add of the same N documents into a fresh engine (one wasm instance, so no fresh
  *   memory's page faults). Whole: engine.execute(JSON.stringify(query)). Sliced: the text parts
  *   queryParts makes (js/query-checks.js).
@@ -26,12 +28,26 @@ async function crossing({ Engine, loadEngine, queryParts }, n, rounds) {
   const wasm = await loadEngine();
   const reader = new Engine(wasm);
   reader.execute(JSON.stringify(add), null);
-  const times = { outputWhole: [], outputSliced: [], inputWhole: [], inputSliced: [] };
+  const times = { outputWhole: [], outputSliced: [], outputConcat: [], inputWhole: [], inputSliced: [] };
   const time = (key, f) => { const t = performance.now(); const r = f(); times[key].push(performance.now() - t); return r; };
+  const decoder = new TextDecoder();
+  const concat = () => {
+    reader.withText(getAll, (p, l) => reader.check(wasm.hsw_execute(reader.handle, p, l, 0, 0, 0, 0)));
+    const count = wasm.hsw_output_marks_count(reader.handle);
+    const marks = new Uint32Array(wasm.memory.buffer, wasm.hsw_output_marks_ptr(reader.handle), count).slice();
+    const bytes = new Uint8Array(wasm.memory.buffer, wasm.hsw_output_ptr(reader.handle), wasm.hsw_output_len(reader.handle));
+    const docs = [];
+    for (let k = 0; k + 1 < count; k++) {
+      const slice = JSON.parse(`[${decoder.decode(bytes.subarray(marks[k] + 1, marks[k + 1]))}]`);
+      for (let i = 0; i < slice.length; i++) docs.push(slice[i]);
+    }
+    return docs;
+  };
+  const output = { Whole: () => JSON.parse(reader.execute(getAll, null)).result, Sliced: () => reader.executeValue(getAll, null).result, Concat: concat };
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 ? ['Sliced', 'Whole'] : ['Whole', 'Sliced'];
-    for (const way of order) {
-      const docs = time(`output${way}`, () => (way === 'Whole' ? JSON.parse(reader.execute(getAll, null)) : reader.executeValue(getAll, null)).result);
+    for (const way of [...order, 'Concat'].sort(() => (r % 3) - 1)) {
+      const docs = time(`output${way}`, output[way]);
       if (docs.length !== n || docs[n - 1].nestedObj.num !== n - 1) throw new Error(`output ${way}: wrong result`);
     }
     for (const way of order) {
@@ -80,8 +96,10 @@ if (!browser) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 console.log(`${where}: ${N} speed-test documents, ${ROUNDS} rounds alternating, median ms (all rounds)`);
+const list = (xs) => xs.map((x) => x.toFixed(0)).join(' ');
 for (const what of ['output', 'input']) {
   const whole = times[`${what}Whole`], sliced = times[`${what}Sliced`];
-  const list = (xs) => xs.map((x) => x.toFixed(0)).join(' ');
   console.log(`${what === 'output' ? 'getAll -> objects' : 'add (text into wasm + engine)'}: whole ${median(whole).toFixed(1)} (${list(whole)}), sliced ${median(sliced).toFixed(1)} (${list(sliced)}), sliced / whole = ${(median(sliced) / median(whole)).toFixed(2)}`);
 }
+const concat = times.outputConcat;
+console.log(`getAll -> objects, slices as \`[\${slice}]\`: ${median(concat).toFixed(1)} (${list(concat)}), sliced in place / concatenated = ${(median(times.outputSliced) / median(concat)).toFixed(2)}`);

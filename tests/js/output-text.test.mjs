@@ -92,3 +92,21 @@ test('a result of many documents is parsed in slices and reads back exactly, ASC
   assert.equal(removed.dbLength, 4000);
   await db.close();
 });
+
+test('reading a result in slices leaves its output text as the engine wrote it', async () => {
+  const [{ Engine }, { loadEngine }] = await Promise.all([import('../../js/engine.js'), import('../../js/wasm-loader.js')]);
+  const engine = new Engine(await loadEngine());
+  try {
+    const docs = Array.from({ length: 5000 }, (_, i) => ({ i, s: i % 2 ? `naïve ${i}` : `plain ${i}` }));
+    engine.execute(JSON.stringify(add('a', docs)), null);
+    const query = JSON.stringify(getAll('a'));
+    const text = engine.execute(query, null);
+    const [value, parses] = countParses(() => engine.executeValue(query, null));
+    assert.ok(parses > 5000 / 256, `parsed in slices (${parses} parses)`);
+    assert.deepEqual(value.result, docs);
+    // The output is kept (under 1 MB): the brackets set while each slice was read are gone.
+    assert.equal(engine.output(), text);
+  } finally {
+    engine.close();
+  }
+});
