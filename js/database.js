@@ -186,7 +186,8 @@ export class Database {
       return failedResult(plain, `execute_query ArgumentError: asOf seq ${asOfSeq} is older than the kept history (oldest seq ${core.oldest()})`);
     }
     const perms = permissionsText(permissions);
-    const metaText = isRead ? null : core.meta(causeOf(plain));
+    // Asked for once the query's text is written (see Engine.execute): the clock is the caller's.
+    const metaText = isRead ? null : () => core.meta(causeOf(plain));
     // A read never commits (c/db.c publishes only for writes): no seq to compare.
     if (isRead) return engine.executeValue(text, perms, null);
     const before = engine.seq();

@@ -37,37 +37,59 @@ export class Engine {
     if (!this.handle) throw new HindsightError(ErrorCode.NOMEM, 'the engine could not allocate a database');
   }
 
-  /* Copies text (a string, or an array of string parts to concatenate, as queryParts makes
-     for a big add) into wasm memory and runs fn(ptr, len); frees the copy afterwards. */
+  /* Copies text into wasm memory and runs fn(ptr, len); frees the copy afterwards. text: a
+     string, or string parts to concatenate (an array, or an iterable with a lengthHint such as
+     queryParts's SlicedText, whose parts are made as they are copied). */
   withText(text, fn) {
+    return typeof text === 'string' ? this.#withString(text, fn) : this.#withParts(text, fn);
+  }
+
+  #withString(text, fn) {
     const w = this.wasm;
-    const parts = typeof text === 'string' ? null : text;
-    let length = 0;
-    if (parts) for (const part of parts) length += part.length;
-    else length = text.length;
+    const length = text.length;
     // Most JSON is ASCII: try a tight buffer first and fall back to the UTF-8 worst case.
     let capacity = length + 16;
     for (;;) {
       const ptr = w.hsw_alloc(capacity);
       if (!ptr) throw new HindsightError(ErrorCode.NOMEM, `out of memory allocating ${capacity} bytes for the input`);
       try {
-        const into = new Uint8Array(w.memory.buffer, ptr, capacity);
-        if (!parts) {
-          const { read, written } = encoder.encodeInto(text, into);
-          if (read === length) return fn(ptr, written);
-        } else {
-          let written = 0, whole = true;
-          for (const part of parts) {
-            const done = encoder.encodeInto(part, into.subarray(written));
-            written += done.written;
-            if (done.read !== part.length) { whole = false; break; }
-          }
-          if (whole) return fn(ptr, written);
-        }
+        const { read, written } = encoder.encodeInto(text, new Uint8Array(w.memory.buffer, ptr, capacity));
+        if (read === length) return fn(ptr, written);
       } finally {
         w.hsw_free(ptr);
       }
       capacity = length * 3 + 16;
+    }
+  }
+
+  /* Each part is encoded where the last one ended; a part that does not fit moves what is
+     written into an allocation twice as big (or big enough for the part as UTF-8). */
+  #withParts(parts, fn) {
+    const w = this.wasm;
+    let ptr = 0, capacity = 0, written = 0;
+    const allocate = (bytes) => {
+      const bigger = w.hsw_alloc(bytes);
+      if (!bigger) throw new HindsightError(ErrorCode.NOMEM, `out of memory allocating ${bytes} bytes for the input`);
+      if (ptr) {
+        new Uint8Array(w.memory.buffer).copyWithin(bigger, ptr, ptr + written);
+        w.hsw_free(ptr);
+      }
+      ptr = bigger;
+      capacity = bytes;
+    };
+    try {
+      for (const part of parts) {
+        if (!ptr) allocate(Math.max(parts.lengthHint ?? (Array.isArray(parts) ? parts.reduce((n, p) => n + p.length, 0) : 0), part.length) + 16);
+        for (;;) {
+          const done = encoder.encodeInto(part, new Uint8Array(w.memory.buffer, ptr + written, capacity - written));
+          if (done.read === part.length) { written += done.written; break; }
+          allocate(Math.max(capacity * 2, written + part.length * 3 + 16));
+        }
+      }
+      if (!ptr) allocate(16);
+      return fn(ptr, written);
+    } finally {
+      if (ptr) w.hsw_free(ptr);
     }
   }
 
@@ -124,8 +146,10 @@ export class Engine {
     return this.withText(text, (p, l) => this.withTexts(texts, fn, [...args, p, l]));
   }
 
-  /* metaText: {"time", "cause", "id"} of the commit the query may make (c/commits.c).
-     Returns the result's JSON text. */
+  /* metaText: {"time", "cause", "id"} of the commit the query may make (c/commits.c), or a
+     function giving it, called once the query's text is in wasm memory (a big add's
+     documents are checked as they are copied: a refused one never gets as far as the
+     caller's clock). Returns the result's JSON text. */
   execute(queryText, permissionsText, metaText = null) {
     this.#run(queryText, permissionsText, metaText);
     return this.output();
@@ -141,7 +165,10 @@ export class Engine {
     const w = this.wasm;
     // A read without permissions (the common query): one copy and one call, no argument lists.
     if (permissionsText === null && metaText === null) this.withText(queryText, (qp, ql) => this.check(w.hsw_execute(this.handle, qp, ql, 0, 0, 0, 0)));
-    else this.withTexts([queryText, permissionsText, metaText], (qp, ql, pp, pl, mp, ml) => this.check(w.hsw_execute(this.handle, qp, ql, pp, pl, mp, ml)));
+    else {
+      this.withText(queryText, (qp, ql) => this.withTexts([permissionsText, typeof metaText === 'function' ? metaText() : metaText],
+        (pp, pl, mp, ml) => this.check(w.hsw_execute(this.handle, qp, ql, pp, pl, mp, ml))));
+    }
   }
 
   /* The last execute's output as a JS value: JSON.parse of its text, except for a result with

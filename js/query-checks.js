@@ -75,7 +75,10 @@ function nonFinitePath(v, path, depth) {
    time, into text parts whose concatenation is the JSON text. One JSON.stringify of 100,000
    documents makes a 15 MB string that V8 must allocate whole and flatten before it can be
    encoded (~45 ms of a ~140 ms add, bench/speed.mjs); slices stay small strings in the young
-   generation. Only arrays of CHUNK_MIN items or more, in a plain query object. */
+   generation. The parts are made as the engine's copy reads them (SlicedText), so each dies
+   young: kept until the copy, the 15 MB of them outlived collections and cost Node a third of
+   the add and of the step after it. Only arrays of CHUNK_MIN items or more, in a plain query
+   object. */
 const CHUNK_MIN = 2048;
 const CHUNK_ITEMS = 256;
 /* Stands where the array goes in the query's JSON; a string no caller's query holds. */
@@ -91,31 +94,76 @@ function bigArrayKey(plain) {
   return null;
 }
 
-/* The JSON text of plain as parts (see CHUNK_MIN), or null to write it whole. The same text
-   JSON.stringify(plain) gives: a slice writes holes, undefined and functions as null as the
-   whole array does, and calls each item's toJSON (with the item's index in its slice as the
-   key argument, where the whole array would pass its index in the array). */
-function slicedJSON(plain) {
+/* JSON.stringify(value), with what it throws (a cycle, a BigInt, a caller's toJSON) as INVALID_ARGUMENT. */
+function jsonOf(value, what) {
+  try {
+    return JSON.stringify(value);
+  } catch (error) {
+    throw invalid(`${what} cannot be written as JSON: ${error.message}`, error);
+  }
+}
+
+function refuseNonFinite(plain, what) {
+  return invalid(`${what}: ${nonFinitePath(plain, '', 0) ?? 'a number'} is not a finite number (NaN and Infinity cannot be written as JSON)`);
+}
+
+/* The JSON text of a query with a big array, as the parts it is made of: iterating yields
+   them, anew each time (a live query runs its text again). Their concatenation is
+   JSON.stringify(plain): a slice writes holes, undefined and functions as null as the whole
+   array does, and calls each item's toJSON (with the item's index in its slice as the key
+   argument, where the whole array would pass its index in the array). Each slice is checked
+   for non-finite numbers as it is made, so a refusal comes before the engine sees any of it.
+   lengthHint: a guess at the text's length from the first slice, set before the first part
+   is yielded (Engine.withText sizes its first allocation by it). */
+export class SlicedText {
+  #plain; #items; #head; #tail; #what;
+
+  constructor(plain, key, shell, at, what) {
+    this.#plain = plain;
+    this.#items = plain[key];
+    this.#head = `${shell.slice(0, at)}[`;
+    this.#tail = `]${shell.slice(at + SLOT_JSON.length)}`;
+    this.#what = what;
+    this.lengthHint = 0;
+  }
+
+  #slice(i) {
+    const slice = this.#items.slice(i, i + CHUNK_ITEMS);
+    const text = jsonOf(slice, this.#what);
+    if (text.includes('null') && hasNonFinite(slice, 1)) throw refuseNonFinite(this.#plain, this.#what);
+    return text;
+  }
+
+  *[Symbol.iterator]() {
+    const items = this.#items;
+    let text = this.#slice(0);
+    this.lengthHint = this.#head.length + this.#tail.length + Math.ceil((text.length + 1) * 1.1) * Math.ceil(items.length / CHUNK_ITEMS);
+    yield this.#head;
+    yield text.slice(1, -1);
+    for (let i = CHUNK_ITEMS; i < items.length; i += CHUNK_ITEMS) {
+      text = this.#slice(i);
+      yield ',';
+      yield text.slice(1, -1);
+    }
+    yield this.#tail;
+  }
+}
+
+/* The query's text with its big array left to SlicedText, or null to write it whole. */
+function slicedJSON(plain, what) {
   const key = bigArrayKey(plain);
   if (key === null) return null;
-  const shell = JSON.stringify({ ...plain, [key]: SLOT });
+  const shell = jsonOf({ ...plain, [key]: SLOT }, what);
   const at = shell.indexOf(SLOT_JSON);
   if (at < 0 || shell.indexOf(SLOT_JSON, at + 1) >= 0) return null;
-  const items = plain[key];
-  const parts = [`${shell.slice(0, at)}[`];
-  for (let i = 0; i < items.length; i += CHUNK_ITEMS) {
-    if (i) parts.push(',');
-    const slice = JSON.stringify(items.slice(i, i + CHUNK_ITEMS));
-    parts.push(slice.slice(1, -1));
-  }
-  parts.push(`]${shell.slice(at + SLOT_JSON.length)}`);
-  return parts;
+  if (shell.includes('null') && hasNonFinite({ ...plain, [key]: [] }, 0)) throw refuseNonFinite(plain, what);
+  return new SlicedText(plain, key, shell, at, what);
 }
 
 /* A query (dict, or builder with toJSON/build) as { plain, text }: the dict the engine gets
-   and its JSON text (a string, or for a big add an array of parts to concatenate, which
-   Engine.withText takes as well). Non-finite numbers are refused: JSON would turn them into
-   null, and a query about null is not the query the caller wrote. */
+   and its JSON text (a string, or for a big add a SlicedText, which Engine.withText takes as
+   well). Non-finite numbers are refused: JSON would turn them into null, and a query about
+   null is not the query the caller wrote (a SlicedText's documents when its parts are made). */
 export function queryParts(query, what) {
   if (query === null || typeof query !== 'object' || Array.isArray(query)) {
     throw invalid(`${what} must be a Query or TransactionQuery object, got ${query === null ? 'null' : Array.isArray(query) ? 'an array' : typeof query}`);
@@ -126,19 +174,13 @@ export function queryParts(query, what) {
   if (plain === null || typeof plain !== 'object' || Array.isArray(plain)) {
     throw invalid(`${what}: the query's ${plain === query ? 'value' : 'toJSON()/build() result'} must be a Query or TransactionQuery object, got ${plain === null ? 'null' : Array.isArray(plain) ? 'an array' : typeof plain}`);
   }
-  let text;
-  try {
-    text = slicedJSON(plain) ?? JSON.stringify(plain);
-  } catch (error) {
-    throw invalid(`${what} cannot be written as JSON: ${error.message}`, error);
-  }
-  if (typeof text !== 'string' && !Array.isArray(text)) throw invalid(`${what} cannot be written as JSON`);
+  const sliced = slicedJSON(plain, what);
+  if (sliced !== null) return { plain, text: sliced };
+  const text = jsonOf(plain, what);
+  if (typeof text !== 'string') throw invalid(`${what} cannot be written as JSON`);
   // JSON writes NaN and ±Infinity as null: a text without "null" holds none, and the walk
   // (the slow part of a small query's checks) is only needed when it does.
-  const mayHoldNull = typeof text === 'string' ? text.includes('null') : text.some((part) => part.includes('null'));
-  if (mayHoldNull && hasNonFinite(plain, 0)) {
-    throw invalid(`${what}: ${nonFinitePath(plain, '', 0) ?? 'a number'} is not a finite number (NaN and Infinity cannot be written as JSON)`);
-  }
+  if (text.includes('null') && hasNonFinite(plain, 0)) throw refuseNonFinite(plain, what);
   return { plain, text };
 }
 

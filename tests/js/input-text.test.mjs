@@ -63,8 +63,10 @@ test('a big add is written in slices whose text is exactly JSON.stringify of the
   for (const n of [2047, 2048, 2049, 2304, 10000]) {
     const query = { className: 'Query', version: '7', target: 'a', type: 'add', addData: awkwardItems(n), cause: { why: 'é' } };
     const { text } = queryParts(query, 'executeQuery');
-    assert.equal(typeof text === 'string' ? text : text.join(''), JSON.stringify(query), `n=${n}`);
-    if (n >= 2048) assert.ok(Array.isArray(text) && text.length > 2, `n=${n}: sliced`);
+    const parts = typeof text === 'string' ? [text] : [...text];
+    assert.equal(parts.join(''), JSON.stringify(query), `n=${n}`);
+    assert.equal([...text].join(''), JSON.stringify(query), `n=${n}: again, made anew`);
+    if (n >= 2048) assert.ok(parts.length > 2, `n=${n}: sliced`);
   }
 });
 
@@ -76,5 +78,31 @@ test('a big add with non-ASCII documents stores them exactly; a non-finite numbe
   const bad = Array.from({ length: 5000 }, (_, i) => ({ i, n: i === 4321 ? NaN : null }));
   assert.throws(() => db.executeQuery(add(bad)), /addData\[4321\]\.n is not a finite number/);
   assert.equal(db.executeQuery(getAll()).result.length, 5000, 'the refused add changed nothing');
+  await db.close();
+});
+
+test('a big add is checked as its slices are written: a refusal asks no clock and changes nothing', async () => {
+  let clockCalls = 0;
+  const db = await Database.open({ clock: () => { clockCalls++; return Date.UTC(2026, 0, 1); } });
+  db.executeQuery(add([{ s: 'x' }]));
+  const calls = clockCalls;
+  const late = Array.from({ length: 6000 }, (_, i) => ({ i, n: i === 5999 ? Infinity : null }));
+  assert.throws(() => db.executeQuery(add(late)), /addData\[5999\]\.n is not a finite number/);
+  const thrower = Array.from({ length: 6000 }, (_, i) => (i === 3000 ? { toJSON() { throw new Error('no JSON here'); } } : { i }));
+  assert.throws(() => db.executeQuery(add(thrower)), (error) => error.code === 'INVALID_ARGUMENT' && /cannot be written as JSON: no JSON here/.test(error.message));
+  const inShell = { ...add(Array.from({ length: 3000 }, (_, i) => ({ i }))), limit: NaN };
+  assert.throws(() => db.executeQuery(inShell), /limit is not a finite number/);
+  assert.equal(clockCalls, calls, 'no refused add asked the clock');
+  assert.deepEqual(db.executeQuery(getAll()).result, [{ s: 'x' }]);
+  assert.equal(db.commits().length, 1);
+  await db.close();
+});
+
+test('a big add whose text outgrows the first slice\'s guess is copied whole', async () => {
+  const db = await Database.open();
+  // The first 256 documents are tiny: the guess is ~50 kB; the rest hold 2 kB of non-ASCII each.
+  const docs = Array.from({ length: 3000 }, (_, i) => (i < 256 ? { i } : { i, s: `${'é'.repeat(500)}😀${i}` }));
+  assert.equal(db.executeQuery(add(docs)).dbLength, 3000);
+  assert.deepEqual(db.executeQuery(getAll()).result, docs);
   await db.close();
 });
