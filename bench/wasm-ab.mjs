@@ -1,7 +1,8 @@
 /*
  * bench/wasm-ab.mjs: compares wasm builds of the engine on the replay of 100,000
  * single-document commits, at open (Engine.replayTexts) and in importHistory
- * (Engine.replayBytes), in one process: builds alternate round by round, the heap is
+ * (Engine.replayBytes), and on an add of 100,000 speed-test documents (Engine.executeValue:
+ * the copy into wasm memory, the same for every build, and the engine), in one process: builds alternate round by round, the heap is
  * collected before each timed call, and each build keeps its best time. For deciding a build
  * flag or an engine change on a shared, noisy machine, where two separate runs differ more
  * than the builds do (timing the whole open or import mixes in the garbage the previous
@@ -50,15 +51,36 @@ async function timedReplay(open) {
   return ms;
 }
 
-const best = new Map(builds.map(([name]) => [name, { open: Infinity, import: Infinity }]));
+const stamp = new Date().toISOString();
+const addQuery = { className: 'Query', version: '7', target: 'users', type: 'add', addData: Array.from({ length: N }, (_, i) => ({ id: String(i), name: `sample${i}`, age: i, createdAt: stamp, updatedAt: stamp, nestedObj: { num: i } })) };
+let addMs = 0;
+const originalExecuteValue = Engine.prototype.executeValue;
+Engine.prototype.executeValue = function timed(...args) {
+  const t = performance.now();
+  try { return originalExecuteValue.apply(this, args); } finally { addMs += performance.now() - t; }
+};
+
+async function timedAdd(wasm) {
+  const db = await Database.open({ wasm });
+  globalThis.gc();
+  addMs = 0;
+  const result = db.executeQuery(addQuery);
+  const ms = addMs;
+  await db.close();
+  if (result.dbLength !== N) throw new Error('the add failed');
+  return ms;
+}
+
+const best = new Map(builds.map(([name]) => [name, { open: Infinity, import: Infinity, add: Infinity }]));
 for (let round = 0; round < (Number(process.env.ROUNDS) || 10); round++) {
   for (const [name, wasm] of builds) {
     const b = best.get(name);
     b.open = Math.min(b.open, await timedReplay(() => Database.open({ storage: store, wasm })));
     b.import = Math.min(b.import, await timedReplay(() => Database.importHistory(history, { wasm })));
+    b.add = Math.min(b.add, await timedAdd(wasm));
   }
 }
 const rate = (ms) => `${Math.round(N / ms * 1000)} commits/s`;
 for (const [name, b] of best) {
-  console.log(`${name}: replay at open ${b.open.toFixed(0)} ms (${rate(b.open)}), in importHistory ${b.import.toFixed(0)} ms (${rate(b.import)}); best of each`);
+  console.log(`${name}: replay at open ${b.open.toFixed(0)} ms (${rate(b.open)}), in importHistory ${b.import.toFixed(0)} ms (${rate(b.import)}); add of ${N} ${b.add.toFixed(1)} ms; best of each`);
 }
