@@ -7,8 +7,9 @@
  * Invariants: every wasm allocation made here is freed in the same call (try/finally); views
  * over memory are taken after the call, since the call may have grown (and so detached) the
  * old buffer; the output's bytes are changed only while a slice of it is decoded, and put
- * back before anything else can read them (#slicedValue); every engine result code maps to the HindsightError code of the same name
- * (ENGINE_CODES, c/hindsight.h's hs_rc), with the engine's message.
+ * back before anything else can read them (#slicedValue); every engine result code maps to
+ * the HindsightError code of the same name (ENGINE_CODES, c/hindsight.h's hs_rc), with the
+ * engine's message.
  */
 import { HindsightError, ErrorCode } from './errors.js';
 
@@ -38,8 +39,8 @@ export class Engine {
   }
 
   /* Copies text into wasm memory and runs fn(ptr, len); frees the copy afterwards. text: a
-     string, or string parts to concatenate (an array, or an iterable with a lengthHint such as
-     queryParts's SlicedText, whose parts are made as they are copied). */
+     string, or an iterable of string parts to concatenate, such as queryParts's SlicedText,
+     whose parts are made as they are copied (its lengthHint sizes the first allocation). */
   withText(text, fn) {
     return typeof text === 'string' ? this.#withString(text, fn) : this.#withParts(text, fn);
   }
@@ -79,7 +80,7 @@ export class Engine {
     };
     try {
       for (const part of parts) {
-        if (!ptr) allocate(Math.max(parts.lengthHint ?? (Array.isArray(parts) ? parts.reduce((n, p) => n + p.length, 0) : 0), part.length) + 16);
+        if (!ptr) allocate(Math.max(parts.lengthHint ?? 0, part.length) + 16);
         for (;;) {
           const done = encoder.encodeInto(part, new Uint8Array(w.memory.buffer, ptr + written, capacity - written));
           if (done.read === part.length) { written += done.written; break; }
