@@ -4,7 +4,8 @@
  *
  * Owns: runSmoke(hindsight, openOptions), which opens a database through the public API,
  * runs a dozen queries (add with serialKey, search with node + sort + limit, searchOne,
- * update, delete, count, a failing write, transactions, toDict/fromDict, close), checks
+ * update, delete, count, a failing write, transactions, toDict/fromDict, a big add and result
+ * crossing in slices, close), checks
  * every result, and returns [{ name, ok, detail }].
  *
  * Must stay true:
@@ -224,6 +225,22 @@ export async function runSmoke(hindsight, openOptions = {}) {
       const r = db2.executeQuery(QueryBuilder.add({ target: 'users', addData: [{ id: -1, name: 'Gina', age: 50 }], serialKey: 'id', returnData: true }).build());
       expectEqual(r.result[0]?.id, 6, 'serial continues after fromDict');
       expectEqual(run(QueryBuilder.count({ target: 'users' })).hitCount, 5, 'the original is untouched');
+    });
+
+    await step('a big add and a big result cross in slices exactly (non-ASCII, separators in strings)', () => {
+      // 5000 documents: the add is written 256 at a time as it is copied, the result read in
+      // slices of 256 parsed in place (js/query-checks.js, js/engine.js).
+      const docs = Array.from({ length: 5000 }, (_, i) => ({ i, s: i % 3 ? `],[{"i":${i}},` : `naïve 日本 😀 ${i}`, nested: [{ a: '[' }, ']'] }));
+      const r = run(QueryBuilder.add({ target: 'sliced', addData: docs }));
+      expectEqual(r.dbLength, 5000, 'dbLength after the big add');
+      const all = run(QueryBuilder.getAll({ target: 'sliced' }));
+      expectTrue(sameJson(all.result, docs), 'getAll gives back exactly the documents added');
+      const bad = docs.map((d, i) => (i === 4999 ? { ...d, n: NaN } : d));
+      let thrown = null;
+      // A raw query dict: the builder refuses NaN itself, before any slice is made.
+      try { db.executeQuery({ className: 'Query', version: '7', target: 'sliced', type: 'add', addData: bad }); } catch (err) { thrown = err; }
+      expectTrue(thrown instanceof HindsightError && /addData\[4999\]\.n is not a finite number/.test(thrown.message), `a NaN in the last slice is refused, got ${show(String(thrown))}`);
+      expectEqual(run(QueryBuilder.count({ target: 'sliced' })).hitCount, 5000, 'the refused add changed nothing');
     });
 
     await step('many documents (memory growth)', () => {
