@@ -5,8 +5,7 @@
  * Owns: runSmoke(hindsight, openOptions), which opens a database through the public API,
  * runs a dozen queries (add with serialKey, search with node + sort + limit, searchOne,
  * update, delete, count, a failing write, transactions, toDict/fromDict, a big add and result
- * crossing in slices, close), checks
- * every result, and returns [{ name, ok, detail }].
+ * crossing in slices, close), checks every result, and returns [{ name, ok, detail }].
  *
  * Must stay true:
  *   - runtime-agnostic: a plain ES module using no runtime APIs (no node:, no fetch, no DOM);
