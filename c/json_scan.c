@@ -81,11 +81,9 @@ static inline uint64_t load8(const char *s) {
     return x;
 }
 
-/* Parses a string at s[i] == '"' and appends its decoded bytes. Sets *plain to 0 when the
-   decoded text needs escaping in JSON output. */
-static int parse_string_bytes(parser *p, int *plain) {
-    p->i++;   /* opening quote */
-    *plain = 1;
+/* parse_string_bytes past its fast path: the string from p->i (just past its opening quote)
+   to its end, scanned again from there (a string with an escape or a control byte is rare). */
+static __attribute__((noinline)) int parse_string_rest(parser *p, int *plain) {
     for (;;) {
         size_t start = p->i;
         /* Eight bytes at a time up to the first special byte (most strings), then byte by byte. */
@@ -139,6 +137,24 @@ static int parse_string_bytes(parser *p, int *plain) {
         default: p->err = "bad escape in string"; return 0;
         }
     }
+}
+
+/* Parses a string at s[i] == '"' and appends its decoded bytes. Sets *plain to 0 when the
+   decoded text needs escaping in JSON output. Inline: most strings (every key) are short and
+   plain, found whole by the first words of the scan; the rest goes on out of line. */
+static inline __attribute__((always_inline)) int parse_string_bytes(parser *p, int *plain) {
+    size_t start = ++p->i, i = start;   /* past the opening quote */
+    *plain = 1;
+    while (i + 8 <= p->n) {
+        uint64_t m = special_mask(load8(p->s + i), 1);
+        if (!m) { i += 8; continue; }
+        i += special_at(m);
+        if (p->s[i] != '"') break;
+        buf_put_fast(p->out, p->s + start, i - start);
+        p->i = i + 1;
+        return !p->out->oom;
+    }
+    return parse_string_rest(p, plain);
 }
 
 static int parse_string_value(parser *p) {
@@ -340,7 +356,7 @@ typedef struct frame {
 } frame;
 
 /* Skips a string starting at text[i] == '"'; returns the index after its closing quote. */
-static size_t skip_string(const char *t, size_t n, size_t i) {
+static inline __attribute__((always_inline)) size_t skip_string(const char *t, size_t n, size_t i) {
     for (i++; i < n; i++) {
         while (i + 8 <= n) {   /* eight bytes at a time up to the next quote or backslash */
             uint64_t m = special_mask(load8(t + i), 0);

@@ -106,3 +106,24 @@ test('a big add whose text outgrows the first slice\'s guess is copied whole', a
   assert.deepEqual(db.executeQuery(getAll()).result, docs);
   await db.close();
 });
+
+test('strings with an escape, a control escape or non-ASCII at every offset read back exactly, to the last byte of the text', async () => {
+  // The engine finds a string's end eight bytes at a time and goes on byte by byte from the
+  // first quote, backslash or control byte: put each of them at every offset, in keys too.
+  const specials = ['"', '\\', '\n', '\u0001', 'é', '😀', '/'];
+  const docs = [];
+  for (let length = 0; length <= 20; length++) {
+    for (let at = 0; at <= length; at++) {
+      for (const special of specials) {
+        const s = `${'a'.repeat(at)}${special}${'b'.repeat(length - at)}`;
+        docs.push({ [s]: s, plain: 'x'.repeat(length) });
+      }
+    }
+  }
+  const db = await Database.open();
+  for (const [target, batch] of [['many', docs], ['last', docs.slice(-1)], ['short', [{ k: '\\"' }]]]) {
+    assert.equal(db.executeQuery({ ...add(batch), target }).dbLength, batch.length, target);
+    assert.deepEqual(db.executeQuery({ ...getAll(), target }).result, batch, target);
+  }
+  await db.close();
+});
