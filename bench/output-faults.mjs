@@ -37,9 +37,8 @@ try {
   const page = await browser.newPage();
   await page.goto(`${served.origin}/bench/speed-browser.html`);
   await page.evaluate(async (n) => {
-    const [{ Engine }, { loadEngine }] = await Promise.all([import('/js/engine.js'), import('/js/wasm-loader.js')]);
-    const stamp = new Date().toISOString();
-    const users = Array.from({ length: n }, (_, i) => ({ id: String(i), name: `sample${i}`, age: i, createdAt: stamp, updatedAt: stamp, nestedObj: { num: i } }));
+    const [{ Engine }, { loadEngine }, { makeUsers }] = await Promise.all([import('/js/engine.js'), import('/js/wasm-loader.js'), import('/bench/speed-steps.js')]);
+    const users = makeUsers(n);
     const engine = new Engine(await loadEngine());
     engine.execute(JSON.stringify({ className: 'Query', version: '7', target: 'users', type: 'add', addData: users }), null);
     const query = JSON.stringify({ className: 'Query', version: '7', target: 'users', type: 'getAll' });

@@ -29,7 +29,9 @@ export const STEPS = [
 ];
 
 const stamp = new Date().toISOString();
-const makeUsers = (N) => Array.from({ length: N }, (_, i) => ({ id: String(i), name: `sample${i}`, age: i, createdAt: stamp, updatedAt: stamp, nestedObj: { num: i } }));
+/** The speed test's documents (id, name, age, createdAt, updatedAt, nestedObj.num), also used by
+    the other benches that time its steps (crossing-ab, output-faults, wasm-ab). */
+export const makeUsers = (N) => Array.from({ length: N }, (_, i) => ({ id: String(i), name: `sample${i}`, age: i, createdAt: stamp, updatedAt: stamp, nestedObj: { num: i } }));
 const makeItems = (N) => Array.from({ length: N }, (_, i) => ({ serialKey: null, name: `item${i}` }));
 
 function time(f) { const t = performance.now(); const r = f(); return [performance.now() - t, r]; }

@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { Database } from '../js/index.js';
 import { Engine } from '../js/engine.js';
 import { storeWithReplayLog } from './replay-store.js';
+import { makeUsers } from './speed-steps.js';
 
 if (typeof globalThis.gc !== 'function') { console.error('run with node --expose-gc'); process.exit(2); }
 const builds = process.argv.slice(2).map((path) => [path.split('/').pop(), new WebAssembly.Module(readFileSync(path))]);
@@ -51,8 +52,7 @@ async function timedReplay(open) {
   return ms;
 }
 
-const stamp = new Date().toISOString();
-const addQuery = { className: 'Query', version: '7', target: 'users', type: 'add', addData: Array.from({ length: N }, (_, i) => ({ id: String(i), name: `sample${i}`, age: i, createdAt: stamp, updatedAt: stamp, nestedObj: { num: i } })) };
+const addQuery = { className: 'Query', version: '7', target: 'users', type: 'add', addData: makeUsers(N) };
 let addMs = 0;
 const originalExecuteValue = Engine.prototype.executeValue;
 Engine.prototype.executeValue = function timed(...args) {
