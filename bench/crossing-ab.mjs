@@ -10,7 +10,8 @@
  *   `[${slice}]` (the way before the slices were parsed in place).
  * - input: an add of the same N documents into a fresh engine (one wasm instance, so no fresh
  *   memory's page faults). Whole: engine.execute(JSON.stringify(query)). Sliced: the text parts
- *   queryParts makes (js/query-checks.js).
+ *   queryParts makes (js/query-checks.js), on an engine without hsw_execute_docs. Encoded: the
+ *   same query as the package sends it, its documents in the storage format (js/doc-encoder.js).
  * Runs in Node and, with --browser, in headless Chromium (the page served cross-origin isolated
  * for fine timers). Prints per-variant medians and the sliced / whole ratio; never pass/fail.
  * Usage: node bench/crossing-ab.mjs [--browser] [N=100000] [ROUNDS=9]
@@ -27,7 +28,8 @@ async function crossing({ Engine, loadEngine, queryParts, makeUsers }, n, rounds
   const wasm = await loadEngine();
   const reader = new Engine(wasm);
   reader.execute(JSON.stringify(add), null);
-  const times = { outputWhole: [], outputSliced: [], outputConcat: [], inputWhole: [], inputSliced: [] };
+  const times = { outputWhole: [], outputSliced: [], outputConcat: [], inputWhole: [], inputSliced: [], inputEncoded: [] };
+  const textOnly = { ...wasm, hsw_execute_docs: undefined };   // Engine then sends the documents as text
   const time = (key, f) => { const t = performance.now(); const r = f(); times[key].push(performance.now() - t); return r; };
   const decoder = new TextDecoder();
   const concat = () => {
@@ -50,10 +52,10 @@ async function crossing({ Engine, loadEngine, queryParts, makeUsers }, n, rounds
       const docs = time(`output${way}`, output[way]);
       if (docs.length !== n || docs[n - 1].nestedObj.num !== n - 1) throw new Error(`output ${way}: wrong result`);
     }
-    for (const way of order) {
-      const writer = new Engine(wasm);
+    for (const way of [...order, 'Encoded'].sort(() => (r % 3) - 1)) {
+      const writer = new Engine(way === 'Sliced' ? textOnly : wasm, wasm.hsw_db_open());
       try {
-        const out = time(`input${way}`, () => writer.execute(way === 'Whole' ? JSON.stringify(add) : queryParts(add, 'add').text, null));
+        const out = time(`input${way}`, () => writer.execute(way === 'Whole' ? JSON.stringify(add) : queryParts(add, 'add').text, null, () => null));
         if (JSON.parse(out).dbLength !== n) throw new Error(`input ${way}: wrong result`);
       } finally {
         writer.close();
@@ -101,5 +103,7 @@ for (const what of ['output', 'input']) {
   const whole = times[`${what}Whole`], sliced = times[`${what}Sliced`];
   console.log(`${what === 'output' ? 'getAll -> objects' : 'add (text into wasm + engine)'}: whole ${median(whole).toFixed(1)} (${list(whole)}), sliced ${median(sliced).toFixed(1)} (${list(sliced)}), sliced / whole = ${(median(sliced) / median(whole)).toFixed(2)}`);
 }
+const encoded = times.inputEncoded;
+console.log(`add, documents in the storage format: ${median(encoded).toFixed(1)} (${list(encoded)}), encoded / sliced = ${(median(encoded) / median(times.inputSliced)).toFixed(2)}, encoded / whole = ${(median(encoded) / median(times.inputWhole)).toFixed(2)}`);
 const concat = times.outputConcat;
 console.log(`getAll -> objects, slices as \`[\${slice}]\`: ${median(concat).toFixed(1)} (${list(concat)}), sliced in place / concatenated = ${(median(times.outputSliced) / median(concat)).toFixed(2)}`);

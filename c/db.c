@@ -437,8 +437,9 @@ static int execute_plain(hs_db *db, const char *text, size_t len) {
     query q;
     char target[256];
     jscan_span add_span;
-    int only_add;
-    if (!query_parse_plain(text, len, &q, target, sizeof target, &add_span, &only_add)) return -1;
+    int only_add, encoded = db->docs_in != NULL;
+    if (!query_parse_plain(text, len, &q, target, sizeof target, &add_span, &only_add, encoded)) return -1;
+    if (encoded && !(q.type == Q_ADD && q.add_encoded)) { query_free(&q); return -1; }
     db->input = text;
     buf_clear(&db->out);
     int wrote = 0;
@@ -448,6 +449,25 @@ static int execute_plain(hs_db *db, const char *text, size_t len) {
         if (rc != HS_OK) return rc;
     }
     return db->out.oom ? HS_NOMEM : HS_OK;
+}
+
+hs_rc hs_db_execute_docs(hs_db *db, const char *text, size_t len, const char *meta, size_t mlen, const uint8_t *docs, size_t dlen) {
+    if (!db || !text || (!docs && dlen)) return HS_MISUSE;
+    hs_rc rc = commits_begin(db, meta, mlen);
+    if (rc != HS_OK) return rc;
+    static const uint8_t none[1];
+    db->docs_in = docs ? docs : none;
+    db->docs_in_len = dlen;
+    db->marks.n = 0;
+    db->marks.valid_len = SIZE_MAX;
+    jarena_begin();
+    int r = execute_plain(db, text, len);
+    jarena_end();
+    db->docs_in = NULL;
+    db->docs_in_len = 0;
+    db->input = NULL;
+    if (r < 0) return db_fail(db, HS_MISUSE, "hs_db_execute_docs: the query must be a plain add whose addData is 0");
+    return (hs_rc)r;
 }
 
 static hs_rc execute(hs_db *db, const char *text, size_t len, const char *perms_text, size_t plen) {

@@ -266,8 +266,8 @@ static int exec_read(hs_db *db, const query *q) {
 
 /* ---- add / clearAdd ---- */
 
-/* The next addData item as a document (serial applied), from the cut-out text or the
-   cJSON tree. Returns NULL at the end; *err is set on failure. */
+/* The next addData item as a document (serial applied), from the encoded documents
+   (db->docs_in), the cut-out text or the cJSON tree. Returns NULL at the end; *err is set on failure. */
 typedef struct add_cursor {
     const cJSON *item;
     size_t pos;
@@ -277,7 +277,22 @@ typedef struct add_cursor {
 static doc *next_added(hs_db *db, const query *q, add_cursor *cur, int64_t *serial, const char **err) {
     buf *b = &db->scratch;
     buf_clear(b);
-    if (q->add_span) {
+    if (q->add_encoded) {
+        /* Already in the storage format: checked, then stored as they are (no scratch copy). */
+        if (!cur->started) { cur->pos = 0; cur->started = 1; }
+        if (cur->pos == db->docs_in_len) return NULL;
+        const uint8_t *at = db->docs_in + cur->pos;
+        size_t size;
+        if ((*err = val_check(at, db->docs_in_len - cur->pos, VAL_MAX_DEPTH, &size))) return NULL;
+        if (at[0] != T_OBJ) { *err = "every item of addData must be an object"; return NULL; }
+        cur->pos += size;
+        if (q->serial_key) { buf_put(b, at, size); if (b->oom) { *err = "out of memory"; return NULL; } }
+        else {
+            doc *d = doc_new(at, size);
+            if (!d) *err = "out of memory";
+            return d;
+        }
+    } else if (q->add_span) {
         if (!cur->started) { cur->pos = q->add_span->start; cur->started = 1; }
         int more = jscan_next_element(db->input, *q->add_span, &cur->pos);
         if (more <= 0) { if (more < 0) *err = "addData is not a well-formed list"; return NULL; }

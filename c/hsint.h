@@ -99,6 +99,9 @@ struct hs_db {
     jscan_span *spans;
     size_t nspans;
     buf envelope;
+    /* A big add's documents already in the storage format (hs_db_execute_docs); one call. */
+    const uint8_t *docs_in;
+    size_t docs_in_len;
     uint32_t seq, oldest;
     hist hist;
     commit_log commits;
@@ -133,6 +136,7 @@ typedef struct query {
     const char *target, *type_name;
     const cJSON *add_data;           /* when addData was left in the cJSON tree */
     const jscan_span *add_span;      /* when it was cut out of the text: parse from db->input */
+    int add_encoded;                 /* its documents are db->docs_in (add_span: the 0 in its place) */
     const cJSON *merge_params;
     uint8_t *override_val, *template_val, *start_after, *end_before;  /* owned encodings */
     qnode *node;
@@ -154,8 +158,10 @@ int query_parse(const hs_db *db, const cJSON *json, query *q, char *err, size_t 
    would fill it (q->target copied into target, tcap bytes; an addData in *add_span, read
    from the text: db->input; *only_add when addData is the only document member), or 0 with
    q empty for any other text or anything query_parse would refuse: the caller then takes
-   query_parse's path, which gives the same result and reports what is wrong. */
-int query_parse_plain(const char *text, size_t len, query *q, char *target, size_t tcap, jscan_span *add_span, int *only_add);
+   query_parse's path, which gives the same result and reports what is wrong. With
+   docs_encoded, addData must be the number 0, standing for the documents in db->docs_in
+   (q->add_encoded; *add_span is then that 0), and an addData list is refused. */
+int query_parse_plain(const char *text, size_t len, query *q, char *target, size_t tcap, jscan_span *add_span, int *only_add, int docs_encoded);
 void query_free(query *q);
 
 /* The live collection of that name, or NULL. */

@@ -235,7 +235,7 @@ static size_t plain_string(const char *t, size_t n, size_t p) {
     return 0;
 }
 
-int query_parse_plain(const char *t, size_t n, query *q, char *target, size_t tcap, jscan_span *add_span, int *only_add) {
+int query_parse_plain(const char *t, size_t n, query *q, char *target, size_t tcap, jscan_span *add_span, int *only_add, int docs_encoded) {
     memset(q, 0, sizeof *q);
     const char *tg = NULL, *ty = NULL;
     size_t tg_len = 0, ty_len = 0, p = 1;
@@ -287,6 +287,16 @@ int query_parse_plain(const char *t, size_t n, query *q, char *target, size_t tc
             break;
         }
         default: /* PK_ADD: its documents are parsed one by one as the add runs (exec.c) */
+            if (docs_encoded) {   /* the 0 that stands for db->docs_in, and nothing else */
+                if (p >= n || t[p] != '0' || (p + 1 < n && t[p + 1] != ',' && t[p + 1] != '}')) goto other;
+                vend = p + 1;
+                add_span->start = p;
+                add_span->end = vend;
+                q->add_span = add_span;
+                q->add_encoded = 1;
+                doc_members++;
+                break;
+            }
             if (p >= n || t[p] != '[') goto other;
             vend = jscan_skip(t, n, p);
             if (vend >= n || t[vend - 1] != ']') goto other;

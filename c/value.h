@@ -77,6 +77,11 @@ val val_iter_next(val_iter *it, int is_object);
    stored that fromDict or a snapshot load would refuse. */
 int val_within_depth(val v, int max_depth);
 
+/* Checks that bytes[0, avail) begin with one value in the storage format exactly as the JSON
+   parser would build it (value_check.c), nested at most max_depth levels; sets *size to its
+   length. Returns NULL, or what is wrong in the parser's words where it has them. */
+const char *val_check(const uint8_t *bytes, size_t avail, int max_depth, size_t *size);
+
 /* 1 when a string or member name anywhere in v contains U+0000. */
 int val_has_nul(val v);
 

@@ -57,6 +57,10 @@ EMSCRIPTEN_KEEPALIVE int hsw_execute(hs_db *db, const char *q, size_t qlen, cons
     keep_headroom();
     return METERED(db, hs_db_execute_meta(db, q, qlen, perms, plen, meta, mlen));
 }
+EMSCRIPTEN_KEEPALIVE int hsw_execute_docs(hs_db *db, const char *q, size_t qlen, const char *meta, size_t mlen, const uint8_t *docs, size_t dlen) {
+    keep_headroom();
+    return METERED(db, hs_db_execute_docs(db, q, qlen, meta, mlen, docs, dlen));
+}
 EMSCRIPTEN_KEEPALIVE int hsw_to_dict(hs_db *db) { return METERED(db, hs_db_to_dict(db)); }
 EMSCRIPTEN_KEEPALIVE int hsw_from_dict(hs_db *db, const char *text, size_t len) { keep_headroom(); return METERED(db, hs_db_from_dict(db, text, len)); }
 

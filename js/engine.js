@@ -12,6 +12,7 @@
  * engine's message.
  */
 import { HindsightError, ErrorCode } from './errors.js';
+import { encodeDocuments, NOT_ENCODED } from './doc-encoder.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -21,6 +22,9 @@ export const ENGINE_CODES = Object.freeze({
   1: ErrorCode.INVALID_ARGUMENT, 2: ErrorCode.NOMEM, 3: ErrorCode.INTERNAL, 4: ErrorCode.TOO_OLD,
   5: ErrorCode.CORRUPT, 6: ErrorCode.INTERNAL,
 });
+
+/* hs_rc HS_MISUSE: hs_db_execute_docs's answer to a query not of the plain add's shape. */
+const HS_MISUSE = 3;
 
 /* Node's Buffer (absent in browsers and Deno, so nothing is imported): an ASCII output at
    least LATIN1_COPY_BYTES long becomes a string by a Latin-1 copy, 40x faster than UTF-8
@@ -167,8 +171,55 @@ export class Engine {
     // A read without permissions (the common query): one copy and one call, no argument lists.
     if (permissionsText === null && metaText === null) this.withText(queryText, (qp, ql) => this.check(w.hsw_execute(this.handle, qp, ql, 0, 0, 0, 0)));
     else {
+      if (permissionsText === null && queryText.documents !== undefined) {
+        const sent = this.#runDocuments(queryText, metaText);
+        if (sent === true) return;
+        metaText = sent;   // the meta it asked for, or metaText as it was
+      }
       this.withText(queryText, (qp, ql) => this.withTexts([permissionsText, typeof metaText === 'function' ? metaText() : metaText],
         (pp, pl, mp, ml) => this.check(w.hsw_execute(this.handle, qp, ql, pp, pl, mp, ml))));
+    }
+  }
+
+  /* A big plain add (SlicedText's documents and zeroText, js/query-checks.js) whose documents
+     cross in the engine's storage format (js/doc-encoder.js), not as JSON text: an add of
+     100,000 speed-test documents skips a JSON.stringify of 15 MB, its UTF-8 encoding and the
+     engine's parse. Returns true when it ran, or else the meta to send with the text (the
+     string metaText gave if it was asked, so the caller's clock is asked once): the
+     documents hold something only the text path may write or refuse, or the engine found the
+     query not to be of the plain shape (HS_MISUSE, nothing changed). */
+  #runDocuments(sliced, metaText) {
+    const w = this.wasm;
+    if (typeof w.hsw_execute_docs !== 'function') return metaText;
+    const items = sliced.documents;
+    let ptr = 0, capacity = 0;
+    /* Room for needed more bytes: twice as much, or what the share written so far says the
+       rest will take, whichever is more. */
+    const grow = (used, needed, fractionDone) => {
+      const written = ptr ? used - ptr : 0;
+      const forecast = fractionDone > 0.01 ? Math.ceil(written / fractionDone * 1.1) : 0;
+      const bytes = Math.max(capacity * 2, written + needed + 4096, forecast, ptr ? 0 : items.length * 64);
+      const bigger = w.hsw_alloc(bytes);
+      if (!bigger) throw new HindsightError(ErrorCode.NOMEM, `out of memory allocating ${bytes} bytes for the input`);
+      const memory = new Uint8Array(w.memory.buffer);   // after the allocation, which may grow memory
+      if (ptr) {
+        memory.copyWithin(bigger, ptr, ptr + written);
+        w.hsw_free(ptr);
+      }
+      ptr = bigger;
+      capacity = bytes;
+      return [memory, new DataView(w.memory.buffer), ptr + written, ptr + capacity];
+    };
+    try {
+      const end = encodeDocuments(items, [...grow(0, 0, 0), grow]);
+      if (end === NOT_ENCODED) return metaText;
+      const meta = typeof metaText === 'function' ? metaText() : metaText;
+      const rc = this.withTexts([sliced.zeroText, meta], (qp, ql, mp, ml) => w.hsw_execute_docs(this.handle, qp, ql, mp, ml, ptr, end - ptr));
+      if (rc === HS_MISUSE) return meta;
+      this.check(rc);
+      return true;
+    } finally {
+      if (ptr) w.hsw_free(ptr);
     }
   }
 

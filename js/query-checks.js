@@ -125,6 +125,12 @@ export class SlicedText {
     this.#tail = `]${shell.slice(at + SLOT_JSON.length)}`;
     this.#what = what;
     this.lengthHint = 0;
+    // A plain add's documents may cross without text (Engine.#runDocuments): the query's text
+    // with the number 0 for addData, which the engine then takes from the documents.
+    if (key === 'addData' && plain.type === 'add' && plain.serialKey === undefined) {
+      this.documents = this.#items;
+      this.zeroText = `${shell.slice(0, at)}0${shell.slice(at + SLOT_JSON.length)}`;
+    }
   }
 
   #slice(i) {
