@@ -6,7 +6,7 @@
  * from the JSON text of the same value, so nothing downstream can tell the two paths apart:
  * every length within the bytes given and every container's count and byte length exact;
  * numbers canonical (an integral double that fits int64 is an integer, an integer that fits
- * 32 bits is an int32, no NaN or infinity); each string's and key's escaping flag equal to
+ * 32 bits is an int32, an int64 is one a double holds exactly, no NaN or infinity); each string's and key's escaping flag equal to
  * what buf_json_plain says of its bytes; object keys unique; nesting within max_depth,
  * counted as the parser counts it. UTF-8 validity is the writer's promise, as it is the
  * TextEncoder's for JSON text. Reads only bytes[0, avail); recursion is bounded by max_depth.
@@ -96,6 +96,10 @@ static const char *check_value(const uint8_t *p, size_t avail, int depth, int ma
         int64_t x;
         memcpy(&x, p + 1, 8);
         if (x >= INT32_MIN && x <= INT32_MAX) return "an int64 that fits 32 bits";
+        /* The parser reads an integer of more than 15 digits through a double (json_scan.c),
+           so it only ever builds integers a double holds exactly. */
+        double d = (double)x;
+        if (!(d < 9223372036854775808.0) || (int64_t)d != x) return "an int64 that a double does not hold exactly";
         *size = 9;
         return NULL;
     }

@@ -3,7 +3,8 @@
  * from the conformance cases (tests/conformance/*.test, read through to-jsonl.mjs), a few
  * hand-made edge cases, and engine dumps made with the wasm build (js/hindsight.wasm).
  *
- * Usage (from the repository root, after `make wasm`): node tests/fuzz/make-corpus.mjs
+ * Usage (from the repository root, after `make wasm`): node tests/fuzz/make-corpus.mjs [NAME...]
+ * (NAME: only those corpora).
  * Inputs named crash-* in a corpus are fuzzer finds committed by hand; this script keeps them.
  * Must stay true: deterministic (no clock, no randomness: the same sources give the same files);
  * each corpus stays small (at most a few hundred files of a few kB), since `make test` replays
@@ -17,6 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadEngine } from '../../js/wasm-loader.js';
 import { Engine } from '../../js/engine.js';
+import { encodeDocuments, NOT_ENCODED } from '../../js/doc-encoder.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const corpusDir = path.join(root, 'tests/fuzz/corpus');
@@ -28,12 +30,15 @@ function conformanceCases() {
   execFileSync(process.execPath, [path.join(root, 'tests/conformance/to-jsonl.mjs'), out], { stdio: 'ignore' });
   const lines = readFileSync(out, 'utf8').trim().split('\n');
   rmSync(out);
-  return lines.slice(1).map((l) => JSON.parse(l));
+  // Cases of several steps (a history) have no single query: the seeds take the one-query cases.
+  return lines.slice(1).map((l) => JSON.parse(l)).filter((c) => typeof c.query === 'string');
 }
 
 /* Replaces a corpus's generated seeds; inputs named crash-* (committed after a fuzzer found them)
    are kept, so every later run replays them. */
+const only = process.argv.slice(2);
 function writeCorpus(name, files) {
+  if (only.length && !only.includes(name)) return;
   const dir = path.join(corpusDir, name);
   mkdirSync(dir, { recursive: true });
   for (const f of readdirSync(dir)) if (!f.startsWith('crash-')) rmSync(path.join(dir, f));
@@ -124,3 +129,30 @@ for (const p of patterns) regex.set(`conformance-${regex.size}.txt`, p);
 handMade.forEach(([p, s], i) => regex.set(`handmade-${i}.txt`, p + NUL + s));
 regex.set('invalid-utf8.bin', Buffer.from([0x5e, 0xc3, 0x28, 0x2e, 0xff, 0x00, 0xc3, 0x28, 0xff, 0x61]));
 writeCorpus('regex', regex);
+
+/* ---- add_docs: documents in the storage format, as js/doc-encoder.js writes them ---- */
+const addDocs = new Map();
+const encoded = (docs) => {
+  const space = new ArrayBuffer(1 << 16);
+  const end = encodeDocuments(docs, [new Uint8Array(space), new DataView(space), 0, space.byteLength, () => { throw new Error('a seed outgrew 64 kB'); }]);
+  if (end === NOT_ENCODED) throw new Error(`the encoder refused a seed: ${JSON.stringify(docs)}`);
+  return Buffer.from(space, 0, end);
+};
+const docSets = [
+  [{ id: 1, name: 'Ann', age: 31, tags: ['a', 'b'], p: { city: 'Oslo', zip: '0150' } }, { id: 2, name: 'bob', age: 25.5, ok: true, n: null }],
+  [{ s: 'q"uote\\back\nline', u: 'é€😀\ud800', k: { '': 0, 'a"b': [[], {}, [null]] } }],
+  [{ big: 2 ** 40, neg: -(2 ** 40), huge: 2 ** 62, f: 0.1, tiny: 5e-324, max: Number.MAX_VALUE, minInt: -2147483648, over: 2147483648 }],
+  [{ d: new Date(0), bad: new Date(NaN), skip: undefined, deep: { a: { b: { c: { d: [1, [2, [3]]] } } } } }],
+  [{}],
+];
+docSets.forEach((docs, i) => addDocs.set(`docs-${i}.bin`, encoded(docs)));
+for (const [file, list] of byFile) {
+  // Documents of each conformance file's adds, up to 20 per seed.
+  const docs = list.flatMap((c) => { try { const q = JSON.parse(c.query); return q.type === 'add' && Array.isArray(q.addData) ? q.addData : []; } catch { return []; } })
+    .filter((d) => d !== null && typeof d === 'object' && !Array.isArray(d)).slice(0, 20);
+  if (docs.length) { try { addDocs.set(`${file}.bin`, encoded(docs)); } catch { /* a seed the encoder leaves to text */ } }
+}
+addDocs.set('not-an-object.bin', Buffer.from([4, 1, 0, 0, 0]));
+addDocs.set('truncated.bin', encoded([{ a: 'text' }]).subarray(0, 12));
+addDocs.set('empty', Buffer.alloc(0));
+writeCorpus('add_docs', addDocs);
