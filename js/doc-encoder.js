@@ -59,11 +59,17 @@ function reserve(n) {
    length and flag) at pos. */
 function putString(s, asKey) {
   const n = s.length;
-  reserve(5 + n * 3);
+  if (pos + 5 + n * 3 > limit) reserve(5 + n * 3);
   const b = bytes;   // a local: the loop reads no module slot
   const head = pos;
-  let o = pos + (asKey ? 4 : 5), plain = true;
-  for (let i = 0; i < n; i++) {
+  let o = pos + (asKey ? 4 : 5), plain = true, i = 0;
+  // Most strings are ASCII with nothing to escape: one test per character while they last.
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7f || c === 0x22 || c === 0x5c) break;
+    b[o++] = c;
+  }
+  for (; i < n; i++) {
     let c = s.charCodeAt(i);
     if (c < 0x80) {
       if (c <= 0x5c && (c < 0x20 || c === 0x22 || c === 0x5c)) plain = false;   // letters pass at the first test
@@ -94,23 +100,20 @@ const PLACES = 256;
 const placeName = new Array(PLACES).fill(null), placeBytes = new Array(PLACES).fill(null);
 
 function putKey(key, place) {
-  let encoded;
-  if (placeName[place] === key) encoded = placeBytes[place];
-  else {
-    encoded = keyBytes.get(key);
-    if (encoded !== undefined) { placeName[place] = key; placeBytes[place] = encoded; }
-  }
-  if (encoded === undefined) {
+  let encoded = placeName[place] === key ? placeBytes[place] : keyBytes.get(key);
+  if (encoded === undefined) {   // a name not seen before: written, then kept
     const start = pos - moved;
     putString(key, true);
     encoded = bytes.slice(start + moved, pos);
     if (keyBytes.size < KEY_CACHE_MAX) keyBytes.set(key, encoded);
     return;
   }
+  placeName[place] = key;
+  placeBytes[place] = encoded;
   const n = encoded.length;
-  reserve(n);
+  if (pos + n > limit) reserve(n);
   const b = bytes, at = pos;
-  for (let i = 0; i < n; i++) b[at + i] = encoded[i];
+  for (let k = 0; k < n; k++) b[at + k] = encoded[k];
   pos = at + n;
 }
 
@@ -145,7 +148,7 @@ function endContainer(kept, tag, count) {
 
 /* Writes v; false when v is a member JSON leaves out (undefined, a function, a symbol). */
 function putValue(v, depth) {
-  reserve(9);
+  if (pos + 9 > limit) reserve(9);
   switch (typeof v) {
     case 'string': putString(v, false); return true;
     case 'number': putNumber(v); return true;

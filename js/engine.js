@@ -193,12 +193,13 @@ export class Engine {
     if (typeof w.hsw_execute_docs !== 'function') return metaText;
     const items = sliced.documents;
     let ptr = 0, capacity = 0;
-    /* Room for needed more bytes: twice as much, or what the share written so far says the
-       rest will take, whichever is more. */
+    /* Room for needed more bytes: 256 kB first, then twice as much, or what the share written
+       so far says the whole will take (so a big add moves its first 256 kB once, not its
+       megabytes), whichever is more. */
     const grow = (used, needed, fractionDone) => {
       const written = ptr ? used - ptr : 0;
-      const forecast = fractionDone > 0.01 ? Math.ceil(written / fractionDone * 1.1) : 0;
-      const bytes = Math.max(capacity * 2, written + needed + 4096, forecast, ptr ? 0 : items.length * 64);
+      const forecast = fractionDone > 0.01 ? Math.ceil(written / fractionDone * 1.15) : 0;
+      const bytes = Math.max(capacity * 2, written + needed + 4096, forecast, ptr ? 0 : 1 << 18);
       const bigger = w.hsw_alloc(bytes);
       if (!bigger) throw new HindsightError(ErrorCode.NOMEM, `out of memory allocating ${bytes} bytes for the input`);
       const memory = new Uint8Array(w.memory.buffer);   // after the allocation, which may grow memory

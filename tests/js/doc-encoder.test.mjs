@@ -50,7 +50,7 @@ class Point { constructor(x) { this.x = x; this.y = -x; } get sum() { return thi
 const ENCODED_CASES = {
   'strings: escapes, controls, non-ASCII, pairs and lone surrogates': (i) => ({
     i, q: 'a"b\\c/d', ctl: '\u0000\u0001\n\t\u001f', e: `é${i}`, cjk: '漢字', emoji: '😀x', hi: 'a\ud800', lo: '\udc00b', end: 'x\ud83d', '': 'empty key',
-    'k"ey\\': 1, 'ключ': 2,
+    'k"ey\\': 1, 'ключ': 2, bs: 'x\\y', 'only\\back': 3, bell: 'a\u0007', del: '\u007f', ascii: `plain ascii ${i}`,
   }),
   'numbers at every boundary': (i) => ({
     i, z: 0, nz: -0, a: 2147483647, b: -2147483648, c: 2147483648, d: -2147483649, e: 2 ** 53 - 1, f: -(2 ** 53 - 1),
