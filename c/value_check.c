@@ -17,8 +17,13 @@
 
 #define TRUNCATED "a document's encoding is cut short"
 
-/* 1 when n bytes at s hold no byte that JSON must escape (buf_json_plain), 8 at a time. */
-static int plain_bytes(const uint8_t *s, size_t n) {
+/* Bytes JSON must escape (buf_json_plain): controls, '"' and '\\'. */
+#define CTL8(b) 1, 1, 1, 1, 1, 1, 1, 1
+static const uint8_t escaped[256] = {CTL8(0), CTL8(8), CTL8(16), CTL8(24), 0, 0, 1, ['\\'] = 1};
+
+/* 1 when n bytes at s hold no byte that JSON must escape: 8 bytes at a time, then the last
+   few (all of a short key) by a table, with no branch per byte. */
+static inline int plain_bytes(const uint8_t *s, size_t n) {
     const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
@@ -28,9 +33,9 @@ static int plain_bytes(const uint8_t *s, size_t n) {
         /* a byte equal to '"' or '\\', or below 0x20 (bytes of 0x80 and above never count) */
         if ((((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x)) & highs) return 0;
     }
-    for (; i < n; i++)
-        if (s[i] < 0x20 || s[i] == '"' || s[i] == '\\') return 0;
-    return 1;
+    unsigned any = 0;
+    for (; i < n; i++) any |= escaped[s[i]];
+    return !any;
 }
 
 /* 1 when the n keys at keys[] (each a u32 length, high bit the escape flag, then bytes) differ. */
@@ -38,14 +43,15 @@ static int keys_unique(const uint8_t *const *keys, size_t n) {
     for (size_t a = 0; a < n; a++) {
         uint32_t la = rd32(keys[a]) & 0x7fffffffu;
         for (size_t b = a + 1; b < n; b++)
-            if ((rd32(keys[b]) & 0x7fffffffu) == la && memcmp(keys[a] + 4, keys[b] + 4, la) == 0) return 0;
+            if ((rd32(keys[b]) & 0x7fffffffu) == la && (la == 0 || (keys[a][4] == keys[b][4] && memcmp(keys[a] + 4, keys[b] + 4, la) == 0))) return 0;
     }
     return 1;
 }
 
-static const char *check_value(const uint8_t *p, size_t avail, int depth, int max_depth, size_t *size);
+static inline __attribute__((always_inline)) const char *check_value(const uint8_t *p, size_t avail, int depth, int max_depth, size_t *size);
 
-static const char *check_container(const uint8_t *p, size_t avail, int depth, int max_depth, size_t *size) {
+/* Out of line: check_value, inline in its loop, comes back here for nested containers. */
+static __attribute__((noinline)) const char *check_container(const uint8_t *p, size_t avail, int depth, int max_depth, size_t *size) {
     if (avail < 9) return TRUNCATED;
     uint32_t count = rd32(p + 1), bytes = rd32(p + 5);
     if (bytes > avail - 9) return TRUNCATED;
@@ -79,7 +85,7 @@ static const char *check_container(const uint8_t *p, size_t avail, int depth, in
     return e;
 }
 
-static const char *check_value(const uint8_t *p, size_t avail, int depth, int max_depth, size_t *size) {
+static inline __attribute__((always_inline)) const char *check_value(const uint8_t *p, size_t avail, int depth, int max_depth, size_t *size) {
     *size = 0;
     if (depth > max_depth) return "Exceeded max allowed nesting depth";
     if (avail < 1) return TRUNCATED;
