@@ -439,7 +439,9 @@ static int execute_plain(hs_db *db, const char *text, size_t len) {
     jscan_span add_span;
     int only_add, encoded = db->docs_in != NULL;
     if (!query_parse_plain(text, len, &q, target, sizeof target, &add_span, &only_add, encoded)) return -1;
-    if (encoded && !(q.type == Q_ADD && q.add_encoded)) { query_free(&q); return -1; }
+    /* Encoded documents only for a single add: its record keeps them in the versions (publish's
+       add_span); any other record keeps its text, which would have 0 for the documents. */
+    if (encoded && !(q.type == Q_ADD && q.add_encoded && only_add)) { query_free(&q); return -1; }
     db->input = text;
     buf_clear(&db->out);
     int wrote = 0;

@@ -175,6 +175,9 @@ static void test_execute_docs(void) {
         "{\"className\":\"Query\",\"version\":\"7\",\"target\":\"t\",\"type\":\"update\",\"addData\":0,\"queryNode\":{\"type\":\"all_\"},\"overrideData\":{}}",
         "{\"className\":\"Query\",\"version\":\"7\",\"target\":\"t\",\"type\":\"add\",\"addData\":01}",
         "{\"className\":\"Query\",\"version\":\"7\",\"target\":\"t\",\"type\":\"add\"}",
+        /* a plain add with another document member: its record would keep the text, with 0 for the documents */
+        "{\"className\":\"Query\",\"version\":\"7\",\"target\":\"t\",\"type\":\"add\",\"addData\":0,\"overrideData\":{\"x\":1}}",
+        "{\"className\":\"Query\",\"version\":\"7\",\"target\":\"t\",\"type\":\"add\",\"queryNode\":{\"type\":\"all_\"},\"addData\":0}",
     };
     int all_misuse = 1;
     for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
