@@ -9,6 +9,7 @@
 ** accepted ones come from jscan_value (tested in test_json_scan.c).
 */
 #include "check.h"
+#include "output_copy.h"
 #include "hindsight.h"
 #include "value.h"
 #include "json_scan.h"
@@ -135,13 +136,7 @@ static void test_depth(void) {
 static const char plain_add[] = "{\"className\":\"Query\",\"version\":\"7\",\"target\":\"t\",\"type\":\"add\",\"addData\":0}";
 
 static char *dump_of(hs_db *db) {
-    if (hs_db_dump(db) != HS_OK) return NULL;
-    size_t n;
-    const char *out = hs_db_output(db, &n);
-    char *copy = malloc(n + 1);
-    memcpy(copy, out, n);
-    copy[n] = 0;
-    return copy;
+    return hs_db_dump(db) == HS_OK ? copy_output(db) : NULL;
 }
 
 static void test_execute_docs(void) {
