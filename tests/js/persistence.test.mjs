@@ -260,3 +260,29 @@ test('snapshots as bytes through the file store: non-ASCII documents, causes and
   assert.deepEqual(again.stats().storageWarnings, []);
   await again.close();
 }));
+
+test('big adds whose documents crossed in the storage format come back after reopening, from the log and from a snapshot', () => withFolder(async (dir) => {
+  // 3000 documents: an add this big skips JSON (js/doc-encoder.js); its commit record keeps
+  // them once, in the versions, and the log and the snapshot write them back out as JSON.
+  const docs = (k) => Array.from({ length: 3000 }, (_, i) => ({ k, i, s: i % 5 ? `ascii ${i}` : `é"\\\n😀${i}`, n: i * 1.5, big: 2 ** 40 + i, when: new Date(Date.UTC(2026, 0, 1, 0, 0, i % 60)), list: [i, null, true, { deep: [k] }] }));
+  const bigAdd = (k) => ({ className: 'Query', version: '7', target: 'big', type: 'add', addData: docs(k) });
+  const db = await Database.open({ storage: 'file', path: dir, clock, snapshotEvery: 3 });
+  db.executeQuery(bigAdd(1));
+  db.executeQuery({ ...bigAdd(2), returnData: true });
+  await db.flush();
+  db.executeQuery(add('a', [{ id: -1, between: true }]));   // the third commit: a snapshot
+  await db.flush();
+  db.executeQuery(bigAdd(3));                               // after it: only in the log
+  await db.flush();
+  const before = everyState(db);
+  assert.equal(db.executeQuery({ className: 'Query', version: '7', target: 'big', type: 'getAll' }).result.length, 9000);
+  // Each big add's record gives its documents back (the log and an export write them out).
+  assert.deepEqual(db.commits().map((c) => c.query.addData?.length), [3000, 3000, 1, 3000]);
+  await db.close();
+  const { readdir } = await import('node:fs/promises');
+  assert.deepEqual((await readdir(dir)).filter((n) => n.endsWith('.hsnap')), ['snapshot-00000000000000000003.hsnap'], 'the last add is in the log only');
+  const again = await Database.open({ storage: 'file', path: dir, clock });
+  assert.deepEqual(everyState(again), before);
+  assert.deepEqual(again.executeQuery({ className: 'Query', version: '7', target: 'big', type: 'getAll' }).result.slice(3000, 3005), JSON.parse(JSON.stringify(docs(2).slice(0, 5))));
+  await again.close();
+}));
