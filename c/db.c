@@ -433,21 +433,51 @@ static hs_rc publish(hs_db *db, const char *text, size_t len, const jscan_span *
    for it (they were half of replaying a single-document commit); run and recorded as that
    path runs and records it. Returns -1 for any other text (nothing changed): the general
    path then runs it, and reports what is wrong with it. */
+/* The text of an add whose documents came encoded (db->docs_in), with them printed as JSON
+   where the 0 stands (at): the record of an add with a serialKey keeps the documents as the
+   query gave them, as the text path's record does. NULL when out of memory. */
+static char *add_text_with_docs(const hs_db *db, const char *text, size_t len, const jscan_span *at, size_t *out_len) {
+    buf b;
+    buf_init(&b);
+    buf_put(&b, text, at->start);
+    buf_putc(&b, '[');
+    for (size_t pos = 0; pos < db->docs_in_len; pos += val_size(db->docs_in + pos)) {   /* checked by the add */
+        if (pos) buf_putc(&b, ',');
+        val_print(&b, (val)(db->docs_in + pos));
+    }
+    buf_putc(&b, ']');
+    buf_put(&b, text + at->end, len - at->end);
+    if (b.oom) { buf_free(&b); return NULL; }
+    *out_len = b.len;
+    return b.data;
+}
+
 static int execute_plain(hs_db *db, const char *text, size_t len) {
     query q;
     char target[256];
     jscan_span add_span;
     int only_add, encoded = db->docs_in != NULL;
     if (!query_parse_plain(text, len, &q, target, sizeof target, &add_span, &only_add, encoded)) return -1;
-    /* Encoded documents only for a single add: its record keeps them in the versions (publish's
-       add_span); any other record keeps its text, which would have 0 for the documents. */
+    /* Encoded documents only for an add whose one document member is addData: its record keeps
+       them in the versions (publish's add_span), or, with a serialKey, as printed from them;
+       any other record would keep its text, with 0 for the documents. */
     if (encoded && !(q.type == Q_ADD && q.add_encoded && only_add)) { query_free(&q); return -1; }
+    /* With a serialKey the kept documents hold serials the query's did not: the record keeps the
+       query whole. (Read before run_parsed, which frees q.) */
+    int single_add = only_add && !q.serial_key, serial_encoded = encoded && q.serial_key;
     db->input = text;
     buf_clear(&db->out);
     int wrote = 0;
     if (!run_parsed(db, &q, NULL, 0, &wrote)) db_rollback(db);
-    else if (wrote) {
-        hs_rc rc = publish(db, text, len, only_add ? &add_span : NULL);
+    else if (wrote && serial_encoded) {
+        size_t whole_len;
+        char *whole = add_text_with_docs(db, text, len, &add_span, &whole_len);
+        if (!whole) { db_rollback(db); return db_fail(db, HS_NOMEM, "out of memory recording the commit; the database is unchanged"); }
+        hs_rc rc = publish(db, whole, whole_len, NULL);
+        free(whole);
+        if (rc != HS_OK) return rc;
+    } else if (wrote) {
+        hs_rc rc = publish(db, text, len, single_add ? &add_span : NULL);
         if (rc != HS_OK) return rc;
     }
     return db->out.oom ? HS_NOMEM : HS_OK;

@@ -44,9 +44,9 @@ hs_rc hs_db_execute(hs_db *db, const char *query, size_t len, const char *permis
    meta is checked before the query runs; the commit and its record are made together. */
 hs_rc hs_db_execute_meta(hs_db *db, const char *query, size_t len, const char *permissions, size_t plen,
                          const char *meta, size_t mlen);
-/* A plain add (hs_db_execute's plain shape, no permissions) whose documents come already in
-   the storage format (c/value.h), dlen bytes of them one after another, in place of the
-   number 0 that stands for addData in the query text. They are checked to be exactly what
+/* A plain add (hs_db_execute's plain shape, no permissions, a serialKey allowed) whose
+   documents come already in the storage format (c/value.h), dlen bytes of them one after
+   another, in place of the number 0 that stands for addData in the query text. They are checked to be exactly what
    the JSON parser would build (val_check), and the commit and its record are the same as
    for the JSON text. HS_MISUSE, nothing changed, for a query of any other shape. */
 hs_rc hs_db_execute_docs(hs_db *db, const char *query, size_t len, const char *meta, size_t mlen,

@@ -160,7 +160,8 @@ int query_parse(const hs_db *db, const cJSON *json, query *q, char *err, size_t 
    q empty for any other text or anything query_parse would refuse: the caller then takes
    query_parse's path, which gives the same result and reports what is wrong. With
    docs_encoded, addData must be the number 0, standing for the documents in db->docs_in
-   (q->add_encoded; *add_span is then that 0), and an addData list is refused. */
+   (q->add_encoded; *add_span is then that 0), an addData list is refused, and a serialKey
+   (a plain string, copied into target after the target's NUL) is read too. */
 int query_parse_plain(const char *text, size_t len, query *q, char *target, size_t tcap, jscan_span *add_span, int *only_add, int docs_encoded);
 void query_free(query *q);
 

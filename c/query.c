@@ -206,7 +206,7 @@ int query_parse(const hs_db *db, const cJSON *j, query *q, char *err, size_t cap
 /* ---- the plain shape of a write, read from the text without cJSON ---- */
 
 /* The members query_parse_plain reads; any other member sends the text to query_parse. */
-enum { PK_TARGET, PK_TYPE, PK_CLASS, PK_VERSION, PK_NODE, PK_OVERRIDE, PK_ADD, PK_RETURN, PK_MUST };
+enum { PK_TARGET, PK_TYPE, PK_CLASS, PK_VERSION, PK_NODE, PK_OVERRIDE, PK_ADD, PK_RETURN, PK_MUST, PK_SERIAL };
 
 static int plain_key(const char *k, size_t n) {
 #define IS(lit) (n == sizeof lit - 1 && memcmp(k, lit, n) == 0)
@@ -219,6 +219,7 @@ static int plain_key(const char *k, size_t n) {
     if (IS("addData")) return PK_ADD;
     if (IS("returnData")) return PK_RETURN;
     if (IS("mustAffectAtLeastOne")) return PK_MUST;
+    if (IS("serialKey")) return PK_SERIAL;
 #undef IS
     return -1;
 }
@@ -237,8 +238,8 @@ static size_t plain_string(const char *t, size_t n, size_t p) {
 
 int query_parse_plain(const char *t, size_t n, query *q, char *target, size_t tcap, jscan_span *add_span, int *only_add, int docs_encoded) {
     memset(q, 0, sizeof *q);
-    const char *tg = NULL, *ty = NULL;
-    size_t tg_len = 0, ty_len = 0, p = 1;
+    const char *tg = NULL, *ty = NULL, *sk = NULL;
+    size_t tg_len = 0, ty_len = 0, sk_len = 0, p = 1;
     unsigned seen = 0;
     uint8_t *node_enc = NULL;
     int must = 1, ret = 0, doc_members = 0;
@@ -251,9 +252,14 @@ int query_parse_plain(const char *t, size_t n, query *q, char *target, size_t tc
         seen |= 1u << key;
         p = kend + 1;
         switch (key) {
-        case PK_TARGET: case PK_TYPE: case PK_CLASS: case PK_VERSION:
+        case PK_TARGET: case PK_TYPE: case PK_CLASS: case PK_VERSION: case PK_SERIAL:
             if (!(vend = plain_string(t, n, p))) goto other;
             if (key == PK_TARGET) { tg = t + p + 1; tg_len = vend - p - 2; }
+            if (key == PK_SERIAL) {   /* only beside encoded documents: the text path leaves it to query_parse */
+                if (!docs_encoded) goto other;
+                sk = t + p + 1;
+                sk_len = vend - p - 2;
+            }
             if (key == PK_TYPE) {   /* a read or another type leaves at once, before any parsing */
                 ty = t + p + 1;
                 ty_len = vend - p - 2;
@@ -311,10 +317,15 @@ int query_parse_plain(const char *t, size_t n, query *q, char *target, size_t tc
         if (p + 1 == n && t[p] == '}') break;
         goto other;
     }
-    if (!tg || !ty || tg_len >= tcap) goto other;
+    if (!tg || !ty || tg_len >= tcap || (sk && tg_len + 1 + sk_len >= tcap)) goto other;
     memcpy(target, tg, tg_len);
     target[tg_len] = 0;
     q->target = target;
+    if (sk) {   /* after the target's NUL, in the same buffer */
+        memcpy(target + tg_len + 1, sk, sk_len);
+        target[tg_len + 1 + sk_len] = 0;
+        q->serial_key = target + tg_len + 1;
+    }
     q->type_name = query_type_names[q->type];
     q->return_data = ret;
     q->must_affect = must;

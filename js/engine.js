@@ -181,7 +181,7 @@ export class Engine {
     }
   }
 
-  /* A big plain add (SlicedText's documents and zeroText, js/query-checks.js) whose documents
+  /* A big plain add, with or without a serialKey (SlicedText's documents and zeroText, js/query-checks.js) whose documents
      cross in the engine's storage format (js/doc-encoder.js), not as JSON text: an add of
      100,000 speed-test documents skips a JSON.stringify of 15 MB, its UTF-8 encoding and the
      engine's parse. Returns true when it ran, or else the meta to send with the text (the

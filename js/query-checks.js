@@ -127,7 +127,7 @@ export class SlicedText {
     this.lengthHint = 0;
     // A plain add's documents may cross without text (Engine.#runDocuments): the query's text
     // with the number 0 for addData, which the engine then takes from the documents.
-    if (key === 'addData' && plain.type === 'add' && plain.serialKey === undefined) {
+    if (key === 'addData' && plain.type === 'add') {
       this.documents = this.#items;
       this.zeroText = `${shell.slice(0, at)}0${shell.slice(at + SLOT_JSON.length)}`;
     }

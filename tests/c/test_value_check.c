@@ -189,6 +189,25 @@ static void test_execute_docs(void) {
     CHECK(strstr(out, "every item of addData must be an object") != NULL, "a document that is not an object is refused as the text path refuses it");
     char *d3 = dump_of(as_docs);
     CHECK(d1 && d3 && strcmp(d1, d3) == 0, "nothing changed after the refusals");
+
+    /* With a serialKey: the documents get serials, and the record keeps them as given, as the
+       text path's does (documents printed where the 0 was). */
+    static const char serial_add[] = "{\"className\":\"Query\",\"version\":\"7\",\"target\":\"s\",\"type\":\"add\",\"addData\":0,\"serialKey\":\"k\"}";
+    static const char serial_text[] = "{\"className\":\"Query\",\"version\":\"7\",\"target\":\"s\",\"type\":\"add\",\"addData\":[{\"k\":null,\"a\":1},{\"a\":2,\"k\":\"x\"}],\"serialKey\":\"k\"}";
+    buf_clear(&enc);
+    parsed(&one, "{\"k\":null,\"a\":1}");
+    buf_put(&enc, one.data, one.len);
+    parsed(&one, "{\"a\":2,\"k\":\"x\"}");
+    buf_put(&enc, one.data, one.len);
+    CHECK(hs_db_execute_docs(as_docs, serial_add, strlen(serial_add), NULL, 0, (const uint8_t *)enc.data, enc.len) == HS_OK, "an add with a serialKey runs");
+    out = hs_db_output(as_docs, &n);
+    CHECK(strstr(out, "\"isSuccess\":true") != NULL, "and succeeds");
+    hs_db_execute(as_text, serial_text, strlen(serial_text), NULL, 0);
+    char *d4 = dump_of(as_docs), *d5 = dump_of(as_text);
+    CHECK(d4 && d5 && strcmp(d4, d5) == 0, "and leaves the same dump as its JSON text: serials and record");
+    CHECK(d4 && strstr(d4, "\"addData\":[{\"k\":null,\"a\":1},{\"a\":2,\"k\":\"x\"}]"), "the record holds the documents as given");
+    free(d4);
+    free(d5);
     free(d1);
     free(d2);
     free(d3);

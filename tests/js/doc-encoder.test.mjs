@@ -78,6 +78,17 @@ test('documents the encoder writes leave the same database as their JSON text', 
   }
 });
 
+test('an add with a serialKey numbers the documents the same both ways, and refuses a document without the key alike', () => {
+  const docs = repeat((i) => ({ name: `item${i}`, serialKey: null, s: i % 7 ? 'x' : 'é"\\' }));
+  const { taken, encoded } = sameBothWays(addOf(docs, { serialKey: 'serialKey' }), 'serialKey');
+  assert.equal(encoded.result, 'ok');
+  assert.ok(taken, 'serialKey: went through hsw_execute_docs');
+  assert.match(encoded.dump, /"serialKey":2099/);
+  const missing = repeat((i) => (i === 1234 ? { name: 'none' } : { name: `item${i}`, serialKey: null }));
+  const refused = sameBothWays(addOf(missing, { serialKey: 'serialKey' }), 'serialKey missing');
+  assert.equal(refused.encoded.result, 'The target serialKey does not exist');
+});
+
 test('at the depth limit: 100 levels are stored, 101 are refused in the same words both ways', () => {
   const nest = (levels) => { let v = 1; for (let k = 1; k < levels; k++) v = [v]; return v; };
   for (const [levels, ok] of [[100, true], [101, false]]) {
