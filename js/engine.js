@@ -3,10 +3,11 @@
  *
  * Owns: the hs_db pointer. Each call encodes its JSON texts into wasm memory, calls C once,
  * and decodes the one JSON text C wrote (snapshots cross as UTF-8 bytes, undecoded; in Node a
- * large all-ASCII output is copied as Latin-1, the same text, instead of decoded).
+ * large all-ASCII output is copied as Latin-1, the same text, instead of decoded; a big add's
+ * documents cross as the storage format's bytes, written by js/doc-encoder.js).
  * Invariants: every wasm allocation made here is freed in the same call (try/finally); views
- * over memory are taken after the call, since the call may have grown (and so detached) the
- * old buffer; the output's bytes are changed only while a slice of it is decoded, and put
+ * over memory are taken after the call, or after the allocation, since either may have grown
+ * (and so detached) the old buffer; the output's bytes are changed only while a slice of it is decoded, and put
  * back before anything else can read them (#slicedValue); every engine result code maps to
  * the HindsightError code of the same name (ENGINE_CODES, c/hindsight.h's hs_rc), with the
  * engine's message.
@@ -181,8 +182,9 @@ export class Engine {
     }
   }
 
-  /* A big plain add, with or without a serialKey (SlicedText's documents and zeroText, js/query-checks.js) whose documents
-     cross in the engine's storage format (js/doc-encoder.js), not as JSON text: an add of
+  /* A big plain add, with or without a serialKey (SlicedText's documents and zeroText,
+     js/query-checks.js), whose documents cross in the engine's storage format
+     (js/doc-encoder.js), not as JSON text: an add of
      100,000 speed-test documents skips a JSON.stringify of 15 MB, its UTF-8 encoding and the
      engine's parse. Returns true when it ran, or else the meta to send with the text (the
      string metaText gave if it was asked, so the caller's clock is asked once): the
