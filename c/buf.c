@@ -107,11 +107,8 @@ void buf_put_double(buf *b, double d) {
 /* Bytes that must be escaped inside a JSON string: controls, quote, backslash. */
 static inline int needs_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
 
-int buf_json_plain(const char *s, size_t n) {
-    for (size_t i = 0; i < n; i++)
-        if (needs_escape((unsigned char)s[i])) return 0;
-    return 1;
-}
+#define CTL8 1, 1, 1, 1, 1, 1, 1, 1
+const uint8_t buf_json_escaped[256] = {CTL8, CTL8, CTL8, CTL8, 0, 0, 1, ['\\'] = 1};   /* needs_escape, as a table */
 
 void buf_put_json_string(buf *b, const char *s, size_t n) {
     static const char hex[] = "0123456789abcdef";

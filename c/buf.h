@@ -31,8 +31,24 @@ void buf_put_i64(buf *b, int64_t v);
 void buf_put_double(buf *b, double d);
 /* Appends s as a JSON string literal, quotes included, escaping as JSON requires. */
 void buf_put_json_string(buf *b, const char *s, size_t n);
-/* 1 if s needs no escaping inside a JSON string literal. */
-int buf_json_plain(const char *s, size_t n);
+/* 1 for the bytes that must be escaped inside a JSON string literal: controls, '"', '\\'. */
+extern const uint8_t buf_json_escaped[256];
+/* 1 if s needs no escaping inside a JSON string literal. Inline (every key and string of a
+   document an add stores is checked): 8 bytes at a time, then the last few by the table. */
+static inline int buf_json_plain(const char *s, size_t n) {
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+        /* a byte equal to '"' or '\\', or below 0x20 (bytes of 0x80 and above never count) */
+        if ((((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x)) & highs) return 0;
+    }
+    unsigned any = 0;
+    for (; i < n; i++) any |= buf_json_escaped[(unsigned char)s[i]];
+    return !any;
+}
 /* Writes the shortest text that reads back as d (like JS Number#toString, finite only). */
 size_t fmt_double(double d, char out[32]);
 

@@ -17,26 +17,8 @@
 
 #define TRUNCATED "a document's encoding is cut short"
 
-/* Bytes JSON must escape (buf_json_plain): controls, '"' and '\\'. */
-#define CTL8(b) 1, 1, 1, 1, 1, 1, 1, 1
-static const uint8_t escaped[256] = {CTL8(0), CTL8(8), CTL8(16), CTL8(24), 0, 0, 1, ['\\'] = 1};
-
-/* 1 when n bytes at s hold no byte that JSON must escape: 8 bytes at a time, then the last
-   few (all of a short key) by a table, with no branch per byte. */
-static inline int plain_bytes(const uint8_t *s, size_t n) {
-    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t x;
-        memcpy(&x, s + i, 8);
-        uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
-        /* a byte equal to '"' or '\\', or below 0x20 (bytes of 0x80 and above never count) */
-        if ((((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x)) & highs) return 0;
-    }
-    unsigned any = 0;
-    for (; i < n; i++) any |= escaped[s[i]];
-    return !any;
-}
+/* 1 when n bytes at s hold no byte that JSON must escape (buf.h). */
+static inline int plain_bytes(const uint8_t *s, size_t n) { return buf_json_plain((const char *)s, n); }
 
 /* 1 when the n keys at keys[] (each a u32 length, high bit the escape flag, then bytes) differ. */
 static int keys_unique(const uint8_t *const *keys, size_t n) {
