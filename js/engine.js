@@ -74,13 +74,7 @@ export class Engine {
     const w = this.wasm;
     let ptr = 0, capacity = 0, written = 0;
     const allocate = (bytes) => {
-      const bigger = w.hsw_alloc(bytes);
-      if (!bigger) throw new HindsightError(ErrorCode.NOMEM, `out of memory allocating ${bytes} bytes for the input`);
-      if (ptr) {
-        new Uint8Array(w.memory.buffer).copyWithin(bigger, ptr, ptr + written);
-        w.hsw_free(ptr);
-      }
-      ptr = bigger;
+      ptr = this.#moveInput(ptr, written, bytes);
       capacity = bytes;
     };
     try {
@@ -97,6 +91,19 @@ export class Engine {
     } finally {
       if (ptr) w.hsw_free(ptr);
     }
+  }
+
+  /* A new input allocation of `bytes` holding the `written` first bytes of the one at ptr (0:
+     none), which is freed. For inputs written as they are made (#withParts, #runDocuments). */
+  #moveInput(ptr, written, bytes) {
+    const w = this.wasm;
+    const bigger = w.hsw_alloc(bytes);
+    if (!bigger) throw new HindsightError(ErrorCode.NOMEM, `out of memory allocating ${bytes} bytes for the input`);
+    if (ptr) {
+      new Uint8Array(w.memory.buffer).copyWithin(bigger, ptr, ptr + written);
+      w.hsw_free(ptr);
+    }
+    return bigger;
   }
 
   /* Copies bytes (UTF-8 JSON) into wasm memory and runs fn(ptr, len): no decoding or encoding. */
@@ -202,16 +209,10 @@ export class Engine {
       const written = ptr ? used - ptr : 0;
       const forecast = fractionDone > 0.01 ? Math.ceil(written / fractionDone * 1.15) : 0;
       const bytes = Math.max(capacity * 2, written + needed + 4096, forecast, ptr ? 0 : 1 << 18);
-      const bigger = w.hsw_alloc(bytes);
-      if (!bigger) throw new HindsightError(ErrorCode.NOMEM, `out of memory allocating ${bytes} bytes for the input`);
-      const memory = new Uint8Array(w.memory.buffer);   // after the allocation, which may grow memory
-      if (ptr) {
-        memory.copyWithin(bigger, ptr, ptr + written);
-        w.hsw_free(ptr);
-      }
-      ptr = bigger;
+      ptr = this.#moveInput(ptr, written, bytes);
       capacity = bytes;
-      return [memory, new DataView(w.memory.buffer), ptr + written, ptr + capacity];
+      // Views after the allocation, which may have grown (and so detached) the memory.
+      return [new Uint8Array(w.memory.buffer), new DataView(w.memory.buffer), ptr + written, ptr + capacity];
     };
     try {
       const end = encodeDocuments(items, [...grow(0, 0, 0), grow]);
